@@ -1,0 +1,121 @@
+"""Async SQLAlchemy engine, sessions and the one-transaction-per-request rule.
+
+The same code runs on SQLite (embedded default, aiosqlite in WAL mode with foreign keys on)
+and on PostgreSQL (asyncpg). Services never commit: :meth:`Database.transaction` does, once,
+and then wakes whoever waits for committed outbox rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+OUTBOX_DIRTY = "outbox_dirty"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create an engine for ``url`` with the pragmas and pool settings Maillage relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            json_serializer=_json_dumps,
+            json_deserializer=json.loads,
+            connect_args={"timeout": 30},
+        )
+        _install_sqlite_pragmas(engine)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        json_serializer=_json_dumps,
+        json_deserializer=json.loads,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+    )
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN; we issue BEGIN IMMEDIATE ourselves
+        # for writes (see Database.transaction) so concurrent writers queue instead of failing.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """An engine, its session factory and the hooks run after each commit."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every commit that wrote outbox rows (wakes the relay)."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """Open a session, commit it at the end (or roll back on error), then run hooks.
+
+        On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that two writers
+        never both read and then collide on upgrade to a write lock.
+        """
+        session = self.sessions()
+        try:
+            if self.is_sqlite and write:
+                await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            dirty = session.info.pop(OUTBOX_DIRTY, False)
+            await session.close()
+        if dirty:
+            for callback in self._after_commit:
+                callback()
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,222 @@
+"""RFC 9457 problem details: one shape for every error Maillage returns.
+
+Domain code raises a :class:`DomainError` subclass carrying its status and problem type; the
+handlers installed by :func:`install_problem_handlers` render every error, including request
+validation and unknown routes, as ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from kit.logs import request_id_var
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://maillage.org/problems/"
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An error a caller can act on; subclasses set ``status``, ``slug`` and ``title``."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = list(errors) if errors else None
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Unauthenticated(DomainError):
+    status, slug, title = 401, "unauthenticated", "Authentication required"
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class InvalidInput(DomainError):
+    """422 with field errors, for rules that schema validation cannot express."""
+
+    status, slug, title = 422, "validation", "Invalid input"
+
+    def __init__(self, field: str, message: str, **extensions: Any) -> None:
+        super().__init__(
+            f"{field}: {message}", errors=[{"field": field, "message": message}], **extensions
+        )
+
+
+def problem_body(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    instance: str | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
+    """Build the JSON object of a problem; ``type`` is an absolute URI under PROBLEM_BASE."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return body
+
+
+def problem_response(
+    *, status: int, headers: dict[str, str] | None = None, **fields: Any
+) -> Response:
+    """A ``Response`` carrying a problem document."""
+    body = problem_body(status=status, **fields)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """Turn pydantic's ``("body", "address", "postcode")`` into ``address.postcode``.
+
+    Query, path and header parameters keep their location (``query.limit``) so the caller
+    knows where to look; body fields read as plain JSON paths, list indexes in brackets.
+    """
+    parts = list(loc)
+    prefix = ""
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie"}:
+        prefix = f"{parts[0]}."
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return prefix + (out or "body")
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("too-many-requests", "Too many requests"),
+    502: ("bad-gateway", "Bad gateway"),
+    503: ("service-unavailable", "Service unavailable"),
+    504: ("gateway-timeout", "Gateway timeout"),
+}
+
+
+def status_problem(status: int) -> tuple[str, str]:
+    """The slug and title Maillage uses for a bare HTTP status."""
+    return _STATUS_SLUGS.get(status, ("http-error", "HTTP error"))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every exception that reaches ``app`` as problem+json."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        return problem_response(
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers or None,
+            **exc.extensions,
+        )
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(
+            status=422,
+            slug="validation",
+            title="Invalid input",
+            detail=detail,
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        slug, title = status_problem(exc.status_code)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        if exc.status_code == 404 and detail in (None, "Not Found"):
+            detail = f"No route or resource at {request.url.path}"
+        return problem_response(
+            status=exc.status_code,
+            slug=slug,
+            title=title,
+            detail=detail,
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            status=500,
+            slug="internal",
+            title="Internal error",
+            detail="An unexpected error occurred; it has been logged with this request id.",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,171 @@
+"""The app factory every service uses: middleware, problems, health, outbox relay, consumers.
+
+A service describes itself with a :class:`ServiceSpec`; :func:`create_service_app` wires the
+rest the same way everywhere, so each service's ``main.py`` holds only what is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import ORJSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.broker import Broker
+from kit.consumers import ConsumerRunner, Inbox, Subscription
+from kit.db import Database
+from kit.identity import IdentityMiddleware, IdentityVerifier
+from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from kit.outbox import Outbox, OutboxRelay
+from kit.problems import install_problem_handlers, problem_response
+from kit.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service itself."""
+
+    name: str
+    title: str
+    settings: ServiceSettings
+    outbox: Outbox
+    inbox: Inbox
+    stream: str
+    routers: Sequence[APIRouter]
+    subscriptions: Sequence[Subscription] = ()
+    description: str = ""
+    version: str = "0.1.0"
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """What the lifespan owns, kept on ``app.state.runtime``."""
+
+    database: Database
+    broker: Broker
+    relay: OutboxRelay
+    runners: list[ConsumerRunner]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    """Build the FastAPI app of a service from its spec."""
+    settings = spec.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        broker = Broker(settings.common.nats_url, name=spec.name)
+        relay = OutboxRelay(
+            database,
+            spec.outbox,
+            broker,
+            streams=[spec.stream],
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        database.on_outbox_commit(relay.wake)
+        runners = [
+            ConsumerRunner(
+                database,
+                spec.inbox,
+                broker,
+                subscription,
+                max_deliver=settings.consumer_max_deliver,
+                ack_wait_seconds=settings.consumer_ack_wait_seconds,
+            )
+            for subscription in spec.subscriptions
+        ]
+        runtime = Runtime(database=database, broker=broker, relay=relay, runners=runners)
+        app.state.runtime = runtime
+        broker.start()
+        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+        runtime.tasks.extend(
+            asyncio.create_task(r.run(), name=f"consumer-{r.subscription.durable}") for r in runners
+        )
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await broker.close()
+            await database.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=spec.openapi_tags or None,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    verifier = IdentityVerifier(settings.common.identity_secret.get_secret_value())
+    app.add_middleware(IdentityMiddleware, verifier=verifier)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and NATS are reachable")
+    async def readyz(request: Request) -> Any:
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(runtime.database.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        checks["nats"] = "ok" if runtime.broker.is_connected else "error: not connected"
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ok", "checks": checks}
+        return problem_response(
+            status=503,
+            slug="not-ready",
+            title="Not ready",
+            detail="A dependency is unreachable.",
+            checks=checks,
+        )
+
+    return router
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).database.transaction(
+        write=request.method not in _SAFE_METHODS
+    ) as session:
+        yield session
+
+
+#: The one transaction of a request; committed before the response is sent.
+DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,0 +1,100 @@
+"""Maillage's pytest plugin: a real NATS server, fresh databases on both backends, clients.
+
+Loaded for the whole workspace with ``-p kit.testing.plugin``. PostgreSQL tests run wherever
+a server answers; with ``CI=true`` an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from kit.identity import Identity, IdentitySigner, Role
+from kit.settings import DEV_IDENTITY_SECRET
+from kit.testing.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+    sqlite_url,
+)
+from kit.testing.nats import NatsServer
+
+BACKENDS = ("sqlite", "postgresql")
+
+DatabaseFactory = Callable[[str, str], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A JetStream ``nats-server`` on a free port for the whole session."""
+    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[DatabaseFactory]:
+    """``await database_factory(backend, prefix)`` → URL of a new, empty database."""
+    created: list[str] = []
+    sqlite_dir = tmp_path_factory.mktemp("sqlite")
+
+    async def make(backend: str, prefix: str) -> str:
+        if backend == "sqlite":
+            return sqlite_url(sqlite_dir, prefix)
+        why = await postgres_reachable()
+        if why is not None:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"PostgreSQL is required when CI=true and is unreachable: {why}")
+            pytest.skip(f"PostgreSQL not reachable here ({why}); CI=true makes this a failure")
+        url = await create_postgres_database(f"maillage_test_{prefix}")
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        await drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def identity_signer() -> IdentitySigner:
+    return IdentitySigner(DEV_IDENTITY_SECRET)
+
+
+def identity_headers(
+    signer: IdentitySigner,
+    role: Role | str,
+    *,
+    actor_ids: tuple[uuid.UUID, ...] = (),
+    partner: str | None = None,
+) -> dict[str, str]:
+    """Headers a gateway would add for a caller with ``role``."""
+    role = Role(role)
+    identity = Identity(
+        subject=f"test-{role.value}", role=role, actor_ids=actor_ids, partner=partner
+    )
+    return {"x-maillage-identity": signer.sign(identity)}
+
+
+def asgi_client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """An httpx client talking to ``app`` in-process (run its lifespan separately)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://service", headers=headers
+    )
+
+
+def repo_root() -> Path:
+    """The workspace root (the folder holding ``uv.lock``)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "uv.lock").exists():
+            return parent
+    raise RuntimeError("workspace root not found")
