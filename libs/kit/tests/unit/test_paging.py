@@ -1,0 +1,131 @@
+"""Cursor pagination: opaque cursors, forged ones refused, limits capped."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import Depends, FastAPI
+
+from kit.paging import Page, PageParams, build_page, decode_cursor, encode_cursor, page_params
+from kit.problems import InvalidInput, install_problem_handlers
+from kit.settings import ServiceSettings
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_cursor_round_trip_keeps_the_key() -> None:
+    key = ["2024-05-01T10:00:00+00:00", "0b6c1f5e-0000-4000-8000-000000000001", 3]
+    cursor = encode_cursor(key)
+    assert "=" not in cursor
+    assert decode_cursor(cursor, arity=3) == key
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "!!!!",  # not base64
+        b64(b"{not json"),  # not JSON
+        b64(b'{"a": 1}'),  # not a list
+        b64(b'["only-one"]'),  # wrong arity
+        b64(b"[1, 2, 3]"),  # wrong arity
+        "",  # empty
+    ],
+)
+def test_forged_cursor_is_invalid_input(forged: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        decode_cursor(forged, arity=2)
+    assert raised.value.status == 422
+    assert raised.value.errors == [
+        {"field": "query.after", "message": "not a cursor returned by this API"}
+    ]
+
+
+def test_build_page_cuts_and_points_at_the_next_page() -> None:
+    rows = list(range(1, 12))  # fetched with limit + 1
+    items, cursor = build_page(rows, PageParams(limit=10), key=lambda n: [n])
+    assert items == list(range(1, 11))
+    assert cursor is not None
+    assert decode_cursor(cursor, arity=1) == [10]
+
+
+def test_build_page_has_no_next_on_the_last_page() -> None:
+    assert build_page([1, 2], PageParams(limit=10), key=lambda n: [n]) == ([1, 2], None)
+    assert build_page([], PageParams(limit=10), key=lambda n: [n]) == ([], None)
+
+
+NUMBERS = list(range(1, 26))
+
+
+def paging_app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.settings = ServiceSettings(page_size_default=4, page_size_max=10)
+
+    @app.get("/numbers")
+    async def numbers(params: Annotated[PageParams, Depends(page_params)]) -> Page[int]:
+        start = decode_cursor(params.after, arity=1)[0] if params.after else 0
+        rows = [n for n in NUMBERS if n > start][: params.limit + 1]
+        items, cursor = build_page(rows, params, key=lambda n: [n])
+        return Page[int](items=items, next=cursor)
+
+    return app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=paging_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_walking_the_cursor_visits_every_item_once(client: httpx.AsyncClient) -> None:
+    seen: list[int] = []
+    params: dict[str, Any] = {"limit": 7}
+    pages = 0
+    while True:
+        body = (await client.get("/numbers", params=params)).json()
+        seen.extend(body["items"])
+        pages += 1
+        if body["next"] is None:
+            break
+        params["after"] = body["next"]
+    assert seen == NUMBERS
+    assert pages == 4
+
+
+async def test_default_limit_comes_from_settings(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/numbers")).json()["items"] == [1, 2, 3, 4]
+
+
+async def test_limit_is_capped_silently(client: httpx.AsyncClient) -> None:
+    response = await client.get("/numbers", params={"limit": 10_000})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 10
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten"])
+async def test_bad_limit_is_a_422_on_query_limit(client: httpx.AsyncClient, limit: str) -> None:
+    response = await client.get("/numbers", params={"limit": limit})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.limit"]
+
+
+async def test_forged_cursor_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/numbers", params={"after": "bm90LWEtY3Vyc29y"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {"field": "query.after", "message": "not a cursor returned by this API"}
+    ]
+
+
+async def test_oversized_cursor_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.get("/numbers", params={"after": "A" * 600})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.after"]
