@@ -1,0 +1,72 @@
+"""Events published by the directory and the public actor representation they carry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.territory import CommuneInsee, Department, Postcode, Region
+from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
+
+ACTOR_CREATED = "directory.actor.created"
+ACTOR_UPDATED = "directory.actor.updated"
+ACTOR_DELETED = "directory.actor.deleted"
+ACTOR_MERGED = "directory.actor.merged"
+ACTOR_EVENT_TYPES = (ACTOR_CREATED, ACTOR_UPDATED, ACTOR_DELETED, ACTOR_MERGED)
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    street: Annotated[str, Field(max_length=300)] | None = None
+    postcode: Postcode | None = None
+    city: Annotated[str, Field(max_length=200)] | None = None
+    commune_insee: CommuneInsee | None = None
+    department: Department | None = None
+    region: Region | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class PublicContact(BaseModel):
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class ActorPublic(BaseModel):
+    """What anonymous callers and partners see of an actor; also the events' payload."""
+
+    id: uuid.UUID
+    kind: ActorKind
+    name: str
+    acronym: str | None = None
+    types: list[ActorType] = []
+    circle: Circle | None = None
+    themes: list[Theme] = []
+    audiences: list[Audience] = []
+    clubs: list[Club] = []
+    description: str | None = None
+    address: Address | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    siret: str | None = None
+    contacts: list[PublicContact] = Field(default=[], description="Public contacts only.")
+    ext_ids: dict[str, str] = {}
+    status: ActorStatus
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ActorDeleted(BaseModel):
+    """Payload of ``directory.actor.deleted``: a tombstone."""
+
+    id: uuid.UUID
+    version: int
+    deleted_at: datetime

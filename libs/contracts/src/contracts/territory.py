@@ -1,0 +1,68 @@
+"""French territory codes (INSEE) shared by every service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+#: INSEE commune code: 5 digits, Corsica 2A/2B + 3 digits, overseas 97x + 2 digits.
+CommuneInsee = Annotated[str, StringConstraints(pattern=r"^(?:\d{5}|2[AB]\d{3})$")]
+#: Département: 01-95, 2A, 2B, overseas 971-976.
+Department = Annotated[
+    str, StringConstraints(pattern=r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-46])$")
+]
+#: INSEE region code, two digits (e.g. 76 Occitanie).
+Region = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+#: French postcode, five digits.
+Postcode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+
+#: INSEE region of each département (regions as of 2016), the reference data for roll-ups.
+REGION_OF_DEPARTMENT: dict[str, str] = {
+    **dict.fromkeys(["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"], "84"),
+    **dict.fromkeys(["21", "25", "39", "58", "70", "71", "89", "90"], "27"),
+    **dict.fromkeys(["22", "29", "35", "56"], "53"),
+    **dict.fromkeys(["18", "28", "36", "37", "41", "45"], "24"),
+    **dict.fromkeys(["2A", "2B"], "94"),
+    **dict.fromkeys(["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"], "44"),
+    **dict.fromkeys(["02", "59", "60", "62", "80"], "32"),
+    **dict.fromkeys(["75", "77", "78", "91", "92", "93", "94", "95"], "11"),
+    **dict.fromkeys(["14", "27", "50", "61", "76"], "28"),
+    **dict.fromkeys(["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"], "75"),
+    **dict.fromkeys(
+        ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"], "76"
+    ),
+    **dict.fromkeys(["44", "49", "53", "72", "85"], "52"),
+    **dict.fromkeys(["04", "05", "06", "13", "83", "84"], "93"),
+    "971": "01",
+    "972": "02",
+    "973": "03",
+    "974": "04",
+    "976": "06",
+}
+
+REGION_NAMES: dict[str, str] = {
+    "01": "Guadeloupe",
+    "02": "Martinique",
+    "03": "Guyane",
+    "04": "La Réunion",
+    "06": "Mayotte",
+    "11": "Île-de-France",
+    "24": "Centre-Val de Loire",
+    "27": "Bourgogne-Franche-Comté",
+    "28": "Normandie",
+    "32": "Hauts-de-France",
+    "44": "Grand Est",
+    "52": "Pays de la Loire",
+    "53": "Bretagne",
+    "75": "Nouvelle-Aquitaine",
+    "76": "Occitanie",
+    "84": "Auvergne-Rhône-Alpes",
+    "93": "Provence-Alpes-Côte d'Azur",
+    "94": "Corse",
+}
+
+
+def department_of_commune(commune_insee: str) -> str:
+    """The département a commune code belongs to (``97`` codes use three characters)."""
+    return commune_insee[:3] if commune_insee.startswith("97") else commune_insee[:2]

@@ -1,0 +1,8 @@
+"""Alembic environment of the directory service (shared logic in kit.migrations)."""
+
+from directory.actors import models  # noqa: F401 - registers the tables
+from directory.config import Settings
+from directory.db import Base
+from kit.migrations import run_env
+
+run_env(Base.metadata, Settings().database_url)

@@ -1,0 +1,181 @@
+"""What the actors API takes and gives."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from contracts.directory import ActorPublic, Address
+from contracts.territory import REGION_OF_DEPARTMENT, department_of_commune
+from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
+from directory.actors.validators import normalize_phone, siret_is_valid
+
+
+def _check_siret(value: str) -> str:
+    compact = value.replace(" ", "")
+    if not siret_is_valid(compact):
+        raise ValueError("not a valid SIRET (14 digits with a valid checksum)")
+    return compact
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+Siret = Annotated[str, AfterValidator(_check_siret)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+Text = Annotated[str, Field(max_length=20_000)]
+
+
+class AddressIn(Address):
+    """An address whose département and région agree with its commune; both are derived
+    from the commune (and the région from the département) when missing."""
+
+    @field_validator("department")
+    @classmethod
+    def _department_matches_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if value not in REGION_OF_DEPARTMENT:
+            raise ValueError(f"unknown département {value}")
+        commune = info.data.get("commune_insee")
+        if commune and department_of_commune(commune) != value:
+            raise ValueError(
+                f"département {value} does not match commune {commune} "
+                f"(which is in {department_of_commune(commune)})"
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_matches_department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        commune = info.data.get("commune_insee")
+        department = info.data.get("department") or (
+            department_of_commune(commune) if commune else None
+        )
+        expected = REGION_OF_DEPARTMENT.get(department) if department else None
+        if expected and expected != value:
+            raise ValueError(
+                f"région {value} does not match département {department} (région {expected})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _derive_territory(self) -> AddressIn:
+        if self.commune_insee and not self.department:
+            self.department = department_of_commune(self.commune_insee)
+        if self.department and not self.region:
+            self.region = REGION_OF_DEPARTMENT.get(self.department)
+        return self
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    role: Annotated[str, Field(max_length=200)] | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    public: bool = Field(False, description="Shown to the public and partners only if true.")
+
+
+class Membership(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member: bool = False
+    since: date | None = None
+    paid_until: date | None = None
+
+
+class ActorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ActorKind = ActorKind.ORGANISATION
+    name: Name
+    acronym: Annotated[str, Field(max_length=50)] | None = None
+    types: Annotated[list[ActorType], AfterValidator(_unique)] = []
+    circle: Circle | None = None
+    themes: Annotated[list[Theme], AfterValidator(_unique)] = []
+    audiences: Annotated[list[Audience], AfterValidator(_unique)] = []
+    clubs: Annotated[list[Club], AfterValidator(_unique)] = []
+    description: Text | None = None
+    address: AddressIn | None = None
+    website: HttpUrl | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    siret: Siret | None = None
+    contacts: Annotated[list[Contact], Field(max_length=50)] = []
+    membership: Membership | None = None
+    charter_signed_at: date | None = None
+    ext_ids: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] = {}
+    status: ActorStatus = ActorStatus.ACTIVE
+
+
+class ActorUpdate(BaseModel):
+    """A PATCH: only the fields present change; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ActorKind | None = None
+    name: Name | None = None
+    acronym: Annotated[str, Field(max_length=50)] | None = None
+    types: Annotated[list[ActorType], AfterValidator(_unique)] | None = None
+    circle: Circle | None = None
+    themes: Annotated[list[Theme], AfterValidator(_unique)] | None = None
+    audiences: Annotated[list[Audience], AfterValidator(_unique)] | None = None
+    clubs: Annotated[list[Club], AfterValidator(_unique)] | None = None
+    description: Text | None = None
+    address: AddressIn | None = None
+    website: HttpUrl | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    siret: Siret | None = None
+    contacts: Annotated[list[Contact], Field(max_length=50)] | None = None
+    membership: Membership | None = None
+    charter_signed_at: date | None = None
+    ext_ids: dict[str, Annotated[str, Field(max_length=200)]] | None = None
+    status: ActorStatus | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> ActorUpdate:
+        for field in ("kind", "name", "status"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class ContactRead(BaseModel):
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    public: bool = False
+
+
+class ActorRead(ActorPublic):
+    """The full actor, for staff and the actor's own members."""
+
+    contacts: list[ContactRead] = []  # type: ignore[assignment]
+    membership: Membership
+    circle_set_at: datetime | None = None
+    circle_set_by: str | None = None
+    charter_signed_at: date | None = None
+
+
+#: Fields only network staff may change (a member editing its own record cannot).
+STAFF_ONLY_FIELDS = frozenset({"circle", "membership", "status", "charter_signed_at", "ext_ids"})

@@ -1,0 +1,248 @@
+"""The rules of the actor directory. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.directory import (
+    ACTOR_CREATED,
+    ACTOR_DELETED,
+    ACTOR_UPDATED,
+    ActorDeleted,
+    ActorPublic,
+    Address,
+    PublicContact,
+)
+from directory.actors.errors import ActorEditForbidden, ActorNotFound
+from directory.actors.models import Actor
+from directory.actors.repository import actor_repository
+from directory.actors.schemas import (
+    STAFF_ONLY_FIELDS,
+    ActorCreate,
+    ActorRead,
+    ActorUpdate,
+    ContactRead,
+    Membership,
+)
+from directory.db import outbox
+from kit.etags import check_if_match
+from kit.identity import Identity
+from kit.normalize import fold
+
+_ADDRESS_FIELDS = (
+    "street",
+    "postcode",
+    "city",
+    "commune_insee",
+    "department",
+    "region",
+    "lat",
+    "lon",
+)
+_PLAIN_FIELDS = (
+    "kind",
+    "name",
+    "acronym",
+    "types",
+    "themes",
+    "audiences",
+    "clubs",
+    "description",
+    "email",
+    "phone",
+    "siret",
+    "charter_signed_at",
+    "ext_ids",
+    "status",
+)
+
+
+class ActorService:
+    async def create(
+        self, session: AsyncSession, *, data: ActorCreate, identity: Identity
+    ) -> Actor:
+        actor = Actor(id=uuid.uuid4(), version=1, created_by=identity.subject)
+        self._apply(
+            actor,
+            data.model_dump(mode="json"),
+            fields=set(ActorCreate.model_fields),
+            identity=identity,
+        )
+        session.add(actor)
+        await session.flush()
+        await outbox.emit(
+            session, type=ACTOR_CREATED, subject=str(actor.id), data=self._payload(actor)
+        )
+        return actor
+
+    async def get(self, session: AsyncSession, *, actor_id: uuid.UUID) -> Actor:
+        actor = await actor_repository.get(session, actor_id)
+        if actor is None:
+            raise ActorNotFound(f"No actor with id {actor_id}.")
+        return actor
+
+    async def list_page(
+        self,
+        session: AsyncSession,
+        *,
+        after: tuple[str, uuid.UUID] | None,
+        limit: int,
+        statuses: Sequence[str] | None = None,
+    ) -> Sequence[Actor]:
+        return await actor_repository.list_after(
+            session, after=after, limit=limit, statuses=statuses
+        )
+
+    async def update(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        changes: ActorUpdate,
+        identity: Identity,
+        if_match: str | None,
+    ) -> Actor:
+        self._check_may_edit(actor, identity)
+        check_if_match(if_match, actor.version)
+        fields = changes.model_fields_set
+        forbidden = sorted(fields & STAFF_ONLY_FIELDS)
+        if forbidden and not identity.is_staff:
+            raise ActorEditForbidden(
+                f"Only network staff may change {', '.join(forbidden)}.", fields=forbidden
+            )
+        if not fields:
+            return actor
+        self._apply(actor, changes.model_dump(mode="json"), fields=fields, identity=identity)
+        actor.touch()
+        await session.flush()
+        await outbox.emit(
+            session, type=ACTOR_UPDATED, subject=str(actor.id), data=self._payload(actor)
+        )
+        return actor
+
+    async def delete(
+        self, session: AsyncSession, *, actor: Actor, identity: Identity, if_match: str | None
+    ) -> None:
+        if not identity.is_staff:
+            raise ActorEditForbidden("Only network staff may delete an actor.")
+        check_if_match(if_match, actor.version)
+        actor.touch()
+        actor.deleted_at = actor.updated_at
+        await session.flush()
+        tombstone = ActorDeleted(id=actor.id, version=actor.version, deleted_at=actor.deleted_at)
+        await outbox.emit(
+            session,
+            type=ACTOR_DELETED,
+            subject=str(actor.id),
+            data=tombstone.model_dump(mode="json"),
+        )
+
+    def to_public(self, actor: Actor) -> ActorPublic:
+        return ActorPublic(
+            **self._common(actor),
+            contacts=[
+                PublicContact(**{k: c.get(k) for k in ("name", "role", "email", "phone")})
+                for c in actor.contacts
+                if c.get("public")
+            ],
+        )
+
+    def to_read(self, actor: Actor) -> ActorRead:
+        return ActorRead(
+            **self._common(actor),
+            contacts=[ContactRead(**c) for c in actor.contacts],
+            membership=Membership(
+                member=actor.member, since=actor.member_since, paid_until=actor.paid_until
+            ),
+            circle_set_at=actor.circle_set_at,
+            circle_set_by=actor.circle_set_by,
+            charter_signed_at=actor.charter_signed_at,
+        )
+
+    def view_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
+        """The full record for staff and the actor's own members, the public one otherwise."""
+        return self.to_read(actor) if identity.acts_for(actor.id) else self.to_public(actor)
+
+    def _check_may_edit(self, actor: Actor, identity: Identity) -> None:
+        if not identity.acts_for(actor.id):
+            raise ActorEditForbidden("Members may change only the actors they belong to.")
+
+    def _apply(
+        self, actor: Actor, values: dict[str, Any], *, fields: set[str], identity: Identity
+    ) -> None:
+        for field in _PLAIN_FIELDS:
+            if field in fields:
+                setattr(actor, field, values[field])
+        if "name" in fields:
+            actor.name_key = fold(actor.name)
+        if "website" in fields:
+            actor.website = values["website"]
+        if "contacts" in fields:
+            actor.contacts = values["contacts"] or []
+        self._apply_structured(actor, values, fields=fields, identity=identity)
+
+    def _apply_structured(
+        self, actor: Actor, values: dict[str, Any], *, fields: set[str], identity: Identity
+    ) -> None:
+        if "address" in fields:
+            address = values["address"] or {}
+            for field in _ADDRESS_FIELDS:
+                setattr(actor, field, address.get(field))
+        if "membership" in fields:
+            membership = values["membership"] or {}
+            actor.member = bool(membership.get("member"))
+            actor.member_since = _date(membership.get("since"))
+            actor.paid_until = _date(membership.get("paid_until"))
+        if "charter_signed_at" in fields:
+            actor.charter_signed_at = _date(values["charter_signed_at"])
+        if "circle" in fields and values["circle"] != actor.circle:
+            actor.circle = values["circle"]
+            actor.circle_set_at = datetime.now(UTC)
+            actor.circle_set_by = identity.subject
+        for list_field in ("types", "themes", "audiences", "clubs"):
+            if list_field in fields and values[list_field] is None:
+                setattr(actor, list_field, [])
+        if "ext_ids" in fields and values["ext_ids"] is None:
+            actor.ext_ids = {}
+
+    def _common(self, actor: Actor) -> dict[str, Any]:
+        has_address = any(getattr(actor, f) is not None for f in _ADDRESS_FIELDS)
+        return {
+            "id": actor.id,
+            "kind": actor.kind,
+            "name": actor.name,
+            "acronym": actor.acronym,
+            "types": actor.types,
+            "circle": actor.circle,
+            "themes": actor.themes,
+            "audiences": actor.audiences,
+            "clubs": actor.clubs,
+            "description": actor.description,
+            "address": (
+                Address(**{f: getattr(actor, f) for f in _ADDRESS_FIELDS}) if has_address else None
+            ),
+            "website": actor.website,
+            "email": actor.email,
+            "phone": actor.phone,
+            "siret": actor.siret,
+            "ext_ids": actor.ext_ids,
+            "status": actor.status,
+            "created_at": actor.created_at,
+            "updated_at": actor.updated_at,
+            "version": actor.version,
+        }
+
+    def _payload(self, actor: Actor) -> dict[str, Any]:
+        return self.to_public(actor).model_dump(mode="json")
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+actor_service = ActorService()

@@ -1,0 +1,30 @@
+"""The directory service: the network's actors (and, next, its resource catalogue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from directory.actors.router import router as actors_router
+from directory.config import Settings
+from directory.db import inbox, outbox
+from kit.service import ServiceSpec, create_service_app
+
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceSpec(
+            name="directory",
+            title="Maillage directory",
+            description="The actors of the science-culture network.",
+            settings=settings or Settings(),
+            outbox=outbox,
+            inbox=inbox,
+            stream="DIRECTORY",
+            routers=[actors_router],
+            openapi_tags=[{"name": "actors", "description": "Actors of the network."}],
+        )
+    )

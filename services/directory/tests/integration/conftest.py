@@ -1,0 +1,63 @@
+"""A real directory app per backend (SQLite and PostgreSQL), with its migrations applied."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from directory.config import Settings
+from directory.main import SERVICE_ROOT, create_app
+from kit.identity import IdentitySigner
+from kit.migrations import upgrade
+from kit.settings import CommonSettings
+from kit.testing.nats import NatsServer
+from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def directory_app(
+    request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
+) -> AsyncIterator[FastAPI]:
+    url = await database_factory(request.param, "directory")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+    settings = Settings(database_url=url, common=CommonSettings(nats_url=nats_server.url))
+    app = create_app(settings)
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture
+async def admin(
+    directory_app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(directory_app, identity_headers(identity_signer, "admin")) as client:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(
+    directory_app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    headers = identity_headers(identity_signer, "anonymous")
+    async with asgi_client(directory_app, headers) as client:
+        yield client
+
+
+MemberClient = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+def member_of(directory_app: FastAPI, identity_signer: IdentitySigner) -> MemberClient:
+    """``member_of(actor_id, ...)`` → a client acting as a member bound to those actors."""
+
+    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
+        headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
+        return asgi_client(directory_app, headers)
+
+    return make
