@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from contracts.territory import CommuneInsee, Department, Postcode, Region
+from contracts.territory import Postcode, Territory
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 
 ACTOR_CREATED = "directory.actor.created"
@@ -18,15 +18,12 @@ ACTOR_MERGED = "directory.actor.merged"
 ACTOR_EVENT_TYPES = (ACTOR_CREATED, ACTOR_UPDATED, ACTOR_DELETED, ACTOR_MERGED)
 
 
-class Address(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Address(Territory):
+    """A postal address with its INSEE territory and coordinates."""
 
     street: Annotated[str, Field(max_length=300)] | None = None
     postcode: Postcode | None = None
     city: Annotated[str, Field(max_length=200)] | None = None
-    commune_insee: CommuneInsee | None = None
-    department: Department | None = None
-    region: Region | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 #: INSEE commune code: 5 digits, Corsica 2A/2B + 3 digits, overseas 97x + 2 digits.
 CommuneInsee = Annotated[str, StringConstraints(pattern=r"^(?:\d{5}|2[AB]\d{3})$")]
@@ -66,3 +73,56 @@ REGION_NAMES: dict[str, str] = {
 def department_of_commune(commune_insee: str) -> str:
     """The département a commune code belongs to (``97`` codes use three characters)."""
     return commune_insee[:3] if commune_insee.startswith("97") else commune_insee[:2]
+
+
+class Territory(BaseModel):
+    """Commune, département and région that agree with each other.
+
+    The département is derived from the commune and the région from the département when
+    missing; a contradiction is reported on the field at fault.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    commune_insee: CommuneInsee | None = None
+    department: Department | None = None
+    region: Region | None = None
+
+    @field_validator("department")
+    @classmethod
+    def _department_matches_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if value not in REGION_OF_DEPARTMENT:
+            raise ValueError(f"unknown département {value}")
+        commune = info.data.get("commune_insee")
+        if commune and department_of_commune(commune) != value:
+            raise ValueError(
+                f"département {value} does not match commune {commune} "
+                f"(which is in {department_of_commune(commune)})"
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_matches_department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        commune = info.data.get("commune_insee")
+        department = info.data.get("department") or (
+            department_of_commune(commune) if commune else None
+        )
+        expected = REGION_OF_DEPARTMENT.get(department) if department else None
+        if expected and expected != value:
+            raise ValueError(
+                f"région {value} does not match département {department} (région {expected})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _derive(self) -> Territory:
+        if self.commune_insee and not self.department:
+            self.department = department_of_commune(self.commune_insee)
+        if self.department and not self.region:
+            self.region = REGION_OF_DEPARTMENT.get(self.department)
+        return self

@@ -12,13 +12,10 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 
 from contracts.directory import ActorPublic, Address
-from contracts.territory import REGION_OF_DEPARTMENT, department_of_commune
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 from directory.actors.validators import normalize_phone, siret_is_valid
 
@@ -38,50 +35,6 @@ Siret = Annotated[str, AfterValidator(_check_siret)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 Text = Annotated[str, Field(max_length=20_000)]
-
-
-class AddressIn(Address):
-    """An address whose département and région agree with its commune; both are derived
-    from the commune (and the région from the département) when missing."""
-
-    @field_validator("department")
-    @classmethod
-    def _department_matches_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        if value not in REGION_OF_DEPARTMENT:
-            raise ValueError(f"unknown département {value}")
-        commune = info.data.get("commune_insee")
-        if commune and department_of_commune(commune) != value:
-            raise ValueError(
-                f"département {value} does not match commune {commune} "
-                f"(which is in {department_of_commune(commune)})"
-            )
-        return value
-
-    @field_validator("region")
-    @classmethod
-    def _region_matches_department(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        commune = info.data.get("commune_insee")
-        department = info.data.get("department") or (
-            department_of_commune(commune) if commune else None
-        )
-        expected = REGION_OF_DEPARTMENT.get(department) if department else None
-        if expected and expected != value:
-            raise ValueError(
-                f"région {value} does not match département {department} (région {expected})"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _derive_territory(self) -> AddressIn:
-        if self.commune_insee and not self.department:
-            self.department = department_of_commune(self.commune_insee)
-        if self.department and not self.region:
-            self.region = REGION_OF_DEPARTMENT.get(self.department)
-        return self
 
 
 class Contact(BaseModel):
@@ -114,7 +67,7 @@ class ActorCreate(BaseModel):
     audiences: Annotated[list[Audience], AfterValidator(_unique)] = []
     clubs: Annotated[list[Club], AfterValidator(_unique)] = []
     description: Text | None = None
-    address: AddressIn | None = None
+    address: Address | None = None
     website: HttpUrl | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
@@ -140,7 +93,7 @@ class ActorUpdate(BaseModel):
     audiences: Annotated[list[Audience], AfterValidator(_unique)] | None = None
     clubs: Annotated[list[Club], AfterValidator(_unique)] | None = None
     description: Text | None = None
-    address: AddressIn | None = None
+    address: Address | None = None
     website: HttpUrl | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
