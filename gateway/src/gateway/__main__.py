@@ -1,0 +1,48 @@
+"""``maillage-gateway serve|migrate``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import uvicorn
+
+from gateway.config import Settings
+from kit.logs import configure_logging
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="maillage-gateway")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="nothing to do yet: the gateway has no database")
+    serve = commands.add_parser("serve", help="serve the public API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    configure_logging("gateway", settings.common.log_level)
+    if args.command == "migrate":
+        # Accepted so operators can run "migrate" on every process alike.
+        print("maillage-gateway: nothing to migrate (the gateway has no database yet)")
+        return
+    uvicorn.run(
+        "gateway.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        loop="uvloop",
+        http="httptools",
+        ws="none",
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        date_header=True,
+        # A service answers in its own time; the gateway's clients keep connections warm.
+        timeout_keep_alive=30,
+        backlog=4096,
+    )
+
+
+if __name__ == "__main__":
+    main()

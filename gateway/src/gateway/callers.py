@@ -1,0 +1,82 @@
+"""Who is calling: turn the ``Authorization`` header into an :class:`~kit.identity.Identity`.
+
+A caller presents ``Authorization: Bearer <key>`` or nothing. Keys are checked against a list
+of :class:`KeyStore` objects in order; today only the bootstrap admin key from
+``MAILLAGE_ADMIN_KEY`` exists, and the hashed API keys of the next issue plug in as another
+store without touching the proxy.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from typing import Protocol
+
+from kit.identity import ANONYMOUS, Identity, Role
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BOOTSTRAP_ADMIN = Identity(subject="bootstrap-admin", role=Role.ADMIN)
+
+
+class CallerRejected(Exception):
+    """The request cannot go on as this caller; rendered as a 401 problem."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class KeyStore(Protocol):
+    """Somewhere API keys live."""
+
+    async def identify(self, key: str) -> Identity | None:
+        """The identity ``key`` grants, or None if this store does not know it."""
+
+
+class BootstrapAdminKey:
+    """The single admin key given to the gateway at start, compared in constant time."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    async def identify(self, key: str) -> Identity | None:
+        if hmac.compare_digest(key.encode(), self._key):
+            return BOOTSTRAP_ADMIN
+        return None
+
+
+class CallerResolver:
+    """Resolve the caller of a request from its ``Authorization`` header and method."""
+
+    def __init__(self, stores: Sequence[KeyStore]) -> None:
+        self.stores = tuple(stores)
+
+    async def resolve(self, method: str, authorization: str | None) -> Identity:
+        """The identity to relay, or :class:`CallerRejected`.
+
+        No credentials: anonymous, for reads only. Credentials present but unknown or
+        malformed: rejected whatever the method, so a typo never silently downgrades a caller.
+        """
+        if authorization is None:
+            if method in SAFE_METHODS:
+                return ANONYMOUS
+            raise CallerRejected(
+                "This operation needs an API key: send Authorization: Bearer <key>."
+            )
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise CallerRejected("The Authorization header must read: Bearer <key>.")
+        for store in self.stores:
+            identity = await store.identify(key)
+            if identity is not None:
+                return identity
+        raise CallerRejected("The API key is unknown or revoked.")
+
+
+def resolver_for(admin_key: str | None) -> CallerResolver:
+    """The resolver for this gateway's configuration."""
+    stores: list[KeyStore] = []
+    if admin_key:
+        stores.append(BootstrapAdminKey(admin_key))
+    return CallerResolver(stores)

@@ -1,0 +1,46 @@
+"""Settings of the gateway: env prefix ``MAILLAGE_GATEWAY_``, admin key ``MAILLAGE_ADMIN_KEY``."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kit.settings import CommonSettings
+
+
+class Settings(BaseSettings):
+    """Where the services live, how long to wait for them, and the bootstrap admin key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MAILLAGE_GATEWAY_", extra="ignore", populate_by_name=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    directory_url: str = "http://127.0.0.1:8001"
+    events_url: str = "http://127.0.0.1:8002"
+    surveys_url: str = "http://127.0.0.1:8003"
+    eu_watch_url: str = "http://127.0.0.1:8004"
+    #: Longest wait for the next bytes from a service (headers or body) before a 504.
+    upstream_timeout_seconds: float = 30.0
+    connect_timeout_seconds: float = 5.0
+    max_body_bytes: int = 1_048_576
+    #: Idle keep-alive connections are kept per service up to this many in flight.
+    upstream_connection_limit: int = 512
+    openapi_cache_seconds: float = 30.0
+    #: How long /readyz and the OpenAPI merge wait for each service.
+    probe_timeout_seconds: float = 3.0
+    # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).
+    admin_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MAILLAGE_ADMIN_KEY", "admin_key")
+    )
+    common: CommonSettings = Field(default_factory=CommonSettings)
+
+    def service_urls(self) -> dict[str, str]:
+        """Base URL of each service, by service name."""
+        return {
+            "directory": self.directory_url,
+            "events": self.events_url,
+            "surveys": self.surveys_url,
+            "eu-watch": self.eu_watch_url,
+        }

@@ -1,0 +1,148 @@
+"""The gateway app: the proxy in front, a small FastAPI app for the gateway's own routes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, ORJSONResponse
+
+from gateway.callers import resolver_for
+from gateway.config import Settings
+from gateway.openapi_merge import MergedOpenApi
+from gateway.proxy import Proxy, Upstream, new_upstream_session
+from gateway.readiness import check_services
+from gateway.routing import SEGMENT_OWNERS
+from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
+from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from kit.problems import install_problem_handlers, problem_response
+
+TITLE = "Maillage API"
+DESCRIPTION = (
+    "The public API of the Maillage science-culture network. Errors are RFC 9457 "
+    "`application/problem+json`; send `X-Request-ID` to trace a call."
+)
+#: How the gateway presents itself when it reads the services' own documents.
+GATEWAY_READER = Identity(subject="gateway", role=Role.READER)
+
+
+class Gateway:
+    """What ``uvicorn`` serves: :class:`Proxy` wrapping the FastAPI app (``api``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.signer = IdentitySigner(
+            settings.common.identity_secret.get_secret_value(),
+            ttl_seconds=settings.common.identity_ttl_seconds,
+        )
+        admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
+        self.services = settings.service_urls()
+        self.api = _build_api(self)
+        self.proxy = Proxy(
+            RequestIdMiddleware(BodyLimitMiddleware(self.api, max_bytes=settings.max_body_bytes)),
+            routes={
+                segment: Upstream(name=service, base_url=self.services[service].rstrip("/"))
+                for segment, service in SEGMENT_OWNERS.items()
+            },
+            callers=resolver_for(admin_key),
+            signer=self.signer,
+            max_body_bytes=settings.max_body_bytes,
+            read_timeout=settings.upstream_timeout_seconds,
+        )
+        self.openapi = MergedOpenApi(
+            own_document=self._own_openapi,
+            services={name: url.rstrip("/") for name, url in self.services.items()},
+            session=self.session,
+            headers=lambda: {IDENTITY_HEADER: self.signer.sign(GATEWAY_READER)},
+            ttl_seconds=settings.openapi_cache_seconds,
+            timeout_seconds=settings.probe_timeout_seconds,
+            title=TITLE,
+            description=DESCRIPTION,
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.proxy(scope, receive, send)
+
+    def session(self) -> aiohttp.ClientSession:
+        """The process's HTTP client (created by the lifespan)."""
+        if self.proxy.session is None:
+            raise RuntimeError("the gateway lifespan has not started")
+        return self.proxy.session
+
+    def _own_openapi(self) -> dict[str, Any]:
+        return get_openapi(
+            title=TITLE, version="1", description=DESCRIPTION, routes=self.api.routes
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        self.proxy.session = new_upstream_session(
+            connect_timeout=self.settings.connect_timeout_seconds,
+            read_timeout=self.settings.upstream_timeout_seconds,
+            connection_limit=self.settings.upstream_connection_limit,
+        )
+        try:
+            yield
+        finally:
+            await self.proxy.session.close()
+            self.proxy.session = None
+
+
+def _build_api(gateway: Gateway) -> FastAPI:
+    api = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        lifespan=gateway.lifespan,
+        default_response_class=ORJSONResponse,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_problem_handlers(api)
+
+    @api.get("/healthz", tags=["health"], summary="The gateway is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get(
+        "/readyz",
+        tags=["health"],
+        summary="Every service is ready",
+        responses={503: {"description": "A service is not ready (problem+json)."}},
+    )
+    async def readyz() -> Any:
+        services = await check_services(
+            gateway.session(),
+            gateway.services,
+            timeout_seconds=gateway.settings.probe_timeout_seconds,
+        )
+        if all(status == "ok" for status in services.values()):
+            return {"status": "ok", "services": services}
+        down = ", ".join(name for name, status in services.items() if status != "ok")
+        return problem_response(
+            status=503,
+            slug="not-ready",
+            title="Not ready",
+            detail=f"Not ready: {down}.",
+            services=services,
+        )
+
+    @api.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> Response:
+        return ORJSONResponse(await gateway.openapi.document())
+
+    @api.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} — docs")
+
+    return api
+
+
+def create_app(settings: Settings | None = None) -> Gateway:
+    """Build the gateway (an ASGI app) from ``settings`` or the environment."""
+    return Gateway(settings or Settings())

@@ -1,0 +1,273 @@
+"""One OpenAPI document for the public API, merged from the services' own.
+
+Each service's ``/openapi.json`` is fetched with a signed reader identity. Only the paths the
+gateway routes to that service are kept. Components with the same name and the same content
+are shared; a name that means different things in two services is prefixed with the service
+(``EventsProblem``) and every ``$ref`` of that service rewritten. A service that does not
+answer is left out and listed in ``x-missing-services`` and in ``info.description``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+
+from gateway.routing import owner_of
+
+logger = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": (
+        "An API key: `Authorization: Bearer <key>`. Without one you act anonymously and "
+        "may only read published, public data."
+    ),
+}
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def service_prefix(service: str) -> str:
+    """``eu-watch`` → ``EuWatch``: what a conflicting component name is prefixed with."""
+    return "".join(part.capitalize() for part in service.replace("_", "-").split("-"))
+
+
+def rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    """A copy of ``node`` with every ``$ref`` (and discriminator mapping) in ``renames`` changed."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                out[key] = renames.get(value, value)
+            elif key == "mapping" and isinstance(value, dict):
+                out[key] = {
+                    k: renames.get(v, v) if isinstance(v, str) else rewrite_refs(v, renames)
+                    for k, v in value.items()
+                }
+            else:
+                out[key] = rewrite_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [rewrite_refs(item, renames) for item in node]
+    return node
+
+
+def _component_renames(
+    service: str, components: Mapping[str, Any], merged: Mapping[str, dict[str, Any]]
+) -> dict[str, str]:
+    """Which of ``service``'s components must be renamed to live beside ``merged``.
+
+    A component is shared only if its content, once its own references are rewritten, equals
+    the merged one; renaming one component can change the content of those referring to it,
+    so this runs until nothing changes.
+    """
+    renames: dict[str, str] = {}
+    prefix = service_prefix(service)
+    changed = True
+    while changed:
+        changed = False
+        for kind, items in components.items():
+            if not isinstance(items, dict):
+                continue
+            existing = merged.get(kind, {})
+            for name, content in items.items():
+                ref = f"#/components/{kind}/{name}"
+                if ref in renames or name not in existing:
+                    continue
+                if rewrite_refs(content, renames) != existing[name]:
+                    new_name = prefix + name
+                    suffix = 2
+                    while new_name in existing or new_name in items:
+                        new_name = f"{prefix}{name}{suffix}"
+                        suffix += 1
+                    renames[ref] = f"#/components/{kind}/{new_name}"
+                    changed = True
+    return renames
+
+
+def merge_documents(
+    documents: Mapping[str, Document],
+    *,
+    title: str = "Maillage API",
+    version: str = "1",
+    description: str = "",
+    missing: tuple[str, ...] = (),
+) -> Document:
+    """Merge ``documents`` (service name → OpenAPI 3.x document) into one.
+
+    The first document wins where two declare the same operation; the gateway passes its own
+    document first, under the name ``gateway``.
+    """
+    merged_paths: dict[str, dict[str, Any]] = {}
+    merged_components: dict[str, dict[str, Any]] = {}
+    tags: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
+    openapi_version = "3.1.0"
+
+    for service, document in documents.items():
+        openapi_version = str(document.get("openapi", openapi_version))
+        components = document.get("components") or {}
+        renames = _component_renames(service, components, merged_components)
+        _merge_components(merged_components, components, renames)
+        paths = {
+            path: rewrite_refs(item, renames)
+            for path, item in (document.get("paths") or {}).items()
+            # A service's health checks and the like are not part of the public API.
+            if service == "gateway" or owner_of(path) == service
+        }
+        _merge_paths(merged_paths, paths, service=service, operation_ids=operation_ids)
+        for tag in document.get("tags") or []:
+            if isinstance(tag, dict) and "name" in tag:
+                tags.setdefault(tag["name"], tag)
+
+    merged_components.setdefault("securitySchemes", {})["bearer"] = dict(BEARER_SCHEME)
+    if missing:
+        note = "Not included right now (service unreachable): " + ", ".join(missing) + "."
+        description = f"{description}\n\n{note}" if description else note
+    merged: Document = {
+        "openapi": openapi_version,
+        "info": {"title": title, "version": version, "description": description},
+        "paths": dict(sorted(merged_paths.items())),
+        "components": merged_components,
+        # A key is optional: anonymous callers may read.
+        "security": [{"bearer": []}, {}],
+        "x-missing-services": list(missing),
+    }
+    if tags:
+        merged["tags"] = list(tags.values())
+    return merged
+
+
+def _merge_components(
+    merged: dict[str, dict[str, Any]], components: Mapping[str, Any], renames: Mapping[str, str]
+) -> None:
+    for kind, items in components.items():
+        if not isinstance(items, dict):
+            continue
+        target = merged.setdefault(kind, {})
+        for name, content in items.items():
+            ref = f"#/components/{kind}/{name}"
+            new_name = renames.get(ref, ref).rsplit("/", 1)[1]
+            target.setdefault(new_name, rewrite_refs(content, renames))
+
+
+def _merge_paths(
+    merged: dict[str, dict[str, Any]],
+    paths: Mapping[str, dict[str, Any]],
+    *,
+    service: str,
+    operation_ids: set[str],
+) -> None:
+    for path, item in paths.items():
+        merged_item = merged.setdefault(path, {})
+        for key, operation in item.items():
+            if key in merged_item:
+                logger.warning("openapi: %s %s declared twice; keeping the first", key, path)
+                continue
+            if key in HTTP_METHODS and isinstance(operation, dict):
+                operation_id = operation.get("operationId")
+                if operation_id in operation_ids:
+                    operation["operationId"] = f"{service}_{operation_id}"
+                operation_ids.add(operation.get("operationId", ""))
+            merged_item[key] = operation
+
+
+async def fetch_document(
+    session: aiohttp.ClientSession,
+    base_url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout_seconds: float,
+) -> Document:
+    """A service's own OpenAPI document; raises on any failure."""
+    async with session.get(
+        base_url + "/openapi.json",
+        headers=dict(headers),
+        timeout=aiohttp.ClientTimeout(total=timeout_seconds),
+        allow_redirects=False,
+    ) as response:
+        if response.status != 200:
+            raise aiohttp.ClientResponseError(
+                response.request_info, (), status=response.status, message="not 200"
+            )
+        document = await response.json(content_type=None)
+    if not isinstance(document, dict):
+        raise ValueError("the OpenAPI document is not a JSON object")
+    return document
+
+
+class MergedOpenApi:
+    """The merged document, rebuilt at most every ``ttl_seconds``.
+
+    A merge that missed a service is kept for a shorter time, so the document completes
+    itself soon after the service comes back.
+    """
+
+    def __init__(
+        self,
+        *,
+        own_document: Callable[[], Document],
+        services: Mapping[str, str],
+        session: Callable[[], aiohttp.ClientSession],
+        headers: Callable[[], Mapping[str, str]],
+        ttl_seconds: float,
+        timeout_seconds: float,
+        title: str = "Maillage API",
+        description: str = "",
+    ) -> None:
+        self._own_document = own_document
+        self._services = dict(services)
+        self._session = session
+        self._headers = headers
+        self._ttl = ttl_seconds
+        self._timeout = timeout_seconds
+        self._title = title
+        self._description = description
+        self._document: Document | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def document(self) -> Document:
+        """The merged document, from cache when fresh."""
+        if self._document is not None and time.monotonic() < self._expires:
+            return self._document
+        async with self._lock:  # one rebuild at a time; the others take its result
+            if self._document is not None and time.monotonic() < self._expires:
+                return self._document
+            document, missing = await self._build()
+            ttl = self._ttl if not missing else min(self._ttl, 5.0)
+            self._document, self._expires = document, time.monotonic() + ttl
+            return document
+
+    async def _build(self) -> tuple[Document, tuple[str, ...]]:
+        session, headers = self._session(), self._headers()
+        names = list(self._services)
+        fetches: list[Awaitable[Document]] = [
+            fetch_document(
+                session, self._services[name], headers=headers, timeout_seconds=self._timeout
+            )
+            for name in names
+        ]
+        results = await asyncio.gather(*fetches, return_exceptions=True)
+        documents: dict[str, Document] = {"gateway": copy.deepcopy(self._own_document())}
+        missing: list[str] = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                logger.warning("openapi: %s left out: %r", name, result)
+                missing.append(name)
+            else:
+                documents[name] = result
+        merged = merge_documents(
+            documents, title=self._title, description=self._description, missing=tuple(missing)
+        )
+        return merged, tuple(missing)

@@ -1,0 +1,412 @@
+"""The proxy path: a raw ASGI callable that relays ``/v1/<segment>...`` to the owning service.
+
+It sits in front of the gateway's FastAPI app (which only sees what no service owns) and does
+per request only what it must: resolve the caller, sign its identity, stream the body up and
+the answer down through one shared ``aiohttp`` session, keeping status and end-to-end headers.
+Errors it raises itself are RFC 9457 problems: 401 (caller), 413 (body), 502 (service
+unreachable or broken answer) and 504 (service too slow).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+from yarl import URL
+
+from gateway.callers import CallerRejected, CallerResolver
+from gateway.routing import API_PREFIX
+from kit.identity import IDENTITY_HEADER, IdentitySigner
+from kit.logs import request_id_var
+from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
+from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+
+logger = logging.getLogger(__name__)
+
+#: Meaningful for one connection only (RFC 9110 §7.6.1), never relayed either way.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Request headers the gateway reads and then sets itself (or deliberately withholds: the
+# caller's key stays at the gateway; services only ever see the signed identity).
+_REQUEST_HANDLED = HOP_BY_HOP | {
+    b"host",
+    b"authorization",
+    IDENTITY_HEADER.encode(),
+    REQUEST_ID_HEADER,
+    b"content-length",
+    b"expect",
+    b"x-forwarded-for",
+    b"x-forwarded-host",
+    b"x-forwarded-proto",
+}
+# Response headers the gateway's own server sets (date) or the gateway replaces.
+_RESPONSE_DROPPED = HOP_BY_HOP | {REQUEST_ID_HEADER, b"date", b"server"}
+# Answers up to this size are read whole and sent in one message; larger ones stream.
+_WHOLE_BODY_MAX = 64 * 1024
+_STREAM_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A service the gateway relays to."""
+
+    name: str
+    base_url: str
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+def new_upstream_session(
+    *, connect_timeout: float, read_timeout: float, connection_limit: int
+) -> aiohttp.ClientSession:
+    """The one HTTP client of the process: keep-alive pool, bytes relayed untouched."""
+    connector = aiohttp.TCPConnector(
+        limit=connection_limit,
+        limit_per_host=0,
+        keepalive_timeout=60,
+        ttl_dns_cache=300,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        # No total: a long download is fine as long as bytes keep coming.
+        timeout=aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout),
+        auto_decompress=False,
+        # The caller's own Accept, Accept-Encoding, User-Agent and Content-Type go through;
+        # aiohttp must not invent any.
+        skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        raise_for_status=False,
+    )
+
+
+async def send_problem(
+    send: Send,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    request_id: bytes | None = None,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+    **extensions: Any,
+) -> None:
+    """Send a complete problem+json response through raw ASGI."""
+    body = orjson.dumps(
+        problem_body(
+            status=status, slug=slug, title=title, detail=detail, instance=instance, **extensions
+        )
+    )
+    response_headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    if request_id is not None:
+        response_headers.append((REQUEST_ID_HEADER, request_id))
+    await send({"type": "http.response.start", "status": status, "headers": response_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Proxy:
+    """ASGI app: relay owned paths to their service, hand everything else to ``app``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Mapping[str, Upstream],
+        callers: CallerResolver,
+        signer: IdentitySigner,
+        max_body_bytes: int,
+        read_timeout: float,
+    ) -> None:
+        self.app = app
+        self.routes = dict(routes)
+        self.callers = callers
+        self.signer = signer
+        self.max_body_bytes = max_body_bytes
+        self.read_timeout = read_timeout
+        #: Set by the lifespan; one per process.
+        self.session: aiohttp.ClientSession | None = None
+
+    def route(self, path: str) -> Upstream | None:
+        """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``)."""
+        if not path.startswith(API_PREFIX):
+            return None
+        segment = path[4:].split("/", 1)[0].split(".", 1)[0]
+        return self.routes.get(segment)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        upstream = self.route(scope["path"])
+        if upstream is None:
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope)
+        token = request_id_var.set(request_id)
+        try:
+            await self._relay(scope, receive, send, upstream, request_id)
+        finally:
+            request_id_var.reset(token)
+
+    async def _relay(
+        self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, request_id: str
+    ) -> None:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        rid = request_id.encode()
+        forward, authorization, content_length, chunked = _read_request_headers(scope)
+        try:
+            identity = await self.callers.resolve(method, authorization)
+        except CallerRejected as exc:
+            await send_problem(
+                send,
+                status=401,
+                slug="unauthenticated",
+                title="Authentication required",
+                detail=exc.detail,
+                instance=path,
+                request_id=rid,
+                headers=[(b"www-authenticate", b'Bearer realm="maillage"')],
+            )
+            return
+        if content_length is not None and content_length > self.max_body_bytes:
+            await self._refuse_body(send, path, rid)
+            return
+        forward.append((IDENTITY_HEADER, self.signer.sign(identity)))
+        forward.append(("x-request-id", request_id))
+
+        data: bytes | AsyncIterator[bytes] | None = None
+        body_state = _BodyState()
+        if content_length or chunked:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            first: bytes = message.get("body", b"")
+            if message.get("more_body", False):
+                if content_length is not None:
+                    # Known length: the service gets a plain body, not a chunked one.
+                    forward.append(("content-length", str(content_length)))
+                data = self._stream_body(receive, first, body_state)
+            elif len(first) > self.max_body_bytes:
+                await self._refuse_body(send, path, rid)
+                return
+            else:
+                data = first
+
+        assert self.session is not None, "the gateway lifespan did not run"
+        try:
+            response = await self.session.request(
+                method,
+                _target_url(upstream, scope),
+                headers=forward,
+                data=data,
+                allow_redirects=False,
+                compress=None,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if body_state.too_large:
+                await self._refuse_body(send, path, rid)
+            elif not body_state.client_gone:
+                logger.warning("%s %s: %s failed: %r", method, path, upstream.name, exc)
+                await _send_upstream_problem(send, exc, upstream, path, rid)
+            return
+
+        try:
+            await self._send_response(send, response, rid, method, path, upstream)
+        finally:
+            response.release()
+
+    async def _send_response(
+        self,
+        send: Send,
+        response: aiohttp.ClientResponse,
+        rid: bytes,
+        method: str,
+        path: str,
+        upstream: Upstream,
+    ) -> None:
+        headers = [
+            (name.lower(), value)
+            for name, value in response.raw_headers
+            if name.lower() not in _RESPONSE_DROPPED
+        ]
+        headers.append((REQUEST_ID_HEADER, rid))
+        length = response.content_length
+        if length is not None and length <= _WHOLE_BODY_MAX:
+            # Small answer: read it whole so a failure can still become a clean 502.
+            try:
+                body = await response.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                logger.warning("%s %s: %s answer broken: %r", method, path, upstream.name, exc)
+                await _send_upstream_problem(send, exc, upstream, path, rid)
+                return
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        try:
+            async for chunk in response.content.iter_chunked(_STREAM_CHUNK):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # Too late for a problem document: leave the response unfinished so the server
+            # drops the connection and the caller sees a truncated answer, not a short one.
+            logger.warning("%s %s: %s answer broken off: %r", method, path, upstream.name, exc)
+            return
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _stream_body(
+        self, receive: Receive, first: bytes, state: _BodyState
+    ) -> AsyncIterator[bytes]:
+        received = len(first)
+        if received > self.max_body_bytes:
+            state.too_large = True
+            raise _BodyTooLarge
+        if first:
+            yield first
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                state.client_gone = True
+                raise _ClientGone
+            chunk: bytes = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
+                state.too_large = True
+                raise _BodyTooLarge
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+    async def _refuse_body(self, send: Send, path: str, rid: bytes) -> None:
+        await send_problem(
+            send,
+            status=413,
+            slug="payload-too-large",
+            title="Payload too large",
+            detail=f"The request body exceeds the limit of {self.max_body_bytes} bytes.",
+            instance=path,
+            request_id=rid,
+            headers=[(b"connection", b"close")],
+            limit_bytes=self.max_body_bytes,
+        )
+
+
+class _BodyState:
+    __slots__ = ("client_gone", "too_large")
+
+    def __init__(self) -> None:
+        self.too_large = False
+        self.client_gone = False
+
+
+def _target_url(upstream: Upstream, scope: Scope) -> URL:
+    """The service URL for this request, path and query relayed byte for byte."""
+    raw_path: bytes | None = scope.get("raw_path")
+    target = upstream.base_url + (raw_path.decode("ascii") if raw_path else scope["path"])
+    query: bytes = scope.get("query_string", b"")
+    if query:
+        target += "?" + query.decode("latin-1")
+    return URL(target, encoded=True)
+
+
+def _read_request_headers(
+    scope: Scope,
+) -> tuple[list[tuple[str, str]], str | None, int | None, bool]:
+    """Split the caller's headers into those relayed as they are and those the gateway reads.
+
+    Returns the relayed headers (with ``X-Forwarded-*`` added), the ``Authorization`` value,
+    the declared ``Content-Length`` and whether the body is chunked.
+    """
+    forward: list[tuple[str, str]] = []
+    authorization: str | None = None
+    content_length: int | None = None
+    chunked = False
+    connection: bytes | None = None
+    host: bytes | None = None
+    for name, value in scope["headers"]:
+        if name not in _REQUEST_HANDLED:
+            forward.append((name.decode("latin-1"), value.decode("latin-1")))
+        elif name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"content-length":
+            content_length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+        elif name == b"connection":
+            connection = value
+        elif name == b"host":
+            host = value
+    if connection is not None:
+        forward = _without_connection_tokens(forward, connection)
+    client = scope.get("client")
+    if client:
+        forward.append(("x-forwarded-for", client[0]))
+    forward.append(("x-forwarded-proto", scope.get("scheme", "http")))
+    if host is not None:
+        forward.append(("x-forwarded-host", host.decode("latin-1")))
+    return forward, authorization, content_length, chunked
+
+
+async def _send_upstream_problem(
+    send: Send, exc: Exception, upstream: Upstream, path: str, rid: bytes
+) -> None:
+    """504 when the service was too slow, 502 when it could not be reached or broke off."""
+    if isinstance(exc, TimeoutError):
+        await send_problem(
+            send,
+            status=504,
+            slug="gateway-timeout",
+            title="Gateway timeout",
+            detail=f"The {upstream.name} service did not answer in time.",
+            instance=path,
+            request_id=rid,
+            service=upstream.name,
+        )
+        return
+    await send_problem(
+        send,
+        status=502,
+        slug="bad-gateway",
+        title="Bad gateway",
+        detail=f"The {upstream.name} service is unreachable or broke off its answer.",
+        instance=path,
+        request_id=rid,
+        service=upstream.name,
+    )
+
+
+def _without_connection_tokens(
+    headers: list[tuple[str, str]], connection: bytes
+) -> list[tuple[str, str]]:
+    """Drop headers the caller named in ``Connection`` (they are hop-by-hop too)."""
+    named = {t.strip().lower() for t in connection.decode("latin-1").split(",") if t.strip()}
+    return [(k, v) for k, v in headers if k.lower() not in named]
