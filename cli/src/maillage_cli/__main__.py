@@ -1,0 +1,144 @@
+"""``maillage``: the operator's command line (``maillage run``, ``maillage seed``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
+from maillage_cli.stack import Stack, StackError, StackOptions
+from maillage_cli.supervisor import ChildFailed
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def banner(stack: Stack) -> str:
+    nats = stack.nats_url + (" (own nats-server)" if stack.owns_nats else " (external)")
+    rows = [
+        ("API", stack.api_url),
+        ("API docs", f"{stack.api_url}/docs"),
+        ("Admin key", stack.admin_key),
+        ("NATS", nats),
+        ("State", str(stack.var_dir)),
+    ]
+    rows += [(f"  {name}", endpoint.url) for name, endpoint in stack.endpoints.items()]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    return "\n".join(
+        [
+            "",
+            "Maillage is running.",
+            *lines,
+            "",
+            f'Try: curl -H "Authorization: Bearer {stack.admin_key}" {stack.api_url}/v1/actors',
+            "Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+async def run_stack(var_dir: Path, *, seed_demo: bool, quiet: bool) -> int:
+    stack = Stack(StackOptions(var_dir=var_dir, echo=None if quiet else _say, report=_warn))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    starting = asyncio.create_task(stack.start())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        _warn("Stopping before start-up finished…")
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        return 130
+    stopping.cancel()
+    try:
+        starting.result()
+    except (StackError, ChildFailed) as exc:
+        _warn(f"maillage run: {exc}")
+        return 1
+
+    try:
+        if seed_demo and not already_seeded(stack.var_dir):
+            _say("Loading demo data…")
+            async with admin_client(stack.api_url, stack.admin_key) as client:
+                result = await seed(client, report=_say)
+            mark_seeded(stack.var_dir, result)
+            _say(f"Demo data: {result.summary()}.")
+        _say(banner(stack))
+        await stop.wait()
+    except SeedError as exc:
+        _warn(f"maillage run: demo data could not be loaded: {exc}")
+        return 1
+    finally:
+        _say("Stopping…")
+        await stack.stop()
+        _say("Stopped.")
+    return 0
+
+
+async def seed_only(api_url: str, admin_key: str) -> int:
+    async with admin_client(api_url, admin_key) as client:
+        try:
+            result = await seed(client, report=_say)
+        except SeedError as exc:
+            _warn(f"maillage seed: {exc}")
+            return 1
+    _say(f"Demo data: {result.summary()}.")
+    return 0
+
+
+def _default_admin_key(var_dir: Path) -> str | None:
+    given = os.environ.get("MAILLAGE_ADMIN_KEY")
+    if given:
+        return given
+    path = var_dir / "admin-key"
+    return path.read_text().strip() if path.exists() else None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="maillage", description="Run and operate the Maillage platform."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run everything on this machine (NATS, migrations, services, gateway, demo data)",
+    )
+    run.add_argument("--var-dir", type=Path, default=Path("var"), help="state (default: var/)")
+    run.add_argument("--no-seed", action="store_true", help="do not load the demo data")
+    run.add_argument("--quiet", action="store_true", help="logs only to var/logs/, not here")
+
+    seed_cmd = commands.add_parser("seed", help="load the demo data through the API (idempotent)")
+    seed_cmd.add_argument(
+        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
+    )
+    seed_cmd.add_argument("--admin-key", help="default: $MAILLAGE_ADMIN_KEY or var/admin-key")
+    seed_cmd.add_argument("--var-dir", type=Path, default=Path("var"))
+
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        code = asyncio.run(run_stack(args.var_dir, seed_demo=not args.no_seed, quiet=args.quiet))
+    else:
+        key = args.admin_key or _default_admin_key(args.var_dir)
+        if not key:
+            parser.error("no admin key: pass --admin-key or set MAILLAGE_ADMIN_KEY")
+        code = asyncio.run(seed_only(args.api_url, key))
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

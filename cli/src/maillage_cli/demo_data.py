@@ -1,0 +1,399 @@
+"""Demo data: real actors of the CSTI networks named in the seed documents, and their events.
+
+The Occitanie network's associations, its partners (Genopolys, the Muséum de Toulouse) and the
+three regional networks it works with (Cap Sciences, Ombelliscience, Astu'Sciences), placed in
+their real communes with INSEE codes. Events are those the network describes (the Lot forum,
+the sea-and-coast forum, the escape-game professional day) plus a training session; dates
+are in 2027 with their Europe/Paris offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+OCCITANIE = "76"
+NOUVELLE_AQUITAINE = "75"
+HAUTS_DE_FRANCE = "32"
+AUVERGNE_RHONE_ALPES = "84"
+
+
+@dataclass(frozen=True)
+class DemoActor:
+    """An actor to create; ``key`` is how demo events name their organizers."""
+
+    key: str
+    payload: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.payload["name"])
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """An event to create once its organizers exist (``organizers`` are actor keys)."""
+
+    organizers: tuple[str, ...]
+    payload: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return str(self.payload["title"])
+
+
+def _address(
+    city: str,
+    postcode: str,
+    commune_insee: str,
+    region: str,
+    lat: float,
+    lon: float,
+    street: str | None = None,
+) -> dict[str, Any]:
+    address: dict[str, Any] = {
+        "postcode": postcode,
+        "city": city,
+        "commune_insee": commune_insee,
+        # The département is the start of the commune code (two characters in mainland).
+        "department": commune_insee[:2],
+        "region": region,
+        "lat": lat,
+        "lon": lon,
+    }
+    if street:
+        address["street"] = street
+    return address
+
+
+def _organisation(
+    key: str,
+    name: str,
+    *,
+    types: list[str],
+    circle: int,
+    themes: list[str],
+    audiences: list[str],
+    clubs: list[str],
+    description: str,
+    address: dict[str, Any],
+    acronym: str | None = None,
+) -> DemoActor:
+    payload: dict[str, Any] = {
+        "kind": "organisation",
+        "name": name,
+        "types": types,
+        "circle": circle,
+        "themes": themes,
+        "audiences": audiences,
+        "clubs": clubs,
+        "description": description,
+        "address": address,
+    }
+    if acronym:
+        payload["acronym"] = acronym
+    return DemoActor(key, payload)
+
+
+ACTORS: tuple[DemoActor, ...] = (
+    _organisation(
+        "a-ciel-ouvert",
+        "A Ciel Ouvert",
+        types=["association", "popular_education"],
+        circle=1,
+        themes=["astronomy_space", "environment"],
+        audiences=["general_public", "families", "school_groups", "rural_public"],
+        clubs=["associations"],
+        description="Association d'éducation populaire à l'astronomie, experte du territoire "
+        "gersois : soirées d'observation, ateliers scolaires, formation d'animateurs.",
+        address=_address("Fleurance", "32500", "32132", OCCITANIE, 43.8483, 0.6633),
+    ),
+    _organisation(
+        "carrefour-sciences-arts",
+        "Carrefour des Sciences et des Arts",
+        acronym="CSA",
+        types=["association", "science_centre"],
+        circle=1,
+        themes=["science_society", "environment", "heritage"],
+        audiences=["general_public", "rural_public", "school_groups"],
+        clubs=["associations"],
+        description="Centre de culture scientifique du Lot : médiation sur les marchés, dans "
+        "les médiathèques et les cinémas, animation du réseau lotois.",
+        address=_address("Cahors", "46000", "46042", OCCITANIE, 44.4475, 1.4419),
+    ),
+    _organisation(
+        "cist",
+        "Centre de l'Imaginaire Scientifique et Technique",
+        acronym="CIST",
+        types=["association"],
+        circle=1,
+        themes=["human_social_sciences", "heritage", "science_society"],
+        audiences=["general_public", "school_groups", "teenagers"],
+        clubs=["associations"],
+        description="Arts, sciences et science-fiction : expositions, festivals et objets "
+        "mystérieux de science, en Cœur d'Hérault et dans toute l'Occitanie.",
+        address=_address("Lodève", "34700", "34142", OCCITANIE, 43.7317, 3.3194),
+    ),
+    _organisation(
+        "delires-d-encre",
+        "Délires d'encre",
+        types=["association", "media"],
+        circle=1,
+        themes=["science_society", "critical_thinking"],
+        audiences=["children", "teenagers", "families", "teachers"],
+        clubs=["associations"],
+        description="Sciences et livres : festival, prix littéraire et ateliers avec les "
+        "bibliothèques de Haute-Garonne et au-delà.",
+        address=_address("Toulouse", "31000", "31555", OCCITANIE, 43.6045, 1.4440),
+    ),
+    _organisation(
+        "ecole-de-l-adn",
+        "L'École de l'ADN",
+        types=["association", "laboratory"],
+        circle=1,
+        themes=["biology", "health"],
+        audiences=["school_groups", "students", "teachers", "general_public"],
+        clubs=["associations"],
+        description="Laboratoire de pratique des biotechnologies ouvert aux scolaires et au "
+        "grand public, à Nîmes.",
+        address=_address("Nîmes", "30000", "30189", OCCITANIE, 43.8367, 4.3601),
+    ),
+    _organisation(
+        "fermat-science",
+        "Fermat Science",
+        types=["association", "heritage_site"],
+        circle=1,
+        themes=["mathematics", "heritage"],
+        audiences=["general_public", "school_groups", "families"],
+        clubs=["associations"],
+        description="Les mathématiques dans la maison natale de Pierre de Fermat : "
+        "expositions, jeux mathématiques et animations dans le Tarn-et-Garonne.",
+        address=_address("Beaumont-de-Lomagne", "82500", "82013", OCCITANIE, 43.8828, 0.9881),
+    ),
+    _organisation(
+        "kimiyo",
+        "Kimiyo",
+        types=["association", "environment_education"],
+        circle=1,
+        themes=["chemistry", "environment"],
+        audiences=["school_groups", "general_public", "families"],
+        clubs=["associations"],
+        description="Chimie et développement durable : ateliers et animations dans l'Hérault, "
+        "en lien avec les réseaux d'éducation à l'environnement.",
+        address=_address("Montpellier", "34000", "34172", OCCITANIE, 43.6108, 3.8767),
+    ),
+    _organisation(
+        "planete-sciences-occitanie",
+        "Planète Sciences Occitanie",
+        types=["association", "popular_education"],
+        circle=1,
+        themes=["astronomy_space", "engineering_technology", "environment"],
+        audiences=["children", "teenagers", "school_groups"],
+        clubs=["associations"],
+        description="Loisirs scientifiques et techniques pour les jeunes : fusées, robotique, "
+        "astronomie ; formation des animateurs de centres de loisirs.",
+        address=_address("Ramonville-Saint-Agne", "31520", "31446", OCCITANIE, 43.5461, 1.4786),
+    ),
+    _organisation(
+        "genopolys",
+        "Genopolys",
+        types=["science_centre", "laboratory"],
+        circle=1,
+        themes=["biology", "health"],
+        audiences=["school_groups", "teachers", "students"],
+        clubs=["higher_education_research"],
+        description="Centre de ressources en sciences du vivant : travaux pratiques, jeux et "
+        "escape games pédagogiques pour les élèves et leurs enseignants.",
+        address=_address("Montpellier", "34090", "34172", OCCITANIE, 43.6370, 3.8620),
+    ),
+    _organisation(
+        "museum-toulouse",
+        "Muséum de Toulouse",
+        types=["natural_history_museum", "museum"],
+        circle=1,
+        themes=["biology", "earth_sciences", "environment"],
+        audiences=["general_public", "families", "school_groups", "disabled_people"],
+        clubs=["museums", "local_authorities"],
+        description="Muséum d'histoire naturelle de la ville de Toulouse : collections, "
+        "expositions temporaires et jardins botaniques.",
+        address=_address(
+            "Toulouse",
+            "31000",
+            "31555",
+            OCCITANIE,
+            43.5938,
+            1.4494,
+            street="35 allées Jules Guesde",
+        ),
+    ),
+    _organisation(
+        "mediatheque-cabanis",
+        "Médiathèque José Cabanis",
+        types=["library", "local_authority"],
+        circle=2,
+        themes=["science_society", "digital"],
+        audiences=["general_public", "families", "teenagers"],
+        clubs=["local_authorities"],
+        description="Grande médiathèque de Toulouse : rencontres sciences et livres, "
+        "expositions et ateliers numériques.",
+        address=_address("Toulouse", "31500", "31555", OCCITANIE, 43.6110, 1.4540),
+    ),
+    _organisation(
+        "lycee-de-la-mer-sete",
+        "Lycée de la Mer Paul Bousquet",
+        types=["school"],
+        circle=3,
+        themes=["sea_coast", "environment"],
+        audiences=["teenagers", "school_groups"],
+        clubs=[],
+        description="Lycée professionnel maritime de Sète : pêche, cultures marines, "
+        "navigation ; partenaire du Forum Mer et Littoral.",
+        address=_address("Sète", "34200", "34301", OCCITANIE, 43.4028, 3.6969),
+    ),
+    _organisation(
+        "cap-sciences",
+        "Cap Sciences",
+        types=["science_centre"],
+        circle=1,
+        themes=["science_society", "digital", "engineering_technology"],
+        audiences=["general_public", "families", "school_groups"],
+        clubs=["science_centres"],
+        description="Centre de culture scientifique, technique et industrielle de Bordeaux, "
+        "tête du réseau néo-aquitain.",
+        address=_address(
+            "Bordeaux",
+            "33300",
+            "33063",
+            NOUVELLE_AQUITAINE,
+            44.8597,
+            -0.5561,
+            street="Hangar 20, quai de Bacalan",
+        ),
+    ),
+    _organisation(
+        "ombelliscience",
+        "Ombelliscience",
+        types=["association", "science_centre"],
+        circle=1,
+        themes=["science_society", "environment"],
+        audiences=["general_public", "professionals"],
+        clubs=["science_centres", "associations"],
+        description="Centre de ressources et tête du réseau de la culture scientifique en "
+        "Hauts-de-France.",
+        address=_address("Amiens", "80000", "80021", HAUTS_DE_FRANCE, 49.8940, 2.2958),
+    ),
+    _organisation(
+        "astusciences",
+        "Astu'Sciences",
+        types=["association", "science_centre"],
+        circle=1,
+        themes=["science_society", "physics"],
+        audiences=["general_public", "school_groups", "professionals"],
+        clubs=["science_centres", "associations"],
+        description="Réseau de la culture scientifique en Auvergne : Fête de la science, "
+        "expositions itinérantes, accompagnement des acteurs.",
+        address=_address(
+            "Clermont-Ferrand", "63000", "63113", AUVERGNE_RHONE_ALPES, 45.7772, 3.0870
+        ),
+    ),
+)
+
+
+def _location(name: str, city: str, postcode: str, commune_insee: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "city": city,
+        "postcode": postcode,
+        "commune_insee": commune_insee,
+        "department": commune_insee[:2],
+    }
+
+
+EVENTS: tuple[DemoEvent, ...] = (
+    DemoEvent(
+        ("carrefour-sciences-arts",),
+        {
+            "title": "Forum lotois de la culture, de la médiation et de la CSTI",
+            "kind": "forum",
+            "summary": "Acteurs de la culture, de la médiation et de la CSTI du Lot se "
+            "rencontrent pour monter des projets ensemble.",
+            "description": "Une journée pour se connaître entre structures culturelles, "
+            "bibliothèques, musées et associations de culture scientifique : place des "
+            "initiatives, ateliers d'échange de pratiques, temps de partenariats.",
+            "timings": [{"start": "2027-03-12T09:00:00+01:00", "end": "2027-03-12T17:30:00+01:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Espace Clément Marot", "Cahors", "46000", "46042"),
+            "themes": ["science_society", "heritage"],
+            "audiences": ["professionals"],
+        },
+    ),
+    DemoEvent(
+        ("kimiyo", "lycee-de-la-mer-sete"),
+        {
+            "title": "Forum Mer et Littoral",
+            "kind": "forum",
+            "summary": "Médiateurs scientifiques, acteurs du tourisme et de l'éducation à "
+            "l'environnement autour du littoral méditerranéen.",
+            "description": "Tables rondes sur l'érosion du trait de côte et la biodiversité "
+            "marine, visites de terrain et bourse aux partenariats.",
+            "timings": [{"start": "2027-05-20T09:30:00+02:00", "end": "2027-05-20T17:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Lycée de la Mer Paul Bousquet", "Sète", "34200", "34301"),
+            "themes": ["sea_coast", "environment"],
+            "audiences": ["professionals", "teachers"],
+        },
+    ),
+    DemoEvent(
+        ("genopolys", "ecole-de-l-adn"),
+        {
+            "title": "Journée professionnelle « Escape game pédagogique »",
+            "kind": "workshop",
+            "summary": "Concevoir et animer un escape game pour faire découvrir les sciences.",
+            "description": "Tester des jeux existants, comprendre leurs ressorts pédagogiques "
+            "et repartir avec une trame de scénario ; ouverte à tous les acteurs de "
+            "l'éducation et de la culture.",
+            "timings": [{"start": "2027-04-08T09:00:00+02:00", "end": "2027-04-08T17:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Genopolys", "Montpellier", "34090", "34172"),
+            "themes": ["biology", "science_society"],
+            "audiences": ["professionals", "teachers"],
+        },
+    ),
+    DemoEvent(
+        ("a-ciel-ouvert", "planete-sciences-occitanie"),
+        {
+            "title": "Formation : animer une soirée d'observation du ciel en milieu rural",
+            "kind": "training",
+            "summary": "Deux jours pour préparer, animer et sécuriser une soirée "
+            "d'astronomie avec le grand public.",
+            "description": "Repérage du ciel, utilisation d'un télescope, médiation auprès "
+            "des familles et des centres de loisirs ; formation gratuite pour les acteurs "
+            "du réseau.",
+            "timings": [
+                {"start": "2027-02-04T14:00:00+01:00", "end": "2027-02-04T23:00:00+01:00"},
+                {"start": "2027-02-05T09:00:00+01:00", "end": "2027-02-05T17:00:00+01:00"},
+            ],
+            "attendance_mode": "offline",
+            "location": _location("Salle des fêtes", "Fleurance", "32500", "32132"),
+            "themes": ["astronomy_space"],
+            "audiences": ["professionals"],
+        },
+    ),
+    DemoEvent(
+        ("museum-toulouse", "delires-d-encre"),
+        {
+            "title": "Forum régional de la CSTI et sa place des initiatives",
+            "kind": "forum",
+            "summary": "Le rendez-vous annuel du réseau : partenariats, financements et "
+            "diffusion de la charte du réseau.",
+            "description": "Table ronde sur la recherche de financements, place des "
+            "initiatives où les structures présentent leurs projets, ateliers pour répondre "
+            "ensemble aux appels à projets.",
+            "timings": [{"start": "2027-06-10T09:00:00+02:00", "end": "2027-06-10T18:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Muséum de Toulouse", "Toulouse", "31000", "31555"),
+            "themes": ["science_society"],
+            "audiences": ["professionals"],
+        },
+    ),
+)

@@ -1,0 +1,357 @@
+"""The whole platform on one machine: NATS, migrations, the four services and the gateway.
+
+:class:`Stack` is what ``maillage run`` runs and what the end-to-end tests and benchmarks
+start: given a state directory it settles the NATS URL, the ports, the secrets and each
+process's environment, runs every migration, starts the processes under a
+:class:`~maillage_cli.supervisor.Supervisor` and waits until each answers ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import socket
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from kit.testing.nats import free_port, nats_server_binary
+from maillage_cli.supervisor import ChildSpec, Reporter, Supervisor, run_once
+
+DEFAULT_GATEWAY_PORT = 8000
+DEFAULT_NATS_PORT = 4222
+
+
+@dataclass(frozen=True)
+class ProcessDef:
+    """One Maillage process: its name, console script, env prefix and preferred port."""
+
+    name: str
+    script: str
+    env_key: str
+    default_port: int
+
+    @property
+    def prefix(self) -> str:
+        return f"MAILLAGE_{self.env_key}_"
+
+
+SERVICES: tuple[ProcessDef, ...] = (
+    ProcessDef("directory", "maillage-directory", "DIRECTORY", 8001),
+    ProcessDef("events", "maillage-events", "EVENTS", 8002),
+    ProcessDef("surveys", "maillage-surveys", "SURVEYS", 8003),
+    ProcessDef("eu-watch", "maillage-eu-watch", "EU_WATCH", 8004),
+)
+GATEWAY = ProcessDef("gateway", "maillage-gateway", "GATEWAY", DEFAULT_GATEWAY_PORT)
+NATS_CHILD = "nats"
+
+
+class StackError(RuntimeError):
+    """The stack cannot start as configured (a port taken, a program missing...)."""
+
+
+@dataclass
+class StackOptions:
+    """How to run the stack; the defaults are those of ``maillage run``."""
+
+    var_dir: Path
+    #: Where ``MAILLAGE_*`` settings are read from (and the base of each child's environment).
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: A broker to use; ``None`` means ``MAILLAGE_NATS_URL`` or else a nats-server of our own.
+    nats_url: str | None = None
+    #: ``None``: ``MAILLAGE_GATEWAY_PORT`` or 8000 (which must then be free); 0: any free port.
+    gateway_port: int | None = None
+    #: Try the well-known ports (NATS 4222, services 8001-8004) before random free ones.
+    prefer_default_ports: bool = True
+    log_level: str | None = None
+    #: Where child output lines go besides ``var/logs/<name>.log`` (None: only the files).
+    echo: Reporter | None = None
+    #: Where crashes and restarts are told.
+    report: Reporter | None = None
+    ready_timeout: float = 60.0
+
+
+@dataclass
+class Endpoint:
+    process: ProcessDef
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Stack:
+    """Start, watch and stop every Maillage process (see the module docstring)."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.var_dir = options.var_dir.resolve()
+        self.supervisor = Supervisor(report=options.report, echo=options.echo)
+        self.endpoints: dict[str, Endpoint] = {}
+        self.nats_url = ""
+        self.nats_port: int | None = None
+        self.identity_secret = ""
+        self.admin_key = ""
+        self._http: httpx.AsyncClient | None = None
+
+    # -- what callers use -----------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        """The public API (the gateway)."""
+        return self.endpoints[GATEWAY.name].url
+
+    def service_url(self, name: str) -> str:
+        """A service's own port (which refuses calls that do not come through the gateway)."""
+        return self.endpoints[name].url
+
+    @property
+    def owns_nats(self) -> bool:
+        return self.nats_port is not None
+
+    async def __aenter__(self) -> Stack:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Prepare state, migrate, start every process and wait until all are ready."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        (self.var_dir / "logs").mkdir(exist_ok=True)
+        self._http = httpx.AsyncClient(timeout=2.0)
+        try:
+            self.identity_secret = self._secret("MAILLAGE_IDENTITY_SECRET", "identity-secret")
+            self.admin_key = self._secret("MAILLAGE_ADMIN_KEY", "admin-key")
+            self._choose_ports()
+            await self._start_nats()
+            await self.migrate()
+            for process in SERVICES:
+                await self.supervisor.start(self._child(process))
+            await self.supervisor.wait_ready(
+                [p.name for p in SERVICES], within=self.options.ready_timeout
+            )
+            await self.supervisor.start(self._child(GATEWAY))
+            await self.supervisor.wait_ready([GATEWAY.name], within=self.options.ready_timeout)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stop every process (gateway first, NATS last)."""
+        await self.supervisor.stop_all()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def migrate(self) -> None:
+        """Run every process's ``migrate`` step (in parallel: each has its own database)."""
+        env = self._base_env()
+        await asyncio.gather(
+            *(
+                run_once(f"{p.name} migrate", [_script(p.script), "migrate"], env)
+                for p in (*SERVICES, GATEWAY)
+            )
+        )
+
+    async def stop_nats(self) -> None:
+        """Stop the stack's own nats-server (the store stays; see :meth:`start_nats`)."""
+        if not self.owns_nats:
+            raise StackError("this stack uses an external NATS server")
+        await self.supervisor.stop(NATS_CHILD)
+
+    async def start_nats(self) -> None:
+        """Start the stack's own nats-server again on the same port and store."""
+        if not self.owns_nats:
+            raise StackError("this stack uses an external NATS server")
+        await self.supervisor.start(self._nats_child())
+        await self.supervisor.wait_ready([NATS_CHILD], within=self.options.ready_timeout)
+
+    # -- preparation ----------------------------------------------------------------------
+
+    def _setting(self, key: str) -> str | None:
+        value = self.options.environ.get(key)
+        return value if value else None
+
+    def _secret(self, env_key: str, file_name: str) -> str:
+        """The value of ``env_key``, else one generated once and kept in ``var/`` (0600)."""
+        given = self._setting(env_key)
+        if given:
+            return given
+        path = self.var_dir / file_name
+        if path.exists():
+            return path.read_text().strip()
+        value = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        return value
+
+    def _choose_ports(self) -> None:
+        taken: set[int] = set()
+        gateway_port = self.options.gateway_port
+        if gateway_port is None:
+            configured = self._setting(GATEWAY.prefix + "PORT")
+            gateway_port = int(configured) if configured else DEFAULT_GATEWAY_PORT
+            if not port_is_free(gateway_port):
+                raise StackError(
+                    f"port {gateway_port} is already in use, so the gateway cannot listen "
+                    f"there. Stop what uses it, or choose another port with "
+                    f"MAILLAGE_GATEWAY_PORT=8080 (for example)."
+                )
+        elif gateway_port == 0:
+            gateway_port = free_port()
+        taken.add(gateway_port)
+        self.endpoints[GATEWAY.name] = Endpoint(GATEWAY, gateway_port)
+        for process in SERVICES:
+            configured = self._setting(process.prefix + "PORT")
+            port = int(configured) if configured else self._pick_port(process.default_port, taken)
+            taken.add(port)
+            self.endpoints[process.name] = Endpoint(process, port)
+
+    def _pick_port(self, preferred: int, taken: set[int]) -> int:
+        if self.options.prefer_default_ports and preferred not in taken and port_is_free(preferred):
+            return preferred
+        while True:
+            port = free_port()
+            if port not in taken:
+                return port
+
+    async def _start_nats(self) -> None:
+        url = self.options.nats_url or self._setting("MAILLAGE_NATS_URL")
+        if url:
+            self.nats_url = url
+            return
+        self.nats_port = self._pick_port(DEFAULT_NATS_PORT, set())
+        self.nats_url = f"nats://127.0.0.1:{self.nats_port}"
+        await self.supervisor.start(self._nats_child())
+        await self.supervisor.wait_ready([NATS_CHILD], within=self.options.ready_timeout)
+
+    def _nats_child(self) -> ChildSpec:
+        assert self.nats_port is not None
+        port = self.nats_port
+
+        async def listening() -> bool:
+            return await tcp_open(port)
+
+        store = self.var_dir / "nats"
+        store.mkdir(exist_ok=True)
+        return ChildSpec(
+            name=NATS_CHILD,
+            argv=[
+                nats_server_binary(),
+                "--addr",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--jetstream",
+                "--store_dir",
+                str(store),
+                "--server_name",
+                "maillage",
+            ],
+            env=dict(self.options.environ),
+            log_path=self.var_dir / "logs" / "nats.log",
+            ready=listening,
+        )
+
+    def database_url(self, process: ProcessDef) -> str:
+        configured = self._setting(process.prefix + "DATABASE_URL")
+        if configured:
+            return configured
+        file_name = process.name + ".db"
+        return f"sqlite+aiosqlite:///{self.var_dir / file_name}"
+
+    def _base_env(self) -> dict[str, str]:
+        env = dict(self.options.environ)
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "MAILLAGE_NATS_URL": self.nats_url,
+                "MAILLAGE_IDENTITY_SECRET": self.identity_secret,
+                "MAILLAGE_ADMIN_KEY": self.admin_key,
+                "MAILLAGE_LOG_LEVEL": self.options.log_level
+                or env.get("MAILLAGE_LOG_LEVEL")
+                or "INFO",
+            }
+        )
+        for process in (*SERVICES, GATEWAY):
+            endpoint = self.endpoints[process.name]
+            env[process.prefix + "DATABASE_URL"] = self.database_url(process)
+            env[process.prefix + "PORT"] = str(endpoint.port)
+            env[process.prefix + "HOST"] = "127.0.0.1"
+        for process in SERVICES:
+            env[f"MAILLAGE_GATEWAY_{process.env_key}_URL"] = self.endpoints[process.name].url
+        return env
+
+    def _child(self, process: ProcessDef) -> ChildSpec:
+        endpoint = self.endpoints[process.name]
+        http = self._http
+        assert http is not None
+        ready_url = endpoint.url + "/readyz"
+
+        async def ready() -> bool:
+            response = await http.get(ready_url)
+            return response.status_code == 200
+
+        return ChildSpec(
+            name=process.name,
+            argv=[
+                _script(process.script),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(endpoint.port),
+            ],
+            env=self._base_env(),
+            log_path=self.var_dir / "logs" / f"{process.name}.log",
+            ready=ready,
+        )
+
+
+def _script(name: str) -> str:
+    """A console script of this environment (beside the interpreter), else from PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise StackError(f"{name} is not installed: run `make install` first")
+    return found
+
+
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:``port`` and we may bind it."""
+    with socket.socket() as sock:
+        # Like the servers themselves: a port held only by TIME_WAIT sockets is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout=1)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
