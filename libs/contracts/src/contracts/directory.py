@@ -67,3 +67,11 @@ class ActorDeleted(BaseModel):
     id: uuid.UUID
     version: int
     deleted_at: datetime
+
+
+class ActorMerged(BaseModel):
+    """Payload of ``directory.actor.merged``: ``id`` now lives on as ``survivor_id``."""
+
+    id: uuid.UUID
+    survivor_id: uuid.UUID
+    version: int

@@ -1,0 +1,63 @@
+"""HTTP routes of /v1/events: thin handlers over event_service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from events.agenda.schemas import EventCreate, EventRead
+from events.agenda.service import event_service
+from kit.etags import etag_for
+from kit.identity import AuthenticatedIdentity, CurrentIdentity
+from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
+from kit.problems import InvalidInput
+from kit.service import DbSession
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an event (published at once by staff, pending for members)",
+)
+async def create_event(
+    body: EventCreate, session: DbSession, identity: AuthenticatedIdentity, response: Response
+) -> EventRead:
+    event = await event_service.create(session, data=body, identity=identity)
+    response.headers["ETag"] = etag_for(event.version)
+    response.headers["Location"] = f"/v1/events/{event.id}"
+    return event
+
+
+@router.get("", summary="List events by start date (published ones for the public)")
+async def list_events(
+    session: DbSession, identity: CurrentIdentity, paging: Paging
+) -> Page[EventRead]:
+    after = None
+    if paging.after:
+        raw_start, raw_id = decode_cursor(paging.after, arity=2)
+        try:
+            after = (datetime.fromisoformat(str(raw_start)), uuid.UUID(str(raw_id)))
+        except ValueError as exc:
+            raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+    rows = await event_service.list_page(
+        session, identity=identity, after=after, limit=paging.limit + 1
+    )
+    events, next_cursor = build_page(
+        rows, paging, key=lambda e: (e.starts_at.isoformat(), str(e.id))
+    )
+    return Page(items=await event_service.read_many(session, events), next=next_cursor)
+
+
+@router.get("/{event_id}", summary="Read an event with its organizers' current names")
+async def get_event(
+    event_id: uuid.UUID, session: DbSession, identity: CurrentIdentity, response: Response
+) -> EventRead:
+    event = await event_service.get(session, event_id=event_id, identity=identity)
+    response.headers["ETag"] = etag_for(event.version)
+    return (await event_service.read_many(session, [event]))[0]

@@ -1,0 +1,33 @@
+"""The events service: the network calendar, fed with organizers from the directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from events.agenda.router import router as agenda_router
+from events.config import Settings
+from events.db import inbox, outbox
+from events.organizers.consumers import actor_subscription
+from kit.service import ServiceSpec, create_service_app
+
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(
+        ServiceSpec(
+            name="events",
+            title="Maillage events",
+            description="The calendar of events and trainings of the network.",
+            settings=settings,
+            outbox=outbox,
+            inbox=inbox,
+            stream="EVENTS",
+            routers=[agenda_router],
+            subscriptions=[actor_subscription(settings.consumer_prefix)],
+            openapi_tags=[{"name": "events", "description": "Events and trainings."}],
+        )
+    )

@@ -1,0 +1,73 @@
+"""Keeps the actor projection current from the directory's events.
+
+Events carry the actor's version, so a stale or replayed event never overwrites newer data;
+together with the inbox this makes the projection correct whatever the delivery order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.directory import (
+    ACTOR_CREATED,
+    ACTOR_DELETED,
+    ACTOR_MERGED,
+    ACTOR_UPDATED,
+    ActorDeleted,
+    ActorMerged,
+    ActorPublic,
+)
+from events.organizers.models import KnownActor
+from events.organizers.repository import known_actor_repository
+from kit.cloudevents import CloudEvent
+from kit.consumers import Subscription
+
+
+async def apply_actor_event(session: AsyncSession, event: CloudEvent) -> None:
+    """Project one ``directory.actor.*`` event."""
+    if event.type in (ACTOR_CREATED, ACTOR_UPDATED):
+        await _upsert(session, ActorPublic.model_validate(event.data))
+    elif event.type == ACTOR_DELETED:
+        tombstone = ActorDeleted.model_validate(event.data)
+        known = await known_actor_repository.get(session, tombstone.id)
+        if known is not None and known.version < tombstone.version:
+            known.version = tombstone.version
+            known.deleted_at = tombstone.deleted_at
+    elif event.type == ACTOR_MERGED:
+        merged = ActorMerged.model_validate(event.data)
+        known = await known_actor_repository.get(session, merged.id)
+        if known is not None:
+            known.merged_into = merged.survivor_id
+
+
+async def _upsert(session: AsyncSession, actor: ActorPublic) -> None:
+    known = await known_actor_repository.get(session, actor.id)
+    address = actor.address
+    if known is None:
+        session.add(
+            KnownActor(
+                id=actor.id,
+                name=actor.name,
+                department=address.department if address else None,
+                region=address.region if address else None,
+                status=actor.status.value,
+                version=actor.version,
+            )
+        )
+        return
+    if known.version >= actor.version:
+        return  # stale or replayed: we already know better
+    known.name = actor.name
+    known.department = address.department if address else None
+    known.region = address.region if address else None
+    known.status = actor.status.value
+    known.version = actor.version
+
+
+def actor_subscription(prefix: str) -> Subscription:
+    return Subscription(
+        durable=f"{prefix}-directory-actors",
+        stream="DIRECTORY",
+        subjects=("directory.actor.>",),
+        handler=apply_actor_event,
+    )

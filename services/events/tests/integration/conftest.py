@@ -1,0 +1,112 @@
+"""A real events app per backend, fed by directory events published on a real NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+
+from events.config import Settings
+from events.main import SERVICE_ROOT, create_app
+from kit.broker import ensure_streams
+from kit.cloudevents import CloudEvent
+from kit.identity import IdentitySigner
+from kit.migrations import upgrade
+from kit.settings import CommonSettings
+from kit.testing.nats import NatsServer
+from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+
+Announce = Callable[..., Awaitable[CloudEvent]]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def events_app(
+    request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
+) -> AsyncIterator[FastAPI]:
+    url = await database_factory(request.param, "events")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+    settings = Settings(
+        database_url=url,
+        consumer_prefix=f"events-test-{request.param}-{uuid.uuid4().hex[:6]}",
+        common=CommonSettings(nats_url=nats_server.url),
+    )
+    app = create_app(settings)
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
+    client = await nats.connect(nats_server.url)
+    js = client.jetstream()
+    await ensure_streams(js, ["DIRECTORY", "EVENTS"])
+    yield js
+    await client.close()
+
+
+@pytest.fixture
+def announce(jetstream: JetStreamContext) -> Announce:
+    """Publish a ``directory.actor.*`` event as the directory would."""
+
+    async def publish(
+        event_type: str, actor_id: uuid.UUID, *, event_id: str | None = None, **data: Any
+    ) -> CloudEvent:
+        now = datetime.now(UTC).isoformat()
+        payload: dict[str, Any] = {"id": str(actor_id), "version": 1}
+        if event_type in ("directory.actor.created", "directory.actor.updated"):
+            payload |= {
+                "kind": "organisation",
+                "name": "Sans nom",
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+            }
+        if event_type == "directory.actor.deleted":
+            payload["deleted_at"] = now
+        payload |= data
+        event = CloudEvent(
+            source="maillage/directory", type=event_type, subject=str(actor_id), data=payload
+        )
+        if event_id:
+            event.id = event_id
+        await jetstream.publish(event_type, event.to_json(), headers={"Nats-Msg-Id": event.id})
+        return event
+
+    return publish
+
+
+@pytest.fixture
+async def admin(
+    events_app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(events_app, identity_headers(identity_signer, "admin")) as client:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(
+    events_app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    headers = identity_headers(identity_signer, "anonymous")
+    async with asgi_client(events_app, headers) as client:
+        yield client
+
+
+@pytest.fixture
+def member_of(
+    events_app: FastAPI, identity_signer: IdentitySigner
+) -> Callable[..., httpx.AsyncClient]:
+    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
+        headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
+        return asgi_client(events_app, headers)
+
+    return make
