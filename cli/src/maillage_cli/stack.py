@@ -130,13 +130,9 @@ class Stack:
 
     async def start(self) -> None:
         """Prepare state, migrate, start every process and wait until all are ready."""
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        (self.var_dir / "logs").mkdir(exist_ok=True)
+        self.prepare()
         self._http = httpx.AsyncClient(timeout=2.0)
         try:
-            self.identity_secret = self._secret("MAILLAGE_IDENTITY_SECRET", "identity-secret")
-            self.admin_key = self._secret("MAILLAGE_ADMIN_KEY", "admin-key")
-            self._choose_ports()
             await self._start_nats()
             await self.migrate()
             for process in SERVICES:
@@ -150,6 +146,14 @@ class Stack:
             await self.stop()
             raise
 
+    def prepare(self) -> None:
+        """Create ``var/``, settle the secrets and the ports; starts nothing."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        (self.var_dir / "logs").mkdir(exist_ok=True)
+        self.identity_secret = self._secret("MAILLAGE_IDENTITY_SECRET", "identity-secret")
+        self.admin_key = self._secret("MAILLAGE_ADMIN_KEY", "admin-key")
+        self._choose_ports()
+
     async def stop(self) -> None:
         """Stop every process (gateway first, NATS last)."""
         await self.supervisor.stop_all()
@@ -159,7 +163,7 @@ class Stack:
 
     async def migrate(self) -> None:
         """Run every process's ``migrate`` step (in parallel: each has its own database)."""
-        env = self._base_env()
+        env = self.environment()
         await asyncio.gather(
             *(
                 run_once(f"{p.name} migrate", [_script(p.script), "migrate"], env)
@@ -275,7 +279,8 @@ class Stack:
         file_name = process.name + ".db"
         return f"sqlite+aiosqlite:///{self.var_dir / file_name}"
 
-    def _base_env(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
+        """The environment every Maillage process of this stack gets."""
         env = dict(self.options.environ)
         env.update(
             {
@@ -317,7 +322,7 @@ class Stack:
                 "--port",
                 str(endpoint.port),
             ],
-            env=self._base_env(),
+            env=self.environment(),
             log_path=self.var_dir / "logs" / f"{process.name}.log",
             ready=ready,
         )

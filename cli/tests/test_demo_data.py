@@ -1,0 +1,48 @@
+"""The demo data speaks the domain's vocabularies and its territory codes agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts.territory import Territory, department_of_commune
+from contracts.vocabularies import ActorType, Audience, Club, EventKind, Theme
+from maillage_cli.demo_data import ACTORS, EVENTS
+
+
+def test_actors_use_the_vocabularies_and_coherent_territory() -> None:
+    assert len({a.name for a in ACTORS}) == len(ACTORS)
+    assert {a.payload["circle"] for a in ACTORS} == {1, 2, 3}
+    for actor in ACTORS:
+        payload = actor.payload
+        assert {ActorType(t) for t in payload["types"]}
+        for theme in payload["themes"]:
+            Theme(theme)
+        for audience in payload["audiences"]:
+            Audience(audience)
+        for club in payload["clubs"]:
+            Club(club)
+        address = payload["address"]
+        territory = Territory(
+            commune_insee=address["commune_insee"],
+            department=address["department"],
+            region=address["region"],
+        )
+        assert territory.region == address["region"], actor.name
+        assert address["postcode"][:2] == address["department"], actor.name
+
+
+def test_events_name_known_organizers_and_carry_paris_offsets() -> None:
+    keys = {a.key for a in ACTORS}
+    titles = [e.title for e in EVENTS]
+    assert len(set(titles)) == len(titles)
+    assert {EventKind(e.payload["kind"]) for e in EVENTS} >= {EventKind.FORUM, EventKind.TRAINING}
+    for event in EVENTS:
+        assert set(event.organizers) <= keys
+        location = event.payload["location"]
+        assert department_of_commune(location["commune_insee"]) == location["department"]
+        for timing in event.payload["timings"]:
+            start = datetime.fromisoformat(timing["start"])
+            end = datetime.fromisoformat(timing["end"])
+            assert start < end
+            assert start.utcoffset() is not None
+            assert start.utcoffset().total_seconds() in {3600, 7200}  # type: ignore[union-attr]
