@@ -207,14 +207,23 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=500,
-            slug="internal",
-            title="Internal error",
-            detail="An unexpected error occurred; it has been logged with this request id.",
-            instance=request.url.path,
-        )
+        # Starlette runs this handler in its outermost middleware, after RequestIdMiddleware
+        # has returned: take the request id back from the scope so that the log line, the
+        # problem and the response header all still carry it.
+        request_id = request_id_var.get() or request.scope.get("state", {}).get("request_id")
+        token = request_id_var.set(request_id)
+        try:
+            logger.exception("unhandled error on %s %s", request.method, request.url.path)
+            return problem_response(
+                status=500,
+                slug="internal",
+                title="Internal error",
+                detail="An unexpected error occurred; it has been logged with this request id.",
+                instance=request.url.path,
+                headers={"x-request-id": request_id} if request_id else None,
+            )
+        finally:
+            request_id_var.reset(token)
 
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -11,7 +11,7 @@ T = TypeVar("T")
 
 
 async def wait_until(
-    probe: Callable[[], Awaitable[T]],
+    probe: Callable[[], Awaitable[T | None]],
     *,
     within: float = 10.0,
     interval: float = 0.05,
