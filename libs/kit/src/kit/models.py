@@ -24,6 +24,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC, so what a create returns equals what a later read returns."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
 def new_metadata() -> sa.MetaData:
     """A MetaData with Maillage's naming convention."""
     return sa.MetaData(naming_convention=NAMING_CONVENTION)

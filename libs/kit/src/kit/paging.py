@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -75,3 +77,19 @@ def build_page(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T]
     items = list(rows[: params.limit])
     has_more = len(rows) > params.limit
     return items, (encode_cursor(key(items[-1])) if has_more and items else None)
+
+
+def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """Decode a cursor over ``(timestamp, id)``, the common keyset of time-ordered lists."""
+    if not cursor:
+        return None
+    raw_time, raw_id = decode_cursor(cursor, arity=2)
+    try:
+        return datetime.fromisoformat(str(raw_time)), uuid.UUID(str(raw_id))
+    except ValueError as exc:
+        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+
+
+def time_id_key(moment: datetime, record_id: uuid.UUID) -> tuple[str, str]:
+    """The cursor key matching :func:`decode_time_id_cursor`."""
+    return moment.isoformat(), str(record_id)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from directory.config import Settings
 from directory.main import SERVICE_ROOT, create_app
 from kit.identity import IdentitySigner
-from kit.migrations import upgrade
 from kit.settings import CommonSettings
+from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
 
@@ -25,10 +23,8 @@ async def directory_app(
     request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
 ) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param, "directory")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
     settings = Settings(database_url=url, common=CommonSettings(nats_url=nats_server.url))
-    app = create_app(settings)
-    async with LifespanManager(app):
+    async with running_service(create_app, settings, SERVICE_ROOT) as app:
         yield app
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,7 +10,6 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 
@@ -20,8 +18,8 @@ from events.main import SERVICE_ROOT, create_app
 from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.identity import IdentitySigner
-from kit.migrations import upgrade
 from kit.settings import CommonSettings
+from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
 
@@ -33,14 +31,12 @@ async def events_app(
     request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
 ) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param, "events")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
     settings = Settings(
         database_url=url,
         consumer_prefix=f"events-test-{request.param}-{uuid.uuid4().hex[:6]}",
         common=CommonSettings(nats_url=nats_server.url),
     )
-    app = create_app(settings)
-    async with LifespanManager(app):
+    async with running_service(create_app, settings, SERVICE_ROOT) as app:
         yield app
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
@@ -12,8 +11,7 @@ from events.agenda.schemas import EventCreate, EventRead
 from events.agenda.service import event_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput
+from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -38,19 +36,11 @@ async def create_event(
 async def list_events(
     session: DbSession, identity: CurrentIdentity, paging: Paging
 ) -> Page[EventRead]:
-    after = None
-    if paging.after:
-        raw_start, raw_id = decode_cursor(paging.after, arity=2)
-        try:
-            after = (datetime.fromisoformat(str(raw_start)), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+    after = decode_time_id_cursor(paging.after)
     rows = await event_service.list_page(
         session, identity=identity, after=after, limit=paging.limit + 1
     )
-    events, next_cursor = build_page(
-        rows, paging, key=lambda e: (e.starts_at.isoformat(), str(e.id))
-    )
+    events, next_cursor = build_page(rows, paging, key=lambda e: time_id_key(e.starts_at, e.id))
     return Page(items=await event_service.read_many(session, events), next=next_cursor)
 
 

@@ -1,0 +1,8 @@
+"""Alembic environment of the eu-watch service (shared logic in kit.migrations)."""
+
+from eu_watch.calls import models  # noqa: F401 - registers the tables
+from eu_watch.config import Settings
+from eu_watch.db import Base
+from kit.migrations import run_env
+
+run_env(Base.metadata, Settings().database_url)

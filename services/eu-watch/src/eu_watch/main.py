@@ -1,0 +1,31 @@
+"""The eu-watch service: EU funding calls and watches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from eu_watch.calls.router import router as calls_router
+from eu_watch.config import Settings
+from eu_watch.db import inbox, outbox
+from kit.service import ServiceSpec, create_service_app
+
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(
+        ServiceSpec(
+            name="eu-watch",
+            title="Maillage EU watch",
+            description="EU funding calls watched for the network, and the actors they may suit.",
+            settings=settings,
+            outbox=outbox,
+            inbox=inbox,
+            stream="EUWATCH",
+            routers=[calls_router],
+            openapi_tags=[{"name": "calls", "description": "EU funding calls."}],
+        )
+    )

@@ -1,0 +1,41 @@
+"""A real eu-watch app per backend (SQLite and PostgreSQL), with its migrations applied."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from eu_watch.config import Settings
+from eu_watch.main import SERVICE_ROOT, create_app
+from kit.identity import IdentitySigner
+from kit.settings import CommonSettings
+from kit.testing.apps import running_service
+from kit.testing.nats import NatsServer
+from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def app(
+    request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
+) -> AsyncIterator[FastAPI]:
+    url = await database_factory(request.param, "eu_watch")
+    settings = Settings(database_url=url, common=CommonSettings(nats_url=nats_server.url))
+    async with running_service(create_app, settings, SERVICE_ROOT) as running:
+        yield running
+
+
+@pytest.fixture
+async def admin(app: FastAPI, identity_signer: IdentitySigner) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app, identity_headers(identity_signer, "admin")) as client:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(
+    app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app, identity_headers(identity_signer, "anonymous")) as client:
+        yield client

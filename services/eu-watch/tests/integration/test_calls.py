@@ -1,0 +1,57 @@
+"""The EU calls API on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+PROBLEM = "application/problem+json"
+
+
+def topic(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "identifier": f"HORIZON-CL2-2027-01-TRANSFO-{uuid.uuid4().hex[:6]}",
+        "call_identifier": "HORIZON-CL2-2027-01",
+        "title": "Science communication and citizen engagement",
+        "programme": "Horizon Europe",
+        "type_of_action": "HORIZON-CSA",
+        "opening_date": "2020-05-12",
+        "deadlines": ["2099-09-16"],
+        "deadline_model": "single-stage",
+        "budget": {"total_eur": 6000000, "expected_grants": 3},
+        "keywords": ["science communication", "citizen science"],
+        "url": "https://ec.europa.eu/info/funding-tenders/opportunities/portal/",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_create_and_read_with_derived_status(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    created = await admin.post("/v1/calls", json=topic())
+    assert created.status_code == 201, created.text
+    call = created.json()
+    assert call["status"] == "open"
+    assert (await anonymous.get(f"/v1/calls/{call['id']}")).json() == call
+    closed = (await admin.post("/v1/calls", json=topic(deadlines=["2021-01-01"]))).json()
+    assert closed["status"] == "closed"
+    later = (await admin.post("/v1/calls", json=topic(opening_date="2098-01-01"))).json()
+    assert later["status"] == "forthcoming"
+
+
+async def test_duplicate_identifier_is_409_and_bad_dates_422(admin: httpx.AsyncClient) -> None:
+    body = topic()
+    assert (await admin.post("/v1/calls", json=body)).status_code == 201
+    again = await admin.post("/v1/calls", json=body)
+    assert again.status_code == 409
+    assert again.headers["content-type"] == PROBLEM
+    bad = await admin.post("/v1/calls", json=topic(deadlines=["2019-01-01"]))
+    assert bad.status_code == 422
+
+
+async def test_anonymous_cannot_add_calls(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.post("/v1/calls", json=topic())
+    assert response.status_code == 401

@@ -1,0 +1,14 @@
+"""Settings of the surveys service (env prefix ``MAILLAGE_SURVEYS_``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILLAGE_SURVEYS_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/surveys.db"
+    port: int = 8003

@@ -1,0 +1,31 @@
+"""The surveys service: questionnaires and the observatory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kit.service import ServiceSpec, create_service_app
+from surveys.config import Settings
+from surveys.db import inbox, outbox
+from surveys.questionnaires.router import router as surveys_router
+
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(
+        ServiceSpec(
+            name="surveys",
+            title="Maillage surveys",
+            description="Questionnaires to the network and the observatory built from them.",
+            settings=settings,
+            outbox=outbox,
+            inbox=inbox,
+            stream="SURVEYS",
+            routers=[surveys_router],
+            openapi_tags=[{"name": "surveys", "description": "Questionnaires of the observatory."}],
+        )
+    )
