@@ -1,0 +1,148 @@
+"""Engine and transactions on both backends: pragmas, UTC datetimes, commit hooks, writers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from kit.db import OUTBOX_DIRTY, Database
+from kit.sqltypes import Json, UtcDateTime
+
+metadata = sa.MetaData()
+things = sa.Table(
+    "things",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime()),
+    sa.Column("doc", Json),
+)
+owners = sa.Table("owners", metadata, sa.Column("id", sa.Integer, primary_key=True))
+pets = sa.Table(
+    "pets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id"), nullable=False),
+)
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+
+@pytest.fixture
+async def db(database: Database) -> Database:
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    return database
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
+    if not db.is_sqlite:
+        assert db.engine.dialect.name == "postgresql"
+        return
+    async with db.engine.connect() as connection:
+        mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+    assert (mode, keys) == ("wal", 1)
+
+
+async def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(sa.exc.IntegrityError):
+        async with db.transaction() as session:
+            await session.execute(sa.insert(pets).values(id=1, owner_id=42))
+
+
+async def test_datetimes_come_back_aware_and_in_utc(db: Database) -> None:
+    paris_summer = timezone(timedelta(hours=2))
+    moment = datetime(2025, 7, 14, 22, 30, 15, 123456, tzinfo=paris_summer)
+    async with db.transaction() as session:
+        await session.execute(sa.insert(things).values(id=1, at=moment, doc={"é": [1, None]}))
+    async with db.transaction(write=False) as session:
+        row = (await session.execute(sa.select(things))).one()
+        later = (
+            await session.execute(
+                sa.select(sa.func.count())
+                .select_from(things)
+                .where(things.c.at > datetime(2025, 7, 14, 20, 30, 15, tzinfo=UTC))
+            )
+        ).scalar_one()
+    assert row.at == moment
+    assert row.at.tzinfo == UTC
+    assert row.at.hour == 20
+    assert row.doc == {"é": [1, None]}
+    assert later == 1  # compared as instants, not as local wall-clock text
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        async with db.transaction() as session:
+            await session.execute(sa.insert(things).values(id=2, at=datetime(2025, 1, 1)))  # noqa: DTZ001
+
+
+async def abandoned(
+    db: Database, statement: sa.Executable, *, outbox_written: bool = False
+) -> None:
+    """Execute ``statement`` in a transaction that then fails."""
+    async with db.transaction() as session:
+        await session.execute(statement)
+        if outbox_written:
+            session.info[OUTBOX_DIRTY] = True
+        raise RuntimeError("changed my mind")
+
+
+async def test_a_transaction_commits_once_or_not_at_all(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(sa.insert(owners).values(id=1))
+    with pytest.raises(RuntimeError):
+        await abandoned(db, sa.insert(owners).values(id=2))
+    async with db.transaction(write=False) as session:
+        ids = (await session.execute(sa.select(owners.c.id))).scalars().all()
+    assert ids == [1]
+
+
+async def test_outbox_hooks_run_after_commit_only(db: Database) -> None:
+    seen: list[int] = []
+
+    def hook() -> None:
+        seen.append(1)
+
+    db.on_outbox_commit(hook)
+    async with db.transaction() as session:  # no outbox row written: no wake-up
+        await session.execute(sa.insert(owners).values(id=1))
+    assert seen == []
+    with pytest.raises(RuntimeError):
+        await abandoned(db, sa.insert(owners).values(id=2), outbox_written=True)
+    assert seen == []
+    async with db.transaction() as session:
+        await session.execute(sa.insert(owners).values(id=3))
+        session.info[OUTBOX_DIRTY] = True
+    assert len(seen) == 1
+
+
+async def test_concurrent_writers_queue_instead_of_failing(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(sa.insert(counters).values(id=1, n=0))
+
+    async def bump() -> None:
+        async with db.transaction() as session:
+            # Read first, then write: on SQLite two deferred transactions doing this would
+            # deadlock on the upgrade to a write lock ("database is locked").
+            await session.execute(sa.select(counters.c.n).where(counters.c.id == 1))
+            await asyncio.sleep(0.01)
+            await session.execute(
+                sa.update(counters).where(counters.c.id == 1).values(n=counters.c.n + 1)
+            )
+
+    await asyncio.gather(*(bump() for _ in range(20)))
+    async with db.transaction(write=False) as session:
+        n = (await session.execute(sa.select(counters.c.n))).scalar_one()
+    assert n == 20
+
+
+async def test_ping(db: Database) -> None:
+    await db.ping()
