@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, ORJSONResponse
+from fastapi.responses import HTMLResponse
 
 from gateway.callers import resolver_for
 from gateway.config import Settings
@@ -98,7 +99,6 @@ def _build_api(gateway: Gateway) -> FastAPI:
         title=TITLE,
         description=DESCRIPTION,
         lifespan=gateway.lifespan,
-        default_response_class=ORJSONResponse,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -134,7 +134,9 @@ def _build_api(gateway: Gateway) -> FastAPI:
 
     @api.get("/openapi.json", include_in_schema=False)
     async def openapi() -> Response:
-        return ORJSONResponse(await gateway.openapi.document())
+        return Response(
+            orjson.dumps(await gateway.openapi.document()), media_type="application/json"
+        )
 
     @api.get("/docs", include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:

@@ -146,6 +146,10 @@ def merge_documents(
     return merged
 
 
+class ServiceDocumentError(Exception):
+    """A service answered, but not with its OpenAPI document."""
+
+
 def _merge_components(
     merged: dict[str, dict[str, Any]], components: Mapping[str, Any], renames: Mapping[str, str]
 ) -> None:
@@ -195,9 +199,7 @@ async def fetch_document(
         allow_redirects=False,
     ) as response:
         if response.status != 200:
-            raise aiohttp.ClientResponseError(
-                response.request_info, (), status=response.status, message="not 200"
-            )
+            raise ServiceDocumentError(f"HTTP {response.status}")
         document = await response.json(content_type=None)
     if not isinstance(document, dict):
         raise ValueError("the OpenAPI document is not a JSON object")
@@ -263,7 +265,8 @@ class MergedOpenApi:
             if isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result
-                logger.warning("openapi: %s left out: %r", name, result)
+                # Not the exception's repr: aiohttp's carries the request headers and their token.
+                logger.warning("openapi: %s left out: %s %s", name, type(result).__name__, result)
                 missing.append(name)
             else:
                 documents[name] = result

@@ -315,7 +315,8 @@ class Proxy:
             detail=f"The request body exceeds the limit of {self.max_body_bytes} bytes.",
             instance=path,
             request_id=rid,
-            headers=[(b"connection", b"close")],
+            # No "Connection: close": the server then reads and drops the rest of the body,
+            # so a client still uploading gets to read this answer instead of a reset.
             limit_bytes=self.max_body_bytes,
         )
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from gateway.routing import SERVICES, owner_of, segments_of
+
+
+@pytest.mark.parametrize(
+    ("path", "owner"),
+    [
+        ("/v1/actors", "directory"),
+        ("/v1/actors/3f0c/contacts", "directory"),
+        ("/v1/resources/r1", "directory"),
+        ("/v1/imports", "directory"),
+        ("/v1/events", "events"),
+        ("/v1/events.ics", "events"),
+        ("/v1/events.csv", "events"),
+        ("/v1/registrations/r1", "events"),
+        ("/v1/surveys/s1/questions", "surveys"),
+        ("/v1/responses", "surveys"),
+        ("/v1/calls/HORIZON-CL2-2025-01", "eu-watch"),
+        ("/v1/watches", "eu-watch"),
+    ],
+)
+def test_first_segment_picks_the_owning_service(path: str, owner: str) -> None:
+    assert owner_of(path) == owner
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/api-keys",
+        "/v1/webhooks/w1",
+        "/v1/partners/echosciences/inbox",
+        "/v1/",
+        "/v1",
+        "/actors",
+        "/v2/actors",
+        "/healthz",
+        "/v1/actorsx",
+    ],
+)
+def test_paths_no_service_owns_stay_at_the_gateway(path: str) -> None:
+    assert owner_of(path) is None
+
+
+def test_every_service_owns_some_segment() -> None:
+    assert all(segments_of(service) for service in SERVICES)
