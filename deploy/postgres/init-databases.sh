@@ -1,0 +1,21 @@
+#!/bin/bash
+# Run once by the postgres image on an empty data directory
+# (/docker-entrypoint-initdb.d): one role and one database per service, so that no
+# service can read another's data. Extensions used by French full-text search are
+# created here because creating them needs more rights than the service roles have.
+set -euo pipefail
+
+: "${MAILLAGE_DB_PASSWORD:?set MAILLAGE_DB_PASSWORD}"
+
+for service in directory events surveys eu_watch; do
+    role="maillage_${service}"
+    psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL
+CREATE ROLE ${role} LOGIN PASSWORD '${MAILLAGE_DB_PASSWORD}';
+CREATE DATABASE ${role} OWNER ${role} ENCODING 'UTF8' TEMPLATE template0;
+SQL
+    psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$role" <<SQL
+CREATE EXTENSION IF NOT EXISTS unaccent;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT ALL ON SCHEMA public TO ${role};
+SQL
+done
