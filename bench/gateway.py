@@ -1,0 +1,291 @@
+"""Gateway overhead: GET /v1/actors/{id} on the directory directly and through the gateway.
+
+Starts its own nats-server, a temporary SQLite directory (migrated), ``maillage-directory
+serve`` and ``maillage-gateway serve``; creates one actor through the gateway with an admin
+key; then loads both targets side by side at 1 and 32 connections and prints requests/s,
+p50/p99 latency and the ratio gateway/direct. Uses ``wrk`` when installed, else a Python
+aiohttp load generator in a separate process.
+
+    .venv/bin/python bench/gateway.py [--duration 10] [--rounds 1] [--connections 1 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kit.identity import ANONYMOUS, IDENTITY_HEADER, IdentitySigner
+from kit.testing.nats import NatsServer, free_port, wait_for_port
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Figures:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+# --- load generators ------------------------------------------------------------------------
+
+
+def run_wrk(url: str, headers: dict[str, str], connections: int, duration: float) -> Figures:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _wrk_ms(re.search(r"^\s+50%\s+([\d.]+\w+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _wrk_ms(re.search(r"^\s+99%\s+([\d.]+\w+)", output, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        errors += int(match.group(1))
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
+        errors += sum(int(g) for g in match.groups())
+    return Figures(rps, p50, p99, errors)
+
+
+def _wrk_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def run_python_load(
+    url: str, headers: dict[str, str], connections: int, duration: float
+) -> Figures:
+    """The fallback generator, in its own process so it does not share a CPU loop."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load-url",
+            url,
+            "--load-headers",
+            json.dumps(headers),
+            "--connections",
+            str(connections),
+            "--duration",
+            str(duration),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return Figures(**json.loads(output))
+
+
+async def _python_load(
+    url: str, headers: dict[str, str], connections: int, duration: float
+) -> Figures:
+    import aiohttp  # noqa: PLC0415 - only the fallback needs it
+
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=0)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        deadline = time.perf_counter() + duration
+
+        async def worker() -> None:
+            nonlocal errors
+            while (started := time.perf_counter()) < deadline:
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        if response.status >= 400:
+                            errors += 1
+                except aiohttp.ClientError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return Figures(
+        requests_per_second=len(latencies) / elapsed,
+        p50_ms=latencies[len(latencies) // 2] * 1000,
+        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+        errors=errors,
+    )
+
+
+# --- the processes under test ---------------------------------------------------------------
+
+
+class Processes:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, command: Sequence[str], env: dict[str, str]) -> None:
+        log = (self.workdir / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        log.close()
+        self.running.append((name, process))
+
+    def stop(self) -> None:
+        for _, process in reversed(self.running):
+            process.terminate()
+        for _, process in reversed(self.running):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def log_tail(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text()[-3000:] if path.exists() else ""
+
+
+def wait_healthy(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not healthy after {timeout}s")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=1, help="measurements per target; best kept")
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--load-url", help=argparse.SUPPRESS)
+    parser.add_argument("--load-headers", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.load_url:  # we are the fallback load generator's process
+        figures = asyncio.run(
+            _python_load(
+                args.load_url, json.loads(args.load_headers), args.connections[0], args.duration
+            )
+        )
+        print(json.dumps(figures.__dict__))
+        return
+
+    use_wrk = not args.python_load and shutil.which("wrk") is not None
+    load = run_wrk if use_wrk else run_python_load
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp:
+        workdir = Path(tmp)
+        nats = NatsServer(workdir / "nats")
+        nats.start()
+        processes = Processes(workdir)
+        try:
+            run(args, workdir, nats, processes, load, "wrk" if use_wrk else "python aiohttp")
+        except Exception:
+            for name in ("directory", "gateway", "migrate"):
+                print(f"--- {name} log ---\n{processes.log_tail(name)}", file=sys.stderr)
+            raise
+        finally:
+            processes.stop()
+            nats.stop()
+
+
+def run(
+    args: argparse.Namespace,
+    workdir: Path,
+    nats: NatsServer,
+    processes: Processes,
+    load: object,
+    generator: str,
+) -> None:
+    secret = secrets.token_urlsafe(32)
+    admin_key = secrets.token_urlsafe(24)
+    directory_port, gateway_port = free_port(), free_port()
+    directory_url = f"http://127.0.0.1:{directory_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    env = {
+        **os.environ,
+        "MAILLAGE_NATS_URL": nats.url,
+        "MAILLAGE_IDENTITY_SECRET": secret,
+        "MAILLAGE_LOG_LEVEL": "WARNING",
+        "MAILLAGE_DIRECTORY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'directory.db'}",
+        "MAILLAGE_DIRECTORY_PORT": str(directory_port),
+        "MAILLAGE_GATEWAY_PORT": str(gateway_port),
+        "MAILLAGE_GATEWAY_DIRECTORY_URL": directory_url,
+        "MAILLAGE_ADMIN_KEY": admin_key,
+    }
+    migrate = subprocess.run(
+        [str(BIN / "maillage-directory"), "migrate"], env=env, capture_output=True, check=False
+    )
+    if migrate.returncode != 0:
+        raise RuntimeError(f"directory migrate failed:\n{migrate.stderr.decode()[-3000:]}")
+    processes.start("directory", [str(BIN / "maillage-directory"), "serve"], env)
+    processes.start("gateway", [str(BIN / "maillage-gateway"), "serve"], env)
+    wait_for_port(directory_port, timeout=30)
+    wait_for_port(gateway_port, timeout=30)
+    wait_healthy(directory_url)
+    wait_healthy(gateway_url)
+
+    created = httpx.post(
+        f"{gateway_url}/v1/actors",
+        json={"kind": "organisation", "name": "Muséum de Toulouse"},
+        headers={"authorization": f"Bearer {admin_key}"},
+        timeout=10,
+    )
+    if created.status_code != 201:
+        raise RuntimeError(f"creating the actor failed: {created.status_code} {created.text}")
+    path = f"/v1/actors/{created.json()['id']}"
+    # The gateway is called anonymously; the direct call carries the anonymous identity the
+    # gateway would sign, so the directory does the same work either way.
+    direct_headers = {
+        IDENTITY_HEADER: IdentitySigner(secret, ttl_seconds=24 * 3600).sign(ANONYMOUS)
+    }
+    for url, headers in ((directory_url + path, direct_headers), (gateway_url + path, {})):
+        check = httpx.get(url, headers=headers, timeout=10)
+        if check.status_code != 200:
+            raise RuntimeError(f"GET {url}: {check.status_code} {check.text}")
+
+    print(f"GET {path}  load: {generator}, {args.duration:g}s x {args.rounds} per figure")
+    print(f"{'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for connections in args.connections:
+        # Warm both paths (connection pools, caches) before measuring.
+        for url, headers in ((directory_url + path, direct_headers), (gateway_url + path, {})):
+            load(url, headers, connections, 2.0)  # type: ignore[operator]
+        best: dict[str, Figures] = {}
+        for _ in range(args.rounds):
+            for target, url, headers in (
+                ("direct", directory_url + path, direct_headers),
+                ("gateway", gateway_url + path, {}),
+            ):
+                figures: Figures = load(url, headers, connections, args.duration)  # type: ignore[operator]
+                if (
+                    target not in best
+                    or figures.requests_per_second > best[target].requests_per_second
+                ):
+                    best[target] = figures
+        for target in ("direct", "gateway"):
+            f = best[target]
+            print(
+                f"{connections:>5}  {target:<8} {f.requests_per_second:>9.0f} "
+                f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6}"
+            )
+        ratio = best["gateway"].requests_per_second / best["direct"].requests_per_second
+        print(f"{connections:>5}  ratio gateway/direct: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
