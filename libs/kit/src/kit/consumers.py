@@ -11,6 +11,7 @@ survives NATS restarts: the client reconnects forever and the runner keeps pulli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class ConsumerRunner:
         js = await self.broker.connected()
         delay = 0.2
         while True:
+            pull: JetStreamContext.PullSubscription | None = None
             try:
                 pull = await self._bind(js)
                 delay = 0.2
@@ -125,6 +127,9 @@ class ConsumerRunner:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            finally:
+                if pull is not None:
+                    await _unsubscribe(pull)
 
     async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
         sub = self.subscription
@@ -193,3 +198,11 @@ class ConsumerRunner:
             await message.nak(delay=5)
             return
         await message.ack()
+
+
+async def _unsubscribe(pull: JetStreamContext.PullSubscription) -> None:
+    # Messages a pull request brought in after the last fetch sit unprocessed in the
+    # subscription's queue; left subscribed, ``Broker.close`` would wait on them in drain
+    # until it times out. Unacked, they are redelivered after ack_wait.
+    with contextlib.suppress(Exception):
+        await pull.unsubscribe()
