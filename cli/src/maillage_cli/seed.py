@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from maillage_cli.api import unknown_organizer
 from maillage_cli.demo_data import ACTORS, EVENTS, DemoActor, DemoEvent
 
 MARKER_FILE = "seeded.json"
@@ -97,9 +98,8 @@ async def _create_event(
     key = "demo-event-" + hashlib.sha256(event.title.encode()).hexdigest()[:16]
     while True:
         response = await client.post("/v1/events", json=payload, headers={"Idempotency-Key": key})
-        # 422 naming the organizers: the events service has not yet seen the actor events.
-        waiting = response.status_code == 422 and "organizer" in response.text.lower()
-        if not waiting or time.monotonic() >= deadline:
+        # The events service has not yet seen the actor events: try again.
+        if not unknown_organizer(response) or time.monotonic() >= deadline:
             _expect(response, 201, f"event {event.title!r}")
             return
         await asyncio.sleep(0.05)
