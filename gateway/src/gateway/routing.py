@@ -12,6 +12,7 @@ SEGMENT_OWNERS: Mapping[str, str] = {
     "actors": "directory",
     "resources": "directory",
     "imports": "directory",
+    "vocabularies": "directory",
     "events": "events",
     "registrations": "events",
     "surveys": "surveys",

@@ -119,3 +119,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """``"sqlite"`` or ``"postgresql"``: the backend ``session`` talks to."""
+    bind = session.get_bind()
+    return str(bind.dialect.name)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from directory.actors.router import router as actors_router
 from directory.config import Settings
 from directory.db import inbox, outbox
+from directory.vocabularies.router import router as vocabularies_router
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="DIRECTORY",
-            routers=[actors_router],
-            openapi_tags=[{"name": "actors", "description": "Actors of the network."}],
+            routers=[actors_router, vocabularies_router],
+            openapi_tags=[
+                {"name": "actors", "description": "Actors of the network."},
+                {"name": "vocabularies", "description": "Codes and their fr/en labels."},
+            ],
         )
     )

@@ -5,16 +5,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from contracts.directory import ActorPublic
-from contracts.vocabularies import ActorStatus
+from directory.actors import history
+from directory.actors.errors import ActorEditForbidden
 from directory.actors.models import Actor
-from directory.actors.schemas import ActorCreate, ActorRead, ActorUpdate
+from directory.actors.query_params import actor_search_params, facet_params
+from directory.actors.schemas import (
+    ActorChangeRead,
+    ActorCreate,
+    ActorListPage,
+    ActorRead,
+    ActorUpdate,
+)
+from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, search_page
 from directory.actors.service import actor_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
+from kit.problems import Forbidden
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
@@ -48,25 +58,59 @@ async def create_actor(
     return actor_service.to_read(actor)
 
 
-@router.get("", summary="List actors, ordered by name")
+@router.get(
+    "",
+    summary="Search and list actors",
+    description=(
+        "Full text (`q`), filters, map queries (`near` + `radius_km`, `bbox`), facet counts "
+        "(`facets`), sorts, and incremental sync (`updated_since`, with tombstones for deleted "
+        "and merged actors). Cursor-paginated."
+    ),
+)
 async def list_actors(
     session: DbSession,
     identity: CurrentIdentity,
     paging: Paging,
-    status_: Annotated[list[ActorStatus] | None, Query(alias="status")] = None,
-) -> Page[ActorRead | ActorPublic]:
+    search: Annotated[ActorSearch, Depends(actor_search_params)],
+    facets: Annotated[tuple[str, ...], Depends(facet_params)],
+) -> ActorListPage:
+    if not identity.is_staff and (search.member is not None or PRIVATE_FACETS & set(facets)):
+        raise Forbidden("Membership is private: only network staff may filter or count by it.")
+    page = await search_page(session, search, limit=paging.limit, after=paging.after)
+    return ActorListPage(
+        items=[actor_service.view_or_tombstone(actor, identity) for actor in page.actors],
+        next=page.next,
+        facets=await facet_counts(session, search, facets) if facets else None,
+        distances_km=page.distances_km or None,
+    )
+
+
+@router.get(
+    "/{actor_id}/history",
+    summary="Who changed what and when (staff and the actor's members)",
+)
+async def actor_history(
+    actor_id: uuid.UUID,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    paging: Paging,
+) -> Page[ActorChangeRead]:
+    if not identity.acts_for(actor_id):
+        raise ActorEditForbidden("Only staff and the actor's members may read its history.")
     after = None
     if paging.after:
-        name_key, raw_id = decode_cursor(paging.after, arity=2)
-        after = (str(name_key), uuid.UUID(str(raw_id)))
-    rows = await actor_service.list_page(
-        session,
-        after=after,
-        limit=paging.limit + 1,
-        statuses=[s.value for s in status_] if status_ else None,
+        (raw,) = decode_cursor(paging.after, arity=1)
+        after = int(raw) if isinstance(raw, int) else None
+    rows = await history.list_changes(
+        session, actor_id, after_version=after, limit=paging.limit + 1
     )
-    actors, next_cursor = build_page(rows, paging, key=lambda a: (a.name_key, str(a.id)))
-    return Page(items=[actor_service.view_for(a, identity) for a in actors], next=next_cursor)
+    if not rows and after is None:
+        await actor_service.get(session, actor_id=actor_id)  # 404 for an unknown actor
+    changes, next_cursor = build_page(rows, paging, key=lambda change: (change.version,))
+    return Page(
+        items=[ActorChangeRead.model_validate(c, from_attributes=True) for c in changes],
+        next=next_cursor,
+    )
 
 
 @router.get(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -132,3 +133,36 @@ class ActorRead(ActorPublic):
 
 #: Fields only network staff may change (a member editing its own record cannot).
 STAFF_ONLY_FIELDS = frozenset({"circle", "membership", "status", "charter_signed_at", "ext_ids"})
+
+
+class ActorTombstone(BaseModel):
+    """What incremental sync returns for an actor that was deleted or merged away."""
+
+    id: uuid.UUID
+    deleted: Literal[True] = True
+    deleted_at: datetime
+    merged_into: uuid.UUID | None = None
+    updated_at: datetime
+    version: int
+
+
+class FacetCount(BaseModel):
+    value: str | int | bool
+    count: int
+
+
+class ActorListPage(BaseModel):
+    """A page of actors; ``facets`` when asked for, ``distances_km`` when sorted by distance."""
+
+    items: list[ActorRead | ActorPublic | ActorTombstone]
+    next: str | None = None
+    facets: dict[str, list[FacetCount]] | None = None
+    distances_km: dict[uuid.UUID, float] | None = None
+
+
+class ActorChangeRead(BaseModel):
+    version: int
+    action: str
+    changed_at: datetime
+    changed_by: str | None
+    changes: dict[str, list[Any]] = Field(description="field → [before, after]")

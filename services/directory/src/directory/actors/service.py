@@ -18,17 +18,21 @@ from contracts.directory import (
     Address,
     PublicContact,
 )
+from directory.actors import history
 from directory.actors.errors import ActorEditForbidden, ActorNotFound
+from directory.actors.fulltext import index_actor, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.actors.schemas import (
     STAFF_ONLY_FIELDS,
     ActorCreate,
     ActorRead,
+    ActorTombstone,
     ActorUpdate,
     ContactRead,
     Membership,
 )
+from directory.actors.tags import sync_tags
 from directory.db import outbox
 from kit.etags import check_if_match
 from kit.identity import Identity
@@ -75,6 +79,7 @@ class ActorService:
         )
         session.add(actor)
         await session.flush()
+        await self._after_write(session, actor, before=None, action="created", identity=identity)
         await outbox.emit(
             session, type=ACTOR_CREATED, subject=str(actor.id), data=self._payload(actor)
         )
@@ -117,9 +122,11 @@ class ActorService:
             )
         if not fields:
             return actor
+        before = self.to_read(actor).model_dump(mode="json")
         self._apply(actor, changes.model_dump(mode="json"), fields=fields, identity=identity)
         actor.touch()
         await session.flush()
+        await self._after_write(session, actor, before=before, action="updated", identity=identity)
         await outbox.emit(
             session, type=ACTOR_UPDATED, subject=str(actor.id), data=self._payload(actor)
         )
@@ -134,12 +141,35 @@ class ActorService:
         actor.touch()
         actor.deleted_at = actor.updated_at
         await session.flush()
+        await unindex_actor(session, actor.id)
+        await history.record(session, actor=actor, action="deleted", changes={}, identity=identity)
         tombstone = ActorDeleted(id=actor.id, version=actor.version, deleted_at=actor.deleted_at)
         await outbox.emit(
             session,
             type=ACTOR_DELETED,
             subject=str(actor.id),
             data=tombstone.model_dump(mode="json"),
+        )
+
+    async def _after_write(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        before: dict[str, Any] | None,
+        action: str,
+        identity: Identity,
+    ) -> None:
+        """Keep search terms, facet tags and history in step with the record."""
+        await index_actor(session, actor)
+        await sync_tags(session, actor)
+        after = self.to_read(actor).model_dump(mode="json")
+        await history.record(
+            session,
+            actor=actor,
+            action=action,
+            changes=history.diff(before or {}, after),
+            identity=identity,
         )
 
     def to_public(self, actor: Actor) -> ActorPublic:
@@ -167,6 +197,20 @@ class ActorService:
     def view_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
         """The full record for staff and the actor's own members, the public one otherwise."""
         return self.to_read(actor) if identity.acts_for(actor.id) else self.to_public(actor)
+
+    def view_or_tombstone(
+        self, actor: Actor, identity: Identity
+    ) -> ActorRead | ActorPublic | ActorTombstone:
+        """What a list shows: the actor, or a tombstone if it was deleted or merged."""
+        if actor.deleted_at is not None:
+            return ActorTombstone(
+                id=actor.id,
+                deleted_at=actor.deleted_at,
+                merged_into=actor.merged_into,
+                updated_at=actor.updated_at,
+                version=actor.version,
+            )
+        return self.view_for(actor, identity)
 
     def _check_may_edit(self, actor: Actor, identity: Identity) -> None:
         if not identity.acts_for(actor.id):

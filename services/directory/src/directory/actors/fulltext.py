@@ -1,0 +1,84 @@
+"""Accent-insensitive French full text, identical on SQLite and PostgreSQL.
+
+Text is folded (accents and case removed) and stemmed with the Snowball French stemmer —
+the algorithm PostgreSQL's ``french_stem`` uses — in Python, and the stems are stored in
+``actor_search``. PostgreSQL indexes them in a generated ``tsvector`` (GIN), SQLite in an
+FTS5 table kept in sync by triggers. Doing the linguistics once, here, means both backends
+find exactly the same actors: ``musee`` finds ``Muséum``, ``echosciences`` finds
+``ÉchoSciences``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from directory.actors.models import Actor, ActorSearch
+from kit.normalize import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STEMMER = snowballstemmer.stemmer("french")
+MAX_QUERY_TERMS = 12
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def terms(text: str | None) -> list[str]:
+    """Folded, stemmed words of ``text`` (apostrophes and hyphens split words)."""
+    if not text:
+        return []
+    return [_stem(word) for word in _WORD.findall(fold(text))]
+
+
+def query_terms(q: str) -> list[str]:
+    """The stems a search for ``q`` looks for, each matched as a prefix."""
+    return list(dict.fromkeys(terms(q)))[:MAX_QUERY_TERMS]
+
+
+async def index_actor(session: AsyncSession, actor: Actor) -> None:
+    """Write the search terms of ``actor`` (insert or replace) in the same transaction."""
+    name_terms = " ".join(terms(actor.name) + terms(actor.acronym))
+    other_terms = " ".join(terms(actor.city) + terms(actor.description))
+    existing = await session.scalar(sa.select(ActorSearch).where(ActorSearch.actor_id == actor.id))
+    if existing is None:
+        session.add(ActorSearch(actor_id=actor.id, name_terms=name_terms, other_terms=other_terms))
+    else:
+        existing.name_terms = name_terms
+        existing.other_terms = other_terms
+
+
+async def unindex_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
+    await session.execute(sa.delete(ActorSearch).where(ActorSearch.actor_id == actor_id))
+
+
+_FTS = sa.table("actors_fts", sa.column("rowid"))
+
+
+def apply_match(
+    query: sa.Select[Any], dialect: str, stems: list[str]
+) -> tuple[sa.Select[Any], sa.ColumnElement[float]]:
+    """Restrict ``query`` to actors matching every stem as a prefix; return it and its rank.
+
+    The rank is "higher is better" on both backends (SQLite's bm25 is negated); names and
+    acronyms weigh ten times more than city and description.
+    """
+    query = query.join(ActorSearch, ActorSearch.actor_id == Actor.id)
+    if dialect == "postgresql":
+        tsquery = sa.func.to_tsquery(
+            sa.literal_column("'simple'"), " & ".join(f"{stem}:*" for stem in stems)
+        )
+        vector: sa.ColumnElement[Any] = sa.literal_column("actor_search.vector")
+        return query.where(vector.op("@@")(tsquery)), sa.func.ts_rank(vector, tsquery)
+    expression = " AND ".join(f'"{stem}"*' for stem in stems)
+    fts: sa.ColumnElement[Any] = sa.literal_column("actors_fts")
+    query = query.join(_FTS, _FTS.c.rowid == ActorSearch.rowid_).where(fts.op("MATCH")(expression))
+    return query, -sa.func.bm25(fts, 10.0, 1.0)

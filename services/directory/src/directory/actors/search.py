@@ -1,0 +1,262 @@
+"""Searching the directory: full text, filters, map queries, facets, sorts and sync.
+
+One :class:`ActorSearch` describes a request; :func:`search_page` turns it into keyset-paged
+SQL that runs unchanged on SQLite and PostgreSQL, and :func:`facet_counts` counts each
+requested facet under all the *other* filters (so a user can widen a facet it filtered on).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from directory.actors.fulltext import apply_match, query_terms
+from directory.actors.models import Actor, ActorTag
+from directory.actors.tags import TAG_FIELDS
+from kit.db import dialect_of
+from kit.paging import decode_cursor, encode_cursor
+from kit.problems import InvalidInput
+
+KM_PER_DEGREE = 111.32
+#: Facets computed from plain columns (the others come from actor_tags).
+COLUMN_FACETS = {
+    "circle": Actor.circle,
+    "department": Actor.department,
+    "region": Actor.region,
+    "status": Actor.status,
+    "member": Actor.member,
+}
+FACETS = frozenset(COLUMN_FACETS) | frozenset(TAG_FIELDS)
+PRIVATE_FACETS = frozenset({"member"})
+
+
+class Sort(StrEnum):
+    NAME = "name"
+    RELEVANCE = "relevance"
+    UPDATED = "updated"
+    DISTANCE = "distance"
+
+
+@dataclass(frozen=True)
+class Near:
+    lat: float
+    lon: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class BBox:
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True)
+class ActorSearch:
+    """Everything a list request can ask for."""
+
+    q: str | None = None
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    circle: tuple[int, ...] = ()
+    department: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    commune_insee: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    member: bool | None = None
+    near: Near | None = None
+    bbox: BBox | None = None
+    updated_since: datetime | None = None
+    sort: Sort | None = None
+
+    @property
+    def effective_sort(self) -> Sort:
+        if self.updated_since is not None:
+            return Sort.UPDATED
+        if self.sort is not None:
+            return self.sort
+        if self.q and query_terms(self.q):
+            return Sort.RELEVANCE
+        if self.near is not None:
+            return Sort.DISTANCE
+        return Sort.NAME
+
+    def without(self, facet: str) -> ActorSearch:
+        """The same search without the filter of ``facet``."""
+        if facet in TAG_FIELDS:
+            return replace(self, tags={k: v for k, v in self.tags.items() if k != facet})
+        if facet == "member":
+            return replace(self, member=None)
+        changes: dict[str, Any] = {facet: ()}
+        return replace(self, **changes)
+
+
+def _filtered(search: ActorSearch, dialect: str) -> tuple[sa.Select[Any], Any, Any]:
+    """The filtered select with its rank and squared distance expressions (or None)."""
+    query = sa.select(Actor)
+    if search.updated_since is None:
+        query = query.where(Actor.deleted_at.is_(None))
+    rank = None
+    stems = query_terms(search.q) if search.q else []
+    if search.q and not stems:
+        raise InvalidInput("query.q", "type at least one letter or digit")
+    if stems:
+        query, rank = apply_match(query, dialect, stems)
+    for facet, values in search.tags.items():
+        if values:
+            query = query.where(
+                Actor.id.in_(
+                    sa.select(ActorTag.actor_id).where(
+                        ActorTag.facet == facet, ActorTag.value.in_(values)
+                    )
+                )
+            )
+    column_filters: list[tuple[Any, Sequence[Any]]] = [
+        (Actor.circle, search.circle),
+        (Actor.department, search.department),
+        (Actor.region, search.region),
+        (Actor.commune_insee, search.commune_insee),
+        (Actor.status, search.status),
+    ]
+    for column, accepted in column_filters:
+        if accepted:
+            query = query.where(column.in_(accepted))
+    if search.member is not None:
+        query = query.where(Actor.member.is_(search.member))
+    if search.bbox is not None:
+        box = search.bbox
+        query = query.where(
+            Actor.lat.between(box.min_lat, box.max_lat), Actor.lon.between(box.min_lon, box.max_lon)
+        )
+    distance2 = None
+    if search.near is not None:
+        query, distance2 = _within(query, search.near)
+    if search.updated_since is not None:
+        query = query.where(Actor.updated_at >= search.updated_since)
+    return query, rank, distance2
+
+
+def _within(query: sa.Select[Any], near: Near) -> tuple[sa.Select[Any], Any]:
+    """Keep actors within ``near.radius_km`` and return the squared distance in km².
+
+    An equirectangular projection around the centre: plain arithmetic both backends compute
+    identically, within 0.5 % of the great-circle distance at the radii a map uses. The
+    bounding box in front lets the (lat, lon) index do most of the work.
+    """
+    dlat = near.radius_km / KM_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(near.lat)), 1e-6)
+    dlon = dlat / cos_lat
+    dy = (Actor.lat - near.lat) * KM_PER_DEGREE
+    dx = (Actor.lon - near.lon) * (KM_PER_DEGREE * cos_lat)
+    distance2 = dx * dx + dy * dy
+    query = query.where(
+        Actor.lat.between(near.lat - dlat, near.lat + dlat),
+        Actor.lon.between(near.lon - dlon, near.lon + dlon),
+        distance2 <= near.radius_km**2,
+    )
+    return query, distance2
+
+
+@dataclass
+class SearchPage:
+    actors: list[Actor]
+    next: str | None
+    distances_km: dict[uuid.UUID, float]
+
+
+async def search_page(
+    session: AsyncSession, search: ActorSearch, *, limit: int, after: str | None
+) -> SearchPage:
+    """One page of results in the search's sort order, with the cursor of the next."""
+    dialect = dialect_of(session)
+    query, rank, distance2 = _filtered(search, dialect)
+    sort = search.effective_sort
+    if sort is Sort.RELEVANCE and rank is None:
+        raise InvalidInput("query.sort", "relevance needs a q to rank by")
+    if sort is Sort.DISTANCE and distance2 is None:
+        raise InvalidInput("query.sort", "distance needs near=lat,lon")
+    # Each sort is a keyset (key, id); descending keys are negated so all compare upwards.
+    key: Any = {
+        Sort.NAME: Actor.name_key,
+        Sort.UPDATED: Actor.updated_at,
+        Sort.RELEVANCE: -rank if rank is not None else None,
+        Sort.DISTANCE: distance2,
+    }[sort]
+    labelled = key.label("sort_key")
+    query = query.add_columns(labelled)
+    if after:
+        raw_key, raw_id = decode_cursor(after, arity=2)
+        cursor_key = _cursor_value(sort, raw_key)
+        try:
+            cursor_id = uuid.UUID(str(raw_id))
+        except ValueError as exc:
+            raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+        query = query.where(
+            sa.or_(key > cursor_key, sa.and_(key == cursor_key, Actor.id > cursor_id))
+        )
+    rows = (await session.execute(query.order_by(key, Actor.id).limit(limit + 1))).all()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        last_actor, last_key = page[-1]
+        next_cursor = encode_cursor([_cursor_json(sort, last_key), str(last_actor.id)])
+    distances = (
+        {actor.id: round(math.sqrt(max(value, 0.0)), 3) for actor, value in page}
+        if sort is Sort.DISTANCE
+        else {}
+    )
+    return SearchPage(actors=[actor for actor, _ in page], next=next_cursor, distances_km=distances)
+
+
+def _cursor_json(sort: Sort, value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _cursor_value(sort: Sort, raw: Any) -> Any:
+    try:
+        if sort is Sort.UPDATED:
+            return datetime.fromisoformat(str(raw))
+        if sort is Sort.NAME:
+            return str(raw)
+        return float(raw)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+
+
+async def facet_counts(
+    session: AsyncSession, search: ActorSearch, facets: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each facet, the count of each value under every filter but the facet's own."""
+    dialect = dialect_of(session)
+    result: dict[str, list[dict[str, Any]]] = {}
+    for facet in facets:
+        query, _, _ = _filtered(search.without(facet), dialect)
+        ids = query.with_only_columns(Actor.id).subquery()
+        counts: Any
+        if facet in TAG_FIELDS:
+            counts = (
+                sa.select(ActorTag.value, sa.func.count())
+                .where(ActorTag.facet == facet, ActorTag.actor_id.in_(sa.select(ids.c.id)))
+                .group_by(ActorTag.value)
+            )
+        else:
+            column = COLUMN_FACETS[facet]
+            counts = (
+                sa.select(column, sa.func.count())
+                .where(Actor.id.in_(sa.select(ids.c.id)), column.is_not(None))
+                .group_by(column)
+            )
+        rows = (await session.execute(counts)).all()
+        result[facet] = sorted(
+            ({"value": value, "count": count} for value, count in rows),
+            key=lambda item: (-item["count"], str(item["value"])),
+        )
+    return result
