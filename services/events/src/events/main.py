@@ -10,6 +10,7 @@ from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, outbox
 from events.organizers.consumers import actor_subscription
+from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EVENTS",
-            routers=[agenda_router],
+            routers=[agenda_router, registrations_router],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
-            openapi_tags=[{"name": "events", "description": "Events and trainings."}],
+            openapi_tags=[
+                {"name": "events", "description": "Events and trainings."},
+                {
+                    "name": "registrations",
+                    "description": "Registrations, waitlists, approval and attendance.",
+                },
+            ],
         )
     )

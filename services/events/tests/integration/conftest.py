@@ -22,6 +22,7 @@ from kit.settings import CommonSettings
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+from kit.testing.polling import wait_until
 
 Announce = Callable[..., Awaitable[CloudEvent]]
 
@@ -104,5 +105,41 @@ def member_of(
     def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
         headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
         return asgi_client(events_app, headers)
+
+    return make
+
+
+@pytest.fixture
+def new_event(
+    admin: httpx.AsyncClient, announce: Announce
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Create a published event of a new organizer, once the calendar knows that organizer."""
+
+    async def make(**overrides: Any) -> dict[str, Any]:
+        actor_id = overrides.pop("organizer_id", None)
+        if actor_id is None:
+            actor_id = uuid.uuid4()
+            await announce("directory.actor.created", actor_id, name="Organisateur")
+        body: dict[str, Any] = {
+            "title": "Formation Médiation scientifique",
+            "kind": "training",
+            "organizer_ids": [str(actor_id)],
+            "timings": [
+                {"start": "2031-03-12T09:00:00+01:00", "end": "2031-03-12T17:30:00+01:00"},
+            ],
+            "attendance_mode": "offline",
+            "location": {"name": "Quai des Savoirs", "city": "Toulouse", "commune_insee": "31555"},
+            "registration": {"mode": "internal", "capacity": 10, "waitlist": True},
+        }
+        body.update(overrides)
+
+        async def created() -> dict[str, Any] | None:
+            response = await admin.post("/v1/events", json=body)
+            if response.status_code == 422 and "unknown actor" in response.text:
+                return None  # the actor is still on its way from the directory
+            assert response.status_code == 201, response.text
+            return dict(response.json())
+
+        return await wait_until(created, what="event created")
 
     return make

@@ -17,6 +17,21 @@ class EventRepository:
         event = await session.get(Event, event_id)
         return event if event is not None and event.deleted_at is None else None
 
+    async def lock(self, session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+        """Read an event and lock its row until the transaction ends.
+
+        Registrations serialise on this lock so that seats are never given twice: PostgreSQL
+        takes a row lock (``FOR UPDATE``); SQLite ignores the clause, and needs nothing more
+        since its writing transactions start with ``BEGIN IMMEDIATE`` and so run one at a time.
+        """
+        query = (
+            sa.select(Event)
+            .where(Event.id == event_id, Event.deleted_at.is_(None))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).one_or_none()
+
     async def organizer_ids(
         self, session: AsyncSession, event_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[uuid.UUID]]:

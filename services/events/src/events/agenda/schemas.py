@@ -25,6 +25,7 @@ from contracts.vocabularies import (
     EventStatus,
     Theme,
 )
+from events.registrations.schemas import RegistrationCountsRead
 
 MAX_TIMINGS = 800
 
@@ -145,6 +146,9 @@ class EventRead(BaseModel):
     status: EventStatus
     state: EventState
     registration: RegistrationSettings
+    registration_counts: RegistrationCountsRead | None = Field(
+        None, description="Public counts when the event takes registrations here."
+    )
     ext_ids: dict[str, str]
     created_at: datetime
     updated_at: datetime

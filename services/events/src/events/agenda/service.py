@@ -17,6 +17,7 @@ from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventRead, OrganizerRead, Timing
 from events.db import outbox
 from events.organizers.repository import known_actor_repository
+from events.registrations.service import registration_service
 from kit.identity import Identity
 from kit.problems import InvalidInput
 
@@ -85,8 +86,9 @@ class EventService:
         return await event_repository.list_after(session, after=after, limit=limit, states=states)
 
     async def read_many(self, session: AsyncSession, events: Sequence[Event]) -> list[EventRead]:
-        """Events with their organizers' current names from the projection (2 queries)."""
+        """Events with their organizers' current names and registration counts (3 queries)."""
         organizer_ids = await event_repository.organizer_ids(session, [e.id for e in events])
+        counts = await registration_service.counts(session, events)
         known = await known_actor_repository.get_many(
             session, (a for ids in organizer_ids.values() for a in ids)
         )
@@ -107,6 +109,7 @@ class EventService:
                         **_columns(event),
                         "organizer_ids": ids,
                         "organizers": organizers,
+                        "registration_counts": counts.get(event.id),
                     }
                 )
             )

@@ -1,0 +1,55 @@
+"""Registrations to events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from events.db import Base
+from kit.models import VersionedRecord
+from kit.sqltypes import Json, UtcDateTime
+
+#: Statuses that hold the e-mail for the event (a cancelled person may register again).
+ACTIVE_CONDITION = "status != 'cancelled'"
+
+
+class Registration(VersionedRecord, Base):
+    """One person's registration to one event.
+
+    ``number`` is the order of arrival within the event (1, 2, 3...), assigned while the event
+    row is locked; the waitlist is served in that order.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "number", name="uq_registrations_event_id_number"),
+        sa.Index("ix_registrations_event_id_status_number", "event_id", "status", "number"),
+        sa.Index(
+            "uq_registrations_event_id_email_key_active",
+            "event_id",
+            "email_key",
+            unique=True,
+            postgresql_where=sa.text(ACTIVE_CONDITION),
+            sqlite_where=sa.text(ACTIVE_CONDITION),
+        ),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(320))
+    #: The e-mail folded for the one-registration-per-e-mail rule.
+    email_key: Mapped[str] = mapped_column(sa.String(320))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    #: SHA-256 of the personal token that lets the registrant read and cancel without account.
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    attended: Mapped[bool | None] = mapped_column(sa.Boolean)
+    #: Attendance per session of a multi-session event: timing index (as text) → present.
+    sessions_attended: Mapped[dict[str, bool]] = mapped_column(Json, default=dict)
+    attendance_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_by: Mapped[str | None] = mapped_column(sa.String(120))

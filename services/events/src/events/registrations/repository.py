@@ -1,0 +1,139 @@
+"""Every query on registrations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from contracts.events import RegistrationStatus
+from events.registrations.models import Registration
+
+WAITLISTED = RegistrationStatus.WAITLISTED.value
+
+
+@dataclass(frozen=True)
+class RegistrationCounts:
+    confirmed: int = 0
+    waitlisted: int = 0
+    pending_approval: int = 0
+
+
+class RegistrationRepository:
+    async def get(self, session: AsyncSession, registration_id: uuid.UUID) -> Registration | None:
+        return await session.get(Registration, registration_id)
+
+    async def get_for_update(
+        self, session: AsyncSession, registration_id: uuid.UUID
+    ) -> Registration | None:
+        """Re-read a registration after its event was locked (fresh values, no stale cache)."""
+        query = (
+            sa.select(Registration)
+            .where(Registration.id == registration_id)
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).one_or_none()
+
+    async def find_active(
+        self, session: AsyncSession, *, event_id: uuid.UUID, email_key: str
+    ) -> Registration | None:
+        query = sa.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.email_key == email_key,
+            Registration.status != RegistrationStatus.CANCELLED.value,
+        )
+        return (await session.scalars(query)).first()
+
+    async def next_number(self, session: AsyncSession, event_id: uuid.UUID) -> int:
+        """The arrival number of the next registration (call with the event locked)."""
+        result = await session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(Registration.number), 0)).where(
+                Registration.event_id == event_id
+            )
+        )
+        return int(result.scalar_one()) + 1
+
+    async def counts(
+        self, session: AsyncSession, event_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, RegistrationCounts]:
+        """Confirmed, waitlisted and pending registrations of each event (one query)."""
+        if not event_ids:
+            return {}
+        rows = await session.execute(
+            sa.select(Registration.event_id, Registration.status, sa.func.count())
+            .where(
+                Registration.event_id.in_(event_ids),
+                Registration.status.in_(
+                    [
+                        RegistrationStatus.CONFIRMED.value,
+                        WAITLISTED,
+                        RegistrationStatus.PENDING_APPROVAL.value,
+                    ]
+                ),
+            )
+            .group_by(Registration.event_id, Registration.status)
+        )
+        raw: dict[uuid.UUID, dict[str, int]] = {}
+        for event_id, status, count in rows:
+            raw.setdefault(event_id, {})[status] = int(count)
+        return {event_id: RegistrationCounts(**by_status) for event_id, by_status in raw.items()}
+
+    async def first_waitlisted(
+        self, session: AsyncSession, event_id: uuid.UUID, *, limit: int
+    ) -> Sequence[Registration]:
+        """The ``limit`` first waitlisted registrations, in arrival order."""
+        query = (
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.status == WAITLISTED)
+            .order_by(Registration.number)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).all()
+
+    async def waitlist_positions(
+        self, session: AsyncSession, registrations: Sequence[Registration]
+    ) -> dict[uuid.UUID, int]:
+        """1-based place in the waitlist of each waitlisted registration given."""
+        waiting = [r for r in registrations if r.status == WAITLISTED]
+        if not waiting:
+            return {}
+        ahead = aliased(Registration)
+        position = (
+            sa.select(sa.func.count())
+            .where(
+                ahead.event_id == Registration.event_id,
+                ahead.status == WAITLISTED,
+                ahead.number <= Registration.number,
+            )
+            .scalar_subquery()
+        )
+        rows = await session.execute(
+            sa.select(Registration.id, position).where(Registration.id.in_([r.id for r in waiting]))
+        )
+        return {registration_id: int(place) for registration_id, place in rows}
+
+    async def list_for_event(
+        self,
+        session: AsyncSession,
+        *,
+        event_id: uuid.UUID,
+        after: int | None,
+        limit: int,
+        statuses: Sequence[str] | None,
+    ) -> Sequence[Registration]:
+        """Registrations of an event in arrival order, after the arrival number ``after``."""
+        query = sa.select(Registration).where(Registration.event_id == event_id)
+        if statuses:
+            query = query.where(Registration.status.in_(statuses))
+        if after is not None:
+            query = query.where(Registration.number > after)
+        query = query.order_by(Registration.number).limit(limit)
+        return (await session.scalars(query)).all()
+
+
+registration_repository = RegistrationRepository()

@@ -1,0 +1,151 @@
+"""HTTP routes of registrations: thin handlers over registration_service.
+
+Registering is open to anyone with a valid e-mail, anonymous callers included: it is how the
+public signs up. The answer carries a personal token; with it, the registrant reads or cancels
+the registration without an account (``/v1/registrations/{id}/cancel?token=...``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from contracts.events import RegistrationStatus
+from events.registrations.schemas import (
+    AttendanceRecord,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationRead,
+)
+from events.registrations.service import registration_service
+from kit.identity import AuthenticatedIdentity, CurrentIdentity
+from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
+from kit.problems import InvalidInput
+from kit.service import DbSession
+
+router = APIRouter(tags=["registrations"])
+Paging = Annotated[PageParams, Depends(page_params)]
+Token = Annotated[
+    str | None,
+    Query(max_length=200, description="The personal token given at registration."),
+]
+
+
+@router.post(
+    "/v1/events/{event_id}/registrations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register to an event (anyone with an e-mail; confirmed, waitlisted or pending)",
+)
+async def register(
+    event_id: uuid.UUID,
+    body: RegistrationCreate,
+    session: DbSession,
+    identity: CurrentIdentity,
+    response: Response,
+) -> RegistrationCreated:
+    created = await registration_service.register(
+        session, event_id=event_id, data=body, identity=identity
+    )
+    response.headers["Location"] = f"/v1/registrations/{created.id}"
+    return created
+
+
+@router.get(
+    "/v1/events/{event_id}/registrations",
+    summary="Registrations of an event in arrival order (organizers and staff)",
+)
+async def list_registrations(
+    event_id: uuid.UUID,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    paging: Paging,
+    status: Annotated[list[RegistrationStatus] | None, Query()] = None,
+) -> Page[RegistrationRead]:
+    after = _decode_number_cursor(paging.after)
+    rows = await registration_service.list_for_event(
+        session,
+        event_id=event_id,
+        identity=identity,
+        after=after,
+        limit=paging.limit + 1,
+        statuses=[s.value for s in status] if status else None,
+    )
+    registrations, next_cursor = build_page(rows, paging, key=lambda r: [r.number])
+    return Page(
+        items=await registration_service.read_many(session, registrations), next=next_cursor
+    )
+
+
+@router.get(
+    "/v1/registrations/{registration_id}",
+    summary="Read a registration (its registrant with the token, organizers, staff)",
+)
+async def get_registration(
+    registration_id: uuid.UUID, session: DbSession, identity: CurrentIdentity, token: Token = None
+) -> RegistrationRead:
+    registration = await registration_service.get(
+        session, registration_id=registration_id, identity=identity, token=token
+    )
+    return (await registration_service.read_many(session, [registration]))[0]
+
+
+@router.post(
+    "/v1/registrations/{registration_id}/cancel",
+    summary="Cancel a registration (personal token link, organizers, staff)",
+)
+async def cancel_registration(
+    registration_id: uuid.UUID, session: DbSession, identity: CurrentIdentity, token: Token = None
+) -> RegistrationRead:
+    return await registration_service.cancel(
+        session, registration_id=registration_id, identity=identity, token=token
+    )
+
+
+@router.post(
+    "/v1/registrations/{registration_id}/approve",
+    summary="Accept a registration pending approval (organizers, staff)",
+)
+async def approve_registration(
+    registration_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+) -> RegistrationRead:
+    return await registration_service.approve(
+        session, registration_id=registration_id, identity=identity
+    )
+
+
+@router.post(
+    "/v1/registrations/{registration_id}/refuse",
+    summary="Refuse a registration pending approval (organizers, staff)",
+)
+async def refuse_registration(
+    registration_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+) -> RegistrationRead:
+    return await registration_service.refuse(
+        session, registration_id=registration_id, identity=identity
+    )
+
+
+@router.post(
+    "/v1/registrations/{registration_id}/attendance",
+    summary="Record presence or absence, for the event or one session (organizers, staff)",
+)
+async def record_attendance(
+    registration_id: uuid.UUID,
+    body: AttendanceRecord,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+) -> RegistrationRead:
+    return await registration_service.record_attendance(
+        session, registration_id=registration_id, data=body, identity=identity
+    )
+
+
+def _decode_number_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    (number,) = decode_cursor(cursor, arity=1)
+    if not isinstance(number, int):
+        raise InvalidInput("query.after", "not a cursor returned by this API")
+    return number

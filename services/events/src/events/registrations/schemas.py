@@ -1,0 +1,63 @@
+"""What the registrations API takes and gives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from contracts.events import RegistrationStatus
+
+
+class RegistrationCreate(BaseModel):
+    """Anyone may register with a name and a valid e-mail, with or without an API key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    email: EmailStr
+    actor_id: uuid.UUID | None = Field(
+        None, description="The organisation the person registers for, if any."
+    )
+
+
+class AttendanceRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attended: bool
+    session: Annotated[int, Field(ge=0, description="Timing index of the session.")] | None = None
+
+
+class RegistrationRead(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    email: str
+    actor_id: uuid.UUID | None
+    status: RegistrationStatus
+    waitlist_position: int | None = Field(
+        None, description="1 for the next person promoted; null unless waitlisted."
+    )
+    attended: bool | None
+    sessions_attended: dict[str, bool]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegistrationCreated(RegistrationRead):
+    """The registration, once with the personal token that reads and cancels it."""
+
+    token: str = Field(description="Keep it: it lets you see or cancel this registration.")
+    cancel_url: str
+
+
+class RegistrationCountsRead(BaseModel):
+    """Public counts of an event with internal registration."""
+
+    confirmed: int
+    capacity: int | None
+    available: int | None = Field(description="Seats left; null when capacity is unlimited.")
+    waitlisted: int
+    pending_approval: int

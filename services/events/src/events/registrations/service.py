@@ -1,0 +1,457 @@
+"""The rules of registration: seats, waitlist, window, approval, cancellation, attendance.
+
+Every change that can move a seat first locks the event row (see
+``event_repository.lock``), so counting seats and taking one happen as one step: confirmed
+registrations never exceed the capacity, however many requests arrive at once. Services
+flush, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import (
+    ATTENDANCE_RECORDED,
+    REGISTRATION_CANCELLED,
+    REGISTRATION_CONFIRMED,
+    REGISTRATION_PROMOTED,
+    REGISTRATION_REFUSED,
+    REGISTRATION_WAITLISTED,
+    AttendanceRecorded,
+    RegistrationChanged,
+    RegistrationStatus,
+)
+from contracts.vocabularies import EventState, EventStatus
+from events.agenda.errors import EventNotFound
+from events.agenda.models import Event
+from events.agenda.repository import event_repository
+from events.db import outbox
+from events.organizers.repository import known_actor_repository
+from events.registrations.errors import (
+    AlreadyRegistered,
+    EventCancelled,
+    EventFull,
+    RegistrationClosed,
+    RegistrationNotFound,
+    RegistrationNotOpen,
+    RegistrationsForbidden,
+    RegistrationStateConflict,
+    RegistrationUnavailable,
+)
+from events.registrations.models import Registration
+from events.registrations.repository import RegistrationCounts, registration_repository
+from events.registrations.schemas import (
+    AttendanceRecord,
+    RegistrationCountsRead,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationRead,
+)
+from kit.identity import Identity
+from kit.models import utcnow
+from kit.problems import InvalidInput
+
+CONFIRMED = RegistrationStatus.CONFIRMED.value
+WAITLISTED = RegistrationStatus.WAITLISTED.value
+PENDING = RegistrationStatus.PENDING_APPROVAL.value
+CANCELLED = RegistrationStatus.CANCELLED.value
+REFUSED = RegistrationStatus.REFUSED.value
+
+_EVENT_TYPE_OF_STATUS = {CONFIRMED: REGISTRATION_CONFIRMED, WAITLISTED: REGISTRATION_WAITLISTED}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def email_key(email: str) -> str:
+    """The e-mail as compared for the one-registration-per-e-mail rule."""
+    return email.strip().casefold()
+
+
+class RegistrationService:
+    async def register(
+        self,
+        session: AsyncSession,
+        *,
+        event_id: uuid.UUID,
+        data: RegistrationCreate,
+        identity: Identity,
+    ) -> RegistrationCreated:
+        event = await self._locked_event(session, event_id, identity)
+        self._check_open(event)
+        if (
+            data.actor_id is not None
+            and await known_actor_repository.get(session, data.actor_id) is None
+        ):
+            raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
+        key = email_key(data.email)
+        if await registration_repository.find_active(session, event_id=event.id, email_key=key):
+            raise AlreadyRegistered(
+                f"{data.email} is already registered to this event; use the link you were "
+                "given to see or cancel that registration."
+            )
+        counts = await self._fill_seats(session, event)
+        capacity = _capacity(event)
+        if event.registration.get("requires_approval"):
+            status = PENDING
+        elif counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
+            status = CONFIRMED
+        elif event.registration.get("waitlist"):
+            status = WAITLISTED
+        else:
+            raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
+        token = secrets.token_urlsafe(24)
+        registration = Registration(
+            id=uuid.uuid4(),
+            version=1,
+            event_id=event.id,
+            number=await registration_repository.next_number(session, event.id),
+            name=data.name,
+            email=data.email,
+            email_key=key,
+            actor_id=data.actor_id,
+            status=status,
+            token_hash=hash_token(token),
+            sessions_attended={},
+            created_by=identity.subject,
+        )
+        session.add(registration)
+        await session.flush()
+        read = (await self.read_many(session, [registration]))[0]
+        if status in _EVENT_TYPE_OF_STATUS:
+            await self._emit(session, _EVENT_TYPE_OF_STATUS[status], event, read)
+        return RegistrationCreated(
+            **read.model_dump(),
+            token=token,
+            cancel_url=f"/v1/registrations/{registration.id}/cancel?token={token}",
+        )
+
+    async def get(
+        self,
+        session: AsyncSession,
+        *,
+        registration_id: uuid.UUID,
+        identity: Identity,
+        token: str | None,
+    ) -> Registration:
+        """The registration, for its registrant (with the token) or the event's organizers."""
+        registration = await registration_repository.get(session, registration_id)
+        if registration is None:
+            raise RegistrationNotFound(f"No registration with id {registration_id}.")
+        if token is not None and hmac.compare_digest(hash_token(token), registration.token_hash):
+            return registration
+        event = await event_repository.get(session, registration.event_id)
+        if event is None or not await self._is_organizer(session, event, identity):
+            # Same answer as an unknown id: a wrong token reveals nothing.
+            raise RegistrationNotFound(f"No registration with id {registration_id}.")
+        return registration
+
+    async def list_for_event(
+        self,
+        session: AsyncSession,
+        *,
+        event_id: uuid.UUID,
+        identity: Identity,
+        after: int | None,
+        limit: int,
+        statuses: Sequence[str] | None,
+    ) -> Sequence[Registration]:
+        event = await event_repository.get(session, event_id)
+        if event is None:
+            raise EventNotFound(f"No event with id {event_id}.")
+        await self._require_organizer(session, event, identity)
+        return await registration_repository.list_for_event(
+            session, event_id=event_id, after=after, limit=limit, statuses=statuses
+        )
+
+    async def cancel(
+        self,
+        session: AsyncSession,
+        *,
+        registration_id: uuid.UUID,
+        identity: Identity,
+        token: str | None,
+    ) -> RegistrationRead:
+        """Cancel a registration; a freed seat goes to the first waitlisted at once."""
+        found = await self.get(
+            session, registration_id=registration_id, identity=identity, token=token
+        )
+        event, registration = await self._lock(session, found)
+        if registration.status == CANCELLED:
+            return (await self.read_many(session, [registration]))[0]  # cancelling twice is fine
+        if registration.status == REFUSED:
+            raise RegistrationStateConflict("A refused registration cannot be cancelled.")
+        freed_seat = registration.status == CONFIRMED
+        registration.status = CANCELLED
+        registration.cancelled_at = utcnow()
+        registration.touch()
+        await session.flush()
+        read = (await self.read_many(session, [registration]))[0]
+        await self._emit(session, REGISTRATION_CANCELLED, event, read)
+        if freed_seat:
+            await self._fill_seats(session, event)
+        return read
+
+    async def approve(
+        self, session: AsyncSession, *, registration_id: uuid.UUID, identity: Identity
+    ) -> RegistrationRead:
+        """Accept a pending registration: a seat if one is free, else the waitlist."""
+        event, registration = await self._pending_for_organizer(session, registration_id, identity)
+        counts = await self._fill_seats(session, event)
+        capacity = _capacity(event)
+        if counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
+            registration.status = CONFIRMED
+        elif event.registration.get("waitlist"):
+            registration.status = WAITLISTED
+        else:
+            raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
+        registration.touch()
+        await session.flush()
+        read = (await self.read_many(session, [registration]))[0]
+        await self._emit(session, _EVENT_TYPE_OF_STATUS[registration.status], event, read)
+        return read
+
+    async def refuse(
+        self, session: AsyncSession, *, registration_id: uuid.UUID, identity: Identity
+    ) -> RegistrationRead:
+        event, registration = await self._pending_for_organizer(session, registration_id, identity)
+        registration.status = REFUSED
+        registration.touch()
+        await session.flush()
+        read = (await self.read_many(session, [registration]))[0]
+        await self._emit(session, REGISTRATION_REFUSED, event, read)
+        return read
+
+    async def record_attendance(
+        self,
+        session: AsyncSession,
+        *,
+        registration_id: uuid.UUID,
+        data: AttendanceRecord,
+        identity: Identity,
+    ) -> RegistrationRead:
+        """Mark a confirmed registrant present or absent, for the event or one session."""
+        registration = await registration_repository.get(session, registration_id)
+        event = await event_repository.get(session, registration.event_id) if registration else None
+        if registration is None or event is None:
+            raise RegistrationNotFound(f"No registration with id {registration_id}.")
+        await self._require_organizer(session, event, identity)
+        if registration.status != CONFIRMED:
+            raise RegistrationStateConflict(
+                f"Attendance is recorded for confirmed registrations; this one is "
+                f"{registration.status}."
+            )
+        if data.session is not None:
+            if data.session >= len(event.timings):
+                raise InvalidInput(
+                    "session", f"this event has {len(event.timings)} session(s), numbered from 0"
+                )
+            sessions = {**registration.sessions_attended, str(data.session): data.attended}
+            registration.sessions_attended = sessions
+            registration.attended = any(sessions.values())
+        else:
+            registration.attended = data.attended
+        registration.attendance_recorded_at = utcnow()
+        registration.touch()
+        await session.flush()
+        payload = AttendanceRecorded(
+            registration_id=registration.id,
+            event_id=event.id,
+            event_title=event.title,
+            event_kind=event.kind,
+            name=registration.name,
+            email=registration.email,
+            actor_id=registration.actor_id,
+            attended=data.attended,
+            session=data.session,
+            recorded_at=registration.attendance_recorded_at,
+        )
+        await outbox.emit(
+            session,
+            type=ATTENDANCE_RECORDED,
+            subject=str(registration.id),
+            data=payload.model_dump(mode="json"),
+        )
+        return (await self.read_many(session, [registration]))[0]
+
+    async def counts(
+        self, session: AsyncSession, events: Sequence[Event]
+    ) -> dict[uuid.UUID, RegistrationCountsRead]:
+        """Public counts of the events taking internal registrations (one query)."""
+        internal = [e for e in events if e.registration.get("mode") == "internal"]
+        by_event = await registration_repository.counts(session, [e.id for e in internal])
+        result = {}
+        for event in internal:
+            counts = by_event.get(event.id, RegistrationCounts())
+            capacity = _capacity(event)
+            result[event.id] = RegistrationCountsRead(
+                confirmed=counts.confirmed,
+                capacity=capacity,
+                available=None if capacity is None else max(capacity - counts.confirmed, 0),
+                waitlisted=counts.waitlisted,
+                pending_approval=counts.pending_approval,
+            )
+        return result
+
+    async def fill_seats(self, session: AsyncSession, event: Event) -> None:
+        """Promote waitlisted people into seats freed by a capacity raise (event locked)."""
+        await self._fill_seats(session, event)
+
+    async def confirmed_count(self, session: AsyncSession, event: Event) -> int:
+        counts = await registration_repository.counts(session, [event.id])
+        return counts.get(event.id, RegistrationCounts()).confirmed
+
+    async def read_many(
+        self, session: AsyncSession, registrations: Sequence[Registration]
+    ) -> list[RegistrationRead]:
+        positions = await registration_repository.waitlist_positions(session, registrations)
+        return [
+            RegistrationRead(
+                id=r.id,
+                event_id=r.event_id,
+                name=r.name,
+                email=r.email,
+                actor_id=r.actor_id,
+                status=RegistrationStatus(r.status),
+                waitlist_position=positions.get(r.id),
+                attended=r.attended,
+                sessions_attended=r.sessions_attended,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+            )
+            for r in registrations
+        ]
+
+    async def _fill_seats(self, session: AsyncSession, event: Event) -> RegistrationCounts:
+        """Give free seats to the first waitlisted, in order; return the counts after."""
+        counts = (await registration_repository.counts(session, [event.id])).get(
+            event.id, RegistrationCounts()
+        )
+        capacity = _capacity(event)
+        free = counts.waitlisted if capacity is None else capacity - counts.confirmed
+        if free <= 0 or counts.waitlisted == 0 or event.status == EventStatus.CANCELLED.value:
+            return counts
+        promoted = await registration_repository.first_waitlisted(session, event.id, limit=free)
+        for registration in promoted:
+            registration.status = CONFIRMED
+            registration.touch()
+        await session.flush()
+        for read in await self.read_many(session, promoted):
+            await self._emit(session, REGISTRATION_PROMOTED, event, read)
+        return RegistrationCounts(
+            confirmed=counts.confirmed + len(promoted),
+            waitlisted=counts.waitlisted - len(promoted),
+            pending_approval=counts.pending_approval,
+        )
+
+    async def _locked_event(
+        self, session: AsyncSession, event_id: uuid.UUID, identity: Identity
+    ) -> Event:
+        event = await event_repository.lock(session, event_id)
+        if event is None or (event.state != EventState.PUBLISHED.value and not identity.is_staff):
+            raise EventNotFound(f"No event with id {event_id}.")
+        return event
+
+    async def _lock(
+        self, session: AsyncSession, registration: Registration
+    ) -> tuple[Event, Registration]:
+        """Lock the registration's event, then re-read the registration under the lock."""
+        event = await event_repository.lock(session, registration.event_id)
+        fresh = await registration_repository.get_for_update(session, registration.id)
+        if event is None or fresh is None:
+            raise RegistrationNotFound(f"No registration with id {registration.id}.")
+        return event, fresh
+
+    async def _pending_for_organizer(
+        self, session: AsyncSession, registration_id: uuid.UUID, identity: Identity
+    ) -> tuple[Event, Registration]:
+        found = await registration_repository.get(session, registration_id)
+        if found is None:
+            raise RegistrationNotFound(f"No registration with id {registration_id}.")
+        event, registration = await self._lock(session, found)
+        await self._require_organizer(session, event, identity)
+        if registration.status != PENDING:
+            raise RegistrationStateConflict(
+                f"Only registrations pending approval can be approved or refused; this one is "
+                f"{registration.status}."
+            )
+        return event, registration
+
+    def _check_open(self, event: Event) -> None:
+        settings = event.registration
+        if settings.get("mode") != "internal":
+            where = f" Register at {settings['url']}." if settings.get("url") else ""
+            raise RegistrationUnavailable(
+                f"This event does not take registrations through Maillage.{where}"
+            )
+        if event.status == EventStatus.CANCELLED.value:
+            raise EventCancelled("This event is cancelled: registrations are closed.")
+        if event.state != EventState.PUBLISHED.value:
+            raise RegistrationUnavailable("This event is not published yet.")
+        now = utcnow()
+        opens_at = _moment(settings.get("opens_at"))
+        if opens_at is not None and now < opens_at:
+            raise RegistrationNotOpen(
+                f"Registration opens at {settings['opens_at']}.", opens_at=settings["opens_at"]
+            )
+        # Without an explicit closing time, registration closes when the event ends.
+        closes_at = _moment(settings.get("closes_at")) or event.ends_at
+        if now >= closes_at:
+            raise RegistrationClosed(
+                f"Registration closed at {closes_at.isoformat()}.", closed_at=closes_at.isoformat()
+            )
+
+    async def _is_organizer(self, session: AsyncSession, event: Event, identity: Identity) -> bool:
+        if identity.is_staff:
+            return True
+        if not identity.actor_ids:
+            return False
+        organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
+        return any(identity.acts_for(actor_id) for actor_id in organizers)
+
+    async def _require_organizer(
+        self, session: AsyncSession, event: Event, identity: Identity
+    ) -> None:
+        if not await self._is_organizer(session, event, identity):
+            raise RegistrationsForbidden(
+                "Only members of the event's organizers and network staff manage registrations."
+            )
+
+    async def _emit(
+        self, session: AsyncSession, type: str, event: Event, read: RegistrationRead
+    ) -> None:
+        payload = RegistrationChanged(
+            id=read.id,
+            event_id=event.id,
+            event_title=event.title,
+            event_kind=event.kind,
+            name=read.name,
+            email=read.email,
+            actor_id=read.actor_id,
+            status=read.status,
+            waitlist_position=read.waitlist_position,
+            updated_at=read.updated_at,
+        )
+        await outbox.emit(
+            session, type=type, subject=str(read.id), data=payload.model_dump(mode="json")
+        )
+
+
+def _capacity(event: Event) -> int | None:
+    capacity = event.registration.get("capacity")
+    return int(capacity) if capacity is not None else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+registration_service = RegistrationService()

@@ -1,0 +1,382 @@
+"""Registrations on both backends: seats, waitlist, window, approval, cancellation, attendance."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from nats.js import JetStreamContext
+
+from kit.testing.jetstream import stream_messages
+from kit.testing.polling import wait_until
+
+PROBLEM = "application/problem+json"
+NewEvent = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def person(n: int | str, **overrides: Any) -> dict[str, Any]:
+    return {"name": f"Élise Lévêque {n}", "email": f"elise.leveque.{n}@exemple.fr", **overrides}
+
+
+async def register(client: httpx.AsyncClient, event_id: str, n: int | str) -> httpx.Response:
+    return await client.post(f"/v1/events/{event_id}/registrations", json=person(n))
+
+
+async def all_registrations(client: httpx.AsyncClient, event_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    after = ""
+    while True:
+        response = await client.get(f"/v1/events/{event_id}/registrations?limit=37{after}")
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items.extend(page["items"])
+        if not page["next"]:
+            return items
+        after = f"&after={page['next']}"
+
+
+async def published(js: JetStreamContext, event_type: str, subject: str) -> list[dict[str, Any]]:
+    """The envelopes of ``event_type`` about ``subject`` once at least one reached JetStream."""
+
+    async def probe() -> list[dict[str, Any]]:
+        messages = await stream_messages(js, "EVENTS", event_type)
+        envelopes = [orjson.loads(m.data or b"{}") for m in messages]
+        return [e for e in envelopes if e["subject"] == subject]
+
+    return await wait_until(probe, what=f"{event_type} for {subject} published")
+
+
+async def test_seats_then_waitlist_in_order_with_public_counts(
+    anonymous: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 2, "waitlist": True})
+    answers = [await register(anonymous, event["id"], n) for n in range(4)]
+    assert [a.status_code for a in answers] == [201] * 4
+    bodies = [a.json() for a in answers]
+    assert [b["status"] for b in bodies] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [b["waitlist_position"] for b in bodies] == [None, None, 1, 2]
+    assert answers[0].headers["location"] == f"/v1/registrations/{bodies[0]['id']}"
+    public = (await anonymous.get(f"/v1/events/{event['id']}")).json()
+    assert public["registration_counts"] == {
+        "confirmed": 2,
+        "capacity": 2,
+        "available": 0,
+        "waitlisted": 2,
+        "pending_approval": 0,
+    }
+    listed = (await anonymous.get("/v1/events?limit=200")).json()["items"]
+    assert (
+        next(e for e in listed if e["id"] == event["id"])["registration_counts"]["waitlisted"] == 2
+    )
+
+
+async def test_cancel_by_token_promotes_first_waitlisted(
+    anonymous: httpx.AsyncClient, new_event: NewEvent, jetstream: JetStreamContext
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 1, "waitlist": True})
+    first, second, third = [(await register(anonymous, event["id"], n)).json() for n in range(3)]
+    assert (second["status"], third["waitlist_position"]) == ("waitlisted", 2)
+
+    wrong = await anonymous.post(f"/v1/registrations/{first['id']}/cancel?token=not-it")
+    assert wrong.status_code == 404
+    assert wrong.headers["content-type"] == PROBLEM
+    cancelled = await anonymous.post(first["cancel_url"])
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    again = await anonymous.post(first["cancel_url"])
+    assert again.status_code == 200
+    assert again.json()["status"] == "cancelled"
+
+    seen_by_second = await anonymous.get(
+        f"/v1/registrations/{second['id']}", params={"token": second["token"]}
+    )
+    assert seen_by_second.json()["status"] == "confirmed"
+    seen_by_third = await anonymous.get(
+        f"/v1/registrations/{third['id']}", params={"token": third["token"]}
+    )
+    assert seen_by_third.json()["waitlist_position"] == 1
+    assert (await anonymous.get(f"/v1/registrations/{third['id']}")).status_code == 404
+
+    promoted = await published(jetstream, "events.registration.promoted", second["id"])
+    assert promoted[0]["data"]["status"] == "confirmed"
+    assert promoted[0]["data"]["email"] == "elise.leveque.1@exemple.fr"
+    assert promoted[0]["data"]["event_title"] == "Formation Médiation scientifique"
+    await published(jetstream, "events.registration.cancelled", first["id"])
+    await published(jetstream, "events.registration.waitlisted", third["id"])
+    await published(jetstream, "events.registration.confirmed", first["id"])
+
+
+async def test_concurrent_registrations_never_overbook(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 10, "waitlist": True})
+    answers = await asyncio.gather(*(register(anonymous, event["id"], n) for n in range(100)))
+    assert [a.status_code for a in answers] == [201] * 100, [a.text for a in answers[:3]]
+    statuses = [a.json()["status"] for a in answers]
+    assert statuses.count("confirmed") == 10
+    assert statuses.count("waitlisted") == 90
+    stored = await all_registrations(admin, event["id"])
+    assert len(stored) == 100
+    assert [r["status"] for r in stored] == ["confirmed"] * 10 + ["waitlisted"] * 90
+    assert [r["waitlist_position"] for r in stored[10:]] == list(range(1, 91))
+    counts = (await admin.get(f"/v1/events/{event['id']}")).json()["registration_counts"]
+    assert (counts["confirmed"], counts["waitlisted"]) == (10, 90)
+
+
+async def test_concurrent_cancellations_and_registrations_keep_the_count(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 5, "waitlist": True})
+    first = [(await register(anonymous, event["id"], n)).json() for n in range(8)]
+    cancels = [anonymous.post(r["cancel_url"]) for r in first[:4]]
+    arrivals = [register(anonymous, event["id"], n) for n in range(100, 130)]
+    answers = await asyncio.gather(*cancels, *arrivals)
+    assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers]
+    stored = await all_registrations(admin, event["id"])
+    statuses = [r["status"] for r in stored]
+    assert statuses.count("confirmed") == 5
+    assert statuses.count("cancelled") == 4
+    assert statuses.count("waitlisted") == 38 - 5 - 4
+    waiting = [r for r in stored if r["status"] == "waitlisted"]
+    assert [r["waitlist_position"] for r in waiting] == list(range(1, len(waiting) + 1))
+
+
+def _in(days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("event_overrides", "slug", "status"),
+    [
+        ({"registration": {"mode": "internal", "opens_at": _in(3)}}, "registration-not-open", 409),
+        ({"registration": {"mode": "internal", "closes_at": _in(-1)}}, "registration-closed", 409),
+        (
+            {
+                "timings": [
+                    {"start": "2020-03-12T09:00:00+01:00", "end": "2020-03-12T17:30:00+01:00"}
+                ]
+            },
+            "registration-closed",
+            409,
+        ),
+        ({"status": "cancelled"}, "event-cancelled", 409),
+        ({"registration": {"mode": "internal", "capacity": 0}}, "event-full", 409),
+        (
+            {"registration": {"mode": "external", "url": "https://billetterie.exemple.fr/"}},
+            "registration-unavailable",
+            409,
+        ),
+        ({"registration": {"mode": "none"}}, "registration-unavailable", 409),
+    ],
+)
+async def test_registration_refused_with_a_clear_problem(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    event_overrides: dict[str, Any],
+    slug: str,
+    status: int,
+) -> None:
+    event = await new_event(**event_overrides)
+    response = await register(anonymous, event["id"], "x")
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith(f"/{slug}")
+    assert response.json()["detail"]
+    assert (await admin.get(f"/v1/events/{event['id']}/registrations")).json()["items"] == []
+
+
+async def test_one_registration_per_email_until_cancelled(
+    anonymous: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    first = await anonymous.post(
+        f"/v1/events/{event['id']}/registrations",
+        json={"name": "Zoé", "email": "zoe.muller@exemple.fr"},
+    )
+    assert first.status_code == 201
+    twice = await anonymous.post(
+        f"/v1/events/{event['id']}/registrations",
+        json={"name": "Zoé M.", "email": "Zoe.Muller@EXEMPLE.fr"},
+    )
+    assert twice.status_code == 409
+    assert twice.json()["type"].endswith("/already-registered")
+    await anonymous.post(first.json()["cancel_url"])
+    again = await anonymous.post(
+        f"/v1/events/{event['id']}/registrations",
+        json={"name": "Zoé", "email": "zoe.muller@exemple.fr"},
+    )
+    assert again.status_code == 201
+    assert again.json()["status"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Zoé", "email": "zoe.muller@"}, "email"),
+        ({"name": "Zoé", "email": "zoé muller@exemple.fr"}, "email"),
+        ({"name": "", "email": "zoe@exemple.fr"}, "name"),
+        ({"email": "zoe@exemple.fr"}, "name"),
+        ({"name": "Zoé", "email": "zoe@exemple.fr", "status": "confirmed"}, "status"),
+        ({"name": "Zoé", "email": "zoe@exemple.fr", "actor_id": str(uuid.uuid4())}, "actor_id"),
+    ],
+)
+async def test_malformed_registration_is_422_naming_the_field(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    event = await new_event()
+    response = await anonymous.post(f"/v1/events/{event['id']}/registrations", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert (await admin.get(f"/v1/events/{event['id']}/registrations")).json()["items"] == []
+
+
+async def test_unknown_or_unpublished_event_is_404(
+    anonymous: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+) -> None:
+    missing = await register(anonymous, str(uuid.uuid4()), 1)
+    assert missing.status_code == 404
+    assert missing.json()["type"].endswith("/event-not-found")
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Muséum de Toulouse")
+    await new_event(organizer_id=actor_id)  # waits until the calendar knows the actor
+    async with member_of(actor_id) as member:
+        pending = await member.post(
+            "/v1/events",
+            json={
+                "title": "Atelier en attente",
+                "kind": "workshop",
+                "organizer_ids": [str(actor_id)],
+                "timings": [
+                    {"start": "2031-04-01T14:00:00+02:00", "end": "2031-04-01T16:00:00+02:00"}
+                ],
+                "location": {"city": "Toulouse", "commune_insee": "31555"},
+                "registration": {"mode": "internal", "capacity": 5},
+            },
+        )
+    assert pending.json()["state"] == "pending"
+    assert (await register(anonymous, pending.json()["id"], 1)).status_code == 404
+
+
+async def test_approval_flow_by_organizers_only(
+    anonymous: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Science Animation")
+    event = await new_event(
+        organizer_id=actor_id,
+        registration={
+            "mode": "internal",
+            "capacity": 1,
+            "waitlist": True,
+            "requires_approval": True,
+        },
+    )
+    a, b, c = [(await register(anonymous, event["id"], n)).json() for n in range(3)]
+    assert [r["status"] for r in (a, b, c)] == ["pending_approval"] * 3
+    counts = (await anonymous.get(f"/v1/events/{event['id']}")).json()["registration_counts"]
+    assert (counts["confirmed"], counts["pending_approval"]) == (0, 3)
+
+    assert (await anonymous.post(f"/v1/registrations/{a['id']}/approve")).status_code == 401
+    async with member_of(uuid.uuid4()) as stranger:
+        refused = await stranger.post(f"/v1/registrations/{a['id']}/approve")
+        assert refused.status_code == 403
+        assert refused.json()["type"].endswith("/registrations-forbidden")
+    async with member_of(actor_id) as organizer:
+        approved = await organizer.post(f"/v1/registrations/{a['id']}/approve")
+        assert approved.json()["status"] == "confirmed"
+        queued = await organizer.post(f"/v1/registrations/{b['id']}/approve")
+        assert queued.json()["status"] == "waitlisted"
+        assert queued.json()["waitlist_position"] == 1
+        no = await organizer.post(f"/v1/registrations/{c['id']}/refuse")
+        assert no.json()["status"] == "refused"
+        twice = await organizer.post(f"/v1/registrations/{c['id']}/approve")
+        assert twice.status_code == 409
+        assert twice.json()["type"].endswith("/registration-state")
+    await published(jetstream, "events.registration.refused", c["id"])
+    await published(jetstream, "events.registration.confirmed", a["id"])
+
+
+async def test_attendee_list_for_organizers_and_staff_only(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+) -> None:
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Cap Sciences")
+    event = await new_event(organizer_id=actor_id)
+    mine = (await register(anonymous, event["id"], 1)).json()
+    url = f"/v1/events/{event['id']}/registrations"
+    assert (await anonymous.get(url)).status_code == 401
+    async with member_of(uuid.uuid4()) as stranger:
+        assert (await stranger.get(url)).status_code == 403
+        assert (await stranger.get(f"/v1/registrations/{mine['id']}")).status_code == 404
+    async with member_of(actor_id) as organizer:
+        listed = (await organizer.get(url)).json()["items"]
+        assert [(r["name"], r["email"]) for r in listed] == [
+            ("Élise Lévêque 1", "elise.leveque.1@exemple.fr")
+        ]
+        assert "token" not in listed[0]
+        assert (await organizer.get(f"/v1/registrations/{mine['id']}")).status_code == 200
+    assert (await admin.get(f"{url}?status=waitlisted")).json()["items"] == []
+
+
+async def test_attendance_per_event_and_per_session(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    event = await new_event(
+        timings=[
+            {"start": "2031-06-01T09:00:00+02:00", "end": "2031-06-01T12:00:00+02:00"},
+            {"start": "2031-06-08T09:00:00+02:00", "end": "2031-06-08T12:00:00+02:00"},
+        ],
+        registration={"mode": "internal", "capacity": 1, "waitlist": True},
+    )
+    present = (await register(anonymous, event["id"], 1)).json()
+    waiting = (await register(anonymous, event["id"], 2)).json()
+    attendance = f"/v1/registrations/{present['id']}/attendance"
+
+    assert (await anonymous.post(attendance, json={"attended": True})).status_code == 401
+    first = await admin.post(attendance, json={"attended": True, "session": 0})
+    assert first.status_code == 200, first.text
+    assert first.json()["attended"] is True
+    assert first.json()["sessions_attended"] == {"0": True}
+    second = await admin.post(attendance, json={"attended": False, "session": 1})
+    assert second.json()["sessions_attended"] == {"0": True, "1": False}
+    assert second.json()["attended"] is True
+    out_of_range = await admin.post(attendance, json={"attended": True, "session": 2})
+    assert out_of_range.status_code == 422
+    assert out_of_range.json()["errors"][0]["field"] == "session"
+    not_confirmed = await admin.post(
+        f"/v1/registrations/{waiting['id']}/attendance", json={"attended": True}
+    )
+    assert not_confirmed.status_code == 409
+
+    recorded = await published(jetstream, "events.attendance.recorded", present["id"])
+    assert [(e["data"]["session"], e["data"]["attended"]) for e in recorded] == [
+        (0, True),
+        (1, False),
+    ]
+    assert recorded[0]["data"]["event_kind"] == "training"
