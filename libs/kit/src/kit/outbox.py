@@ -119,6 +119,9 @@ class OutboxRelay:
         self.retention = retention
         self._wake = asyncio.Event()
         self.relay_id = uuid.uuid4().hex[:8]
+        # Set after a failed publish: the broker may have come back without its store (and
+        # so without our stream), which only ensuring the streams again repairs.
+        self._streams_doubtful = False
 
     def wake(self) -> None:
         """Ask the relay to look for rows now (called after a commit that wrote some)."""
@@ -131,6 +134,8 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
+                if self._streams_doubtful:
+                    await self._ensure_streams_again(js)
                 published = await self.publish_pending(js)
                 if datetime.now(UTC) - last_purge > timedelta(hours=1):
                     await self.purge_published()
@@ -156,6 +161,16 @@ class OutboxRelay:
             except Exception as exc:
                 logger.warning("outbox relay: cannot ensure streams yet (%s)", exc)
                 await asyncio.sleep(1)
+
+    async def _ensure_streams_again(self, js: JetStreamContext) -> None:
+        try:
+            await ensure_streams(js, self.streams)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("outbox relay: cannot ensure streams yet (%s)", exc)
+            return
+        self._streams_doubtful = False
 
     async def publish_pending(self, js: JetStreamContext) -> int:
         """Publish one batch of pending rows in order; return how many were published."""
@@ -229,6 +244,7 @@ class OutboxRelay:
                 sa.update(t).where(t.c.position.in_(done)).values(published_at=now)
             )
         if failure:
+            self._streams_doubtful = True
             position, attempts, error = failure
             retry_at = now + timedelta(seconds=backoff_seconds(attempts))
             logger.warning("outbox relay: publish failed (attempt %d): %s", attempts, error)

@@ -126,25 +126,6 @@ async def publish(js: JetStreamContext, event: CloudEvent, msg_id: str | None = 
     await js.publish(event.type, event.to_json(), headers={"Nats-Msg-Id": msg_id or event.id})
 
 
-async def settled(js: JetStreamContext, durable: str, delivered: int) -> bool:
-    """True once ``delivered`` stream messages reached the consumer and all were acked."""
-    info = await js.consumer_info(STREAM, durable)
-    return (
-        bool(
-            info.delivered.stream_seq
-            and info.num_pending == 0
-            and info.num_ack_pending == 0
-            and info.num_redelivered == 0
-            and info.ack_floor.stream_seq == info.delivered.stream_seq
-        )
-        and (await _delivered_count(js, durable)) >= delivered
-    )
-
-
-async def _delivered_count(js: JetStreamContext, durable: str) -> int:
-    return int((await js.consumer_info(STREAM, durable)).delivered.consumer_seq or 0)
-
-
 @pytest.fixture
 async def js(broker: Broker) -> JetStreamContext:
     js = await broker.connected()
