@@ -18,6 +18,11 @@ def clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
 
 
+@pytest.fixture(name="clean_environ")
+def clean_environ_fixture() -> dict[str, str]:
+    return clean_environ()
+
+
 @pytest.fixture(scope="module")
 def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A nats-server of the test's own, which tests may stop and start again."""

@@ -135,13 +135,14 @@ class Stack:
         try:
             await self._start_nats()
             await self.migrate()
-            for process in SERVICES:
+            # All at once: the gateway starts while the services do, and is ready (its
+            # /readyz answers 200) only once every service is.
+            everyone = (*SERVICES, GATEWAY)
+            for process in everyone:
                 await self.supervisor.start(self._child(process))
             await self.supervisor.wait_ready(
-                [p.name for p in SERVICES], within=self.options.ready_timeout
+                [p.name for p in everyone], within=self.options.ready_timeout
             )
-            await self.supervisor.start(self._child(GATEWAY))
-            await self.supervisor.wait_ready([GATEWAY.name], within=self.options.ready_timeout)
         except BaseException:
             await self.stop()
             raise
@@ -162,14 +163,8 @@ class Stack:
             self._http = None
 
     async def migrate(self) -> None:
-        """Run every process's ``migrate`` step (in parallel: each has its own database)."""
-        env = self.environment()
-        await asyncio.gather(
-            *(
-                run_once(f"{p.name} migrate", [_script(p.script), "migrate"], env)
-                for p in (*SERVICES, GATEWAY)
-            )
-        )
+        """Run every process's ``migrate`` step (``maillage migrate``: all in one interpreter)."""
+        await run_once("migrations", [_script("maillage"), "migrate"], self.environment())
 
     async def stop_nats(self) -> None:
         """Stop the stack's own nats-server (the store stays; see :meth:`start_nats`)."""

@@ -1,0 +1,114 @@
+"""``maillage run`` as a newcomer uses it: first start loads the demo data, Ctrl-C stops
+everything, and a second start finds the same data without loading the demo data again."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit.testing.nats import free_port
+from maillage_cli.api import Api
+from maillage_cli.demo_data import ACTORS, EVENTS
+
+pytestmark = pytest.mark.e2e
+
+READY_LINE = "Ctrl-C stops everything."
+
+
+class RunningCli:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    async def wait_for(self, text: str, *, within: float) -> None:
+        async def read() -> None:
+            assert self.process.stdout is not None
+            while True:
+                raw = await self.process.stdout.readline()
+                if not raw:
+                    raise AssertionError("maillage run exited:\n" + "\n".join(self.lines))
+                self.lines.append(raw.decode().rstrip())
+                if text in self.lines[-1]:
+                    return
+
+        await asyncio.wait_for(read(), timeout=within)
+
+    async def interrupt(self) -> int:
+        """Ctrl-C, then the rest of the output and the exit code."""
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.stdout is not None
+        rest, _ = await asyncio.wait_for(self.process.communicate(), timeout=60)
+        self.lines += rest.decode().splitlines()
+        return await self.process.wait()
+
+
+async def start(var_dir: Path, port: int, environ: dict[str, str]) -> RunningCli:
+    environ = environ | {"MAILLAGE_GATEWAY_PORT": str(port)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "maillage_cli",
+        "run",
+        "--var-dir",
+        str(var_dir),
+        "--quiet",
+        env=environ,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    cli = RunningCli(process)
+    try:
+        await cli.wait_for(READY_LINE, within=180)
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    return cli
+
+
+async def everything(api: Api, path: str) -> list[dict[str, Any]]:
+    response = await api.http.get(path, params={"limit": 200})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_state_survives_a_restart_and_demo_data_is_loaded_once(
+    tmp_path: Path, clean_environ: dict[str, str]
+) -> None:
+    var_dir = tmp_path / "var"
+    port = free_port()
+
+    first = await start(var_dir, port, clean_environ)
+    output = "\n".join(first.lines)
+    assert "Demo data: 15 actors created" in output
+    assert f"http://127.0.0.1:{port}/docs" in output
+    admin_key = (var_dir / "admin-key").read_text().strip()
+    assert admin_key in output
+    async with Api(f"http://127.0.0.1:{port}", admin_key) as api:
+        actors = {a["name"] for a in await everything(api, "/v1/actors")}
+        assert actors == {a.name for a in ACTORS}
+        added = await api.create_actor(
+            {"kind": "organisation", "name": "Science Animation", "circle": 1}
+        )
+    assert await first.interrupt() == 0
+    assert "Stopped." in first.lines
+
+    second = await start(var_dir, port, clean_environ)
+    try:
+        assert not any("Loading demo data" in line for line in second.lines)
+        async with Api(f"http://127.0.0.1:{port}", admin_key) as api:
+            names = {a["name"] for a in await everything(api, "/v1/actors")}
+            assert names == actors | {"Science Animation"}
+            assert (await api.get_actor(added.id)).body["name"] == "Science Animation"
+            titles = [e["title"] for e in await everything(api, "/v1/events")]
+            assert sorted(titles) == sorted(e.title for e in EVENTS)
+    finally:
+        assert await second.interrupt() == 0
+    assert list(var_dir.glob("*.db")), "SQLite files live under var/"
+    assert (var_dir / "nats").is_dir()
