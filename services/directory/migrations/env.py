@@ -1,6 +1,7 @@
 """Alembic environment of the directory service (shared logic in kit.migrations)."""
 
 from directory.actors import models  # noqa: F401 - registers the tables
+from directory.claims import models as claim_models  # noqa: F401
 from directory.config import Settings
 from directory.db import Base
 from kit.migrations import run_env

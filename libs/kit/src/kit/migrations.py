@@ -30,6 +30,14 @@ def upgrade(service_root: Path, database_url: str, revision: str = "head") -> No
     command.upgrade(alembic_config(service_root, database_url), revision)
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    # Tables the models do not declare (FTS5 shadow tables, hand-written objects) are left
+    # alone by autogenerate instead of being proposed for dropping.
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def run_env(metadata: sa.MetaData, default_url: str) -> None:
     """Body of every service's ``migrations/env.py``."""
     url = context.config.attributes.get("database_url") or default_url
@@ -45,6 +53,7 @@ def run_env(metadata: sa.MetaData, default_url: str) -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

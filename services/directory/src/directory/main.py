@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from directory.actors.router import router as actors_router
+from directory.claims.router import router as claims_router
 from directory.config import Settings
 from directory.db import inbox, outbox
 from directory.vocabularies.router import router as vocabularies_router
@@ -25,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="DIRECTORY",
-            routers=[actors_router, vocabularies_router],
+            routers=[actors_router, claims_router, vocabularies_router],
             openapi_tags=[
                 {"name": "actors", "description": "Actors of the network."},
                 {"name": "vocabularies", "description": "Codes and their fr/en labels."},

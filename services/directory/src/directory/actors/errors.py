@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.problems import Forbidden, NotFound
+from kit.problems import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class ActorNotFound(NotFound):
@@ -11,3 +11,21 @@ class ActorNotFound(NotFound):
 
 class ActorEditForbidden(Forbidden):
     slug, title = "actor-edit-forbidden", "You may not change this actor"
+
+
+class ActorMovedToSurvivor(DomainError):
+    """The actor was merged into another; the response points there (``Location``)."""
+
+    status, slug, title = 301, "actor-merged", "Actor merged into another"
+
+
+class MergeWithItself(InvalidInput):
+    slug, title = "merge-with-itself", "An actor cannot be merged with itself"
+
+
+class NotAShadowRecord(Conflict):
+    slug, title = "not-a-shadow-record", "Only shadow records can be claimed"
+
+
+class ClaimAlreadyDecided(Conflict):
+    slug, title = "claim-already-decided", "This claim was already approved or refused"

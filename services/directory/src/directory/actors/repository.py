@@ -17,6 +17,12 @@ class ActorRepository:
         actor = await session.get(Actor, actor_id)
         return actor if actor is not None and actor.deleted_at is None else None
 
+    async def get_including_removed(
+        self, session: AsyncSession, actor_id: uuid.UUID
+    ) -> Actor | None:
+        """The actor row even if deleted or merged (to answer with a tombstone or pointer)."""
+        return await session.get(Actor, actor_id)
+
     async def list_after(
         self,
         session: AsyncSession,

@@ -18,6 +18,8 @@ from directory.actors.schemas import (
     ActorListPage,
     ActorRead,
     ActorUpdate,
+    DuplicateRead,
+    MergeRequest,
 )
 from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, search_page
 from directory.actors.service import actor_service
@@ -139,6 +141,44 @@ async def update_actor(
     )
     response.headers["ETag"] = etag_for(actor.version)
     return actor_service.to_read(actor)
+
+
+@router.get(
+    "/{actor_id}/duplicates",
+    summary="Likely duplicates of an actor, with a score and the reasons (staff)",
+)
+async def actor_duplicates(
+    actor: ActorById, session: DbSession, identity: StaffIdentity
+) -> list[DuplicateRead]:
+    found = await actor_service.duplicates_of(session, actor=actor)
+    return [
+        DuplicateRead(actor=actor_service.to_read(d.actor), score=d.score, reasons=d.reasons)
+        for d in found
+    ]
+
+
+@router.post(
+    "/{actor_id}/merge",
+    response_model=ActorRead,
+    summary="Merge another actor into this one (staff); the other id then points here",
+)
+async def merge_actor(
+    actor: ActorById,
+    body: MergeRequest,
+    session: DbSession,
+    identity: StaffIdentity,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActorRead:
+    survivor = await actor_service.merge(
+        session,
+        survivor=actor,
+        duplicate_id=body.duplicate_id,
+        identity=identity,
+        if_match=if_match,
+    )
+    response.headers["ETag"] = etag_for(survivor.version)
+    return actor_service.to_read(survivor)
 
 
 @router.delete(

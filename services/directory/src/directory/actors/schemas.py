@@ -166,3 +166,17 @@ class ActorChangeRead(BaseModel):
     changed_at: datetime
     changed_by: str | None
     changes: dict[str, list[Any]] = Field(description="field → [before, after]")
+
+
+class DuplicateRead(BaseModel):
+    actor: ActorRead
+    score: float = Field(ge=0, le=1)
+    reasons: list[str]
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: uuid.UUID = Field(
+        description="The actor folded into this one; it will point here."
+    )

@@ -12,14 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.directory import (
     ACTOR_CREATED,
     ACTOR_DELETED,
+    ACTOR_MERGED,
     ACTOR_UPDATED,
     ActorDeleted,
+    ActorMerged,
     ActorPublic,
     Address,
     PublicContact,
 )
 from directory.actors import history
-from directory.actors.errors import ActorEditForbidden, ActorNotFound
+from directory.actors.deduplication import Duplicate, absorb, find_duplicates
+from directory.actors.errors import (
+    ActorEditForbidden,
+    ActorMovedToSurvivor,
+    ActorNotFound,
+    MergeWithItself,
+)
 from directory.actors.fulltext import index_actor, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
@@ -86,10 +94,67 @@ class ActorService:
         return actor
 
     async def get(self, session: AsyncSession, *, actor_id: uuid.UUID) -> Actor:
-        actor = await actor_repository.get(session, actor_id)
-        if actor is None:
+        actor = await actor_repository.get_including_removed(session, actor_id)
+        if actor is not None and actor.merged_into is not None:
+            raise ActorMovedToSurvivor(
+                f"Actor {actor_id} was merged into {actor.merged_into}.",
+                headers={"Location": f"/v1/actors/{actor.merged_into}"},
+                merged_into=str(actor.merged_into),
+            )
+        if actor is None or actor.deleted_at is not None:
             raise ActorNotFound(f"No actor with id {actor_id}.")
         return actor
+
+    async def duplicates_of(self, session: AsyncSession, *, actor: Actor) -> list[Duplicate]:
+        return await find_duplicates(session, actor)
+
+    async def merge(
+        self,
+        session: AsyncSession,
+        *,
+        survivor: Actor,
+        duplicate_id: uuid.UUID,
+        identity: Identity,
+        if_match: str | None,
+    ) -> Actor:
+        """Fold ``duplicate_id`` into ``survivor``; the duplicate becomes a pointer."""
+        if not identity.is_staff:
+            raise ActorEditForbidden("Only network staff may merge actors.")
+        if duplicate_id == survivor.id:
+            raise MergeWithItself("duplicate_id", "is the actor itself")
+        check_if_match(if_match, survivor.version)
+        duplicate = await actor_repository.get(session, duplicate_id)
+        if duplicate is None:
+            raise ActorNotFound(f"No live actor with id {duplicate_id} to merge.")
+        before = self.to_read(survivor).model_dump(mode="json")
+        absorb(survivor, duplicate)
+        survivor.touch()
+        duplicate.touch()
+        duplicate.deleted_at = duplicate.updated_at
+        duplicate.merged_into = survivor.id
+        await session.flush()
+        await self._after_write(
+            session, survivor, before=before, action="merged", identity=identity
+        )
+        await unindex_actor(session, duplicate.id)
+        await history.record(
+            session,
+            actor=duplicate,
+            action="merged_into",
+            changes={"merged_into": [None, str(survivor.id)]},
+            identity=identity,
+        )
+        merged = ActorMerged(id=duplicate.id, survivor_id=survivor.id, version=duplicate.version)
+        await outbox.emit(
+            session,
+            type=ACTOR_MERGED,
+            subject=str(duplicate.id),
+            data=merged.model_dump(mode="json"),
+        )
+        await outbox.emit(
+            session, type=ACTOR_UPDATED, subject=str(survivor.id), data=self._payload(survivor)
+        )
+        return survivor
 
     async def list_page(
         self,

@@ -1,0 +1,96 @@
+"""The rules of claiming shadow records. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.directory import ACTOR_UPDATED
+from contracts.vocabularies import ActorStatus
+from directory.actors import history
+from directory.actors.errors import ClaimAlreadyDecided, NotAShadowRecord
+from directory.actors.models import Actor
+from directory.actors.service import actor_service
+from directory.claims.models import Claim
+from directory.claims.schemas import ClaimCreate, ClaimDecision
+from directory.db import outbox
+from kit.identity import Identity
+from kit.models import utcnow
+from kit.problems import NotFound
+
+
+class ClaimNotFound(NotFound):
+    slug, title = "claim-not-found", "Claim not found"
+
+
+class ClaimService:
+    async def request(
+        self, session: AsyncSession, *, actor: Actor, data: ClaimCreate, identity: Identity
+    ) -> Claim:
+        if actor.status != ActorStatus.SHADOW.value:
+            raise NotAShadowRecord(
+                f"Actor {actor.id} is {actor.status}; only shadow records can be claimed."
+            )
+        claim = Claim(
+            id=uuid.uuid4(),
+            actor_id=actor.id,
+            requested_by=identity.subject,
+            message=data.message,
+            status="pending",
+            created_at=utcnow(),
+        )
+        session.add(claim)
+        await session.flush()
+        return claim
+
+    async def list_for(self, session: AsyncSession, *, actor: Actor) -> Sequence[Claim]:
+        rows = await session.scalars(
+            sa.select(Claim).where(Claim.actor_id == actor.id).order_by(Claim.created_at)
+        )
+        return rows.all()
+
+    async def decide(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        claim_id: uuid.UUID,
+        decision: ClaimDecision,
+        identity: Identity,
+    ) -> Claim:
+        claim = await session.get(Claim, claim_id)
+        if claim is None or claim.actor_id != actor.id:
+            raise ClaimNotFound(f"No claim {claim_id} on actor {actor.id}.")
+        if claim.status != "pending":
+            raise ClaimAlreadyDecided(f"Claim {claim_id} was already {claim.status}.")
+        claim.status = decision.decision
+        claim.reason = decision.reason
+        claim.decided_by = identity.subject
+        claim.decided_at = utcnow()
+        if decision.decision == "approved":
+            if actor.status != ActorStatus.SHADOW.value:
+                raise NotAShadowRecord(f"Actor {actor.id} was claimed in the meantime.")
+            actor.status = ActorStatus.ACTIVE.value
+            actor.touch()
+            await session.flush()
+            await history.record(
+                session,
+                actor=actor,
+                action="claimed",
+                changes={"status": ["shadow", "active"], "claimed_by": [None, claim.requested_by]},
+                identity=identity,
+            )
+            await outbox.emit(
+                session,
+                type=ACTOR_UPDATED,
+                subject=str(actor.id),
+                data=actor_service.to_public(actor).model_dump(mode="json"),
+            )
+        await session.flush()
+        return claim
+
+
+claim_service = ClaimService()
