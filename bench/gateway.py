@@ -6,7 +6,7 @@ key; then loads both targets side by side at 1 and 32 connections and prints req
 p50/p99 latency and the ratio gateway/direct. Uses ``wrk`` when installed, else a Python
 aiohttp load generator in a separate process.
 
-    .venv/bin/python bench/gateway.py [--duration 10] [--rounds 1] [--connections 1 32]
+    .venv/bin/python bench/gateway.py [--duration 5] [--rounds 3] [--connections 1 32]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,8 +170,8 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=1, help="measurements per target; best kept")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of measurements; medians kept")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument("--load-url", help=argparse.SUPPRESS)
@@ -259,32 +260,43 @@ def run(
         if check.status_code != 200:
             raise RuntimeError(f"GET {url}: {check.status_code} {check.text}")
 
-    print(f"GET {path}  load: {generator}, {args.duration:g}s x {args.rounds} per figure")
+    print(f"GET {path}  load: {generator}, {args.duration:g}s x {args.rounds} rounds, medians")
     print(f"{'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    targets = {
+        "direct": (directory_url + path, direct_headers),
+        "gateway": (gateway_url + path, {}),
+    }
     for connections in args.connections:
         # Warm both paths (connection pools, caches) before measuring.
-        for url, headers in ((directory_url + path, direct_headers), (gateway_url + path, {})):
+        for url, headers in targets.values():
             load(url, headers, connections, 2.0)  # type: ignore[operator]
-        best: dict[str, Figures] = {}
-        for _ in range(args.rounds):
-            for target, url, headers in (
-                ("direct", directory_url + path, direct_headers),
-                ("gateway", gateway_url + path, {}),
-            ):
-                figures: Figures = load(url, headers, connections, args.duration)  # type: ignore[operator]
-                if (
-                    target not in best
-                    or figures.requests_per_second > best[target].requests_per_second
-                ):
-                    best[target] = figures
-        for target in ("direct", "gateway"):
-            f = best[target]
+        runs: dict[str, list[Figures]] = {"direct": [], "gateway": []}
+        ratios: list[float] = []
+        for round_ in range(args.rounds):
+            # Measured in pairs, alternating which goes first: the machine's noise drifts,
+            # and a ratio of neighbours holds better than one of distant runs.
+            order = ("direct", "gateway") if round_ % 2 == 0 else ("gateway", "direct")
+            pair: dict[str, Figures] = {}
+            for target in order:
+                url, headers = targets[target]
+                pair[target] = load(url, headers, connections, args.duration)  # type: ignore[operator]
+                runs[target].append(pair[target])
+            ratios.append(pair["gateway"].requests_per_second / pair["direct"].requests_per_second)
+        for target, figures in runs.items():
+            f = Figures(
+                requests_per_second=statistics.median(x.requests_per_second for x in figures),
+                p50_ms=statistics.median(x.p50_ms for x in figures),
+                p99_ms=statistics.median(x.p99_ms for x in figures),
+                errors=sum(x.errors for x in figures),
+            )
             print(
                 f"{connections:>5}  {target:<8} {f.requests_per_second:>9.0f} "
                 f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6}"
             )
-        ratio = best["gateway"].requests_per_second / best["direct"].requests_per_second
-        print(f"{connections:>5}  ratio gateway/direct: {ratio:.2f}")
+        print(
+            f"{connections:>5}  ratio gateway/direct: {statistics.median(ratios):.2f} "
+            f"(median of {len(ratios)} pairs: {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
 
 
 if __name__ == "__main__":

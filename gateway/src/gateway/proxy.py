@@ -10,6 +10,7 @@ unreachable or broken answer) and 504 (service too slow).
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from gateway.callers import CallerRejected, CallerResolver
-from gateway.routing import API_PREFIX
+from gateway.routing import first_segment
 from kit.identity import IDENTITY_HEADER, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
@@ -154,10 +155,8 @@ class Proxy:
 
     def route(self, path: str) -> Upstream | None:
         """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``)."""
-        if not path.startswith(API_PREFIX):
-            return None
-        segment = path[4:].split("/", 1)[0].split(".", 1)[0]
-        return self.routes.get(segment)
+        segment = first_segment(path)
+        return self.routes.get(segment) if segment else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,20 +166,25 @@ class Proxy:
         if upstream is None:
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope)
-        token = request_id_var.set(request_id)
+        incoming = _read_request_headers(scope)
+        token = request_id_var.set(incoming[4])
         try:
-            await self._relay(scope, receive, send, upstream, request_id)
+            await self._relay(scope, receive, send, upstream, incoming)
         finally:
             request_id_var.reset(token)
 
     async def _relay(
-        self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, request_id: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        upstream: Upstream,
+        incoming: _IncomingHeaders,
     ) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
+        forward, authorization, content_length, chunked, request_id = incoming
         rid = request_id.encode()
-        forward, authorization, content_length, chunked = _read_request_headers(scope)
         try:
             identity = await self.callers.resolve(method, authorization)
         except CallerRejected as exc:
@@ -339,16 +343,27 @@ def _target_url(upstream: Upstream, scope: Scope) -> URL:
     return URL(target, encoded=True)
 
 
-def _read_request_headers(
-    scope: Scope,
-) -> tuple[list[tuple[str, str]], str | None, int | None, bool]:
+#: Relayed headers, Authorization, declared Content-Length, chunked body?, request id.
+_IncomingHeaders = tuple[list[tuple[str, str]], str | None, int | None, bool, str]
+# Request ids only need to be unique, not secret: a PRNG avoids a urandom call per request.
+_request_ids = random.Random()  # noqa: S311
+
+
+def new_request_id() -> str:
+    """A fresh request id (32 hex digits, like a UUID's)."""
+    return f"{_request_ids.getrandbits(128):032x}"
+
+
+def _read_request_headers(scope: Scope) -> _IncomingHeaders:
     """Split the caller's headers into those relayed as they are and those the gateway reads.
 
-    Returns the relayed headers (with ``X-Forwarded-*`` added), the ``Authorization`` value,
-    the declared ``Content-Length`` and whether the body is chunked.
+    One pass over the headers: the relayed ones (with ``X-Forwarded-*`` added), the
+    ``Authorization`` value, the declared ``Content-Length``, whether the body is chunked,
+    and the request id (the caller's if sane, else a new one).
     """
     forward: list[tuple[str, str]] = []
     authorization: str | None = None
+    request_id: str | None = None
     content_length: int | None = None
     chunked = False
     connection: bytes | None = None
@@ -366,6 +381,8 @@ def _read_request_headers(
             connection = value
         elif name == b"host":
             host = value
+        elif name == REQUEST_ID_HEADER and request_id is None:
+            request_id = incoming_request_id({"headers": ((name, value),)})
     if connection is not None:
         forward = _without_connection_tokens(forward, connection)
     client = scope.get("client")
@@ -374,7 +391,7 @@ def _read_request_headers(
     forward.append(("x-forwarded-proto", scope.get("scheme", "http")))
     if host is not None:
         forward.append(("x-forwarded-host", host.decode("latin-1")))
-    return forward, authorization, content_length, chunked
+    return forward, authorization, content_length, chunked, request_id or new_request_id()
 
 
 async def _send_upstream_problem(

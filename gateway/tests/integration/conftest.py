@@ -130,6 +130,7 @@ def events_app() -> FastAPI:
         )
 
     @router.get("/v1/events.ics")
+    @router.head("/v1/events.ics", include_in_schema=False)
     async def calendar(request: Request, identity: CurrentIdentity) -> PlainTextResponse:
         return PlainTextResponse(
             f"BEGIN:VCALENDAR\r\nX-ROLE:{identity.role.value}\r\nEND:VCALENDAR\r\n",

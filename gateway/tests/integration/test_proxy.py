@@ -242,3 +242,21 @@ async def test_services_refuse_calls_that_skip_the_gateway(stack: Any) -> None:
         response = await http.get(f"{stack.directory_url}/v1/actors/a1")
 
     assert response.status_code == 401
+
+
+async def test_head_answers_like_the_service_without_a_body(
+    client: httpx.AsyncClient, stack: Any
+) -> None:
+    async with httpx.AsyncClient() as http:
+        direct = await http.head(f"{stack.events_url}/v1/events.ics", headers=_reader(stack))
+    response = await client.head("/v1/events.ics")
+
+    assert direct.status_code == 200
+    assert response.status_code == 200
+    assert response.headers.get("content-length") == direct.headers.get("content-length")
+    assert response.content == b""
+
+
+def _reader(stack: Any) -> dict[str, str]:
+    token = IdentitySigner(DEV_IDENTITY_SECRET).sign(Identity(subject="t", role=Role.ANONYMOUS))
+    return {"x-maillage-identity": token}
