@@ -214,3 +214,50 @@ async def test_vocabularies_have_french_and_english_labels(anonymous: httpx.Asyn
     museum = next(t for t in vocabularies["actor_type"] if t["code"] == "museum")
     assert museum["label"] == {"fr": "Musée", "en": "Museum"}
     assert [t["code"] for t in vocabularies["circle"]] == ["1", "2", "3"]
+
+
+async def test_stats_count_members_by_circle_and_type_and_year(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    tag = token()
+    await add(
+        admin,
+        "A",
+        tag,
+        circle=1,
+        types=["museum"],
+        membership={"member": True, "since": "2019-03-01"},
+    )
+    await add(
+        admin,
+        "B",
+        tag,
+        circle=1,
+        types=["museum", "library"],
+        membership={"member": True, "since": "2021-01-10"},
+    )
+    await add(
+        admin,
+        "C",
+        tag,
+        circle=2,
+        types=["library"],
+        membership={"member": True, "since": "2021-06-01"},
+    )
+    await add(admin, "D", tag, circle=3, types=["library"])
+    stats = (await admin.get(f"/v1/actors/stats?q={tag}&group_by=circle,type")).json()
+    assert (stats["total"], stats["members"], stats["non_members"]) == (4, 3, 1)
+    assert stats["groups"] == [
+        {"circle": 1, "type": "library", "count": 1, "members": 1},
+        {"circle": 1, "type": "museum", "count": 2, "members": 2},
+        {"circle": 2, "type": "library", "count": 1, "members": 1},
+        {"circle": 3, "type": "library", "count": 1, "members": 0},
+    ]
+    assert stats["membership_by_year"] == [
+        {"year": 2019, "joined": 1, "members": 1},
+        {"year": 2021, "joined": 2, "members": 3},
+    ]
+    assert (await anonymous.get("/v1/actors/stats")).status_code == 401
+    bad = await admin.get("/v1/actors/stats?group_by=colour")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.group_by"

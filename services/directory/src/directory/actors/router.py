@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from contracts.directory import ActorPublic
 from directory.actors import history
@@ -23,10 +23,11 @@ from directory.actors.schemas import (
 )
 from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, search_page
 from directory.actors.service import actor_service
+from directory.actors.stats import GROUPABLE, actor_stats
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import Forbidden
+from kit.problems import Forbidden, InvalidInput
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
@@ -85,6 +86,28 @@ async def list_actors(
         facets=await facet_counts(session, search, facets) if facets else None,
         distances_km=page.distances_km or None,
     )
+
+
+@router.get(
+    "/stats",
+    summary="Counts of actors and members by circle, type, territory... (staff)",
+    description=(
+        "Takes the same filters as the list. `group_by` is a comma-separated list among "
+        "circle, type, club, theme, audience, department, region, status, member. An actor "
+        "with several types counts once in each of its types."
+    ),
+)
+async def actor_statistics(
+    session: DbSession,
+    identity: StaffIdentity,
+    search: Annotated[ActorSearch, Depends(actor_search_params)],
+    group_by: Annotated[str, Query(max_length=200)] = "circle,type",
+) -> dict[str, Any]:
+    facets = [f.strip() for f in group_by.split(",") if f.strip()]
+    unknown = [f for f in facets if f not in GROUPABLE]
+    if unknown or len(facets) > 3:
+        raise InvalidInput("query.group_by", f"at most 3 among {', '.join(sorted(GROUPABLE))}")
+    return await actor_stats(session, search, facets)
 
 
 @router.get(

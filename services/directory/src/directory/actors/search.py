@@ -165,6 +165,12 @@ def _within(query: sa.Select[Any], near: Near) -> tuple[sa.Select[Any], Any]:
     return query, distance2
 
 
+def filtered_ids(search: ActorSearch, dialect: str) -> Any:
+    """A subquery of the ids of the actors the search selects (column ``id``)."""
+    query, _, _ = _filtered(search, dialect)
+    return query.with_only_columns(Actor.id).subquery()
+
+
 @dataclass
 class SearchPage:
     actors: list[Actor]
@@ -238,8 +244,7 @@ async def facet_counts(
     dialect = dialect_of(session)
     result: dict[str, list[dict[str, Any]]] = {}
     for facet in facets:
-        query, _, _ = _filtered(search.without(facet), dialect)
-        ids = query.with_only_columns(Actor.id).subquery()
+        ids = filtered_ids(search.without(facet), dialect)
         counts: Any
         if facet in TAG_FIELDS:
             counts = (
