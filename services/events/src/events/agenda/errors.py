@@ -11,3 +11,7 @@ class EventNotFound(NotFound):
 
 class EventCreationForbidden(Forbidden):
     slug, title = "event-creation-forbidden", "You may not create this event"
+
+
+class EventUpdateForbidden(Forbidden):
+    slug, title = "event-update-forbidden", "You may not change this event"

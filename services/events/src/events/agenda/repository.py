@@ -48,6 +48,16 @@ class EventRepository:
             result[event_id].append(actor_id)
         return result
 
+    async def replace_organizers(
+        self, session: AsyncSession, event_id: uuid.UUID, actor_ids: Sequence[uuid.UUID]
+    ) -> None:
+        await session.execute(sa.delete(EventOrganizer).where(EventOrganizer.event_id == event_id))
+        session.add_all(
+            EventOrganizer(event_id=event_id, actor_id=actor_id, position=index)
+            for index, actor_id in enumerate(actor_ids)
+        )
+        await session.flush()
+
     async def list_after(
         self,
         session: AsyncSession,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
-from events.agenda.schemas import EventCreate, EventRead
+from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity
@@ -51,3 +51,22 @@ async def get_event(
     event = await event_service.get(session, event_id=event_id, identity=identity)
     response.headers["ETag"] = etag_for(event.version)
     return (await event_service.read_many(session, [event]))[0]
+
+
+@router.patch(
+    "/{event_id}",
+    summary="Change an event (organizers and staff); send If-Match with the ETag you read",
+)
+async def update_event(
+    event_id: uuid.UUID,
+    body: EventUpdate,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> EventRead:
+    event = await event_service.update(
+        session, event_id=event_id, data=body, identity=identity, if_match=if_match
+    )
+    response.headers["ETag"] = etag_for(event.version)
+    return event

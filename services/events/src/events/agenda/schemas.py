@@ -119,6 +119,38 @@ class EventCreate(BaseModel):
     ext_ids: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] = {}
 
 
+class EventUpdate(BaseModel):
+    """A partial change: only the fields sent change; ``null`` clears an optional field.
+
+    The event after the change is validated as a whole, with the same rules as a creation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    summary: Annotated[str, Field(max_length=1000)] | None = None
+    description: Annotated[str, Field(max_length=20_000)] | None = None
+    kind: EventKind | None = None
+    organizer_ids: (
+        Annotated[list[uuid.UUID], Field(min_length=1, max_length=20), AfterValidator(_unique)]
+        | None
+    ) = None
+    themes: Annotated[list[Theme], AfterValidator(_unique)] | None = None
+    audiences: Annotated[list[Audience], AfterValidator(_unique)] | None = None
+    age: AgeRange | None = None
+    accessibility: Accessibility | None = None
+    attendance_mode: AttendanceMode | None = None
+    location: Location | None = None
+    online_url: HttpUrl | None = None
+    timings: Annotated[list[Timing], Field(min_length=1, max_length=MAX_TIMINGS)] | None = None
+    status: EventStatus | None = None
+    state: EventState | None = None
+    registration: RegistrationSettings | None = None
+    ext_ids: (
+        Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] | None
+    ) = None
+
+
 class OrganizerRead(BaseModel):
     """An organizer as the events service last heard of it from the directory."""
 

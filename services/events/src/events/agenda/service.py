@@ -8,20 +8,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabularies import AttendanceMode, EventState
-from events.agenda.errors import EventCreationForbidden, EventNotFound
+from contracts.vocabularies import AttendanceMode, EventState, EventStatus
+from events.agenda.errors import EventCreationForbidden, EventNotFound, EventUpdateForbidden
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
-from events.agenda.schemas import EventCreate, EventRead, OrganizerRead, Timing
+from events.agenda.schemas import EventCreate, EventRead, EventUpdate, OrganizerRead, Timing
 from events.db import outbox
 from events.organizers.repository import known_actor_repository
 from events.registrations.service import registration_service
+from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.problems import InvalidInput
 
 EVENT_PUBLISHED = "events.event.published"
+EVENT_UPDATED = "events.event.updated"
+EVENT_CANCELLED = "events.event.cancelled"
 
 
 class EventService:
@@ -68,10 +73,112 @@ class EventService:
             )
         return read
 
+    async def update(
+        self,
+        session: AsyncSession,
+        *,
+        event_id: uuid.UUID,
+        data: EventUpdate,
+        identity: Identity,
+        if_match: str | None,
+    ) -> EventRead:
+        """Apply a partial change under the event's row lock, bumping its version.
+
+        The lock also orders the change with registrations, so lowering the capacity is
+        checked against the confirmed count of that very moment.
+        """
+        event = await event_repository.lock(session, event_id)
+        if event is None:
+            raise EventNotFound(f"No event with id {event_id}.")
+        current_organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
+        if not identity.is_staff and not any(identity.acts_for(a) for a in current_organizers):
+            if not self._may_see(event, identity):
+                raise EventNotFound(f"No event with id {event_id}.")
+            raise EventUpdateForbidden("Only the event's organizers and network staff change it.")
+        check_if_match(if_match, event.version)
+        before = _as_input(event, current_organizers)
+        try:
+            after = EventCreate.model_validate(
+                {
+                    **before.model_dump(mode="json"),
+                    **data.model_dump(mode="json", exclude_unset=True),
+                }
+            )
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from exc
+        if after == before:
+            return (await self.read_many(session, [event]))[0]
+        self._check_update_rights(identity, before, after)
+        timings = _ordered_timings(after.timings)
+        _check_attendance(after)
+        if after.organizer_ids != before.organizer_ids:
+            await self._check_organizers(session, after.organizer_ids)
+        if after.registration != before.registration:
+            await self._check_capacity(session, event, after)
+        values = after.model_dump(mode="json", exclude={"organizer_ids", "state", "timings"})
+        for name, value in values.items():
+            setattr(event, name, value)
+        location = values["location"] or {}
+        event.timings = [t.model_dump(mode="json") for t in timings]
+        event.starts_at = timings[0].start
+        event.ends_at = max(t.end for t in timings)
+        event.department = location.get("department")
+        event.region = location.get("region")
+        assert after.state is not None  # _as_input always sets it
+        event.state = after.state.value
+        event.touch()
+        if after.organizer_ids != before.organizer_ids:
+            await event_repository.replace_organizers(session, event.id, after.organizer_ids)
+        await session.flush()
+        if after.registration != before.registration:
+            await registration_service.fill_seats(session, event)
+        read = (await self.read_many(session, [event]))[0]
+        event_type = _announcement(before, after)
+        if event_type:
+            await outbox.emit(
+                session, type=event_type, subject=str(event.id), data=read.model_dump(mode="json")
+            )
+        return read
+
+    def _check_update_rights(
+        self, identity: Identity, before: EventCreate, after: EventCreate
+    ) -> None:
+        if identity.is_staff:
+            return
+        if after.state != before.state and after.state is EventState.PUBLISHED:
+            raise EventUpdateForbidden("Only network staff publish events.")
+        if after.state is EventState.REFUSED and before.state is not EventState.REFUSED:
+            raise EventUpdateForbidden("Only network staff refuse events.")
+        added = set(after.organizer_ids) - set(before.organizer_ids)
+        if not added <= set(identity.actor_ids):
+            raise EventUpdateForbidden(
+                "Members may add as organizers only the actors they belong to."
+            )
+
+    async def _check_capacity(
+        self, session: AsyncSession, event: Event, after: EventCreate
+    ) -> None:
+        capacity = after.registration.capacity
+        if capacity is None or after.registration.mode != "internal":
+            return
+        confirmed = await registration_service.confirmed_count(session, event)
+        if capacity < confirmed:
+            raise InvalidInput(
+                "registration.capacity",
+                f"{confirmed} people are already confirmed: the capacity cannot go below that "
+                "(cancel registrations first)",
+                confirmed=confirmed,
+            )
+
     async def get(self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity) -> Event:
         event = await event_repository.get(session, event_id)
-        if event is None or not self._may_see(event, identity):
+        if event is None:
             raise EventNotFound(f"No event with id {event_id}.")
+        if not self._may_see(event, identity):
+            # Members see the unpublished events of the actors they belong to.
+            organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
+            if not any(identity.acts_for(actor_id) for actor_id in organizers):
+                raise EventNotFound(f"No event with id {event_id}.")
         return event
 
     async def list_page(
@@ -149,6 +256,29 @@ def _check_attendance(data: EventCreate) -> None:
         raise InvalidInput("location", f"required when attendance_mode is {mode.value}")
     if mode in (AttendanceMode.ONLINE, AttendanceMode.MIXED) and data.online_url is None:
         raise InvalidInput("online_url", f"required when attendance_mode is {mode.value}")
+
+
+def _as_input(event: Event, organizer_ids: list[uuid.UUID]) -> EventCreate:
+    """The event as the creation input that would make it, to merge a change into."""
+    columns = _columns(event)
+    return EventCreate.model_validate(
+        {
+            **{name: columns[name] for name in EventCreate.model_fields if name in columns},
+            "organizer_ids": organizer_ids,
+        }
+    )
+
+
+def _announcement(before: EventCreate, after: EventCreate) -> str | None:
+    """Which event a change publishes: partners hear of published events only."""
+    published = EventState.PUBLISHED
+    if after.state is published and before.state is not published:
+        return EVENT_PUBLISHED
+    if before.state is not published and after.state is not published:
+        return None
+    if after.status is EventStatus.CANCELLED and before.status is not EventStatus.CANCELLED:
+        return EVENT_CANCELLED
+    return EVENT_UPDATED
 
 
 def _columns(event: Event) -> dict[str, Any]:

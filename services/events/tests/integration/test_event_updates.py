@@ -1,0 +1,195 @@
+"""PATCH /v1/events/{id}: ETag/If-Match, whole-event validation, capacity, announcements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from nats.js import JetStreamContext
+
+from kit.testing.jetstream import stream_messages
+from kit.testing.polling import wait_until
+
+PROBLEM = "application/problem+json"
+NewEvent = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def published(js: JetStreamContext, event_type: str, subject: str) -> list[dict[str, Any]]:
+    async def probe() -> list[dict[str, Any]]:
+        messages = await stream_messages(js, "EVENTS", event_type)
+        envelopes = [orjson.loads(m.data or b"{}") for m in messages]
+        return [e for e in envelopes if e["subject"] == subject]
+
+    return await wait_until(probe, what=f"{event_type} for {subject} published")
+
+
+async def test_if_match_guards_concurrent_edits(
+    admin: httpx.AsyncClient, new_event: NewEvent, jetstream: JetStreamContext
+) -> None:
+    event = await new_event()
+    read = await admin.get(f"/v1/events/{event['id']}")
+    etag = read.headers["etag"]
+    assert etag == '"1"'
+    changed = await admin.patch(
+        f"/v1/events/{event['id']}",
+        json={"title": "Formation « Parler de science », 2ᵉ édition; niveau 1"},
+        headers={"If-Match": etag},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    assert changed.json()["version"] == 2
+    assert changed.json()["title"] == "Formation « Parler de science », 2ᵉ édition; niveau 1"
+    assert changed.json()["kind"] == "training"  # untouched fields stay
+
+    stale = await admin.patch(
+        f"/v1/events/{event['id']}", json={"title": "Écrasé"}, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == PROBLEM
+    assert (await admin.get(f"/v1/events/{event['id']}")).json()["title"].startswith("Formation")
+
+    updates = await published(jetstream, "events.event.updated", event["id"])
+    assert updates[-1]["data"]["version"] == 2
+
+
+async def test_unchanged_patch_keeps_the_version(
+    admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    same = await admin.patch(f"/v1/events/{event['id']}", json={"title": event["title"]})
+    assert same.status_code == 200
+    assert same.json()["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {
+                "timings": [
+                    {"start": "2031-03-12T18:00:00+01:00", "end": "2031-03-12T09:00:00+01:00"}
+                ]
+            },
+            "timings[0]",
+        ),
+        (
+            {
+                "timings": [
+                    {"start": "2031-03-12T09:00:00+01:00", "end": "2031-03-12T12:00:00+01:00"},
+                    {"start": "2031-03-12T11:00:00+01:00", "end": "2031-03-12T13:00:00+01:00"},
+                ]
+            },
+            "timings[1]",
+        ),
+        ({"location": None}, "location"),
+        ({"attendance_mode": "online"}, "online_url"),
+        ({"organizer_ids": [str(uuid.uuid4())]}, "organizer_ids[0]"),
+        ({"title": ""}, "title"),
+        ({"colour": "bleu"}, "colour"),
+    ],
+)
+async def test_bad_change_is_422_and_changes_nothing(
+    admin: httpx.AsyncClient, new_event: NewEvent, change: dict[str, Any], field: str
+) -> None:
+    event = await new_event()
+    response = await admin.patch(f"/v1/events/{event['id']}", json=change)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert (await admin.get(f"/v1/events/{event['id']}")).json()["version"] == 1
+
+
+async def test_capacity_never_below_confirmed_and_a_raise_promotes(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    settings = {"mode": "internal", "capacity": 3, "waitlist": True}
+    event = await new_event(registration=settings)
+    people = [
+        (
+            await anonymous.post(
+                f"/v1/events/{event['id']}/registrations",
+                json={"name": f"Noé {n}", "email": f"noe.{n}@exemple.fr"},
+            )
+        ).json()
+        for n in range(5)
+    ]
+    lowered = await admin.patch(
+        f"/v1/events/{event['id']}", json={"registration": {**settings, "capacity": 2}}
+    )
+    assert lowered.status_code == 422
+    assert lowered.json()["errors"][0]["field"] == "registration.capacity"
+    assert lowered.json()["confirmed"] == 3
+
+    raised = await admin.patch(
+        f"/v1/events/{event['id']}", json={"registration": {**settings, "capacity": 4}}
+    )
+    assert raised.status_code == 200, raised.text
+    assert raised.json()["registration_counts"]["confirmed"] == 4
+    assert raised.json()["registration_counts"]["waitlisted"] == 1
+    promoted = await published(jetstream, "events.registration.promoted", people[3]["id"])
+    assert promoted[0]["data"]["status"] == "confirmed"
+    last = await anonymous.get(
+        f"/v1/registrations/{people[4]['id']}", params={"token": people[4]["token"]}
+    )
+    assert last.json()["waitlist_position"] == 1
+
+
+async def test_cancelling_announces_and_closes_registration(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    event = await new_event()
+    cancelled = await admin.patch(f"/v1/events/{event['id']}", json={"status": "cancelled"})
+    assert cancelled.json()["status"] == "cancelled"
+    envelopes = await published(jetstream, "events.event.cancelled", event["id"])
+    assert envelopes[0]["data"]["status"] == "cancelled"
+    late = await anonymous.post(
+        f"/v1/events/{event['id']}/registrations",
+        json={"name": "Inès", "email": "ines@exemple.fr"},
+    )
+    assert late.status_code == 409
+    assert late.json()["type"].endswith("/event-cancelled")
+
+
+async def test_members_edit_their_events_and_staff_publish(
+    admin: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    own = uuid.uuid4()
+    await announce("directory.actor.created", own, name="Les Petits Débrouillards")
+    event = await new_event(organizer_id=own, state="pending")
+    url = f"/v1/events/{event['id']}"
+    assert (await anonymous.patch(url, json={"title": "x"})).status_code == 401
+    async with member_of(uuid.uuid4()) as stranger:
+        # An unpublished event does not exist for strangers; a published one is forbidden.
+        assert (await stranger.patch(url, json={"title": "x"})).status_code == 404
+    async with member_of(own) as member:
+        assert (await member.get(url)).json()["state"] == "pending"
+        edited = await member.patch(url, json={"summary": "Ateliers pour les 8-12 ans"})
+        assert edited.status_code == 200
+        assert edited.json()["state"] == "pending"
+        publish = await member.patch(url, json={"state": "published"})
+        assert publish.status_code == 403
+        assert publish.json()["type"].endswith("/event-update-forbidden")
+    assert (await anonymous.get(url)).status_code == 404
+    approved = await admin.patch(url, json={"state": "published"})
+    assert approved.json()["state"] == "published"
+    assert (await anonymous.get(url)).status_code == 200
+    await published(jetstream, "events.event.published", event["id"])
+    async with member_of(uuid.uuid4()) as stranger:
+        forbidden = await stranger.patch(url, json={"title": "x"})
+        assert forbidden.status_code == 403
+        assert forbidden.json()["type"].endswith("/event-update-forbidden")
