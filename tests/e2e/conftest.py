@@ -33,8 +33,17 @@ def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
 
 
 @pytest.fixture(scope="module")
-async def stack(nats: NatsServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+def supervisor_reports() -> list[str]:
+    """What the stack's supervisor told (crashes, restarts)."""
+    return []
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    nats: NatsServer, tmp_path_factory: pytest.TempPathFactory, supervisor_reports: list[str]
+) -> AsyncIterator[Stack]:
     options = StackOptions(
+        report=supervisor_reports.append,
         var_dir=tmp_path_factory.mktemp("e2e-var"),
         environ=clean_environ(),
         nats_url=nats.url,

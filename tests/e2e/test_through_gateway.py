@@ -4,6 +4,8 @@ organizes, across NATS restarts, and nothing reaches a service without the gatew
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from typing import Any
 
@@ -167,6 +169,29 @@ async def test_anonymous_writes_through_the_gateway_are_refused(stack: Stack) ->
             headers={"Authorization": "Bearer not-a-key"},
         )
         assert wrong_key.status_code == 401
+
+
+async def test_a_crashed_service_is_reported_and_restarted(
+    api: Api, stack: Stack, supervisor_reports: list[str]
+) -> None:
+    events = stack.supervisor.children["events"]
+    crashed_pid = events.pid
+    assert crashed_pid is not None
+    actor = await api.create_actor(actor_payload(unique("Genopolys")))
+
+    os.kill(crashed_pid, signal.SIGKILL)
+
+    async def restarted() -> bool:
+        return events.restarts >= 1 and events.pid != crashed_pid
+
+    await wait_until(restarted, within=PROPAGATION, what="events service restarted")
+    assert any(
+        "events" in report and f"exit code -{signal.SIGKILL.value}" in report
+        for report in supervisor_reports
+    ), supervisor_reports
+    await stack.supervisor.wait_ready(["events", "gateway"], within=PROPAGATION)
+    event = await api.create_event(event_payload(unique("Escape game"), [actor]))
+    assert event.body["organizers"][0]["name"] == actor.body["name"]
 
 
 def service_path(service: str) -> str:
