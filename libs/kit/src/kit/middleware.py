@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,19 +57,32 @@ class RequestIdMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with a 413 problem, whether declared or streamed."""
+    """Refuse bodies over ``max_bytes`` with a 413 problem, whether declared or streamed.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    ``overrides`` maps path prefixes to their own limit (a file upload route, say).
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, overrides: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = dict(overrides or {})
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.overrides.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"]) if self.overrides else self.max_bytes
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
+                await self._refuse(send, max_bytes)
                 return
         received = 0
         response_started = False
@@ -78,8 +92,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLargeError(self.max_bytes)
+                if received > max_bytes:
+                    raise _BodyTooLargeError(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -92,9 +106,9 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLargeError:
             if not response_started:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
         import orjson  # noqa: PLC0415 - only on the rare refusal path
 
         body = orjson.dumps(
@@ -102,8 +116,8 @@ class BodyLimitMiddleware:
                 status=413,
                 slug="payload-too-large",
                 title="Payload too large",
-                detail=f"The request body exceeds the limit of {self.max_bytes} bytes.",
-                limit_bytes=self.max_bytes,
+                detail=f"The request body exceeds the limit of {max_bytes} bytes.",
+                limit_bytes=max_bytes,
             )
         )
         await send(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -45,6 +45,10 @@ class ServiceSpec:
     description: str = ""
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+    #: Long-running jobs of the service, started with the app and cancelled at shutdown.
+    workers: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    #: Larger body limits for some path prefixes (file uploads), in bytes.
+    body_limit_overrides: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,7 +122,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         app.include_router(router)
     verifier = IdentityVerifier(settings.common.identity_secret.get_secret_value())
     app.add_middleware(IdentityMiddleware, verifier=verifier)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides=spec.body_limit_overrides,
+    )
     app.add_middleware(RequestIdMiddleware)
     return app
 
