@@ -55,7 +55,8 @@ class Inbox:
     async def claim(self, session: AsyncSession, *, consumer: str, event_id: str) -> bool:
         """Record ``event_id`` for ``consumer``; False if it was already recorded."""
         values = {"consumer": consumer, "event_id": event_id, "handled_at": datetime.now(UTC)}
-        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        # Not session.bind: None for a session bound per table, and then the wrong dialect.
+        dialect = session.get_bind(clause=self.table).dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.table)
         result = await session.execute(insert.values(**values).on_conflict_do_nothing())
         return bool(getattr(result, "rowcount", 0) == 1)

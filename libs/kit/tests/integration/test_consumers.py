@@ -126,6 +126,20 @@ async def publish(js: JetStreamContext, event: CloudEvent, msg_id: str | None = 
     await js.publish(event.type, event.to_json(), headers={"Nats-Msg-Id": msg_id or event.id})
 
 
+async def test_claim_records_an_event_once_per_consumer(projection: Projection) -> None:
+    engine = projection.database.engine
+    # Bound per table rather than as a whole: ``session.bind`` is None, the dialect is not.
+    async with AsyncSession(binds={projection.inbox.table: engine}) as session:
+        assert await projection.inbox.claim(session, consumer="a", event_id="e1")
+        assert not await projection.inbox.claim(session, consumer="a", event_id="e1")
+        assert await projection.inbox.claim(session, consumer="b", event_id="e1")
+        await session.commit()
+    async with projection.database.transaction() as session:
+        assert not await projection.inbox.claim(session, consumer="a", event_id="e1")
+        assert await projection.inbox.claim(session, consumer="a", event_id="e2")
+    assert sorted(await projection.inbox_ids()) == ["e1", "e1", "e2"]
+
+
 @pytest.fixture
 async def js(broker: Broker) -> JetStreamContext:
     js = await broker.connected()
