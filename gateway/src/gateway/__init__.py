@@ -1,0 +1,1 @@
+"""The Maillage gateway: the one public door in front of the four services."""

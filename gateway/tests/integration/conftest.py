@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,6 +259,19 @@ class Stack:
     upstream_timeout_seconds: float = UPSTREAM_TIMEOUT_SECONDS
 
 
+def gateway_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "upstream_timeout_seconds": UPSTREAM_TIMEOUT_SECONDS,
+        "connect_timeout_seconds": 2,
+        "max_body_bytes": MAX_BODY_BYTES,
+        "openapi_cache_seconds": 0,
+        "probe_timeout_seconds": 2,
+        "admin_key": SecretStr(ADMIN_KEY),
+        "common": CommonSettings(identity_secret=SecretStr(DEV_IDENTITY_SECRET)),
+    }
+    return Settings(**(values | overrides))
+
+
 @pytest.fixture(scope="session")
 async def stack() -> AsyncIterator[Stack]:
     release = asyncio.Event()
@@ -268,18 +281,11 @@ async def stack() -> AsyncIterator[Stack]:
         served(eu_watch_app(release)) as eu_watch_url,
     ):
         surveys_url = f"http://127.0.0.1:{free_port()}"
-        settings = Settings(
+        settings = gateway_settings(
             directory_url=directory_url,
             events_url=events_url,
             surveys_url=surveys_url,
             eu_watch_url=eu_watch_url,
-            upstream_timeout_seconds=UPSTREAM_TIMEOUT_SECONDS,
-            connect_timeout_seconds=2,
-            max_body_bytes=MAX_BODY_BYTES,
-            openapi_cache_seconds=0,
-            probe_timeout_seconds=2,
-            admin_key=SecretStr(ADMIN_KEY),
-            common=CommonSettings(identity_secret=SecretStr(DEV_IDENTITY_SECRET)),
         )
         async with served(create_app(settings), http="httptools") as gateway_url:
             yield Stack(
@@ -306,3 +312,13 @@ def admin() -> dict[str, str]:
 @pytest.fixture
 def payload() -> Any:
     return _payload
+
+
+@pytest.fixture
+def another_gateway() -> Callable[..., AbstractAsyncContextManager[str]]:
+    """``async with another_gateway(**settings) as url``: a second gateway, configured apart."""
+
+    def start(**overrides: Any) -> AbstractAsyncContextManager[str]:
+        return served(create_app(gateway_settings(**overrides)), http="httptools")
+
+    return start

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
 import httpx
 
 PROBLEM = "application/problem+json"
@@ -25,6 +29,24 @@ async def test_readyz_is_503_while_a_service_is_down(client: httpx.AsyncClient) 
     assert services["events"] == "ok"
     assert services["eu-watch"] == "ok"
     assert services["surveys"].startswith("unreachable")
+
+
+async def test_readyz_is_200_when_every_service_is_ready(
+    stack: Any, another_gateway: Callable[..., AbstractAsyncContextManager[str]]
+) -> None:
+    async with (
+        another_gateway(
+            directory_url=stack.directory_url,
+            events_url=stack.events_url,
+            surveys_url=stack.directory_url,  # any ready service will do
+            eu_watch_url=stack.eu_watch_url,
+        ) as url,
+        httpx.AsyncClient() as http,
+    ):
+        response = await http.get(f"{url}/readyz")
+
+    assert response.status_code == 200
+    assert set(response.json()["services"].values()) == {"ok"}
 
 
 async def test_merged_openapi_holds_the_paths_of_every_reachable_service(

@@ -260,3 +260,14 @@ async def test_head_answers_like_the_service_without_a_body(
 def _reader(stack: Any) -> dict[str, str]:
     token = IdentitySigner(DEV_IDENTITY_SECRET).sign(Identity(subject="t", role=Role.ANONYMOUS))
     return {"x-maillage-identity": token}
+
+
+async def test_service_learns_who_called_through_forwarded_headers(
+    client: httpx.AsyncClient, stack: Any
+) -> None:
+    response = await client.get("/v1/actors/a1")
+
+    seen = response.json()["headers"]
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert seen["x-forwarded-proto"] == "http"
+    assert seen["x-forwarded-host"] == stack.gateway_url.removeprefix("http://")
