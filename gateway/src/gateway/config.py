@@ -25,8 +25,10 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = 30.0
     connect_timeout_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
-    #: Idle keep-alive connections are kept per service up to this many in flight.
+    #: Most connections open to the services at once (kept alive between requests).
     upstream_connection_limit: int = 512
+    #: How long an idle connection to a service is kept; under the services' own keep-alive.
+    upstream_keepalive_seconds: float = 4.0
     openapi_cache_seconds: float = 30.0
     #: How long /readyz and the OpenAPI merge wait for each service.
     probe_timeout_seconds: float = 3.0

@@ -86,6 +86,7 @@ class Gateway:
             connect_timeout=self.settings.connect_timeout_seconds,
             read_timeout=self.settings.upstream_timeout_seconds,
             connection_limit=self.settings.upstream_connection_limit,
+            keepalive_seconds=self.settings.upstream_keepalive_seconds,
         )
         try:
             yield

@@ -80,13 +80,21 @@ class _ClientGone(Exception):
 
 
 def new_upstream_session(
-    *, connect_timeout: float, read_timeout: float, connection_limit: int
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    connection_limit: int,
+    keepalive_seconds: float = 4.0,
 ) -> aiohttp.ClientSession:
-    """The one HTTP client of the process: keep-alive pool, bytes relayed untouched."""
+    """The one HTTP client of the process: keep-alive pool, bytes relayed untouched.
+
+    Idle connections are dropped before the services' servers drop them (uvicorn: after 5s),
+    so a request is never written onto a connection the service is closing.
+    """
     connector = aiohttp.TCPConnector(
         limit=connection_limit,
         limit_per_host=0,
-        keepalive_timeout=60,
+        keepalive_timeout=keepalive_seconds,
         ttl_dns_cache=300,
     )
     return aiohttp.ClientSession(
