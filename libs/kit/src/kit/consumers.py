@@ -187,17 +187,39 @@ class ConsumerRunner:
         self.handled += 1
 
     async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> None:
+        """Copy ``message`` to the dead-letter subject, then ack it.
+
+        This is often the last delivery JetStream makes (``max_deliver``): a nak would never
+        be redelivered, so a failed publish is retried here, holding the message, until the
+        dead letter is stored (the stream is ensured again in case the broker lost it).
+        """
+        durable = self.subscription.durable
         headers = {
+            # Retries of a publish that was in fact stored are dropped as duplicates.
+            "Nats-Msg-Id": f"{durable}:{message.metadata.sequence.stream}",
             "Maillage-Original-Subject": message.subject,
             "Maillage-Error": reason[:1000].replace("\n", " "),
         }
-        try:
-            await js.publish(self.dead_letter_subject, message.data, headers=headers)
-        except Exception:
-            # Not stored as dead letter: leave it to be redelivered rather than lose it.
-            logger.exception("consumer %s: dead-letter publish failed", self.subscription.durable)
-            await message.nak(delay=5)
-            return
+        delay = 0.5
+        while True:
+            try:
+                await js.publish(self.dead_letter_subject, message.data, headers=headers)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning(
+                    "consumer %s: dead-letter publish failed (%s); retrying in %.1fs",
+                    durable,
+                    exc or type(exc).__name__,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            with contextlib.suppress(Exception):
+                await message.in_progress()  # still being handled: no redelivery meanwhile
+            with contextlib.suppress(Exception):
+                await ensure_streams(js, ["DEADLETTER"])
         await message.ack()
 
 

@@ -13,6 +13,8 @@ import nats
 import pytest
 import sqlalchemy as sa
 from nats.js import JetStreamContext
+from nats.js.api import RawStreamMsg
+from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.broker import Broker, ensure_streams
@@ -233,6 +235,42 @@ async def test_an_event_failing_max_deliver_times_is_dead_lettered_and_acked(
 async def _all_acked(js: JetStreamContext, durable: str) -> bool:
     info = await js.consumer_info(STREAM, durable)
     return bool(info.num_ack_pending == 0 and info.num_pending == 0)
+
+
+async def test_a_dead_letter_is_kept_until_it_can_be_stored(
+    projection: Projection, own_nats: NatsServer
+) -> None:
+    # The last delivery JetStream makes must not be nak'ed into a redelivery that never comes
+    # when the dead-letter stream cannot take the event: here the stream is missing.
+    subject = unique_subject("events")
+    event = CloudEvent(source="/kit-test", type=subject)
+
+    async def broken(session: AsyncSession, event: CloudEvent) -> None:
+        await projection.record(session, event)
+        raise ValueError("cannot apply this")
+
+    broker = Broker(own_nats.url, name="kit-test-deadletter")
+    broker.start()
+    try:
+        js = await broker.connected()
+        async with consuming(projection, broker, (subject,), broken, max_deliver=2) as runner:
+            await js.delete_stream("DEADLETTER")
+            await publish(js, event)
+            dead = await wait_until(
+                lambda: _dead_letters(js, runner), within=30, what="event dead-lettered"
+            )
+            await wait_until(lambda: _all_acked(js, runner.subscription.durable), what="acked")
+        assert [CloudEvent.from_json(m.data or b"").id for m in dead] == [event.id]
+        assert projection.seen == [event.id] * 2
+    finally:
+        await broker.close()
+
+
+async def _dead_letters(js: JetStreamContext, runner: ConsumerRunner) -> list[RawStreamMsg]:
+    try:
+        return await stream_messages(js, "DEADLETTER", runner.dead_letter_subject)
+    except NotFoundError:
+        return []
 
 
 async def test_an_unreadable_envelope_is_dead_lettered_at_once(
