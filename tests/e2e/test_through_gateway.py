@@ -142,6 +142,9 @@ async def test_changes_made_while_nats_is_down_are_all_delivered_once_it_is_back
             event_payload(unique("Journée escape game"), [newcomer]), within=PROPAGATION
         )
         assert created.body["organizers"][0]["name"] == newcomer.body["name"]
+    # The newcomers were created after the renames, so the renames have all been handled by
+    # now: the last one must still be the one shown (no older name applied late).
+    assert await api.organizer_names(event.id) == [names[-1]]
 
 
 async def test_services_refuse_calls_that_do_not_come_through_the_gateway(stack: Stack) -> None:
