@@ -9,6 +9,7 @@ unreachable or broken answer) and 504 (service too slow).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -224,6 +225,7 @@ class Proxy:
                 if content_length is not None:
                     # Known length: the service gets a plain body, not a chunked one.
                     forward.append(("content-length", str(content_length)))
+                body_state.sent = False
                 data = self._stream_body(receive, first, body_state)
             elif len(first) > self.max_body_bytes:
                 await self._refuse_body(send, path, rid)
@@ -250,7 +252,9 @@ class Proxy:
             return
 
         try:
-            await self._send_response(send, response, rid, method, path, upstream)
+            await self._send_response(
+                send, response, rid, method, path, upstream, receive, body_state
+            )
         finally:
             response.release()
 
@@ -262,6 +266,8 @@ class Proxy:
         method: str,
         path: str,
         upstream: Upstream,
+        receive: Receive,
+        body_state: _BodyState,
     ) -> None:
         headers = [
             (name.lower(), value)
@@ -284,14 +290,25 @@ class Proxy:
             await send({"type": "http.response.body", "body": body})
             return
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        # The server drops what is sent to a caller who left; without this watch a long
+        # export would go on being pulled from the service for nobody.
+        gone = asyncio.ensure_future(_disconnected(receive)) if body_state.sent else None
         try:
             async for chunk in response.content.iter_chunked(_STREAM_CHUNK):
+                if gone is not None and gone.done():
+                    logger.info(
+                        "%s %s: caller left; answer from %s dropped", method, path, upstream.name
+                    )
+                    return
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (aiohttp.ClientError, TimeoutError) as exc:
             # Too late for a problem document: leave the response unfinished so the server
             # drops the connection and the caller sees a truncated answer, not a short one.
             logger.warning("%s %s: %s answer broken off: %r", method, path, upstream.name, exc)
             return
+        finally:
+            if gone is not None:
+                gone.cancel()
         await send({"type": "http.response.body", "body": b""})
 
     async def _stream_body(
@@ -316,6 +333,7 @@ class Proxy:
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
+                state.sent = True
                 return
 
     async def _refuse_body(self, send: Send, path: str, rid: bytes) -> None:
@@ -334,11 +352,21 @@ class Proxy:
 
 
 class _BodyState:
-    __slots__ = ("client_gone", "too_large")
+    """How relaying the request body went (the body is streamed from another task)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("client_gone", "sent", "too_large")
+
+    def __init__(self, *, sent: bool = True) -> None:
         self.too_large = False
         self.client_gone = False
+        #: The whole body was read from the caller (so ``receive`` is free to watch).
+        self.sent = sent
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return once the caller has gone (or the response is complete)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _target_url(upstream: Upstream, scope: Scope) -> URL:

@@ -63,8 +63,20 @@ def _echo(service: str, request: Request, identity: Any) -> dict[str, Any]:
     }
 
 
-def directory_app() -> FastAPI:
+def directory_app(endless_stopped: asyncio.Event) -> FastAPI:
     router = APIRouter()
+
+    @router.get("/v1/resources/endless")
+    async def endless() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"z" * 65536
+                    await asyncio.sleep(0)
+            finally:
+                endless_stopped.set()
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
 
     @router.get("/v1/actors/{actor_id}", response_model=None)
     async def read_actor(actor_id: str, request: Request, identity: CurrentIdentity) -> Any:
@@ -255,6 +267,7 @@ class Stack:
     events_url: str
     eu_watch_url: str
     surveys_url: str  # nothing listens there
+    endless_stopped: asyncio.Event
     max_body_bytes: int = MAX_BODY_BYTES
     upstream_timeout_seconds: float = UPSTREAM_TIMEOUT_SECONDS
 
@@ -274,9 +287,9 @@ def gateway_settings(**overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 async def stack() -> AsyncIterator[Stack]:
-    release = asyncio.Event()
+    release, endless_stopped = asyncio.Event(), asyncio.Event()
     async with (
-        served(directory_app()) as directory_url,
+        served(directory_app(endless_stopped)) as directory_url,
         served(events_app()) as events_url,
         served(eu_watch_app(release)) as eu_watch_url,
     ):
@@ -294,6 +307,7 @@ async def stack() -> AsyncIterator[Stack]:
                 events_url=events_url,
                 eu_watch_url=eu_watch_url,
                 surveys_url=surveys_url,
+                endless_stopped=endless_stopped,
             )
         release.set()
 

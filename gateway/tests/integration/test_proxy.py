@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -271,3 +272,14 @@ async def test_service_learns_who_called_through_forwarded_headers(
     assert seen["x-forwarded-for"] == "127.0.0.1"
     assert seen["x-forwarded-proto"] == "http"
     assert seen["x-forwarded-host"] == stack.gateway_url.removeprefix("http://")
+
+
+async def test_a_caller_leaving_a_download_stops_it_at_the_service(
+    client: httpx.AsyncClient, stack: Any
+) -> None:
+    async with client.stream("GET", "/v1/resources/endless") as response:
+        assert response.status_code == 200
+        async for _ in response.aiter_raw():
+            break  # the caller has seen enough and hangs up
+
+    await asyncio.wait_for(stack.endless_stopped.wait(), timeout=10)
