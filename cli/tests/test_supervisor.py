@@ -152,3 +152,18 @@ async def test_run_once_returns_output_or_raises_with_the_tail() -> None:
 
 async def _true(value: object) -> bool:
     return bool(value)
+
+
+async def test_kill_all_ends_every_child_at_once() -> None:
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('up', flush=True); time.sleep(60)"
+    )
+    supervisor = Supervisor(report=lambda _: None, stop_timeout=30)
+    children = [await supervisor.start(spec(f"stubborn-{i}", stubborn)) for i in range(2)]
+    await wait_until(lambda: _true(all(c.last_lines for c in children)), what="up", within=10)
+
+    supervisor.kill_all()
+    await asyncio.wait_for(supervisor.stop_all(), timeout=5)
+
+    assert all(c.process and c.process.returncode == -signal.SIGKILL for c in children)

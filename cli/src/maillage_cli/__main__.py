@@ -52,9 +52,16 @@ def banner(stack: Stack) -> str:
 async def run_stack(var_dir: Path, *, seed_demo: bool, quiet: bool) -> int:
     stack = Stack(StackOptions(var_dir=var_dir, echo=None if quiet else _say, report=_warn))
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():  # a second Ctrl-C while stopping: no more waiting
+            _warn("Killing every process now.")
+            stack.supervisor.kill_all()
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
 
     starting = asyncio.create_task(stack.start())
     stopping = asyncio.create_task(stop.wait())

@@ -156,6 +156,15 @@ class Supervisor:
         for name in reversed(list(self._children)):
             await self.stop(name)
 
+    def kill_all(self) -> None:
+        """SIGKILL every child at once (a second Ctrl-C: the user will not wait)."""
+        self._closing = True
+        for child in self._children.values():
+            child.stopping = True
+            child.wake.set()
+            if child.running and child.process is not None:
+                _signal_group(child.process.pid, signal.SIGKILL)
+
     async def _spawn(self, child: Child) -> None:
         spec = child.spec
         process = await asyncio.create_subprocess_exec(
