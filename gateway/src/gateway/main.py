@@ -53,7 +53,6 @@ class Gateway:
             callers=resolver_for(admin_key),
             signer=self.signer,
             max_body_bytes=settings.max_body_bytes,
-            read_timeout=settings.upstream_timeout_seconds,
         )
         self.openapi = MergedOpenApi(
             own_document=self._own_openapi,

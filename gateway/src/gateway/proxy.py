@@ -15,6 +15,7 @@ import random
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, quote_from_bytes
 
 import aiohttp
 import orjson
@@ -151,14 +152,12 @@ class Proxy:
         callers: CallerResolver,
         signer: IdentitySigner,
         max_body_bytes: int,
-        read_timeout: float,
     ) -> None:
         self.app = app
         self.routes = dict(routes)
         self.callers = callers
         self.signer = signer
         self.max_body_bytes = max_body_bytes
-        self.read_timeout = read_timeout
         #: Set by the lifespan; one per process.
         self.session: aiohttp.ClientSession | None = None
 
@@ -177,8 +176,23 @@ class Proxy:
             return
         incoming = _read_request_headers(scope)
         token = request_id_var.set(incoming[4])
+        state = _RelayState()
         try:
-            await self._relay(scope, receive, send, upstream, incoming)
+            await self._relay(scope, receive, send, upstream, incoming, state)
+        except Exception:
+            logger.exception(
+                "%s %s: relaying to %s failed", scope["method"], scope["path"], upstream.name
+            )
+            if not state.responded:
+                await send_problem(
+                    send,
+                    status=500,
+                    slug="internal",
+                    title="Internal error",
+                    detail="An unexpected error occurred; it has been logged with this request id.",
+                    instance=scope["path"],
+                    request_id=incoming[4].encode(),
+                )
         finally:
             request_id_var.reset(token)
 
@@ -189,6 +203,7 @@ class Proxy:
         send: Send,
         upstream: Upstream,
         incoming: _IncomingHeaders,
+        body_state: _RelayState,
     ) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
@@ -215,7 +230,6 @@ class Proxy:
         forward.append(("x-request-id", request_id))
 
         data: bytes | AsyncIterator[bytes] | None = None
-        body_state = _BodyState()
         if content_length or chunked:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -267,7 +281,7 @@ class Proxy:
         path: str,
         upstream: Upstream,
         receive: Receive,
-        body_state: _BodyState,
+        body_state: _RelayState,
     ) -> None:
         headers = [
             (name.lower(), value)
@@ -284,11 +298,13 @@ class Proxy:
                 logger.warning("%s %s: %s answer broken: %r", method, path, upstream.name, exc)
                 await _send_upstream_problem(send, exc, upstream, path, rid)
                 return
+            body_state.responded = True
             await send(
                 {"type": "http.response.start", "status": response.status, "headers": headers}
             )
             await send({"type": "http.response.body", "body": body})
             return
+        body_state.responded = True
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         # The server drops what is sent to a caller who left; without this watch a long
         # export would go on being pulled from the service for nobody.
@@ -312,7 +328,7 @@ class Proxy:
         await send({"type": "http.response.body", "body": b""})
 
     async def _stream_body(
-        self, receive: Receive, first: bytes, state: _BodyState
+        self, receive: Receive, first: bytes, state: _RelayState
     ) -> AsyncIterator[bytes]:
         received = len(first)
         if received > self.max_body_bytes:
@@ -351,16 +367,18 @@ class Proxy:
         )
 
 
-class _BodyState:
-    """How relaying the request body went (the body is streamed from another task)."""
+class _RelayState:
+    """How relaying one request goes (the body is streamed up from aiohttp's own task)."""
 
-    __slots__ = ("client_gone", "sent", "too_large")
+    __slots__ = ("client_gone", "responded", "sent", "too_large")
 
-    def __init__(self, *, sent: bool = True) -> None:
+    def __init__(self) -> None:
         self.too_large = False
         self.client_gone = False
         #: The whole body was read from the caller (so ``receive`` is free to watch).
-        self.sent = sent
+        self.sent = True
+        #: The response has started: too late for a problem document.
+        self.responded = False
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -369,10 +387,19 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
 def _target_url(upstream: Upstream, scope: Scope) -> URL:
     """The service URL for this request, path and query relayed byte for byte."""
     raw_path: bytes | None = scope.get("raw_path")
-    target = upstream.base_url + (raw_path.decode("ascii") if raw_path else scope["path"])
+    if raw_path is None:
+        path = quote(scope["path"], safe=_PATH_SAFE)
+    elif raw_path.isascii():
+        path = raw_path.decode("ascii")
+    else:  # bytes a lenient client left unescaped: escape them rather than guess a charset
+        path = quote_from_bytes(raw_path, safe=_PATH_SAFE)
+    target = upstream.base_url + path
     query: bytes = scope.get("query_string", b"")
     if query:
         target += "?" + query.decode("latin-1")
