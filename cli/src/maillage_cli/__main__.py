@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import httpx
+
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -80,21 +82,43 @@ async def run_stack(var_dir: Path, *, seed_demo: bool, quiet: bool) -> int:
 
     try:
         if seed_demo and not already_seeded(stack.var_dir):
-            _say("Loading demo data…")
-            async with admin_client(stack.api_url, stack.admin_key) as client:
-                result = await seed(client, report=_say)
-            mark_seeded(stack.var_dir, result)
-            _say(f"Demo data: {result.summary()}.")
-        _say(banner(stack))
-        await stop.wait()
-    except SeedError as exc:
-        _warn(f"maillage run: demo data could not be loaded: {exc}")
-        return 1
+            await load_demo_data(stack, stop)
+        if not stop.is_set():
+            _say(banner(stack))
+            await stop.wait()
     finally:
         _say("Stopping…")
         await stack.stop()
         _say("Stopped.")
     return 0
+
+
+async def load_demo_data(stack: Stack, stop: asyncio.Event) -> None:
+    """Seed once; a failure is told but does not take the running platform down."""
+
+    async def load() -> None:
+        _say("Loading demo data…")
+        async with admin_client(stack.api_url, stack.admin_key) as client:
+            result = await seed(client, report=_say)
+        mark_seeded(stack.var_dir, result)
+        _say(f"Demo data: {result.summary()}.")
+
+    loading = asyncio.create_task(load())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not loading.done():  # Ctrl-C while loading
+        loading.cancel()
+        await asyncio.gather(loading, return_exceptions=True)
+        return
+    try:
+        loading.result()
+    except (SeedError, httpx.HTTPError) as exc:
+        _warn(
+            f"Demo data could not be loaded: {exc}\n"
+            "The platform runs without it; the next start tries again "
+            "(or run `maillage seed`)."
+        )
 
 
 async def seed_only(api_url: str, admin_key: str) -> int:
