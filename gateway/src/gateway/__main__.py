@@ -20,12 +20,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--port", type=int)
     args = parser.parse_args(argv)
 
-    settings = Settings()
-    configure_logging("gateway", settings.common.log_level)
     if args.command == "migrate":
         # Accepted so operators can run "migrate" on every process alike.
         print("maillage-gateway: nothing to migrate (the gateway has no database yet)")
         return
+    settings = Settings()
+    configure_logging("gateway", settings.common.log_level)
     uvicorn.run(
         "gateway.main:create_app",
         factory=True,

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+from starlette.types import Receive, Scope, Send
 
 from gateway.callers import resolver_for
 from gateway.config import Settings
@@ -65,7 +66,7 @@ class Gateway:
             description=DESCRIPTION,
         )
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.proxy(scope, receive, send)
 
     def session(self) -> aiohttp.ClientSession:
