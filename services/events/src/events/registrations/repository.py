@@ -23,6 +23,15 @@ class RegistrationCounts:
     pending_approval: int = 0
 
 
+@dataclass(frozen=True)
+class SeatState:
+    """What a registration needs to know about its event, read in one query under the lock."""
+
+    counts: RegistrationCounts
+    last_number: int
+    email_taken: bool
+
+
 class RegistrationRepository:
     async def get(self, session: AsyncSession, registration_id: uuid.UUID) -> Registration | None:
         return await session.get(Registration, registration_id)
@@ -38,24 +47,42 @@ class RegistrationRepository:
         )
         return (await session.scalars(query)).one_or_none()
 
-    async def find_active(
+    async def seat_state(
         self, session: AsyncSession, *, event_id: uuid.UUID, email_key: str
-    ) -> Registration | None:
-        query = sa.select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.email_key == email_key,
-            Registration.status != RegistrationStatus.CANCELLED.value,
-        )
-        return (await session.scalars(query)).first()
+    ) -> SeatState:
+        """Counts, last arrival number and whether ``email_key`` holds a registration.
 
-    async def next_number(self, session: AsyncSession, event_id: uuid.UUID) -> int:
-        """The arrival number of the next registration (call with the event locked)."""
-        result = await session.execute(
-            sa.select(sa.func.coalesce(sa.func.max(Registration.number), 0)).where(
-                Registration.event_id == event_id
+        One round trip, because it runs while the event row is locked and every
+        millisecond there is a millisecond every other registrant waits.
+        """
+
+        def tally(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+        row = (
+            await session.execute(
+                sa.select(
+                    tally(Registration.status == RegistrationStatus.CONFIRMED.value),
+                    tally(Registration.status == WAITLISTED),
+                    tally(Registration.status == RegistrationStatus.PENDING_APPROVAL.value),
+                    sa.func.coalesce(sa.func.max(Registration.number), 0),
+                    tally(
+                        sa.and_(
+                            Registration.email_key == email_key,
+                            Registration.status != RegistrationStatus.CANCELLED.value,
+                        )
+                    ),
+                ).where(Registration.event_id == event_id)
             )
+        ).one()
+        confirmed, waitlisted, pending, last_number, taken = (int(v) for v in row)
+        return SeatState(
+            counts=RegistrationCounts(
+                confirmed=confirmed, waitlisted=waitlisted, pending_approval=pending
+            ),
+            last_number=last_number,
+            email_taken=taken > 0,
         )
-        return int(result.scalar_one()) + 1
 
     async def counts(
         self, session: AsyncSession, event_ids: Sequence[uuid.UUID]

@@ -93,27 +93,34 @@ class RegistrationService:
         ):
             raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
         key = email_key(data.email)
-        if await registration_repository.find_active(session, event_id=event.id, email_key=key):
+        state = await registration_repository.seat_state(session, event_id=event.id, email_key=key)
+        if state.email_taken:
             raise AlreadyRegistered(
                 f"{data.email} is already registered to this event; use the link you were "
                 "given to see or cancel that registration."
             )
-        counts = await self._fill_seats(session, event)
+        counts = state.counts
+        if _free_seats(event, counts) > 0 and counts.waitlisted > 0:
+            counts = await self._fill_seats(session, event)  # heals a missed promotion
         capacity = _capacity(event)
+        waitlist_position = None
         if event.registration.get("requires_approval"):
             status = PENDING
         elif counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
             status = CONFIRMED
         elif event.registration.get("waitlist"):
             status = WAITLISTED
+            # The newest arrival, with the event locked: last in the queue.
+            waitlist_position = counts.waitlisted + 1
         else:
             raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
         token = secrets.token_urlsafe(24)
+        now = utcnow()
         registration = Registration(
             id=uuid.uuid4(),
             version=1,
             event_id=event.id,
-            number=await registration_repository.next_number(session, event.id),
+            number=state.last_number + 1,
             name=data.name,
             email=data.email,
             email_key=key,
@@ -122,12 +129,16 @@ class RegistrationService:
             token_hash=hash_token(token),
             sessions_attended={},
             created_by=identity.subject,
+            created_at=now,
+            updated_at=now,
         )
         session.add(registration)
-        await session.flush()
-        read = (await self.read_many(session, [registration]))[0]
+        read = _read(registration, waitlist_position)
         if status in _EVENT_TYPE_OF_STATUS:
+            # The outbox insert flushes the registration with it: no extra round trip.
             await self._emit(session, _EVENT_TYPE_OF_STATUS[status], event, read)
+        else:
+            await session.flush()
         return RegistrationCreated(
             **read.model_dump(),
             token=token,
@@ -313,30 +324,14 @@ class RegistrationService:
         self, session: AsyncSession, registrations: Sequence[Registration]
     ) -> list[RegistrationRead]:
         positions = await registration_repository.waitlist_positions(session, registrations)
-        return [
-            RegistrationRead(
-                id=r.id,
-                event_id=r.event_id,
-                name=r.name,
-                email=r.email,
-                actor_id=r.actor_id,
-                status=RegistrationStatus(r.status),
-                waitlist_position=positions.get(r.id),
-                attended=r.attended,
-                sessions_attended=r.sessions_attended,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-            )
-            for r in registrations
-        ]
+        return [_read(r, positions.get(r.id)) for r in registrations]
 
     async def _fill_seats(self, session: AsyncSession, event: Event) -> RegistrationCounts:
         """Give free seats to the first waitlisted, in order; return the counts after."""
         counts = (await registration_repository.counts(session, [event.id])).get(
             event.id, RegistrationCounts()
         )
-        capacity = _capacity(event)
-        free = counts.waitlisted if capacity is None else capacity - counts.confirmed
+        free = _free_seats(event, counts)
         if free <= 0 or counts.waitlisted == 0 or event.status == EventStatus.CANCELLED.value:
             return counts
         promoted = await registration_repository.first_waitlisted(session, event.id, limit=free)
@@ -443,6 +438,28 @@ class RegistrationService:
         await outbox.emit(
             session, type=type, subject=str(read.id), data=payload.model_dump(mode="json")
         )
+
+
+def _read(registration: Registration, waitlist_position: int | None) -> RegistrationRead:
+    return RegistrationRead(
+        id=registration.id,
+        event_id=registration.event_id,
+        name=registration.name,
+        email=registration.email,
+        actor_id=registration.actor_id,
+        status=RegistrationStatus(registration.status),
+        waitlist_position=waitlist_position,
+        attended=registration.attended,
+        sessions_attended=registration.sessions_attended,
+        created_at=registration.created_at,
+        updated_at=registration.updated_at,
+    )
+
+
+def _free_seats(event: Event, counts: RegistrationCounts) -> int:
+    """Seats a waitlisted person could take now (all of the waitlist when unlimited)."""
+    capacity = _capacity(event)
+    return counts.waitlisted if capacity is None else capacity - counts.confirmed
 
 
 def _capacity(event: Event) -> int | None:
