@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -46,7 +46,7 @@ class ServiceSpec:
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
     #: Long-running jobs of the service, started with the app and cancelled at shutdown.
-    workers: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     #: Larger body limits for some path prefixes (file uploads), in bytes.
     body_limit_overrides: Mapping[str, int] = field(default_factory=dict)
 
@@ -96,6 +96,10 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         runtime.tasks.extend(
             asyncio.create_task(r.run(), name=f"consumer-{r.subscription.durable}") for r in runners
+        )
+        runtime.tasks.extend(
+            asyncio.create_task(worker(runtime), name=f"{spec.name}-{worker.__name__}")
+            for worker in spec.workers
         )
         try:
             yield

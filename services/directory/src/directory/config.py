@@ -12,3 +12,5 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/directory.db"
     port: int = 8001
+    #: Largest spreadsheet accepted by POST /v1/imports (bytes).
+    import_max_bytes: int = 50 * 1024 * 1024

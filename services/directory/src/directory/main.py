@@ -10,6 +10,8 @@ from directory.actors.router import router as actors_router
 from directory.claims.router import router as claims_router
 from directory.config import Settings
 from directory.db import inbox, outbox
+from directory.imports.router import router as imports_router
+from directory.imports.worker import import_worker
 from directory.vocabularies.router import router as vocabularies_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -17,19 +19,23 @@ SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return create_service_app(
         ServiceSpec(
             name="directory",
             title="Maillage directory",
             description="The actors of the science-culture network.",
-            settings=settings or Settings(),
+            settings=settings,
             outbox=outbox,
             inbox=inbox,
             stream="DIRECTORY",
-            routers=[actors_router, claims_router, vocabularies_router],
+            routers=[actors_router, claims_router, imports_router, vocabularies_router],
+            workers=[import_worker],
+            body_limit_overrides={"/v1/imports": settings.import_max_bytes},
             openapi_tags=[
                 {"name": "actors", "description": "Actors of the network."},
                 {"name": "vocabularies", "description": "Codes and their fr/en labels."},
+                {"name": "imports", "description": "Spreadsheet imports with dry runs."},
             ],
         )
     )

@@ -29,3 +29,7 @@ class NotAShadowRecord(Conflict):
 
 class ClaimAlreadyDecided(Conflict):
     slug, title = "claim-already-decided", "This claim was already approved or refused"
+
+
+class ExternalIdTaken(Conflict):
+    slug, title = "external-id-taken", "This external id belongs to another actor"

@@ -40,7 +40,7 @@ from directory.actors.schemas import (
     ContactRead,
     Membership,
 )
-from directory.actors.tags import sync_tags
+from directory.actors.tags import release_external_ids, sync_external_ids, sync_tags
 from directory.db import outbox
 from kit.etags import check_if_match
 from kit.identity import Identity
@@ -133,10 +133,11 @@ class ActorService:
         duplicate.deleted_at = duplicate.updated_at
         duplicate.merged_into = survivor.id
         await session.flush()
+        await unindex_actor(session, duplicate.id)
+        await release_external_ids(session, duplicate.id)
         await self._after_write(
             session, survivor, before=before, action="merged", identity=identity
         )
-        await unindex_actor(session, duplicate.id)
         await history.record(
             session,
             actor=duplicate,
@@ -189,6 +190,8 @@ class ActorService:
             return actor
         before = self.to_read(actor).model_dump(mode="json")
         self._apply(actor, changes.model_dump(mode="json"), fields=fields, identity=identity)
+        if not history.diff(before, self.to_read(actor).model_dump(mode="json")):
+            return actor  # same values again: no new version, no event
         actor.touch()
         await session.flush()
         await self._after_write(session, actor, before=before, action="updated", identity=identity)
@@ -207,6 +210,7 @@ class ActorService:
         actor.deleted_at = actor.updated_at
         await session.flush()
         await unindex_actor(session, actor.id)
+        await release_external_ids(session, actor.id)
         await history.record(session, actor=actor, action="deleted", changes={}, identity=identity)
         tombstone = ActorDeleted(id=actor.id, version=actor.version, deleted_at=actor.deleted_at)
         await outbox.emit(
@@ -228,6 +232,7 @@ class ActorService:
         """Keep search terms, facet tags and history in step with the record."""
         await index_actor(session, actor)
         await sync_tags(session, actor)
+        await sync_external_ids(session, actor)
         after = self.to_read(actor).model_dump(mode="json")
         await history.record(
             session,

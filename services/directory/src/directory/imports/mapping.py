@@ -1,0 +1,125 @@
+"""Turning a spreadsheet row into an actor, the way people fill spreadsheets.
+
+Lists are separated by ``|``, ``;`` or ``,``; vocabulary values may be codes or their French
+or English labels (accents and case ignored); booleans read oui/non, yes/no, 1/0, x.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from contracts.labels import ACTOR_STATUS, ACTOR_TYPE, AUDIENCE, CLUB, THEME, Labels
+from kit.normalize import fold
+
+_LIST_SEPARATORS = re.compile(r"\s*[|;,]\s*")
+_TRUE = frozenset({"oui", "yes", "true", "vrai", "1", "x", "o", "y"})
+_FALSE = frozenset({"non", "no", "false", "faux", "0", "n", ""})
+_ADDRESS = ("street", "postcode", "city", "commune_insee", "department", "region", "lat", "lon")
+
+
+def _index(labels: Labels) -> dict[str, str]:
+    index = {}
+    for code, (fr, en) in labels.items():
+        for spelling in (code, fr, en, code.replace("_", " ")):
+            index[fold(spelling)] = code
+    return index
+
+
+_VOCABULARIES = {
+    "types": _index(ACTOR_TYPE),
+    "themes": _index(THEME),
+    "audiences": _index(AUDIENCE),
+    "clubs": _index(CLUB),
+}
+_STATUS = _index(ACTOR_STATUS)
+
+
+class RowError(ValueError):
+    """A value no rule can read; carries the column at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def row_to_actor(row: dict[str, str], *, source: str) -> tuple[dict[str, Any], str | None]:
+    """The ``ActorCreate`` payload of ``row`` and its external id in ``source`` (if any)."""
+    payload: dict[str, Any] = {"name": row.get("name", "")}
+    for field in ("kind", "acronym", "description", "website", "email", "phone", "siret"):
+        if field in row:
+            payload[field] = row[field]
+    for field, vocabulary in _VOCABULARIES.items():
+        if field in row:
+            payload[field] = _codes(field, row[field], vocabulary)
+    if "circle" in row:
+        payload["circle"] = _circle(row["circle"])
+    if "status" in row:
+        payload["status"] = _STATUS.get(fold(row["status"]), row["status"])
+    address = _address(row)
+    if address:
+        payload["address"] = address
+    if "member" in row or "member_since" in row:
+        payload["membership"] = {
+            "member": _boolean("member", row.get("member", "oui")),
+            "since": row.get("member_since") or None,
+        }
+    external_id = row.get("external_id")
+    if external_id:
+        payload["ext_ids"] = {source: external_id}
+    return payload, external_id
+
+
+def _address(row: dict[str, str]) -> dict[str, Any]:
+    address: dict[str, Any] = {}
+    for field in _ADDRESS:
+        if field in row:
+            address[field] = _number(field, row[field]) if field in ("lat", "lon") else row[field]
+    if "postcode" in address and len(address["postcode"]) == 4 and address["postcode"].isdigit():
+        address["postcode"] = "0" + address["postcode"]  # Excel drops the leading zero
+    if "commune_insee" in address and len(address["commune_insee"]) == 4:
+        address["commune_insee"] = "0" + address["commune_insee"]
+    return address
+
+
+def _split(value: str) -> list[str]:
+    return [part for part in _LIST_SEPARATORS.split(value.strip()) if part]
+
+
+def _codes(field: str, value: str, vocabulary: dict[str, str]) -> list[str]:
+    """Codes of a list cell; a whole cell that is one label (labels may hold commas) wins."""
+    whole = vocabulary.get(fold(value))
+    if whole is not None:
+        return [whole]
+    parts = re.split(r"\s*[|;]\s*", value) if re.search(r"[|;]", value) else _split(value)
+    return [_code(field, part, vocabulary) for part in parts if part]
+
+
+def _code(field: str, value: str, vocabulary: dict[str, str]) -> str:
+    code = vocabulary.get(fold(value))
+    if code is None:
+        raise RowError(field, f"unknown value {value!r}")
+    return code
+
+
+def _circle(value: str) -> int:
+    digits = re.sub(r"\D", "", value)
+    if digits not in {"1", "2", "3"}:
+        raise RowError("circle", f"circles are 1, 2 or 3, not {value!r}")
+    return int(digits)
+
+
+def _boolean(field: str, value: str) -> bool:
+    folded = fold(value)
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise RowError(field, f"expected oui/non, not {value!r}")
+
+
+def _number(field: str, value: str) -> float:
+    try:
+        return float(value.replace(",", "."))
+    except ValueError as exc:
+        raise RowError(field, f"not a number: {value!r}") from exc

@@ -1,0 +1,138 @@
+"""Reading spreadsheets as users really send them.
+
+CSV in UTF-8 (with or without BOM) or Windows-1252, separated by ``,`` or ``;``; XLSX;
+French or English headers. Rows come out as ``(line number, {canonical column: text})``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zipfile import BadZipFile
+
+from kit.normalize import fold
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+#: Canonical column → accepted header spellings (folded: no accents, lower case).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "nom", "raison sociale", "structure", "nom de la structure"),
+    "kind": ("kind", "nature", "genre"),
+    "acronym": ("acronym", "sigle", "acronyme"),
+    "types": ("types", "type", "type de structure", "typologie"),
+    "circle": ("circle", "cercle"),
+    "themes": ("themes", "theme", "thematiques", "thematique"),
+    "audiences": ("audiences", "audience", "publics", "public"),
+    "clubs": ("clubs", "club", "famille", "familles"),
+    "description": ("description", "presentation"),
+    "street": ("street", "address", "adresse", "rue"),
+    "postcode": ("postcode", "postal code", "zip", "code postal", "cp"),
+    "city": ("city", "ville", "commune"),
+    "commune_insee": ("commune_insee", "insee", "code insee", "code commune"),
+    "department": ("department", "departement", "dept"),
+    "region": ("region",),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "longitude"),
+    "website": ("website", "site", "site web", "site internet", "url"),
+    "email": ("email", "e-mail", "courriel", "mail", "adresse electronique"),
+    "phone": ("phone", "telephone", "tel"),
+    "siret": ("siret", "n siret", "numero siret"),
+    "member": ("member", "adherent", "membre"),
+    "member_since": ("member_since", "adherent depuis", "date d'adhesion"),
+    "status": ("status", "statut"),
+    "external_id": ("external_id", "ext_id", "id", "identifiant", "identifiant externe"),
+}
+_LOOKUP = {spelling: column for column, spellings in HEADERS.items() for spelling in spellings}
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV or XLSX Maillage can read; the message says why."""
+
+
+@dataclass
+class Sheet:
+    columns: list[str]
+    ignored_headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def detect_format(content: bytes) -> str:
+    return "xlsx" if content.startswith(XLSX_MAGIC) else "csv"
+
+
+def read_sheet(content: bytes, file_format: str) -> Sheet:
+    """Parse the whole file into rows keyed by canonical column (blocking: use a thread)."""
+    raw_rows = _xlsx_rows(content) if file_format == "xlsx" else _csv_rows(content)
+    try:
+        header = next(raw_rows)
+    except StopIteration as exc:
+        raise UnreadableFile("the file is empty") from exc
+    mapping: dict[int, str] = {}
+    ignored = []
+    for index, title in enumerate(header):
+        column = _LOOKUP.get(fold(title).strip(" *:"))
+        if column and column not in mapping.values():
+            mapping[index] = column
+        elif title.strip():
+            ignored.append(title.strip())
+    if "name" not in mapping.values():
+        raise UnreadableFile(
+            "no name column: the first row must hold headers such as 'nom' or 'name'"
+        )
+    rows = []
+    for line, values in enumerate(raw_rows, start=2):
+        row = {
+            column: values[index].strip()
+            for index, column in mapping.items()
+            if index < len(values) and values[index].strip()
+        }
+        if row:
+            rows.append((line, row))
+    return Sheet(columns=list(mapping.values()), ignored_headers=ignored, rows=rows)
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("neither UTF-8 nor Windows-1252 text")  # pragma: no cover
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    if b"\x00" in content[:4096]:
+        raise UnreadableFile("binary content: expected a CSV or an XLSX file")
+    text = _decode(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
+        delimiter = "\t"
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:
+        raise UnreadableFile(f"malformed CSV: {exc}") from exc
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook  # noqa: PLC0415 - heavy; only XLSX uploads need it
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable XLSX workbook: {exc}") from exc
+    sheet = workbook.worksheets[0]
+    for values in sheet.iter_rows(values_only=True):
+        yield ["" if v is None else _cell_text(v) for v in values]
+    workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return str(value)

@@ -1,0 +1,345 @@
+"""Import jobs: submitted by a request, run in the background in small transactions.
+
+Each batch of rows commits together with the job's progress (``next_line``), so a job
+interrupted by a crash resumes where it stopped; each row runs in a savepoint, so a row that
+fails leaves nothing behind and does not stop the others. Rows are matched to existing actors
+by their external id in the job's ``source``, then by SIRET, which makes re-importing the
+same file a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from directory.actors.deduplication import find_duplicates
+from directory.actors.models import Actor
+from directory.actors.schemas import ActorCreate, ActorUpdate
+from directory.actors.service import actor_service
+from directory.imports.mapping import RowError, row_to_actor
+from directory.imports.models import ActorExternalId, ImportJob
+from directory.imports.parsing import Sheet, UnreadableFile, detect_format, read_sheet
+from kit.db import Database, dialect_of
+from kit.identity import Identity, Role
+from kit.models import utcnow
+from kit.problems import Conflict, DomainError, InvalidInput, NotFound, field_path
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+MAX_REPORTED = 1000
+LEASE = timedelta(minutes=2)
+
+
+class ImportNotFound(NotFound):
+    slug, title = "import-not-found", "Import not found"
+
+
+class ImportAlreadyWritten(Conflict):
+    slug, title = "import-already-written", "This import already wrote its rows"
+
+
+class UnreadableImport(InvalidInput):
+    slug, title = "unreadable-file", "The file cannot be read"
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ImportService:
+    async def submit(
+        self,
+        session: AsyncSession,
+        *,
+        content: bytes,
+        filename: str | None,
+        source: str,
+        dry_run: bool,
+        identity: Identity,
+    ) -> ImportJob:
+        """Check the file can be read, then queue it; the worker does the rest."""
+        if not content:
+            raise UnreadableImport("file", "the request body is empty: send the file as the body")
+        file_format = detect_format(content)
+        try:
+            sheet = await asyncio.to_thread(read_sheet, content, file_format)
+        except UnreadableFile as exc:
+            raise UnreadableImport("file", str(exc)) from exc
+        job = ImportJob(
+            id=uuid.uuid4(),
+            status="queued",
+            dry_run=dry_run,
+            source=source,
+            filename=filename,
+            file_format=file_format,
+            content=content,
+            total_rows=len(sheet.rows),
+            next_line=2,
+            errors=[],
+            duplicates=[],
+            created_by=identity.subject,
+            created_at=utcnow(),
+        )
+        if sheet.ignored_headers:
+            job.errors = [
+                {"line": 1, "field": header, "message": "column not recognised, ignored"}
+                for header in sheet.ignored_headers[:50]
+            ]
+        session.add(job)
+        await session.flush()
+        return job
+
+    async def rerun_for_real(
+        self, session: AsyncSession, *, job: ImportJob, identity: Identity
+    ) -> ImportJob:
+        """Queue the file of a finished dry run again, this time writing."""
+        if not job.dry_run:
+            raise ImportAlreadyWritten(f"Import {job.id} was not a dry run.")
+        content = await session.scalar(sa.select(ImportJob.content).where(ImportJob.id == job.id))
+        return await self.submit(
+            session,
+            content=content or b"",
+            filename=job.filename,
+            source=job.source,
+            dry_run=False,
+            identity=identity,
+        )
+
+    async def get(self, session: AsyncSession, *, job_id: uuid.UUID) -> ImportJob:
+        job = await session.get(ImportJob, job_id)
+        if job is None:
+            raise ImportNotFound(f"No import with id {job_id}.")
+        return job
+
+    async def list_recent(self, session: AsyncSession, *, limit: int) -> Sequence[ImportJob]:
+        rows = await session.scalars(
+            sa.select(ImportJob).order_by(ImportJob.created_at.desc()).limit(limit)
+        )
+        return rows.all()
+
+    # --- the worker ------------------------------------------------------------------------
+
+    async def run_forever(self, database: Database, *, idle_seconds: float = 0.5) -> None:
+        """Take queued (or abandoned) jobs one at a time, forever."""
+        while True:
+            try:
+                job_id = await self._claim(database)
+                if job_id is None:
+                    await asyncio.sleep(idle_seconds)
+                    continue
+                await self._run(database, job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("import worker: unexpected failure; continuing")
+                await asyncio.sleep(idle_seconds)
+
+    async def _claim(self, database: Database) -> uuid.UUID | None:
+        now = utcnow()
+        async with database.transaction() as session:
+            query = (
+                sa.select(ImportJob)
+                .where(
+                    sa.or_(
+                        ImportJob.status == "queued",
+                        sa.and_(ImportJob.status == "running", ImportJob.lease_until < now),
+                    )
+                )
+                .order_by(ImportJob.created_at)
+                .limit(1)
+            )
+            if dialect_of(session) == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            job = await session.scalar(query)
+            if job is None:
+                return None
+            job.status = "running"
+            job.started_at = job.started_at or now
+            job.lease_until = now + LEASE
+            return job.id
+
+    async def _run(self, database: Database, job_id: uuid.UUID) -> None:
+        async with database.transaction(write=False) as session:
+            job = await session.get(ImportJob, job_id, options=[undefer(ImportJob.content)])
+            assert job is not None
+            content, file_format, source = job.content, job.file_format, job.source
+            dry_run, next_line = job.dry_run, job.next_line
+            identity = Identity(subject=job.created_by, role=Role.ANIMATOR)
+        try:
+            sheet: Sheet = await asyncio.to_thread(read_sheet, content, file_format)
+        except UnreadableFile as exc:
+            await self._finish(database, job_id, failure=str(exc))
+            return
+        pending = [(line, row) for line, row in sheet.rows if line >= next_line]
+        seen_in_file: dict[str, int] = {}
+        for start in range(0, len(pending), BATCH_SIZE):
+            batch = pending[start : start + BATCH_SIZE]
+            async with database.transaction() as session:
+                outcome = BatchOutcome()
+                for line, row in batch:
+                    await self._process_row(
+                        session,
+                        line=line,
+                        row=row,
+                        source=source,
+                        dry_run=dry_run,
+                        identity=identity,
+                        outcome=outcome,
+                        seen_in_file=seen_in_file,
+                    )
+                await self._record_progress(session, job_id, batch[-1][0] + 1, len(batch), outcome)
+            await asyncio.sleep(0)  # let reads through between batches
+        await self._finish(database, job_id)
+
+    async def _process_row(
+        self,
+        session: AsyncSession,
+        *,
+        line: int,
+        row: dict[str, str],
+        source: str,
+        dry_run: bool,
+        identity: Identity,
+        outcome: BatchOutcome,
+        seen_in_file: dict[str, int],
+    ) -> None:
+        try:
+            payload, external_id = row_to_actor(row, source=source)
+            data = ActorCreate.model_validate(payload)
+        except RowError as exc:
+            outcome.failed += 1
+            outcome.errors.append({"line": line, "field": exc.field, "message": str(exc)})
+            return
+        except ValidationError as exc:
+            outcome.failed += 1
+            outcome.errors.extend(
+                {"line": line, "field": field_path(("body", *e["loc"])), "message": e["msg"]}
+                for e in exc.errors()
+            )
+            return
+        for key in filter(None, (f"siret:{data.siret}" if data.siret else None, external_id)):
+            if key in seen_in_file:
+                outcome.duplicates.append(
+                    {"line": line, "same_as_line": seen_in_file[key], "reason": f"same {key}"}
+                )
+            seen_in_file.setdefault(key, line)
+        existing = await self._match(session, source=source, external_id=external_id, data=data)
+        if dry_run:
+            if existing is not None:
+                outcome.updated += 1
+            else:
+                outcome.created += 1
+                await self._report_likely_duplicates(session, line, data, outcome)
+            return
+        try:
+            async with session.begin_nested():
+                if existing is None:
+                    await actor_service.create(session, data=data, identity=identity)
+                    outcome.created += 1
+                else:
+                    changes = ActorUpdate.model_validate(
+                        data.model_dump(include=data.model_fields_set | {"name"})
+                    )
+                    before = existing.version
+                    await actor_service.update(
+                        session, actor=existing, changes=changes, identity=identity, if_match=None
+                    )
+                    outcome.updated += int(existing.version != before)
+        except DomainError as exc:
+            outcome.failed += 1
+            outcome.errors.append({"line": line, "field": "row", "message": exc.detail})
+
+    async def _match(
+        self, session: AsyncSession, *, source: str, external_id: str | None, data: ActorCreate
+    ) -> Actor | None:
+        if external_id:
+            actor_id = await session.scalar(
+                sa.select(ActorExternalId.actor_id).where(
+                    ActorExternalId.source == source, ActorExternalId.external_id == external_id
+                )
+            )
+            if actor_id is not None:
+                return await session.get(Actor, actor_id)
+        if data.siret:
+            return await session.scalar(
+                sa.select(Actor)
+                .where(Actor.siret == data.siret, Actor.deleted_at.is_(None))
+                .limit(1)
+            )
+        return None
+
+    async def _report_likely_duplicates(
+        self, session: AsyncSession, line: int, data: ActorCreate, outcome: BatchOutcome
+    ) -> None:
+        address = data.address
+        probe = Actor(
+            id=uuid.uuid4(),
+            name=data.name,
+            siret=None,
+            website=str(data.website) if data.website else None,
+            commune_insee=address.commune_insee if address else None,
+            city=address.city if address else None,
+        )
+        for duplicate in (await find_duplicates(session, probe))[:3]:
+            outcome.duplicates.append(
+                {
+                    "line": line,
+                    "actor_id": str(duplicate.actor.id),
+                    "actor_name": duplicate.actor.name,
+                    "score": duplicate.score,
+                    "reason": "; ".join(duplicate.reasons),
+                }
+            )
+
+    async def _record_progress(
+        self,
+        session: AsyncSession,
+        job_id: uuid.UUID,
+        next_line: int,
+        rows: int,
+        outcome: BatchOutcome,
+    ) -> None:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        job.next_line = next_line
+        job.processed_rows += rows
+        job.created_count += outcome.created
+        job.updated_count += outcome.updated
+        job.failed_count += outcome.failed
+        room = MAX_REPORTED - len(job.errors)
+        if room > 0 and outcome.errors:
+            job.errors = [*job.errors, *outcome.errors[:room]]
+        room = MAX_REPORTED - len(job.duplicates)
+        if room > 0 and outcome.duplicates:
+            job.duplicates = [*job.duplicates, *outcome.duplicates[:room]]
+        job.lease_until = utcnow() + LEASE
+
+    async def _finish(
+        self, database: Database, job_id: uuid.UUID, *, failure: str | None = None
+    ) -> None:
+        async with database.transaction() as session:
+            job = await session.get(ImportJob, job_id)
+            assert job is not None
+            job.status = "failed" if failure else "done"
+            job.failure = failure
+            job.finished_at = utcnow()
+            job.lease_until = None
+
+
+import_service = ImportService()

@@ -1,0 +1,174 @@
+"""Spreadsheet imports: formats, dry runs, reports, idempotence, limits."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import httpx
+from openpyxl import Workbook
+
+from kit.testing.polling import wait_until
+
+PROBLEM = "application/problem+json"
+
+
+def french_csv(tag: str, *, separator: str = ";") -> str:
+    rows = [
+        [
+            "Nom",
+            "Sigle",
+            "Type de structure",
+            "Cercle",
+            "Code INSEE",
+            "Code postal",
+            "Courriel",
+            "Adhérent",
+            "Identifiant",
+        ],
+        [
+            f"Muséum {tag}",
+            "MT",
+            "Muséum d'histoire naturelle|Musée",
+            "1",
+            "31555",
+            "31000",
+            "contact@museum.fr",
+            "oui",
+            f"{tag}-1",
+        ],
+        [
+            f"Médiathèque {tag}",
+            "",
+            "Bibliothèque, médiathèque",
+            "3",
+            "34172",
+            "34000",
+            "",
+            "non",
+            f"{tag}-2",
+        ],
+        [f"Sans cercle {tag}", "", "association", "quatre", "", "", "", "", f"{tag}-3"],
+        [f"Mauvais courriel {tag}", "", "", "2", "", "", "pas-un-courriel", "", f"{tag}-4"],
+    ]
+    return "\n".join(separator.join(row) for row in rows) + "\n"
+
+
+async def finished(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    async def done() -> dict[str, Any] | None:
+        job = (await client.get(f"/v1/imports/{job_id}")).json()
+        return dict(job) if job["status"] in ("done", "failed") else None
+
+    return await wait_until(done, within=30, what="import finished")
+
+
+async def submit(client: httpx.AsyncClient, content: bytes, **params: Any) -> dict[str, Any]:
+    response = await client.post("/v1/imports", content=content, params=params)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/v1/imports/{response.json()['id']}"
+    return await finished(client, response.json()["id"])
+
+
+async def test_dry_run_reports_then_real_run_writes_then_rerun_changes_nothing(
+    admin: httpx.AsyncClient,
+) -> None:
+    tag = "imp" + uuid.uuid4().hex[:6]
+    content = french_csv(tag).encode()
+    dry = await submit(admin, content, source="ocim")
+    assert dry["dry_run"] is True
+    assert (dry["total_rows"], dry["processed_rows"], dry["progress"]) == (4, 4, 1.0)
+    assert (dry["created_count"], dry["updated_count"], dry["failed_count"]) == (2, 0, 2)
+    assert {(e["line"], e["field"]) for e in dry["errors"]} == {(4, "circle"), (5, "email")}
+    assert not (await admin.get(f"/v1/actors?q={tag}")).json()["items"]
+
+    real = await admin.post(f"/v1/imports/{dry['id']}/run")
+    assert real.status_code == 202
+    report = await finished(admin, real.json()["id"])
+    assert (report["created_count"], report["failed_count"]) == (2, 2)
+    actors = (await admin.get(f"/v1/actors?q={tag}&sort=name")).json()["items"]
+    assert [a["name"] for a in actors] == [f"Médiathèque {tag}", f"Muséum {tag}"]
+    museum = actors[1]
+    assert museum["types"] == ["natural_history_museum", "museum"]
+    assert museum["address"]["region"] == "76"
+    assert museum["membership"]["member"] is True
+    assert museum["ext_ids"] == {"ocim": f"{tag}-1"}
+
+    again = await submit(admin, content, source="ocim", dry_run="false")
+    assert (again["created_count"], again["updated_count"]) == (0, 0)
+    assert len((await admin.get(f"/v1/actors?q={tag}")).json()["items"]) == 2
+
+
+async def test_windows_1252_comma_csv_and_xlsx_are_read(admin: httpx.AsyncClient) -> None:
+    tag = "enc" + uuid.uuid4().hex[:6]
+    legacy = f"name,city,commune_insee\nÉcole de l'ADN {tag},Nîmes,30189\n".encode("cp1252")
+    report = await submit(admin, legacy, dry_run="false", source="legacy")
+    assert (report["created_count"], report["failed_count"]) == (1, 0)
+    found = (await admin.get(f"/v1/actors?q={tag}")).json()["items"]
+    assert found[0]["name"] == f"École de l'ADN {tag}"
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Nom", "Code postal", "Latitude", "Longitude"])
+    sheet.append([f"Planétarium {tag}", 9000, 42.96, 1.6])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = await submit(admin, buffer.getvalue(), dry_run="false", source="xlsx")
+    assert (report["file_format"], report["created_count"]) == ("xlsx", 1)
+    planetarium = (await admin.get(f"/v1/actors?q=planetarium {tag}")).json()["items"][0]
+    assert planetarium["address"]["postcode"] == "09000"
+
+
+async def test_duplicates_in_the_file_and_in_the_directory_are_reported(
+    admin: httpx.AsyncClient,
+) -> None:
+    tag = "dup" + uuid.uuid4().hex[:6]
+    existing = await admin.post(
+        "/v1/actors",
+        json={"name": f"Fermat Science {tag}", "address": {"commune_insee": "81004"}},
+    )
+    assert existing.status_code == 201
+    csv = (
+        "nom;code insee;siret\n"
+        f"Fermat Sciences {tag};81004;\n"
+        f"A {tag};;73282932000074\n"
+        f"B {tag};;73282932000074\n"
+    ).encode()
+    report = await submit(admin, csv, source="dups")
+    reasons = {
+        (d["line"], d.get("actor_id"), d["reason"].split(" (")[0]) for d in report["duplicates"]
+    }
+    assert (2, existing.json()["id"], "similar name in the same commune") in reasons
+    assert any(d["line"] == 4 and d.get("same_as_line") == 3 for d in report["duplicates"])
+
+
+async def test_unreadable_files_are_clear_422s(admin: httpx.AsyncClient) -> None:
+    for content, fragment in (
+        (b"", "empty"),
+        (b"colour;size\nred;big\n", "no name column"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"PK\x03\x04 not really a zip", "XLSX"),
+    ):
+        response = await admin.post("/v1/imports", content=content)
+        assert response.status_code == 422, content
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["errors"][0]["field"] == "file"
+        assert fragment in response.json()["detail"]
+
+
+async def test_imports_take_bigger_bodies_than_other_routes(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    big = b"nom\n" + b"".join(f"Acteur {i} {'x' * 200}\n".encode() for i in range(6000))
+    assert len(big) > 1_048_576
+    accepted = await admin.post("/v1/imports", content=big, params={"source": "big"})
+    assert accepted.status_code == 202
+    too_big = await admin.post(
+        "/v1/actors",
+        content=b'{"name": "' + b"x" * 1_100_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"] == PROBLEM
+    assert (await anonymous.post("/v1/imports", content=b"nom\nA\n")).status_code == 401
