@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from kit.testing.polling import wait_until
 
@@ -172,3 +172,56 @@ async def test_imports_take_bigger_bodies_than_other_routes(
     assert too_big.status_code == 413
     assert too_big.headers["content-type"] == PROBLEM
     assert (await anonymous.post("/v1/imports", content=b"nom\nA\n")).status_code == 401
+
+
+async def test_exports_follow_filters_and_visibility(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    tag = "exp" + uuid.uuid4().hex[:6]
+    for name, extra in (
+        (f'=HYPERLINK("http://evil") {tag}', {}),
+        (
+            f"Muséum {tag}",
+            {
+                "address": {"lat": 43.6, "lon": 1.44, "commune_insee": "31555"},
+                "membership": {"member": True},
+                "contacts": [
+                    {
+                        "name": "Jeanne Martin",
+                        "email": "jm@museum.fr",
+                        "role": "Médiatrice, sciences",
+                    }
+                ],
+            },
+        ),
+    ):
+        assert (await admin.post("/v1/actors", json={"name": name, **extra})).status_code == 201
+
+    public_csv = await anonymous.get(f"/v1/actors/export?q={tag}&format=csv")
+    assert public_csv.status_code == 200
+    assert public_csv.headers["content-type"].startswith("text/csv")
+    text = public_csv.content.decode("utf-8-sig")
+    header, *lines = text.strip().split("\r\n")
+    assert "member" not in header.split(";")
+    assert len(lines) == 2
+    assert any(line.split(";")[1].startswith("\"'=HYPERLINK") for line in lines)
+    staff_csv = (await admin.get(f"/v1/actors/export?q={tag}&format=csv")).content.decode(
+        "utf-8-sig"
+    )
+    assert "member" in staff_csv.split("\r\n")[0].split(";")
+
+    geo = (await anonymous.get(f"/v1/actors/export?q={tag}&format=geojson")).json()
+    assert [f["properties"]["name"] for f in geo["features"]] == [f"Muséum {tag}"]
+    assert geo["features"][0]["geometry"]["coordinates"] == [1.44, 43.6]
+
+    assert (await anonymous.get(f"/v1/actors/export?q={tag}&format=vcf")).status_code == 403
+    vcards = (await admin.get(f"/v1/actors/export?q={tag}&format=vcf")).text
+    assert "FN:Jeanne Martin" in vcards
+    assert "TITLE:Médiatrice\\, sciences" in vcards
+    assert f"ORG:Muséum {tag}" in vcards
+
+    xlsx = await admin.get(f"/v1/actors/export?q={tag}&format=xlsx")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert sheet.max_row == 3

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from contracts.directory import ActorPublic
-from directory.actors import history
+from directory.actors import exports, history
 from directory.actors.errors import ActorEditForbidden
 from directory.actors.models import Actor
 from directory.actors.query_params import actor_search_params, facet_params
@@ -28,7 +30,7 @@ from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
 from kit.problems import Forbidden, InvalidInput
-from kit.service import DbSession
+from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -85,6 +87,42 @@ async def list_actors(
         next=page.next,
         facets=await facet_counts(session, search, facets) if facets else None,
         distances_km=page.distances_km or None,
+    )
+
+
+@router.get(
+    "/export",
+    summary="Export actors as CSV, XLSX, GeoJSON or vCard (vCard: staff only)",
+    description=(
+        "Takes the same filters as the list. CSV is UTF-8 with BOM and `;` for Excel, with "
+        "formula-like cells neutralised; GeoJSON has the actors with coordinates; vCard "
+        "holds contact persons, private data, for network staff only."
+    ),
+    response_class=StreamingResponse,
+)
+async def export_actors(
+    request: Request,
+    identity: CurrentIdentity,
+    search: Annotated[ActorSearch, Depends(actor_search_params)],
+    format: Annotated[str, Query(pattern="^(csv|xlsx|geojson|vcf)$")] = "csv",
+) -> Response:
+    if not identity.is_staff and (format == "vcf" or search.member is not None):
+        raise Forbidden("Contacts and membership are private: network staff only.")
+    actors = exports.actors_in_batches(runtime_of(request).database, search)
+    if format == "xlsx":
+        columns = exports.columns_for(identity)
+        rows = [columns] + [[exports.cell(a, c) for c in columns] async for a in actors]
+        content = await asyncio.to_thread(exports.xlsx_bytes, rows)
+        return Response(
+            content,
+            media_type=exports.XLSX_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="acteurs.xlsx"'},
+        )
+    writer, media_type, filename = exports.STREAMED[format]
+    return StreamingResponse(
+        writer(actors, identity),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

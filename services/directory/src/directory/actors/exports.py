@@ -1,0 +1,176 @@
+"""Exports of the directory: CSV for Excel, XLSX, GeoJSON for maps, vCard for contacts.
+
+Rows are read in keyset batches and written as they come, so exporting the whole network
+holds one batch in memory, not 100,000 actors. What each caller sees follows the same
+visibility rules as the API (private columns only for staff).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from directory.actors.models import Actor
+from directory.actors.search import ActorSearch, Sort, search_page
+from directory.actors.service import actor_service
+from kit.db import Database
+from kit.identity import Identity
+
+BATCH = 500
+PUBLIC_COLUMNS = [
+    "id",
+    "name",
+    "acronym",
+    "kind",
+    "types",
+    "circle",
+    "themes",
+    "audiences",
+    "clubs",
+    "street",
+    "postcode",
+    "city",
+    "commune_insee",
+    "department",
+    "region",
+    "lat",
+    "lon",
+    "website",
+    "email",
+    "phone",
+    "siret",
+    "status",
+    "updated_at",
+]
+STAFF_COLUMNS = [*PUBLIC_COLUMNS, "member", "member_since", "paid_until", "charter_signed_at"]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def columns_for(identity: Identity) -> list[str]:
+    return STAFF_COLUMNS if identity.is_staff else PUBLIC_COLUMNS
+
+
+def cell(actor: Actor, column: str) -> Any:
+    value = getattr(actor, column)
+    if column == "id":
+        return str(value)
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    if column in ("updated_at", "member_since", "paid_until", "charter_signed_at") and value:
+        return value.isoformat()
+    return value
+
+
+def neutralise(value: Any) -> Any:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+async def actors_in_batches(database: Database, search: ActorSearch) -> AsyncIterator[Actor]:
+    """Every actor the search selects, in name order, one batch in memory at a time.
+
+    It reads in its own transactions: a streamed body outlives the request's session.
+    """
+    search = replace(search, sort=Sort.NAME, updated_since=None)
+    after: str | None = None
+    while True:
+        async with database.transaction(write=False) as session:
+            page = await search_page(session, search, limit=BATCH, after=after)
+        for actor in page.actors:
+            yield actor
+        if page.next is None:
+            return
+        after = page.next
+
+
+async def csv_chunks(actors: AsyncIterator[Actor], identity: Identity) -> AsyncIterator[bytes]:
+    """UTF-8 with a BOM and ``;`` separators: what French Excel opens without a wizard."""
+    columns = columns_for(identity)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    async for actor in actors:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutralise(cell(actor, c)) for c in columns])
+        yield buffer.getvalue().encode()
+
+
+async def geojson_chunks(actors: AsyncIterator[Actor], identity: Identity) -> AsyncIterator[bytes]:
+    """A GeoJSON FeatureCollection of the actors that have coordinates."""
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    async for actor in actors:
+        if actor.lat is None or actor.lon is None:
+            continue
+        feature = {
+            "type": "Feature",
+            "id": str(actor.id),
+            "geometry": {"type": "Point", "coordinates": [actor.lon, actor.lat]},
+            "properties": {
+                "name": actor.name,
+                "types": actor.types,
+                "circle": actor.circle,
+                "city": actor.city,
+                "department": actor.department,
+                "website": actor.website,
+            },
+        }
+        yield (b"" if first else b",") + orjson.dumps(feature)
+        first = False
+    yield b"]}"
+
+
+def _vcard_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+async def vcard_chunks(actors: AsyncIterator[Actor], identity: Identity) -> AsyncIterator[bytes]:
+    """One vCard 4.0 per contact person (RFC 6350), with the organisation it belongs to."""
+    async for actor in actors:
+        view = actor_service.to_read(actor)
+        for contact in view.contacts:
+            lines = [
+                "BEGIN:VCARD",
+                "VERSION:4.0",
+                f"FN:{_vcard_escape(contact.name)}",
+                f"ORG:{_vcard_escape(actor.name)}",
+            ]
+            if contact.role:
+                lines.append(f"TITLE:{_vcard_escape(contact.role)}")
+            if contact.email:
+                lines.append(f"EMAIL:{contact.email}")
+            if contact.phone:
+                lines.append(f"TEL;VALUE=uri:tel:{contact.phone}")
+            lines += [f"UID:urn:uuid:{actor.id}", "END:VCARD"]
+            yield ("\r\n".join(lines) + "\r\n").encode()
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    """An XLSX workbook of ``rows`` (header first), built in a thread by the caller."""
+    from openpyxl import Workbook  # noqa: PLC0415 - heavy; only XLSX exports need it
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Acteurs")
+    for row in rows:
+        sheet.append([neutralise(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+Exporter = Callable[[AsyncIterator[Actor], Identity], AsyncIterator[bytes]]
+STREAMED: dict[str, tuple[Exporter, str, str]] = {
+    "csv": (csv_chunks, "text/csv; charset=utf-8", "acteurs.csv"),
+    "geojson": (geojson_chunks, "application/geo+json", "acteurs.geojson"),
+    "vcf": (vcard_chunks, "text/vcard; charset=utf-8", "contacts.vcf"),
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
