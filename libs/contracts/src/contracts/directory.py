@@ -75,3 +75,31 @@ class ActorMerged(BaseModel):
     id: uuid.UUID
     survivor_id: uuid.UUID
     version: int
+
+
+RESOURCE_CREATED = "directory.resource.created"
+RESOURCE_UPDATED = "directory.resource.updated"
+RESOURCE_DELETED = "directory.resource.deleted"
+
+
+class Loan(BaseModel):
+    available: bool = False
+    conditions: str | None = None
+    price_eur: float | None = Field(None, ge=0)
+
+
+class ResourcePublic(BaseModel):
+    """A resource of the catalogue (exhibition, kit, equipment, publication) as published."""
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    owner_name: str | None = None
+    kind: str
+    title: str
+    description: str | None = None
+    themes: list[Theme] = []
+    audiences: list[Audience] = []
+    loan: Loan = Loan()
+    created_at: datetime
+    updated_at: datetime
+    version: int

@@ -12,6 +12,7 @@ from directory.config import Settings
 from directory.db import inbox, outbox
 from directory.imports.router import router as imports_router
 from directory.imports.worker import import_worker
+from directory.resources.router import router as resources_router
 from directory.vocabularies.router import router as vocabularies_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -29,13 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="DIRECTORY",
-            routers=[actors_router, claims_router, imports_router, vocabularies_router],
+            routers=[
+                actors_router,
+                claims_router,
+                imports_router,
+                resources_router,
+                vocabularies_router,
+            ],
             workers=[import_worker],
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},
             openapi_tags=[
                 {"name": "actors", "description": "Actors of the network."},
                 {"name": "vocabularies", "description": "Codes and their fr/en labels."},
                 {"name": "imports", "description": "Spreadsheet imports with dry runs."},
+                {"name": "resources", "description": "What actors lend: the catalogue."},
             ],
         )
     )
