@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
@@ -140,7 +140,7 @@ def _build_api(gateway: Gateway) -> FastAPI:
         )
 
     @api.get("/docs", include_in_schema=False)
-    async def docs(request: Request) -> HTMLResponse:
+    async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} — docs")
 
     return api
