@@ -114,6 +114,8 @@ async def consuming(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        with contextlib.suppress(Exception):  # leave the shared server as we found it
+            await js.delete_consumer(STREAM, subscription.durable)
 
 
 async def _consumer_exists(js: JetStreamContext, durable: str) -> bool:

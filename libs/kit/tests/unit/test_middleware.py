@@ -142,3 +142,27 @@ async def test_streamed_body_within_the_limit_passes(client: httpx.AsyncClient) 
     response = await client.post("/upload", content=chunks(LIMIT))
     assert response.status_code == 200
     assert response.json() == {"size": LIMIT}
+
+
+async def test_a_path_prefix_can_have_its_own_limit() -> None:
+    app = FastAPI()
+
+    @app.post("/uploads/sheet")
+    async def sheet(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    @app.post("/notes")
+    async def notes(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=LIMIT, overrides={"/uploads/": 5 * LIMIT})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        big = b"x" * (3 * LIMIT)
+        assert (await client.post("/uploads/sheet", content=big)).json() == {"size": 3 * LIMIT}
+        assert (await client.post("/uploads/sheet", content=chunks(3 * LIMIT))).status_code == 200
+        assert (await client.post("/notes", content=big)).status_code == 413
+        assert (await client.post("/notes", content=chunks(3 * LIMIT))).status_code == 413
+        too_big = await client.post("/uploads/sheet", content=chunks(6 * LIMIT))
+        assert too_big.status_code == 413
+        assert str(5 * LIMIT) in too_big.text
