@@ -3,8 +3,9 @@ committed before the response, events relayed right after commit, problems every
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,8 @@ from kit.testing.plugin import identity_headers
 from kit.testing.polling import wait_until
 
 STREAM = "DIRECTORY"
+
+Worker = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 class NoteCreate(BaseModel):
@@ -68,7 +71,7 @@ class Sample:
 
 
 def sample_service(
-    database_url: str, nats_url: str
+    database_url: str, nats_url: str, workers: Sequence[Worker] = ()
 ) -> tuple[FastAPI, sa.MetaData, sa.Table, Outbox, str]:
     metadata = sa.MetaData()
     sa.Table("parents", metadata, sa.Column("id", sa.Integer, primary_key=True))
@@ -132,6 +135,7 @@ def sample_service(
         inbox=inbox,
         stream=STREAM,
         routers=[router],
+        workers=workers,
     )
     app = create_service_app(spec)
 
@@ -313,3 +317,28 @@ async def _published(sample: Sample, event_id: str) -> bool:
             await session.execute(sa.select(t.c.published_at).where(t.c.event_id == event_id))
         ).one()
     return row.published_at is not None
+
+
+async def test_workers_run_with_the_app_and_stop_with_it(
+    database_url: str, nats_server: NatsServer
+) -> None:
+    started: list[Runtime] = []
+    stopped = asyncio.Event()
+
+    async def sweeper(runtime: Runtime) -> None:
+        started.append(runtime)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+
+    app, *_ = sample_service(database_url, nats_server.url, workers=[sweeper])
+    async with LifespanManager(app):
+        await wait_until(lambda: _truthy(started), what="worker started")
+        assert started == [app.state.runtime]
+        assert not stopped.is_set()
+    assert stopped.is_set()
+
+
+async def _truthy(value: object) -> bool:
+    return bool(value)
