@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
 from pathlib import Path
 
 import uvicorn
@@ -20,8 +22,11 @@ def service_main(
     settings_factory: Callable[[], ServiceSettings],
     app_path: str,
     argv: Sequence[str] | None = None,
+    extra_commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Coroutine[Any, Any, None]]]]
+    | None = None,
 ) -> None:
-    """Parse ``argv`` and run ``migrate`` (Alembic upgrade) or ``serve`` (uvicorn)."""
+    """Parse ``argv`` and run ``migrate`` (Alembic upgrade), ``serve`` (uvicorn) or one of
+    the service's ``extra_commands`` (name → (help, coroutine taking the settings))."""
     parser = argparse.ArgumentParser(prog=f"maillage-{name}")
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="apply database migrations, then exit")
@@ -29,12 +34,17 @@ def service_main(
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    for command, (help_text, _) in (extra_commands or {}).items():
+        commands.add_parser(command, help=help_text)
     args = parser.parse_args(argv)
 
     settings = settings_factory()
     configure_logging(name, settings.common.log_level)
     if args.command == "migrate":
         upgrade(service_root, settings.database_url, args.revision)
+        return
+    if extra_commands and args.command in extra_commands:
+        asyncio.run(extra_commands[args.command][1](settings))
         return
     uvicorn.run(
         app_path,

@@ -11,8 +11,11 @@ import nats
 import orjson
 import pytest
 from fastapi import FastAPI
+from nats.js.api import DeliverPolicy
 
+from directory.actors.snapshot import republish_all
 from kit.testing.nats import NatsServer
+from kit.testing.polling import wait_until
 
 PROBLEM = "application/problem+json"
 
@@ -228,5 +231,35 @@ async def test_changes_are_published_to_jetstream_in_order(
             ("directory.actor.updated", 2),
             ("directory.actor.deleted", 3),
         ]
+    finally:
+        await client.close()
+
+
+async def test_republish_sends_every_actor_again_for_rebuilding_projections(
+    admin: httpx.AsyncClient, directory_app: FastAPI, nats_server: NatsServer
+) -> None:
+    live = await create(admin, name="Astu'Sciences")
+    gone = await create(admin, name="Ancienne structure")
+    await admin.delete(f"/v1/actors/{gone['id']}")
+    relay = directory_app.state.runtime.relay
+
+    async def flushed() -> bool:
+        return bool(await relay.pending_count() == 0)
+
+    await wait_until(flushed, what="earlier events published")
+    client = await nats.connect(nats_server.url)
+    try:
+        js = client.jetstream()
+        sub = await js.subscribe(
+            "directory.actor.>", ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        )
+        count = await republish_all(directory_app.state.runtime.database)
+        assert count >= 2
+        seen: dict[str, str] = {}
+        while live["id"] not in seen or gone["id"] not in seen:
+            event = orjson.loads((await sub.next_msg(timeout=10)).data)
+            seen[event["subject"]] = event["type"]
+        assert seen[live["id"]] == "directory.actor.updated"
+        assert seen[gone["id"]] == "directory.actor.deleted"
     finally:
         await client.close()
