@@ -74,7 +74,7 @@ class StackOptions:
     echo: Reporter | None = None
     #: Where crashes and restarts are told.
     report: Reporter | None = None
-    ready_timeout: float = 60.0
+    ready_timeout: float = 120.0
 
 
 @dataclass
@@ -165,19 +165,6 @@ class Stack:
     async def migrate(self) -> None:
         """Run every process's ``migrate`` step (``maillage migrate``: all in one interpreter)."""
         await run_once("migrations", [_script("maillage"), "migrate"], self.environment())
-
-    async def stop_nats(self) -> None:
-        """Stop the stack's own nats-server (the store stays; see :meth:`start_nats`)."""
-        if not self.owns_nats:
-            raise StackError("this stack uses an external NATS server")
-        await self.supervisor.stop(NATS_CHILD)
-
-    async def start_nats(self) -> None:
-        """Start the stack's own nats-server again on the same port and store."""
-        if not self.owns_nats:
-            raise StackError("this stack uses an external NATS server")
-        await self.supervisor.start(self._nats_child())
-        await self.supervisor.wait_ready([NATS_CHILD], within=self.options.ready_timeout)
 
     # -- preparation ----------------------------------------------------------------------
 
