@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = 30.0
     connect_timeout_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
+    #: Spreadsheets sent to POST /v1/imports may be this large (the directory's own limit).
+    import_max_bytes: int = 50 * 1024 * 1024
     #: Most connections open to the services at once (kept alive between requests).
     upstream_connection_limit: int = 512
     #: How long an idle connection to a service is kept; under the services' own keep-alive.

@@ -54,6 +54,7 @@ class Gateway:
             callers=resolver_for(admin_key),
             signer=self.signer,
             max_body_bytes=settings.max_body_bytes,
+            body_limit_overrides={"/v1/imports": settings.import_max_bytes},
         )
         self.openapi = MergedOpenApi(
             own_document=self._own_openapi,

@@ -152,14 +152,23 @@ class Proxy:
         callers: CallerResolver,
         signer: IdentitySigner,
         max_body_bytes: int,
+        body_limit_overrides: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
+        #: Path prefix → its own body limit (file uploads such as /v1/imports).
+        self.body_limit_overrides = dict(body_limit_overrides or {})
         self.routes = dict(routes)
         self.callers = callers
         self.signer = signer
         self.max_body_bytes = max_body_bytes
         #: Set by the lifespan; one per process.
         self.session: aiohttp.ClientSession | None = None
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.body_limit_overrides.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_body_bytes
 
     def route(self, path: str) -> Upstream | None:
         """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``)."""
@@ -223,7 +232,10 @@ class Proxy:
                 headers=[(b"www-authenticate", b'Bearer realm="maillage"')],
             )
             return
-        if content_length is not None and content_length > self.max_body_bytes:
+        body_state.limit = (
+            self.limit_for(path) if self.body_limit_overrides else self.max_body_bytes
+        )
+        if content_length is not None and content_length > body_state.limit:
             await self._refuse_body(send, path, rid)
             return
         forward.append((IDENTITY_HEADER, self.signer.sign(identity)))
@@ -241,7 +253,7 @@ class Proxy:
                     forward.append(("content-length", str(content_length)))
                 body_state.sent = False
                 data = self._stream_body(receive, first, body_state)
-            elif len(first) > self.max_body_bytes:
+            elif len(first) > body_state.limit:
                 await self._refuse_body(send, path, rid)
                 return
             else:
@@ -331,7 +343,7 @@ class Proxy:
         self, receive: Receive, first: bytes, state: _RelayState
     ) -> AsyncIterator[bytes]:
         received = len(first)
-        if received > self.max_body_bytes:
+        if received > state.limit:
             state.too_large = True
             raise _BodyTooLarge
         if first:
@@ -343,7 +355,7 @@ class Proxy:
                 raise _ClientGone
             chunk: bytes = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_body_bytes:
+            if received > state.limit:
                 state.too_large = True
                 raise _BodyTooLarge
             if chunk:
@@ -353,26 +365,28 @@ class Proxy:
                 return
 
     async def _refuse_body(self, send: Send, path: str, rid: bytes) -> None:
+        limit = self.limit_for(path)
         await send_problem(
             send,
             status=413,
             slug="payload-too-large",
             title="Payload too large",
-            detail=f"The request body exceeds the limit of {self.max_body_bytes} bytes.",
+            detail=f"The request body exceeds the limit of {limit} bytes.",
             instance=path,
             request_id=rid,
             # No "Connection: close": the server then reads and drops the rest of the body,
             # so a client still uploading gets to read this answer instead of a reset.
-            limit_bytes=self.max_body_bytes,
+            limit_bytes=limit,
         )
 
 
 class _RelayState:
     """How relaying one request goes (the body is streamed up from aiohttp's own task)."""
 
-    __slots__ = ("client_gone", "responded", "sent", "too_large")
+    __slots__ = ("client_gone", "limit", "responded", "sent", "too_large")
 
     def __init__(self) -> None:
+        self.limit = 0
         self.too_large = False
         self.client_gone = False
         #: The whole body was read from the caller (so ``receive`` is free to watch).

@@ -145,18 +145,22 @@ async def test_oversized_body_is_refused_with_413(
     client: httpx.AsyncClient, admin: dict[str, str], stack: Any
 ) -> None:
     limit = stack.max_body_bytes
-    declared = await client.post("/v1/imports", content=b"x" * (limit + 1), headers=admin)
+    declared = await client.post("/v1/actors", content=b"x" * (limit + 1), headers=admin)
 
     async def chunks() -> AsyncIterator[bytes]:
         yield b"x" * limit
         yield b"y"
 
-    streamed = await client.post("/v1/imports", content=chunks(), headers=admin)
+    streamed = await client.post("/v1/actors", content=chunks(), headers=admin)
 
     for response in (declared, streamed):
         assert response.status_code == 413
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["limit_bytes"] == limit
+
+    # Spreadsheet uploads have their own, larger limit.
+    upload = await client.post("/v1/imports", content=b"x" * (limit + 1), headers=admin)
+    assert upload.status_code != 413
 
 
 async def test_unreachable_service_is_a_502_problem(client: httpx.AsyncClient) -> None:
