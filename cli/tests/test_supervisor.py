@@ -167,3 +167,15 @@ async def test_kill_all_ends_every_child_at_once() -> None:
     await asyncio.wait_for(supervisor.stop_all(), timeout=5)
 
     assert all(c.process and c.process.returncode == -signal.SIGKILL for c in children)
+
+
+async def test_a_child_writing_a_huge_line_is_still_watched(tmp_path: Path) -> None:
+    log = tmp_path / "huge.log"
+    code = "import time; print('x' * 200_000); print('after', flush=True); time.sleep(60)"
+    supervisor = Supervisor()
+    child = await supervisor.start(spec("huge", code, log_path=log))
+    try:
+        await wait_until(lambda: _true("after" in child.last_lines), what="line after", within=10)
+    finally:
+        await supervisor.stop_all()
+    assert log.stat().st_size > 200_000

@@ -110,7 +110,7 @@ class Supervisor:
         child.wake.clear()
         self._children[spec.name] = child
         await self._spawn(child)
-        child.watcher = asyncio.create_task(self._watch(child), name=f"watch-{spec.name}")
+        child.watcher = asyncio.create_task(self._guarded_watch(child), name=f"watch-{spec.name}")
         return child
 
     async def wait_ready(self, names: Sequence[str] | None = None, *, within: float = 60) -> None:
@@ -181,6 +181,12 @@ class Supervisor:
         child.process = process
         child.started_at = time.monotonic()
 
+    async def _guarded_watch(self, child: Child) -> None:
+        try:
+            await self._watch(child)
+        except Exception as exc:  # a bug here must be seen, not lost in an unawaited task
+            self._report(f"supervision of {child.spec.name} failed: {exc!r}")
+
     async def _watch(self, child: Child) -> None:
         backoff = self._backoff_initial
         while True:
@@ -243,7 +249,12 @@ async def _pump_output(
     log = child.spec.log_path.open("ab") if child.spec.log_path else None
     try:
         while True:
-            raw = await process.stdout.readline()
+            try:
+                raw = await process.stdout.readuntil(b"\n")
+            except asyncio.IncompleteReadError as end:  # end of output
+                raw = end.partial
+            except asyncio.LimitOverrunError as overrun:  # an overlong line: take it in pieces
+                raw = await process.stdout.read(max(overrun.consumed, 1))
             if not raw:
                 return
             if log is not None:
