@@ -104,6 +104,7 @@ class Supervisor:
         """Start ``spec`` and keep it running until :meth:`stop` or :meth:`stop_all`."""
         if spec.name in self._children and self._children[spec.name].running:
             raise RuntimeError(f"{spec.name} is already running")
+        self._closing = False
         child = self._children.get(spec.name) or Child(spec=spec)
         child.spec = spec
         child.stopping = False
