@@ -14,3 +14,7 @@ class Settings(ServiceSettings):
     port: int = 8002
     #: Durable consumer names start with this, so two deployments can share a NATS server.
     consumer_prefix: str = "events"
+    #: Name calendar clients show for the iCalendar feed.
+    ics_calendar_name: str = "Maillage — agenda du réseau"
+    #: Events read per query while streaming the iCalendar feed (bounds its memory).
+    ics_batch_size: int = 500

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from events.agenda.feeds import router as feeds_router
 from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, outbox
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EVENTS",
-            routers=[agenda_router, registrations_router],
+            routers=[feeds_router, agenda_router, registrations_router],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabularies import AttendanceMode, EventState, EventStatus
+from events.agenda import ical
 from events.agenda.errors import EventCreationForbidden, EventNotFound, EventUpdateForbidden
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
@@ -20,6 +21,7 @@ from events.agenda.schemas import EventCreate, EventRead, EventUpdate, Organizer
 from events.db import outbox
 from events.organizers.repository import known_actor_repository
 from events.registrations.service import registration_service
+from kit.db import Database
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.problems import InvalidInput
@@ -221,6 +223,54 @@ class EventService:
                 )
             )
         return reads
+
+    async def organizer_names(
+        self, session: AsyncSession, events: Sequence[Event]
+    ) -> dict[uuid.UUID, list[str]]:
+        """Current names of each event's organizers, in order (2 queries)."""
+        organizer_ids = await event_repository.organizer_ids(session, [e.id for e in events])
+        known = await known_actor_repository.get_many(
+            session, (a for ids in organizer_ids.values() for a in ids)
+        )
+        return {
+            event_id: [known[a].name for a in ids if a in known]
+            for event_id, ids in organizer_ids.items()
+        }
+
+    async def ics_feed(
+        self, database: Database, *, name: str, batch_size: int
+    ) -> AsyncIterator[bytes]:
+        """The iCalendar feed of published events, produced batch by batch.
+
+        The response outlives the request's transaction, so each batch is read in its own
+        short read-only transaction, walking the (start, id) keyset: memory stays that of one
+        batch whatever the number of events, and no connection is held between batches.
+        """
+        yield ical.calendar_head(name)
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            async with database.transaction(write=False) as session:
+                events = await event_repository.list_after(
+                    session,
+                    after=after,
+                    limit=batch_size,
+                    states=[EventState.PUBLISHED.value],
+                )
+                names = await self.organizer_names(session, events)
+            if not events:
+                break
+            yield b"".join(ical.vevents(event, names[event.id]) for event in events)
+            if len(events) < batch_size:
+                break
+            after = (events[-1].starts_at, events[-1].id)
+        yield ical.CALENDAR_END
+
+    async def ics_event(
+        self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity
+    ) -> bytes:
+        event = await self.get(session, event_id=event_id, identity=identity)
+        names = await self.organizer_names(session, [event])
+        return ical.calendar(event.title, [(event, names[event.id])])
 
     def _may_see(self, event: Event, identity: Identity) -> bool:
         return event.state == EventState.PUBLISHED.value or identity.is_staff

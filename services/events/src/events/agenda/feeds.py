@@ -1,0 +1,60 @@
+"""iCalendar feeds of the calendar: the whole published calendar and one event.
+
+Declared before the event routes, so that ``/v1/events/{id}.ics`` is never read as an event id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from events.agenda.service import event_service
+from kit.identity import CurrentIdentity
+from kit.service import DbSession, runtime_of
+
+router = APIRouter(tags=["events"])
+
+ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "RFC 5545 iCalendar"}
+}
+
+
+@router.get(
+    "/v1/events.ics",
+    summary="The published calendar as iCalendar (RFC 5545), streamed",
+    response_class=StreamingResponse,
+    responses=_ICS_RESPONSE,
+)
+async def calendar_feed(request: Request) -> StreamingResponse:
+    settings = request.app.state.settings
+    feed = event_service.ics_feed(
+        runtime_of(request).database,
+        name=settings.ics_calendar_name,
+        batch_size=settings.ics_batch_size,
+    )
+    return StreamingResponse(
+        feed,
+        media_type=ICS_MEDIA_TYPE,
+        headers={"Content-Disposition": 'inline; filename="maillage.ics"'},
+    )
+
+
+@router.get(
+    "/v1/events/{event_id}.ics",
+    summary="One event as iCalendar (RFC 5545): one VEVENT per timing",
+    response_class=Response,
+    responses=_ICS_RESPONSE,
+)
+async def event_calendar(
+    event_id: uuid.UUID, session: DbSession, identity: CurrentIdentity
+) -> Response:
+    body = await event_service.ics_event(session, event_id=event_id, identity=identity)
+    return Response(
+        body,
+        media_type=ICS_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
+    )

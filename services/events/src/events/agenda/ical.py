@@ -1,0 +1,140 @@
+"""Events as iCalendar (RFC 5545), written piece by piece so a feed can be streamed.
+
+The ``icalendar`` library does the escaping (commas, semicolons, backslashes, new lines) and
+the folding of long lines at 75 octets without cutting a UTF-8 character in two. Each timing of
+an event is one VEVENT whose UID stays the same across changes (``<event id>-<timing
+index>@maillage``), with SEQUENCE set to the event's version so calendar clients apply updates,
+and times given in Europe/Paris with the matching VTIMEZONE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Event as VEvent
+
+from contracts.vocabularies import EventStatus
+from events.agenda.models import Event
+
+TZID = "Europe/Paris"
+PARIS = ZoneInfo(TZID)
+PRODID = "-//Maillage//Calendrier du réseau CSTI//FR"
+CALENDAR_END = b"END:VCALENDAR\r\n"
+WINTER_OFFSET = timedelta(hours=1)
+SUMMER_OFFSET = timedelta(hours=2)
+
+_STATUS = {
+    EventStatus.CANCELLED.value: "CANCELLED",
+    EventStatus.POSTPONED.value: "TENTATIVE",
+}
+
+
+def paris_timezone() -> Timezone:
+    """Europe/Paris as a VTIMEZONE with the EU summer-time rules (in force since 1996).
+
+    Written with yearly rules, as the major calendar producers do, so one short block is right
+    for every date an event can have; a test checks it against the tz database.
+    """
+    timezone = Timezone()
+    timezone.add("tzid", TZID)
+    summer = TimezoneDaylight()
+    summer.add("tzname", "CEST")
+    # A VTIMEZONE's DTSTART is local wall time by definition, hence naive.
+    summer.add("dtstart", datetime(1996, 3, 31, 2, 0))  # noqa: DTZ001
+    summer.add("tzoffsetfrom", WINTER_OFFSET)
+    summer.add("tzoffsetto", SUMMER_OFFSET)
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "CET")
+    winter.add("dtstart", datetime(1996, 10, 27, 3, 0))  # noqa: DTZ001
+    winter.add("tzoffsetfrom", SUMMER_OFFSET)
+    winter.add("tzoffsetto", WINTER_OFFSET)
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    timezone.add_component(summer)
+    timezone.add_component(winter)
+    return timezone
+
+
+def calendar_head(name: str) -> bytes:
+    """Everything of a VCALENDAR before its events (properties and the VTIMEZONE)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add_component(paris_timezone())
+    text: bytes = calendar.to_ical()
+    assert text.endswith(CALENDAR_END)
+    return text[: -len(CALENDAR_END)]
+
+
+def vevents(event: Event, organizer_names: Sequence[str]) -> bytes:
+    """The VEVENTs of ``event``, one per timing."""
+    return b"".join(
+        _vevent(event, index, timing, organizer_names) for index, timing in enumerate(event.timings)
+    )
+
+
+def calendar(name: str, events: Sequence[tuple[Event, Sequence[str]]]) -> bytes:
+    """A whole VCALENDAR for a few events."""
+    return calendar_head(name) + b"".join(vevents(e, names) for e, names in events) + CALENDAR_END
+
+
+def _vevent(
+    event: Event, index: int, timing: dict[str, str], organizer_names: Sequence[str]
+) -> bytes:
+    vevent = VEvent()
+    vevent.add("uid", f"{event.id}-{index}@maillage")
+    vevent.add("dtstamp", event.updated_at)
+    vevent.add("created", event.created_at)
+    vevent.add("last-modified", event.updated_at)
+    vevent.add("sequence", event.version)
+    vevent.add("dtstart", _paris(timing["start"]))
+    vevent.add("dtend", _paris(timing["end"]))
+    title = event.title
+    if len(event.timings) > 1:
+        title = f"{title} ({index + 1}/{len(event.timings)})"
+    vevent.add("summary", title)
+    description = _description(event, organizer_names)
+    if description:
+        vevent.add("description", description)
+    location = _location(event)
+    if location:
+        vevent.add("location", location)
+    place = event.location or {}
+    if place.get("lat") is not None and place.get("lon") is not None:
+        vevent.add("geo", (place["lat"], place["lon"]))
+    if event.online_url:
+        vevent.add("url", event.online_url)
+    vevent.add("categories", [event.kind, *event.themes])
+    vevent.add("status", _STATUS.get(event.status, "CONFIRMED"))
+    vevent.add("class", "PUBLIC")
+    text: bytes = vevent.to_ical()
+    return text
+
+
+def _paris(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).astimezone(PARIS)
+
+
+def _description(event: Event, organizer_names: Sequence[str]) -> str:
+    parts = [part for part in (event.summary, event.description) if part]
+    if organizer_names:
+        parts.append("Organisé par : " + ", ".join(organizer_names))
+    if event.online_url:
+        parts.append(f"En ligne : {event.online_url}")
+    registration = event.registration or {}
+    if registration.get("mode") == "external" and registration.get("url"):
+        parts.append(f"Inscription : {registration['url']}")
+    return "\n\n".join(parts)
+
+
+def _location(event: Event) -> str:
+    place = event.location or {}
+    city = " ".join(p for p in (place.get("postcode"), place.get("city")) if p)
+    return ", ".join(p for p in (place.get("name"), place.get("street"), city) if p)

@@ -1,0 +1,92 @@
+"""The iCalendar pieces, without I/O."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from events.agenda import ical
+from events.agenda.models import Event
+
+
+def test_paris_vtimezone_agrees_with_the_tz_database_from_1997_to_2037() -> None:
+    rules = ical.paris_timezone().to_tz(lookup_tzid=False)  # our VTIMEZONE, not tzdata
+    paris = ZoneInfo("Europe/Paris")
+    moment = datetime(1997, 1, 1, tzinfo=UTC)
+    checked = 0
+    while moment < datetime(2038, 1, 1, tzinfo=UTC):
+        assert moment.astimezone(rules).utcoffset() == moment.astimezone(paris).utcoffset(), moment
+        moment += timedelta(minutes=517)  # walks across every hour of the day over the years
+        checked += 1
+    assert checked > 40_000
+
+
+def _event(**overrides: object) -> Event:
+    now = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    values: dict[str, object] = {
+        "id": uuid.UUID("0b7f5d1e-57d4-4c1e-9a8e-3f3b7b6f1c2a"),
+        "title": "Forum « Sciences, société; médiation » à Montpellier",
+        "summary": "Rencontre régionale des acteurs de la CSTI",
+        "description": "Ligne 1\nLigne 2, avec virgule; et point-virgule \\ antislash",
+        "kind": "forum",
+        "themes": ["science_society"],
+        "location": {"name": "Genopolys", "postcode": "34090", "city": "Montpellier"},
+        "online_url": None,
+        "timings": [
+            {"start": "2027-03-26T09:00:00+01:00", "end": "2027-03-26T12:00:00+01:00"},
+            {"start": "2027-03-29T09:00:00+02:00", "end": "2027-03-29T12:00:00+02:00"},
+        ],
+        "status": "scheduled",
+        "registration": {},
+        "version": 4,
+        "created_at": now,
+        "updated_at": now,
+    }
+    values.update(overrides)
+    return Event(**values)
+
+
+def test_each_timing_is_a_vevent_with_a_stable_uid_in_paris_time() -> None:
+    event = _event()
+    raw = ical.calendar("Agenda", [(event, ["Genopolys", "Kimiyo"])])
+    parsed = Calendar.from_ical(raw)
+    vevents = parsed.events
+    assert [str(v["uid"]) for v in vevents] == [f"{event.id}-0@maillage", f"{event.id}-1@maillage"]
+    assert [int(v["sequence"]) for v in vevents] == [4, 4]
+    starts = [v.decoded("dtstart") for v in vevents]
+    assert starts == [
+        datetime(2027, 3, 26, 9, 0, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2027, 3, 29, 9, 0, tzinfo=ZoneInfo("Europe/Paris")),
+    ]
+    assert all(v["dtstart"].params["TZID"] == "Europe/Paris" for v in vevents)
+    assert str(vevents[0]["summary"]) == f"{event.title} (1/2)"
+    assert "Organisé par : Genopolys, Kimiyo" in str(vevents[0]["description"])
+    assert "Ligne 1\nLigne 2, avec virgule; et point-virgule \\ antislash" in str(
+        vevents[0]["description"]
+    )
+    assert str(vevents[0]["location"]) == "Genopolys, 34090 Montpellier"
+    assert str(vevents[0]["status"]) == "CONFIRMED"
+    assert [tz["tzid"] for tz in parsed.timezones] == ["Europe/Paris"]
+
+
+def test_text_is_escaped_and_lines_folded_at_75_octets() -> None:
+    raw = ical.calendar("Agenda", [(_event(title="Été " * 60), [])])
+    lines = raw.split(b"\r\n")
+    assert lines[-1] == b""
+    assert all(len(line) <= 75 for line in lines)
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    for line in lines:
+        line.decode()  # folding never cuts a UTF-8 character in two
+    assert b"Sciences\\, soci" not in raw  # the title was overridden
+    unfolded = raw.replace(b"\r\n ", b"")
+    assert b"Ligne 1\\nLigne 2\\, avec virgule\\; et point-virgule \\\\ antislash" in unfolded
+
+
+def test_cancelled_and_postponed_events_say_so() -> None:
+    cancelled = Calendar.from_ical(ical.calendar("A", [(_event(status="cancelled"), [])]))
+    postponed = Calendar.from_ical(ical.calendar("A", [(_event(status="postponed"), [])]))
+    assert {str(v["status"]) for v in cancelled.events} == {"CANCELLED"}
+    assert {str(v["status"]) for v in postponed.events} == {"TENTATIVE"}
