@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -259,7 +260,9 @@ class EventService:
                 names = await self.organizer_names(session, events)
             if not events:
                 break
-            yield b"".join(ical.vevents(event, names[event.id]) for event in events)
+            # Rendering takes a while (about 0.5 ms a VEVENT): off the event loop, so other
+            # requests keep being served meanwhile.
+            yield await asyncio.to_thread(_render, events, names)
             if len(events) < batch_size:
                 break
             after = (events[-1].starts_at, events[-1].id)
@@ -289,6 +292,10 @@ class EventService:
                 raise InvalidInput(
                     f"organizer_ids[{index}]", f"actor {actor_id} was deleted or merged"
                 )
+
+
+def _render(events: Sequence[Event], names: dict[uuid.UUID, list[str]]) -> bytes:
+    return b"".join(ical.vevents(event, names[event.id]) for event in events)
 
 
 def _ordered_timings(timings: list[Timing]) -> list[Timing]:
