@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.broker import Broker, ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.db import Database
+from kit.logs import request_id_var
 from kit.sqltypes import UtcDateTime
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,17 @@ class ConsumerRunner:
             logger.error("consumer %s: unreadable event, dead-lettered: %s", durable, exc)
             await self._dead_letter(js, message, f"unreadable envelope: {exc}")
             return
+        # The request that caused the event goes on: into the handler's logs and the events
+        # it emits in turn.
+        request_id = (event.model_extra or {}).get("requestid")
+        token = request_id_var.set(str(request_id) if request_id else None)
+        try:
+            await self._apply(js, message, event)
+        finally:
+            request_id_var.reset(token)
+
+    async def _apply(self, js: JetStreamContext, message: Msg, event: CloudEvent) -> None:
+        durable = self.subscription.durable
         try:
             async with self.database.transaction() as session:
                 if await self.inbox.claim(session, consumer=durable, event_id=event.id):

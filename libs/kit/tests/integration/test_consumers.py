@@ -21,6 +21,7 @@ from kit.broker import Broker, ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.consumers import ConsumerRunner, Handler, Inbox, Subscription
 from kit.db import Database
+from kit.logs import request_id_var
 from kit.testing.jetstream import stream_messages
 from kit.testing.nats import NatsServer
 from kit.testing.polling import wait_until
@@ -169,6 +170,26 @@ async def test_an_event_delivered_twice_is_applied_once(
 
 async def _handled(runner: ConsumerRunner, n: int) -> bool:
     return runner.handled >= n
+
+
+async def test_the_request_id_of_the_event_reaches_the_handler(
+    projection: Projection, broker: Broker, js: JetStreamContext
+) -> None:
+    subject = unique_subject("events")
+    traced = CloudEvent(source="/kit-test", type=subject)
+    setattr(traced, "requestid", "req-from-producer")  # noqa: B010 - CloudEvents extension
+    untraced = CloudEvent(source="/kit-test", type=subject)
+    seen: dict[str, str | None] = {}
+
+    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+        seen[event.id] = request_id_var.get()
+
+    async with consuming(projection, broker, (subject,), handler) as runner:
+        await publish(js, traced)
+        await publish(js, untraced)
+        await wait_until(lambda: _handled(runner, 2), what="both handled")
+    assert seen == {traced.id: "req-from-producer", untraced.id: None}
+    assert request_id_var.get() is None
 
 
 async def test_only_the_subscribed_subjects_are_consumed(
