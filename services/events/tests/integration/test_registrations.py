@@ -41,13 +41,16 @@ async def all_registrations(client: httpx.AsyncClient, event_id: str) -> list[di
         after = f"&after={page['next']}"
 
 
-async def published(js: JetStreamContext, event_type: str, subject: str) -> list[dict[str, Any]]:
-    """The envelopes of ``event_type`` about ``subject`` once at least one reached JetStream."""
+async def published(
+    js: JetStreamContext, event_type: str, subject: str, *, count: int = 1
+) -> list[dict[str, Any]]:
+    """The envelopes of ``event_type`` about ``subject`` once ``count`` reached JetStream."""
 
-    async def probe() -> list[dict[str, Any]]:
+    async def probe() -> list[dict[str, Any]] | None:
         messages = await stream_messages(js, "EVENTS", event_type)
         envelopes = [orjson.loads(m.data or b"{}") for m in messages]
-        return [e for e in envelopes if e["subject"] == subject]
+        ours = [e for e in envelopes if e["subject"] == subject]
+        return ours if len(ours) >= count else None
 
     return await wait_until(probe, what=f"{event_type} for {subject} published")
 
@@ -374,7 +377,7 @@ async def test_attendance_per_event_and_per_session(
     )
     assert not_confirmed.status_code == 409
 
-    recorded = await published(jetstream, "events.attendance.recorded", present["id"])
+    recorded = await published(jetstream, "events.attendance.recorded", present["id"], count=2)
     assert [(e["data"]["session"], e["data"]["attended"]) for e in recorded] == [
         (0, True),
         (1, False),

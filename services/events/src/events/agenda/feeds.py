@@ -6,11 +6,12 @@ Declared before the event routes, so that ``/v1/events/{id}.ics`` is never read 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
+from events.agenda.filters import EventFilters, event_filters
 from events.agenda.service import event_service
 from kit.identity import CurrentIdentity
 from kit.service import DbSession, runtime_of
@@ -25,16 +26,19 @@ _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/v1/events.ics",
-    summary="The published calendar as iCalendar (RFC 5545), streamed",
+    summary="The published calendar as iCalendar (RFC 5545), streamed; same filters as the list",
     response_class=StreamingResponse,
     responses=_ICS_RESPONSE,
 )
-async def calendar_feed(request: Request) -> StreamingResponse:
+async def calendar_feed(
+    request: Request, filters: Annotated[EventFilters, Depends(event_filters)]
+) -> StreamingResponse:
     settings = request.app.state.settings
     feed = event_service.ics_feed(
         runtime_of(request).database,
         name=settings.ics_calendar_name,
         batch_size=settings.ics_batch_size,
+        filters=filters,
     )
     return StreamingResponse(
         feed,

@@ -52,3 +52,17 @@ class EventOrganizer(Base):
     )
     actor_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, index=True)
     position: Mapped[int] = mapped_column(sa.SmallInteger)
+
+
+class EventTiming(Base):
+    """Each timing of an event as a row, so the calendar can find events by date."""
+
+    __tablename__ = "event_timings"
+    __table_args__ = (sa.Index("ix_event_timings_start_at_end_at", "start_at", "end_at"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())

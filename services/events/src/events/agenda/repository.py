@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.agenda.models import Event, EventOrganizer
+from events.agenda.filters import EventFilters
+from events.agenda.models import Event, EventOrganizer, EventTiming
 
 
 class EventRepository:
@@ -58,6 +60,19 @@ class EventRepository:
         )
         await session.flush()
 
+    async def replace_timings(
+        self,
+        session: AsyncSession,
+        event_id: uuid.UUID,
+        timings: Sequence[tuple[datetime, datetime]],
+    ) -> None:
+        await session.execute(sa.delete(EventTiming).where(EventTiming.event_id == event_id))
+        session.add_all(
+            EventTiming(event_id=event_id, position=index, start_at=start, end_at=end)
+            for index, (start, end) in enumerate(timings)
+        )
+        await session.flush()
+
     async def list_after(
         self,
         session: AsyncSession,
@@ -65,11 +80,14 @@ class EventRepository:
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
         states: Sequence[str] | None,
+        filters: EventFilters | None = None,
     ) -> Sequence[Event]:
-        """Live events by first start then id, after the cursor key."""
+        """Live events by first start then id, after the cursor key, matching ``filters``."""
         query = sa.select(Event).where(Event.deleted_at.is_(None))
         if states is not None:
             query = query.where(Event.state.in_(states))
+        if filters is not None:
+            query = _filtered(query, filters, session.get_bind().dialect.name)
         if after is not None:
             starts_at, event_id = after
             query = query.where(
@@ -80,6 +98,47 @@ class EventRepository:
             )
         query = query.order_by(Event.starts_at, Event.id).limit(limit)
         return (await session.scalars(query)).all()
+
+
+def _filtered(query: sa.Select[Event], filters: EventFilters, dialect: str) -> sa.Select[Event]:
+    if filters.ends_after is not None or filters.starts_before is not None:
+        # A timing overlaps the window (multi-session events match only on their sessions).
+        overlap = sa.select(EventTiming.event_id).where(EventTiming.event_id == Event.id)
+        if filters.ends_after is not None:
+            overlap = overlap.where(EventTiming.end_at > filters.ends_after)
+        if filters.starts_before is not None:
+            overlap = overlap.where(EventTiming.start_at < filters.starts_before)
+        query = query.where(sa.exists(overlap))
+    if filters.kinds:
+        query = query.where(Event.kind.in_([k.value for k in filters.kinds]))
+    if filters.statuses:
+        query = query.where(Event.status.in_([s.value for s in filters.statuses]))
+    if filters.departments:
+        query = query.where(Event.department.in_(filters.departments))
+    if filters.regions:
+        query = query.where(Event.region.in_(filters.regions))
+    if filters.organizer_ids:
+        query = query.where(
+            sa.exists(
+                sa.select(EventOrganizer.event_id).where(
+                    EventOrganizer.event_id == Event.id,
+                    EventOrganizer.actor_id.in_(filters.organizer_ids),
+                )
+            )
+        )
+    if filters.themes:
+        query = query.where(_has_any(Event.themes, [t.value for t in filters.themes], dialect))
+    return query
+
+
+def _has_any(
+    column: sa.orm.InstrumentedAttribute[list[str]], values: list[str], dialect: str
+) -> sa.ColumnElement[bool]:
+    """The JSON array ``column`` holds at least one of ``values``."""
+    if dialect == "postgresql":
+        return sa.or_(*(sa.type_coerce(column, JSONB).contains([v]) for v in values))
+    items = sa.func.json_each(column).table_valued("value").alias("item")
+    return sa.exists(sa.select(items.c.value).where(items.c.value.in_(values)))
 
 
 event_repository = EventRepository()

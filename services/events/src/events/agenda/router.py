@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
+from events.agenda.filters import EventFilters, event_filters
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
 from kit.etags import etag_for
@@ -16,6 +17,7 @@ from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 Paging = Annotated[PageParams, Depends(page_params)]
+Filters = Annotated[EventFilters, Depends(event_filters)]
 
 
 @router.post(
@@ -32,13 +34,13 @@ async def create_event(
     return event
 
 
-@router.get("", summary="List events by start date (published ones for the public)")
+@router.get("", summary="List events by start date, filtered (published ones for the public)")
 async def list_events(
-    session: DbSession, identity: CurrentIdentity, paging: Paging
+    session: DbSession, identity: CurrentIdentity, paging: Paging, filters: Filters
 ) -> Page[EventRead]:
     after = decode_time_id_cursor(paging.after)
     rows = await event_service.list_page(
-        session, identity=identity, after=after, limit=paging.limit + 1
+        session, identity=identity, after=after, limit=paging.limit + 1, filters=filters
     )
     events, next_cursor = build_page(rows, paging, key=lambda e: time_id_key(e.starts_at, e.id))
     return Page(items=await event_service.read_many(session, events), next=next_cursor)

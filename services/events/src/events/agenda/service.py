@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.vocabularies import AttendanceMode, EventState, EventStatus
 from events.agenda import ical
 from events.agenda.errors import EventCreationForbidden, EventNotFound, EventUpdateForbidden
+from events.agenda.filters import EventFilters
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate, OrganizerRead, Timing
@@ -66,6 +67,9 @@ class EventService:
             for index, actor_id in enumerate(data.organizer_ids)
         )
         await session.flush()
+        await event_repository.replace_timings(
+            session, event.id, [(t.start, t.end) for t in timings]
+        )
         read = (await self.read_many(session, [event]))[0]
         if state is EventState.PUBLISHED:
             await outbox.emit(
@@ -132,6 +136,10 @@ class EventService:
         event.touch()
         if after.organizer_ids != before.organizer_ids:
             await event_repository.replace_organizers(session, event.id, after.organizer_ids)
+        if after.timings != before.timings:
+            await event_repository.replace_timings(
+                session, event.id, [(t.start, t.end) for t in timings]
+            )
         await session.flush()
         if after.registration != before.registration:
             await registration_service.fill_seats(session, event)
@@ -191,9 +199,15 @@ class EventService:
         identity: Identity,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
+        filters: EventFilters,
     ) -> Sequence[Event]:
-        states = None if identity.is_staff else [EventState.PUBLISHED.value]
-        return await event_repository.list_after(session, after=after, limit=limit, states=states)
+        return await event_repository.list_after(
+            session,
+            after=after,
+            limit=limit,
+            states=_visible_states(filters, staff=identity.is_staff),
+            filters=filters,
+        )
 
     async def read_many(self, session: AsyncSession, events: Sequence[Event]) -> list[EventRead]:
         """Events with their organizers' current names and registration counts (3 queries)."""
@@ -239,7 +253,7 @@ class EventService:
         }
 
     async def ics_feed(
-        self, database: Database, *, name: str, batch_size: int
+        self, database: Database, *, name: str, batch_size: int, filters: EventFilters
     ) -> AsyncIterator[bytes]:
         """The iCalendar feed of published events, produced batch by batch.
 
@@ -255,7 +269,9 @@ class EventService:
                     session,
                     after=after,
                     limit=batch_size,
-                    states=[EventState.PUBLISHED.value],
+                    # A feed is public: published events only, whoever asks.
+                    states=_visible_states(filters, staff=False),
+                    filters=filters,
                 )
                 names = await self.organizer_names(session, events)
             if not events:
@@ -292,6 +308,15 @@ class EventService:
                 raise InvalidInput(
                     f"organizer_ids[{index}]", f"actor {actor_id} was deleted or merged"
                 )
+
+
+def _visible_states(filters: EventFilters, *, staff: bool) -> list[str] | None:
+    """The states a caller asked for, among those they may see (None: no restriction)."""
+    asked = [state.value for state in filters.states]
+    if staff:
+        return asked or None
+    published = EventState.PUBLISHED.value
+    return [published] if not asked or published in asked else []
 
 
 def _render(events: Sequence[Event], names: dict[uuid.UUID, list[str]]) -> bytes:
