@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -89,6 +90,39 @@ async def test_filters_select_events_for_the_list_and_the_feed(
     assert summaries == [f"{tag} forum"]  # the pending workshop stays out of the public feed
 
 
+async def test_relative_and_audience_filters(
+    anonymous: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    now = datetime.now(UTC)
+    around = {
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+    }
+    tag = uuid.uuid4().hex[:8]
+    past = await new_event(title=f"{tag} passé", timings=[day("2021-05-04")])
+    current = await new_event(
+        title=f"{tag} en cours", timings=[around], audiences=["seniors", "families"]
+    )
+    # Started last year, with a session still to come: both passed-started and upcoming.
+    upcoming = await new_event(
+        title=f"{tag} à venir",
+        timings=[day("2021-06-01"), day("2034-06-01")],
+        audiences=["school_groups"],
+    )
+    names = {past["id"]: "past", current["id"]: "current", upcoming["id"]: "upcoming"}
+
+    async def found(query: str) -> list[str]:
+        response = await anonymous.get(f"/v1/events?limit=200&{query}")
+        assert response.status_code == 200, response.text
+        return sorted(names[e["id"]] for e in response.json()["items"] if e["id"] in names)
+
+    assert await found("relative=passed") == ["past"]
+    assert await found("relative=current") == ["current"]
+    assert await found("relative=upcoming") == ["upcoming"]
+    assert await found("audience=seniors") == ["current"]
+    assert await found("audience=school_groups&audience=families") == ["current", "upcoming"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -98,6 +132,8 @@ async def test_filters_select_events_for_the_list_and_the_feed(
         ("kind=party", "query.kind[0]"),
         ("department=99", "query.department[0]"),
         ("organizer_id=nope", "query.organizer_id[0]"),
+        ("relative=tomorrow", "query.relative"),
+        ("audience=martians", "query.audience[0]"),
     ],
 )
 @pytest.mark.parametrize("path", ["/v1/events", "/v1/events.ics"])

@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 from icalendar import Calendar
 
+from kit.testing.polling import wait_until
+
 NewEvent = Callable[..., Awaitable[dict[str, Any]]]
 
 
@@ -154,3 +156,36 @@ async def test_feed_streams_every_published_event_once_across_batches(
     assert "Organisé par : Échosciences" in str(ours[0]["description"])
     uids = [str(v["uid"]) for v in parsed.events]
     assert len(uids) == len(set(uids))
+
+
+async def test_feed_answers_304_until_something_changes(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+) -> None:
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Kimiyo")
+    event = await new_event(organizer_id=actor_id, themes=["chemistry"])
+    url = "/v1/events.ics?theme=chemistry"
+    first = await anonymous.get(url)
+    etag = first.headers["etag"]
+    unchanged = await anonymous.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    other_filter = await anonymous.get("/v1/events.ics?theme=physics")
+    assert other_filter.headers["etag"] != etag
+
+    await admin.patch(f"/v1/events/{event['id']}", json={"summary": "Nouveau programme"})
+    changed = await anonymous.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Nouveau programme" in str(Calendar.from_ical(changed.content).events[0]["description"])
+
+    etag = changed.headers["etag"]
+    await announce("directory.actor.updated", actor_id, name="Kimiyo Chimie", version=2)
+
+    async def renamed() -> bool:
+        response = await anonymous.get(url, headers={"If-None-Match": etag})
+        return response.status_code == 200 and b"Kimiyo Chimie" in response.content
+
+    await wait_until(renamed, what="feed changes with the organizer's name")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
 from events.agenda.filters import EventFilters, event_filters
@@ -27,13 +27,24 @@ _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/v1/events.ics",
     summary="The published calendar as iCalendar (RFC 5545), streamed; same filters as the list",
+    description="Send If-None-Match with the ETag you got: 304 while nothing changed.",
     response_class=StreamingResponse,
     responses=_ICS_RESPONSE,
 )
 async def calendar_feed(
-    request: Request, filters: Annotated[EventFilters, Depends(event_filters)]
-) -> StreamingResponse:
+    request: Request,
+    session: DbSession,
+    filters: Annotated[EventFilters, Depends(event_filters)],
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
     settings = request.app.state.settings
+    etag = await event_service.ics_feed_etag(
+        session, name=settings.ics_calendar_name, filters=filters
+    )
+    if if_none_match and etag in {
+        tag.strip().removeprefix("W/") for tag in if_none_match.split(",")
+    }:
+        return Response(status_code=304, headers={"ETag": etag})
     feed = event_service.ics_feed(
         runtime_of(request).database,
         name=settings.ics_calendar_name,
@@ -43,7 +54,7 @@ async def calendar_feed(
     return StreamingResponse(
         feed,
         media_type=ICS_MEDIA_TYPE,
-        headers={"Content-Disposition": 'inline; filename="maillage.ics"'},
+        headers={"Content-Disposition": 'inline; filename="maillage.ics"', "ETag": etag},
     )
 
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query
 from pydantic import AwareDatetime, BaseModel
 
 from contracts.territory import Department, Region
-from contracts.vocabularies import EventKind, EventState, EventStatus, Theme
+from contracts.vocabularies import Audience, EventKind, EventState, EventStatus, Theme
 from kit.problems import InvalidInput
+
+
+class Relative(StrEnum):
+    UPCOMING = "upcoming"
+    CURRENT = "current"
+    PASSED = "passed"
 
 
 class EventFilters(BaseModel):
@@ -20,6 +27,8 @@ class EventFilters(BaseModel):
     ends_after: AwareDatetime | None = None
     kinds: list[EventKind] = []
     themes: list[Theme] = []
+    audiences: list[Audience] = []
+    relative: Relative | None = None
     departments: list[str] = []
     regions: list[str] = []
     organizer_ids: list[uuid.UUID] = []
@@ -41,6 +50,14 @@ def event_filters(
     ] = None,
     kind: Annotated[list[EventKind] | None, Query()] = None,
     theme: Annotated[list[Theme] | None, Query()] = None,
+    audience: Annotated[list[Audience] | None, Query()] = None,
+    relative: Annotated[
+        Relative | None,
+        Query(
+            description="upcoming: a session still to start; current: a session under way; "
+            "passed: every session over."
+        ),
+    ] = None,
     department: Annotated[list[Department] | None, Query()] = None,
     region: Annotated[list[Region] | None, Query()] = None,
     organizer_id: Annotated[list[uuid.UUID] | None, Query()] = None,
@@ -57,6 +74,8 @@ def event_filters(
         ends_after=from_,
         kinds=kind or [],
         themes=theme or [],
+        audiences=audience or [],
+        relative=relative,
         departments=department or [],
         regions=region or [],
         organizer_ids=organizer_id or [],

@@ -23,6 +23,8 @@ TZID = "Europe/Paris"
 PARIS = ZoneInfo(TZID)
 PRODID = "-//Maillage//Calendrier du réseau CSTI//FR"
 CALENDAR_END = b"END:VCALENDAR\r\n"
+#: Bump when the output changes for the same data, so clients' cached copies are replaced.
+FORMAT_VERSION = 1
 WINTER_OFFSET = timedelta(hours=1)
 SUMMER_OFFSET = timedelta(hours=2)
 

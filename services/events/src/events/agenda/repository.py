@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.agenda.filters import EventFilters
+from events.agenda.filters import EventFilters, Relative
 from events.agenda.models import Event, EventOrganizer, EventTiming
+from kit.models import utcnow
+
+SelectT = TypeVar("SelectT", bound="sa.Select[*tuple[Any, ...]]")
 
 
 class EventRepository:
@@ -73,6 +77,19 @@ class EventRepository:
         )
         await session.flush()
 
+    async def fingerprint(
+        self, session: AsyncSession, *, states: Sequence[str] | None, filters: EventFilters
+    ) -> tuple[int, datetime | None]:
+        """How many live events match, and when the latest of them changed."""
+        query = sa.select(sa.func.count(), sa.func.max(Event.updated_at)).where(
+            Event.deleted_at.is_(None)
+        )
+        if states is not None:
+            query = query.where(Event.state.in_(states))
+        query = _filtered(query, filters, session.get_bind().dialect.name)
+        count, latest = (await session.execute(query)).one()
+        return int(count), latest
+
     async def list_after(
         self,
         session: AsyncSession,
@@ -100,7 +117,7 @@ class EventRepository:
         return (await session.scalars(query)).all()
 
 
-def _filtered(query: sa.Select[Event], filters: EventFilters, dialect: str) -> sa.Select[Event]:
+def _filtered(query: SelectT, filters: EventFilters, dialect: str) -> SelectT:
     if filters.ends_after is not None or filters.starts_before is not None:
         # A timing overlaps the window (multi-session events match only on their sessions).
         overlap = sa.select(EventTiming.event_id).where(EventTiming.event_id == Event.id)
@@ -109,6 +126,8 @@ def _filtered(query: sa.Select[Event], filters: EventFilters, dialect: str) -> s
         if filters.starts_before is not None:
             overlap = overlap.where(EventTiming.start_at < filters.starts_before)
         query = query.where(sa.exists(overlap))
+    if filters.relative is not None:
+        query = query.where(_relative(filters.relative))
     if filters.kinds:
         query = query.where(Event.kind.in_([k.value for k in filters.kinds]))
     if filters.statuses:
@@ -128,7 +147,21 @@ def _filtered(query: sa.Select[Event], filters: EventFilters, dialect: str) -> s
         )
     if filters.themes:
         query = query.where(_has_any(Event.themes, [t.value for t in filters.themes], dialect))
+    if filters.audiences:
+        query = query.where(
+            _has_any(Event.audiences, [a.value for a in filters.audiences], dialect)
+        )
     return query
+
+
+def _relative(relative: Relative) -> sa.ColumnElement[bool]:
+    now = utcnow()
+    if relative is Relative.PASSED:
+        return Event.ends_at <= now
+    sessions = sa.select(EventTiming.event_id).where(EventTiming.event_id == Event.id)
+    if relative is Relative.UPCOMING:
+        return sa.exists(sessions.where(EventTiming.start_at > now))
+    return sa.exists(sessions.where(EventTiming.start_at <= now, EventTiming.end_at > now))
 
 
 def _has_any(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -283,6 +284,22 @@ class EventService:
                 break
             after = (events[-1].starts_at, events[-1].id)
         yield ical.CALENDAR_END
+
+    async def ics_feed_etag(
+        self, session: AsyncSession, *, name: str, filters: EventFilters
+    ) -> str:
+        """A validator of the feed: calendar clients poll it and mostly get a 304.
+
+        It changes when a matching event is added, changed or removed, or when an organizer's
+        name may have changed (their names are in the descriptions).
+        """
+        count, latest = await event_repository.fingerprint(
+            session, states=_visible_states(filters, staff=False), filters=filters
+        )
+        actors = await known_actor_repository.fingerprint(session)
+        seed = f"{ical.FORMAT_VERSION}|{name}|{count}|{latest}|{actors}|"
+        seed += filters.model_dump_json()
+        return '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
 
     async def ics_event(
         self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity

@@ -24,5 +24,14 @@ class KnownActorRepository:
         rows = await session.scalars(sa.select(KnownActor).where(KnownActor.id.in_(ids)))
         return {row.id: row for row in rows}
 
+    async def fingerprint(self, session: AsyncSession) -> tuple[int, int]:
+        """Changes whenever an actor is added or changed (versions only grow)."""
+        count, versions = (
+            await session.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(KnownActor.version), 0))
+            )
+        ).one()
+        return int(count), int(versions)
+
 
 known_actor_repository = KnownActorRepository()
