@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -383,3 +385,40 @@ async def test_attendance_per_event_and_per_session(
         (1, False),
     ]
     assert recorded[0]["data"]["event_kind"] == "training"
+
+
+async def test_csv_export_for_organizers(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    new_event: NewEvent,
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 1, "waitlist": True})
+    url = f"/v1/events/{event['id']}/registrations"
+    first = await anonymous.post(
+        url, json={"name": "Durand; Marie-Hélène", "email": "mh@exemple.fr"}
+    )
+    await anonymous.post(url, json={"name": 'Loïc "Lolo" Le Gall', "email": "loic@exemple.fr"})
+    await admin.post(f"/v1/registrations/{first.json()['id']}/attendance", json={"attended": True})
+
+    assert (await anonymous.get(f"{url}.csv")).status_code == 401
+    async with member_of(uuid.uuid4()) as stranger:
+        assert (await stranger.get(f"{url}.csv")).status_code == 403
+    export = await admin.get(f"{url}.csv")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "text/csv; charset=utf-8"
+    assert export.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:7] == [
+        "numero",
+        "nom",
+        "email",
+        "acteur",
+        "statut",
+        "place_liste_attente",
+        "present",
+    ]
+    assert [row[:7] for row in rows[1:]] == [
+        ["1", "Durand; Marie-Hélène", "mh@exemple.fr", "", "confirmed", "", "oui"],
+        ["2", 'Loïc "Lolo" Le Gall', "loic@exemple.fr", "", "waitlisted", "1", ""],
+    ]

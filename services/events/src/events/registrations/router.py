@@ -79,6 +79,23 @@ async def list_registrations(
 
 
 @router.get(
+    "/v1/events/{event_id}/registrations.csv",
+    summary="Registrations of an event as CSV (organizers and staff)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Semicolon-separated, UTF-8"}},
+)
+async def export_registrations(
+    event_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+) -> Response:
+    body = await registration_service.export_csv(session, event_id=event_id, identity=identity)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="inscriptions-{event_id}.csv"'},
+    )
+
+
+@router.get(
     "/v1/registrations/{registration_id}",
     summary="Read a registration (its registrant with the token, organizers, staff)",
 )
