@@ -24,6 +24,11 @@ def clean_environ_fixture() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def clean_environ_module() -> dict[str, str]:
+    return clean_environ()
+
+
+@pytest.fixture(scope="module")
 def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A nats-server of the test's own, which tests may stop and start again."""
     server = NatsServer(tmp_path_factory.mktemp("e2e-nats"))
