@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,23 +73,37 @@ class Outbox:
         data: dict[str, Any],
     ) -> CloudEvent:
         """Write an event in the current transaction; it is published only if it commits."""
-        event = CloudEvent(source=self.source, type=type, subject=subject, data=data)
+        return (await self.emit_many(session, [(type, subject, data)]))[0]
+
+    async def emit_many(
+        self, session: AsyncSession, events: Sequence[tuple[str, str | None, dict[str, Any]]]
+    ) -> list[CloudEvent]:
+        """Write several ``(type, subject, data)`` events with one statement, in order."""
         request_id = request_id_var.get()
-        if request_id:
-            setattr(event, "requestid", request_id)  # noqa: B010 - CloudEvents extension
         now = datetime.now(UTC)
-        await session.execute(
-            sa.insert(self.table).values(
-                event_id=event.id,
-                type=event.type,
-                envelope=event.to_json(),
-                created_at=now,
-                next_attempt_at=now,
-                attempts=0,
+        envelopes = []
+        for event_type, subject, data in events:
+            event = CloudEvent(source=self.source, type=event_type, subject=subject, data=data)
+            if request_id:
+                setattr(event, "requestid", request_id)  # noqa: B010 - CloudEvents extension
+            envelopes.append(event)
+        if envelopes:
+            await session.execute(
+                sa.insert(self.table),
+                [
+                    {
+                        "event_id": event.id,
+                        "type": event.type,
+                        "envelope": event.to_json(),
+                        "created_at": now,
+                        "next_attempt_at": now,
+                        "attempts": 0,
+                    }
+                    for event in envelopes
+                ],
             )
-        )
-        session.info[OUTBOX_DIRTY] = True
-        return event
+            session.info[OUTBOX_DIRTY] = True
+        return envelopes
 
 
 def backoff_seconds(attempts: int, *, cap: float = 60.0) -> float:

@@ -62,53 +62,72 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
+@contextlib.asynccontextmanager
+async def running(spec: ServiceSpec, *, api: bool = True) -> AsyncIterator[Runtime]:
+    """Open the database and NATS, and run the relay (and, for the API process, the
+    consumers) with the service's workers if configured; close everything on exit.
+
+    ``api=False`` is a worker process: the relay and the workers only.
+    """
+    settings = spec.settings
+    database = Database(settings.database_url)
+    broker = Broker(settings.common.nats_url, name=spec.name if api else f"{spec.name}-worker")
+    relay = OutboxRelay(
+        database,
+        spec.outbox,
+        broker,
+        streams=[spec.stream],
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    database.on_outbox_commit(relay.wake)
+    runners = [
+        ConsumerRunner(
+            database,
+            spec.inbox,
+            broker,
+            subscription,
+            max_deliver=settings.consumer_max_deliver,
+            ack_wait_seconds=settings.consumer_ack_wait_seconds,
+        )
+        for subscription in (spec.subscriptions if api else ())
+    ]
+    runtime = Runtime(database=database, broker=broker, relay=relay, runners=runners)
+    broker.start()
+    runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+    runtime.tasks.extend(
+        asyncio.create_task(r.run(), name=f"consumer-{r.subscription.durable}") for r in runners
+    )
+    if settings.run_workers or not api:
+        runtime.tasks.extend(
+            asyncio.create_task(worker(runtime), name=f"{spec.name}-{worker.__name__}")
+            for worker in spec.workers
+        )
+    try:
+        yield runtime
+    finally:
+        for task in runtime.tasks:
+            task.cancel()
+        await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await broker.close()
+        await database.dispose()
+
+
+async def run_worker_process(spec: ServiceSpec) -> None:
+    """Run the service's workers (and a relay for what they write) until cancelled."""
+    async with running(spec, api=False) as runtime:
+        await asyncio.gather(*runtime.tasks)
+
+
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     """Build the FastAPI app of a service from its spec."""
     settings = spec.settings
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(settings.database_url)
-        broker = Broker(settings.common.nats_url, name=spec.name)
-        relay = OutboxRelay(
-            database,
-            spec.outbox,
-            broker,
-            streams=[spec.stream],
-            batch_size=settings.outbox_batch_size,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
-        database.on_outbox_commit(relay.wake)
-        runners = [
-            ConsumerRunner(
-                database,
-                spec.inbox,
-                broker,
-                subscription,
-                max_deliver=settings.consumer_max_deliver,
-                ack_wait_seconds=settings.consumer_ack_wait_seconds,
-            )
-            for subscription in spec.subscriptions
-        ]
-        runtime = Runtime(database=database, broker=broker, relay=relay, runners=runners)
-        app.state.runtime = runtime
-        broker.start()
-        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
-        runtime.tasks.extend(
-            asyncio.create_task(r.run(), name=f"consumer-{r.subscription.durable}") for r in runners
-        )
-        runtime.tasks.extend(
-            asyncio.create_task(worker(runtime), name=f"{spec.name}-{worker.__name__}")
-            for worker in spec.workers
-        )
-        try:
+        async with running(spec) as runtime:
+            app.state.runtime = runtime
             yield
-        finally:
-            for task in runtime.tasks:
-                task.cancel()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
-            await broker.close()
-            await database.dispose()
 
     app = FastAPI(
         title=spec.title,

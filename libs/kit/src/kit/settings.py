@@ -40,4 +40,7 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 200
     consumer_max_deliver: int = 5
     consumer_ack_wait_seconds: float = 30.0
+    #: Run the service's background jobs inside the API process (simple, the embedded
+    #: default); set false when a separate ``maillage-<service> worker`` process runs them.
+    run_workers: bool = True
     common: CommonSettings = Field(default_factory=CommonSettings)

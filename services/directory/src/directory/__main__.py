@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from directory.actors.snapshot import republish_all
 from directory.config import Settings
-from directory.main import SERVICE_ROOT
+from directory.main import SERVICE_ROOT, service_spec
 from kit.cli import service_main
 from kit.db import Database
+from kit.service import run_worker_process
 from kit.settings import ServiceSettings
 
 
@@ -22,6 +23,12 @@ async def republish(settings: ServiceSettings) -> None:
     print(f"queued {count} actor events; the directory's outbox relay publishes them")
 
 
+async def worker(settings: ServiceSettings) -> None:
+    """Run the import jobs in this process (start the API with RUN_WORKERS=false)."""
+    assert isinstance(settings, Settings)
+    await run_worker_process(service_spec(settings))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     service_main(
         name="directory",
@@ -30,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         app_path="directory.main:create_app",
         argv=argv,
         extra_commands={
-            "republish": ("write an event per actor so consumers can rebuild", republish)
+            "republish": ("write an event per actor so consumers can rebuild", republish),
+            "worker": ("run the import jobs (beside an API started with run_workers off)", worker),
         },
     )
 

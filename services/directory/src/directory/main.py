@@ -19,31 +19,32 @@ from kit.service import ServiceSpec, create_service_app
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return create_service_app(
-        ServiceSpec(
-            name="directory",
-            title="Maillage directory",
-            description="The actors of the science-culture network.",
-            settings=settings,
-            outbox=outbox,
-            inbox=inbox,
-            stream="DIRECTORY",
-            routers=[
-                actors_router,
-                claims_router,
-                imports_router,
-                resources_router,
-                vocabularies_router,
-            ],
-            workers=[import_worker],
-            body_limit_overrides={"/v1/imports": settings.import_max_bytes},
-            openapi_tags=[
-                {"name": "actors", "description": "Actors of the network."},
-                {"name": "vocabularies", "description": "Codes and their fr/en labels."},
-                {"name": "imports", "description": "Spreadsheet imports with dry runs."},
-                {"name": "resources", "description": "What actors lend: the catalogue."},
-            ],
-        )
+def service_spec(settings: Settings) -> ServiceSpec:
+    return ServiceSpec(
+        name="directory",
+        title="Maillage directory",
+        description="The actors of the science-culture network.",
+        settings=settings,
+        outbox=outbox,
+        inbox=inbox,
+        stream="DIRECTORY",
+        routers=[
+            actors_router,
+            claims_router,
+            imports_router,
+            resources_router,
+            vocabularies_router,
+        ],
+        workers=[import_worker],
+        body_limit_overrides={"/v1/imports": settings.import_max_bytes},
+        openapi_tags=[
+            {"name": "actors", "description": "Actors of the network."},
+            {"name": "vocabularies", "description": "Codes and their fr/en labels."},
+            {"name": "imports", "description": "Spreadsheet imports with dry runs."},
+            {"name": "resources", "description": "What actors lend: the catalogue."},
+        ],
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(service_spec(settings or Settings()))

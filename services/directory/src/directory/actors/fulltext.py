@@ -56,6 +56,20 @@ async def index_actor(session: AsyncSession, actor: Actor) -> None:
         existing.other_terms = other_terms
 
 
+def search_row(actor: Actor) -> dict[str, Any]:
+    return {
+        "actor_id": actor.id,
+        "name_terms": " ".join(terms(actor.name) + terms(actor.acronym)),
+        "other_terms": " ".join(terms(actor.city) + terms(actor.description)),
+    }
+
+
+async def index_actors(session: AsyncSession, actors: list[Actor]) -> None:
+    """Index actors that have no search row yet (new ones), in one statement."""
+    if actors:
+        await session.execute(sa.insert(ActorSearch), [search_row(a) for a in actors])
+
+
 async def unindex_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     await session.execute(sa.delete(ActorSearch).where(ActorSearch.actor_id == actor_id))
 

@@ -45,6 +45,30 @@ async def record(
     )
 
 
+async def record_many(
+    session: AsyncSession,
+    entries: Sequence[tuple[Actor, str, dict[str, Any]]],
+    *,
+    identity: Identity,
+) -> None:
+    """Record ``(actor, action, changes)`` entries in one statement."""
+    if entries:
+        await session.execute(
+            sa.insert(ActorChange),
+            [
+                {
+                    "actor_id": actor.id,
+                    "version": actor.version,
+                    "action": action,
+                    "changed_at": actor.updated_at,
+                    "changed_by": identity.subject,
+                    "changes": changes,
+                }
+                for actor, action, changes in entries
+            ],
+        )
+
+
 async def list_changes(
     session: AsyncSession, actor_id: uuid.UUID, *, after_version: int | None, limit: int
 ) -> Sequence[ActorChange]:

@@ -28,7 +28,7 @@ from directory.actors.errors import (
     ActorNotFound,
     MergeWithItself,
 )
-from directory.actors.fulltext import index_actor, unindex_actor
+from directory.actors.fulltext import index_actor, index_actors, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.actors.schemas import (
@@ -40,7 +40,13 @@ from directory.actors.schemas import (
     ContactRead,
     Membership,
 )
-from directory.actors.tags import release_external_ids, sync_external_ids, sync_tags
+from directory.actors.tags import (
+    add_external_ids,
+    add_tags,
+    release_external_ids,
+    sync_external_ids,
+    sync_tags,
+)
 from directory.db import outbox
 from kit.etags import check_if_match
 from kit.identity import Identity
@@ -92,6 +98,47 @@ class ActorService:
             session, type=ACTOR_CREATED, subject=str(actor.id), data=self._payload(actor)
         )
         return actor
+
+    async def create_many(
+        self, session: AsyncSession, *, items: Sequence[ActorCreate], identity: Identity
+    ) -> list[Actor]:
+        """Create several actors with a handful of statements (imports).
+
+        The same side effects as :meth:`create` — search terms, tags, external ids, history,
+        one ``directory.actor.created`` event each — written in bulk.
+        """
+        actors = []
+        for data in items:
+            actor = Actor(id=uuid.uuid4(), version=1, created_by=identity.subject)
+            self._apply(
+                actor,
+                data.model_dump(mode="json"),
+                fields=set(ActorCreate.model_fields),
+                identity=identity,
+            )
+            actors.append(actor)
+        session.add_all(actors)
+        await session.flush()
+        await index_actors(session, actors)
+        await add_tags(session, actors)
+        await add_external_ids(session, actors)
+        payloads = [self._payload(actor) for actor in actors]
+        await history.record_many(
+            session,
+            [
+                (actor, "created", history.diff({}, self.to_read(actor).model_dump(mode="json")))
+                for actor in actors
+            ],
+            identity=identity,
+        )
+        await outbox.emit_many(
+            session,
+            [
+                (ACTOR_CREATED, str(actor.id), payload)
+                for actor, payload in zip(actors, payloads, strict=True)
+            ],
+        )
+        return actors
 
     async def get(self, session: AsyncSession, *, actor_id: uuid.UUID) -> Actor:
         actor = await actor_repository.get_including_removed(session, actor_id)

@@ -15,16 +15,36 @@ from directory.imports.models import ActorExternalId
 TAG_FIELDS = {"type": "types", "theme": "themes", "audience": "audiences", "club": "clubs"}
 
 
-async def sync_tags(session: AsyncSession, actor: Actor) -> None:
-    """Replace the tags of ``actor`` with its current list values."""
-    await session.execute(sa.delete(ActorTag).where(ActorTag.actor_id == actor.id))
-    rows = [
+def _tag_rows(actor: Actor) -> list[dict[str, object]]:
+    return [
         {"actor_id": actor.id, "facet": facet, "value": value}
         for facet, field in TAG_FIELDS.items()
         for value in set(getattr(actor, field) or [])
     ]
+
+
+async def sync_tags(session: AsyncSession, actor: Actor) -> None:
+    """Replace the tags of ``actor`` with its current list values."""
+    await session.execute(sa.delete(ActorTag).where(ActorTag.actor_id == actor.id))
+    await add_tags(session, [actor])
+
+
+async def add_tags(session: AsyncSession, actors: list[Actor]) -> None:
+    """Write the tags of actors that have none yet (new ones), in one statement."""
+    rows = [row for actor in actors for row in _tag_rows(actor)]
     if rows:
         await session.execute(sa.insert(ActorTag), rows)
+
+
+async def add_external_ids(session: AsyncSession, actors: list[Actor]) -> None:
+    """Index the external ids of new actors (their uniqueness was checked by the caller)."""
+    rows = [
+        {"actor_id": actor.id, "source": source, "external_id": external_id}
+        for actor in actors
+        for source, external_id in (actor.ext_ids or {}).items()
+    ]
+    if rows:
+        await session.execute(sa.insert(ActorExternalId), rows)
 
 
 async def sync_external_ids(session: AsyncSession, actor: Actor) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -36,7 +37,7 @@ from kit.problems import Conflict, DomainError, InvalidInput, NotFound, field_pa
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 100
 MAX_REPORTED = 1000
 LEASE = timedelta(minutes=2)
 
@@ -192,78 +193,158 @@ class ImportService:
             batch = pending[start : start + BATCH_SIZE]
             async with database.transaction() as session:
                 outcome = BatchOutcome()
-                for line, row in batch:
-                    await self._process_row(
-                        session,
-                        line=line,
-                        row=row,
-                        source=source,
-                        dry_run=dry_run,
-                        identity=identity,
-                        outcome=outcome,
-                        seen_in_file=seen_in_file,
-                    )
+                await self._process_batch(
+                    session,
+                    batch,
+                    source=source,
+                    dry_run=dry_run,
+                    identity=identity,
+                    outcome=outcome,
+                    seen_in_file=seen_in_file,
+                )
                 await self._record_progress(session, job_id, batch[-1][0] + 1, len(batch), outcome)
             await asyncio.sleep(0)  # let reads through between batches
         await self._finish(database, job_id)
 
-    async def _process_row(
+    async def _process_batch(
         self,
         session: AsyncSession,
+        batch: list[tuple[int, dict[str, str]]],
         *,
-        line: int,
-        row: dict[str, str],
         source: str,
         dry_run: bool,
         identity: Identity,
         outcome: BatchOutcome,
         seen_in_file: dict[str, int],
     ) -> None:
+        """Validate every row, match them in bulk, create new actors in bulk, update the rest.
+
+        A row repeating an earlier row's key (external id or SIRET) goes after the bulk
+        insert, so it updates the actor its first occurrence created instead of duplicating it.
+        """
+        valid: list[tuple[int, ActorCreate, str | None]] = []
+        repeats: set[int] = set()
+        # Validation is pure CPU: done in a thread so the service keeps answering meanwhile.
+        parsed_rows = await asyncio.to_thread(
+            lambda: [
+                (line, self._validate(line, row, source=source, outcome=outcome))
+                for line, row in batch
+            ]
+        )
+        for line, parsed in parsed_rows:
+            if parsed is None:
+                continue
+            data, external_id = parsed
+            keys = [k for k in (external_id, f"siret:{data.siret}" if data.siret else None) if k]
+            for key in keys:
+                if key in seen_in_file:
+                    repeats.add(line)
+                    outcome.duplicates.append(
+                        {"line": line, "same_as_line": seen_in_file[key], "reason": f"same {key}"}
+                    )
+                seen_in_file.setdefault(key, line)
+            valid.append((line, data, external_id))
+        matches = await self._match_many(session, source=source, rows=valid)
+        fresh = [row for row in valid if row[0] not in matches and row[0] not in repeats]
+        later = [row for row in valid if row[0] in matches or row[0] in repeats]
+        if dry_run:
+            outcome.updated += len(matches)
+            outcome.created += len(valid) - len(matches)
+            for line, data, _ in fresh:
+                await self._report_likely_duplicates(session, line, data, outcome)
+            return
+        if fresh:
+            try:
+                async with session.begin_nested():
+                    await actor_service.create_many(
+                        session, items=[data for _, data, _ in fresh], identity=identity
+                    )
+                outcome.created += len(fresh)
+            except (DomainError, IntegrityError):
+                later = sorted(fresh + later, key=lambda item: item[0])  # row by row instead
+        for line, data, external_id in later:
+            existing = await self._match(session, source=source, external_id=external_id, data=data)
+            await self._write_row(
+                session, line=line, data=data, existing=existing, identity=identity, outcome=outcome
+            )
+
+    def _validate(
+        self, line: int, row: dict[str, str], *, source: str, outcome: BatchOutcome
+    ) -> tuple[ActorCreate, str | None] | None:
         try:
             payload, external_id = row_to_actor(row, source=source)
-            data = ActorCreate.model_validate(payload)
+            return ActorCreate.model_validate(payload), external_id
         except RowError as exc:
             outcome.failed += 1
             outcome.errors.append({"line": line, "field": exc.field, "message": str(exc)})
-            return
         except ValidationError as exc:
             outcome.failed += 1
             outcome.errors.extend(
                 {"line": line, "field": field_path(("body", *e["loc"])), "message": e["msg"]}
                 for e in exc.errors()
             )
-            return
-        for key in filter(None, (f"siret:{data.siret}" if data.siret else None, external_id)):
-            if key in seen_in_file:
-                outcome.duplicates.append(
-                    {"line": line, "same_as_line": seen_in_file[key], "reason": f"same {key}"}
-                )
-            seen_in_file.setdefault(key, line)
-        existing = await self._match(session, source=source, external_id=external_id, data=data)
-        if dry_run:
-            if existing is not None:
-                outcome.updated += 1
-            else:
-                outcome.created += 1
-                await self._report_likely_duplicates(session, line, data, outcome)
-            return
+        return None
+
+    async def _write_row(
+        self,
+        session: AsyncSession,
+        *,
+        line: int,
+        data: ActorCreate,
+        existing: Actor | None,
+        identity: Identity,
+        outcome: BatchOutcome,
+    ) -> None:
         try:
             async with session.begin_nested():
                 if existing is None:
                     await actor_service.create(session, data=data, identity=identity)
                     outcome.created += 1
-                else:
-                    changes = ActorUpdate.model_validate(
-                        data.model_dump(include=data.model_fields_set | {"name"})
-                    )
-                    before = existing.version
-                    await actor_service.update(
-                        session, actor=existing, changes=changes, identity=identity, if_match=None
-                    )
-                    outcome.updated += int(existing.version != before)
+                    return
+                changes = ActorUpdate.model_validate(
+                    data.model_dump(include=data.model_fields_set | {"name"})
+                )
+                before = existing.version
+                await actor_service.update(
+                    session, actor=existing, changes=changes, identity=identity, if_match=None
+                )
+                outcome.updated += int(existing.version != before)
         except DomainError as exc:
             outcome.failed += 1
             outcome.errors.append({"line": line, "field": "row", "message": exc.detail})
+
+    async def _match_many(
+        self,
+        session: AsyncSession,
+        *,
+        source: str,
+        rows: list[tuple[int, ActorCreate, str | None]],
+    ) -> set[int]:
+        """Lines of ``rows`` that match an existing actor (by external id, then SIRET)."""
+        external_ids = {e for _, _, e in rows if e}
+        sirets = {d.siret for _, d, _ in rows if d.siret}
+        known_ids: set[str] = set()
+        if external_ids:
+            known_ids = set(
+                await session.scalars(
+                    sa.select(ActorExternalId.external_id).where(
+                        ActorExternalId.source == source,
+                        ActorExternalId.external_id.in_(external_ids),
+                    )
+                )
+            )
+        known_sirets: set[str] = set()
+        if sirets:
+            found = await session.scalars(
+                sa.select(Actor.siret).where(Actor.siret.in_(sirets), Actor.deleted_at.is_(None))
+            )
+            known_sirets = {siret for siret in found if siret}
+        return {
+            line
+            for line, data, external_id in rows
+            if (external_id and external_id in known_ids)
+            or (data.siret and data.siret in known_sirets)
+        }
 
     async def _match(
         self, session: AsyncSession, *, source: str, external_id: str | None, data: ActorCreate
