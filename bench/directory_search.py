@@ -343,7 +343,7 @@ async def bench_backend(backend: str, actors: list[dict[str, Any]], requests: in
                     await bench_import(backend, client, stack.admin_key)
                 finally:
                     worker.terminate()
-                    worker.wait(timeout=10)
+                    await asyncio.wait_for(worker.wait(), timeout=10)
     finally:
         if backend == "postgresql":
             await drop_postgres_database(url)
