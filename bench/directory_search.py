@@ -25,7 +25,6 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -315,8 +314,9 @@ async def bench_backend(backend: str, actors: list[dict[str, Any]], requests: in
             prefer_default_ports=False,
         )
         async with Stack(options) as stack:
-            worker = subprocess.Popen(
-                [str(Path(sys.executable).parent / "maillage-directory"), "worker"],
+            worker = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "maillage-directory"),
+                "worker",
                 env=stack.environment(),
             )
             pid = stack.supervisor.children["directory"].pid
