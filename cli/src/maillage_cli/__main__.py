@@ -1,4 +1,4 @@
-"""``maillage``: the operator's command line (``maillage run``, ``maillage seed``)."""
+"""``maillage``: the operator's command line (run, seed, migrate, actors import/export)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from maillage_cli import actors
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -154,6 +155,23 @@ def _default_admin_key(var_dir: Path) -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
+async def actors_command(args: argparse.Namespace, key: str | None) -> int:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(base_url=args.api_url, headers=headers, timeout=60) as client:
+        if args.actors_command == "import":
+            return await actors.import_file(
+                client, args.file, for_real=args.for_real, source=args.source
+            )
+        if args.output:
+            with args.output.open("wb") as output:
+                return await actors.export_actors(
+                    client, file_format=args.format, filters=args.filters, output=output
+                )
+        return await actors.export_actors(
+            client, file_format=args.format, filters=args.filters, output=sys.stdout.buffer
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="maillage", description="Run and operate the Maillage platform."
@@ -180,9 +198,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="apply every service's migrations (databases from MAILLAGE_<SVC>_DATABASE_URL)",
     )
 
+    actors_cmd = commands.add_parser("actors", help="import or export the actor directory")
+    actors_cmd.add_argument(
+        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
+    )
+    actors_cmd.add_argument("--key", help="default: $MAILLAGE_ADMIN_KEY or var/admin-key")
+    actors_cmd.add_argument("--var-dir", type=Path, default=Path("var"))
+    actor_commands = actors_cmd.add_subparsers(dest="actors_command", required=True)
+    import_cmd = actor_commands.add_parser(
+        "import", help="import a CSV or XLSX file (a dry run unless --for-real)"
+    )
+    import_cmd.add_argument("file", type=Path)
+    import_cmd.add_argument("--for-real", action="store_true", help="write the rows")
+    import_cmd.add_argument(
+        "--source", default="import", help="namespace of the file's external ids"
+    )
+    export_cmd = actor_commands.add_parser("export", help="export actors (filters: key=value)")
+    export_cmd.add_argument("filters", nargs="*", help="e.g. region=76 type=museum")
+    export_cmd.add_argument("--format", choices=["csv", "xlsx", "geojson", "vcf"], default="csv")
+    export_cmd.add_argument("--output", "-o", type=Path, help="default: standard output")
+
     args = parser.parse_args(argv)
     if args.command == "migrate":
         code = migrate_all()
+    elif args.command == "actors":
+        key = args.key or _default_admin_key(args.var_dir)
+        code = asyncio.run(actors_command(args, key))
     elif args.command == "run":
         code = asyncio.run(run_stack(args.var_dir, seed_demo=not args.no_seed, quiet=args.quiet))
     else:
