@@ -8,6 +8,7 @@ idempotently once connected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 
@@ -81,6 +82,10 @@ class Broker:
     async def close(self) -> None:
         if self._task and not self._task.done():
             self._task.cancel()
+            # Let the connect attempt unwind before closing, or a socket it is opening
+            # outlives the client.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         if self.client.is_connected:
             try:
                 await asyncio.wait_for(self.client.drain(), timeout=5)
