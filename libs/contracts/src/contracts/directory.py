@@ -28,6 +28,19 @@ class Address(Territory):
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
 
+class AddressRead(BaseModel):
+    """An address as the API gives it (already validated on the way in)."""
+
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    commune_insee: str | None = None
+    department: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
 class PublicContact(BaseModel):
     name: str
     role: str | None = None
@@ -48,7 +61,7 @@ class ActorPublic(BaseModel):
     audiences: list[Audience] = []
     clubs: list[Club] = []
     description: str | None = None
-    address: Address | None = None
+    address: AddressRead | None = None
     website: str | None = None
     email: str | None = None
     phone: str | None = None

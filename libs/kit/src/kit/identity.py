@@ -179,7 +179,7 @@ class IdentityMiddleware:
         await self.app(scope, receive, send)
 
 
-def current_identity(request: Request) -> Identity:
+async def current_identity(request: Request) -> Identity:
     """FastAPI dependency: the verified caller (set by :class:`IdentityMiddleware`)."""
     identity = request.scope.get("state", {}).get("identity")
     return identity if isinstance(identity, Identity) else ANONYMOUS
@@ -188,16 +188,16 @@ def current_identity(request: Request) -> Identity:
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
 
 
-def require_authenticated(identity: CurrentIdentity) -> Identity:
+async def require_authenticated(identity: CurrentIdentity) -> Identity:
     """Dependency for writes: anonymous callers get a 401 problem."""
     if identity.is_anonymous:
         raise Unauthenticated("This operation needs an API key (Authorization: Bearer <key>).")
     return identity
 
 
-def require_staff(identity: CurrentIdentity) -> Identity:
+async def require_staff(identity: CurrentIdentity) -> Identity:
     """Dependency for animator/admin operations."""
-    require_authenticated(identity)
+    await require_authenticated(identity)
     if not identity.is_staff:
         raise Forbidden("Only network animators and admins may do this.")
     return identity

@@ -53,7 +53,7 @@ class PageParams(BaseModel):
     after: str | None = None
 
 
-def page_params(
+async def page_params(
     request: Request,
     limit: Annotated[int | None, Query(ge=1, description="Items per page (capped).")] = None,
     after: Annotated[

@@ -46,7 +46,7 @@ def _floats(field: str, raw: str, count: int) -> list[float]:
     return values
 
 
-def actor_search_params(
+async def actor_search_params(
     q: Annotated[
         str | None, Query(max_length=200, description="Full text (accent-insensitive).")
     ] = None,
@@ -114,7 +114,7 @@ def actor_search_params(
     )
 
 
-def facet_params(
+async def facet_params(
     facets: Annotated[
         str | None, Query(description=f"Comma-separated, among: {', '.join(sorted(FACETS))}.")
     ] = None,

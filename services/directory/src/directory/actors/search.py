@@ -110,15 +110,7 @@ def _filtered(search: ActorSearch, dialect: str) -> tuple[sa.Select[Any], Any, A
         raise InvalidInput("query.q", "type at least one letter or digit")
     if stems:
         query, rank = apply_match(query, dialect, stems)
-    for facet, values in search.tags.items():
-        if values:
-            query = query.where(
-                Actor.id.in_(
-                    sa.select(ActorTag.actor_id).where(
-                        ActorTag.facet == facet, ActorTag.value.in_(values)
-                    )
-                )
-            )
+    query = _with_tag_filters(query, search, narrowed=bool(stems))
     column_filters: list[tuple[Any, Sequence[Any]]] = [
         (Actor.circle, search.circle),
         (Actor.department, search.department),
@@ -142,6 +134,27 @@ def _filtered(search: ActorSearch, dialect: str) -> tuple[sa.Select[Any], Any, A
     if search.updated_since is not None:
         query = query.where(Actor.updated_at >= search.updated_since)
     return query, rank, distance2
+
+
+def _with_tag_filters(query: Any, search: ActorSearch, *, narrowed: bool) -> Any:
+    """Keep actors holding one of the wanted values of each filtered multi-valued field.
+
+    With another narrowing filter, probing each candidate's tags (EXISTS on the primary key)
+    beats materialising every actor that holds a common tag; alone, the tag list drives.
+    """
+    narrowed = narrowed or bool(
+        search.department or search.region or search.commune_insee or search.near or search.bbox
+    )
+    for facet, values in search.tags.items():
+        if values:
+            tagged = sa.select(ActorTag.actor_id).where(
+                ActorTag.facet == facet, ActorTag.value.in_(values)
+            )
+            if narrowed:
+                query = query.where(tagged.where(ActorTag.actor_id == Actor.id).exists())
+            else:
+                query = query.where(Actor.id.in_(tagged))
+    return query
 
 
 def _within(query: sa.Select[Any], near: Near) -> tuple[sa.Select[Any], Any]:
@@ -240,10 +253,28 @@ def _cursor_value(sort: Sort, raw: Any) -> Any:
 async def facet_counts(
     session: AsyncSession, search: ActorSearch, facets: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """For each facet, the count of each value under every filter but the facet's own."""
+    """For each facet, the count of each value under every filter but the facet's own.
+
+    Facets whose own filter is not set share the search's own result set: all such
+    multi-valued facets are counted by one query over actor_tags.
+    """
     dialect = dialect_of(session)
-    result: dict[str, list[dict[str, Any]]] = {}
+    counted: dict[str, list[tuple[Any, int]]] = {}
+    shared_tags = [f for f in facets if f in TAG_FIELDS and not search.tags.get(f)]
+    if shared_tags:
+        ids = filtered_ids(search, dialect)
+        rows = await session.execute(
+            sa.select(ActorTag.facet, ActorTag.value, sa.func.count())
+            .where(ActorTag.facet.in_(shared_tags), ActorTag.actor_id.in_(sa.select(ids.c.id)))
+            .group_by(ActorTag.facet, ActorTag.value)
+        )
+        for facet in shared_tags:
+            counted[facet] = []
+        for facet, value, count in rows:
+            counted[facet].append((value, count))
     for facet in facets:
+        if facet in counted:
+            continue
         ids = filtered_ids(search.without(facet), dialect)
         counts: Any
         if facet in TAG_FIELDS:
@@ -259,9 +290,11 @@ async def facet_counts(
                 .where(Actor.id.in_(sa.select(ids.c.id)), column.is_not(None))
                 .group_by(column)
             )
-        rows = (await session.execute(counts)).all()
-        result[facet] = sorted(
-            ({"value": value, "count": count} for value, count in rows),
+        counted[facet] = [(value, count) for value, count in await session.execute(counts)]
+    return {
+        facet: sorted(
+            ({"value": value, "count": count} for value, count in counted[facet]),
             key=lambda item: (-item["count"], str(item["value"])),
         )
-    return result
+        for facet in facets
+    }

@@ -17,7 +17,7 @@ from contracts.directory import (
     ActorDeleted,
     ActorMerged,
     ActorPublic,
-    Address,
+    AddressRead,
     PublicContact,
 )
 from directory.actors import history
@@ -385,7 +385,9 @@ class ActorService:
             "clubs": actor.clubs,
             "description": actor.description,
             "address": (
-                Address(**{f: getattr(actor, f) for f in _ADDRESS_FIELDS}) if has_address else None
+                AddressRead(**{f: getattr(actor, f) for f in _ADDRESS_FIELDS})
+                if has_address
+                else None
             ),
             "website": actor.website,
             "email": actor.email,

@@ -36,7 +36,7 @@ class EventFilters(BaseModel):
     statuses: list[EventStatus] = []
 
 
-def event_filters(
+async def event_filters(
     from_: Annotated[
         AwareDatetime | None,
         Query(
