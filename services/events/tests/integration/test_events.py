@@ -51,7 +51,9 @@ async def known_actor(
 async def test_event_shows_organizer_current_name(
     admin: httpx.AsyncClient, announce: Callable[..., Any]
 ) -> None:
-    actor_id = await known_actor(announce, admin, name="Kimiyo", address={"commune_insee": "31555"})
+    actor_id = await known_actor(
+        announce, admin, name="Kimiyo", address={"commune_insee": "31555", "department": "31"}
+    )
     created = await admin.post("/v1/events", json=forum(actor_id))
     assert created.status_code == 201, created.text
     event = created.json()
