@@ -8,24 +8,26 @@ from collections.abc import Sequence
 import uvicorn
 
 from gateway.config import Settings
+from gateway.db import GATEWAY_ROOT
 from kit.logs import configure_logging
+from kit.migrations import upgrade
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="maillage-gateway")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="nothing to do yet: the gateway has no database")
+    migrate = commands.add_parser("migrate", help="apply database migrations, then exit")
+    migrate.add_argument("--revision", default="head")
     serve = commands.add_parser("serve", help="serve the public API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     args = parser.parse_args(argv)
 
-    if args.command == "migrate":
-        # Accepted so operators can run "migrate" on every process alike.
-        print("maillage-gateway: nothing to migrate (the gateway has no database yet)")
-        return
     settings = Settings()
     configure_logging("gateway", settings.common.log_level)
+    if args.command == "migrate":
+        upgrade(GATEWAY_ROOT, settings.database_url, args.revision)
+        return
     uvicorn.run(
         "gateway.main:create_app",
         factory=True,

@@ -1,9 +1,8 @@
 """Who is calling: turn the ``Authorization`` header into an :class:`~kit.identity.Identity`.
 
 A caller presents ``Authorization: Bearer <key>`` or nothing. Keys are checked against a list
-of :class:`KeyStore` objects in order; today only the bootstrap admin key from
-``MAILLAGE_ADMIN_KEY`` exists, and the hashed API keys of the next issue plug in as another
-store without touching the proxy.
+of :class:`KeyStore` objects in order: the bootstrap admin key from ``MAILLAGE_ADMIN_KEY``,
+then the hashed API keys of the gateway's database (``gateway.api_keys.store``).
 """
 
 from __future__ import annotations
@@ -30,7 +29,11 @@ class KeyStore(Protocol):
     """Somewhere API keys live."""
 
     async def identify(self, key: str) -> Identity | None:
-        """The identity ``key`` grants, or None if this store does not know it."""
+        """The identity ``key`` grants, or None if this store does not know it.
+
+        A store may raise :class:`CallerRejected` for a key it knows but refuses (expired,
+        revoked), to say why.
+        """
 
 
 class BootstrapAdminKey:
@@ -71,12 +74,13 @@ class CallerResolver:
             identity = await store.identify(key)
             if identity is not None:
                 return identity
-        raise CallerRejected("The API key is unknown or revoked.")
+        raise CallerRejected("The API key is unknown or malformed.")
 
 
-def resolver_for(admin_key: str | None) -> CallerResolver:
-    """The resolver for this gateway's configuration."""
-    stores: list[KeyStore] = []
+def resolver_for(admin_key: str | None, *stores: KeyStore) -> CallerResolver:
+    """The resolver for this gateway's configuration: the admin key first, then ``stores``."""
+    chain: list[KeyStore] = []
     if admin_key:
-        stores.append(BootstrapAdminKey(admin_key))
-    return CallerResolver(stores)
+        chain.append(BootstrapAdminKey(admin_key))
+    chain.extend(stores)
+    return CallerResolver(chain)

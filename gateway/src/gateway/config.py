@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    #: API keys live here; PostgreSQL in production (``postgresql+asyncpg://…``).
+    database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     directory_url: str = "http://127.0.0.1:8001"
     events_url: str = "http://127.0.0.1:8002"
     surveys_url: str = "http://127.0.0.1:8003"
@@ -34,6 +36,13 @@ class Settings(BaseSettings):
     openapi_cache_seconds: float = 30.0
     #: How long /readyz and the OpenAPI merge wait for each service.
     probe_timeout_seconds: float = 3.0
+    #: How long a verified key is trusted without asking the database again: a revocation
+    #: made through another gateway process takes effect within this time.
+    key_cache_seconds: float = 30.0
+    #: ``last_used_at`` of a key is written at most this often.
+    key_last_used_seconds: float = 60.0
+    page_size_default: int = 50
+    page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).
     admin_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("MAILLAGE_ADMIN_KEY", "admin_key")

@@ -14,12 +14,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
+from gateway.api_keys.router import router as api_keys_router
+from gateway.api_keys.store import DatabaseKeyStore
 from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.openapi_merge import MergedOpenApi
 from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
 from gateway.routing import SEGMENT_OWNERS
+from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.problems import install_problem_handlers, problem_response
@@ -44,6 +47,14 @@ class Gateway:
         )
         admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
         self.services = settings.service_urls()
+        # The engine connects lazily: a gateway without API keys never opens the database.
+        self.database = Database(settings.database_url)
+        self.keys = DatabaseKeyStore(
+            self.database,
+            cache_seconds=settings.key_cache_seconds,
+            last_used_seconds=settings.key_last_used_seconds,
+        )
+        self.callers = resolver_for(admin_key, self.keys)
         self.api = _build_api(self)
         self.proxy = Proxy(
             RequestIdMiddleware(BodyLimitMiddleware(self.api, max_bytes=settings.max_body_bytes)),
@@ -51,7 +62,7 @@ class Gateway:
                 segment: Upstream(name=service, base_url=self.services[service].rstrip("/"))
                 for segment, service in SEGMENT_OWNERS.items()
             },
-            callers=resolver_for(admin_key),
+            callers=self.callers,
             signer=self.signer,
             max_body_bytes=settings.max_body_bytes,
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},
@@ -94,6 +105,8 @@ class Gateway:
         finally:
             await self.proxy.session.close()
             self.proxy.session = None
+            await self.keys.close()
+            await self.database.dispose()
 
 
 def _build_api(gateway: Gateway) -> FastAPI:
@@ -105,7 +118,10 @@ def _build_api(gateway: Gateway) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    api.state.gateway = gateway
+    api.state.settings = gateway.settings  # paging reads its limits there
     install_problem_handlers(api)
+    api.include_router(api_keys_router)
 
     @api.get("/healthz", tags=["health"], summary="The gateway is alive")
     async def healthz() -> dict[str, str]:

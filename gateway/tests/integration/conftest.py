@@ -19,13 +19,16 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, SecretStr
 
 from gateway.config import Settings
+from gateway.db import GATEWAY_ROOT
 from gateway.main import create_app
 from kit.identity import CurrentIdentity, IdentityMiddleware, IdentityVerifier
 from kit.logs import request_id_var
 from kit.middleware import RequestIdMiddleware
+from kit.migrations import upgrade
 from kit.problems import NotFound, install_problem_handlers
 from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
 from kit.testing.nats import free_port
+from kit.testing.plugin import BACKENDS, DatabaseFactory
 
 ADMIN_KEY = "test-admin-key-0123456789"
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -58,6 +61,8 @@ def _echo(service: str, request: Request, identity: Any) -> dict[str, Any]:
         "query": request.url.query,
         "role": identity.role.value,
         "subject": identity.subject,
+        "actor_ids": [str(a) for a in identity.actor_ids],
+        "partner": identity.partner,
         "request_id": request_id_var.get(),
         "headers": dict(request.headers),
     }
@@ -285,8 +290,21 @@ def gateway_settings(**overrides: Any) -> Settings:
     return Settings(**(values | overrides))
 
 
+async def migrated_database(database_factory: DatabaseFactory, backend: str) -> str:
+    """A new gateway database on ``backend``, migrated as ``maillage-gateway migrate`` does."""
+    url = await database_factory(backend, "gateway")
+    await asyncio.to_thread(upgrade, GATEWAY_ROOT, url)
+    return url
+
+
 @pytest.fixture(scope="session")
-async def stack() -> AsyncIterator[Stack]:
+async def gateway_database(database_factory: DatabaseFactory) -> str:
+    """The SQLite database of the session's gateway (and of ``another_gateway``)."""
+    return await migrated_database(database_factory, "sqlite")
+
+
+@pytest.fixture(scope="session")
+async def stack(gateway_database: str) -> AsyncIterator[Stack]:
     release, endless_stopped = asyncio.Event(), asyncio.Event()
     async with (
         served(directory_app(endless_stopped)) as directory_url,
@@ -299,6 +317,7 @@ async def stack() -> AsyncIterator[Stack]:
             events_url=events_url,
             surveys_url=surveys_url,
             eu_watch_url=eu_watch_url,
+            database_url=gateway_database,
         )
         async with served(create_app(settings), http="httptools") as gateway_url:
             yield Stack(
@@ -329,10 +348,53 @@ def payload() -> Any:
 
 
 @pytest.fixture
-def another_gateway() -> Callable[..., AbstractAsyncContextManager[str]]:
-    """``async with another_gateway(**settings) as url``: a second gateway, configured apart."""
+def another_gateway(gateway_database: str) -> Callable[..., AbstractAsyncContextManager[str]]:
+    """``async with another_gateway(**settings) as url``: a second gateway, configured apart
+    (on the session gateway's database unless ``database_url`` is given)."""
 
     def start(**overrides: Any) -> AbstractAsyncContextManager[str]:
-        return served(create_app(gateway_settings(**overrides)), http="httptools")
+        settings = gateway_settings(**({"database_url": gateway_database} | overrides))
+        return served(create_app(settings), http="httptools")
 
     return start
+
+
+@dataclass
+class KeyedGateway:
+    """A gateway in front of the session's fake services, on its own database."""
+
+    url: str
+    database_url: str
+    backend: str
+    stack: Stack
+
+    def settings(self, **overrides: Any) -> Settings:
+        return gateway_settings(
+            **{
+                "directory_url": self.stack.directory_url,
+                "events_url": self.stack.events_url,
+                "surveys_url": self.stack.surveys_url,
+                "eu_watch_url": self.stack.eu_watch_url,
+                "database_url": self.database_url,
+            }
+            | overrides
+        )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def keyed(
+    request: pytest.FixtureRequest, stack: Stack, database_factory: DatabaseFactory
+) -> AsyncIterator[KeyedGateway]:
+    """A gateway with API keys on each backend (SQLite, PostgreSQL)."""
+    backend: str = request.param
+    url = await migrated_database(database_factory, backend)
+    gateway = KeyedGateway(url="", database_url=url, backend=backend, stack=stack)
+    async with served(create_app(gateway.settings()), http="httptools") as gateway_url:
+        gateway.url = gateway_url
+        yield gateway
+
+
+@pytest.fixture
+async def keyed_client(keyed: KeyedGateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=keyed.url, timeout=10) as http:
+        yield http

@@ -53,7 +53,7 @@ async def test_query_string_and_encoded_path_are_relayed_unchanged(
 
 
 async def test_unknown_segment_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    for path in ("/v1/nothing-here", "/v1/api-keys", "/elsewhere"):
+    for path in ("/v1/nothing-here", "/v1/webhooks", "/elsewhere"):
         response = await client.get(path)
 
         assert response.status_code == 404, path

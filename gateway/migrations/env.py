@@ -1,0 +1,8 @@
+"""Alembic environment of the gateway (shared logic in kit.migrations)."""
+
+from gateway.api_keys import models  # noqa: F401 - registers the tables
+from gateway.config import Settings
+from gateway.db import Base
+from kit.migrations import run_env
+
+run_env(Base.metadata, Settings().database_url)
