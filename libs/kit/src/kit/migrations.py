@@ -10,11 +10,12 @@ import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from kit.db import create_engine
+from kit.sqltypes import UtcDateTime
 
 
 def alembic_config(service_root: Path, database_url: str) -> Config:
@@ -30,12 +31,58 @@ def upgrade(service_root: Path, database_url: str, revision: str = "head") -> No
     command.upgrade(alembic_config(service_root, database_url), revision)
 
 
+def create_messaging_tables() -> None:
+    """Create the kit's ``outbox`` and ``inbox`` tables, in a service's first migration.
+
+    They belong to the kit (see :mod:`kit.outbox`, :mod:`kit.consumers`), so their DDL lives
+    here once rather than copied into every service.
+    """
+    big_int = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=120), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("handled_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("position", big_int, autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("envelope", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("position", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["position"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
+
+
+def drop_messaging_tables() -> None:
+    """Undo :func:`create_messaging_tables`."""
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+
+
 def _include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    # Tables the models do not declare (FTS5 shadow tables, hand-written objects) are left
-    # alone by autogenerate instead of being proposed for dropping.
-    return not (type_ == "table" and reflected and compare_to is None)
+    # Objects the models do not declare (FTS5 shadow tables, a PostgreSQL-only generated
+    # tsvector and its GIN index, written by hand in migrations) are left alone by
+    # autogenerate instead of being proposed for dropping.
+    return not (type_ in ("table", "column", "index") and reflected and compare_to is None)
 
 
 def run_env(metadata: sa.MetaData, default_url: str) -> None:

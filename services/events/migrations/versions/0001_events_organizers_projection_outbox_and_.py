@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import kit.sqltypes
+from kit.migrations import create_messaging_tables, drop_messaging_tables
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -57,13 +58,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(length=120), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("handled_at", kit.sqltypes.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
-    )
-    op.create_table(
         "known_actors",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
@@ -75,33 +69,6 @@ def upgrade() -> None:
         sa.Column("merged_into", sa.Uuid(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_known_actors")),
     )
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "position",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("type", sa.String(length=120), nullable=False),
-        sa.Column("envelope", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", kit.sqltypes.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", kit.sqltypes.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", kit.sqltypes.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("position", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_pending",
-            ["position"],
-            unique=False,
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        )
 
     op.create_table(
         "event_organizers",
@@ -120,23 +87,17 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_event_organizers_actor_id"), ["actor_id"], unique=False
         )
+    create_messaging_tables()
 
 
 def downgrade() -> None:
+    drop_messaging_tables()
     with op.batch_alter_table("event_organizers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_organizers_actor_id"))
 
     op.drop_table("event_organizers")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_outbox_pending",
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        )
 
-    op.drop_table("outbox")
     op.drop_table("known_actors")
-    op.drop_table("inbox")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_updated_at"))
         batch_op.drop_index(batch_op.f("ix_events_state"))
