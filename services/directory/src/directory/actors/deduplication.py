@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.actors.fields import ADDRESS_FIELDS, LIST_FIELDS, MEMBERSHIP_FIELDS
 from directory.actors.models import Actor
 from kit.normalize import fold
 
@@ -90,23 +91,13 @@ _SCALARS = (
     "acronym",
     "circle",
     "description",
-    "street",
-    "postcode",
-    "city",
-    "commune_insee",
-    "department",
-    "region",
-    "lat",
-    "lon",
+    *ADDRESS_FIELDS,
     "website",
     "email",
     "phone",
     "siret",
-    "member_since",
-    "paid_until",
-    "charter_signed_at",
+    *MEMBERSHIP_FIELDS,
 )
-_LISTS = ("types", "themes", "audiences", "clubs")
 
 
 def absorb(survivor: Actor, duplicate: Actor) -> None:
@@ -118,7 +109,7 @@ def absorb(survivor: Actor, duplicate: Actor) -> None:
     for field in _SCALARS:
         if getattr(survivor, field) in (None, "") and getattr(duplicate, field) not in (None, ""):
             setattr(survivor, field, getattr(duplicate, field))
-    for field in _LISTS:
+    for field in LIST_FIELDS:
         setattr(
             survivor,
             field,

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from directory.actors.fields import ADDRESS_FIELDS, MEMBERSHIP_FIELDS
 from directory.actors.models import Actor
 from directory.actors.search import ActorSearch, Sort, search_page
 from directory.actors.service import actor_service
@@ -32,14 +33,7 @@ PUBLIC_COLUMNS = [
     "themes",
     "audiences",
     "clubs",
-    "street",
-    "postcode",
-    "city",
-    "commune_insee",
-    "department",
-    "region",
-    "lat",
-    "lon",
+    *ADDRESS_FIELDS,
     "website",
     "email",
     "phone",
@@ -47,7 +41,7 @@ PUBLIC_COLUMNS = [
     "status",
     "updated_at",
 ]
-STAFF_COLUMNS = [*PUBLIC_COLUMNS, "member", "member_since", "paid_until", "charter_signed_at"]
+STAFF_COLUMNS = [*PUBLIC_COLUMNS, "member", *MEMBERSHIP_FIELDS]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

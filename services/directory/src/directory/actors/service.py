@@ -28,6 +28,7 @@ from directory.actors.errors import (
     ActorNotFound,
     MergeWithItself,
 )
+from directory.actors.fields import ADDRESS_FIELDS, LIST_FIELDS
 from directory.actors.fulltext import index_actor, index_actors, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
@@ -52,16 +53,6 @@ from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.normalize import fold
 
-_ADDRESS_FIELDS = (
-    "street",
-    "postcode",
-    "city",
-    "commune_insee",
-    "department",
-    "region",
-    "lat",
-    "lon",
-)
 _PLAIN_FIELDS = (
     "kind",
     "name",
@@ -352,7 +343,7 @@ class ActorService:
     ) -> None:
         if "address" in fields:
             address = values["address"] or {}
-            for field in _ADDRESS_FIELDS:
+            for field in ADDRESS_FIELDS:
                 setattr(actor, field, address.get(field))
         if "membership" in fields:
             membership = values["membership"] or {}
@@ -365,14 +356,14 @@ class ActorService:
             actor.circle = values["circle"]
             actor.circle_set_at = datetime.now(UTC)
             actor.circle_set_by = identity.subject
-        for list_field in ("types", "themes", "audiences", "clubs"):
+        for list_field in LIST_FIELDS:
             if list_field in fields and values[list_field] is None:
                 setattr(actor, list_field, [])
         if "ext_ids" in fields and values["ext_ids"] is None:
             actor.ext_ids = {}
 
     def _common(self, actor: Actor) -> dict[str, Any]:
-        has_address = any(getattr(actor, f) is not None for f in _ADDRESS_FIELDS)
+        has_address = any(getattr(actor, f) is not None for f in ADDRESS_FIELDS)
         return {
             "id": actor.id,
             "kind": actor.kind,
@@ -385,7 +376,7 @@ class ActorService:
             "clubs": actor.clubs,
             "description": actor.description,
             "address": (
-                AddressRead(**{f: getattr(actor, f) for f in _ADDRESS_FIELDS})
+                AddressRead(**{f: getattr(actor, f) for f in ADDRESS_FIELDS})
                 if has_address
                 else None
             ),
