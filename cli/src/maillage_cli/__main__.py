@@ -1,4 +1,4 @@
-"""``maillage``: the operator's command line (run, seed, migrate, actors import/export)."""
+"""``maillage``: the operator's command line (run, seed, migrate, actors import/export, keys)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from maillage_cli import actors
+from maillage_cli import actors, keys
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -218,12 +218,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     export_cmd.add_argument("--format", choices=["csv", "xlsx", "geojson", "vcf"], default="csv")
     export_cmd.add_argument("--output", "-o", type=Path, help="default: standard output")
 
+    keys.register(commands)
+
     args = parser.parse_args(argv)
     if args.command == "migrate":
         code = migrate_all()
     elif args.command == "actors":
         key = args.key or _default_admin_key(args.var_dir)
         code = asyncio.run(actors_command(args, key))
+    elif args.command == "keys":
+        code = asyncio.run(keys.run(args, args.key or _default_admin_key(args.var_dir)))
     elif args.command == "run":
         code = asyncio.run(run_stack(args.var_dir, seed_demo=not args.no_seed, quiet=args.quiet))
     else:
