@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.limits import RateLimits, TokenBuckets
 from kit.settings import CommonSettings
 
 
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 30.0
     #: ``last_used_at`` of a key is written at most this often.
     key_last_used_seconds: float = 60.0
+    #: Calls a minute per API key, and the burst a key may spend at once; 0 turns it off.
+    rate_limit_key_per_minute: float = 3000
+    rate_limit_key_burst: int = 500
+    #: Calls a minute per IP address for anonymous callers (and failed authentications).
+    rate_limit_ip_per_minute: float = 1200
+    rate_limit_ip_burst: int = 200
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).
@@ -48,6 +55,17 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("MAILLAGE_ADMIN_KEY", "admin_key")
     )
     common: CommonSettings = Field(default_factory=CommonSettings)
+
+    def rate_limits(self) -> RateLimits:
+        """The limits these settings describe (a rate of 0 means no limit)."""
+
+        def buckets(per_minute: float, burst: int) -> TokenBuckets | None:
+            return TokenBuckets(per_minute=per_minute, burst=burst) if per_minute > 0 else None
+
+        return RateLimits(
+            by_key=buckets(self.rate_limit_key_per_minute, self.rate_limit_key_burst),
+            by_address=buckets(self.rate_limit_ip_per_minute, self.rate_limit_ip_burst),
+        )
 
     def service_urls(self) -> dict[str, str]:
         """Base URL of each service, by service name."""

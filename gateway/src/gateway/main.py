@@ -63,6 +63,7 @@ class Gateway:
                 for segment, service in SEGMENT_OWNERS.items()
             },
             callers=self.callers,
+            limits=settings.rate_limits(),
             signer=self.signer,
             max_body_bytes=settings.max_body_bytes,
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},

@@ -3,8 +3,9 @@
 It sits in front of the gateway's FastAPI app (which only sees what no service owns) and does
 per request only what it must: resolve the caller, sign its identity, stream the body up and
 the answer down through one shared ``aiohttp`` session, keeping status and end-to-end headers.
-Errors it raises itself are RFC 9457 problems: 401 (caller), 413 (body), 502 (service
-unreachable or broken answer) and 504 (service too slow).
+Errors it raises itself are RFC 9457 problems: 401 (caller), 413 (body), 429 (rate limit,
+see ``gateway.limits``), 502 (service unreachable or broken answer) and 504 (service too
+slow).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from gateway.callers import CallerRejected, CallerResolver
+from gateway.limits import Allowance, RateLimits
 from gateway.routing import first_segment
-from kit.identity import IDENTITY_HEADER, IdentitySigner
+from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
 from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
@@ -153,8 +155,10 @@ class Proxy:
         signer: IdentitySigner,
         max_body_bytes: int,
         body_limit_overrides: Mapping[str, int] | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.app = app
+        self.limits = limits
         #: Path prefix → its own body limit (file uploads such as /v1/imports).
         self.body_limit_overrides = dict(body_limit_overrides or {})
         self.routes = dict(routes)
@@ -218,20 +222,10 @@ class Proxy:
         method: str = scope["method"]
         forward, authorization, content_length, chunked, request_id = incoming
         rid = request_id.encode()
-        try:
-            identity = await self.callers.resolve(method, authorization)
-        except CallerRejected as exc:
-            await send_problem(
-                send,
-                status=401,
-                slug="unauthenticated",
-                title="Authentication required",
-                detail=exc.detail,
-                instance=path,
-                request_id=rid,
-                headers=[(b"www-authenticate", b'Bearer realm="maillage"')],
-            )
+        admitted = await self._admit(scope, send, authorization, rid)
+        if admitted is None:
             return
+        identity, rate_headers = admitted
         body_state.limit = (
             self.limit_for(path) if self.body_limit_overrides else self.max_body_bytes
         )
@@ -279,10 +273,46 @@ class Proxy:
 
         try:
             await self._send_response(
-                send, response, rid, method, path, upstream, receive, body_state
+                send, response, rid, method, path, upstream, receive, body_state, rate_headers
             )
         finally:
             response.release()
+
+    async def _admit(
+        self, scope: Scope, send: Send, authorization: str | None, rid: bytes
+    ) -> tuple[Identity, list[tuple[bytes, bytes]]] | None:
+        """The caller and the rate headers for its answer; None once a 401/429 is sent."""
+        path: str = scope["path"]
+        client = scope.get("client")
+        address: str | None = client[0] if client else None
+        try:
+            identity = await self.callers.resolve(scope["method"], authorization)
+        except CallerRejected as exc:
+            if self.limits is not None:
+                allowance = self.limits.charge(None, address)
+                if allowance is not None and not allowance.allowed:
+                    await _refuse_rate(send, allowance, path, rid)
+                    return None
+            await send_problem(
+                send,
+                status=401,
+                slug="unauthenticated",
+                title="Authentication required",
+                detail=exc.detail,
+                instance=path,
+                request_id=rid,
+                headers=[(b"www-authenticate", b'Bearer realm="maillage"')],
+            )
+            return None
+        if self.limits is None:
+            return identity, []
+        allowance = self.limits.charge(identity, address)
+        if allowance is None:
+            return identity, []
+        if not allowance.allowed:
+            await _refuse_rate(send, allowance, path, rid)
+            return None
+        return identity, allowance.headers()
 
     async def _send_response(
         self,
@@ -294,6 +324,7 @@ class Proxy:
         upstream: Upstream,
         receive: Receive,
         body_state: _RelayState,
+        rate_headers: list[tuple[bytes, bytes]],
     ) -> None:
         headers = [
             (name.lower(), value)
@@ -301,6 +332,7 @@ class Proxy:
             if name.lower() not in _RESPONSE_DROPPED
         ]
         headers.append((REQUEST_ID_HEADER, rid))
+        headers.extend(rate_headers)
         length = response.content_length
         if length is not None and length <= _WHOLE_BODY_MAX:
             # Small answer: read it whole so a failure can still become a clean 502.
@@ -469,6 +501,23 @@ def _read_request_headers(scope: Scope) -> _IncomingHeaders:
     if host is not None:
         forward.append(("x-forwarded-host", host.decode("latin-1")))
     return forward, authorization, content_length, chunked, request_id or new_request_id()
+
+
+async def _refuse_rate(send: Send, allowance: Allowance, path: str, rid: bytes) -> None:
+    await send_problem(
+        send,
+        status=429,
+        slug="too-many-requests",
+        title="Too many requests",
+        detail=(
+            f"Rate limit reached: try again in {allowance.retry_after} s "
+            f"(bursts of {allowance.limit} calls)."
+        ),
+        instance=path,
+        request_id=rid,
+        headers=allowance.headers(),
+        retry_after_seconds=allowance.retry_after,
+    )
 
 
 async def _send_upstream_problem(
