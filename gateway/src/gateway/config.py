@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     #: Calls a minute per IP address for anonymous callers (and failed authentications).
     rate_limit_ip_per_minute: float = 1200
     rate_limit_ip_burst: int = 200
+    #: Front-end origins allowed to call the API from a browser, comma-separated
+    #: (``https://app.example.org,https://admin.example.org``; ``*``: any). Empty: none.
+    cors_origins: str = ""
+    #: How long a browser may reuse a preflight answer.
+    cors_max_age_seconds: int = 600
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

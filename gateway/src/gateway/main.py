@@ -12,12 +12,13 @@ from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api_keys.router import router as api_keys_router
 from gateway.api_keys.store import DatabaseKeyStore
 from gateway.callers import resolver_for
 from gateway.config import Settings
+from gateway.cors import Cors, parse_origins
 from gateway.openapi_merge import MergedOpenApi
 from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
@@ -68,6 +69,13 @@ class Gateway:
             max_body_bytes=settings.max_body_bytes,
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},
         )
+        origins = parse_origins(settings.cors_origins)
+        #: What the server calls: the proxy, behind CORS when front-end origins are listed.
+        self.entry: ASGIApp = (
+            Cors(self.proxy, origins=origins, max_age_seconds=settings.cors_max_age_seconds)
+            if origins
+            else self.proxy
+        )
         self.openapi = MergedOpenApi(
             own_document=self._own_openapi,
             services={name: url.rstrip("/") for name, url in self.services.items()},
@@ -80,7 +88,7 @@ class Gateway:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.proxy(scope, receive, send)
+        await self.entry(scope, receive, send)
 
     def session(self) -> aiohttp.ClientSession:
         """The process's HTTP client (created by the lifespan)."""

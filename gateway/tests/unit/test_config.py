@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.config import Settings
+from gateway.cors import parse_origins
 
 
 def test_admin_key_comes_from_the_unprefixed_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,3 +32,15 @@ def test_defaults_run_everything_on_one_machine(monkeypatch: pytest.MonkeyPatch)
         "surveys": "http://127.0.0.1:8003",
         "eu-watch": "http://127.0.0.1:8004",
     }
+
+
+def test_cors_origins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "MAILLAGE_GATEWAY_CORS_ORIGINS", "https://app.example.org/, https://admin.example.org,"
+    )
+
+    assert parse_origins(Settings().cors_origins) == (
+        "https://app.example.org",
+        "https://admin.example.org",
+    )
+    assert parse_origins("") == ()
