@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     #: Calls a minute per IP address for anonymous callers (and failed authentications).
     rate_limit_ip_per_minute: float = 1200
     rate_limit_ip_burst: int = 200
+    #: Calls in a row that fail to reach a service before the gateway stops trying it for
+    #: ``circuit_cooldown_seconds`` (503 at once meanwhile); 0 turns the breakers off.
+    circuit_failure_threshold: int = 5
+    circuit_cooldown_seconds: float = 10.0
     #: Front-end origins allowed to call the API from a browser, comma-separated
     #: (``https://app.example.org,https://admin.example.org``; ``*``: any). Empty: none.
     cors_origins: str = ""

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api_keys.router import router as api_keys_router
 from gateway.api_keys.store import DatabaseKeyStore
+from gateway.breakers import CircuitBreaker
 from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
@@ -65,6 +66,15 @@ class Gateway:
             },
             callers=self.callers,
             limits=settings.rate_limits(),
+            breakers={
+                service: CircuitBreaker(
+                    failure_threshold=settings.circuit_failure_threshold,
+                    cooldown_seconds=settings.circuit_cooldown_seconds,
+                )
+                for service in self.services
+            }
+            if settings.circuit_failure_threshold > 0
+            else None,
             signer=self.signer,
             max_body_bytes=settings.max_body_bytes,
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},

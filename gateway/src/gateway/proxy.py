@@ -4,14 +4,15 @@ It sits in front of the gateway's FastAPI app (which only sees what no service o
 per request only what it must: resolve the caller, sign its identity, stream the body up and
 the answer down through one shared ``aiohttp`` session, keeping status and end-to-end headers.
 Errors it raises itself are RFC 9457 problems: 401 (caller), 413 (body), 429 (rate limit,
-see ``gateway.limits``), 502 (service unreachable or broken answer) and 504 (service too
-slow).
+see ``gateway.limits``), 502 (service unreachable or broken answer), 503 (service known to
+be down, see ``gateway.breakers``) and 504 (service too slow).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
+from gateway.breakers import CircuitBreaker
 from gateway.callers import CallerRejected, CallerResolver
 from gateway.limits import Allowance, RateLimits
 from gateway.routing import first_segment
@@ -156,12 +158,18 @@ class Proxy:
         max_body_bytes: int,
         body_limit_overrides: Mapping[str, int] | None = None,
         limits: RateLimits | None = None,
+        breakers: Mapping[str, CircuitBreaker] | None = None,
     ) -> None:
         self.app = app
         self.limits = limits
         #: Path prefix → its own body limit (file uploads such as /v1/imports).
         self.body_limit_overrides = dict(body_limit_overrides or {})
         self.routes = dict(routes)
+        #: Service name → its circuit breaker (one that never opens unless given).
+        self.breakers = {
+            upstream.name: CircuitBreaker(failure_threshold=0, cooldown_seconds=0)
+            for upstream in self.routes.values()
+        } | dict(breakers or {})
         self.callers = callers
         self.signer = signer
         self.max_body_bytes = max_body_bytes
@@ -222,10 +230,11 @@ class Proxy:
         method: str = scope["method"]
         forward, authorization, content_length, chunked, request_id = incoming
         rid = request_id.encode()
-        admitted = await self._admit(scope, send, authorization, rid)
+        admitted = await self._admit(scope, send, upstream, authorization, rid)
         if admitted is None:
             return
         identity, rate_headers = admitted
+        breaker = self.breakers[upstream.name]
         body_state.limit = (
             self.limit_for(path) if self.body_limit_overrides else self.max_body_bytes
         )
@@ -268,8 +277,10 @@ class Proxy:
                 await self._refuse_body(send, path, rid)
             elif not body_state.client_gone:
                 logger.warning("%s %s: %s failed: %r", method, path, upstream.name, exc)
+                breaker.record_failure()
                 await _send_upstream_problem(send, exc, upstream, path, rid)
             return
+        breaker.record_success()
 
         try:
             await self._send_response(
@@ -279,9 +290,9 @@ class Proxy:
             response.release()
 
     async def _admit(
-        self, scope: Scope, send: Send, authorization: str | None, rid: bytes
+        self, scope: Scope, send: Send, upstream: Upstream, authorization: str | None, rid: bytes
     ) -> tuple[Identity, list[tuple[bytes, bytes]]] | None:
-        """The caller and the rate headers for its answer; None once a 401/429 is sent."""
+        """The caller and the rate headers for its answer; None once a 401/429/503 is sent."""
         path: str = scope["path"]
         client = scope.get("client")
         address: str | None = client[0] if client else None
@@ -304,15 +315,19 @@ class Proxy:
                 headers=[(b"www-authenticate", b'Bearer realm="maillage"')],
             )
             return None
-        if self.limits is None:
-            return identity, []
-        allowance = self.limits.charge(identity, address)
-        if allowance is None:
-            return identity, []
-        if not allowance.allowed:
-            await _refuse_rate(send, allowance, path, rid)
+        rate_headers: list[tuple[bytes, bytes]] = []
+        if self.limits is not None:
+            allowance = self.limits.charge(identity, address)
+            if allowance is not None and not allowance.allowed:
+                await _refuse_rate(send, allowance, path, rid)
+                return None
+            if allowance is not None:
+                rate_headers = allowance.headers()
+        wait = self.breakers[upstream.name].wait_seconds()
+        if wait is not None:
+            await _refuse_down(send, upstream, wait, path, rid)
             return None
-        return identity, allowance.headers()
+        return identity, rate_headers
 
     async def _send_response(
         self,
@@ -517,6 +532,26 @@ async def _refuse_rate(send: Send, allowance: Allowance, path: str, rid: bytes) 
         request_id=rid,
         headers=allowance.headers(),
         retry_after_seconds=allowance.retry_after,
+    )
+
+
+async def _refuse_down(
+    send: Send, upstream: Upstream, wait_seconds: float, path: str, rid: bytes
+) -> None:
+    retry_after = max(1, math.ceil(wait_seconds))
+    await send_problem(
+        send,
+        status=503,
+        slug="service-unavailable",
+        title="Service unavailable",
+        detail=(
+            f"The {upstream.name} service is down; calls to it are refused for "
+            f"{retry_after} s before it is tried again."
+        ),
+        instance=path,
+        request_id=rid,
+        headers=[(b"retry-after", str(retry_after).encode())],
+        service=upstream.name,
     )
 
 

@@ -235,9 +235,10 @@ def _payload(size: int) -> bytes:
 
 
 @asynccontextmanager
-async def served(app: Any, *, http: str = "auto") -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on a free port in this event loop; yield its base URL."""
-    port = free_port()
+async def served(app: Any, *, http: str = "auto", port: int | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on ``port`` (default: a free one) in this event loop;
+    yield its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
