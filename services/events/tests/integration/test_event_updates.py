@@ -127,10 +127,12 @@ async def test_capacity_never_below_confirmed_and_a_raise_promotes(
     assert lowered.json()["errors"][0]["field"] == "registration.capacity"
     assert lowered.json()["confirmed"] == 3
 
-    raised = await admin.patch(
-        f"/v1/events/{event['id']}", json={"registration": {**settings, "capacity": 4}}
+    raised = await admin.patch(  # only the capacity: the other settings stay
+        f"/v1/events/{event['id']}", json={"registration": {"capacity": 4}}
     )
     assert raised.status_code == 200, raised.text
+    assert raised.json()["registration"]["mode"] == "internal"
+    assert raised.json()["registration"]["waitlist"] is True
     assert raised.json()["registration_counts"]["confirmed"] == 4
     assert raised.json()["registration_counts"]["waitlisted"] == 1
     promoted = await published(jetstream, "events.registration.promoted", people[3]["id"])

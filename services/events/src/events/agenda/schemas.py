@@ -122,7 +122,10 @@ class EventCreate(BaseModel):
 class EventUpdate(BaseModel):
     """A partial change: only the fields sent change; ``null`` clears an optional field.
 
-    The event after the change is validated as a whole, with the same rules as a creation.
+    ``registration``, ``accessibility`` and ``age`` change key by key (send
+    ``{"registration": {"capacity": 40}}`` to change only the capacity); ``location`` and the
+    lists are replaced whole. The event after the change is validated as a whole, with the
+    same rules as a creation.
     """
 
     model_config = ConfigDict(extra="forbid")

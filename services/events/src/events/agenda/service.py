@@ -107,10 +107,9 @@ class EventService:
         before = _as_input(event, current_organizers)
         try:
             after = EventCreate.model_validate(
-                {
-                    **before.model_dump(mode="json"),
-                    **data.model_dump(mode="json", exclude_unset=True),
-                }
+                _merge(
+                    before.model_dump(mode="json"), data.model_dump(mode="json", exclude_unset=True)
+                )
             )
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
@@ -355,6 +354,19 @@ def _check_attendance(data: EventCreate) -> None:
         raise InvalidInput("location", f"required when attendance_mode is {mode.value}")
     if mode in (AttendanceMode.ONLINE, AttendanceMode.MIXED) and data.online_url is None:
         raise InvalidInput("online_url", f"required when attendance_mode is {mode.value}")
+
+
+#: Objects whose keys a change sets one by one (JSON merge patch); others are replaced whole
+#: (a location is one address: mixing the old commune with a new city would be nonsense).
+MERGED_OBJECTS = ("registration", "accessibility", "age")
+
+
+def _merge(current: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    merged = {**current, **change}
+    for name in MERGED_OBJECTS:
+        if isinstance(current.get(name), dict) and isinstance(change.get(name), dict):
+            merged[name] = {**current[name], **change[name]}
+    return merged
 
 
 def _as_input(event: Event, organizer_ids: list[uuid.UUID]) -> EventCreate:
