@@ -195,3 +195,47 @@ async def test_members_edit_their_events_and_staff_publish(
         forbidden = await stranger.patch(url, json={"title": "x"})
         assert forbidden.status_code == 403
         assert forbidden.json()["type"].endswith("/event-update-forbidden")
+
+
+async def test_event_as_schema_org_jsonld_on_request(
+    anonymous: httpx.AsyncClient,
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+) -> None:
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Muséum de Toulouse")
+    event = await new_event(
+        organizer_id=actor_id,
+        themes=["biology"],
+        timings=[
+            {"start": "2031-05-01T09:00:00+02:00", "end": "2031-05-01T12:00:00+02:00"},
+            {"start": "2031-05-02T09:00:00+02:00", "end": "2031-05-02T12:00:00+02:00"},
+        ],
+        registration={"mode": "internal", "capacity": 12, "waitlist": True},
+    )
+    await anonymous.post(
+        f"/v1/events/{event['id']}/registrations",
+        json={"name": "Anaïs", "email": "anais@exemple.fr"},
+    )
+    response = await anonymous.get(
+        f"/v1/events/{event['id']}", headers={"Accept": "application/ld+json"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/ld+json"
+    assert response.headers["etag"] == '"1"'
+    document = response.json()
+    assert document["@context"] == "https://schema.org"
+    assert document["@type"] == "EducationEvent"
+    assert document["name"] == "Formation Médiation scientifique"
+    assert document["startDate"] == "2031-05-01T09:00:00+02:00"
+    assert document["endDate"] == "2031-05-02T12:00:00+02:00"
+    assert document["eventStatus"] == "https://schema.org/EventScheduled"
+    assert document["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert document["location"]["address"]["addressLocality"] == "Toulouse"
+    assert document["organizer"] == [
+        {"@type": "Organization", "identifier": str(actor_id), "name": "Muséum de Toulouse"}
+    ]
+    assert len(document["subEvent"]) == 2
+    assert (document["maximumAttendeeCapacity"], document["remainingAttendeeCapacity"]) == (12, 11)
+    plain = await anonymous.get(f"/v1/events/{event['id']}")
+    assert plain.headers["content-type"] == "application/json"

@@ -6,7 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi.responses import JSONResponse
 
+from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
@@ -46,13 +48,31 @@ async def list_events(
     return Page(items=await event_service.read_many(session, events), next=next_cursor)
 
 
-@router.get("/{event_id}", summary="Read an event with its organizers' current names")
+@router.get(
+    "/{event_id}",
+    summary="Read an event with its organizers' current names (JSON-LD on request)",
+    description="With `Accept: application/ld+json`, the event as a schema.org Event.",
+    response_model=EventRead,
+    responses={200: {"content": {jsonld.MEDIA_TYPE: {}}}},
+)
 async def get_event(
-    event_id: uuid.UUID, session: DbSession, identity: CurrentIdentity, response: Response
-) -> EventRead:
+    event_id: uuid.UUID,
+    session: DbSession,
+    identity: CurrentIdentity,
+    response: Response,
+    accept: Annotated[str | None, Header()] = None,
+) -> EventRead | JSONResponse:
     event = await event_service.get(session, event_id=event_id, identity=identity)
+    read = (await event_service.read_many(session, [event]))[0]
+    if jsonld.wants_jsonld(accept):
+        return JSONResponse(
+            jsonld.event_jsonld(read),
+            media_type=jsonld.MEDIA_TYPE,
+            headers={"ETag": etag_for(event.version), "Vary": "Accept"},
+        )
     response.headers["ETag"] = etag_for(event.version)
-    return (await event_service.read_many(session, [event]))[0]
+    response.headers["Vary"] = "Accept"
+    return read
 
 
 @router.patch(
