@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.callers import SAFE_METHODS, CallerRejected
 from kit.identity import Identity, Role
-from kit.problems import Forbidden, Unauthenticated
+from kit.problems import DomainError, Forbidden, Unauthenticated
 
 if TYPE_CHECKING:
     from gateway.main import Gateway
@@ -21,16 +21,37 @@ def gateway_of(request: Request) -> Gateway:
     return gateway
 
 
+class TooManyRequests(DomainError):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
+def _charge(request: Request, identity: Identity | None) -> None:
+    """Take a rate-limit token as the proxy does; a 429 problem when none is left."""
+    limits = gateway_of(request).proxy.limits
+    address = request.client.host if request.client else None
+    allowance = limits.charge(identity, address) if limits is not None else None
+    if allowance is not None and not allowance.allowed:
+        raise TooManyRequests(
+            f"Rate limit reached: try again in {allowance.retry_after} s.",
+            headers={k.decode(): v.decode() for k, v in allowance.headers()},
+            retry_after_seconds=allowance.retry_after,
+        )
+
+
 async def current_caller(request: Request) -> Identity:
-    """The caller, resolved from ``Authorization`` exactly as the proxy does."""
+    """The caller, resolved from ``Authorization`` and rate-limited exactly as the proxy does
+    (so key guessing is as slow here as on relayed paths)."""
     try:
-        return await gateway_of(request).callers.resolve(
+        identity = await gateway_of(request).callers.resolve(
             request.method, request.headers.get("authorization")
         )
     except CallerRejected as exc:
+        _charge(request, None)
         raise Unauthenticated(
             exc.detail, headers={"www-authenticate": 'Bearer realm="maillage"'}
         ) from exc
+    _charge(request, identity)
+    return identity
 
 
 async def require_admin(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
