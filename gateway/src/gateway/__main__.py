@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         access_log=False,
         log_config=None,
         server_header=False,
+        # Who the caller is (rate limits by address, X-Forwarded-For sent on to services).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         date_header=True,
         # A service answers in its own time; the gateway's clients keep connections warm.
         timeout_keep_alive=30,

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     #: ``circuit_cooldown_seconds`` (503 at once meanwhile); 0 turns the breakers off.
     circuit_failure_threshold: int = 5
     circuit_cooldown_seconds: float = 10.0
+    #: Proxies in front of the gateway (addresses or networks, comma-separated) whose
+    #: X-Forwarded-For names the caller, as uvicorn reads it (its default: 127.0.0.1).
+    #: Rate limits by address count that caller. Empty: the TCP peer is always the caller.
+    trusted_proxies: str = "127.0.0.1"
     #: Front-end origins allowed to call the API from a browser, comma-separated
     #: (``https://app.example.org,https://admin.example.org``; ``*``: any). Empty: none.
     cors_origins: str = ""

@@ -112,3 +112,19 @@ async def test_guessing_keys_on_the_gateways_own_routes_is_limited_too(
     assert [g.status_code for g in guesses] == [401, 401, 429]
     assert guesses[-1].headers["content-type"] == "application/problem+json"
     assert guesses[-1].headers["retry-after"] == "1"
+
+
+async def test_callers_behind_a_trusted_proxy_are_limited_one_by_one(
+    stack: Stack, another_gateway: LimitedGateway
+) -> None:
+    # The test server, like `maillage-gateway serve` by default, trusts 127.0.0.1 as a proxy.
+    async with (
+        another_gateway(**routes(stack), rate_limit_ip_per_minute=60, rate_limit_ip_burst=1) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        first = await client.get("/v1/actors", headers={"x-forwarded-for": "203.0.113.9"})
+        second = await client.get("/v1/actors", headers={"x-forwarded-for": "203.0.113.10"})
+        again = await client.get("/v1/actors", headers={"x-forwarded-for": "203.0.113.9"})
+
+    assert (first.status_code, second.status_code, again.status_code) == (200, 200, 429)
+    assert first.json()["headers"]["x-forwarded-for"] == "203.0.113.9"

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
 from gateway.__main__ import main
 
@@ -25,3 +27,22 @@ def test_an_unknown_command_is_refused() -> None:
         main(["launch"])
 
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("trusted", "proxy_headers", "allowed"),
+    [("10.0.0.0/8,192.0.2.7", True, "10.0.0.0/8,192.0.2.7"), ("", False, None)],
+)
+def test_serve_believes_x_forwarded_for_from_trusted_proxies_only(
+    monkeypatch: pytest.MonkeyPatch, trusted: str, proxy_headers: bool, allowed: str | None
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setenv("MAILLAGE_GATEWAY_TRUSTED_PROXIES", trusted)
+
+    main(["serve", "--port", "9999"])
+
+    (kwargs,) = calls
+    assert kwargs["proxy_headers"] is proxy_headers
+    assert kwargs["forwarded_allow_ips"] == allowed
+    assert kwargs["port"] == 9999
