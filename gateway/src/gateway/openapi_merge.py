@@ -32,6 +32,64 @@ BEARER_SCHEME = {
         "may only read published, public data."
     ),
 }
+_PROBLEM_CONTENT = {
+    "application/problem+json": {
+        "schema": {
+            "type": "object",
+            "description": "RFC 9457 problem details.",
+            "properties": {
+                "type": {"type": "string", "format": "uri"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+                "request_id": {"type": "string"},
+            },
+            "required": ["type", "title", "status"],
+        }
+    }
+}
+_RATE_HEADERS = {
+    "RateLimit-Limit": {"description": "Calls a burst may hold.", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "Calls left now.", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {
+        "description": "Seconds until the allowance is whole again.",
+        "schema": {"type": "integer"},
+    },
+}
+_RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+#: What the gateway itself may answer on any public operation, whatever the service says.
+GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
+    "Unauthenticated": {
+        "description": "The API key is unknown, malformed, expired or revoked.",
+        "content": _PROBLEM_CONTENT,
+    },
+    "TooManyRequests": {
+        "description": "Rate limit reached (per API key, or per address for anonymous calls).",
+        "headers": {**_RATE_HEADERS, "Retry-After": _RETRY_AFTER},
+        "content": _PROBLEM_CONTENT,
+    },
+    "BadGateway": {
+        "description": "The service is unreachable or broke off its answer.",
+        "content": _PROBLEM_CONTENT,
+    },
+    "ServiceUnavailable": {
+        "description": "The service is known to be down; try again after `Retry-After`.",
+        "headers": {"Retry-After": _RETRY_AFTER},
+        "content": _PROBLEM_CONTENT,
+    },
+    "GatewayTimeout": {
+        "description": "The service did not answer in time.",
+        "content": _PROBLEM_CONTENT,
+    },
+}
+_OWN_ROUTE_RESPONSES = {"401": "Unauthenticated", "429": "TooManyRequests"}
+_RELAYED_RESPONSES = {
+    **_OWN_ROUTE_RESPONSES,
+    "502": "BadGateway",
+    "503": "ServiceUnavailable",
+    "504": "GatewayTimeout",
+}
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -129,6 +187,7 @@ def merge_documents(
                 tags.setdefault(tag["name"], tag)
 
     merged_components.setdefault("securitySchemes", {})["bearer"] = dict(BEARER_SCHEME)
+    _add_gateway_responses(merged_paths, merged_components)
     if missing:
         note = "Not included right now (service unreachable): " + ", ".join(missing) + "."
         description = f"{description}\n\n{note}" if description else note
@@ -144,6 +203,24 @@ def merge_documents(
     if tags:
         merged["tags"] = list(tags.values())
     return merged
+
+
+def _add_gateway_responses(
+    paths: dict[str, dict[str, Any]], components: dict[str, dict[str, Any]]
+) -> None:
+    """Document the problems the gateway answers itself (a service's own entry wins)."""
+    responses = components.setdefault("responses", {})
+    for name, response in GATEWAY_RESPONSES.items():
+        responses.setdefault(name, copy.deepcopy(response))
+    for path, item in paths.items():
+        if not path.startswith("/v1/"):
+            continue
+        added = _RELAYED_RESPONSES if owner_of(path) else _OWN_ROUTE_RESPONSES
+        for key, operation in item.items():
+            if key in HTTP_METHODS and isinstance(operation, dict):
+                declared = operation.setdefault("responses", {})
+                for status, name in added.items():
+                    declared.setdefault(status, {"$ref": f"#/components/responses/{name}"})
 
 
 class ServiceDocumentError(Exception):

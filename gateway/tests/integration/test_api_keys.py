@@ -257,3 +257,14 @@ async def test_the_last_use_of_a_key_is_recorded(keyed_client: httpx.AsyncClient
         return read.json()["last_used_at"] is not None
 
     await eventually(recorded)
+
+
+async def test_the_api_key_routes_are_in_the_public_document(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    create = document["paths"]["/v1/api-keys"]["post"]
+    assert {"201", "401", "403", "422", "429"} <= set(create["responses"])
+    assert set(document["paths"]["/v1/api-keys/{key_id}"]) == {"get", "delete"}
+    created = document["components"]["schemas"]["ApiKeyCreated"]
+    assert "key" in created["properties"]
+    assert "key" not in document["components"]["schemas"]["ApiKeyRead"]["properties"]

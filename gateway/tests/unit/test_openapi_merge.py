@@ -129,3 +129,33 @@ def test_discriminator_mappings_are_rewritten() -> None:
 def test_service_prefix_is_pascal_case() -> None:
     assert service_prefix("eu-watch") == "EuWatch"
     assert service_prefix("directory") == "Directory"
+
+
+def test_problems_the_gateway_answers_itself_are_documented_on_public_operations() -> None:
+    merged = merge_documents(
+        {
+            "gateway": document(
+                {"/v1/api-keys": {"post": {"responses": {"403": {"description": "not admin"}}}}},
+                {},
+            ),
+            "directory": document(
+                {
+                    "/v1/actors": {
+                        "get": {"responses": {"401": {"description": "the directory's own"}}}
+                    }
+                },
+                {},
+            ),
+        }
+    )
+
+    relayed = merged["paths"]["/v1/actors"]["get"]["responses"]
+    own = merged["paths"]["/v1/api-keys"]["post"]["responses"]
+    assert relayed["401"] == {"description": "the directory's own"}
+    assert relayed["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+    assert relayed["503"] == {"$ref": "#/components/responses/ServiceUnavailable"}
+    assert {"502", "504"} <= set(relayed)
+    assert set(own) == {"401", "403", "429"}
+    too_many = merged["components"]["responses"]["TooManyRequests"]
+    assert {"Retry-After", "RateLimit-Remaining"} <= set(too_many["headers"])
+    assert "application/problem+json" in too_many["content"]
