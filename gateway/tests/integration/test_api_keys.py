@@ -268,3 +268,24 @@ async def test_the_api_key_routes_are_in_the_public_document(client: httpx.Async
     created = document["components"]["schemas"]["ApiKeyCreated"]
     assert "key" in created["properties"]
     assert "key" not in document["components"]["schemas"]["ApiKeyRead"]["properties"]
+
+
+async def test_another_gateway_process_trusts_a_verified_key_for_its_cache_time(
+    keyed: KeyedGateway, keyed_client: httpx.AsyncClient
+) -> None:
+    """The documented trade-off: no database read per call, so a revocation made elsewhere
+    is seen only when the cached verification expires."""
+    created = await create_key(keyed_client)
+    other_app = create_app(keyed.settings(key_cache_seconds=30))
+    async with (
+        served(other_app, http="httptools") as other_url,
+        httpx.AsyncClient(base_url=other_url, timeout=10) as other,
+    ):
+        assert (await other.get("/v1/actors", headers=bearer(created["key"]))).status_code == 200
+        await keyed_client.delete(f"/v1/api-keys/{created['id']}", headers=ADMIN)
+
+        still = await other.get("/v1/actors", headers=bearer(created["key"]))
+        here = await keyed_client.get("/v1/actors", headers=bearer(created["key"]))
+
+    assert still.status_code == 200
+    assert here.status_code == 401
