@@ -1,5 +1,5 @@
-"""The compose PostgreSQL init script, run for real: each service gets a role and a database
-that it alone can reach, and the service's migrations run under that role (no superuser).
+"""The compose PostgreSQL init script, run for real: each service (and the gateway) gets a role
+and a database that it alone can reach, and its migrations run under that role (no superuser).
 
 Runs wherever PostgreSQL answers (required when ``CI=true``, like every PostgreSQL test).
 """
@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from kit.testing.databases import postgres_admin_url, postgres_reachable
-from maillage_cli.stack import SERVICES
+from maillage_cli.stack import GATEWAY, SERVICES
+
+PROCESSES = (*SERVICES, GATEWAY)
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "compose-test-" + uuid.uuid4().hex[:8]
@@ -43,7 +45,7 @@ async def prefix() -> AsyncIterator[str]:
     yield chosen
     admin = await asyncpg.connect(postgres_admin_url(), timeout=5)
     try:
-        for process in SERVICES:
+        for process in PROCESSES:
             name = f"{chosen}_{process.env_key.lower()}"
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.execute(f'DROP ROLE IF EXISTS "{name}"')
@@ -78,7 +80,7 @@ async def test_each_service_migrates_its_own_database_under_its_own_role(prefix:
     init = await run(["bash", str(script)], env)
     assert init.returncode == 0, init.stderr
 
-    for process in SERVICES:
+    for process in PROCESSES:
         migrate = await run(
             [str(Path(sys.executable).parent / process.script), "migrate"],
             env | {process.prefix + "DATABASE_URL": role_url(prefix, process.env_key)},
