@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from maillage_cli.stack import SERVICES
+from maillage_cli.stack import GATEWAY, SERVICES
 
 
 def maillage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,15 +39,15 @@ def test_run_says_clearly_when_the_gateway_port_is_taken(tmp_path: Path) -> None
     assert "MAILLAGE_GATEWAY_PORT" in result.stderr
 
 
-def test_migrate_creates_every_service_database(tmp_path: Path) -> None:
+def test_migrate_creates_every_process_database(tmp_path: Path) -> None:
     env = clean_environ()
-    for process in SERVICES:
+    for process in (*SERVICES, GATEWAY):
         env[process.prefix + "DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / process.name}.db"
 
     result = maillage("migrate", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    for process in SERVICES:
+    for process in (*SERVICES, GATEWAY):
         with sqlite3.connect(tmp_path / f"{process.name}.db") as db:
             tables = {row[0] for row in db.execute("select name from sqlite_master")}
         assert "alembic_version" in tables, process.name
