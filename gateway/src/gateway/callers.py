@@ -8,6 +8,7 @@ then the hashed API keys of the gateway's database (``gateway.api_keys.store``).
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -15,6 +16,24 @@ from kit.identity import ANONYMOUS, Identity, Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BOOTSTRAP_ADMIN = Identity(subject="bootstrap-admin", role=Role.ADMIN)
+
+# The only writes the public may make without a key: signing up for an event and cancelling
+# through the personal token link. The events service checks everything else about them.
+ANONYMOUS_POSTS = (
+    re.compile(r"^/v1/events/[^/]+/registrations$"),
+    re.compile(r"^/v1/registrations/[^/]+/cancel$"),
+)
+
+
+def anonymous_may(method: str, path: str | None) -> bool:
+    """Whether a caller without a key may send ``method`` to ``path``."""
+    if method in SAFE_METHODS:
+        return True
+    return (
+        method == "POST"
+        and path is not None
+        and any(pattern.match(path) for pattern in ANONYMOUS_POSTS)
+    )
 
 
 class CallerRejected(Exception):
@@ -54,14 +73,17 @@ class CallerResolver:
     def __init__(self, stores: Sequence[KeyStore]) -> None:
         self.stores = tuple(stores)
 
-    async def resolve(self, method: str, authorization: str | None) -> Identity:
+    async def resolve(
+        self, method: str, authorization: str | None, path: str | None = None
+    ) -> Identity:
         """The identity to relay, or :class:`CallerRejected`.
 
-        No credentials: anonymous, for reads only. Credentials present but unknown or
-        malformed: rejected whatever the method, so a typo never silently downgrades a caller.
+        No credentials: anonymous, for reads and the public writes of ``ANONYMOUS_POSTS``.
+        Credentials present but unknown or malformed: rejected whatever the method, so a typo
+        never silently downgrades a caller.
         """
         if authorization is None:
-            if method in SAFE_METHODS:
+            if anonymous_may(method, path):
                 return ANONYMOUS
             raise CallerRejected(
                 "This operation needs an API key: send Authorization: Bearer <key>."

@@ -297,7 +297,7 @@ class Proxy:
         client = scope.get("client")
         address: str | None = client[0] if client else None
         try:
-            identity = await self.callers.resolve(scope["method"], authorization)
+            identity = await self.callers.resolve(scope["method"], authorization, path)
         except CallerRejected as exc:
             if self.limits is not None:
                 allowance = self.limits.charge(None, address)

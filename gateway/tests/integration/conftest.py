@@ -146,6 +146,14 @@ def events_app() -> FastAPI:
             title="Fête de la science", starts_at="2026-10-02", place=Place(name="Q", city="Albi")
         )
 
+    @router.post("/v1/events/{event_id}/registrations", status_code=201)
+    async def register(event_id: str, request: Request, identity: CurrentIdentity) -> Any:
+        return _echo("events", request, identity)
+
+    @router.post("/v1/registrations/{token}/cancel")
+    async def cancel(token: str, request: Request, identity: CurrentIdentity) -> Any:
+        return _echo("events", request, identity)
+
     @router.get("/v1/events.ics")
     @router.head("/v1/events.ics", include_in_schema=False)
     async def calendar(request: Request, identity: CurrentIdentity) -> PlainTextResponse:

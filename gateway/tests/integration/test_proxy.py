@@ -208,6 +208,37 @@ async def test_anonymous_caller_may_not_write(client: httpx.AsyncClient) -> None
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/v1/events/e1/registrations", 201), ("/v1/registrations/tok-123/cancel", 200)],
+)
+async def test_anonymous_caller_may_register_and_cancel(
+    client: httpx.AsyncClient, path: str, status: int
+) -> None:
+    response = await client.post(path, json={"name": "Ada", "email": "ada@example.org"})
+
+    assert response.status_code == status
+    assert response.json()["role"] == "anonymous"
+    assert response.json()["path"] == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/events/e1",
+        "/v1/events/e1/registrations/r1",
+        "/v1/events/e1/x/registrations",
+        "/v1/registrations/tok/cancel/again",
+        "/v1/registrations",
+    ],
+)
+async def test_other_anonymous_writes_near_the_public_ones_are_refused(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    assert (await client.post(path, json={})).status_code == 401
+    assert (await client.put("/v1/events/e1/registrations", json={})).status_code == 401
+
+
 @pytest.mark.parametrize("authorization", ["Bearer wrong-key", "Basic YWRtaW46YWRtaW4=", "Bearer"])
 async def test_bad_credentials_are_refused_even_for_reads(
     client: httpx.AsyncClient, authorization: str

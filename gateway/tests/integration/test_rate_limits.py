@@ -36,6 +36,23 @@ async def test_anonymous_callers_get_their_burst_then_a_429_problem(
     assert refused.headers["x-request-id"]
 
 
+async def test_anonymous_registrations_are_limited_per_address(
+    stack: Stack, another_gateway: LimitedGateway
+) -> None:
+    async with (
+        another_gateway(
+            **routes(stack),
+            events_url=stack.events_url,
+            rate_limit_ip_per_minute=6,
+            rate_limit_ip_burst=2,
+        ) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        answers = [await client.post("/v1/events/e1/registrations", json={}) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+
+
 async def test_each_key_has_its_own_bucket_apart_from_anonymous_traffic(
     stack: Stack, another_gateway: LimitedGateway
 ) -> None:

@@ -19,6 +19,25 @@ async def test_no_credentials_cannot_write(method: str) -> None:
         await resolver_for(ADMIN_KEY).resolve(method, None)
 
 
+@pytest.mark.parametrize("path", ["/v1/events/e1/registrations", "/v1/registrations/tok/cancel"])
+async def test_no_credentials_may_register_and_cancel(path: str) -> None:
+    assert await resolver_for(ADMIN_KEY).resolve("POST", None, path) == ANONYMOUS
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/v1/events/e1/registrations"),
+        ("POST", "/v1/events/e1/registrations/x"),
+        ("POST", "/v1/events//registrations"),
+        ("POST", "/v1/registrations/a/b/cancel"),
+    ],
+)
+async def test_no_credentials_cannot_write_elsewhere(method: str, path: str) -> None:
+    with pytest.raises(CallerRejected):
+        await resolver_for(ADMIN_KEY).resolve(method, None, path)
+
+
 async def test_admin_key_is_the_bootstrap_admin() -> None:
     identity = await resolver_for(ADMIN_KEY).resolve("POST", f"Bearer {ADMIN_KEY}")
 
