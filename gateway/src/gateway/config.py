@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     #: How long a browser may reuse a preflight answer.
     cors_max_age_seconds: int = 600
+    #: Hosts that may receive webhooks whatever they resolve to, over http too
+    #: (comma-separated, e.g. ``127.0.0.1,localhost`` for the embedded run and tests).
+    webhook_allowed_hosts: str = ""
+    #: After a secret rotation, how long the previous secret still signs deliveries.
+    webhook_secret_grace_seconds: float = 24 * 3600
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

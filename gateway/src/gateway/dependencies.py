@@ -65,6 +65,19 @@ async def require_admin(caller: Annotated[Identity, Depends(current_caller)]) ->
     return caller
 
 
+async def require_webhook_owner(
+    caller: Annotated[Identity, Depends(current_caller)],
+) -> Identity:
+    if caller.is_anonymous:
+        raise Unauthenticated(
+            "This operation needs an admin or partner API key (Authorization: Bearer <key>).",
+            headers={"www-authenticate": 'Bearer realm="maillage"'},
+        )
+    if caller.role is not Role.ADMIN and not (caller.role is Role.PARTNER and caller.partner):
+        raise Forbidden("Only admins and partners manage webhook endpoints.")
+    return caller
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with gateway_of(request).database.transaction(
         write=request.method not in SAFE_METHODS
@@ -73,5 +86,6 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 AdminCaller = Annotated[Identity, Depends(require_admin)]
+WebhookOwner = Annotated[Identity, Depends(require_webhook_owner)]
 #: The one transaction of a request; committed before the response is sent.
 GatewaySession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

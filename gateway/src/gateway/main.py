@@ -24,6 +24,7 @@ from gateway.openapi_merge import MergedOpenApi
 from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
 from gateway.routing import SEGMENT_OWNERS
+from gateway.webhooks.router import router as webhooks_router
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -141,6 +142,7 @@ def _build_api(gateway: Gateway) -> FastAPI:
     api.state.settings = gateway.settings  # paging reads its limits there
     install_problem_handlers(api)
     api.include_router(api_keys_router)
+    api.include_router(webhooks_router)
 
     @api.get("/healthz", tags=["health"], summary="The gateway is alive")
     async def healthz() -> dict[str, str]:

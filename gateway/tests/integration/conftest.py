@@ -294,6 +294,8 @@ def gateway_settings(**overrides: Any) -> Settings:
         "openapi_cache_seconds": 0,
         "probe_timeout_seconds": 2,
         "admin_key": SecretStr(ADMIN_KEY),
+        # Local receivers of webhook tests listen there.
+        "webhook_allowed_hosts": "127.0.0.1",
         "common": CommonSettings(identity_secret=SecretStr(DEV_IDENTITY_SECRET)),
     }
     return Settings(**(values | overrides))

@@ -1,0 +1,1 @@
+"""Webhooks out: partner endpoints subscribed to event types, signed deliveries."""

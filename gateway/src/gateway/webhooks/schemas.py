@@ -1,0 +1,72 @@
+"""Webhook endpoint requests and answers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# ``events.registration.created``, ``events.*``, ``directory.actor.*``, ``*``.
+_EVENT_TYPE = re.compile(r"^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$")
+
+
+class EndpointStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="https only, resolving to public addresses.",
+        examples=["https://partner.example.org/maillage/webhooks"],
+    )
+    event_types: list[str] = Field(
+        min_length=1,
+        max_length=100,
+        description="Exact types or wildcards: `events.*`, `directory.actor.*`, `*`.",
+        examples=[["events.*"]],
+    )
+    description: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("event_types")
+    @classmethod
+    def types_are_well_formed(cls, value: list[str]) -> list[str]:
+        for event_type in value:
+            if not _EVENT_TYPE.match(event_type):
+                raise ValueError(f"{event_type!r} is not an event type or a wildcard")
+        return list(dict.fromkeys(value))
+
+
+class WebhookEndpointRead(BaseModel):
+    """An endpoint as listed: everything but its secret."""
+
+    id: str = Field(examples=["whep_Jd9Qb2Lk4xYz"])
+    url: str
+    event_types: list[str]
+    description: str | None
+    partner: str | None
+    status: EndpointStatus
+    disabled_reason: str | None
+    created_by: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class WebhookEndpointSecret(WebhookEndpointRead):
+    """The answer to a creation or a rotation: the only time the secret is shown."""
+
+    secret: str = Field(description="`whsec_` + base64: verify signatures with it. Shown once.")
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="After a rotation: the old secret still signs until then."
+    )
+
+
+class WebhookEndpointPage(BaseModel):
+    items: list[WebhookEndpointRead]
+    next: str | None = None
