@@ -309,6 +309,10 @@ async def bench_backend(backend: str, actors: list[dict[str, Any]], requests: in
                 "MAILLAGE_LOG_LEVEL": "WARNING",
                 # Imports run in their own process, as in production, not in the API's loop.
                 "MAILLAGE_DIRECTORY_RUN_WORKERS": "false",
+                # One load generator on one address would be throttled by the gateway's rate
+                # limits: they are off here (bench/gateway.py measures their cost).
+                "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "0",
+                "MAILLAGE_GATEWAY_RATE_LIMIT_KEY_PER_MINUTE": "0",
             },
             gateway_port=0,
             prefer_default_ports=False,

@@ -53,6 +53,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
+        # generic plan that ignores the values, which for searches whose selectivity varies
+        # with the filters (a rare tag, a big département) picked plans 5x slower. Planning
+        # each execution costs a fraction of a millisecond.
+        connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
     )
 
 

@@ -73,6 +73,7 @@ async def create_actor(
     ),
 )
 async def list_actors(
+    request: Request,
     session: DbSession,
     identity: CurrentIdentity,
     paging: Paging,
@@ -81,11 +82,23 @@ async def list_actors(
 ) -> ActorListPage:
     if not identity.is_staff and (search.member is not None or PRIVATE_FACETS & set(facets)):
         raise Forbidden("Membership is private: only network staff may filter or count by it.")
-    page = await search_page(session, search, limit=paging.limit, after=paging.after)
+    # Facet counts run in their own read transactions beside the page query.
+    counting = (
+        asyncio.ensure_future(facet_counts(runtime_of(request).database, search, facets))
+        if facets
+        else None
+    )
+    try:
+        page = await search_page(session, search, limit=paging.limit, after=paging.after)
+    except BaseException:
+        if counting is not None:
+            counting.cancel()
+            await asyncio.gather(counting, return_exceptions=True)
+        raise
     return ActorListPage(
         items=[actor_service.view_or_tombstone(actor, identity) for actor in page.actors],
         next=page.next,
-        facets=await facet_counts(session, search, facets) if facets else None,
+        facets=await counting if counting is not None else None,
         distances_km=page.distances_km or None,
     )
 

@@ -7,6 +7,7 @@ requested facet under all the *other* filters (so a user can widen a facet it fi
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from directory.actors.fulltext import apply_match, query_terms
 from directory.actors.models import Actor, ActorTag
 from directory.actors.tags import TAG_FIELDS
-from kit.db import dialect_of
+from kit.db import Database, dialect_of
 from kit.paging import decode_cursor, encode_cursor
 from kit.problems import InvalidInput
 
@@ -251,46 +252,56 @@ def _cursor_value(sort: Sort, raw: Any) -> Any:
 
 
 async def facet_counts(
-    session: AsyncSession, search: ActorSearch, facets: Sequence[str]
+    database: Database, search: ActorSearch, facets: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """For each facet, the count of each value under every filter but the facet's own.
 
     Facets whose own filter is not set share the search's own result set: all such
-    multi-valued facets are counted by one query over actor_tags.
+    multi-valued facets are counted by one query over actor_tags. The counting queries are
+    independent reads, so each runs in its own short read transaction, concurrently (on
+    PostgreSQL that is several backends at once; the list page runs beside them).
     """
-    dialect = dialect_of(session)
-    counted: dict[str, list[tuple[Any, int]]] = {}
+    dialect = "sqlite" if database.is_sqlite else "postgresql"
+    queries: list[tuple[list[str], Any]] = []
     shared_tags = [f for f in facets if f in TAG_FIELDS and not search.tags.get(f)]
     if shared_tags:
         ids = filtered_ids(search, dialect)
-        rows = await session.execute(
-            sa.select(ActorTag.facet, ActorTag.value, sa.func.count())
-            .where(ActorTag.facet.in_(shared_tags), ActorTag.actor_id.in_(sa.select(ids.c.id)))
-            .group_by(ActorTag.facet, ActorTag.value)
+        queries.append(
+            (
+                shared_tags,
+                sa.select(ActorTag.facet, ActorTag.value, sa.func.count())
+                .where(ActorTag.facet.in_(shared_tags), ActorTag.actor_id.in_(sa.select(ids.c.id)))
+                .group_by(ActorTag.facet, ActorTag.value),
+            )
         )
-        for facet in shared_tags:
-            counted[facet] = []
-        for facet, value, count in rows:
-            counted[facet].append((value, count))
     for facet in facets:
-        if facet in counted:
+        if facet in shared_tags:
             continue
         ids = filtered_ids(search.without(facet), dialect)
-        counts: Any
         if facet in TAG_FIELDS:
-            counts = (
-                sa.select(ActorTag.value, sa.func.count())
+            counts: Any = (
+                sa.select(sa.literal(facet), ActorTag.value, sa.func.count())
                 .where(ActorTag.facet == facet, ActorTag.actor_id.in_(sa.select(ids.c.id)))
                 .group_by(ActorTag.value)
             )
         else:
             column = COLUMN_FACETS[facet]
             counts = (
-                sa.select(column, sa.func.count())
+                sa.select(sa.literal(facet), column, sa.func.count())
                 .where(Actor.id.in_(sa.select(ids.c.id)), column.is_not(None))
                 .group_by(column)
             )
-        counted[facet] = [(value, count) for value, count in await session.execute(counts)]
+        queries.append(([facet], counts))
+
+    async def run(query: Any) -> list[Any]:
+        async with database.transaction(write=False) as session:
+            return list(await session.execute(query))
+
+    results = await asyncio.gather(*(run(query) for _, query in queries))
+    counted: dict[str, list[tuple[Any, int]]] = {facet: [] for facet in facets}
+    for rows in results:
+        for facet, value, count in rows:
+            counted[facet].append((value, count))
     return {
         facet: sorted(
             ({"value": value, "count": count} for value, count in counted[facet]),
