@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 from collections.abc import Sequence
 
 import uvicorn
@@ -21,12 +23,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="serve the public API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    commands.add_parser("worker", help="deliver partner webhooks (consumes NATS)")
     args = parser.parse_args(argv)
 
     settings = Settings()
     configure_logging("gateway", settings.common.log_level)
     if args.command == "migrate":
         upgrade(GATEWAY_ROOT, settings.database_url, args.revision)
+        return
+    if args.command == "worker":
+        from gateway.worker import run_worker  # noqa: PLC0415 - the API process needs no NATS
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_worker(settings))
         return
     uvicorn.run(
         "gateway.main:create_app",

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: str = ""
     #: After a secret rotation, how long the previous secret still signs deliveries.
     webhook_secret_grace_seconds: float = 24 * 3600
+    #: Delays before each delivery attempt, in seconds (Svix's schedule); then it gives up.
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
+    )
+    #: Longest wait for a receiver's answer.
+    webhook_timeout_seconds: float = 15.0
+    #: How often the worker looks for deliveries that are due.
+    webhook_poll_seconds: float = 1.0
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

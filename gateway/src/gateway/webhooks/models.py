@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
+from kit.consumers import Inbox
 from kit.models import utcnow
 from kit.sqltypes import Json, UtcDateTime
 
@@ -36,3 +37,49 @@ class WebhookEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     disabled_reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+
+
+class WebhookDelivery(Base):
+    """One domain event to send to one endpoint, retried until it succeeds or gives up.
+
+    ``id`` is the ``webhook-id`` header: the same on every attempt, so receivers drop repeats.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(sa.String(32))
+    event_id: Mapped[str] = mapped_column(sa.String(64))
+    event_type: Mapped[str] = mapped_column(sa.String(200))
+    #: The exact JSON body, signed anew at each attempt (the timestamp changes).
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: ``pending`` (to try at ``next_attempt_at``), ``succeeded`` or ``failed`` (gave up).
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery, as logged for the endpoint's owner."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (sa.Index("ix_webhook_attempts_delivery", "delivery_id", "id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(sa.String(40))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: The receiver's HTTP status; None when no answer came (timeout, refused, SSRF guard).
+    status_code: Mapped[int | None] = mapped_column(default=None)
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    response_excerpt: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+#: Which domain events the webhook fan-out already handled (kit's idempotent consumers).
+inbox = Inbox(Base.metadata)

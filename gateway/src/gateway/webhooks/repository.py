@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.webhooks.models import WebhookEndpoint
+from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 async def get(session: AsyncSession, endpoint_id: str) -> WebhookEndpoint | None:
@@ -51,3 +51,61 @@ async def active(session: AsyncSession) -> Sequence[WebhookEndpoint]:
 
 async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     await session.delete(endpoint)
+
+
+async def delete_deliveries(session: AsyncSession, endpoint_id: str) -> None:
+    """Forget the deliveries (and their attempts) of an endpoint being deleted."""
+    ids = sa.select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
+    await session.execute(sa.delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+    await session.execute(
+        sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    )
+
+
+async def due_deliveries(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> Sequence[tuple[WebhookDelivery, WebhookEndpoint]]:
+    """Pending deliveries whose time has come, to endpoints still enabled, oldest first."""
+    query = (
+        sa.select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            WebhookEndpoint.disabled_at.is_(None),
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def deliveries_newest_first(
+    session: AsyncSession, *, endpoint_id: str, before: tuple[datetime, str] | None, limit: int
+) -> Sequence[WebhookDelivery]:
+    query = (
+        sa.select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        moment, delivery_id = before
+        query = query.where(
+            sa.or_(
+                WebhookDelivery.created_at < moment,
+                sa.and_(WebhookDelivery.created_at == moment, WebhookDelivery.id < delivery_id),
+            )
+        )
+    return (await session.execute(query)).scalars().all()
+
+
+async def attempts_of(
+    session: AsyncSession, delivery_ids: Sequence[str]
+) -> Sequence[WebhookAttempt]:
+    query = (
+        sa.select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+        .order_by(WebhookAttempt.id)
+    )
+    return (await session.execute(query)).scalars().all()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from gateway.dependencies import GatewaySession, WebhookOwner, gateway_of
 from gateway.webhooks.schemas import (
+    WebhookDeliveryPage,
     WebhookEndpointCreate,
     WebhookEndpointPage,
     WebhookEndpointRead,
@@ -94,3 +95,19 @@ async def rotate_webhook_secret(
     )
     response.headers["cache-control"] = "no-store"
     return rotated
+
+
+@router.get(
+    "/{endpoint_id}/deliveries",
+    summary="Deliveries to an endpoint, newest first, with every attempt",
+)
+async def list_webhook_deliveries(
+    endpoint_id: str,
+    caller: WebhookOwner,
+    session: GatewaySession,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> WebhookDeliveryPage:
+    items, next_cursor = await webhook_endpoint_service.deliveries(
+        session, endpoint_id=endpoint_id, caller=caller, params=params
+    )
+    return WebhookDeliveryPage(items=items, next=next_cursor)

@@ -70,3 +70,27 @@ class WebhookEndpointSecret(WebhookEndpointRead):
 class WebhookEndpointPage(BaseModel):
     items: list[WebhookEndpointRead]
     next: str | None = None
+
+
+class WebhookAttemptRead(BaseModel):
+    attempted_at: datetime
+    status_code: int | None = Field(description="null: no answer (timeout, refused).")
+    duration_ms: int
+    response_excerpt: str | None = Field(description="The first kilobyte of the answer.")
+    error: str | None
+    next_attempt_at: datetime | None = Field(description="null: no further attempt.")
+
+
+class WebhookDeliveryRead(BaseModel):
+    id: str = Field(description="The `webhook-id` header, the same on every attempt.")
+    event_id: str
+    event_type: str
+    status: str = Field(description="`pending`, `succeeded` or `failed` (gave up).")
+    next_attempt_at: datetime | None
+    created_at: datetime
+    attempts: list[WebhookAttemptRead]
+
+
+class WebhookDeliveryPage(BaseModel):
+    items: list[WebhookDeliveryRead]
+    next: str | None = None

@@ -11,6 +11,8 @@ from gateway.webhooks import repository
 from gateway.webhooks.models import WebhookEndpoint
 from gateway.webhooks.schemas import (
     EndpointStatus,
+    WebhookAttemptRead,
+    WebhookDeliveryRead,
     WebhookEndpointCreate,
     WebhookEndpointRead,
     WebhookEndpointSecret,
@@ -56,6 +58,19 @@ def _sees(caller: Identity, endpoint: WebhookEndpoint) -> bool:
     )
 
 
+_DeliveryPage = tuple[list[WebhookDeliveryRead], str | None]
+
+
+def _cursor(params: PageParams) -> tuple[datetime, str] | None:
+    if not params.after:
+        return None
+    raw_time, raw_id = decode_cursor(params.after, arity=2)
+    try:
+        return datetime.fromisoformat(str(raw_time)), str(raw_id)
+    except ValueError as exc:
+        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+
+
 class WebhookEndpointService:
     async def create(
         self,
@@ -97,13 +112,7 @@ class WebhookEndpointService:
         self, session: AsyncSession, *, caller: Identity, params: PageParams
     ) -> tuple[list[WebhookEndpoint], str | None]:
         """A page of the caller's endpoints (every endpoint for an admin), newest first."""
-        before: tuple[datetime, str] | None = None
-        if params.after:
-            raw_time, raw_id = decode_cursor(params.after, arity=2)
-            try:
-                before = (datetime.fromisoformat(str(raw_time)), str(raw_id))
-            except ValueError as exc:
-                raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+        before = _cursor(params)
         rows = await repository.newest_first(
             session,
             partner=caller.partner,
@@ -113,8 +122,45 @@ class WebhookEndpointService:
         )
         return build_page(rows, params, lambda e: (e.created_at.isoformat(), e.id))
 
+    async def deliveries(
+        self, session: AsyncSession, *, endpoint_id: str, caller: Identity, params: PageParams
+    ) -> _DeliveryPage:
+        """A page of the endpoint's deliveries, newest first, each with its attempts."""
+        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        before = _cursor(params)
+        rows = await repository.deliveries_newest_first(
+            session, endpoint_id=endpoint.id, before=before, limit=params.limit + 1
+        )
+        page, next_cursor = build_page(rows, params, lambda d: (d.created_at.isoformat(), d.id))
+        attempts: dict[str, list[WebhookAttemptRead]] = {d.id: [] for d in page}
+        for attempt in await repository.attempts_of(session, [d.id for d in page]):
+            attempts[attempt.delivery_id].append(
+                WebhookAttemptRead(
+                    attempted_at=attempt.attempted_at,
+                    status_code=attempt.status_code,
+                    duration_ms=attempt.duration_ms,
+                    response_excerpt=attempt.response_excerpt,
+                    error=attempt.error,
+                    next_attempt_at=attempt.next_attempt_at,
+                )
+            )
+        items = [
+            WebhookDeliveryRead(
+                id=d.id,
+                event_id=d.event_id,
+                event_type=d.event_type,
+                status=d.status,
+                next_attempt_at=d.next_attempt_at,
+                created_at=d.created_at,
+                attempts=attempts[d.id],
+            )
+            for d in page
+        ]
+        return items, next_cursor
+
     async def delete(self, session: AsyncSession, *, endpoint_id: str, caller: Identity) -> None:
         endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        await repository.delete_deliveries(session, endpoint.id)
         await repository.delete(session, endpoint)
         await session.flush()
 

@@ -1,0 +1,68 @@
+"""``maillage-gateway worker``: partner webhooks out.
+
+Durable consumers on every producing stream turn domain events into delivery rows (once,
+through the inbox); a :class:`~gateway.webhooks.delivery.Deliverer` posts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from gateway.config import Settings
+from gateway.webhooks.delivery import Deliverer, fan_out
+from gateway.webhooks.models import inbox
+from gateway.webhooks.urls import parse_allowed_hosts
+from kit.broker import STREAMS, Broker
+from kit.consumers import ConsumerRunner, Subscription
+from kit.db import Database
+
+#: The streams whose events partners may subscribe to.
+WEBHOOK_STREAMS = ("DIRECTORY", "EVENTS", "SURVEYS", "EUWATCH")
+
+
+def subscriptions() -> list[Subscription]:
+    return [
+        Subscription(
+            durable=f"gateway-webhooks-{stream.lower()}",
+            stream=stream,
+            subjects=tuple(STREAMS[stream]),
+            handler=fan_out,
+        )
+        for stream in WEBHOOK_STREAMS
+    ]
+
+
+@contextlib.asynccontextmanager
+async def webhook_worker(settings: Settings) -> AsyncIterator[Deliverer]:
+    """Run the consumers and the deliverer until the block exits."""
+    database = Database(settings.database_url)
+    broker = Broker(settings.common.nats_url, name="gateway-worker")
+    deliverer = Deliverer(
+        database,
+        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
+        schedule=settings.webhook_retry_schedule_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        poll_seconds=settings.webhook_poll_seconds,
+    )
+    broker.start()
+    tasks = [
+        asyncio.create_task(ConsumerRunner(database, inbox, broker, sub).run())
+        for sub in subscriptions()
+    ]
+    tasks.append(asyncio.create_task(deliverer.run(), name="webhook-deliverer"))
+    try:
+        yield deliverer
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await broker.close()
+        await database.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """The ``worker`` command: run until cancelled."""
+    async with webhook_worker(settings):
+        await asyncio.Event().wait()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from contracts.events import PERSONAL_FIELDS
+from gateway.webhooks.delivery import (
+    SVIX_SCHEDULE,
+    matches,
+    next_delay,
+    public_data,
+    retry_after_seconds,
+)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "event_type", "expected"),
+    [
+        (["*"], "surveys.response.submitted", True),
+        (["events.*"], "events.registration.confirmed", True),
+        (["directory.actor.*"], "directory.actor.updated", True),
+        (["directory.actor.*"], "directory.actors.updated", False),
+        (["directory.actor.*"], "directory.resource.updated", False),
+        (["events.event.published"], "events.event.published", True),
+        (["events.event.published"], "events.event.published.again", False),
+        (["events"], "events.event.published", False),
+    ],
+)
+def test_event_types_match_exactly_or_by_wildcard(
+    patterns: list[str], event_type: str, expected: bool
+) -> None:
+    assert matches(patterns, event_type) is expected
+
+
+def test_registrations_lose_their_personal_fields_and_other_events_keep_names() -> None:
+    data = {"id": "r1", "name": "Ada", "email": "a@x.org", "status": "confirmed"}
+
+    assert public_data("events.registration.confirmed", data) == {"id": "r1", "status": "confirmed"}
+    assert not PERSONAL_FIELDS & public_data("events.attendance.recorded", data).keys()
+    assert public_data("directory.actor.updated", {"name": "Muséum"}) == {"name": "Muséum"}
+
+
+def test_the_schedule_is_svix_with_jitter_then_gives_up() -> None:
+    delays = [next_delay(SVIX_SCHEDULE, n, None) for n in range(len(SVIX_SCHEDULE) + 1)]
+
+    assert delays[-1] is None
+    for delay, step in zip(delays, SVIX_SCHEDULE, strict=False):
+        assert delay is not None
+        assert step * 0.9 <= delay <= step * 1.1
+
+
+def test_retry_after_postpones_the_next_attempt_within_the_schedule() -> None:
+    assert next_delay(SVIX_SCHEDULE, 1, 120.0) == 120.0
+    assert next_delay(SVIX_SCHEDULE, 1, 10**9) == max(SVIX_SCHEDULE)
+    assert retry_after_seconds("30") == 30.0
+    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") is None
+    assert retry_after_seconds(None) is None
