@@ -3,6 +3,8 @@ every signature with the ``standardwebhooks`` reference library."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ class Receiver:
 
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    #: Seconds a path takes to answer.
+    slow: dict[str, float] = field(default_factory=dict)
 
     def on(self, path: str) -> list[tuple[dict[str, str], bytes]]:
         return [(h, b) for p, h, b in self.received if p == path]
@@ -51,6 +55,7 @@ class Receiver:
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.received.append((scope["path"], headers, body))
+        await asyncio.sleep(self.slow.get(scope["path"], 0))
         script = self.scripts.get(scope["path"]) or []
         status, extra = script.pop(0) if script else (200, {})
         await send(
@@ -174,7 +179,12 @@ async def test_each_event_reaches_its_subscribers_signed_and_without_personal_fi
         "timestamp": sent["timestamp"],
         "data": change.data,
     }
-    [delivery] = await webhooks.deliveries(agenda["id"])
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        items = await webhooks.deliveries(agenda["id"])
+        return items if items and items[0]["status"] != "pending" else None
+
+    [delivery] = await wait_until(recorded, what="the attempt is recorded")
     assert delivery["id"] == agenda_headers["webhook-id"]
     assert delivery["event_id"] == signup.id
     assert delivery["status"] == "succeeded"
@@ -254,6 +264,24 @@ async def test_a_410_disables_the_endpoint(webhooks: Webhooks) -> None:
     await webhooks.publish(registration())
     [delivery] = await webhooks.deliveries(gone["id"])
     assert delivery["status"] == "failed"
+
+
+async def test_a_slow_receiver_does_not_hold_up_the_others(webhooks: Webhooks) -> None:
+    slow = await webhooks.subscribe("/slow", ["*"])
+    await webhooks.subscribe("/quick", ["*"])
+    webhooks.receiver.slow["/slow"] = 2.0
+    started = time.monotonic()
+
+    await webhooks.publish(registration())
+    await wait_until(lambda: _async(webhooks.receiver.on("/quick")), what="a quick delivery")
+
+    assert time.monotonic() - started < 1.8  # not after the slow receiver's 2 s
+
+    async def slow_done() -> bool:
+        items = await webhooks.deliveries(slow["id"])
+        return bool(items) and items[0]["status"] == "succeeded"
+
+    await wait_until(slow_done, what="the slow delivery succeeds too")
 
 
 async def _async(value: Any) -> Any:

@@ -121,7 +121,8 @@ def next_delay(schedule: Sequence[float], attempts: int, retry_after: float | No
 
 
 class Deliverer:
-    """Posts due deliveries until cancelled (one per process; see the README)."""
+    """Posts due deliveries until cancelled, up to ``concurrency`` at once, each on its own
+    (a slow receiver holds only its own slot). One per process; see the README."""
 
     def __init__(
         self,
@@ -131,38 +132,74 @@ class Deliverer:
         schedule: Sequence[float] = SVIX_SCHEDULE,
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
-        batch: int = 50,
+        concurrency: int = 50,
     ) -> None:
         self.database = database
         self.allowed_hosts = allowed_hosts
         self.schedule = tuple(schedule)
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self.poll_seconds = poll_seconds
-        self.batch = batch
+        self.concurrency = concurrency
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            while True:
-                try:
-                    sent = await self.deliver_due(http)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    logger.exception("webhook deliveries failed; trying again")
-                    sent = 0
-                if sent < self.batch:
-                    await asyncio.sleep(self.poll_seconds)
+            try:
+                while True:
+                    try:
+                        started = await self.start_due(http)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        logger.exception("webhook deliveries failed; trying again")
+                        started = 0
+                    if started == 0:
+                        await asyncio.sleep(self.poll_seconds)
+            finally:
+                for task in self._tasks:
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def deliver_due(self, http: aiohttp.ClientSession) -> int:
-        """Try every due delivery once; how many were tried."""
+    async def start_due(self, http: aiohttp.ClientSession) -> int:
+        """Start due deliveries not already under way, as slots allow; how many started."""
+        free = self.concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
         async with self.database.transaction(write=False) as session:
-            due = await repository.due_deliveries(session, now=utcnow(), limit=self.batch)
-            work = [(d.id, e.id, e.url, signing_secrets(e, utcnow()), d.body) for d, e in due]
-        results = await asyncio.gather(*(self._post(http, *item) for item in work))
-        async with self.database.transaction() as session:
-            for (delivery_id, endpoint_id, *_), result in zip(work, results, strict=True):
-                await self._record(session, delivery_id, endpoint_id, result)
+            due = await repository.due_deliveries(
+                session, now=utcnow(), limit=free + len(self._in_flight)
+            )
+            now = utcnow()
+            work = [
+                (d.id, e.id, e.url, signing_secrets(e, now), d.body)
+                for d, e in due
+                if d.id not in self._in_flight
+            ][:free]
+        for item in work:
+            self._in_flight.add(item[0])
+            task = asyncio.create_task(self._deliver(http, *item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return len(work)
+
+    async def _deliver(
+        self,
+        http: aiohttp.ClientSession,
+        delivery_id: str,
+        endpoint_id: str,
+        url: str,
+        keys: list[str],
+        body: str,
+    ) -> None:
+        try:
+            outcome = await self._post(http, delivery_id, endpoint_id, url, keys, body)
+            async with self.database.transaction() as session:
+                await self._record(session, delivery_id, endpoint_id, outcome)
+        except Exception:
+            logger.exception("webhook delivery %s: could not record the attempt", delivery_id)
+        finally:
+            self._in_flight.discard(delivery_id)
 
     async def _post(
         self,
