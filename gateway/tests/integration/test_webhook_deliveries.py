@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
+from gateway.config import Settings
 from gateway.main import create_app
 from gateway.worker import webhook_worker
 from kit.broker import ensure_streams
@@ -74,6 +75,7 @@ class Webhooks:
     receiver: Receiver
     receiver_url: str
     nats_url: str
+    settings: Settings
 
     async def subscribe(self, path: str, event_types: list[str]) -> dict[str, Any]:
         response = await self.client.post(
@@ -132,7 +134,7 @@ async def webhooks(
         httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
         webhook_worker(settings),
     ):
-        yield Webhooks(client, receiver, receiver_url, nats_server.url)
+        yield Webhooks(client, receiver, receiver_url, nats_server.url, settings)
 
 
 def registration(**data: Any) -> CloudEvent:
@@ -282,6 +284,20 @@ async def test_a_slow_receiver_does_not_hold_up_the_others(webhooks: Webhooks) -
         return bool(items) and items[0]["status"] == "succeeded"
 
     await wait_until(slow_done, what="the slow delivery succeeds too")
+
+
+async def test_two_workers_send_each_delivery_once(webhooks: Webhooks) -> None:
+    await webhooks.subscribe("/shared", ["*"])
+
+    async with webhook_worker(webhooks.settings):
+        await webhooks.publish(*(registration() for _ in range(20)))
+        await wait_until(
+            lambda: _async(len(webhooks.receiver.on("/shared")) >= 20), what="20 deliveries"
+        )
+        await asyncio.sleep(0.5)  # room for a duplicate to show up, were there one
+
+    ids = [h["webhook-id"] for h, _ in webhooks.receiver.on("/shared")]
+    assert len(ids) == len(set(ids)) == 20
 
 
 async def _async(value: Any) -> Any:

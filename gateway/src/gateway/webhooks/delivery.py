@@ -122,7 +122,8 @@ def next_delay(schedule: Sequence[float], attempts: int, retry_after: float | No
 
 class Deliverer:
     """Posts due deliveries until cancelled, up to ``concurrency`` at once, each on its own
-    (a slow receiver holds only its own slot). One per process; see the README."""
+    (a slow receiver holds only its own slot). Several workers share the work: each claims
+    deliveries for a lease before posting them."""
 
     def __init__(
         self,
@@ -138,6 +139,8 @@ class Deliverer:
         self.allowed_hosts = allowed_hosts
         self.schedule = tuple(schedule)
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        #: How long a claimed delivery stays with this worker before others may retry it.
+        self.lease = timedelta(seconds=timeout_seconds + 30)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         self._in_flight: set[str] = set()
@@ -166,16 +169,16 @@ class Deliverer:
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
-        async with self.database.transaction(write=False) as session:
-            due = await repository.due_deliveries(
-                session, now=utcnow(), limit=free + len(self._in_flight)
+        now = utcnow()
+        async with self.database.transaction() as session:
+            due = await repository.claim_due(
+                session,
+                now=now,
+                lease_until=now + self.lease,
+                exclude=self._in_flight,
+                limit=free,
             )
-            now = utcnow()
-            work = [
-                (d.id, e.id, e.url, signing_secrets(e, now), d.body)
-                for d, e in due
-                if d.id not in self._in_flight
-            ][:free]
+            work = [(d.id, e.id, e.url, signing_secrets(e, now), d.body) for d, e in due]
         for item in work:
             self._in_flight.add(item[0])
             task = asyncio.create_task(self._deliver(http, *item))

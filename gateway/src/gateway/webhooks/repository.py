@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -62,10 +62,20 @@ async def delete_deliveries(session: AsyncSession, endpoint_id: str) -> None:
     )
 
 
-async def due_deliveries(
-    session: AsyncSession, *, now: datetime, limit: int
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    exclude: Collection[str],
+    limit: int,
 ) -> Sequence[tuple[WebhookDelivery, WebhookEndpoint]]:
-    """Pending deliveries whose time has come, to endpoints still enabled, oldest first."""
+    """Take pending deliveries whose time has come (to endpoints still enabled), oldest
+    first, by moving their next attempt to ``lease_until``: another worker skips them, and
+    they come back by themselves if this one dies before recording the attempt.
+
+    Rows locked by another worker are skipped on PostgreSQL; SQLite serialises writers.
+    """
     query = (
         sa.select(WebhookDelivery, WebhookEndpoint)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -76,8 +86,15 @@ async def due_deliveries(
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
     )
-    return [(row[0], row[1]) for row in await session.execute(query)]
+    if exclude:
+        query = query.where(WebhookDelivery.id.not_in(list(exclude)))
+    claimed = [(row[0], row[1]) for row in await session.execute(query)]
+    for delivery, _ in claimed:
+        delivery.next_attempt_at = lease_until
+    await session.flush()
+    return claimed
 
 
 async def deliveries_newest_first(
