@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 import uvicorn
 
+import gateway.worker
 from gateway.__main__ import main
+from gateway.config import Settings
 
 
 def test_migrate_creates_the_api_key_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,7 +21,24 @@ def test_migrate_creates_the_api_key_table(tmp_path: Path, monkeypatch: pytest.M
 
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    assert "api_keys" in tables
+    assert {"api_keys", "webhook_endpoints", "webhook_deliveries", "webhook_attempts"} <= tables
+
+
+def test_worker_runs_the_webhook_worker_with_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Settings] = []
+
+    async def fake_run_worker(settings: Settings) -> None:
+        seen.append(settings)
+
+    monkeypatch.setenv("MAILLAGE_NATS_URL", "nats://127.0.0.1:4999")
+    monkeypatch.setattr(gateway.worker, "run_worker", fake_run_worker)
+
+    main(["worker"])
+
+    [settings] = seen
+    assert settings.common.nats_url == "nats://127.0.0.1:4999"
 
 
 def test_an_unknown_command_is_refused() -> None:
