@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.webhooks.urls import UnsafeUrl, check_url, parse_allowed_hosts
+from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url, parse_allowed_hosts
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,23 @@ async def test_allow_listed_hosts_may_be_plain_http_and_private() -> None:
     await check_url("https://localhost/hook", allowed)
     with pytest.raises(UnsafeUrl, match="loopback"):
         await check_url("https://[::1]/hook", allowed)
+
+
+async def test_the_delivery_resolver_refuses_names_of_private_addresses() -> None:
+    resolver = PublicOnlyResolver(frozenset())
+    try:
+        with pytest.raises(UnsafeUrl, match="loopback"):
+            await resolver.resolve("localhost", 443)
+    finally:
+        await resolver.close()
+
+
+async def test_the_delivery_resolver_lets_allow_listed_names_through() -> None:
+    resolver = PublicOnlyResolver(frozenset({"localhost"}))
+    try:
+        results = await resolver.resolve("LocalHost", 443)
+    finally:
+        await resolver.close()
+
+    assert results
+    assert all(r["port"] == 443 for r in results)

@@ -25,7 +25,7 @@ from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks import repository
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.signing import payload, signed_headers
-from gateway.webhooks.urls import UnsafeUrl, check_url
+from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
 from kit.cloudevents import CloudEvent
 from kit.db import Database
 from kit.models import utcnow
@@ -147,7 +147,8 @@ class Deliverer:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+        connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver(self.allowed_hosts))
+        async with aiohttp.ClientSession(timeout=self.timeout, connector=connector) as http:
             try:
                 while True:
                     try:
@@ -218,7 +219,8 @@ class Deliverer:
         raw = body.encode()
         headers = signed_headers(keys, delivery_id, int(time.time()), raw)
         try:
-            # Checked again at each attempt: a name may resolve elsewhere since creation.
+            # Checked again at each attempt (the scheme and IP spellings here; the addresses
+            # connected to by the session's PublicOnlyResolver).
             await check_url(url, self.allowed_hosts)
             async with http.post(url, data=raw, headers=headers, allow_redirects=False) as answer:
                 excerpt = (await answer.content.read(_EXCERPT_BYTES)).decode(errors="replace")

@@ -13,6 +13,9 @@ import socket
 from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Labels made only of digits or 0x-hex: a host spelled as a number, which resolvers read as
 # an IP address (``2130706433``, ``0x7f.1``, ``0177.0.0.1``).
@@ -100,3 +103,25 @@ async def check_url(url: str, allowed_hosts: Collection[str]) -> None:
         raise UnsafeUrl(f"{host} does not resolve") from exc
     for info in infos:
         check_address(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """The resolver of the delivery client: the addresses it checks are the addresses
+    connected to, so a name cannot pass the check and then resolve elsewhere (DNS
+    rebinding). Allow-listed hosts resolve unchecked."""
+
+    def __init__(self, allowed_hosts: Collection[str]) -> None:
+        self._inner = ThreadedResolver()
+        self._allowed = frozenset(h.lower() for h in allowed_hosts)
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if host.lower() not in self._allowed:
+            for result in results:
+                check_address(ipaddress.ip_address(result["host"].split("%")[0]))
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
