@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -105,14 +106,23 @@ class Webhooks:
         return items
 
 
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of this test's own: the session's shared one holds every other test's
+    events, which the worker's durable consumers would deliver too."""
+    with NatsServer(tmp_path / "nats") as server:
+        yield server
+
+
 @pytest.fixture(params=BACKENDS)
 async def webhooks(
     request: pytest.FixtureRequest,
     stack: Stack,
-    nats_server: NatsServer,
+    own_nats: NatsServer,
     database_factory: DatabaseFactory,
 ) -> AsyncIterator[Webhooks]:
     """A gateway and its worker on a new database, and a receiver on 127.0.0.1."""
+    nats_server = own_nats
     database_url = await migrated_database(database_factory, request.param)
     settings = gateway_settings(
         directory_url=stack.directory_url,
