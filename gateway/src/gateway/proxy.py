@@ -78,11 +78,11 @@ class Upstream:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """The caller's body went past the route's limit while it was being relayed."""
 
 
 class _ClientGone(Exception):
-    pass
+    """The caller hung up while its body was being relayed."""
 
 
 def new_upstream_session(
