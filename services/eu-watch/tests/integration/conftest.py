@@ -1,20 +1,20 @@
-"""A real eu-watch app per backend (SQLite and PostgreSQL), with its migrations applied."""
+"""A real eu-watch app per backend (SQLite and PostgreSQL), with its migrations applied.
+
+The ``admin`` and ``anonymous`` clients come from the kit's pytest plugin."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from eu_watch.config import Settings
 from eu_watch.main import SERVICE_ROOT, create_app
-from kit.identity import IdentitySigner
 from kit.settings import CommonSettings
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
-from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+from kit.testing.plugin import BACKENDS, DatabaseFactory
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -25,17 +25,3 @@ async def app(
     settings = Settings(database_url=url, common=CommonSettings(nats_url=nats_server.url))
     async with running_service(create_app, settings, SERVICE_ROOT) as running:
         yield running
-
-
-@pytest.fixture
-async def admin(app: FastAPI, identity_signer: IdentitySigner) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, identity_headers(identity_signer, "admin")) as client:
-        yield client
-
-
-@pytest.fixture
-async def anonymous(
-    app: FastAPI, identity_signer: IdentitySigner
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, identity_headers(identity_signer, "anonymous")) as client:
-        yield client

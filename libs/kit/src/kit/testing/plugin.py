@@ -77,6 +77,22 @@ def identity_signer() -> IdentitySigner:
     return IdentitySigner(DEV_IDENTITY_SECRET)
 
 
+@pytest.fixture
+async def admin(app: FastAPI, identity_signer: IdentitySigner) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service under test (fixture ``app``) acting as an admin."""
+    async with asgi_client(app, identity_headers(identity_signer, "admin")) as client:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(
+    app: FastAPI, identity_signer: IdentitySigner
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service under test (fixture ``app``) as an anonymous caller."""
+    async with asgi_client(app, identity_headers(identity_signer, "anonymous")) as client:
+        yield client
+
+
 def identity_headers(
     signer: IdentitySigner,
     role: Role | str,
