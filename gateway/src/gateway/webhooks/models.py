@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.db import Base
 from kit.consumers import Inbox
 from kit.models import utcnow
+from kit.outbox import Outbox
 from kit.sqltypes import Json, UtcDateTime
 
 
@@ -37,6 +38,9 @@ class WebhookEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     disabled_reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    #: The first failed attempt with no success since (None while the endpoint answers);
+    #: an endpoint still failing long after this is disabled.
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class WebhookDelivery(Base):
@@ -49,12 +53,18 @@ class WebhookDelivery(Base):
     __table_args__ = (
         sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+        sa.Index(
+            "ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "status", "created_at"
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     endpoint_id: Mapped[str] = mapped_column(sa.String(32))
     event_id: Mapped[str] = mapped_column(sa.String(64))
     event_type: Mapped[str] = mapped_column(sa.String(200))
+    #: The record the event is about (its CloudEvent subject): deliveries to one endpoint
+    #: with the same key go out in the order they were created, one at a time.
+    ordering_key: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     #: The exact JSON body, signed anew at each attempt (the timestamp changes).
     body: Mapped[str] = mapped_column(sa.Text)
     #: ``pending`` (to try at ``next_attempt_at``), ``succeeded`` or ``failed`` (gave up).
@@ -83,3 +93,5 @@ class WebhookAttempt(Base):
 
 #: Which domain events the webhook fan-out already handled (kit's idempotent consumers).
 inbox = Inbox(Base.metadata)
+#: What the gateway tells the other services (``gateway.webhook_endpoint.disabled``…).
+outbox = Outbox(Base.metadata, source="maillage/gateway")

@@ -26,6 +26,7 @@ STREAMS: Mapping[str, Sequence[str]] = {
     "EVENTS": ["events.>"],
     "SURVEYS": ["surveys.>"],
     "EUWATCH": ["euwatch.>"],
+    "GATEWAY": ["gateway.>"],
     "DEADLETTER": ["deadletter.>"],
 }
 DUPLICATE_WINDOW_SECONDS = 300.0
