@@ -40,6 +40,8 @@ class Event(VersionedRecord, Base):
     registration: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     ext_ids: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
     created_by: Mapped[str | None] = mapped_column(sa.String(120))
+    #: A training's objectives, trainers, prerequisites and sessions (null for other kinds).
+    training: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class EventOrganizer(Base):
@@ -66,3 +68,22 @@ class EventTiming(Base):
     position: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     start_at: Mapped[datetime] = mapped_column(UtcDateTime())
     end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EventChange(Base):
+    """One entry of an event's history: who changed which fields, from what to what."""
+
+    __tablename__ = "event_changes"
+    __table_args__ = (sa.Index("ix_event_changes_event_id_id", "event_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    #: No foreign key: the history outlives nothing it describes, but must not block a purge.
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    changed_by_role: Mapped[str | None] = mapped_column(sa.String(20))
+    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
