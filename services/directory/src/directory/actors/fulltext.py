@@ -10,38 +10,25 @@ find exactly the same actors: ``musee`` finds ``Muséum``, ``echosciences`` find
 
 from __future__ import annotations
 
-import re
 import uuid
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.actors.models import Actor, ActorSearch
-from kit.normalize import fold
+from kit.fulltext import MAX_QUERY_TERMS, fts5_match, query_terms, terms, tsquery_text
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STEMMER = snowballstemmer.stemmer("french")
-MAX_QUERY_TERMS = 12
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
-
-
-def terms(text: str | None) -> list[str]:
-    """Folded, stemmed words of ``text`` (apostrophes and hyphens split words)."""
-    if not text:
-        return []
-    return [_stem(word) for word in _WORD.findall(fold(text))]
-
-
-def query_terms(q: str) -> list[str]:
-    """The stems a search for ``q`` looks for, each matched as a prefix."""
-    return list(dict.fromkeys(terms(q)))[:MAX_QUERY_TERMS]
+__all__ = [
+    "MAX_QUERY_TERMS",
+    "apply_match",
+    "index_actor",
+    "index_actors",
+    "query_terms",
+    "search_row",
+    "terms",
+    "unindex_actor",
+]
 
 
 async def index_actor(session: AsyncSession, actor: Actor) -> None:
@@ -87,12 +74,10 @@ def apply_match(
     """
     query = query.join(ActorSearch, ActorSearch.actor_id == Actor.id)
     if dialect == "postgresql":
-        tsquery = sa.func.to_tsquery(
-            sa.literal_column("'simple'"), " & ".join(f"{stem}:*" for stem in stems)
-        )
+        tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery_text(stems))
         vector: sa.ColumnElement[Any] = sa.literal_column("actor_search.vector")
         return query.where(vector.op("@@")(tsquery)), sa.func.ts_rank(vector, tsquery)
-    expression = " AND ".join(f'"{stem}"*' for stem in stems)
+    expression = fts5_match(stems)
     fts: sa.ColumnElement[Any] = sa.literal_column("actors_fts")
     query = query.join(_FTS, _FTS.c.rowid == ActorSearch.rowid_).where(fts.op("MATCH")(expression))
     return query, -sa.func.bm25(fts, 10.0, 1.0)
