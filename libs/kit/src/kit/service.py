@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.api_docs import install_api_docs
 from kit.broker import Broker
 from kit.consumers import ConsumerRunner, Inbox, Subscription
 from kit.db import Database
@@ -143,6 +144,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
+    install_api_docs(app)  # roles per route and problem types, for the gateway's document
     verifier = IdentityVerifier(settings.common.identity_secret.get_secret_value())
     app.add_middleware(IdentityMiddleware, verifier=verifier)
     app.add_middleware(
