@@ -7,22 +7,56 @@ database; what every process must agree on (the NATS URL, the identity secret) l
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_IDENTITY_SECRET = "maillage-dev-identity-secret-change-me-in-production"  # noqa: S105
+#: The environment in which the built-in secret and short secrets are tolerated.
+DEVELOPMENT = "development"
+#: HS256 keys shorter than the hash output (32 bytes) are brute-forceable (RFC 7518 §3.2).
+MIN_IDENTITY_SECRET_BYTES = 32
 
 
 class CommonSettings(BaseSettings):
     """Values every process reads from ``MAILLAGE_*``."""
 
-    model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="ignore")
+    # A refused value must not be echoed into logs (it may be the secret itself).
+    model_config = SettingsConfigDict(
+        env_prefix="MAILLAGE_", extra="ignore", hide_input_in_errors=True
+    )
 
     nats_url: str = "nats://127.0.0.1:4222"
     identity_secret: SecretStr = SecretStr(DEV_IDENTITY_SECRET)
     identity_ttl_seconds: int = 60
     log_level: str = "INFO"
-    environment: str = "development"
+    environment: str = DEVELOPMENT
+
+    @model_validator(mode="after")
+    def _refuse_weak_identity_secret(self) -> Self:
+        """Outside development, whoever knows the identity secret is admin of every service:
+        refuse to start with the built-in one (it is public, in this repository) or with
+        one short enough to guess."""
+        if self.environment.strip().lower() == DEVELOPMENT:
+            return self
+        secret = self.identity_secret.get_secret_value()
+        advice = 'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+        if secret == DEV_IDENTITY_SECRET:
+            msg = (
+                f"MAILLAGE_IDENTITY_SECRET is not set (MAILLAGE_ENVIRONMENT={self.environment}):"
+                f" the built-in development secret is public and refused outside development;"
+                f" {advice}"
+            )
+            raise ValueError(msg)
+        if len(secret.encode()) < MIN_IDENTITY_SECRET_BYTES:
+            msg = (
+                f"MAILLAGE_IDENTITY_SECRET is too short ({len(secret.encode())} bytes,"
+                f" MAILLAGE_ENVIRONMENT={self.environment}): at least"
+                f" {MIN_IDENTITY_SECRET_BYTES} bytes are needed outside development; {advice}"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class ServiceSettings(BaseSettings):
