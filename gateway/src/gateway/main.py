@@ -25,6 +25,7 @@ from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
 from gateway.routing import SEGMENT_OWNERS
 from gateway.webhooks.router import router as webhooks_router
+from kit.api_docs import annotate_document
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -108,9 +109,10 @@ class Gateway:
         return self.proxy.session
 
     def _own_openapi(self) -> dict[str, Any]:
-        return get_openapi(
+        document = get_openapi(
             title=TITLE, version="1", description=DESCRIPTION, routes=self.api.routes
         )
+        return annotate_document(document, self.api.routes)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:

@@ -12,13 +12,20 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
+import orjson
 
+from gateway.callers import anonymous_may
+from gateway.dependencies import current_caller, require_admin, require_webhook_owner
 from gateway.routing import owner_of
+from kit.api_docs import KEY_ROLES, ordered, register_role_requirement
+from kit.identity import Role
+from kit.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -32,22 +39,107 @@ BEARER_SCHEME = {
         "may only read published, public data."
     ),
 }
-_PROBLEM_CONTENT = {
-    "application/problem+json": {
-        "schema": {
-            "type": "object",
-            "description": "RFC 9457 problem details.",
-            "properties": {
-                "type": {"type": "string", "format": "uri"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-                "instance": {"type": "string"},
-                "request_id": {"type": "string"},
+#: The inbox's callers sign their pushes instead of sending a key (Standard Webhooks).
+STANDARD_WEBHOOKS_SCHEME = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "webhook-signature",
+    "description": (
+        "Standard Webhooks signature of a partner push: `webhook-id` (unique per message), "
+        "`webhook-timestamp` (Unix seconds, within 5 minutes of now) and `webhook-signature` "
+        "(`v1,<base64 HMAC-SHA256 of '<id>.<timestamp>.<body>'>` with the `whsec_` secret the "
+        "network issued to the partner). See https://www.standardwebhooks.com/."
+    ),
+}
+SECURITY_SCHEMES = {"bearer": BEARER_SCHEME, "standardWebhooks": STANDARD_WEBHOOKS_SCHEME}
+_INBOX_PATH = re.compile(r"^/v1/partners/[^/]+/inbox$")
+
+PROBLEM_REF = "#/components/schemas/Problem"
+VALIDATION_PROBLEM_REF = "#/components/schemas/ValidationProblem"
+#: RFC 9457 problem details as Maillage writes them (kit.problems).
+PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Problem": {
+        "title": "Problem",
+        "type": "object",
+        "description": (
+            "RFC 9457 problem details, sent as `application/problem+json`. `type` is one of "
+            "the URIs listed in the API description and in `x-problem-types`; further "
+            "members may carry what a problem needs (`retry_after_seconds`...)."
+        ),
+        "properties": {
+            "type": {
+                "type": "string",
+                "format": "uri",
+                "description": f"What went wrong, as a URI under {PROBLEM_BASE}.",
             },
-            "required": ["type", "title", "status"],
-        }
-    }
+            "title": {"type": "string", "description": "Short summary of the problem type."},
+            "status": {"type": "integer", "description": "The HTTP status code."},
+            "detail": {"type": "string", "description": "This occurrence, for a person."},
+            "instance": {"type": "string", "description": "The path that was called."},
+            "request_id": {"type": "string", "description": "To quote when asking for help."},
+            "errors": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ProblemFieldError"},
+            },
+        },
+        "required": ["type", "title", "status"],
+        "additionalProperties": True,
+    },
+    "ProblemFieldError": {
+        "title": "ProblemFieldError",
+        "type": "object",
+        "description": "One field at fault: a JSON path in the body (`address.postcode`), or "
+        "the parameter with its place (`query.limit`).",
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+        "required": ["field", "message"],
+    },
+    "ValidationProblem": {
+        "title": "ValidationProblem",
+        "description": "A 422 problem (`type` ending in `/validation`) naming every field "
+        "at fault.",
+        "allOf": [
+            {"$ref": PROBLEM_REF},
+            {"type": "object", "required": ["errors"]},
+        ],
+    },
+}
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
+_VALIDATION_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": VALIDATION_PROBLEM_REF}}}
+#: FastAPI's default 422 schemas, replaced by ValidationProblem (what the kit answers).
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _problem(slug: str, title: str, status: int) -> dict[str, Any]:
+    return {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+
+
+#: Problems the proxy writes itself (gateway.proxy, gateway.cors) on relayed paths.
+GATEWAY_PROBLEM_TYPES: tuple[dict[str, Any], ...] = (
+    _problem("unauthenticated", "Authentication required", 401),
+    _problem("cors-refused", "Cross-origin request refused", 403),
+    _problem("payload-too-large", "Payload too large", 413),
+    _problem("too-many-requests", "Too many requests", 429),
+    _problem("internal", "Internal error", 500),
+    _problem("bad-gateway", "Bad gateway", 502),
+    _problem("service-unavailable", "Service unavailable", 503),
+    _problem("gateway-timeout", "Gateway timeout", 504),
+)
+
+# The roles the gateway's own routes admit, from their dependencies as for the services.
+register_role_requirement(current_caller, frozenset(Role))
+register_role_requirement(require_admin, [Role.ADMIN])
+register_role_requirement(
+    require_webhook_owner,
+    [Role.ADMIN, Role.PARTNER],
+    "A partner key sees and manages only its own partner's endpoints.",
+)
+_ROLE_WORDS = {
+    Role.ADMIN: "admin",
+    Role.ANIMATOR: "animator",
+    Role.MEMBER: "member (bound to actors)",
+    Role.PARTNER: "partner",
+    Role.READER: "reader",
+    Role.ANONYMOUS: "anonymous callers (no key)",
 }
 _RATE_HEADERS = {
     "RateLimit-Limit": {"description": "Calls a burst may hold.", "schema": {"type": "integer"}},
@@ -186,8 +278,12 @@ def merge_documents(
             if isinstance(tag, dict) and "name" in tag:
                 tags.setdefault(tag["name"], tag)
 
-    merged_components.setdefault("securitySchemes", {})["bearer"] = dict(BEARER_SCHEME)
+    merged_components.setdefault("securitySchemes", {}).update(copy.deepcopy(SECURITY_SCHEMES))
     _add_gateway_responses(merged_paths, merged_components)
+    _document_roles(merged_paths)
+    problem_types = _problem_types(documents.values())
+    _document_problems(merged_paths, merged_components, problem_types)
+    description = _with_problem_table(description, problem_types)
     if missing:
         note = "Not included right now (service unreachable): " + ", ".join(missing) + "."
         description = f"{description}\n\n{note}" if description else note
@@ -199,6 +295,7 @@ def merge_documents(
         # A key is optional: anonymous callers may read.
         "security": [{"bearer": []}, {}],
         "x-missing-services": list(missing),
+        "x-problem-types": problem_types,
     }
     if tags:
         merged["tags"] = list(tags.values())
@@ -221,6 +318,132 @@ def _add_gateway_responses(
                 declared = operation.setdefault("responses", {})
                 for status, name in added.items():
                     declared.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+
+
+def operation_roles(method: str, path: str, operation: Mapping[str, Any]) -> list[str]:
+    """Who may call ``method path``: the roles its service declares (``x-roles``, derived
+    from the route's dependencies) less anonymous callers where the gateway wants a key.
+
+    An operation without ``x-roles`` is open to any key, and to anonymous callers for reads.
+    """
+    declared = operation.get("x-roles")
+    if isinstance(declared, list):
+        roles = {str(role) for role in declared}
+    else:
+        roles = {role.value for role in (Role if method.upper() in ("GET", "HEAD") else KEY_ROLES)}
+    if not anonymous_may(method.upper(), path):
+        roles.discard(Role.ANONYMOUS.value)
+    return ordered(roles)
+
+
+def _roles_sentence(roles: list[str], note: str) -> str:
+    if not roles:
+        return "**Who may call:** nobody through the public API."
+    words = [_ROLE_WORDS[Role(role)] for role in roles]
+    sentence = "**Who may call:** " + ", ".join(words) + "."
+    if Role.ANONYMOUS.value not in roles:
+        sentence += " Needs an API key (`Authorization: Bearer <key>`)."
+    return f"{sentence} {note}".rstrip()
+
+
+def _document_roles(paths: dict[str, dict[str, Any]]) -> None:
+    """Give every public operation its ``x-roles``, a sentence saying them, and the security
+    requirement that follows (a key, a key or nothing, or a partner's signature)."""
+    for path, item in paths.items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            if _INBOX_PATH.match(path):
+                roles = [Role.PARTNER.value]
+                note = (
+                    "No API key: the push is signed with the partner's inbox secret "
+                    "(Standard Webhooks); a forged, stale or replayed signature is a 401."
+                )
+                sentence = f"**Who may call:** the partner named in the path. {note}"
+                operation["security"] = [{"standardWebhooks": []}]
+            else:
+                roles = operation_roles(method, path, operation)
+                note = str(operation.get("x-roles-note", ""))
+                sentence = _roles_sentence(roles, note)
+                operation["security"] = [{"bearer": []}] + (
+                    [{}] if Role.ANONYMOUS.value in roles else []
+                )
+            operation["x-roles"] = roles
+            description = operation.get("description")
+            operation["description"] = f"{description}\n\n{sentence}" if description else sentence
+
+
+def _problem_types(documents: Iterable[Document]) -> list[dict[str, Any]]:
+    """The problem types every merged document declares (``x-problem-types``) and those the
+    gateway answers itself, once each, by status then URI."""
+    found: dict[str, dict[str, Any]] = {}
+    declared: list[Any] = list(GATEWAY_PROBLEM_TYPES)
+    for document in documents:
+        types = document.get("x-problem-types")
+        if isinstance(types, list):
+            declared.extend(types)
+    for problem in declared:
+        if isinstance(problem, dict) and isinstance(problem.get("type"), str):
+            found.setdefault(
+                problem["type"],
+                {k: problem[k] for k in ("type", "title", "status") if k in problem},
+            )
+    return sorted(found.values(), key=lambda p: (int(p.get("status", 0)), p["type"]))
+
+
+def _is_error_status(status: str) -> bool:
+    return status[:1] in ("4", "5")
+
+
+def _document_problems(
+    paths: dict[str, dict[str, Any]],
+    components: dict[str, dict[str, Any]],
+    problem_types: list[dict[str, Any]],
+) -> None:
+    """Declare the problem schemas and make every 4xx/5xx response refer to them."""
+    schemas = components.setdefault("schemas", {})
+    for name, schema in PROBLEM_SCHEMAS.items():
+        schemas[name] = copy.deepcopy(schema)
+    schemas["Problem"]["properties"]["type"]["examples"] = [p["type"] for p in problem_types]
+    for response in (components.get("responses") or {}).values():
+        if isinstance(response, dict):
+            response["content"] = copy.deepcopy(_PROBLEM_CONTENT)
+    for item in paths.values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            for status, response in (operation.get("responses") or {}).items():
+                if not _is_error_status(str(status)) or not isinstance(response, dict):
+                    continue
+                if "$ref" in response:
+                    continue  # a shared response, given its problem content above
+                content = _VALIDATION_CONTENT if str(status) == "422" else _PROBLEM_CONTENT
+                response["content"] = copy.deepcopy(content)
+    text = orjson.dumps({"paths": paths, "components": components}).decode()
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        if f'"#/components/schemas/{name}"' not in text:
+            schemas.pop(name, None)
+
+
+def _with_problem_table(description: str, problem_types: list[dict[str, Any]]) -> str:
+    rows = "\n".join(
+        f"| {p.get('status', '')} | `{p['type']}` | {p.get('title', '')} |" for p in problem_types
+    )
+    table = (
+        "## Problem types\n\nEvery error is RFC 9457 `application/problem+json` (schema "
+        "`Problem`; 422 answers are `ValidationProblem`, naming each field at fault). "
+        "The `type` of a problem is one of:\n\n| status | type | title |\n| --- | --- | --- |\n"
+        + rows
+    )
+    roles = (
+        "## Roles\n\nEach operation says who may call it (`x-roles`): `admin`, `animator` "
+        "(network staff), `member` (bound to actors; edits only its own), `partner` (bound to "
+        "a partner platform), `reader`, and `anonymous` callers without a key, who read "
+        "published, public data only."
+    )
+    return "\n\n".join(part for part in (description, roles, table) if part)
 
 
 class ServiceDocumentError(Exception):

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.openapi_merge import merge_documents, rewrite_refs, service_prefix
+from gateway.openapi_merge import (
+    PROBLEM_SCHEMAS,
+    merge_documents,
+    rewrite_refs,
+    service_prefix,
+)
+
+PROBLEMS = set(PROBLEM_SCHEMAS)
 
 
 def schema_ref(name: str) -> dict[str, str]:
@@ -53,7 +60,9 @@ def test_identical_schemas_are_shared() -> None:
         }
     )
 
-    assert merged["components"]["schemas"] == {"Place": PLACE}
+    assert {k: v for k, v in merged["components"]["schemas"].items() if k not in PROBLEMS} == {
+        "Place": PLACE
+    }
 
 
 def test_conflicting_schema_is_prefixed_and_its_refs_follow() -> None:
@@ -151,7 +160,8 @@ def test_problems_the_gateway_answers_itself_are_documented_on_public_operations
 
     relayed = merged["paths"]["/v1/actors"]["get"]["responses"]
     own = merged["paths"]["/v1/api-keys"]["post"]["responses"]
-    assert relayed["401"] == {"description": "the directory's own"}
+    assert relayed["401"]["description"] == "the directory's own"
+    assert relayed["401"]["content"]["application/problem+json"]["schema"] == schema_ref("Problem")
     assert relayed["429"] == {"$ref": "#/components/responses/TooManyRequests"}
     assert relayed["503"] == {"$ref": "#/components/responses/ServiceUnavailable"}
     assert {"502", "504"} <= set(relayed)
