@@ -74,6 +74,21 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 15.0
     #: How often the worker looks for deliveries that are due.
     webhook_poll_seconds: float = 1.0
+    #: Partner inbox: how far ``webhook-timestamp`` may be from now (either way).
+    partner_inbox_tolerance_seconds: float = 300.0
+    #: Largest body a partner may push to its inbox.
+    partner_inbox_max_bytes: int = 256 * 1024
+    #: After an inbox secret rotation, how long the previous secret is still accepted.
+    partner_secret_grace_seconds: float = 24 * 3600
+    #: Delays before each retry of a push the owning service could not take (5xx, timeout,
+    #: no answer); the last delay repeats forever: a push is never dropped.
+    partner_forward_retry_seconds: list[float] = Field(
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0]
+    )
+    #: Longest wait for the owning service's answer to a forwarded push.
+    partner_forward_timeout_seconds: float = 15.0
+    #: How often the worker looks for pushes to forward.
+    partner_forward_poll_seconds: float = 1.0
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

@@ -38,6 +38,12 @@ def _charge(request: Request, identity: Identity | None) -> None:
         )
 
 
+def charge_address(request: Request) -> None:
+    """Take a rate-limit token from the caller's address, as for a failed authentication
+    (a partner inbox refusing a signature: forging is as slow as key guessing)."""
+    _charge(request, None)
+
+
 async def current_caller(request: Request) -> Identity:
     """The caller, resolved from ``Authorization`` and rate-limited exactly as the proxy does
     (so key guessing is as slow here as on relayed paths)."""

@@ -21,6 +21,7 @@ from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
 from gateway.openapi_merge import MergedOpenApi
+from gateway.partners.router import router as partners_router
 from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
 from gateway.routing import SEGMENT_OWNERS
@@ -145,6 +146,7 @@ def _build_api(gateway: Gateway) -> FastAPI:
     install_problem_handlers(api)
     api.include_router(api_keys_router)
     api.include_router(webhooks_router)
+    api.include_router(partners_router)
 
     @api.get("/healthz", tags=["health"], summary="The gateway is alive")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Partners pushing changes to Maillage: their inbox secrets, the signed inbox, the forwarder."""

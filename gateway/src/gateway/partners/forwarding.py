@@ -1,0 +1,333 @@
+"""From a partner's stored push to the owning service's import endpoint.
+
+Each push type maps to one call: ``event.upserted`` is ``PUT /v1/events/ext/{partner}/{id}``
+(the body is ``data`` without its ``id``), ``event.deleted`` is ``DELETE`` on the same path,
+both to the events service with the partner's signed identity. Both calls are idempotent by
+external id, so a push forwarded twice (a worker dying between the call and its record)
+changes nothing more. A 2xx marks the message forwarded; a 4xx that says the push itself is
+wrong (422, 404, 403...) marks it rejected with the service's reason, never retried; anything
+else (5xx, 401/408/425/429, a timeout, no connection) is retried with backoff, forever: a
+push is never dropped. Every attempt is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.partners import repository
+from gateway.partners.models import PartnerAttempt, PartnerMessage
+from kit.db import Database
+from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
+from kit.models import utcnow
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
+
+logger = logging.getLogger(__name__)
+
+_EXCERPT_CHARS = 1024
+_ANSWER_BYTES = 16 * 1024
+_JITTER = 0.1
+#: 4xx answers that say nothing against the push itself: retried like a 5xx.
+_RETRIED_CLIENT_ERRORS = frozenset({401, 408, 425, 429})
+
+
+@dataclass(frozen=True)
+class Forward:
+    """How one push type reaches its service."""
+
+    service: str
+    method: str
+    path: str
+    sends_data: bool
+
+
+_EVENT_PATH = "/v1/events/ext/{partner}/{record_id}"
+#: Push type → the call that applies it (the contract with each owning service).
+FORWARDS: Mapping[str, Forward] = {
+    "event.upserted": Forward("events", "PUT", _EVENT_PATH, sends_data=True),
+    "event.deleted": Forward("events", "DELETE", _EVENT_PATH, sends_data=False),
+}
+
+
+def partner_identity(partner: str) -> Identity:
+    """Who a forwarded push acts as: the partner, as its own API keys would."""
+    return Identity(subject=f"partner:{partner}", role=Role.PARTNER, partner=partner)
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    service: str
+    method: str
+    path: str
+    body: bytes | None
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def call_for(message: PartnerMessage) -> ServiceCall:
+    """The service call that applies ``message``."""
+    forward = FORWARDS[message.type]
+    path = forward.path.format(
+        partner=quote(message.partner, safe=""), record_id=quote(message.record_id, safe="")
+    )
+    body: bytes | None = None
+    if forward.sends_data:
+        data = dict(orjson.loads(message.body)["data"])
+        data.pop("id", None)
+        body = orjson.dumps(data)
+    return ServiceCall(forward.service, forward.method, path, body)
+
+
+def retry_delay(schedule: Sequence[float], attempts: int, retry_after: float | None) -> float:
+    """Seconds before the next try after ``attempts`` failed ones (the schedule's last step
+    repeats), later if the service asked so (never beyond the longest step)."""
+    step = schedule[min(max(attempts, 1), len(schedule)) - 1] if schedule else 1.0
+    delay = step * random.uniform(1 - _JITTER, 1 + _JITTER)  # noqa: S311
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, max(schedule, default=step)))
+    return delay
+
+
+def rejection_reason(status: int, answer: str) -> str:
+    """What the service said against the push: a problem's detail and field errors."""
+    try:
+        problem = orjson.loads(answer)
+    except orjson.JSONDecodeError:
+        problem = None
+    if isinstance(problem, dict):
+        parts = [str(problem.get("detail") or problem.get("title") or "")]
+        errors = problem.get("errors")
+        if isinstance(errors, list):
+            parts += [
+                f"{e.get('field')}: {e.get('message')}" for e in errors[:10] if isinstance(e, dict)
+            ]
+        text = "; ".join(dict.fromkeys(p for p in parts if p))
+        if text:
+            return f"{status}: {text}"[:2000]
+    return f"{status}: {answer[:500]}"
+
+
+@dataclass
+class _Outcome:
+    attempted_at: datetime
+    duration_ms: int
+    request: str
+    status: int | None = None
+    answer: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+class Forwarder:
+    """Forwards due messages until cancelled, up to ``concurrency`` at once. Several workers
+    share the work: each claims messages for a lease before calling the service."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        service_urls: Mapping[str, str],
+        signer: IdentitySigner,
+        schedule: Sequence[float],
+        timeout_seconds: float = 15.0,
+        poll_seconds: float = 1.0,
+        concurrency: int = 20,
+    ) -> None:
+        self.database = database
+        self.service_urls = {name: url.rstrip("/") for name, url in service_urls.items()}
+        self.signer = signer
+        self.schedule = tuple(schedule)
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.lease = timedelta(seconds=timeout_seconds + 30)
+        self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            try:
+                while True:
+                    try:
+                        started = await self.start_due(http)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        logger.exception("forwarding partner pushes failed; trying again")
+                        started = 0
+                    if started == 0:
+                        await asyncio.sleep(self.poll_seconds)
+            finally:
+                for task in self._tasks:
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def start_due(self, http: aiohttp.ClientSession) -> int:
+        """Start due messages not already under way, as slots allow; how many started."""
+        free = self.concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        now = utcnow()
+        work: list[tuple[int, str, ServiceCall | str]] = []
+        async with self.database.transaction() as session:
+            for message in await repository.claim_due(
+                session,
+                now=now,
+                lease_until=now + self.lease,
+                exclude=self._in_flight,
+                limit=free,
+            ):
+                try:
+                    call: ServiceCall | str = call_for(message)
+                except (KeyError, ValueError, TypeError) as exc:
+                    call = f"cannot be forwarded: {exc!r}"
+                work.append((message.id, message.partner, call))
+        for message_id, partner, call in work:
+            self._in_flight.add(message_id)
+            task = asyncio.create_task(self._forward(http, message_id, partner, call))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(work)
+
+    async def _forward(
+        self, http: aiohttp.ClientSession, message_id: int, partner: str, call: ServiceCall | str
+    ) -> None:
+        try:
+            if isinstance(call, str):
+                async with self.database.transaction() as session:
+                    await self._reject_unforwardable(session, message_id, call)
+                return
+            outcome = await self._call(http, message_id, partner, call)
+            async with self.database.transaction() as session:
+                await self._record(session, message_id, outcome)
+        except Exception:
+            logger.exception("partner message %s: could not record the attempt", message_id)
+        finally:
+            self._in_flight.discard(message_id)
+
+    async def _call(
+        self, http: aiohttp.ClientSession, message_id: int, partner: str, call: ServiceCall
+    ) -> _Outcome:
+        started = time.perf_counter()
+        outcome = _Outcome(utcnow(), 0, call.describe())
+        headers = {
+            IDENTITY_HEADER: self.signer.sign(partner_identity(partner)),
+            "x-request-id": f"partner-message-{message_id}",
+        }
+        if call.body is not None:
+            headers["content-type"] = "application/json"
+        base = self.service_urls.get(call.service)
+        try:
+            if base is None:
+                raise aiohttp.InvalidURL(f"no URL configured for the {call.service} service")
+            async with http.request(
+                call.method,
+                base + call.path,
+                data=call.body,
+                headers=headers,
+                allow_redirects=False,
+            ) as answer:
+                raw = await answer.content.read(_ANSWER_BYTES)
+                outcome.status = answer.status
+                outcome.answer = raw.decode(errors="replace")
+                outcome.retry_after = _seconds(answer.headers.get("retry-after"))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            outcome.error = repr(exc) or type(exc).__name__
+        outcome.duration_ms = round((time.perf_counter() - started) * 1000)
+        level = logging.INFO if outcome.status and outcome.status < 300 else logging.WARNING
+        logger.log(
+            level,
+            "partner %s message %s: %s -> %s in %d ms",
+            partner,
+            message_id,
+            outcome.request,
+            outcome.status or outcome.error,
+            outcome.duration_ms,
+        )
+        return outcome
+
+    async def _record(self, session: AsyncSession, message_id: int, outcome: _Outcome) -> None:
+        message = await session.get(PartnerMessage, message_id)
+        if message is None:
+            return
+        message.attempts += 1
+        status = outcome.status
+        next_at: datetime | None = None
+        if status is not None and 200 <= status < 300:
+            message.status = "forwarded"
+            message.finished_at = outcome.attempted_at
+            message.reason = None
+        elif status is not None and 400 <= status < 500 and status not in _RETRIED_CLIENT_ERRORS:
+            message.status = "rejected"
+            message.finished_at = outcome.attempted_at
+            message.reason = rejection_reason(status, outcome.answer or "")
+        else:
+            delay = retry_delay(self.schedule, message.attempts, outcome.retry_after)
+            next_at = outcome.attempted_at + timedelta(seconds=delay)
+            message.reason = (
+                f"{status}: {(outcome.answer or '')[:300]}" if status else outcome.error
+            )
+        message.next_attempt_at = next_at
+        session.add(
+            PartnerAttempt(
+                message_id=message_id,
+                attempted_at=outcome.attempted_at,
+                request=outcome.request[:600],
+                status_code=status,
+                duration_ms=outcome.duration_ms,
+                response_excerpt=(outcome.answer or "")[:_EXCERPT_CHARS] if status else None,
+                error=outcome.error,
+                next_attempt_at=next_at,
+            )
+        )
+        await session.flush()
+
+    async def _reject_unforwardable(
+        self, session: AsyncSession, message_id: int, reason: str
+    ) -> None:
+        message = await session.get(PartnerMessage, message_id)
+        if message is None:
+            return
+        message.status = "rejected"
+        message.finished_at = utcnow()
+        message.next_attempt_at = None
+        message.reason = reason
+        await session.flush()
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
+
+
+def partner_forwarder(settings: Settings, database: Database) -> Forwarder:
+    """The forwarder ``maillage-gateway worker`` runs, as ``settings`` describe it."""
+    return Forwarder(
+        database,
+        service_urls=settings.service_urls(),
+        signer=IdentitySigner(
+            settings.common.identity_secret.get_secret_value(),
+            ttl_seconds=settings.common.identity_ttl_seconds,
+        ),
+        schedule=settings.partner_forward_retry_seconds,
+        timeout_seconds=settings.partner_forward_timeout_seconds,
+        poll_seconds=settings.partner_forward_poll_seconds,
+    )

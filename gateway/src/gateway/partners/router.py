@@ -1,0 +1,252 @@
+"""``/v1/partners``: the partner registry (admins) and each partner's signed inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from gateway.dependencies import GatewaySession, charge_address, current_caller, gateway_of
+from gateway.partners.schemas import (
+    MessageStatus,
+    PartnerCreate,
+    PartnerMessagePage,
+    PartnerPage,
+    PartnerPush,
+    PartnerRead,
+    PartnerSecret,
+    PushAccepted,
+    PushDuplicate,
+)
+from gateway.partners.service import (
+    InvalidSignature,
+    PartnerNotFound,
+    inbox_service,
+    partner_service,
+    read_model,
+)
+from kit.identity import Identity, Role
+from kit.models import utcnow
+from kit.paging import PageParams, page_params
+from kit.problems import Forbidden, PayloadTooLarge, Unauthenticated
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
+
+_KEY_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No key, or an unknown, malformed, expired or revoked one."},
+    403: {"description": "The key may not do this."},
+}
+_SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+def _needs_key(caller: Identity) -> None:
+    if caller.is_anonymous:
+        raise Unauthenticated(
+            "This operation needs an API key (Authorization: Bearer <key>).",
+            headers={"www-authenticate": 'Bearer realm="maillage"'},
+        )
+
+
+async def _admin(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
+    _needs_key(caller)
+    if caller.role is not Role.ADMIN:
+        raise Forbidden("Only admins manage partners.")
+    return caller
+
+
+async def _admin_or_partner(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
+    """An admin, or a partner key (which then sees only its own partner: others are 404)."""
+    _needs_key(caller)
+    if caller.role not in (Role.ADMIN, Role.PARTNER):
+        raise Forbidden("Only admins and the partner itself see a partner.")
+    return caller
+
+
+Admin = Annotated[Identity, Depends(_admin)]
+AdminOrPartner = Annotated[Identity, Depends(_admin_or_partner)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a partner (admins); its inbox secret is shown once",
+    responses=_KEY_PROBLEMS | {409: {"description": "A partner with this slug exists."}},
+)
+async def create_partner(
+    data: PartnerCreate, caller: Admin, session: GatewaySession, response: Response
+) -> PartnerSecret:
+    created = await partner_service.create(session, data=data, caller=caller)
+    response.headers["location"] = f"/v1/partners/{created.slug}"
+    response.headers["cache-control"] = "no-store"
+    return created
+
+
+@router.get("", summary="List partners by slug (admins)", responses=_KEY_PROBLEMS)
+async def list_partners(
+    caller: Admin,
+    session: GatewaySession,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> PartnerPage:
+    items, next_cursor = await partner_service.list(session, params=params)
+    return PartnerPage(items=[read_model(p) for p in items], next=next_cursor)
+
+
+@router.get(
+    "/{partner}",
+    summary="Read a partner, never its secret (admins, the partner's own keys)",
+    responses=_KEY_PROBLEMS | {404: {"description": "No such partner (or not yours)."}},
+)
+async def read_partner(
+    partner: str, caller: AdminOrPartner, session: GatewaySession
+) -> PartnerRead:
+    return read_model(await partner_service.get(session, slug=partner, caller=caller))
+
+
+@router.post(
+    "/{partner}/secret/rotate",
+    summary="Rotate the inbox secret; the old one is accepted during the grace period",
+    responses=_KEY_PROBLEMS | {404: {"description": "No such partner (or not yours)."}},
+)
+async def rotate_partner_secret(
+    partner: str,
+    caller: AdminOrPartner,
+    session: GatewaySession,
+    request: Request,
+    response: Response,
+) -> PartnerSecret:
+    grace = timedelta(seconds=gateway_of(request).settings.partner_secret_grace_seconds)
+    rotated = await partner_service.rotate(session, slug=partner, caller=caller, grace=grace)
+    response.headers["cache-control"] = "no-store"
+    return rotated
+
+
+@router.post(
+    "/{partner}/disable",
+    summary="Disable a partner's inbox (admins): its pushes then answer 404",
+    responses=_KEY_PROBLEMS | {404: {"description": "No such partner."}},
+)
+async def disable_partner(partner: str, caller: Admin, session: GatewaySession) -> PartnerRead:
+    return read_model(
+        await partner_service.set_disabled(session, slug=partner, caller=caller, disabled=True)
+    )
+
+
+@router.post(
+    "/{partner}/enable",
+    summary="Enable a disabled partner's inbox again (admins)",
+    responses=_KEY_PROBLEMS | {404: {"description": "No such partner."}},
+)
+async def enable_partner(partner: str, caller: Admin, session: GatewaySession) -> PartnerRead:
+    return read_model(
+        await partner_service.set_disabled(session, slug=partner, caller=caller, disabled=False)
+    )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"The push exceeds the inbox limit of {limit} bytes.", limit_bytes=limit
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"The push exceeds the inbox limit of {limit} bytes.", limit_bytes=limit
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_PUSH_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PartnerPush.model_json_schema()}},
+    },
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+        for name, description in (
+            ("webhook-id", "The push's unique id: a repeat is dropped."),
+            ("webhook-timestamp", "Unix seconds; at most 5 minutes from now, either way."),
+            (
+                "webhook-signature",
+                "`v1,<base64 HMAC-SHA256 of id.timestamp.body>` with the inbox secret; "
+                "several, space-separated, are allowed.",
+            ),
+        )
+    ],
+}
+
+
+@router.post(
+    "/{partner}/inbox",
+    status_code=202,
+    summary="Push a change, signed as Standard Webhooks says (no API key)",
+    description="Answers 202 once the push is stored; the owning service gets it shortly "
+    "after (see `GET /v1/partners/{partner}/inbox/messages`). A repeated `webhook-id` "
+    "answers 200 and is dropped.",
+    openapi_extra=_PUSH_DOC,
+    responses={
+        200: {"model": PushDuplicate, "description": "Already received: dropped."},
+        401: {"description": "Missing, malformed, forged or stale signature: nothing stored."},
+        404: {"description": "No such partner, or its inbox is disabled."},
+        413: {"description": "The body is over the inbox limit."},
+        422: {"description": "Not a push: unknown `type`, no `data.id`… (field named)."},
+    },
+)
+async def push_to_inbox(
+    partner: str, request: Request, response: Response
+) -> PushAccepted | PushDuplicate:
+    gateway = gateway_of(request)
+    settings = gateway.settings
+    body = await _read_body(request, settings.partner_inbox_max_bytes)
+    now = utcnow()
+    headers = {name: request.headers.get(name, "") for name in _SIGNATURE_HEADERS}
+    try:
+        # Checked before any write: a forged push never takes the write lock.
+        async with gateway.database.transaction(write=False) as session:
+            webhook_id, push = await inbox_service.check(
+                session,
+                slug=partner,
+                headers=headers,
+                body=body,
+                now=now,
+                tolerance_seconds=settings.partner_inbox_tolerance_seconds,
+            )
+    except (InvalidSignature, PartnerNotFound):
+        charge_address(request)
+        raise
+    async with gateway.database.transaction() as session:
+        stored = await inbox_service.store(
+            session, slug=partner, webhook_id=webhook_id, push=push, body=body, now=now
+        )
+    if isinstance(stored, PushDuplicate):
+        response.status_code = 200
+    return stored
+
+
+@router.get(
+    "/{partner}/inbox/messages",
+    summary="The partner's pushes, newest first, with their forwarding status and attempts",
+    responses=_KEY_PROBLEMS | {404: {"description": "No such partner (or not yours)."}},
+)
+async def list_partner_messages(
+    partner: str,
+    caller: AdminOrPartner,
+    session: GatewaySession,
+    params: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[MessageStatus | None, Query(description="Only these.")] = None,
+) -> PartnerMessagePage:
+    items, next_cursor = await inbox_service.messages(
+        session, slug=partner, caller=caller, status=status, params=params
+    )
+    return PartnerMessagePage(items=items, next=next_cursor)

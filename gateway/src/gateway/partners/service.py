@@ -1,0 +1,291 @@
+"""Partner logic: the registry (create, read, list, rotate, disable) and the inbox (verify,
+drop repeats, store). Never commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.partners import repository
+from gateway.partners.forwarding import FORWARDS
+from gateway.partners.models import Partner, PartnerMessage
+from gateway.partners.schemas import (
+    MessageStatus,
+    PartnerAttemptRead,
+    PartnerCreate,
+    PartnerMessageRead,
+    PartnerRead,
+    PartnerSecret,
+    PartnerStatus,
+    PushAccepted,
+    PushDuplicate,
+)
+from gateway.partners.verification import SignatureRejected, verify_push
+from gateway.webhooks.tokens import new_secret
+from kit.identity import Identity, Role
+from kit.models import utcnow
+from kit.paging import PageParams, build_page, decode_cursor
+from kit.problems import Conflict, InvalidInput, NotFound, Unauthenticated
+
+#: Partner record ids end up in a URL path: kept to characters that need no escaping there.
+_RECORD_ID = re.compile(r"^[A-Za-z0-9._:~-]{1,255}$")
+
+
+class PartnerNotFound(NotFound):
+    slug = "partner-not-found"
+
+
+class PartnerExists(Conflict):
+    slug = "partner-exists"
+
+
+class InvalidSignature(Unauthenticated):
+    slug = "invalid-signature"
+    title = "Invalid webhook signature"
+
+
+def inbox_path(slug: str) -> str:
+    return f"/v1/partners/{slug}/inbox"
+
+
+def read_model(partner: Partner) -> PartnerRead:
+    return PartnerRead(
+        slug=partner.slug,
+        name=partner.name,
+        status=PartnerStatus.DISABLED if partner.disabled_at else PartnerStatus.ACTIVE,
+        inbox_url=inbox_path(partner.slug),
+        created_by=partner.created_by,
+        created_at=partner.created_at,
+        disabled_at=partner.disabled_at,
+        previous_secret_expires_at=partner.previous_secret_expires_at,
+    )
+
+
+def _with_secret(partner: Partner) -> PartnerSecret:
+    return PartnerSecret(**read_model(partner).model_dump(), secret=partner.secret)
+
+
+def accepted_secrets(partner: Partner, now: datetime) -> list[str]:
+    """The current secret, and the previous one while its grace period lasts."""
+    keys = [partner.secret]
+    expires = partner.previous_secret_expires_at
+    if partner.previous_secret and expires is not None and expires > now:
+        keys.append(partner.previous_secret)
+    return keys
+
+
+def may_see(caller: Identity, slug: str) -> bool:
+    """Admins see every partner; a partner key sees its own."""
+    return caller.role is Role.ADMIN or (caller.role is Role.PARTNER and caller.partner == slug)
+
+
+@dataclass(frozen=True)
+class ParsedPush:
+    type: str
+    record_id: str
+
+
+def parse_push(body: bytes) -> ParsedPush:
+    """The type and record id of a push body; a 422 naming the field when they are not
+    there (the rest of ``data`` is for the owning service to judge)."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput("body", "not valid JSON") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput("body", "must be a JSON object with type, timestamp and data")
+    push_type = document.get("type")
+    if push_type not in FORWARDS:
+        known = ", ".join(sorted(FORWARDS))
+        raise InvalidInput("type", f"unknown type {push_type!r}; expected one of: {known}")
+    data = document.get("data")
+    if not isinstance(data, dict):
+        raise InvalidInput("data", "must be an object")
+    record_id = data.get("id")
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        record_id = str(record_id)
+    if not isinstance(record_id, str) or not _RECORD_ID.match(record_id):
+        raise InvalidInput(
+            "data.id",
+            "must be the partner's id of the record: 1 to 255 letters, digits or . _ : ~ -",
+        )
+    return ParsedPush(type=str(push_type), record_id=record_id)
+
+
+class PartnerService:
+    async def create(
+        self, session: AsyncSession, *, data: PartnerCreate, caller: Identity
+    ) -> PartnerSecret:
+        if await repository.get(session, data.slug) is not None:
+            raise PartnerExists(f"A partner {data.slug} already exists.")
+        partner = Partner(
+            slug=data.slug,
+            name=data.name,
+            secret=new_secret(),
+            created_by=caller.subject,
+            created_at=utcnow(),
+        )
+        session.add(partner)
+        await session.flush()
+        return _with_secret(partner)
+
+    async def get(self, session: AsyncSession, *, slug: str, caller: Identity) -> Partner:
+        """The partner, if the caller may see it (another partner's is a 404)."""
+        partner = await repository.get(session, slug) if may_see(caller, slug) else None
+        if partner is None:
+            raise PartnerNotFound(f"No partner {slug}.")
+        return partner
+
+    async def list(
+        self, session: AsyncSession, *, params: PageParams
+    ) -> tuple[list[Partner], str | None]:
+        after = str(decode_cursor(params.after, arity=1)[0]) if params.after else None
+        rows = await repository.by_slug(session, after=after, limit=params.limit + 1)
+        return build_page(rows, params, lambda p: (p.slug,))
+
+    async def rotate(
+        self, session: AsyncSession, *, slug: str, caller: Identity, grace: timedelta
+    ) -> PartnerSecret:
+        """A new secret; the current one is still accepted (beside it) for ``grace``."""
+        partner = await self.get(session, slug=slug, caller=caller)
+        partner.previous_secret = partner.secret
+        partner.previous_secret_expires_at = utcnow() + grace
+        partner.secret = new_secret()
+        await session.flush()
+        return _with_secret(partner)
+
+    async def set_disabled(
+        self, session: AsyncSession, *, slug: str, caller: Identity, disabled: bool
+    ) -> Partner:
+        """Disable (its inbox answers 404; stored messages are still forwarded) or enable."""
+        partner = await self.get(session, slug=slug, caller=caller)
+        if disabled and partner.disabled_at is None:
+            partner.disabled_at = utcnow()
+        elif not disabled:
+            partner.disabled_at = None
+        await session.flush()
+        return partner
+
+
+class InboxService:
+    async def check(
+        self,
+        session: AsyncSession,
+        *,
+        slug: str,
+        headers: dict[str, str],
+        body: bytes,
+        now: datetime,
+        tolerance_seconds: float,
+    ) -> tuple[str, ParsedPush]:
+        """The verified ``webhook-id`` and the push's type and record; 404 for an unknown
+        or disabled partner, 401 for a missing, forged or stale signature, 422 for a body
+        that is not a push. Reads only."""
+        partner = await repository.get(session, slug)
+        if partner is None or partner.disabled_at is not None:
+            raise PartnerNotFound(f"No partner {slug} (or its inbox is disabled).")
+        try:
+            verified = verify_push(
+                headers=headers,
+                body=body,
+                secrets=accepted_secrets(partner, now),
+                now=now.timestamp(),
+                tolerance_seconds=tolerance_seconds,
+            )
+        except SignatureRejected as exc:
+            raise InvalidSignature(exc.reason) from exc
+        return verified.webhook_id, parse_push(body)
+
+    async def store(
+        self,
+        session: AsyncSession,
+        *,
+        slug: str,
+        webhook_id: str,
+        push: ParsedPush,
+        body: bytes,
+        now: datetime,
+    ) -> PushAccepted | PushDuplicate:
+        """Keep the push for the forwarder, unless its ``webhook-id`` was already received
+        (both writes in the caller's one transaction)."""
+        if not await repository.admit_webhook_id(
+            session, partner=slug, webhook_id=webhook_id, now=now
+        ):
+            return PushDuplicate(webhook_id=webhook_id)
+        message = PartnerMessage(
+            partner=slug,
+            webhook_id=webhook_id,
+            type=push.type,
+            record_id=push.record_id,
+            body=body.decode(),
+            status=MessageStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            received_at=now,
+        )
+        session.add(message)
+        await session.flush()
+        return PushAccepted(id=message.id, webhook_id=webhook_id, status=MessageStatus.PENDING)
+
+    async def messages(
+        self,
+        session: AsyncSession,
+        *,
+        slug: str,
+        caller: Identity,
+        status: MessageStatus | None,
+        params: PageParams,
+    ) -> tuple[list[PartnerMessageRead], str | None]:
+        """A page of the partner's messages, newest first, each with its attempts."""
+        partner = await partner_service.get(session, slug=slug, caller=caller)
+        before: int | None = None
+        if params.after:
+            raw = decode_cursor(params.after, arity=1)[0]
+            if not isinstance(raw, int):
+                raise InvalidInput("query.after", "not a cursor returned by this API")
+            before = raw
+        rows = await repository.messages_newest_first(
+            session,
+            partner=partner.slug,
+            status=status.value if status else None,
+            before=before,
+            limit=params.limit + 1,
+        )
+        page, next_cursor = build_page(rows, params, lambda m: (m.id,))
+        attempts: dict[int, list[PartnerAttemptRead]] = {m.id: [] for m in page}
+        for attempt in await repository.attempts_of(session, [m.id for m in page]):
+            attempts[attempt.message_id].append(
+                PartnerAttemptRead(
+                    attempted_at=attempt.attempted_at,
+                    request=attempt.request,
+                    status_code=attempt.status_code,
+                    duration_ms=attempt.duration_ms,
+                    response_excerpt=attempt.response_excerpt,
+                    error=attempt.error,
+                    next_attempt_at=attempt.next_attempt_at,
+                )
+            )
+        items = [
+            PartnerMessageRead(
+                id=m.id,
+                webhook_id=m.webhook_id,
+                type=m.type,
+                record_id=m.record_id,
+                status=MessageStatus(m.status),
+                reason=m.reason,
+                received_at=m.received_at,
+                next_attempt_at=m.next_attempt_at,
+                finished_at=m.finished_at,
+                attempts=attempts[m.id],
+            )
+            for m in page
+        ]
+        return items, next_cursor
+
+
+partner_service = PartnerService()
+inbox_service = InboxService()
