@@ -4,6 +4,7 @@ from events.agenda import models as agenda_models  # noqa: F401 - registers the 
 from events.config import Settings
 from events.db import Base
 from events.organizers import models as organizer_models  # noqa: F401
+from events.partners import models as partner_models  # noqa: F401
 from events.registrations import models as registration_models  # noqa: F401
 from kit.migrations import run_env
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -18,3 +19,17 @@ class Settings(ServiceSettings):
     ics_calendar_name: str = "Maillage — agenda du réseau"
     #: Events read per query while streaming the iCalendar feed (bounds its memory).
     ics_batch_size: int = 500
+    #: Partner sources whose pushed and imported events are published at once (comma-separated,
+    #: e.g. ``openagenda,echosciences``); other sources' events wait as ``pending`` for an
+    #: animator's moderation.
+    trusted_sources: str = ""
+    #: The OpenAgenda v2 API and the key it gives an account (read access to public events).
+    openagenda_base_url: str = "https://api.openagenda.com/v2"
+    openagenda_key: SecretStr = SecretStr("")
+    #: Events asked per OpenAgenda page (its maximum is 300) and the timeout of each call.
+    openagenda_page_size: int = 100
+    openagenda_timeout_seconds: float = 30.0
+
+    def is_trusted(self, source: str) -> bool:
+        """Whether ``source``'s events are published without moderation."""
+        return source in {s.strip() for s in self.trusted_sources.split(",") if s.strip()}

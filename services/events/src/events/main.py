@@ -11,6 +11,7 @@ from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, outbox
 from events.organizers.consumers import actor_subscription
+from events.partners.router import router as partners_router
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -28,13 +29,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EVENTS",
-            routers=[feeds_router, agenda_router, registrations_router],
+            routers=[feeds_router, partners_router, agenda_router, registrations_router],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},
                 {
                     "name": "registrations",
                     "description": "Registrations, waitlists, approval and attendance.",
+                },
+                {
+                    "name": "partners",
+                    "description": "Partners' events by their own ids, and OpenAgenda imports.",
                 },
             ],
         )

@@ -1,0 +1,85 @@
+"""HTTP routes partners write through: ``/v1/events/ext/{source}/{ext_id}``.
+
+The gateway's partner inbox forwards a partner's signed pushes here with the partner's
+identity; staff may call them too (to fix or replay a partner's event).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
+
+from events.agenda.schemas import EventCreate, EventRead
+from events.partners.service import partner_event_service
+from kit.etags import etag_for
+from kit.identity import AuthenticatedIdentity
+from kit.service import DbSession
+
+router = APIRouter(prefix="/v1/events/ext", tags=["partners"])
+
+Source = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,59}$",
+        description="The partner platform (e.g. `echosciences`); partners write only their own.",
+    ),
+]
+ExtId = Annotated[
+    str, Path(min_length=1, max_length=200, description="The partner's id of the event.")
+]
+
+
+@router.put(
+    "/{source}/{ext_id}",
+    summary="Create or replace a partner's event by its id (idempotent)",
+    description=(
+        "The body is that of `POST /v1/events`. 201 with `Location` when the event is new, 200"
+        " when it existed; the same body again changes nothing. A partner's new event is"
+        " `pending` (moderated by animators) unless its source is trusted"
+        " (`MAILLAGE_EVENTS_TRUSTED_SOURCES`); a later push keeps the moderation state."
+        " Allowed: staff for any source, a partner for its own."
+    ),
+    responses={201: {"description": "Created", "model": EventRead}},
+)
+async def put_partner_event(
+    source: Source,
+    ext_id: ExtId,
+    body: EventCreate,
+    request: Request,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    response: Response,
+) -> EventRead:
+    result = await partner_event_service.upsert(
+        session,
+        source=source,
+        ext_id=ext_id,
+        data=body,
+        identity=identity,
+        trusted=request.app.state.settings.is_trusted(source),
+    )
+    response.headers["ETag"] = etag_for(result.event.version)
+    if result.created:
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/v1/events/{result.event.id}"
+    return result.event
+
+
+@router.delete(
+    "/{source}/{ext_id}",
+    summary="Cancel a partner's event by its id (a repeat is a no-op)",
+    description="The event stays readable with status `cancelled`.",
+)
+async def cancel_partner_event(
+    source: Source,
+    ext_id: ExtId,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    response: Response,
+) -> EventRead:
+    event = await partner_event_service.cancel(
+        session, source=source, ext_id=ext_id, identity=identity
+    )
+    response.headers["ETag"] = etag_for(event.version)
+    return event
