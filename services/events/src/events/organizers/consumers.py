@@ -2,6 +2,8 @@
 
 Events carry the actor's version, so a stale or replayed event never overwrites newer data;
 together with the inbox this makes the projection correct whatever the delivery order.
+A merged actor's events are re-pointed to the survivor; a deleted actor stays known by name
+so the events it organized stay readable.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from contracts.directory import (
     ActorMerged,
     ActorPublic,
 )
+from contracts.vocabularies import EventState
+from events.agenda.service import EVENT_UPDATED, event_service
+from events.db import outbox
 from events.organizers.models import KnownActor
-from events.organizers.repository import known_actor_repository
+from events.organizers.repository import known_actor_repository, organizer_repository
 from kit.cloudevents import CloudEvent
 from kit.consumers import Subscription
 
@@ -38,6 +43,29 @@ async def apply_actor_event(session: AsyncSession, event: CloudEvent) -> None:
         known = await known_actor_repository.get(session, merged.id)
         if known is not None:
             known.merged_into = merged.survivor_id
+        await _repoint_events(session, merged)
+
+
+async def _repoint_events(session: AsyncSession, merged: ActorMerged) -> None:
+    """The merged actor's events are now the survivor's: their organizers change, so each
+    gets a new version and, when published, an ``events.event.updated``. A replay finds
+    nothing left to re-point and changes nothing."""
+    events = await organizer_repository.lock_events_of(session, merged.id)
+    if not events:
+        return
+    await organizer_repository.replace_actor(session, old=merged.id, new=merged.survivor_id)
+    for event in events:
+        event.touch()
+    await session.flush()
+    reads = await event_service.read_many(session, events)
+    await outbox.emit_many(
+        session,
+        [
+            (EVENT_UPDATED, str(read.id), read.model_dump(mode="json"))
+            for read in reads
+            if read.state is EventState.PUBLISHED
+        ],
+    )
 
 
 async def _upsert(session: AsyncSession, actor: ActorPublic) -> None:

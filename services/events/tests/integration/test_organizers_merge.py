@@ -1,0 +1,118 @@
+"""The actor projection follows the directory's merges: events move to the surviving actor.
+
+Real NATS, both backends: the directory's ``directory.actor.merged`` is published on the
+DIRECTORY stream and the events service's consumer applies it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import orjson
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from events.db import outbox
+from kit.service import Runtime
+from kit.testing.polling import wait_until
+
+
+def seminar(*organizer_ids: uuid.UUID, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Séminaire des fablabs",
+        "kind": "seminar",
+        "organizer_ids": [str(a) for a in organizer_ids],
+        "timings": [{"start": "2031-05-20T09:30:00+02:00", "end": "2031-05-20T17:00:00+02:00"}],
+        "attendance_mode": "offline",
+        "location": {"name": "La Fabrique", "city": "Albi", "commune_insee": "81004"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def known(announce: Callable[..., Any], admin: httpx.AsyncClient, name: str) -> uuid.UUID:
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name=name)
+
+    async def accepted() -> bool:
+        probe = seminar(actor_id, title="probe", state="draft")
+        return (await admin.post("/v1/events", json=probe)).status_code == 201
+
+    await wait_until(accepted, what=f"{name} known to the calendar")
+    return actor_id
+
+
+async def updates_announced(events_app: FastAPI, event_id: str) -> list[dict[str, Any]]:
+    runtime: Runtime = events_app.state.runtime
+    async with runtime.database.transaction(write=False) as session:
+        rows = await session.scalars(
+            sa.select(outbox.table.c.envelope)
+            .where(outbox.table.c.type == "events.event.updated")
+            .order_by(outbox.table.c.position)
+        )
+        envelopes = [orjson.loads(envelope) for envelope in rows]
+    return [e["data"] for e in envelopes if e["subject"] == event_id]
+
+
+async def test_merged_actor_events_move_to_the_survivor_once(
+    events_app: FastAPI, admin: httpx.AsyncClient, announce: Callable[..., Any]
+) -> None:
+    merged = await known(announce, admin, "Science Animation 31")
+    survivor = await known(announce, admin, "Science Animation")
+    other = await known(announce, admin, "Planète Sciences Occitanie")
+    alone = (await admin.post("/v1/events", json=seminar(merged))).json()
+    shared = (await admin.post("/v1/events", json=seminar(other, merged, survivor))).json()
+    draft = (await admin.post("/v1/events", json=seminar(merged, state="draft"))).json()
+    untouched = (await admin.post("/v1/events", json=seminar(other))).json()
+
+    merge = await announce("directory.actor.merged", merged, survivor_id=str(survivor), version=2)
+
+    async def moved() -> dict[str, Any] | None:
+        body = (await admin.get(f"/v1/events/{alone['id']}")).json()
+        return dict(body) if body["organizer_ids"] == [str(survivor)] else None
+
+    after = await wait_until(moved, what="event re-pointed to the survivor")
+    assert after["organizers"] == [
+        {"id": str(survivor), "name": "Science Animation", "department": None}
+    ]
+    assert after["version"] == 2
+    shared_after = (await admin.get(f"/v1/events/{shared['id']}")).json()
+    # The survivor already organized it: the merged actor is dropped, not duplicated.
+    assert shared_after["organizer_ids"] == [str(other), str(survivor)]
+    assert shared_after["version"] == 2
+    draft_after = (await admin.get(f"/v1/events/{draft['id']}")).json()
+    assert draft_after["organizer_ids"] == [str(survivor)]
+    assert (await admin.get(f"/v1/events/{untouched['id']}")).json()["version"] == 1
+
+    # Published events tell partners of their new organizers; drafts tell nobody.
+    [announced] = await updates_announced(events_app, alone["id"])
+    assert announced["organizer_ids"] == [str(survivor)]
+    assert len(await updates_announced(events_app, shared["id"])) == 1
+    assert await updates_announced(events_app, draft["id"]) == []
+
+    # The same merge again (redelivered, or sent twice with another id) changes nothing.
+    await announce(
+        "directory.actor.merged", merged, event_id=merge.id, survivor_id=str(survivor), version=2
+    )
+    await announce("directory.actor.merged", merged, survivor_id=str(survivor), version=2)
+    # Then a rename of the survivor: once it shows, the two merges were handled before it.
+    await announce(
+        "directory.actor.updated", survivor, name="Science Animation Occitanie", version=3
+    )
+
+    async def renamed() -> dict[str, Any] | None:
+        body = (await admin.get(f"/v1/events/{alone['id']}")).json()
+        named = body["organizers"][0]["name"] == "Science Animation Occitanie"
+        return dict(body) if named else None
+
+    assert (await wait_until(renamed, what="survivor renamed"))["version"] == 2
+    assert (await admin.get(f"/v1/events/{shared['id']}")).json()["version"] == 2
+    assert len(await updates_announced(events_app, alone["id"])) == 1
+
+    # The merged actor can no longer organize anything new.
+    refused = await admin.post("/v1/events", json=seminar(merged))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "organizer_ids[0]"
