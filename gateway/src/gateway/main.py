@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api_keys.router import router as api_keys_router
 from gateway.api_keys.store import DatabaseKeyStore
+from gateway.asyncapi import asyncapi_document
 from gateway.breakers import CircuitBreaker
 from gateway.callers import resolver_for
 from gateway.config import Settings
@@ -180,6 +181,11 @@ def _build_api(gateway: Gateway) -> FastAPI:
         return Response(
             orjson.dumps(await gateway.openapi.document()), media_type="application/json"
         )
+
+    @api.get("/asyncapi.json", include_in_schema=False)
+    @api.get("/v1/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> Response:
+        return Response(asyncapi_document(), media_type="application/json")
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

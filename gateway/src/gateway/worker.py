@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from gateway.config import Settings
+from gateway.partners.forwarding import partner_forwarder
 from gateway.webhooks.delivery import Deliverer, fan_out
 from gateway.webhooks.models import inbox
 from gateway.webhooks.urls import parse_allowed_hosts
@@ -52,6 +53,9 @@ async def webhook_worker(settings: Settings) -> AsyncIterator[Deliverer]:
         for sub in subscriptions()
     ]
     tasks.append(asyncio.create_task(deliverer.run(), name="webhook-deliverer"))
+    # Partner pushes kept by the inbox, handed to the services that own them.
+    forwarder = partner_forwarder(settings, database)
+    tasks.append(asyncio.create_task(forwarder.run(), name="partner-forwarder"))
     try:
         yield deliverer
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
@@ -18,6 +19,7 @@ from icalendar import Event as VEvent
 
 from contracts.vocabularies import EventStatus
 from events.agenda.models import Event
+from events.trainings.rules import session_titles_by_timing
 
 TZID = "Europe/Paris"
 PARIS = ZoneInfo(TZID)
@@ -76,9 +78,11 @@ def calendar_head(name: str) -> bytes:
 
 
 def vevents(event: Event, organizer_names: Sequence[str]) -> bytes:
-    """The VEVENTs of ``event``, one per timing."""
+    """The VEVENTs of ``event``, one per timing (titled after its session for a training)."""
+    sessions = session_titles_by_timing(event)
     return b"".join(
-        _vevent(event, index, timing, organizer_names) for index, timing in enumerate(event.timings)
+        _vevent(event, index, timing, organizer_names, sessions.get(index))
+        for index, timing in enumerate(event.timings)
     )
 
 
@@ -88,7 +92,11 @@ def calendar(name: str, events: Sequence[tuple[Event, Sequence[str]]]) -> bytes:
 
 
 def _vevent(
-    event: Event, index: int, timing: dict[str, str], organizer_names: Sequence[str]
+    event: Event,
+    index: int,
+    timing: dict[str, str],
+    organizer_names: Sequence[str],
+    session_title: str | None,
 ) -> bytes:
     vevent = VEvent()
     vevent.add("uid", f"{event.id}-{index}@maillage")
@@ -99,7 +107,9 @@ def _vevent(
     vevent.add("dtstart", _paris(timing["start"]))
     vevent.add("dtend", _paris(timing["end"]))
     title = event.title
-    if len(event.timings) > 1:
+    if session_title is not None:
+        title = f"{title} : {session_title}"
+    elif len(event.timings) > 1:
         title = f"{title} ({index + 1}/{len(event.timings)})"
     vevent.add("summary", title)
     description = _description(event, organizer_names)
@@ -128,12 +138,24 @@ def _description(event: Event, organizer_names: Sequence[str]) -> str:
     parts = [part for part in (event.summary, event.description) if part]
     if organizer_names:
         parts.append("Organisé par : " + ", ".join(organizer_names))
+    parts.extend(_training_parts(event.training or {}))
     if event.online_url:
         parts.append(f"En ligne : {event.online_url}")
     registration = event.registration or {}
     if registration.get("mode") == "external" and registration.get("url"):
         parts.append(f"Inscription : {registration['url']}")
     return "\n\n".join(parts)
+
+
+def _training_parts(training: dict[str, Any]) -> list[str]:
+    parts = []
+    if training.get("objectives"):
+        parts.append("Objectifs :\n" + "\n".join(f"- {o}" for o in training["objectives"]))
+    if training.get("trainers"):
+        parts.append("Formateurs : " + ", ".join(t["name"] for t in training["trainers"]))
+    if training.get("prerequisites"):
+        parts.append("Prérequis :\n" + "\n".join(f"- {p}" for p in training["prerequisites"]))
+    return parts
 
 
 def _location(event: Event) -> str:

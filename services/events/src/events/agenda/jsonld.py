@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.agenda.schemas import EventRead
+from events.trainings.schemas import Trainer
 
 MEDIA_TYPE = "application/ld+json"
 SCHEMA = "https://schema.org/"
@@ -62,7 +63,9 @@ def event_jsonld(event: EventRead) -> dict[str, Any]:
     locations = _locations(event)
     if locations:
         document["location"] = locations[0] if len(locations) == 1 else locations
-    if len(timings) > 1:
+    if event.training is not None:
+        _add_training(document, event)
+    if len(timings) > 1 and "subEvent" not in document:
         document["subEvent"] = [
             {
                 "@type": document["@type"],
@@ -79,6 +82,41 @@ def event_jsonld(event: EventRead) -> dict[str, Any]:
     if event.registration.mode == "external" and event.registration.url:
         document["offers"] = {"@type": "Offer", "url": str(event.registration.url)}
     return document
+
+
+def _add_training(document: dict[str, Any], event: EventRead) -> None:
+    """A training as an EducationEvent: what it ``teaches``, its trainers as performers, the
+    course it gives (schema.org ``Course``, which holds the prerequisites) and its sessions."""
+    training = event.training
+    assert training is not None
+    if training.objectives:
+        document["teaches"] = training.objectives
+    if training.trainers:
+        document["performer"] = [_trainer(trainer) for trainer in training.trainers]
+    if training.objectives or training.prerequisites:
+        course: dict[str, Any] = {"@type": "Course", "name": event.title}
+        if training.objectives:
+            course["teaches"] = training.objectives
+        if training.prerequisites:
+            course["coursePrerequisites"] = training.prerequisites
+        document["about"] = course
+    if training.sessions:
+        document["subEvent"] = [
+            {
+                "@type": document["@type"],
+                "name": session.title,
+                "startDate": session.timings[0].start.isoformat(),
+                "endDate": max(t.end for t in session.timings).isoformat(),
+            }
+            for session in training.sessions
+        ]
+
+
+def _trainer(trainer: Trainer) -> dict[str, Any]:
+    person: dict[str, Any] = {"@type": "Person", "name": trainer.name}
+    if trainer.actor_id is not None:
+        person["identifier"] = str(trainer.actor_id)
+    return person
 
 
 def _locations(event: EventRead) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from contracts.vocabularies import (
     Theme,
 )
 from events.registrations.schemas import RegistrationCountsRead
+from events.trainings.schemas import Training, TrainingUpdate
 
 MAX_TIMINGS = 800
 
@@ -117,12 +118,15 @@ class EventCreate(BaseModel):
     )
     registration: RegistrationSettings = RegistrationSettings()
     ext_ids: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] = {}
+    training: Training | None = Field(
+        None, description="Objectives, trainers, prerequisites, sessions (kind training only)."
+    )
 
 
 class EventUpdate(BaseModel):
     """A partial change: only the fields sent change; ``null`` clears an optional field.
 
-    ``registration``, ``accessibility`` and ``age`` change key by key (send
+    ``registration``, ``accessibility``, ``age`` and ``training`` change key by key (send
     ``{"registration": {"capacity": 40}}`` to change only the capacity); ``location`` and the
     lists are replaced whole. The event after the change is validated as a whole, with the
     same rules as a creation.
@@ -152,6 +156,9 @@ class EventUpdate(BaseModel):
     ext_ids: (
         Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] | None
     ) = None
+    training: TrainingUpdate | None = Field(
+        None, description="Changes key by key; a list sent replaces that list; null removes all."
+    )
 
 
 class OrganizerRead(BaseModel):
@@ -185,6 +192,7 @@ class EventRead(BaseModel):
         None, description="Public counts when the event takes registrations here."
     )
     ext_ids: dict[str, str]
+    training: Training | None = None
     created_at: datetime
     updated_at: datetime
     version: int

@@ -24,6 +24,7 @@ from events.agenda.schemas import EventCreate, EventRead, EventUpdate, Organizer
 from events.db import outbox
 from events.organizers.repository import known_actor_repository
 from events.registrations.service import registration_service
+from events.trainings import rules as training_rules
 from kit.db import Database
 from kit.etags import check_if_match
 from kit.identity import Identity
@@ -60,6 +61,8 @@ class EventService:
         timings = _ordered_timings(data.timings)
         _check_attendance(data)
         await self._check_organizers(session, data.organizer_ids)
+        data = _with_checked_training(data)
+        await training_rules.check_trainers(session, data.training)
         values = data.model_dump(mode="json", exclude={"organizer_ids", "state", "timings"})
         location = values["location"] or {}
         event = Event(
@@ -136,6 +139,10 @@ class EventService:
         _check_attendance(after)
         if after.organizer_ids != before.organizer_ids:
             await self._check_organizers(session, after.organizer_ids)
+        after = _with_checked_training(after)
+        await training_rules.check_trainers(
+            session, after.training, already=training_rules.trainer_actor_ids(before.training)
+        )
         if after.registration != before.registration:
             await self._check_capacity(session, event, after)
         values = after.model_dump(mode="json", exclude={"organizer_ids", "state", "timings"})
@@ -374,7 +381,14 @@ def _check_attendance(data: EventCreate) -> None:
 
 #: Objects whose keys a change sets one by one (JSON merge patch); others are replaced whole
 #: (a location is one address: mixing the old commune with a new city would be nonsense).
-MERGED_OBJECTS = ("registration", "accessibility", "age")
+MERGED_OBJECTS = ("registration", "accessibility", "age", "training")
+
+
+def _with_checked_training(data: EventCreate) -> EventCreate:
+    training = training_rules.checked_training(
+        kind=data.kind, timings=data.timings, training=data.training
+    )
+    return data.model_copy(update={"training": training})
 
 
 def _merge(current: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
@@ -427,6 +441,7 @@ def _columns(event: Event) -> dict[str, Any]:
         "state": event.state,
         "registration": event.registration,
         "ext_ids": event.ext_ids,
+        "training": event.training,
         "created_at": event.created_at,
         "updated_at": event.updated_at,
         "version": event.version,

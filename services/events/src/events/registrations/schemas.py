@@ -27,7 +27,17 @@ class AttendanceRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     attended: bool
-    session: Annotated[int, Field(ge=0, description="Timing index of the session.")] | None = None
+    session: (
+        Annotated[
+            int,
+            Field(
+                ge=0,
+                description="Index of the session: in the training's sessions when it declares "
+                "them, else the index of the timing. Absent: the whole event.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class RegistrationRead(BaseModel):

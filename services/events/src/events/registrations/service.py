@@ -57,6 +57,7 @@ from events.registrations.schemas import (
     RegistrationCreated,
     RegistrationRead,
 )
+from events.trainings.rules import sessions_of
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.problems import InvalidInput
@@ -319,10 +320,10 @@ class RegistrationService:
                 f"{registration.status}."
             )
         if data.session is not None:
-            if data.session >= len(event.timings):
-                raise InvalidInput(
-                    "session", f"this event has {len(event.timings)} session(s), numbered from 0"
-                )
+            # A training's declared sessions, else one session per timing.
+            count = len(sessions_of(event))
+            if data.session >= count:
+                raise InvalidInput("session", f"this event has {count} session(s), numbered from 0")
             sessions = {**registration.sessions_attended, str(data.session): data.attended}
             registration.sessions_attended = sessions
             registration.attended = any(sessions.values())
