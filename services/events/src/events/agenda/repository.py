@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.agenda.filters import EventFilters, Relative
+from events.agenda.filters import FACET_FILTERS, EventFilters, Near, Relative
 from events.agenda.models import Event, EventOrganizer, EventTiming
+from events.search.index import ACCESSIBILITY_BITS, TAG_FIELDS
+from events.search.models import EventSearch, EventTag, EventTombstone
+from kit.fulltext import fts5_match, tsquery_text
 from kit.models import utcnow
+
+KM_PER_DEGREE = 111.32
+_FTS = sa.table("events_fts", sa.column("rowid"))
+#: Facets counted from a column of the events table (the others come from event_tags).
+COLUMN_FACETS: dict[str, sa.orm.InstrumentedAttribute[Any]] = {
+    "kind": Event.kind,
+    "status": Event.status,
+    "department": Event.department,
+    "region": Event.region,
+    "state": Event.state,
+    "attendance_mode": Event.attendance_mode,
+}
+FACETS = (*COLUMN_FACETS, *TAG_FIELDS)
 
 SelectT = TypeVar("SelectT", bound="sa.Select[*tuple[Any, ...]]")
 
@@ -116,6 +132,101 @@ class EventRepository:
         query = query.order_by(Event.starts_at, Event.id).limit(limit)
         return (await session.scalars(query)).all()
 
+    async def changed_since(
+        self,
+        session: AsyncSession,
+        *,
+        since: datetime,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+        states: Sequence[str] | None,
+        filters: EventFilters,
+    ) -> Sequence[Event]:
+        """Live events changed at or after ``since``, by change time then id, after the cursor."""
+        query = sa.select(Event).where(Event.deleted_at.is_(None), Event.updated_at >= since)
+        if states is not None:
+            query = query.where(Event.state.in_(states))
+        query = _filtered(query, filters, session.get_bind().dialect.name)
+        if after is not None:
+            query = query.where(_after(Event.updated_at, Event.id, after))
+        query = query.order_by(Event.updated_at, Event.id).limit(limit)
+        return (await session.scalars(query)).all()
+
+    async def tombstones_since(
+        self,
+        session: AsyncSession,
+        *,
+        since: datetime,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+        reasons: Sequence[str] | None,
+    ) -> Sequence[EventTombstone]:
+        """Tombstones written at or after ``since``, by time then id, after the cursor."""
+        query = sa.select(EventTombstone).where(EventTombstone.removed_at >= since)
+        if reasons is not None:
+            query = query.where(EventTombstone.reason.in_(reasons))
+        if after is not None:
+            query = query.where(_after(EventTombstone.removed_at, EventTombstone.event_id, after))
+        query = query.order_by(EventTombstone.removed_at, EventTombstone.event_id).limit(limit)
+        return (await session.scalars(query)).all()
+
+    async def facet_counts(
+        self,
+        session: AsyncSession,
+        *,
+        states: Sequence[str] | None,
+        unfiltered_states: Sequence[str] | None,
+        filters: EventFilters,
+        facets: Sequence[str],
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For each facet, the count of each value among the live events matching ``filters``
+        without the facet's own filter. Tag facets whose filter is unset share one query.
+
+        ``states`` are the states the caller may see under its filter, ``unfiltered_states``
+        those it may see at all (what the ``state`` facet counts over).
+        """
+        dialect = session.get_bind().dialect.name
+
+        def matching(query: Any, facet: str | None) -> Any:
+            query = query.where(Event.deleted_at.is_(None))
+            visible = unfiltered_states if facet == "state" else states
+            if visible is not None:
+                query = query.where(Event.state.in_(visible))
+            return _filtered(query, filters.without(facet) if facet else filters, dialect)
+
+        counted: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
+        shared = [f for f in facets if f in TAG_FIELDS and not getattr(filters, FACET_FILTERS[f])]
+        queries: list[Any] = []
+        if shared:
+            queries.append(
+                matching(
+                    sa.select(EventTag.facet, EventTag.value, sa.func.count())
+                    .join(Event, Event.id == EventTag.event_id)
+                    .where(EventTag.facet.in_(shared)),
+                    None,
+                ).group_by(EventTag.facet, EventTag.value)
+            )
+        for facet in facets:
+            if facet in shared:
+                continue
+            if facet in TAG_FIELDS:
+                query = (
+                    sa.select(sa.literal(facet), EventTag.value, sa.func.count())
+                    .join(Event, Event.id == EventTag.event_id)
+                    .where(EventTag.facet == facet)
+                )
+                queries.append(matching(query, facet).group_by(EventTag.value))
+            else:
+                column = COLUMN_FACETS[facet]
+                query = sa.select(sa.literal(facet), column, sa.func.count()).where(
+                    column.is_not(None)
+                )
+                queries.append(matching(query, facet).group_by(column))
+        for query in queries:
+            for facet, value, count in await session.execute(query):
+                counted[facet].append((value, count))
+        return counted
+
 
 def _filtered(query: SelectT, filters: EventFilters, dialect: str) -> SelectT:
     if filters.ends_after is not None or filters.starts_before is not None:
@@ -128,14 +239,16 @@ def _filtered(query: SelectT, filters: EventFilters, dialect: str) -> SelectT:
         query = query.where(sa.exists(overlap))
     if filters.relative is not None:
         query = query.where(_relative(filters.relative))
-    if filters.kinds:
-        query = query.where(Event.kind.in_([k.value for k in filters.kinds]))
-    if filters.statuses:
-        query = query.where(Event.status.in_([s.value for s in filters.statuses]))
-    if filters.departments:
-        query = query.where(Event.department.in_(filters.departments))
-    if filters.regions:
-        query = query.where(Event.region.in_(filters.regions))
+    column_filters: list[tuple[sa.orm.InstrumentedAttribute[Any], list[str]]] = [
+        (Event.kind, [k.value for k in filters.kinds]),
+        (Event.status, [s.value for s in filters.statuses]),
+        (Event.department, filters.departments),
+        (Event.region, filters.regions),
+        (Event.attendance_mode, [m.value for m in filters.attendance_modes]),
+    ]
+    for column, accepted in column_filters:
+        if accepted:
+            query = query.where(column.in_(accepted))
     if filters.organizer_ids:
         query = query.where(
             sa.exists(
@@ -145,13 +258,87 @@ def _filtered(query: SelectT, filters: EventFilters, dialect: str) -> SelectT:
                 )
             )
         )
-    if filters.themes:
-        query = query.where(_has_any(Event.themes, [t.value for t in filters.themes], dialect))
-    if filters.audiences:
-        query = query.where(
-            _has_any(Event.audiences, [a.value for a in filters.audiences], dialect)
-        )
+    for facet, values in (
+        ("theme", [t.value for t in filters.themes]),
+        ("audience", [a.value for a in filters.audiences]),
+    ):
+        if values:
+            query = query.where(_tagged(facet, values))
+    searched = _searched(filters, dialect)
+    if searched is not None:
+        query = query.where(Event.id.in_(searched))
     return query
+
+
+def _after(
+    moment: sa.orm.InstrumentedAttribute[datetime],
+    record_id: sa.orm.InstrumentedAttribute[uuid.UUID],
+    cursor: tuple[datetime, uuid.UUID],
+) -> sa.ColumnElement[bool]:
+    """Rows after ``cursor`` in (moment, id) order (bound with the columns' own types)."""
+    return sa.or_(moment > cursor[0], sa.and_(moment == cursor[0], record_id > cursor[1]))
+
+
+def _tagged(facet: str, values: list[str]) -> sa.ColumnElement[bool]:
+    """The event holds one of ``values`` in ``facet`` (an index probe on its primary key)."""
+    return sa.exists(
+        sa.select(EventTag.event_id).where(
+            EventTag.event_id == Event.id, EventTag.facet == facet, EventTag.value.in_(values)
+        )
+    )
+
+
+def _searched(filters: EventFilters, dialect: str) -> sa.Select[Any] | None:
+    """Ids of the events matching the filters read from ``event_search`` (None: no such)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    query = sa.select(EventSearch.event_id)
+    if filters.q_terms:
+        if dialect == "postgresql":
+            tsquery = sa.func.to_tsquery(
+                sa.literal_column("'simple'"), tsquery_text(filters.q_terms)
+            )
+            vector: sa.ColumnElement[Any] = sa.literal_column("event_search.vector")
+            conditions.append(vector.op("@@")(tsquery))
+        else:
+            fts: sa.ColumnElement[Any] = sa.literal_column("events_fts")
+            query = query.join(_FTS, _FTS.c.rowid == EventSearch.rowid_)
+            conditions.append(fts.op("MATCH")(fts5_match(filters.q_terms)))
+    if filters.near is not None:
+        conditions += _within(filters.near)
+    if filters.bbox is not None:
+        box = filters.bbox
+        conditions += [
+            EventSearch.lat.between(box.min_lat, box.max_lat),
+            EventSearch.lon.between(box.min_lon, box.max_lon),
+        ]
+    if filters.age is not None:
+        conditions += [
+            sa.or_(EventSearch.age_min.is_(None), EventSearch.age_min <= filters.age),
+            sa.or_(EventSearch.age_max.is_(None), EventSearch.age_max >= filters.age),
+        ]
+    if filters.accessibility:
+        mask = sum(ACCESSIBILITY_BITS[flag.value] for flag in filters.accessibility)
+        conditions.append(EventSearch.accessibility.op("&")(mask) == mask)
+    return query.where(*conditions) if conditions else None
+
+
+def _within(near: Near) -> list[sa.ColumnElement[bool]]:
+    """Places within ``near.radius_km`` of the centre.
+
+    An equirectangular projection around the centre (plain arithmetic both backends compute
+    alike, within 0.5 % of the great-circle distance at a map's radii), behind a bounding box
+    the (lat, lon) index serves.
+    """
+    dlat = near.radius_km / KM_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(near.lat)), 1e-6)
+    dlon = dlat / cos_lat
+    dy = (EventSearch.lat - near.lat) * KM_PER_DEGREE
+    dx = (EventSearch.lon - near.lon) * (KM_PER_DEGREE * cos_lat)
+    return [
+        EventSearch.lat.between(near.lat - dlat, near.lat + dlat),
+        EventSearch.lon.between(near.lon - dlon, near.lon + dlon),
+        dx * dx + dy * dy <= near.radius_km**2,
+    ]
 
 
 def _relative(relative: Relative) -> sa.ColumnElement[bool]:
@@ -162,16 +349,6 @@ def _relative(relative: Relative) -> sa.ColumnElement[bool]:
     if relative is Relative.UPCOMING:
         return sa.exists(sessions.where(EventTiming.start_at > now))
     return sa.exists(sessions.where(EventTiming.start_at <= now, EventTiming.end_at > now))
-
-
-def _has_any(
-    column: sa.orm.InstrumentedAttribute[list[str]], values: list[str], dialect: str
-) -> sa.ColumnElement[bool]:
-    """The JSON array ``column`` holds at least one of ``values``."""
-    if dialect == "postgresql":
-        return sa.or_(*(sa.type_coerce(column, JSONB).contains([v]) for v in values))
-    items = sa.func.json_each(column).table_valued("value").alias("item")
-    return sa.exists(sa.select(items.c.value).where(items.c.value.in_(values)))
 
 
 event_repository = EventRepository()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
@@ -12,9 +13,12 @@ from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
+from events.search.params import facet_params, updated_since_param
+from events.search.schemas import EventListPage
+from events.search.service import event_search_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity
-from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.paging import PageParams, page_params
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -36,16 +40,31 @@ async def create_event(
     return event
 
 
-@router.get("", summary="List events by start date, filtered (published ones for the public)")
+@router.get(
+    "",
+    summary="Search and list events by start date (published ones for the public)",
+    description=(
+        "Full text (`q`), date, territory, map (`near`, `bbox`), accessibility and age "
+        "filters; facet counts (`facets`); cursor-paginated. With `updated_since`: the "
+        "changes since then, by change time, with tombstones, for partners who sync."
+    ),
+)
 async def list_events(
-    session: DbSession, identity: CurrentIdentity, paging: Paging, filters: Filters
-) -> Page[EventRead]:
-    after = decode_time_id_cursor(paging.after)
-    rows = await event_service.list_page(
-        session, identity=identity, after=after, limit=paging.limit + 1, filters=filters
+    session: DbSession,
+    identity: CurrentIdentity,
+    paging: Paging,
+    filters: Filters,
+    facets: Annotated[tuple[str, ...], Depends(facet_params)],
+    updated_since: Annotated[datetime | None, Depends(updated_since_param)],
+) -> EventListPage:
+    return await event_search_service.list_page(
+        session,
+        identity=identity,
+        paging=paging,
+        filters=filters,
+        facets=facets,
+        updated_since=updated_since,
     )
-    events, next_cursor = build_page(rows, paging, key=lambda e: time_id_key(e.starts_at, e.id))
-    return Page(items=await event_service.read_many(session, events), next=next_cursor)
 
 
 @router.get(
@@ -92,3 +111,18 @@ async def update_event(
     )
     response.headers["ETag"] = etag_for(event.version)
     return event
+
+
+@router.delete(
+    "/{event_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an event (organizers and staff); partners syncing get a tombstone",
+)
+async def delete_event(
+    event_id: uuid.UUID,
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    await event_service.delete(session, event_id=event_id, identity=identity, if_match=if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

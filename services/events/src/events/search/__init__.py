@@ -1,0 +1,1 @@
+"""Finding events: full text, map and accessibility filters, facets, incremental sync."""

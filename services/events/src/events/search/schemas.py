@@ -1,0 +1,39 @@
+"""What the calendar's list returns beside events: tombstones and facet counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from events.agenda.schemas import EventRead
+
+
+class EventTombstoneRead(BaseModel):
+    """An event that left the public calendar since the sync time asked for: drop it."""
+
+    id: uuid.UUID
+    deleted: Literal[True] = True
+    reason: Literal["deleted", "refused", "unpublished"]
+    removed_at: datetime
+    updated_at: datetime = Field(description="Same as removed_at: the sync order's key.")
+    version: int
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class EventListPage(BaseModel):
+    """A page of events; with ``updated_since``, tombstones among them; ``facets`` if asked."""
+
+    items: list[EventRead | EventTombstoneRead]
+    next: str | None = None
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None,
+        description="Per facet asked for, the count of each value under all the other "
+        "filters (a facet's own filter is left out, so a user can widen it).",
+    )
