@@ -1,10 +1,15 @@
-"""Gateway overhead: GET /v1/actors/{id} on the directory directly and through the gateway.
+"""Gateway overhead: GET /v1/actors/{id} directly, through nginx and through the gateway.
 
 Starts its own nats-server, a temporary SQLite directory (migrated), ``maillage-directory
-serve`` and ``maillage-gateway serve``; creates one actor through the gateway with an admin
-key; then loads both targets side by side at 1 and 32 connections and prints requests/s,
-p50/p99 latency and the ratio gateway/direct. Uses ``wrk`` when installed, else a Python
-aiohttp load generator in a separate process.
+serve``, ``maillage-gateway serve`` and, when the ``nginx`` binary is installed (Debian:
+``apt-get install nginx-light``), an nginx reverse proxy to the same directory as the
+reference (one worker, keep-alive to the upstream, no access log). Creates one actor and a
+reader API key; the gateway is called with that key (authentication, key cache and rate
+limiting on, with rates the load cannot reach), nginx and the direct target with the
+identity the gateway would sign for it. Then loads the targets side by side at 1 and 32
+connections and prints requests/s, p50/p99 latency, each proxy's throughput ratio to direct
+and its p99 added latency. Uses ``wrk`` when installed, else a Python aiohttp load generator
+in a separate process.
 
     .venv/bin/python bench/gateway.py [--duration 5] [--rounds 3] [--connections 1 32]
 """
@@ -29,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from kit.identity import ANONYMOUS, IDENTITY_HEADER, IdentitySigner
+from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.testing.nats import NatsServer, free_port, wait_for_port
 
 BIN = Path(sys.executable).parent
@@ -197,12 +202,61 @@ def main(argv: Sequence[str] | None = None) -> None:
         try:
             run(args, workdir, nats, processes, load, "wrk" if use_wrk else "python aiohttp")
         except Exception:
-            for name in ("directory", "gateway", "migrate"):
+            for name in ("directory", "gateway", "nginx"):
                 print(f"--- {name} log ---\n{processes.log_tail(name)}", file=sys.stderr)
             raise
         finally:
             processes.stop()
             nats.stop()
+
+
+NGINX_CONF = """
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream directory {{
+        server 127.0.0.1:{upstream_port};
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://directory;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(workdir: Path, processes: Processes, upstream_port: int) -> tuple[str | None, str]:
+    """nginx proxying to the directory, or (None, why not)."""
+    binary = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+    if binary is None:
+        return None, "nginx is not installed (Debian: apt-get install nginx-light): skipped"
+    prefix = workdir / "nginx"
+    prefix.mkdir()
+    port = free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, upstream_port=upstream_port))
+    command = [binary, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"]
+    processes.start("nginx", command, os.environ.copy())
+    wait_for_port(port, timeout=15)
+    version = subprocess.run([binary, "-v"], check=False, capture_output=True, text=True)
+    return f"http://127.0.0.1:{port}", version.stderr.strip()
 
 
 def run(
@@ -218,6 +272,7 @@ def run(
     directory_port, gateway_port = free_port(), free_port()
     directory_url = f"http://127.0.0.1:{directory_port}"
     gateway_url = f"http://127.0.0.1:{gateway_port}"
+    unreachable_rate = {"PER_MINUTE": "100000000", "BURST": "1000000"}
     env = {
         **os.environ,
         "MAILLAGE_NATS_URL": nats.url,
@@ -228,80 +283,108 @@ def run(
         "MAILLAGE_GATEWAY_PORT": str(gateway_port),
         "MAILLAGE_GATEWAY_DIRECTORY_URL": directory_url,
         "MAILLAGE_ADMIN_KEY": admin_key,
-        # Rate limiting stays on (its cost is part of what is measured) with rates one load
-        # generator on one address cannot reach.
-        "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "100000000",
-        "MAILLAGE_GATEWAY_RATE_LIMIT_IP_BURST": "1000000",
+        # Rate limiting stays on (its cost is part of what is measured), per key and per
+        # address, with rates one load generator cannot reach.
+        **{
+            f"MAILLAGE_GATEWAY_RATE_LIMIT_{who}_{what}": value
+            for who in ("IP", "KEY")
+            for what, value in unreachable_rate.items()
+        },
         "MAILLAGE_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'gateway.db'}",
     }
-    migrate = subprocess.run(
-        [str(BIN / "maillage-directory"), "migrate"], env=env, capture_output=True, check=False
-    )
-    if migrate.returncode != 0:
-        raise RuntimeError(f"directory migrate failed:\n{migrate.stderr.decode()[-3000:]}")
+    for service in ("directory", "gateway"):
+        migrate = subprocess.run(
+            [str(BIN / f"maillage-{service}"), "migrate"], env=env, capture_output=True, check=False
+        )
+        if migrate.returncode != 0:
+            raise RuntimeError(f"{service} migrate failed:\n{migrate.stderr.decode()[-3000:]}")
     processes.start("directory", [str(BIN / "maillage-directory"), "serve"], env)
     processes.start("gateway", [str(BIN / "maillage-gateway"), "serve"], env)
-    wait_for_port(directory_port, timeout=30)
-    wait_for_port(gateway_port, timeout=30)
+    # Start-up takes long on a loaded machine (2 cores shared with test suites).
+    wait_for_port(directory_port, timeout=120)
+    wait_for_port(gateway_port, timeout=120)
     wait_healthy(directory_url)
     wait_healthy(gateway_url)
+    nginx_url, nginx_note = start_nginx(workdir, processes, directory_port)
 
+    admin = {"authorization": f"Bearer {admin_key}"}
     created = httpx.post(
         f"{gateway_url}/v1/actors",
         json={"kind": "organisation", "name": "Muséum de Toulouse"},
-        headers={"authorization": f"Bearer {admin_key}"},
+        headers=admin,
         timeout=10,
     )
     if created.status_code != 201:
         raise RuntimeError(f"creating the actor failed: {created.status_code} {created.text}")
+    key = httpx.post(
+        f"{gateway_url}/v1/api-keys",
+        json={"name": "bench reader", "role": "reader"},
+        headers=admin,
+        timeout=10,
+    )
+    if key.status_code != 201:
+        raise RuntimeError(f"creating the API key failed: {key.status_code} {key.text}")
     path = f"/v1/actors/{created.json()['id']}"
-    # The gateway is called anonymously; the direct call carries the anonymous identity the
-    # gateway would sign, so the directory does the same work either way.
-    direct_headers = {
-        IDENTITY_HEADER: IdentitySigner(secret, ttl_seconds=24 * 3600).sign(ANONYMOUS)
+    # The gateway is called with the reader key; nginx and the direct call carry the identity
+    # the gateway signs for that key, so the directory does the same work in every case.
+    reader = Identity(subject=key.json()["id"], role=Role.READER)
+    signed = {IDENTITY_HEADER: IdentitySigner(secret, ttl_seconds=24 * 3600).sign(reader)}
+    targets = {
+        "direct": (directory_url + path, signed),
+        "gateway": (gateway_url + path, {"authorization": f"Bearer {key.json()['key']}"}),
     }
-    for url, headers in ((directory_url + path, direct_headers), (gateway_url + path, {})):
+    if nginx_url:
+        targets["nginx"] = (nginx_url + path, signed)
+    for url, headers in targets.values():
         check = httpx.get(url, headers=headers, timeout=10)
         if check.status_code != 200:
             raise RuntimeError(f"GET {url}: {check.status_code} {check.text}")
 
     print(f"GET {path}  load: {generator}, {args.duration:g}s x {args.rounds} rounds, medians")
+    print(f"nginx: {nginx_note}")
     print(f"{'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
-    targets = {
-        "direct": (directory_url + path, direct_headers),
-        "gateway": (gateway_url + path, {}),
-    }
+    names = list(targets)
     for connections in args.connections:
-        # Warm both paths (connection pools, caches) before measuring.
+        # Warm every path (connection pools, caches) before measuring.
         for url, headers in targets.values():
             load(url, headers, connections, 2.0)  # type: ignore[operator]
-        runs: dict[str, list[Figures]] = {"direct": [], "gateway": []}
-        ratios: list[float] = []
+        runs: dict[str, list[Figures]] = {name: [] for name in names}
+        ratios: dict[str, list[float]] = {name: [] for name in names if name != "direct"}
         for round_ in range(args.rounds):
-            # Measured in pairs, alternating which goes first: the machine's noise drifts,
-            # and a ratio of neighbours holds better than one of distant runs.
-            order = ("direct", "gateway") if round_ % 2 == 0 else ("gateway", "direct")
-            pair: dict[str, Figures] = {}
+            # Measured in neighbouring groups, each round starting with another target: the
+            # machine's noise drifts, and a ratio of neighbours holds better than one of
+            # distant runs.
+            order = names[round_ % len(names) :] + names[: round_ % len(names)]
+            group: dict[str, Figures] = {}
             for target in order:
                 url, headers = targets[target]
-                pair[target] = load(url, headers, connections, args.duration)  # type: ignore[operator]
-                runs[target].append(pair[target])
-            ratios.append(pair["gateway"].requests_per_second / pair["direct"].requests_per_second)
-        for target, figures in runs.items():
-            f = Figures(
+                figures = load(url, headers, connections, args.duration)  # type: ignore[operator]
+                group[target] = figures
+                runs[target].append(figures)
+            for target, values in ratios.items():
+                values.append(
+                    group[target].requests_per_second / group["direct"].requests_per_second
+                )
+        medians = {
+            target: Figures(
                 requests_per_second=statistics.median(x.requests_per_second for x in figures),
                 p50_ms=statistics.median(x.p50_ms for x in figures),
                 p99_ms=statistics.median(x.p99_ms for x in figures),
                 errors=sum(x.errors for x in figures),
             )
+            for target, figures in runs.items()
+        }
+        for target, f in medians.items():
             print(
                 f"{connections:>5}  {target:<8} {f.requests_per_second:>9.0f} "
                 f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6}"
             )
-        print(
-            f"{connections:>5}  ratio gateway/direct: {statistics.median(ratios):.2f} "
-            f"(median of {len(ratios)} pairs: {', '.join(f'{r:.2f}' for r in ratios)})"
-        )
+        for target, values in ratios.items():
+            added = medians[target].p99_ms - medians["direct"].p99_ms
+            print(
+                f"{connections:>5}  {target}/direct: throughput {statistics.median(values):.2f} "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in values)}), p99 added {added:+.2f} ms"
+            )
 
 
 if __name__ == "__main__":
