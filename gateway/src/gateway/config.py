@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 15.0
     #: How often the worker looks for deliveries that are due.
     webhook_poll_seconds: float = 1.0
+    #: An endpoint failing with no success for this long is disabled (its owner is told).
+    webhook_disable_after_seconds: float = 5 * 24 * 3600
+    #: Deliveries one worker posts at once.
+    webhook_concurrency: int = 64
     #: Partner inbox: how far ``webhook-timestamp`` may be from now (either way).
     partner_inbox_tolerance_seconds: float = 300.0
     #: Largest body a partner may push to its inbox.

@@ -1,7 +1,8 @@
 """``maillage-gateway worker``: partner webhooks out.
 
 Durable consumers on every producing stream turn domain events into delivery rows (once,
-through the inbox); a :class:`~gateway.webhooks.delivery.Deliverer` posts them.
+through the inbox); a :class:`~gateway.webhooks.delivery.Deliverer` posts them; an outbox
+relay publishes what the gateway itself tells (an endpoint disabled) on the GATEWAY stream.
 """
 
 from __future__ import annotations
@@ -9,35 +10,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from gateway.config import Settings
 from gateway.partners.forwarding import partner_forwarder
-from gateway.webhooks.delivery import Deliverer, fan_out
-from gateway.webhooks.models import inbox
+from gateway.webhooks.delivery import Clock, Deliverer
+from gateway.webhooks.models import inbox, outbox
 from gateway.webhooks.urls import parse_allowed_hosts
 from kit.broker import STREAMS, Broker
-from kit.consumers import ConsumerRunner, Subscription
+from kit.consumers import ConsumerRunner, Handler, Subscription
 from kit.db import Database
+from kit.models import utcnow
+from kit.outbox import OutboxRelay
 
 #: The streams whose events partners may subscribe to.
 WEBHOOK_STREAMS = ("DIRECTORY", "EVENTS", "SURVEYS", "EUWATCH")
 
 
-def subscriptions() -> list[Subscription]:
+def subscriptions(handler: Handler) -> list[Subscription]:
     return [
         Subscription(
             durable=f"gateway-webhooks-{stream.lower()}",
             stream=stream,
             subjects=tuple(STREAMS[stream]),
-            handler=fan_out,
+            handler=handler,
         )
         for stream in WEBHOOK_STREAMS
     ]
 
 
 @contextlib.asynccontextmanager
-async def webhook_worker(settings: Settings) -> AsyncIterator[Deliverer]:
-    """Run the consumers and the deliverer until the block exits."""
+async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deliverer]:
+    """Run the consumers, the deliverer and the outbox relay until the block exits."""
     database = Database(settings.database_url)
     broker = Broker(settings.common.nats_url, name="gateway-worker")
     deliverer = Deliverer(
@@ -46,16 +50,22 @@ async def webhook_worker(settings: Settings) -> AsyncIterator[Deliverer]:
         schedule=settings.webhook_retry_schedule_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
         poll_seconds=settings.webhook_poll_seconds,
+        concurrency=settings.webhook_concurrency,
+        disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+        clock=clock,
     )
+    relay = OutboxRelay(database, outbox, broker, streams=["GATEWAY"])
+    database.on_outbox_commit(relay.wake)
     broker.start()
     tasks = [
         asyncio.create_task(ConsumerRunner(database, inbox, broker, sub).run())
-        for sub in subscriptions()
+        for sub in subscriptions(deliverer.fan_out)
     ]
     tasks.append(asyncio.create_task(deliverer.run(), name="webhook-deliverer"))
     # Partner pushes kept by the inbox, handed to the services that own them.
     forwarder = partner_forwarder(settings, database)
     tasks.append(asyncio.create_task(forwarder.run(), name="partner-forwarder"))
+    tasks.append(asyncio.create_task(relay.run(), name="gateway-outbox-relay"))
     try:
         yield deliverer
     finally:

@@ -148,3 +148,92 @@ async def test_an_allow_listed_host_may_be_local_and_plain_http(
 
     assert created["url"] == "http://127.0.0.1:9/hook"
     assert refused.status_code == 422
+
+
+async def test_an_owner_updates_its_endpoint_and_the_new_url_is_checked_again(
+    keyed_client: httpx.AsyncClient,
+) -> None:
+    partner = await partner_key(keyed_client, "updater")
+    created = await create_endpoint(keyed_client, partner, description="old")
+    url = f"{PATH}/{created['id']}"
+
+    changed = await keyed_client.patch(
+        url,
+        json={"url": "https://93.184.215.15/v2", "event_types": ["directory.*", "directory.*"]},
+        headers=partner,
+    )
+    cleared = await keyed_client.patch(url, json={"description": None}, headers=partner)
+    inside = await keyed_client.patch(url, json={"url": "https://10.0.0.7/hook"}, headers=partner)
+    null_url = await keyed_client.patch(url, json={"url": None}, headers=partner)
+    unknown = await keyed_client.patch(url, json={"secret": "whsec_x"}, headers=partner)
+    bad_type = await keyed_client.patch(url, json={"event_types": ["a..b"]}, headers=partner)
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["url"] == "https://93.184.215.15/v2"
+    assert changed.json()["event_types"] == ["directory.*"]
+    assert changed.json()["description"] == "old"
+    assert "secret" not in changed.json()
+    assert cleared.json()["description"] is None
+    for response, field in ((inside, "url"), (null_url, "url")):
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == field
+    assert "private" in inside.json()["errors"][0]["message"]
+    assert unknown.status_code == 422
+    assert bad_type.status_code == 422
+    read = (await keyed_client.get(url, headers=partner)).json()
+    assert read["url"] == "https://93.184.215.15/v2"  # nothing written by the refused calls
+    assert read["event_types"] == ["directory.*"]
+
+
+async def test_disabling_and_re_enabling_an_endpoint(keyed_client: httpx.AsyncClient) -> None:
+    created = await create_endpoint(keyed_client, ADMIN)
+    url = f"{PATH}/{created['id']}"
+
+    disabled = await keyed_client.patch(url, json={"disabled": True}, headers=ADMIN)
+    enabled = await keyed_client.patch(url, json={"disabled": False}, headers=ADMIN)
+
+    assert disabled.json()["status"] == "disabled"
+    assert disabled.json()["disabled_at"] is not None
+    assert "disabled by" in disabled.json()["disabled_reason"]
+    assert enabled.json()["status"] == "active"
+    assert enabled.json()["disabled_at"] is None
+    assert enabled.json()["disabled_reason"] is None
+    assert enabled.json()["failing_since"] is None
+
+
+async def test_no_partner_touches_another_partners_endpoint_through_any_route(
+    keyed_client: httpx.AsyncClient,
+) -> None:
+    mine = await partner_key(keyed_client, "owner-a")
+    theirs = await partner_key(keyed_client, "owner-b")
+    endpoint = await create_endpoint(keyed_client, theirs)
+    base = f"{PATH}/{endpoint['id']}"
+    since = {"since": "2026-01-01T00:00:00Z"}
+
+    attempts = [
+        await keyed_client.get(base, headers=mine),
+        await keyed_client.patch(base, json={"disabled": True}, headers=mine),
+        await keyed_client.delete(base, headers=mine),
+        await keyed_client.post(f"{base}/rotate", headers=mine),
+        await keyed_client.post(f"{base}/test", headers=mine),
+        await keyed_client.post(f"{base}/recover", json=since, headers=mine),
+        await keyed_client.get(f"{base}/deliveries", headers=mine),
+        await keyed_client.get(f"{base}/deliveries/msg_x", headers=mine),
+        await keyed_client.post(f"{base}/deliveries/msg_x/resend", headers=mine),
+    ]
+
+    for response in attempts:
+        assert response.status_code == 404, response.request.url
+        assert response.headers["content-type"] == "application/problem+json"
+    read = await keyed_client.get(base, headers=theirs)
+    assert read.json()["status"] == "active"  # the PATCH did nothing
+    recovered = await keyed_client.post(f"{base}/recover", json=since, headers=ADMIN)
+    assert recovered.status_code == 200  # admins reach every endpoint
+    assert recovered.json() == {"since": "2026-01-01T00:00:00Z", "requeued": 0, "pending": 0}
+    reader = await keyed_client.post(
+        "/v1/api-keys", json={"name": "r2", "role": "reader"}, headers=ADMIN
+    )
+    as_reader = {"authorization": f"Bearer {reader.json()['key']}"}
+    refused = await keyed_client.patch(base, json={"disabled": True}, headers=as_reader)
+    assert refused.status_code == 403

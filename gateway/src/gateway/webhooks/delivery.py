@@ -4,26 +4,31 @@ The fan-out runs inside kit's idempotent consumers (one transaction with the inb
 each event gives one delivery per matching endpoint, once. The loop posts due deliveries,
 logs every attempt and schedules the next one like Svix: immediately, 5 s, 5 min, 30 min,
 2 h, 5 h, 10 h, 10 h, each with some jitter, later if the receiver asks (``Retry-After``).
-A 410 Gone disables the endpoint.
+A 410 Gone disables the endpoint, and so does failing without a success for five days; the
+owner is told by a ``gateway.webhook_endpoint.disabled`` event. Deliveries to one endpoint
+about one record (the CloudEvent subject) go out one at a time, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets as random_tokens
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks import repository
-from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, outbox
 from gateway.webhooks.signing import payload, signed_headers
 from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
 from kit.cloudevents import CloudEvent
@@ -38,6 +43,14 @@ SVIX_SCHEDULE: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 _PERSONAL_PREFIXES = ("events.registration.", "events.attendance.")
 _EXCERPT_BYTES = 1024
 _JITTER = 0.1
+_ORDERING_KEY_LENGTH = 200
+#: An endpoint failing without a single success for this long is disabled.
+DISABLE_AFTER = timedelta(days=5)
+DISABLED_EVENT = "gateway.webhook_endpoint.disabled"
+PING_EVENT = "webhook.ping"
+
+#: Where the worker reads the time (a test moves it days ahead).
+Clock = Callable[[], datetime]
 
 
 def matches(patterns: Collection[str], event_type: str) -> bool:
@@ -61,6 +74,12 @@ def new_delivery_id() -> str:
     return "msg_" + random_tokens.token_urlsafe(18)
 
 
+def ordering_key(event: CloudEvent) -> str | None:
+    """The record an event is about: its subject, else its data's ``id``."""
+    key = event.subject or event.data.get("id")
+    return str(key)[:_ORDERING_KEY_LENGTH] if key else None
+
+
 async def fan_out(session: AsyncSession, event: CloudEvent) -> None:
     """One pending delivery per active endpoint subscribed to the event's type."""
     now = utcnow()
@@ -80,6 +99,7 @@ async def fan_out(session: AsyncSession, event: CloudEvent) -> None:
                 endpoint_id=endpoint.id,
                 event_id=event.id,
                 event_type=event.type,
+                ordering_key=ordering_key(event),
                 body=body.decode(),
                 status="pending",
                 attempts=0,
@@ -120,10 +140,196 @@ def next_delay(schedule: Sequence[float], attempts: int, retry_after: float | No
     return delay
 
 
+def webhook_session(
+    allowed_hosts: Collection[str], *, timeout_seconds: float, connections: int = 100
+) -> aiohttp.ClientSession:
+    """An HTTP client for deliveries: it connects only to the public addresses it resolved
+    (or to allow-listed hosts), keeps connections alive between deliveries, follows no
+    redirect (each post says so)."""
+    connector = aiohttp.TCPConnector(
+        resolver=PublicOnlyResolver(allowed_hosts), limit=connections, keepalive_timeout=30
+    )
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout_seconds), connector=connector
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt gave."""
+
+    attempted_at: datetime
+    duration_ms: int
+    status: int | None = None
+    excerpt: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A delivery to try now: everything needed to post it without the database."""
+
+    delivery_id: str
+    endpoint_id: str
+    url: str
+    keys: list[str]
+    body: str
+
+
+async def post(
+    http: aiohttp.ClientSession,
+    attempt: Attempt,
+    *,
+    allowed_hosts: Collection[str],
+    attempted_at: datetime,
+) -> Outcome:
+    """Sign and post one delivery; never raises for the receiver's sake."""
+    started = time.perf_counter()
+    raw = attempt.body.encode()
+    headers = signed_headers(attempt.keys, attempt.delivery_id, int(time.time()), raw)
+    try:
+        # Checked again at each attempt (the scheme and IP spellings here; the addresses
+        # connected to by the session's PublicOnlyResolver).
+        await check_url(attempt.url, allowed_hosts)
+        async with http.post(
+            attempt.url, data=raw, headers=headers, allow_redirects=False
+        ) as answer:
+            excerpt = (await answer.content.read(_EXCERPT_BYTES)).decode(errors="replace")
+            return Outcome(
+                attempted_at,
+                _ms(started),
+                status=answer.status,
+                excerpt=excerpt,
+                retry_after=retry_after_seconds(answer.headers.get("retry-after")),
+            )
+    except UnsafeUrl as exc:
+        return Outcome(attempted_at, _ms(started), error=f"refused: {exc}")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Outcome(attempted_at, _ms(started), error=repr(exc) or type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class AttemptPolicy:
+    """What follows an attempt: when to retry, when to give up on the endpoint."""
+
+    schedule: Sequence[float] = SVIX_SCHEDULE
+    disable_after: timedelta = DISABLE_AFTER
+
+
+async def record_attempts(
+    session: AsyncSession,
+    results: Sequence[tuple[Attempt, Outcome]],
+    policy: AttemptPolicy,
+) -> None:
+    """Log the attempts, settle or reschedule their deliveries, track failing endpoints.
+
+    An endpoint answering 410 Gone, or failing with no success since its first failure
+    ``policy.disable_after`` ago, is disabled and its owner told through the outbox.
+    """
+    deliveries = {
+        d.id: d
+        for d in await repository.deliveries_by_id(session, [a.delivery_id for a, _ in results])
+    }
+    answering: set[str] = set()
+    for attempt, outcome in results:
+        delivery = deliveries.get(attempt.delivery_id)
+        if delivery is None:  # its endpoint was deleted meanwhile
+            continue
+        delivery.attempts += 1
+        next_at: datetime | None = None
+        if outcome.succeeded:
+            delivery.status = "succeeded"
+            answering.add(attempt.endpoint_id)
+        elif outcome.status == 410:
+            delivery.status = "failed"
+            await _disable(
+                session, attempt.endpoint_id, outcome, reason="the receiver answered 410 Gone"
+            )
+        else:
+            delay = next_delay(policy.schedule, delivery.attempts, outcome.retry_after)
+            if delay is None:
+                delivery.status = "failed"
+            else:
+                next_at = outcome.attempted_at + timedelta(seconds=delay)
+            await repository.mark_failing(session, attempt.endpoint_id, outcome.attempted_at)
+            await _disable(
+                session,
+                attempt.endpoint_id,
+                outcome,
+                reason=(
+                    "no successful delivery for "
+                    f"{_spoken(policy.disable_after)} since the first failure"
+                ),
+                failing_before=outcome.attempted_at - policy.disable_after,
+            )
+        delivery.next_attempt_at = next_at
+        session.add(
+            WebhookAttempt(
+                delivery_id=attempt.delivery_id,
+                attempted_at=outcome.attempted_at,
+                status_code=outcome.status,
+                duration_ms=outcome.duration_ms,
+                response_excerpt=outcome.excerpt,
+                error=outcome.error,
+                next_attempt_at=next_at,
+            )
+        )
+    if answering:
+        await repository.mark_answering(session, answering)
+    await session.flush()
+
+
+async def _disable(
+    session: AsyncSession,
+    endpoint_id: str,
+    outcome: Outcome,
+    *,
+    reason: str,
+    failing_before: datetime | None = None,
+) -> None:
+    endpoint = await repository.disable(
+        session,
+        endpoint_id,
+        at=outcome.attempted_at,
+        reason=reason,
+        failing_before=failing_before,
+    )
+    if endpoint is None:
+        return
+    logger.warning("webhook endpoint %s disabled: %s", endpoint_id, reason)
+    await outbox.emit(
+        session,
+        type=DISABLED_EVENT,
+        subject=endpoint_id,
+        data={
+            "endpoint_id": endpoint_id,
+            "partner": endpoint.partner,
+            "created_by": endpoint.created_by,
+            "url": endpoint.url,
+            "reason": reason,
+            "disabled_at": outcome.attempted_at.isoformat(),
+            "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        },
+    )
+
+
+def _spoken(span: timedelta) -> str:
+    if span.total_seconds() % 86400 == 0:
+        days = int(span.total_seconds() // 86400)
+        return f"{days} day" + ("s" if days > 1 else "")
+    return f"{span.total_seconds():g} s"
+
+
 class Deliverer:
     """Posts due deliveries until cancelled, up to ``concurrency`` at once, each on its own
     (a slow receiver holds only its own slot). Several workers share the work: each claims
-    deliveries for a lease before posting them."""
+    deliveries for a lease before posting them. Outcomes are recorded in batches (one
+    transaction for all the attempts that finished meanwhile)."""
 
     def __init__(
         self,
@@ -134,43 +340,66 @@ class Deliverer:
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
         concurrency: int = 50,
+        disable_after: timedelta = DISABLE_AFTER,
+        clock: Clock = utcnow,
+        record_batch: int = 500,
     ) -> None:
         self.database = database
         self.allowed_hosts = allowed_hosts
-        self.schedule = tuple(schedule)
-        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.policy = AttemptPolicy(schedule=tuple(schedule), disable_after=disable_after)
+        self.timeout_seconds = timeout_seconds
         #: How long a claimed delivery stays with this worker before others may retry it.
         self.lease = timedelta(seconds=timeout_seconds + 30)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
+        self.clock = clock
+        self.record_batch = record_batch
         self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: asyncio.Queue[tuple[Attempt, Outcome]] = asyncio.Queue()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due deliveries now (new ones were committed, or a slot freed up)."""
+        self._wake.set()
+
+    async def fan_out(self, session: AsyncSession, event: CloudEvent) -> None:
+        """:func:`fan_out`, then wake this deliverer once the transaction commits."""
+        await fan_out(session, event)
+        orm_event.listen(session.sync_session, "after_commit", lambda _: self.wake(), once=True)
 
     async def run(self) -> None:
-        connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver(self.allowed_hosts))
-        async with aiohttp.ClientSession(timeout=self.timeout, connector=connector) as http:
+        async with webhook_session(
+            self.allowed_hosts,
+            timeout_seconds=self.timeout_seconds,
+            connections=self.concurrency,
+        ) as http:
+            recorder = asyncio.create_task(self._record_forever(), name="webhook-recorder")
             try:
                 while True:
+                    self._wake.clear()
                     try:
-                        started = await self.start_due(http)
+                        await self.start_due(http)
                     except asyncio.CancelledError:
                         raise
                     except Exception:
                         logger.exception("webhook deliveries failed; trying again")
-                        started = 0
-                    if started == 0:
-                        await asyncio.sleep(self.poll_seconds)
+                    # Until a commit or a freed slot says there may be more, or the poll.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             finally:
                 for task in self._tasks:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
+                recorder.cancel()
+                await asyncio.gather(recorder, return_exceptions=True)
 
     async def start_due(self, http: aiohttp.ClientSession) -> int:
         """Start due deliveries not already under way, as slots allow; how many started."""
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
-        now = utcnow()
+        now = self.clock()
         async with self.database.transaction() as session:
             due = await repository.claim_due(
                 session,
@@ -179,118 +408,86 @@ class Deliverer:
                 exclude=self._in_flight,
                 limit=free,
             )
-            work = [(d.id, e.id, e.url, signing_secrets(e, now), d.body) for d, e in due]
-        for item in work:
-            self._in_flight.add(item[0])
-            task = asyncio.create_task(self._deliver(http, *item))
+            work = [Attempt(d.id, e.id, e.url, signing_secrets(e, now), d.body) for d, e in due]
+        for attempt in work:
+            self._in_flight.add(attempt.delivery_id)
+            task = asyncio.create_task(self._deliver(http, attempt))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        if len(work) == free:
+            self.wake()  # the slots were the limit, not the work: look again
         return len(work)
 
-    async def _deliver(
-        self,
-        http: aiohttp.ClientSession,
-        delivery_id: str,
-        endpoint_id: str,
-        url: str,
-        keys: list[str],
-        body: str,
-    ) -> None:
+    async def _deliver(self, http: aiohttp.ClientSession, attempt: Attempt) -> None:
         try:
-            outcome = await self._post(http, delivery_id, endpoint_id, url, keys, body)
-            async with self.database.transaction() as session:
-                await self._record(session, delivery_id, endpoint_id, outcome)
-        except Exception:
-            logger.exception("webhook delivery %s: could not record the attempt", delivery_id)
-        finally:
-            self._in_flight.discard(delivery_id)
-
-    async def _post(
-        self,
-        http: aiohttp.ClientSession,
-        delivery_id: str,
-        endpoint_id: str,
-        url: str,
-        keys: list[str],
-        body: str,
-    ) -> _Outcome:
-        started = time.perf_counter()
-        attempted_at = utcnow()
-        raw = body.encode()
-        headers = signed_headers(keys, delivery_id, int(time.time()), raw)
-        try:
-            # Checked again at each attempt (the scheme and IP spellings here; the addresses
-            # connected to by the session's PublicOnlyResolver).
-            await check_url(url, self.allowed_hosts)
-            async with http.post(url, data=raw, headers=headers, allow_redirects=False) as answer:
-                excerpt = (await answer.content.read(_EXCERPT_BYTES)).decode(errors="replace")
-                return _Outcome(
-                    attempted_at,
-                    _ms(started),
-                    status=answer.status,
-                    excerpt=excerpt,
-                    retry_after=retry_after_seconds(answer.headers.get("retry-after")),
-                )
-        except UnsafeUrl as exc:
-            return _Outcome(attempted_at, _ms(started), error=f"refused: {exc}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return _Outcome(attempted_at, _ms(started), error=repr(exc) or type(exc).__name__)
-
-    async def _record(
-        self, session: AsyncSession, delivery_id: str, endpoint_id: str, outcome: _Outcome
-    ) -> None:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        if delivery is None:  # its endpoint was deleted meanwhile
-            return
-        delivery.attempts += 1
-        next_at: datetime | None = None
-        if outcome.status is not None and 200 <= outcome.status < 300:
-            delivery.status = "succeeded"
-        elif outcome.status == 410:
-            delivery.status = "failed"
-            endpoint = await session.get(WebhookEndpoint, endpoint_id)
-            if endpoint is not None and endpoint.disabled_at is None:
-                endpoint.disabled_at = outcome.attempted_at
-                endpoint.disabled_reason = "the receiver answered 410 Gone"
-        else:
-            delay = next_delay(self.schedule, delivery.attempts, outcome.retry_after)
-            if delay is None:
-                delivery.status = "failed"
-            else:
-                next_at = outcome.attempted_at + timedelta(seconds=delay)
-        delivery.next_attempt_at = next_at
-        session.add(
-            WebhookAttempt(
-                delivery_id=delivery_id,
-                attempted_at=outcome.attempted_at,
-                status_code=outcome.status,
-                duration_ms=outcome.duration_ms,
-                response_excerpt=outcome.excerpt,
-                error=outcome.error,
-                next_attempt_at=next_at,
+            outcome = await post(
+                http, attempt, allowed_hosts=self.allowed_hosts, attempted_at=self.clock()
             )
-        )
-        await session.flush()
+        except Exception:
+            logger.exception("webhook delivery %s: could not post", attempt.delivery_id)
+            self._in_flight.discard(attempt.delivery_id)
+            return
+        self._finished.put_nowait((attempt, outcome))
 
-
-class _Outcome:
-    def __init__(
-        self,
-        attempted_at: datetime,
-        duration_ms: int,
-        *,
-        status: int | None = None,
-        excerpt: str | None = None,
-        error: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.attempted_at = attempted_at
-        self.duration_ms = duration_ms
-        self.status = status
-        self.excerpt = excerpt
-        self.error = error
-        self.retry_after = retry_after
+    async def _record_forever(self) -> None:
+        while True:
+            batch = [await self._finished.get()]
+            while len(batch) < self.record_batch and not self._finished.empty():
+                batch.append(self._finished.get_nowait())
+            try:
+                async with self.database.transaction() as session:
+                    await record_attempts(session, batch, self.policy)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Their leases run out and they are tried again (same webhook-id).
+                logger.exception("webhook deliveries: could not record %d attempts", len(batch))
+            finally:
+                for attempt, _ in batch:
+                    self._in_flight.discard(attempt.delivery_id)
+            self.wake()
 
 
 def _ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
+
+
+async def send_ping(
+    database: Database,
+    endpoint: WebhookEndpoint,
+    *,
+    allowed_hosts: Collection[str],
+    timeout_seconds: float,
+    policy: AttemptPolicy,
+) -> str:
+    """Send a signed ``webhook.ping`` to ``endpoint`` now and record the attempt like any
+    other (a failed ping is retried by the worker); the delivery's id.
+
+    Opens its own transactions: none stays open while the receiver is awaited.
+    """
+    now = utcnow()
+    delivery_id = new_delivery_id()
+    body = payload(
+        PING_EVENT, now.isoformat().replace("+00:00", "Z"), {"endpoint_id": endpoint.id}
+    ).decode()
+    async with database.transaction() as session:
+        session.add(
+            WebhookDelivery(
+                id=delivery_id,
+                endpoint_id=endpoint.id,
+                event_id="ping_" + random_tokens.token_urlsafe(12),
+                event_type=PING_EVENT,
+                body=body,
+                status="pending",
+                attempts=0,
+                # Leased to this request, so a worker does not send it at the same time.
+                next_attempt_at=now + timedelta(seconds=timeout_seconds + 30),
+                created_at=now,
+            )
+        )
+    attempt = Attempt(delivery_id, endpoint.id, endpoint.url, signing_secrets(endpoint, now), body)
+    async with webhook_session(allowed_hosts, timeout_seconds=timeout_seconds) as http:
+        outcome = await post(http, attempt, allowed_hosts=allowed_hosts, attempted_at=utcnow())
+    async with database.transaction() as session:
+        await record_attempts(session, [(attempt, outcome)], policy)
+    return delivery_id

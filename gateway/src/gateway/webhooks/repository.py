@@ -1,4 +1,4 @@
-"""Every query on ``webhook_endpoints``."""
+"""Every query on ``webhook_endpoints``, ``webhook_deliveries`` and ``webhook_attempts``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -74,8 +75,28 @@ async def claim_due(
     first, by moving their next attempt to ``lease_until``: another worker skips them, and
     they come back by themselves if this one dies before recording the attempt.
 
-    Rows locked by another worker are skipped on PostgreSQL; SQLite serialises writers.
+    A delivery waits while an earlier one to the same endpoint about the same record is
+    still pending (due later, retrying or under way): receivers see a record's changes in
+    order. Rows locked by another worker are skipped on PostgreSQL; SQLite serialises
+    writers.
     """
+    earlier = aliased(WebhookDelivery)
+    blocked = (
+        sa.select(earlier.id)
+        .where(
+            earlier.endpoint_id == WebhookDelivery.endpoint_id,
+            earlier.ordering_key == WebhookDelivery.ordering_key,
+            earlier.status == "pending",
+            sa.or_(
+                earlier.created_at < WebhookDelivery.created_at,
+                sa.and_(
+                    earlier.created_at == WebhookDelivery.created_at,
+                    earlier.id < WebhookDelivery.id,
+                ),
+            ),
+        )
+        .exists()
+    )
     query = (
         sa.select(WebhookDelivery, WebhookEndpoint)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -83,6 +104,7 @@ async def claim_due(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
             WebhookEndpoint.disabled_at.is_(None),
+            sa.or_(WebhookDelivery.ordering_key.is_(None), ~blocked),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
         .limit(limit)
@@ -91,10 +113,107 @@ async def claim_due(
     if exclude:
         query = query.where(WebhookDelivery.id.not_in(list(exclude)))
     claimed = [(row[0], row[1]) for row in await session.execute(query)]
-    for delivery, _ in claimed:
-        delivery.next_attempt_at = lease_until
-    await session.flush()
+    if claimed:
+        await session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([d.id for d, _ in claimed]))
+            .values(next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
     return claimed
+
+
+async def deliveries_by_id(
+    session: AsyncSession, delivery_ids: Sequence[str]
+) -> Sequence[WebhookDelivery]:
+    query = sa.select(WebhookDelivery).where(WebhookDelivery.id.in_(list(delivery_ids)))
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_delivery(
+    session: AsyncSession, *, endpoint_id: str, delivery_id: str
+) -> WebhookDelivery | None:
+    query = sa.select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.endpoint_id == endpoint_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def requeue_since(
+    session: AsyncSession,
+    *,
+    endpoint_id: str,
+    since: datetime,
+    statuses: Collection[str],
+    now: datetime,
+) -> int:
+    """Make the endpoint's deliveries created since ``since`` (in ``statuses``) due now,
+    with a fresh retry schedule; how many."""
+    result = await session.execute(
+        sa.update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.created_at >= since,
+            WebhookDelivery.status.in_(list(statuses)),
+        )
+        .values(status="pending", attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_pending(session: AsyncSession, endpoint_id: str) -> int:
+    query = sa.select(sa.func.count()).where(
+        WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending"
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def mark_failing(session: AsyncSession, endpoint_id: str, at: datetime) -> None:
+    """Remember when the endpoint started failing (the first failure since a success)."""
+    await session.execute(
+        sa.update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_(None))
+        .values(failing_since=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_answering(session: AsyncSession, endpoint_ids: Collection[str]) -> None:
+    """A success: the endpoints are no longer failing (a no-op write when they were not)."""
+    await session.execute(
+        sa.update(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.id.in_(list(endpoint_ids)), WebhookEndpoint.failing_since.isnot(None)
+        )
+        .values(failing_since=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def disable(
+    session: AsyncSession,
+    endpoint_id: str,
+    *,
+    at: datetime,
+    reason: str,
+    failing_before: datetime | None = None,
+) -> WebhookEndpoint | None:
+    """Disable the endpoint if it is enabled (and, given ``failing_before``, failing since
+    then at least); the endpoint if this call disabled it."""
+    query = (
+        sa.update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.disabled_at.is_(None))
+        .values(disabled_at=at, disabled_reason=reason)
+        .returning(WebhookEndpoint.id)
+        .execution_options(synchronize_session=False)
+    )
+    if failing_before is not None:
+        query = query.where(WebhookEndpoint.failing_since <= failing_before)
+    if (await session.execute(query)).scalar_one_or_none() is None:
+        return None
+    endpoint = await session.get(WebhookEndpoint, endpoint_id, populate_existing=True)
+    return endpoint
 
 
 async def deliveries_newest_first(

@@ -8,12 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from gateway.dependencies import GatewaySession, WebhookOwner, gateway_of
+from gateway.webhooks.delivery import AttemptPolicy, send_ping
 from gateway.webhooks.schemas import (
     WebhookDeliveryPage,
+    WebhookDeliveryRead,
     WebhookEndpointCreate,
     WebhookEndpointPage,
     WebhookEndpointRead,
     WebhookEndpointSecret,
+    WebhookEndpointUpdate,
+    WebhookRecover,
+    WebhookRecoverResult,
 )
 from gateway.webhooks.service import read_model, webhook_endpoint_service
 from gateway.webhooks.urls import parse_allowed_hosts
@@ -22,6 +27,9 @@ from kit.paging import PageParams, page_params
 _PROBLEMS: dict[int | str, dict[str, str]] = {
     401: {"description": "No key, or an unknown, malformed, expired or revoked one."},
     403: {"description": "The key is neither an admin nor a partner key."},
+}
+_NOT_YOURS: dict[int | str, dict[str, str]] = {
+    404: {"description": "No such endpoint, or another partner's (problem+json)."}
 }
 router = APIRouter(prefix="/v1/webhooks/endpoints", tags=["webhooks"], responses=_PROBLEMS)
 
@@ -61,7 +69,9 @@ async def list_webhook_endpoints(
     return WebhookEndpointPage(items=[read_model(e) for e in items], next=next_cursor)
 
 
-@router.get("/{endpoint_id}", summary="Read a webhook endpoint (never its secret)")
+@router.get(
+    "/{endpoint_id}", summary="Read a webhook endpoint (never its secret)", responses=_NOT_YOURS
+)
 async def read_webhook_endpoint(
     endpoint_id: str, caller: WebhookOwner, session: GatewaySession
 ) -> WebhookEndpointRead:
@@ -70,7 +80,33 @@ async def read_webhook_endpoint(
     )
 
 
-@router.delete("/{endpoint_id}", status_code=204, summary="Delete a webhook endpoint")
+@router.patch(
+    "/{endpoint_id}",
+    summary="Change the URL, event types or description; disable or re-enable",
+    responses=_NOT_YOURS
+    | {422: {"description": "Invalid input, or a URL that is not https and public."}},
+)
+async def update_webhook_endpoint(
+    endpoint_id: str,
+    data: WebhookEndpointUpdate,
+    caller: WebhookOwner,
+    session: GatewaySession,
+    request: Request,
+) -> WebhookEndpointRead:
+    settings = gateway_of(request).settings
+    endpoint = await webhook_endpoint_service.update(
+        session,
+        endpoint_id=endpoint_id,
+        data=data,
+        caller=caller,
+        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
+    )
+    return read_model(endpoint)
+
+
+@router.delete(
+    "/{endpoint_id}", status_code=204, summary="Delete a webhook endpoint", responses=_NOT_YOURS
+)
 async def delete_webhook_endpoint(
     endpoint_id: str, caller: WebhookOwner, session: GatewaySession
 ) -> Response:
@@ -81,6 +117,7 @@ async def delete_webhook_endpoint(
 @router.post(
     "/{endpoint_id}/rotate",
     summary="Rotate the secret; the old one still signs during the grace period",
+    responses=_NOT_YOURS,
 )
 async def rotate_webhook_secret(
     endpoint_id: str,
@@ -97,9 +134,84 @@ async def rotate_webhook_secret(
     return rotated
 
 
+@router.post(
+    "/{endpoint_id}/test",
+    summary="Send a signed `webhook.ping` now; the delivery with the attempt's outcome",
+    responses=_NOT_YOURS,
+)
+async def ping_webhook_endpoint(
+    endpoint_id: str, caller: WebhookOwner, request: Request
+) -> WebhookDeliveryRead:
+    gateway = gateway_of(request)
+    settings = gateway.settings
+    # No request transaction: none may stay open while the receiver answers.
+    async with gateway.database.transaction(write=False) as session:
+        endpoint = await webhook_endpoint_service.get(
+            session, endpoint_id=endpoint_id, caller=caller
+        )
+    delivery_id = await send_ping(
+        gateway.database,
+        endpoint,
+        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        policy=AttemptPolicy(
+            schedule=settings.webhook_retry_schedule_seconds,
+            disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+        ),
+    )
+    async with gateway.database.transaction(write=False) as session:
+        return await webhook_endpoint_service.delivery(
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+        )
+
+
+@router.post(
+    "/{endpoint_id}/recover",
+    summary="Send again the failed deliveries created since a time (every one if asked)",
+    responses=_NOT_YOURS,
+)
+async def recover_webhook_deliveries(
+    endpoint_id: str, data: WebhookRecover, caller: WebhookOwner, session: GatewaySession
+) -> WebhookRecoverResult:
+    return await webhook_endpoint_service.recover(
+        session, endpoint_id=endpoint_id, data=data, caller=caller
+    )
+
+
+@router.get(
+    "/{endpoint_id}/deliveries/{delivery_id}",
+    summary="One delivery with every attempt",
+    responses={404: {"description": "No such endpoint or delivery (problem+json)."}},
+)
+async def read_webhook_delivery(
+    endpoint_id: str, delivery_id: str, caller: WebhookOwner, session: GatewaySession
+) -> WebhookDeliveryRead:
+    return await webhook_endpoint_service.delivery(
+        session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+    )
+
+
+@router.post(
+    "/{endpoint_id}/deliveries/{delivery_id}/resend",
+    status_code=202,
+    summary="Send a delivery again now (same `webhook-id`, a fresh retry schedule)",
+    responses={
+        404: {"description": "No such endpoint or delivery (problem+json)."},
+        409: {"description": "The delivery is still waiting to be sent (problem+json)."},
+    },
+)
+async def resend_webhook_delivery(
+    endpoint_id: str, delivery_id: str, caller: WebhookOwner, session: GatewaySession
+) -> WebhookDeliveryRead:
+    return await webhook_endpoint_service.resend(
+        session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+    )
+
+
 @router.get(
     "/{endpoint_id}/deliveries",
     summary="Deliveries to an endpoint, newest first, with every attempt",
+    responses=_NOT_YOURS,
 )
 async def list_webhook_deliveries(
     endpoint_id: str,

@@ -6,10 +6,17 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 # ``events.registration.created``, ``events.*``, ``directory.actor.*``, ``*``.
 _EVENT_TYPE = re.compile(r"^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$")
+
+
+def _well_formed(event_types: list[str]) -> list[str]:
+    for event_type in event_types:
+        if not _EVENT_TYPE.match(event_type):
+            raise ValueError(f"{event_type!r} is not an event type or a wildcard")
+    return list(dict.fromkeys(event_types))
 
 
 class EndpointStatus(StrEnum):
@@ -37,10 +44,50 @@ class WebhookEndpointCreate(BaseModel):
     @field_validator("event_types")
     @classmethod
     def types_are_well_formed(cls, value: list[str]) -> list[str]:
-        for event_type in value:
-            if not _EVENT_TYPE.match(event_type):
-                raise ValueError(f"{event_type!r} is not an event type or a wildcard")
-        return list(dict.fromkeys(value))
+        return _well_formed(value)
+
+
+class WebhookEndpointUpdate(BaseModel):
+    """What a PATCH may change; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="https only, resolving to public addresses (checked again).",
+    )
+    event_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    disabled: bool | None = Field(
+        default=None,
+        description="true: stop deliveries; false: resume them (and forget past failures).",
+    )
+
+    @field_validator("event_types")
+    @classmethod
+    def types_are_well_formed(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _well_formed(value)
+
+
+class WebhookRecover(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: AwareDatetime = Field(
+        description="Deliveries created since this time are sent again.",
+        examples=["2026-11-30T08:00:00Z"],
+    )
+    include_succeeded: bool = Field(
+        default=False,
+        description="false (as Svix): only the failed ones; true: every delivery since then.",
+    )
+
+
+class WebhookRecoverResult(BaseModel):
+    since: datetime
+    requeued: int = Field(description="Deliveries queued again by this call.")
+    pending: int = Field(description="Deliveries of the endpoint now waiting to be sent.")
 
 
 class WebhookEndpointRead(BaseModel):
@@ -56,6 +103,9 @@ class WebhookEndpointRead(BaseModel):
     created_by: str
     created_at: datetime
     disabled_at: datetime | None
+    failing_since: datetime | None = Field(
+        description="The first failure with no success since; null while deliveries succeed."
+    )
 
 
 class WebhookEndpointSecret(WebhookEndpointRead):

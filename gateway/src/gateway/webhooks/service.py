@@ -1,14 +1,15 @@
-"""Webhook endpoint logic: create, read, list, delete, rotate the secret. Never commits."""
+"""Webhook endpoint logic: create, read, list, update, delete, rotate the secret, resend and
+recover deliveries. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.webhooks import repository
-from gateway.webhooks.models import WebhookEndpoint
+from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import (
     EndpointStatus,
     WebhookAttemptRead,
@@ -16,17 +17,28 @@ from gateway.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointRead,
     WebhookEndpointSecret,
+    WebhookEndpointUpdate,
+    WebhookRecover,
+    WebhookRecoverResult,
 )
 from gateway.webhooks.tokens import new_endpoint_id, new_secret
 from gateway.webhooks.urls import UnsafeUrl, check_url
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, build_page, decode_cursor
-from kit.problems import InvalidInput, NotFound
+from kit.problems import Conflict, InvalidInput, NotFound
 
 
 class WebhookEndpointNotFound(NotFound):
     slug = "webhook-endpoint-not-found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    slug = "webhook-delivery-not-found"
+
+
+class WebhookDeliveryPending(Conflict):
+    slug = "webhook-delivery-pending"
 
 
 def read_model(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
@@ -41,6 +53,7 @@ def read_model(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
         created_by=endpoint.created_by,
         created_at=endpoint.created_at,
         disabled_at=endpoint.disabled_at,
+        failing_since=endpoint.failing_since,
     )
 
 
@@ -132,31 +145,98 @@ class WebhookEndpointService:
             session, endpoint_id=endpoint.id, before=before, limit=params.limit + 1
         )
         page, next_cursor = build_page(rows, params, lambda d: (d.created_at.isoformat(), d.id))
-        attempts: dict[str, list[WebhookAttemptRead]] = {d.id: [] for d in page}
-        for attempt in await repository.attempts_of(session, [d.id for d in page]):
-            attempts[attempt.delivery_id].append(
-                WebhookAttemptRead(
-                    attempted_at=attempt.attempted_at,
-                    status_code=attempt.status_code,
-                    duration_ms=attempt.duration_ms,
-                    response_excerpt=attempt.response_excerpt,
-                    error=attempt.error,
-                    next_attempt_at=attempt.next_attempt_at,
-                )
+        return await _delivery_reads(session, page), next_cursor
+
+    async def delivery(
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+    ) -> WebhookDeliveryRead:
+        """One delivery of an endpoint the caller may see, with its attempts."""
+        delivery = await self._delivery(
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+        )
+        return (await _delivery_reads(session, [delivery]))[0]
+
+    async def _delivery(
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+    ) -> WebhookDelivery:
+        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        delivery = await repository.get_delivery(
+            session, endpoint_id=endpoint.id, delivery_id=delivery_id
+        )
+        if delivery is None:
+            raise WebhookDeliveryNotFound(f"No delivery {delivery_id} to endpoint {endpoint_id}.")
+        return delivery
+
+    async def update(
+        self,
+        session: AsyncSession,
+        *,
+        endpoint_id: str,
+        data: WebhookEndpointUpdate,
+        caller: Identity,
+        allowed_hosts: Collection[str],
+    ) -> WebhookEndpoint:
+        """Change what the caller sent; a new URL is checked again, and re-enabling forgets
+        the failures that disabled the endpoint."""
+        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        given = data.model_fields_set
+        for name in ("url", "event_types", "disabled"):
+            if name in given and getattr(data, name) is None:
+                raise InvalidInput(name, "may be left out, not null")
+        if data.url is not None:
+            try:
+                await check_url(data.url, allowed_hosts)
+            except UnsafeUrl as exc:
+                raise InvalidInput("url", str(exc)) from exc
+            endpoint.url = data.url
+        if data.event_types is not None:
+            endpoint.event_types = data.event_types
+        if "description" in given:
+            endpoint.description = data.description
+        if data.disabled is True and endpoint.disabled_at is None:
+            endpoint.disabled_at = utcnow()
+            endpoint.disabled_reason = f"disabled by {caller.subject}"
+        elif data.disabled is False and endpoint.disabled_at is not None:
+            endpoint.disabled_at = None
+            endpoint.disabled_reason = None
+            endpoint.failing_since = None
+        await session.flush()
+        return endpoint
+
+    async def resend(
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+    ) -> WebhookDeliveryRead:
+        """Queue a settled delivery again, now, with the same ``webhook-id`` and a fresh
+        retry schedule (a pending one is already queued: 409)."""
+        delivery = await self._delivery(
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+        )
+        if delivery.status == "pending":
+            raise WebhookDeliveryPending(
+                f"Delivery {delivery_id} is already waiting to be sent (next attempt at "
+                f"{delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else '?'})."
             )
-        items = [
-            WebhookDeliveryRead(
-                id=d.id,
-                event_id=d.event_id,
-                event_type=d.event_type,
-                status=d.status,
-                next_attempt_at=d.next_attempt_at,
-                created_at=d.created_at,
-                attempts=attempts[d.id],
-            )
-            for d in page
-        ]
-        return items, next_cursor
+        delivery.status = "pending"
+        delivery.attempts = 0
+        delivery.next_attempt_at = utcnow()
+        await session.flush()
+        return (await _delivery_reads(session, [delivery]))[0]
+
+    async def recover(
+        self, session: AsyncSession, *, endpoint_id: str, data: WebhookRecover, caller: Identity
+    ) -> WebhookRecoverResult:
+        """Queue again the endpoint's failed deliveries created since ``data.since`` (every
+        settled one with ``include_succeeded``), as Svix's recover does."""
+        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        now = utcnow()
+        if data.since > now:
+            raise InvalidInput("since", "is in the future")
+        statuses = ("failed", "succeeded") if data.include_succeeded else ("failed",)
+        requeued = await repository.requeue_since(
+            session, endpoint_id=endpoint.id, since=data.since, statuses=statuses, now=now
+        )
+        pending = await repository.count_pending(session, endpoint.id)
+        return WebhookRecoverResult(since=data.since, requeued=requeued, pending=pending)
 
     async def delete(self, session: AsyncSession, *, endpoint_id: str, caller: Identity) -> None:
         endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
@@ -179,6 +259,35 @@ class WebhookEndpointService:
         endpoint.secret = new_secret()
         await session.flush()
         return _with_secret(endpoint)
+
+
+async def _delivery_reads(
+    session: AsyncSession, deliveries: Sequence[WebhookDelivery]
+) -> list[WebhookDeliveryRead]:
+    attempts: dict[str, list[WebhookAttemptRead]] = {d.id: [] for d in deliveries}
+    for attempt in await repository.attempts_of(session, [d.id for d in deliveries]):
+        attempts[attempt.delivery_id].append(
+            WebhookAttemptRead(
+                attempted_at=attempt.attempted_at,
+                status_code=attempt.status_code,
+                duration_ms=attempt.duration_ms,
+                response_excerpt=attempt.response_excerpt,
+                error=attempt.error,
+                next_attempt_at=attempt.next_attempt_at,
+            )
+        )
+    return [
+        WebhookDeliveryRead(
+            id=d.id,
+            event_id=d.event_id,
+            event_type=d.event_type,
+            status=d.status,
+            next_attempt_at=d.next_attempt_at,
+            created_at=d.created_at,
+            attempts=attempts[d.id],
+        )
+        for d in deliveries
+    ]
 
 
 webhook_endpoint_service = WebhookEndpointService()
