@@ -1,15 +1,87 @@
-"""``maillage-events migrate|serve``."""
+"""``maillage-events migrate|serve|openagenda-import``."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+import uuid
 from collections.abc import Sequence
 
+import httpx
+
+from contracts.vocabularies import EventKind
 from events.config import Settings
 from events.main import SERVICE_ROOT
+from events.partners.openagenda import OpenAgendaClient
+from events.partners.openagenda_import import openagenda_importer
+from events.partners.openagenda_mapping import SOURCE
 from kit.cli import service_main
+from kit.db import Database
+from kit.logs import configure_logging
+from kit.problems import DomainError
+
+OPENAGENDA_IMPORT = "openagenda-import"
+
+
+async def openagenda_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Run an import of one agenda; the running service's outbox relay publishes what it
+    announces."""
+    database = Database(settings.database_url)
+    try:
+        async with httpx.AsyncClient(
+            timeout=settings.openagenda_timeout_seconds, follow_redirects=False
+        ) as http:
+            client = OpenAgendaClient(
+                http,
+                base_url=settings.openagenda_base_url,
+                key=settings.openagenda_key.get_secret_value(),
+                page_size=settings.openagenda_page_size,
+            )
+            summary = await openagenda_importer.run(
+                database,
+                client,
+                agenda_uid=args.agenda,
+                trusted=settings.is_trusted(SOURCE),
+                triggered_by="cli",
+                organizer_id=args.organizer,
+                kind=args.kind,
+                full=args.full,
+            )
+    except DomainError as exc:
+        print(f"openagenda-import: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print(summary.model_dump_json(indent=2))
+    return 0
+
+
+def openagenda_import_main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog=f"maillage-events {OPENAGENDA_IMPORT}",
+        description="Import an OpenAgenda agenda's events (only what changed since last run).",
+    )
+    parser.add_argument("--agenda", required=True, help="the agenda's uid on OpenAgenda")
+    parser.add_argument(
+        "--organizer",
+        type=uuid.UUID,
+        help="the actor (id) organizing the agenda's events; required on the first import",
+    )
+    parser.add_argument("--kind", type=EventKind, help="our kind for its events (default other)")
+    parser.add_argument("--full", action="store_true", help="read every event again")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("events", settings.common.log_level)
+    sys.exit(asyncio.run(openagenda_import(settings, args)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # kit.cli's extra commands take no arguments; this one needs its own.
+    if arguments[:1] == [OPENAGENDA_IMPORT]:
+        openagenda_import_main(arguments[1:])
+        return
     service_main(
         name="events",
         service_root=SERVICE_ROOT,

@@ -11,6 +11,7 @@ from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, outbox
 from events.organizers.consumers import actor_subscription
+from events.partners.imports_router import router as imports_router
 from events.partners.router import router as partners_router
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
@@ -29,7 +30,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EVENTS",
-            routers=[feeds_router, partners_router, agenda_router, registrations_router],
+            routers=[
+                feeds_router,
+                partners_router,
+                imports_router,
+                agenda_router,
+                registrations_router,
+            ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},

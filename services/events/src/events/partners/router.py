@@ -78,8 +78,8 @@ async def cancel_partner_event(
     identity: AuthenticatedIdentity,
     response: Response,
 ) -> EventRead:
-    event = await partner_event_service.cancel(
+    result = await partner_event_service.cancel(
         session, source=source, ext_id=ext_id, identity=identity
     )
-    response.headers["ETag"] = etag_for(event.version)
-    return event
+    response.headers["ETag"] = etag_for(result.event.version)
+    return result.event

@@ -29,9 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Upserted:
+class PartnerWrite:
     event: EventRead
     created: bool
+    #: False when the write found the event as it asked (a repeat): nothing was written.
+    changed: bool
 
 
 class PartnerEventService:
@@ -59,7 +61,7 @@ class PartnerEventService:
         data: EventCreate,
         identity: Identity,
         trusted: bool,
-    ) -> Upserted:
+    ) -> PartnerWrite:
         """Create the event ``source`` knows as ``ext_id``, or replace its fields.
 
         A repeat of the same body changes nothing (no new version, no outbox event).
@@ -82,22 +84,22 @@ class PartnerEventService:
                         session, data=data, identity=identity, import_state=state
                     )
                     await external_id_repository.link(session, source, ext_id, event.id)
-                return Upserted(event=event, created=True)
+                return PartnerWrite(event=event, created=True, changed=True)
             except IntegrityError:
                 # A concurrent push of the same id created it first: update that event.
                 event_id = await external_id_repository.event_id(session, source, ext_id)
                 if event_id is None:
                     raise
                 logger.info("%s/%s was created by a concurrent push; updating it", source, ext_id)
-        event = await self._replace(session, event_id=event_id, data=data, identity=identity)
-        return Upserted(event=event, created=False)
+        return await self._replace(session, event_id=event_id, data=data, identity=identity)
 
     async def _replace(
         self, session: AsyncSession, *, event_id: uuid.UUID, data: EventCreate, identity: Identity
-    ) -> EventRead:
+    ) -> PartnerWrite:
         current = await event_repository.get(session, event_id)
         if current is None:
             raise EventNotFound(f"The event {event_id} of this partner id was deleted.")
+        version = current.version
         # Every field is replaced (a PUT), but the moderation state stays unless staff set it,
         # and the ids other sources gave the event are kept.
         keep_state = "state" not in data.model_fields_set
@@ -107,7 +109,7 @@ class PartnerEventService:
         values["timings"] = [
             t.model_dump(mode="json") for t in sorted(data.timings, key=lambda t: t.start)
         ]
-        return await event_service.update(
+        event = await event_service.update(
             session,
             event_id=event_id,
             data=EventUpdate.model_validate(values),
@@ -115,17 +117,20 @@ class PartnerEventService:
             if_match=None,
             imported=True,
         )
+        return PartnerWrite(event=event, created=False, changed=event.version != version)
 
     async def cancel(
         self, session: AsyncSession, *, source: str, ext_id: str, identity: Identity
-    ) -> EventRead:
+    ) -> PartnerWrite:
         """Mark the event cancelled (announced as ``events.event.cancelled`` when it was
         published); a repeat changes nothing."""
         self.authorize(identity, source)
         event_id = await external_id_repository.event_id(session, source, ext_id)
         if event_id is None:
             raise PartnerEventNotFound(f"No event of {source!r} has the id {ext_id!r}.")
-        return await event_service.update(
+        current = await event_repository.get(session, event_id)
+        version = current.version if current is not None else None
+        event = await event_service.update(
             session,
             event_id=event_id,
             data=EventUpdate(status=EventStatus.CANCELLED),
@@ -133,6 +138,7 @@ class PartnerEventService:
             if_match=None,
             imported=True,
         )
+        return PartnerWrite(event=event, created=False, changed=event.version != version)
 
 
 partner_event_service = PartnerEventService()
