@@ -10,8 +10,8 @@ from events.agenda.feeds import router as feeds_router
 from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, outbox
+from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
-from events.partners.imports_router import router as imports_router
 from events.partners.router import router as partners_router
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
@@ -33,8 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=[
                 feeds_router,
                 partners_router,
-                imports_router,
                 agenda_router,
+                history_router,
                 registrations_router,
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],

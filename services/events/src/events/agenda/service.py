@@ -22,6 +22,7 @@ from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate, OrganizerRead, Timing
 from events.db import outbox
+from events.history.service import event_history_service
 from events.organizers.repository import known_actor_repository
 from events.registrations.service import registration_service
 from events.trainings import rules as training_rules
@@ -33,7 +34,6 @@ from kit.problems import InvalidInput
 EVENT_PUBLISHED = "events.event.published"
 EVENT_UPDATED = "events.event.updated"
 EVENT_CANCELLED = "events.event.cancelled"
-EVENT_DELETED = "events.event.deleted"
 
 
 class EventService:
@@ -88,6 +88,13 @@ class EventService:
             session, event.id, [(t.start, t.end) for t in timings]
         )
         read = (await self.read_many(session, [event]))[0]
+        await event_history_service.record(
+            session,
+            event=event,
+            before=None,
+            after=_as_input(event, data.organizer_ids).model_dump(mode="json"),
+            identity=identity,
+        )
         if state is EventState.PUBLISHED:
             await outbox.emit(
                 session,
@@ -168,6 +175,13 @@ class EventService:
         if after.registration != before.registration:
             await registration_service.fill_seats(session, event)
         read = (await self.read_many(session, [event]))[0]
+        await event_history_service.record(
+            session,
+            event=event,
+            before=before.model_dump(mode="json"),
+            after=after.model_copy(update={"timings": timings}).model_dump(mode="json"),
+            identity=identity,
+        )
         event_type = _announcement(before, after)
         if event_type:
             await outbox.emit(
@@ -204,38 +218,6 @@ class EventService:
                 "(cancel registrations first)",
                 confirmed=confirmed,
             )
-
-    async def delete(
-        self,
-        session: AsyncSession,
-        *,
-        event_id: uuid.UUID,
-        identity: Identity,
-        if_match: str | None,
-    ) -> None:
-        """Delete an event (a tombstone row stays, for incremental sync) and announce it."""
-        event = await event_repository.lock(session, event_id)
-        if event is None:
-            raise EventNotFound(f"No event with id {event_id}.")
-        organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-        if not identity.is_staff and not any(identity.acts_for(a) for a in organizers):
-            if not self._may_see(event, identity):
-                raise EventNotFound(f"No event with id {event_id}.")
-            raise EventUpdateForbidden("Only the event's organizers and network staff delete it.")
-        check_if_match(if_match, event.version)
-        event.touch()
-        event.deleted_at = event.updated_at
-        await session.flush()
-        await outbox.emit(
-            session,
-            type=EVENT_DELETED,
-            subject=str(event.id),
-            data={
-                "id": str(event.id),
-                "version": event.version,
-                "deleted_at": event.deleted_at.isoformat(),
-            },
-        )
 
     async def get(self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity) -> Event:
         event = await event_repository.get(session, event_id)
