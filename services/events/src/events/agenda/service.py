@@ -34,6 +34,7 @@ from kit.problems import InvalidInput
 EVENT_PUBLISHED = "events.event.published"
 EVENT_UPDATED = "events.event.updated"
 EVENT_CANCELLED = "events.event.cancelled"
+EVENT_DELETED = "events.event.deleted"
 
 
 class EventService:
@@ -218,6 +219,38 @@ class EventService:
                 "(cancel registrations first)",
                 confirmed=confirmed,
             )
+
+    async def delete(
+        self,
+        session: AsyncSession,
+        *,
+        event_id: uuid.UUID,
+        identity: Identity,
+        if_match: str | None,
+    ) -> None:
+        """Delete an event (a tombstone row stays, for incremental sync) and announce it."""
+        event = await event_repository.lock(session, event_id)
+        if event is None:
+            raise EventNotFound(f"No event with id {event_id}.")
+        organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
+        if not identity.is_staff and not any(identity.acts_for(a) for a in organizers):
+            if not self._may_see(event, identity):
+                raise EventNotFound(f"No event with id {event_id}.")
+            raise EventUpdateForbidden("Only the event's organizers and network staff delete it.")
+        check_if_match(if_match, event.version)
+        event.touch()
+        event.deleted_at = event.updated_at
+        await session.flush()
+        await outbox.emit(
+            session,
+            type=EVENT_DELETED,
+            subject=str(event.id),
+            data={
+                "id": str(event.id),
+                "version": event.version,
+                "deleted_at": event.deleted_at.isoformat(),
+            },
+        )
 
     async def get(self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity) -> Event:
         event = await event_repository.get(session, event_id)
