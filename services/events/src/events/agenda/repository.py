@@ -132,6 +132,22 @@ class EventRepository:
         query = query.order_by(Event.starts_at, Event.id).limit(limit)
         return (await session.scalars(query)).all()
 
+    async def newest(
+        self,
+        session: AsyncSession,
+        *,
+        states: Sequence[str] | None,
+        filters: EventFilters,
+        limit: int,
+    ) -> Sequence[Event]:
+        """The live events matching ``filters`` that changed last, latest first."""
+        query = sa.select(Event).where(Event.deleted_at.is_(None))
+        if states is not None:
+            query = query.where(Event.state.in_(states))
+        query = _filtered(query, filters, session.get_bind().dialect.name)
+        query = query.order_by(Event.updated_at.desc(), Event.id.desc()).limit(limit)
+        return (await session.scalars(query)).all()
+
     async def changed_since(
         self,
         session: AsyncSession,
