@@ -12,6 +12,7 @@ from events.config import Settings
 from events.db import inbox, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
+from events.partners.imports_router import router as imports_router
 from events.partners.router import router as partners_router
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=[
                 feeds_router,
                 partners_router,
+                imports_router,
                 agenda_router,
                 history_router,
                 registrations_router,
