@@ -111,6 +111,8 @@ class FakeOpenAgenda:
         self.events: dict[str, dict[int, dict[str, Any]]] = {}
         self.removed: dict[str, dict[int, str]] = {}
         self.requests: list[dict[str, list[str]]] = []
+        #: Misbehave: answer every page with the first one and the same cursor.
+        self.stuck = False
         self._clock = datetime(2031, 1, 10, 9, 0, tzinfo=UTC)
         self.app = Starlette(routes=[Route("/v2/agendas/{agenda_uid}/events", self._list)])
 
@@ -157,7 +159,7 @@ class FakeOpenAgenda:
         items.sort(key=_sort_key)
         total = len(items)
         after = query.getlist("after[]")
-        if after:
+        if after and not self.stuck:
             cursor = (int(after[0]), int(after[1]))
             items = [i for i in items if _sort_key(i) > cursor]
         page = items[:size]

@@ -336,6 +336,22 @@ async def test_imports_refuse_bad_requests_with_problems(
     assert state["last_run_at"] is None  # the failed run recorded no progress
 
 
+@pytest.mark.usefixtures("pointed_at")
+async def test_a_cursor_that_does_not_move_stops_the_run(
+    admin: httpx.AsyncClient, openagenda: Any, organizer: uuid.UUID
+) -> None:
+    agenda = agenda_uid()
+    for uid in (501, 502, 503):
+        openagenda.put(agenda, oa_event(uid, f"Conférence {uid}"))
+    openagenda.stuck = True
+    url = "/v1/events/imports/openagenda"
+    response = await admin.post(url, json={"agenda_uid": agenda, "organizer_id": str(organizer)})
+    assert response.status_code == 502
+    assert "did not move on" in response.json()["detail"]
+    assert len(openagenda.requests) == 2  # it gave up at once
+    assert (await admin.get(f"{url}/{agenda}")).json()["updated_since"] is None
+
+
 async def test_command_imports_and_trusted_source_publishes(
     events_app: FastAPI,
     admin: httpx.AsyncClient,

@@ -116,3 +116,27 @@ async def test_merged_actor_events_move_to_the_survivor_once(
     refused = await admin.post("/v1/events", json=seminar(merged))
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "organizer_ids[0]"
+
+
+async def test_a_deleted_organizer_leaves_its_events_readable_and_editable(
+    admin: httpx.AsyncClient, announce: Callable[..., Any]
+) -> None:
+    gone = await known(announce, admin, "Les Petits Débrouillards du Lot")
+    event = (await admin.post("/v1/events", json=seminar(gone))).json()
+    await announce("directory.actor.deleted", gone, version=2)
+
+    async def refused() -> bool:
+        return (await admin.post("/v1/events", json=seminar(gone))).status_code == 422
+
+    await wait_until(refused, what="deleted organizer refused for new events")
+    read = await admin.get(f"/v1/events/{event['id']}")
+    assert read.status_code == 200
+    assert read.json()["organizers"][0]["name"] == "Les Petits Débrouillards du Lot"
+    # Its other fields still change; only adding a deleted actor anew is refused.
+    renamed = await admin.patch(
+        f"/v1/events/{event['id']}",
+        json={"title": "Séminaire des fablabs du Lot"},
+        headers={"If-Match": '"1"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["organizer_ids"] == [str(gone)]

@@ -59,9 +59,12 @@ class OpenAgendaClient:
                 raise OpenAgendaUnavailable("OpenAgenda's answer has no list of events.")
             if events:
                 yield [e for e in events if isinstance(e, dict)]
-            after = body.get("after")
-            if not events or not after:
+            cursor = body.get("after")
+            if not events or not cursor:
                 return
+            if cursor == after or not isinstance(cursor, list):
+                raise OpenAgendaUnavailable("OpenAgenda's cursor (after) did not move on.")
+            after = cursor
 
     async def _get(self, url: str, params: list[tuple[str, str]]) -> dict[str, Any]:
         try:
