@@ -1,15 +1,20 @@
 """``maillage run`` as a newcomer uses it: first start loads the demo data, Ctrl-C stops
-everything, and a second start finds the same data without loading the demo data again."""
+everything, and a second start finds the same data without loading the demo data again. The
+gateway's worker runs too: a webhook endpoint on this machine receives a signed delivery."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from standardwebhooks.webhooks import Webhook
 
 from kit.testing.nats import free_port
 from maillage_cli.api import Api
@@ -71,6 +76,40 @@ async def start(var_dir: Path, port: int, environ: dict[str, str]) -> RunningCli
     return cli
 
 
+@contextlib.asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[
+    tuple[str, asyncio.Queue[tuple[dict[str, str], bytes]]]
+]:
+    """A partner's endpoint on this machine: yields its URL and the requests it receives."""
+    received: asyncio.Queue[tuple[dict[str, str], bytes]] = asyncio.Queue()
+
+    async def receive(request: web.Request) -> web.Response:
+        await received.put((dict(request.headers), await request.read()))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hooks", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/hooks", received
+    finally:
+        await runner.cleanup()
+
+
+async def delivery_of(
+    received: asyncio.Queue[tuple[dict[str, str], bytes]], secret: str, event_type: str
+) -> dict[str, Any]:
+    """The first delivery of ``event_type``, its signature checked by the reference library."""
+    while True:
+        headers, body = await asyncio.wait_for(received.get(), timeout=60)
+        payload: dict[str, Any] = Webhook(secret).verify(body, headers)
+        if payload["type"] == event_type:
+            return payload
+
+
 async def everything(api: Api, path: str) -> list[dict[str, Any]]:
     response = await api.http.get(path, params={"limit": 200})
     assert response.status_code == 200, response.text
@@ -90,12 +129,27 @@ async def test_state_survives_a_restart_and_demo_data_is_loaded_once(
     assert f"http://127.0.0.1:{port}/docs" in output
     admin_key = (var_dir / "admin-key").read_text().strip()
     assert admin_key in output
-    async with Api(f"http://127.0.0.1:{port}", admin_key) as api:
+    async with (
+        Api(f"http://127.0.0.1:{port}", admin_key) as api,
+        webhook_receiver() as (receiver_url, received),
+    ):
         actors = {a["name"] for a in await everything(api, "/v1/actors")}
         assert actors == {a.name for a in ACTORS}
+        # A local receiver is allowed in the embedded run (over http, on loopback).
+        endpoint = await api.http.post(
+            "/v1/webhooks/endpoints",
+            json={"url": receiver_url, "event_types": ["directory.actor.*"]},
+        )
+        assert endpoint.status_code == 201, endpoint.text
         added = await api.create_actor(
             {"kind": "organisation", "name": "Science Animation", "circle": 1}
         )
+        # The worker consumed the event from NATS and delivered it, signed.
+        delivered = await delivery_of(
+            received, endpoint.json()["secret"], "directory.actor.created"
+        )
+        assert delivered["data"]["id"] == added.id
+        assert delivered["data"]["name"] == "Science Animation"
     assert await first.interrupt() == 0
     assert "Stopped." in first.lines
 

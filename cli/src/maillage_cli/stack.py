@@ -1,4 +1,5 @@
-"""The whole platform on one machine: NATS, migrations, the four services and the gateway.
+"""The whole platform on one machine: NATS, migrations, the four services, the gateway and
+its worker (partner webhooks out, partner pushes in).
 
 :class:`Stack` is what ``maillage run`` runs and what the end-to-end tests and benchmarks
 start: given a state directory it settles the NATS URL, the ports, the secrets and each
@@ -49,7 +50,12 @@ SERVICES: tuple[ProcessDef, ...] = (
     ProcessDef("eu-watch", "maillage-eu-watch", "EU_WATCH", 8004),
 )
 GATEWAY = ProcessDef("gateway", "maillage-gateway", "GATEWAY", DEFAULT_GATEWAY_PORT)
+#: ``maillage-gateway worker``: no port of its own, the gateway's settings and database.
+GATEWAY_WORKER = "gateway-worker"
 NATS_CHILD = "nats"
+#: Webhook receivers the embedded run may post to over plain http: this machine's own
+#: (a partner's test receiver, a demo). Production keeps the SSRF guard's default: none.
+LOCAL_WEBHOOK_HOSTS = "127.0.0.1,localhost,::1"
 
 
 class StackError(RuntimeError):
@@ -140,6 +146,7 @@ class Stack:
             everyone = (*SERVICES, GATEWAY)
             for process in everyone:
                 await self.supervisor.start(self._child(process))
+            await self.supervisor.start(self._worker_child())
             await self.supervisor.wait_ready(
                 [p.name for p in everyone], within=self.options.ready_timeout
             )
@@ -282,7 +289,19 @@ class Stack:
             env[process.prefix + "HOST"] = "127.0.0.1"
         for process in SERVICES:
             env[f"MAILLAGE_GATEWAY_{process.env_key}_URL"] = self.endpoints[process.name].url
+        # Yours wins: set it to "" to test the SSRF guard as production runs it.
+        env.setdefault("MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS", LOCAL_WEBHOOK_HOSTS)
         return env
+
+    def _worker_child(self) -> ChildSpec:
+        """The gateway's worker; it has no port to probe, so it is ready once started (a
+        crash is reported and restarted like any child's)."""
+        return ChildSpec(
+            name=GATEWAY_WORKER,
+            argv=[_script(GATEWAY.script), "worker"],
+            env=self.environment(),
+            log_path=self.var_dir / "logs" / f"{GATEWAY_WORKER}.log",
+        )
 
     def _child(self, process: ProcessDef) -> ChildSpec:
         endpoint = self.endpoints[process.name]
