@@ -328,3 +328,14 @@ async def test_concurrent_pushes_of_one_id_make_one_event(
     assert len({r.json()["id"] for r in responses}) == 1
     assert {r.json()["version"] for r in responses} == {1}
     assert len(await links(events_app, "echosciences", ext_id)) == 1
+
+
+async def test_partner_ids_may_hold_slashes_and_accents(
+    echosciences: httpx.AsyncClient, organizer: uuid.UUID
+) -> None:
+    url = f"/v1/events/ext/echosciences/agenda%2Fété-{organizer}%2F42"
+    created = await echosciences.put(url, json=partner_event(organizer))
+    assert created.status_code == 201, created.text
+    assert created.json()["ext_ids"] == {"echosciences": f"agenda/été-{organizer}/42"}
+    assert (await echosciences.put(url, json=partner_event(organizer))).status_code == 200
+    assert (await echosciences.delete(url)).json()["status"] == "cancelled"

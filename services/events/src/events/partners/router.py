@@ -25,13 +25,14 @@ Source = Annotated[
         description="The partner platform (e.g. `echosciences`); partners write only their own.",
     ),
 ]
+#: A partner's id may hold slashes (sent encoded as %2F, or not): the rest of the path is it.
 ExtId = Annotated[
     str, Path(min_length=1, max_length=200, description="The partner's id of the event.")
 ]
 
 
 @router.put(
-    "/{source}/{ext_id}",
+    "/{source}/{ext_id:path}",
     summary="Create or replace a partner's event by its id (idempotent)",
     description=(
         "The body is that of `POST /v1/events`. 201 with `Location` when the event is new, 200"
@@ -67,7 +68,7 @@ async def put_partner_event(
 
 
 @router.delete(
-    "/{source}/{ext_id}",
+    "/{source}/{ext_id:path}",
     summary="Cancel a partner's event by its id (a repeat is a no-op)",
     description="The event stays readable with status `cancelled`.",
 )
