@@ -172,9 +172,22 @@ class Forwarder:
                     if started == 0:
                         await asyncio.sleep(self.poll_seconds)
             finally:
+                leased = set(self._in_flight)
                 for task in self._tasks:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
+                await self._release(leased)
+
+    async def _release(self, message_ids: set[int]) -> None:
+        """Give back the messages this forwarder claimed but did not finish (it is being
+        stopped), so the next worker takes them at once rather than after the lease."""
+        if not message_ids:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await repository.release(session, message_ids, now=utcnow())
+        except Exception:  # the lease runs out by itself
+            logger.exception("could not give back partner messages %s", sorted(message_ids))
 
     async def start_due(self, http: aiohttp.ClientSession) -> int:
         """Start due messages not already under way, as slots allow; how many started."""

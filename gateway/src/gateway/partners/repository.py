@@ -118,3 +118,12 @@ async def claim_due(
         message.next_attempt_at = lease_until
     await session.flush()
     return claimed
+
+
+async def release(session: AsyncSession, message_ids: Collection[int], *, now: datetime) -> None:
+    """Make claimed messages that are still pending due again (their worker stopped)."""
+    await session.execute(
+        sa.update(PartnerMessage)
+        .where(PartnerMessage.id.in_(list(message_ids)), PartnerMessage.status == "pending")
+        .values(next_attempt_at=now)
+    )

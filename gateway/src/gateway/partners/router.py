@@ -26,6 +26,7 @@ from gateway.partners.service import (
     partner_service,
     read_model,
 )
+from kit.api_docs import register_role_requirement
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
@@ -62,6 +63,14 @@ async def _admin_or_partner(caller: Annotated[Identity, Depends(current_caller)]
         raise Forbidden("Only admins and the partner itself see a partner.")
     return caller
 
+
+# What the merged OpenAPI document says of these routes (x-roles), from the dependencies.
+register_role_requirement(_admin, [Role.ADMIN])
+register_role_requirement(
+    _admin_or_partner,
+    [Role.ADMIN, Role.PARTNER],
+    "A partner key sees only its own partner (another's is a 404).",
+)
 
 Admin = Annotated[Identity, Depends(_admin)]
 AdminOrPartner = Annotated[Identity, Depends(_admin_or_partner)]

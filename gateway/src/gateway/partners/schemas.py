@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Partner slugs are the ``partner`` of partner API keys and the ``source`` of ``ext_ids``.
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+#: Partner slugs are the ``partner`` of partner API keys and the ``source`` of ``ext_ids``
+#: (the events service takes sources of up to 60 characters).
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 
 
 class PartnerStatus(StrEnum):

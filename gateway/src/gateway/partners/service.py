@@ -31,8 +31,9 @@ from kit.models import utcnow
 from kit.paging import PageParams, build_page, decode_cursor
 from kit.problems import Conflict, InvalidInput, NotFound, Unauthenticated
 
-#: Partner record ids end up in a URL path: kept to characters that need no escaping there.
-_RECORD_ID = re.compile(r"^[A-Za-z0-9._:~-]{1,255}$")
+#: Partner record ids end up in a URL path: kept to characters that need no escaping there,
+#: and to the 200 characters the services keep of an external id.
+_RECORD_ID = re.compile(r"^[A-Za-z0-9._:~-]{1,200}$")
 
 
 class PartnerNotFound(NotFound):
@@ -111,7 +112,7 @@ def parse_push(body: bytes) -> ParsedPush:
     if not isinstance(record_id, str) or not _RECORD_ID.match(record_id):
         raise InvalidInput(
             "data.id",
-            "must be the partner's id of the record: 1 to 255 letters, digits or . _ : ~ -",
+            "must be the partner's id of the record: 1 to 200 letters, digits or . _ : ~ -",
         )
     return ParsedPush(type=str(push_type), record_id=record_id)
 
