@@ -1,0 +1,747 @@
+"""Every route of the merged OpenAPI, called by every kind of caller through the real gateway
+and services, answers as ``route_roles.py`` says (object- and function-level access rules).
+
+The world: actors A and B, each with a published event (internal registration), a pending
+event submitted by its member, an event needing approval, a registration, a resource; two
+partners P and Q, each with a webhook endpoint (pointing at a local receiver) and a delivery;
+shadow actors, a dry-run import, a call, an open and a draft survey. Each operation is called
+on A's objects (on B's for ``member@B``, on Q's for ``partner@Q``); an operation that changes
+or removes its object gets a fresh one for every call, so callers never see each other's
+effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from maillage_cli.api import Api
+from maillage_cli.stack import Stack, StackOptions
+
+pytestmark = pytest.mark.e2e
+
+
+def _load_table() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "maillage_access_route_roles", Path(__file__).with_name("route_roles.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+route_roles = _load_table()
+RULES: list[Any] = route_roles.RULES
+COLUMNS: tuple[str, ...] = route_roles.COLUMNS
+METHODS = frozenset({"get", "post", "put", "patch", "delete"})
+#: How long an actor may take to reach the events service's projection.
+PROPAGATION = 30.0
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+def unique(name: str) -> str:
+    return f"{name} {uuid.uuid4().hex[:8]}"
+
+
+def actor_payload(name: str, *, status: str = "active") -> dict[str, Any]:
+    return {
+        "kind": "organisation",
+        "name": unique(name),
+        "types": ["association"],
+        "circle": 2,
+        "themes": ["astronomy_space"],
+        "audiences": ["general_public"],
+        "status": status,
+        "address": {"city": "Fleurance", "postcode": "32500", "commune_insee": "32132"},
+    }
+
+
+def event_payload(organizer_id: str, *, approval: bool = False) -> dict[str, Any]:
+    return {
+        "title": unique("Forum lotois de la culture scientifique"),
+        "kind": "forum",
+        "organizer_ids": [organizer_id],
+        "timings": [{"start": "2027-03-12T09:00:00+01:00", "end": "2027-03-12T17:30:00+01:00"}],
+        "attendance_mode": "offline",
+        "location": {
+            "name": "Espace Clément Marot",
+            "city": "Cahors",
+            "postcode": "46000",
+            "commune_insee": "46042",
+        },
+        "themes": ["science_society"],
+        "audiences": ["professionals"],
+        "registration": {
+            "mode": "internal",
+            "capacity": 500,
+            "waitlist": True,
+            "requires_approval": approval,
+        },
+    }
+
+
+def resource_payload(owner_id: str) -> dict[str, Any]:
+    return {"owner_id": owner_id, "kind": "exhibition", "title": unique("Exposition Lumière")}
+
+
+def registration_payload() -> dict[str, Any]:
+    return {"name": "Camille Durand", "email": f"camille.{uuid.uuid4().hex[:10]}@example.org"}
+
+
+def import_csv() -> bytes:
+    tag = uuid.uuid4().hex[:8]
+    return (
+        f"Nom;Type de structure;Cercle;Code INSEE;Identifiant\nMuséum {tag};Musée;1;31555;{tag}-1\n"
+    ).encode()
+
+
+# -- a local receiver for webhook deliveries ---------------------------------------------------
+
+
+#: OpenAgenda's v2 answer for an agenda with nothing (more) to read.
+OPENAGENDA_EMPTY_PAGE = b'{"total":0,"events":[],"after":null,"sort":"updatedAt.asc"}'
+
+
+@contextlib.asynccontextmanager
+async def outside_world() -> AsyncIterator[str]:
+    """An HTTP server on 127.0.0.1 standing for the outside: partners' webhook endpoints
+    (any POST: 204) and OpenAgenda's API (``GET /v2/agendas/{uid}/events``: an empty page)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            if head.startswith(b"GET /v2/agendas/"):
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(OPENAGENDA_EMPTY_PAGE)}\r\n".encode()
+                    + b"Connection: close\r\n\r\n"
+                    + OPENAGENDA_EMPTY_PAGE
+                )
+            else:
+                writer.write(
+                    b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+# -- the world ------------------------------------------------------------------------------
+
+
+def clean_environ() -> dict[str, str]:
+    """This machine's environment without any ``MAILLAGE_*`` setting that could leak in."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+
+
+@dataclass
+class Side:
+    """The objects of one actor (A or B)."""
+
+    actor: str
+    event: str
+    pending_event: str
+    approval_event: str
+    registration: str
+    resource: str
+    shadow: str
+
+
+@dataclass
+class PartnerSide:
+    """The objects of one partner (P or Q)."""
+
+    slug: str
+    key: str
+    endpoint: str
+    delivery: str
+
+
+class Admin:
+    """Setup calls, as the bootstrap admin; each must succeed."""
+
+    def __init__(self, http: httpx.AsyncClient, api_url: str, admin_key: str) -> None:
+        self.http = http
+        self.api_url = api_url
+        self.admin_key = admin_key
+        self.member_keys: dict[str, str] = {}
+
+    async def call(
+        self, method: str, path: str, *, expect: int, key: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        headers = dict(kwargs.pop("headers", {}))
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        response = await self.http.request(method, path, headers=headers, **kwargs)
+        assert response.status_code == expect, f"{method} {path}: {response.text[:800]}"
+        body: dict[str, Any] = response.json() if response.content else {}
+        return body
+
+    async def created_id(self, path: str, payload: dict[str, Any]) -> str:
+        return str((await self.call("POST", path, expect=201, json=payload))["id"])
+
+    async def create_key(self, role: str, **bindings: Any) -> tuple[str, str]:
+        payload = {"name": unique(f"access {role}"), "role": role, **bindings}
+        body = await self.call("POST", "/v1/api-keys", expect=201, json=payload)
+        return str(body["id"]), str(body["key"])
+
+    async def member_key_for(self, actor_id: str) -> str:
+        """A member key bound to ``actor_id`` (one per actor)."""
+        if actor_id not in self.member_keys:
+            _, self.member_keys[actor_id] = await self.create_key("member", actor_ids=[actor_id])
+        return self.member_keys[actor_id]
+
+    async def create_actor(self, *, status: str = "active") -> str:
+        return await self.created_id(
+            "/v1/actors", actor_payload("Science Animation", status=status)
+        )
+
+    async def create_event(
+        self, organizer: str, *, key: str | None = None, approval: bool = False
+    ) -> str:
+        async with Api(self.api_url, key or self.admin_key) as api:
+            created = await api.create_event(
+                event_payload(organizer, approval=approval), within=PROPAGATION
+            )
+        return created.id
+
+    async def register(self, event_id: str) -> str:
+        return await self.created_id(f"/v1/events/{event_id}/registrations", registration_payload())
+
+    async def create_resource(self, owner: str) -> str:
+        return await self.created_id("/v1/resources", resource_payload(owner))
+
+    async def dry_run_import(self) -> str:
+        body = await self.call(
+            "POST",
+            "/v1/imports",
+            expect=202,
+            content=import_csv(),
+            headers={"content-type": "text/csv"},
+        )
+        return str(body["id"])
+
+    async def create_endpoint(self, partner_key: str, receiver: str) -> str:
+        body = await self.call(
+            "POST",
+            "/v1/webhooks/endpoints",
+            expect=201,
+            key=partner_key,
+            json={"url": receiver, "event_types": ["events.*"]},
+        )
+        return str(body["id"])
+
+    async def put_partner_event(self, source: str, organizer: str) -> str:
+        ext_id = uuid.uuid4().hex
+        response = await self.http.put(
+            f"/v1/events/ext/{source}/{ext_id}", json=event_payload(organizer)
+        )
+        assert response.status_code == 201, response.text[:800]
+        return ext_id
+
+    async def create_partner(self) -> str:
+        """A partner in the gateway's registry (its inbox secret is not needed here)."""
+        slug = f"p{uuid.uuid4().hex[:10]}"
+        await self.call("POST", "/v1/partners", expect=201, json={"slug": slug, "name": slug})
+        return slug
+
+    async def ping(self, partner: PartnerSide) -> str:
+        """A new delivery to the partner's endpoint (a signed ping, sent at once)."""
+        path = f"/v1/webhooks/endpoints/{partner.endpoint}/test"
+        return str((await self.call("POST", path, expect=200, key=partner.key))["id"])
+
+    async def etag(self, path: str) -> str:
+        response = await self.http.get(path)
+        assert response.status_code == 200, f"GET {path}: {response.text[:500]}"
+        return response.headers["etag"]
+
+
+@dataclass
+class World:
+    admin: Admin
+    receiver: str
+    keys: dict[str, str | None]
+    a: Side
+    b: Side
+    p: PartnerSide
+    q: PartnerSide
+    import_id: str
+    call_id: str
+    open_survey: str
+    draft_survey: str
+    key_id: str
+    agenda_uid: str
+
+
+async def build_side(admin: Admin, actor: str) -> Side:
+    event = await admin.create_event(actor)
+    return Side(
+        actor=actor,
+        event=event,
+        pending_event=await admin.create_event(actor, key=await admin.member_key_for(actor)),
+        approval_event=await admin.create_event(actor, approval=True),
+        registration=await admin.register(event),
+        resource=await admin.create_resource(actor),
+        shadow=await admin.create_actor(status="shadow"),
+    )
+
+
+async def build_partner(admin: Admin, receiver: str) -> PartnerSide:
+    slug = await admin.create_partner()
+    _, key = await admin.create_key("partner", partner=slug)
+    endpoint = await admin.create_endpoint(key, receiver)
+    ping = await admin.call("POST", f"/v1/webhooks/endpoints/{endpoint}/test", expect=200, key=key)
+    return PartnerSide(slug=slug, key=key, endpoint=endpoint, delivery=str(ping["id"]))
+
+
+@pytest.fixture(scope="module")
+async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    environ = clean_environ() | {
+        # Hundreds of calls in a row: rate limiting is tested by the gateway's own tests.
+        "MAILLAGE_GATEWAY_RATE_LIMIT_KEY_PER_MINUTE": "0",
+        "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "0",
+        "MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    options = StackOptions(
+        var_dir=tmp_path_factory.mktemp("access-var"),
+        environ=environ,
+        gateway_port=0,
+        prefer_default_ports=False,
+    )
+    async with outside_world() as outside:
+        environ["MAILLAGE_EVENTS_OPENAGENDA_BASE_URL"] = f"{outside}/v2"
+        environ["MAILLAGE_EVENTS_OPENAGENDA_KEY"] = "oa-public-key"
+        async with Stack(options) as stack:
+            headers = {"Authorization": f"Bearer {stack.admin_key}"}
+            async with httpx.AsyncClient(
+                base_url=stack.api_url, headers=headers, timeout=30
+            ) as http:
+                admin = Admin(http, stack.api_url, stack.admin_key)
+                yield await build_world(admin, receiver=f"{outside}/hooks")
+
+
+async def build_world(admin: Admin, *, receiver: str) -> World:
+    actor_a, actor_b = await admin.create_actor(), await admin.create_actor()
+    member_a = await admin.member_key_for(actor_a)
+    p, q = await build_partner(admin, receiver), await build_partner(admin, receiver)
+    keys: dict[str, str | None] = {
+        "admin": admin.admin_key,
+        "animator": (await admin.create_key("animator"))[1],
+        "member": member_a,
+        "member@B": member_a,
+        "partner": p.key,
+        "partner@Q": p.key,
+        "reader": (await admin.create_key("reader"))[1],
+        "anonymous": None,
+    }
+    a, b = await build_side(admin, actor_a), await build_side(admin, actor_b)
+    agenda_uid = str(uuid.uuid4().int % 10**9)
+    await admin.call(
+        "POST",
+        "/v1/events/imports/openagenda",
+        expect=200,
+        json={"agenda_uid": agenda_uid, "organizer_id": actor_a},
+    )
+    return World(
+        admin=admin,
+        receiver=receiver,
+        keys=keys,
+        a=a,
+        b=b,
+        p=p,
+        q=q,
+        import_id=await admin.dry_run_import(),
+        call_id=await admin.created_id(
+            "/v1/calls",
+            {"identifier": f"HORIZON-CL2-2027-{uuid.uuid4().hex[:8]}", "title": "Science"},
+        ),
+        open_survey=await admin.created_id(
+            "/v1/surveys", {"title": unique("Enquête acteurs"), "status": "open"}
+        ),
+        draft_survey=await admin.created_id(
+            "/v1/surveys", {"title": unique("Enquête bibliothèques"), "status": "draft"}
+        ),
+        key_id=(await admin.create_key("reader"))[0],
+        agenda_uid=agenda_uid,
+    )
+
+
+# -- how each operation is called -------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Who calls, and on whose objects."""
+
+    column: str
+    side: Side
+    partner: PartnerSide
+    key: str | None
+
+
+@dataclass
+class Prepared:
+    """One request, ready to send (path parameters filled in)."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    key: str | None = None
+    #: The key is replaced (a member bound to a fresh actor).
+    rekeyed: bool = False
+
+
+def default_ids(world: World, target: Target, variant: str) -> dict[str, str]:
+    """Each path parameter, filled with the target side's object of that kind."""
+    side, partner = target.side, target.partner
+    return {
+        "actor_id": side.shadow if variant == "shadow" else side.actor,
+        "event_id": side.pending_event if variant == "pending" else side.event,
+        "registration_id": side.registration,
+        "resource_id": side.resource,
+        "import_id": world.import_id,
+        "call_id": world.call_id,
+        "survey_id": world.draft_survey if variant == "draft" else world.open_survey,
+        "key_id": world.key_id,
+        "endpoint_id": partner.endpoint,
+        "delivery_id": partner.delivery,
+        "source": partner.slug,
+        "partner": partner.slug,
+        "ext_id": uuid.uuid4().hex,
+        "agenda_uid": world.agenda_uid,
+    }
+
+
+Recipe = Callable[[World, Target, Prepared], Awaitable[None]]
+RECIPES: dict[tuple[str, str], Recipe] = {}
+
+
+def recipe(method: str, path: str) -> Callable[[Recipe], Recipe]:
+    def register(function: Recipe) -> Recipe:
+        RECIPES[(method, path)] = function
+        return function
+
+    return register
+
+
+async def own_fresh_actor(world: World, target: Target, prepared: Prepared, name: str) -> str:
+    """A new actor for this call; the member column's key is bound to it (its own)."""
+    actor = await world.admin.create_actor()
+    prepared.ids[name] = actor
+    if target.column == "member":
+        prepared.key, prepared.rekeyed = await world.admin.member_key_for(actor), True
+    return actor
+
+
+@recipe("POST", "/v1/actors")
+async def _create_actor(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = actor_payload("Planète Sciences")
+
+
+@recipe("PATCH", "/v1/actors/{actor_id}")
+async def _update_actor(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.headers["If-Match"] = await world.admin.etag(f"/v1/actors/{prepared.ids['actor_id']}")
+    prepared.json = {"description": unique("Ateliers et soirées d'observation")}
+
+
+@recipe("DELETE", "/v1/actors/{actor_id}")
+async def _delete_actor(world: World, target: Target, prepared: Prepared) -> None:
+    await own_fresh_actor(world, target, prepared, "actor_id")
+
+
+@recipe("POST", "/v1/actors/{actor_id}/merge")
+async def _merge_actor(world: World, target: Target, prepared: Prepared) -> None:
+    await own_fresh_actor(world, target, prepared, "actor_id")
+    prepared.json = {"duplicate_id": await world.admin.create_actor()}
+
+
+@recipe("POST", "/v1/actors/{actor_id}/claims")
+async def _claim(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"message": "Nous sommes l'association, voici notre SIRET."}
+
+
+@recipe("POST", "/v1/actors/{actor_id}/claims/{claim_id}/decision")
+async def _decide_claim(world: World, target: Target, prepared: Prepared) -> None:
+    claim = await world.admin.created_id(
+        f"/v1/actors/{prepared.ids['actor_id']}/claims", {"message": "C'est nous."}
+    )
+    prepared.ids["claim_id"] = claim
+    prepared.json = {"decision": "refused", "reason": "Pas de justificatif."}
+
+
+@recipe("POST", "/v1/resources")
+async def _create_resource(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = resource_payload(target.side.actor)
+
+
+@recipe("PATCH", "/v1/resources/{resource_id}")
+async def _update_resource(world: World, target: Target, prepared: Prepared) -> None:
+    path = f"/v1/resources/{prepared.ids['resource_id']}"
+    prepared.headers["If-Match"] = await world.admin.etag(path)
+    prepared.json = {"description": unique("Prêt gratuit aux médiathèques")}
+
+
+@recipe("DELETE", "/v1/resources/{resource_id}")
+async def _delete_resource(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["resource_id"] = await world.admin.create_resource(target.side.actor)
+
+
+@recipe("POST", "/v1/imports")
+async def _import(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.content = import_csv()
+    prepared.headers["content-type"] = "text/csv"
+
+
+@recipe("POST", "/v1/imports/{import_id}/run")
+async def _run_import(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["import_id"] = await world.admin.dry_run_import()
+
+
+@recipe("POST", "/v1/events")
+async def _create_event(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = event_payload(target.side.actor)
+
+
+@recipe("PATCH", "/v1/events/{event_id}")
+async def _update_event(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.headers["If-Match"] = await world.admin.etag(f"/v1/events/{prepared.ids['event_id']}")
+    prepared.json = {"summary": unique("Rencontre des acteurs du Lot")}
+
+
+@recipe("PUT", "/v1/events/ext/{source}/{ext_id}")
+async def _put_partner_event(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = event_payload(world.a.actor)
+
+
+@recipe("DELETE", "/v1/events/ext/{source}/{ext_id}")
+async def _cancel_partner_event(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["ext_id"] = await world.admin.put_partner_event(
+        prepared.ids["source"], world.a.actor
+    )
+
+
+@recipe("POST", "/v1/events/{event_id}/registrations")
+async def _register(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = registration_payload()
+
+
+@recipe("POST", "/v1/registrations/{registration_id}/cancel")
+async def _cancel_registration(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["registration_id"] = await world.admin.register(target.side.event)
+
+
+@recipe("POST", "/v1/registrations/{registration_id}/approve")
+async def _approve(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["registration_id"] = await world.admin.register(target.side.approval_event)
+
+
+@recipe("POST", "/v1/registrations/{registration_id}/refuse")
+async def _refuse(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["registration_id"] = await world.admin.register(target.side.approval_event)
+
+
+@recipe("POST", "/v1/registrations/{registration_id}/attendance")
+async def _attendance(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"attended": True}
+
+
+@recipe("POST", "/v1/surveys")
+async def _create_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"title": unique("Enquête centres de loisirs")}
+
+
+@recipe("POST", "/v1/calls")
+async def _create_call(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {
+        "identifier": f"HORIZON-MSCA-2027-{uuid.uuid4().hex[:8]}",
+        "title": "Nuit des chercheurs",
+    }
+
+
+@recipe("POST", "/v1/api-keys")
+async def _create_key(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"name": unique("Échosciences"), "role": "reader"}
+
+
+@recipe("DELETE", "/v1/api-keys/{key_id}")
+async def _revoke_key(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["key_id"] = (await world.admin.create_key("reader"))[0]
+
+
+@recipe("POST", "/v1/webhooks/endpoints")
+async def _create_endpoint(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"url": world.receiver, "event_types": ["directory.actor.*"]}
+
+
+@recipe("PATCH", "/v1/webhooks/endpoints/{endpoint_id}")
+async def _update_endpoint(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"description": unique("Synchronisation de l'agenda")}
+
+
+@recipe("DELETE", "/v1/webhooks/endpoints/{endpoint_id}")
+async def _delete_endpoint(world: World, target: Target, prepared: Prepared) -> None:
+    partner = target.partner
+    prepared.ids["endpoint_id"] = await world.admin.create_endpoint(partner.key, world.receiver)
+
+
+@recipe("POST", "/v1/webhooks/endpoints/{endpoint_id}/recover")
+async def _recover(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"since": "2026-01-01T00:00:00Z"}
+
+
+@recipe("POST", "/v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/resend")
+async def _resend(world: World, target: Target, prepared: Prepared) -> None:
+    # A delivery waiting for its resend cannot be resent again: one per call.
+    prepared.ids["delivery_id"] = await world.admin.ping(target.partner)
+
+
+@recipe("POST", "/v1/events/imports/openagenda")
+async def _import_openagenda(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"agenda_uid": world.agenda_uid}
+
+
+@recipe("DELETE", "/v1/events/{event_id}")
+async def _delete_event(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["event_id"] = await world.admin.create_event(target.side.actor)
+
+
+@recipe("POST", "/v1/partners")
+async def _create_partner(world: World, target: Target, prepared: Prepared) -> None:
+    slug = f"p{uuid.uuid4().hex[:10]}"
+    prepared.json = {"slug": slug, "name": "Échosciences Occitanie"}
+
+
+@recipe("POST", "/v1/partners/{partner}/disable")
+async def _disable_partner(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["partner"] = await world.admin.create_partner()
+
+
+@recipe("POST", "/v1/partners/{partner}/enable")
+async def _enable_partner(world: World, target: Target, prepared: Prepared) -> None:
+    slug = await world.admin.create_partner()
+    await world.admin.call("POST", f"/v1/partners/{slug}/disable", expect=200)
+    prepared.ids["partner"] = slug
+
+
+@recipe("POST", "/v1/partners/{partner}/inbox")
+async def _push(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {
+        "type": "event.upserted",
+        "timestamp": "2026-12-01T10:00:00Z",
+        "data": {"id": uuid.uuid4().hex},
+    }
+
+
+# -- the walk ----------------------------------------------------------------------------------
+
+
+def target_of(world: World, column: str) -> Target:
+    side = world.b if column == "member@B" else world.a
+    partner = world.q if column == "partner@Q" else world.p
+    return Target(column=column, side=side, partner=partner, key=world.keys[column])
+
+
+def outcome_of(response: httpx.Response) -> str:
+    if 200 <= response.status_code < 400:
+        return "ok"
+    return str(response.status_code)
+
+
+async def call_as(world: World, rule: Any, column: str) -> httpx.Response:
+    target = target_of(world, column)
+    prepared = Prepared(ids=default_ids(world, target, rule.variant), key=target.key)
+    build = RECIPES.get((rule.method, rule.path))
+    if build is not None:
+        await build(world, target, prepared)
+    path = rule.path.format(**prepared.ids)
+    headers = dict(prepared.headers)
+    if prepared.key:
+        headers["Authorization"] = f"Bearer {prepared.key}"
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as http:
+        return await http.request(
+            rule.method,
+            path,
+            headers=headers,
+            json=prepared.json,
+            content=prepared.content,
+            follow_redirects=False,
+        )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.label)
+async def test_each_caller_gets_the_outcome_the_table_gives(world: World, rule: Any) -> None:
+    mismatches: list[str] = []
+    for column in COLUMNS:
+        expected = rule.outcomes[column]
+        response = await call_as(world, rule, column)
+        got = outcome_of(response)
+        if got != expected:
+            mismatches.append(
+                f"{column}: expected {expected}, got {response.status_code} {response.text[:300]}"
+            )
+        elif got != "ok":
+            media_type = response.headers.get("content-type", "")
+            if not media_type.startswith("application/problem+json"):
+                mismatches.append(f"{column}: {got} is not a problem+json ({media_type})")
+    assert not mismatches, f"{rule.label}:\n" + "\n".join(mismatches)
+
+
+async def test_every_operation_of_the_api_is_in_the_table(world: World) -> None:
+    response = await world.admin.http.get("/openapi.json")
+    assert response.status_code == 200
+    operations = {
+        (method.upper(), path)
+        for path, item in response.json()["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+    classified = {(rule.method, rule.path) for rule in RULES}
+    missing = sorted(operations - classified)
+    stale = sorted(classified - operations)
+    assert not missing, "routes without access rules in tests/access/route_roles.py: " + ", ".join(
+        f"{m} {p}" for m, p in missing
+    )
+    assert not stale, "rules for routes that no longer exist: " + ", ".join(
+        f"{m} {p}" for m, p in stale
+    )
+
+
+def test_the_table_names_every_caller_on_every_row() -> None:
+    assert {tuple(rule.outcomes) for rule in RULES} == {COLUMNS}
+    assert all(
+        rule.method in {m.upper() for m in METHODS} and rule.path.startswith("/") for rule in RULES
+    )
