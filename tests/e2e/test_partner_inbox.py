@@ -1,18 +1,13 @@
-"""End to end: a partner pushes signed changes to its gateway inbox; the real
+"""End to end: a partner pushes signed changes to its gateway inbox; the stack's real
 ``maillage-gateway worker`` forwards them to the real events service, where they become (and
 stay) one event of ours, readable through ``GET /v1/events``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,7 +17,7 @@ from standardwebhooks import Webhook
 from kit.testing.nats import NatsServer
 from kit.testing.polling import wait_until
 from maillage_cli.api import Api
-from maillage_cli.stack import Stack, StackOptions
+from maillage_cli.stack import GATEWAY_WORKER, Stack, StackOptions
 
 from .conftest import clean_environ
 
@@ -49,47 +44,6 @@ async def stack(
     )
     async with Stack(options) as running:
         yield running
-
-
-class Worker:
-    """``maillage-gateway worker`` as a process of its own, with the stack's environment."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.process: asyncio.subprocess.Process | None = None
-        self.log = stack.var_dir / "logs" / "gateway-worker.log"
-
-    async def start(self) -> None:
-        env = self.stack.environment() | {"MAILLAGE_GATEWAY_PARTNER_FORWARD_POLL_SECONDS": "0.1"}
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).parent / "maillage-gateway"),
-                "worker",
-                env=env,
-                stdout=log,
-                stderr=log,
-            )
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), timeout=10)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        self.process = None
-
-
-@pytest.fixture(scope="module")
-async def worker(stack: Stack) -> AsyncIterator[Worker]:
-    running = Worker(stack)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +143,7 @@ async def settled(stack: Stack, message_id: int) -> dict[str, Any]:
 
 
 async def test_a_pushed_event_becomes_ours_is_updated_once_and_cancelled(
-    stack: Stack, worker: Worker, partner: str, organizer: str
+    stack: Stack, partner: str, organizer: str
 ) -> None:
     ext_id = f"oa-{uuid.uuid4().hex[:8]}"
     data = {"id": ext_id, **event_fields("Fête de la science à Cahors", organizer)}
@@ -221,7 +175,7 @@ async def test_a_pushed_event_becomes_ours_is_updated_once_and_cancelled(
 
 
 async def test_a_forged_push_imports_nothing_and_an_invalid_event_is_rejected_with_the_reason(
-    stack: Stack, worker: Worker, partner: str, organizer: str
+    stack: Stack, partner: str, organizer: str
 ) -> None:
     forged_id, invalid_id = f"oa-{uuid.uuid4().hex[:8]}", f"oa-{uuid.uuid4().hex[:8]}"
     forged_data = {"id": forged_id, **event_fields("Faux événement", organizer)}
@@ -242,10 +196,11 @@ async def test_a_forged_push_imports_nothing_and_an_invalid_event_is_rejected_wi
 
 
 async def test_pushes_received_while_the_worker_is_down_are_forwarded_when_it_is_back(
-    stack: Stack, worker: Worker, partner: str, organizer: str
+    stack: Stack, partner: str, organizer: str
 ) -> None:
     ext_id = f"oa-{uuid.uuid4().hex[:8]}"
-    await worker.stop()
+    worker = stack.supervisor.children[GATEWAY_WORKER]
+    await stack.supervisor.stop(GATEWAY_WORKER)
     try:
         status, accepted = await push(
             stack.api_url,
@@ -258,8 +213,7 @@ async def test_pushes_received_while_the_worker_is_down_are_forwarded_when_it_is
         assert waiting is not None
         assert waiting["status"] == "pending"
     finally:
-        with contextlib.suppress(Exception):
-            await worker.start()
+        await stack.supervisor.start(worker.spec)
 
     assert (await settled(stack, accepted["id"]))["status"] == "forwarded"
     assert [e["title"] for e in await events_from(stack.api_url, ext_id)] == ["Nuit des étoiles"]
