@@ -339,3 +339,26 @@ async def test_partner_ids_may_hold_slashes_and_accents(
     assert created.json()["ext_ids"] == {"echosciences": f"agenda/été-{organizer}/42"}
     assert (await echosciences.put(url, json=partner_event(organizer))).status_code == 200
     assert (await echosciences.delete(url)).json()["status"] == "cancelled"
+
+
+async def test_an_event_the_network_deleted_takes_no_more_pushes(
+    events_app: FastAPI,
+    admin: httpx.AsyncClient,
+    echosciences: httpx.AsyncClient,
+    organizer: uuid.UUID,
+) -> None:
+    url = f"/v1/events/ext/echosciences/gone-{uuid.uuid4().hex[:8]}"
+    event = (await echosciences.put(url, json=partner_event(organizer))).json()
+    deleted = await admin.delete(f"/v1/events/{event['id']}", headers={"If-Match": '"1"'})
+    assert deleted.status_code == 204, deleted.text
+
+    for response in (
+        await echosciences.put(url, json=partner_event(organizer, title="Revenue ?")),
+        await echosciences.delete(url),
+    ):
+        assert response.status_code == 410, response.text
+        assert response.headers["content-type"] == PROBLEM
+    assert (await admin.get(f"/v1/events/{event['id']}")).status_code == 404
+    assert await links(events_app, "echosciences", url.rsplit("/", 1)[1]) == [
+        uuid.UUID(event["id"])
+    ]

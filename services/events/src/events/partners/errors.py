@@ -13,6 +13,10 @@ class PartnerEventNotFound(NotFound):
     slug, title = "partner-event-not-found", "No event has this partner id"
 
 
+class PartnerEventDeleted(DomainError):
+    status, slug, title = 410, "partner-event-deleted", "The network deleted this event"
+
+
 class OpenAgendaUnavailable(DomainError):
     status, slug, title = 502, "openagenda-unavailable", "OpenAgenda did not answer as expected"
 

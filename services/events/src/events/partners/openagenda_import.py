@@ -23,7 +23,11 @@ from pydantic import ValidationError
 
 from contracts.vocabularies import EventKind
 from events.organizers.repository import known_actor_repository
-from events.partners.errors import OpenAgendaSyncNotFound, PartnerEventNotFound
+from events.partners.errors import (
+    OpenAgendaSyncNotFound,
+    PartnerEventDeleted,
+    PartnerEventNotFound,
+)
 from events.partners.models import OpenAgendaSync
 from events.partners.openagenda import OpenAgendaClient, parse_openagenda_time
 from events.partners.openagenda_mapping import SOURCE, to_event_input
@@ -190,8 +194,8 @@ class OpenAgendaImporter:
                 result = await partner_event_service.cancel(
                     session, source=SOURCE, ext_id=uid, identity=identity
                 )
-        except PartnerEventNotFound:
-            return  # removed before we ever imported it
+        except (PartnerEventNotFound, PartnerEventDeleted):
+            return  # removed before we ever imported it, or deleted here meanwhile
         except DomainError as exc:
             _failed(summary, uid, None, exc.detail)
             return

@@ -16,11 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabularies import EventState, EventStatus
-from events.agenda.errors import EventNotFound
 from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
-from events.partners.errors import PartnerEventNotFound, PartnerWriteForbidden
+from events.partners.errors import (
+    PartnerEventDeleted,
+    PartnerEventNotFound,
+    PartnerWriteForbidden,
+)
 from events.partners.repository import external_id_repository
 from kit.identity import Identity, Role
 from kit.problems import InvalidInput
@@ -98,7 +101,7 @@ class PartnerEventService:
     ) -> PartnerWrite:
         current = await event_repository.get(session, event_id)
         if current is None:
-            raise EventNotFound(f"The event {event_id} of this partner id was deleted.")
+            raise PartnerEventDeleted(_deleted(event_id))
         version = current.version
         # Every field is replaced (a PUT), but the moderation state stays unless staff set it,
         # and the ids other sources gave the event are kept.
@@ -129,7 +132,9 @@ class PartnerEventService:
         if event_id is None:
             raise PartnerEventNotFound(f"No event of {source!r} has the id {ext_id!r}.")
         current = await event_repository.get(session, event_id)
-        version = current.version if current is not None else None
+        if current is None:
+            raise PartnerEventDeleted(_deleted(event_id))
+        version = current.version
         event = await event_service.update(
             session,
             event_id=event_id,
@@ -139,6 +144,12 @@ class PartnerEventService:
             imported=True,
         )
         return PartnerWrite(event=event, created=False, changed=event.version != version)
+
+
+def _deleted(event_id: uuid.UUID) -> str:
+    return (
+        f"The network deleted the event {event_id} this id was linked to; it takes no more changes."
+    )
 
 
 partner_event_service = PartnerEventService()
