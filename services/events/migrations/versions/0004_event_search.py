@@ -1,8 +1,8 @@
 """event search: full text, coordinates, ages, accessibility, tags, tombstones
 
 Search terms (FTS5 on SQLite, tsvector + GIN on PostgreSQL), the numbers map, age and
-accessibility filters read, one row per theme/audience/accessibility value for filters and
-facets, and the tombstones incremental sync returns. Existing events are indexed.
+accessibility filters read, one row per facet value (with the event's state) for filters and
+facet counts, and the tombstones incremental sync returns. Existing events are indexed.
 
 Revision ID: 0004
 Revises: 0003
@@ -88,9 +88,11 @@ def upgrade() -> None:
         ),
         sa.Column("facet", sa.String(20), nullable=False),
         sa.Column("value", sa.String(40), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "facet", "value", name="pk_event_tags"),
     )
     op.create_index("ix_event_tags_facet_value", "event_tags", ["facet", "value", "event_id"])
+    op.create_index("ix_event_tags_facet_state_value", "event_tags", ["facet", "state", "value"])
 
     op.create_table(
         "event_tombstones",
@@ -115,7 +117,10 @@ def _backfill() -> None:
         sa.column("title", sa.String()),
         sa.column("summary", sa.String()),
         sa.column("description", sa.Text()),
-        sa.column("state", sa.String()),
+        *(
+            sa.column(name, sa.String())
+            for name in ("kind", "status", "department", "region", "attendance_mode", "state")
+        ),
         sa.column("version", sa.Integer()),
         sa.column("deleted_at", kit.sqltypes.UtcDateTime()),
         *(
@@ -140,7 +145,11 @@ def _backfill() -> None:
         ),
     )
     tags = sa.table(
-        "event_tags", sa.column("event_id", sa.Uuid()), sa.column("facet"), sa.column("value")
+        "event_tags",
+        sa.column("event_id", sa.Uuid()),
+        sa.column("facet", sa.String()),
+        sa.column("value", sa.String()),
+        sa.column("state", sa.String()),
     )
     tombstones = sa.table(
         "event_tombstones",
@@ -169,6 +178,7 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_index("ix_event_tombstones_removed_at_event_id", table_name="event_tombstones")
     op.drop_table("event_tombstones")
+    op.drop_index("ix_event_tags_facet_state_value", table_name="event_tags")
     op.drop_index("ix_event_tags_facet_value", table_name="event_tags")
     op.drop_table("event_tags")
     if dialect == "sqlite":

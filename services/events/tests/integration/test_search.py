@@ -333,3 +333,62 @@ async def test_bad_search_input_is_a_problem_naming_the_parameter(
         assert response.status_code == 422, (query, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert field in response.text, (query, response.text)
+
+
+async def test_facets_over_the_whole_calendar_follow_changes(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    """Without filters the counts come from the tags index alone: they must still follow
+    publication, changes and deletion."""
+    facets = "kind,theme,department,state,accessibility"
+
+    async def counts(client: httpx.AsyncClient) -> dict[tuple[str, str], int]:
+        response = await client.get(f"/v1/events?limit=1&facets={facets}")
+        assert response.status_code == 200, response.text
+        return {
+            (facet, item["value"]): item["count"]
+            for facet, items in response.json()["facets"].items()
+            for item in items
+        }
+
+    def delta(after: dict[Any, int], before: dict[Any, int]) -> dict[Any, int]:
+        keys = set(after) | set(before)
+        changes = {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+        return {k: v for k, v in changes.items() if v}
+
+    public, staff = await counts(anonymous), await counts(admin)
+    event = await new_event(
+        title=f"Exposition {tag()}",
+        kind="exhibition",
+        themes=["mathematics", "physics"],
+        accessibility={"visual": True},
+        location=place("Nice", "06088", 43.71, 7.26),
+        state="pending",
+    )
+    assert delta(await counts(anonymous), public) == {}
+    assert delta(await counts(admin), staff) == {
+        ("kind", "exhibition"): 1,
+        ("theme", "mathematics"): 1,
+        ("theme", "physics"): 1,
+        ("department", "06"): 1,
+        ("state", "pending"): 1,
+        ("accessibility", "visual"): 1,
+    }
+    current = await admin.get(f"/v1/events/{event['id']}")
+    published = await admin.patch(
+        f"/v1/events/{event['id']}",
+        json={"state": "published", "kind": "conference"},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert published.status_code == 200, published.text
+    assert delta(await counts(anonymous), public) == {
+        ("kind", "conference"): 1,
+        ("theme", "mathematics"): 1,
+        ("theme", "physics"): 1,
+        ("department", "06"): 1,
+        ("state", "published"): 1,
+        ("accessibility", "visual"): 1,
+    }
+    assert (await admin.delete(f"/v1/events/{event['id']}")).status_code == 204
+    assert delta(await counts(anonymous), public) == {}
+    assert delta(await counts(admin), staff) == {}

@@ -108,9 +108,9 @@ async def test_existing_events_are_indexed_and_deleted_ones_tombstoned(
             ).one()
             tags = (
                 await session.execute(
-                    sa.select(EventTag.facet, EventTag.value)
-                    .where(EventTag.event_id == live)
-                    .order_by(EventTag.facet, EventTag.value)
+                    sa.select(EventTag.facet, EventTag.value, EventTag.state).order_by(
+                        EventTag.event_id == gone, EventTag.facet, EventTag.value
+                    )
                 )
             ).all()
             tombstones = (await session.scalars(sa.select(EventTombstone))).all()
@@ -122,8 +122,18 @@ async def test_existing_events_are_indexed_and_deleted_ones_tombstoned(
     assert (search.lat, search.lon, search.age_min, search.age_max) == (43.85, 0.66, 7, None)
     assert search.accessibility != 0
     assert [tuple(t) for t in tags] == [
-        ("accessibility", "motor"),
-        ("audience", "families"),
-        ("theme", "astronomy_space"),
+        ("accessibility", "motor", "published"),
+        ("attendance_mode", "offline", "published"),
+        ("audience", "families", "published"),
+        ("kind", "visit", "published"),
+        ("state", "published", "published"),
+        ("status", "scheduled", "published"),
+        ("theme", "astronomy_space", "published"),
+        # The deleted event's tags are never counted.
+        ("attendance_mode", "offline", "deleted"),
+        ("audience", "families", "deleted"),
+        ("kind", "visit", "deleted"),
+        ("state", "published", "deleted"),
+        ("status", "scheduled", "deleted"),
     ]
     assert [(t.event_id, t.reason, t.version) for t in tombstones] == [(gone, "deleted", 3)]

@@ -13,23 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.agenda.filters import FACET_FILTERS, EventFilters, Near, Relative
 from events.agenda.models import Event, EventOrganizer, EventTiming
-from events.search.index import ACCESSIBILITY_BITS, TAG_FIELDS
+from events.search.index import ACCESSIBILITY_BITS, COLUMN_TAGS, DELETED, TAG_FIELDS
 from events.search.models import EventSearch, EventTag, EventTombstone
 from kit.fulltext import fts5_match, tsquery_text
 from kit.models import utcnow
 
 KM_PER_DEGREE = 111.32
 _FTS = sa.table("events_fts", sa.column("rowid"))
-#: Facets counted from a column of the events table (the others come from event_tags).
-COLUMN_FACETS: dict[str, sa.orm.InstrumentedAttribute[Any]] = {
-    "kind": Event.kind,
-    "status": Event.status,
-    "department": Event.department,
-    "region": Event.region,
-    "state": Event.state,
-    "attendance_mode": Event.attendance_mode,
-}
-FACETS = (*COLUMN_FACETS, *TAG_FIELDS)
+FACETS = (*COLUMN_TAGS, *TAG_FIELDS)
+NO_FILTERS = EventFilters()
 
 SelectT = TypeVar("SelectT", bound="sa.Select[*tuple[Any, ...]]")
 
@@ -196,50 +188,37 @@ class EventRepository:
         facets: Sequence[str],
     ) -> dict[str, list[tuple[str, int]]]:
         """For each facet, the count of each value among the live events matching ``filters``
-        without the facet's own filter. Tag facets whose filter is unset share one query.
+        without the facet's own filter (so a user can widen it).
 
-        ``states`` are the states the caller may see under its filter, ``unfiltered_states``
-        those it may see at all (what the ``state`` facet counts over).
+        Facets whose own filter is unset share one query. With no other filter the counts
+        come from the ``event_tags`` index alone; otherwise from the tags of the matching
+        events. ``states`` are the states the caller may see under its filter,
+        ``unfiltered_states`` those it may see at all (what the ``state`` facet counts over).
         """
         dialect = session.get_bind().dialect.name
-
-        def matching(query: Any, facet: str | None) -> Any:
-            query = query.where(Event.deleted_at.is_(None))
-            visible = unfiltered_states if facet == "state" else states
-            if visible is not None:
-                query = query.where(Event.state.in_(visible))
-            return _filtered(query, filters.without(facet) if facet else filters, dialect)
-
-        counted: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
-        shared = [f for f in facets if f in TAG_FIELDS and not getattr(filters, FACET_FILTERS[f])]
-        queries: list[Any] = []
+        shared = [f for f in facets if not getattr(filters, FACET_FILTERS[f])]
+        groups: list[tuple[list[str], EventFilters, Sequence[str] | None]] = []
         if shared:
-            queries.append(
-                matching(
-                    sa.select(EventTag.facet, EventTag.value, sa.func.count())
-                    .join(Event, Event.id == EventTag.event_id)
-                    .where(EventTag.facet.in_(shared)),
-                    None,
-                ).group_by(EventTag.facet, EventTag.value)
+            groups.append((shared, filters, states))
+        groups += [
+            ([f], filters.without(f), unfiltered_states if f == "state" else states)
+            for f in facets
+            if f not in shared
+        ]
+        counted: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
+        for group, group_filters, visible in groups:
+            query = sa.select(EventTag.facet, EventTag.value, sa.func.count()).where(
+                EventTag.facet.in_(group),
+                EventTag.state.in_(visible) if visible is not None else EventTag.state != DELETED,
             )
-        for facet in facets:
-            if facet in shared:
-                continue
-            if facet in TAG_FIELDS:
-                query = (
-                    sa.select(sa.literal(facet), EventTag.value, sa.func.count())
-                    .join(Event, Event.id == EventTag.event_id)
-                    .where(EventTag.facet == facet)
+            if group_filters != NO_FILTERS:
+                matching = sa.select(Event.id).where(Event.deleted_at.is_(None))
+                query = query.where(
+                    EventTag.event_id.in_(_filtered(matching, group_filters, dialect))
                 )
-                queries.append(matching(query, facet).group_by(EventTag.value))
-            else:
-                column = COLUMN_FACETS[facet]
-                query = sa.select(sa.literal(facet), column, sa.func.count()).where(
-                    column.is_not(None)
-                )
-                queries.append(matching(query, facet).group_by(column))
-        for query in queries:
-            for facet, value, count in await session.execute(query):
+            for facet, value, count in await session.execute(
+                query.group_by(EventTag.facet, EventTag.value)
+            ):
                 counted[facet].append((value, count))
         return counted
 

@@ -24,6 +24,15 @@ ACCESSIBILITY_FLAGS = ("hearing", "visual", "mental", "motor", "intellectual")
 ACCESSIBILITY_BITS = {flag: 1 << index for index, flag in enumerate(ACCESSIBILITY_FLAGS)}
 #: Facet name → the event's JSON list it is read from (accessibility is a dict of flags).
 TAG_FIELDS = {"theme": "themes", "audience": "audiences", "accessibility": "accessibility"}
+#: Facet name → the event's column holding its one value.
+COLUMN_TAGS = {
+    "kind": "kind",
+    "status": "status",
+    "department": "department",
+    "region": "region",
+    "attendance_mode": "attendance_mode",
+    "state": "state",
+}
 #: The event fields the search data derive from: a change to another field leaves them be.
 INDEXED_FIELDS = (
     "title",
@@ -34,7 +43,10 @@ INDEXED_FIELDS = (
     "audiences",
     "age",
     "accessibility",
+    *COLUMN_TAGS.values(),
+    "deleted_at",
 )
+DELETED = "deleted"
 PUBLISHED = EventState.PUBLISHED.value
 
 
@@ -59,11 +71,19 @@ def search_values(event_id: uuid.UUID, event: Mapping[str, Any]) -> dict[str, An
 
 def tag_values(event_id: uuid.UUID, event: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The ``event_tags`` rows of an event given as a mapping of its columns."""
+    state = DELETED if event.get("deleted_at") is not None else event["state"]
     rows = []
     for facet, field in TAG_FIELDS.items():
         raw = event.get(field) or ()
         values = [flag for flag, on in raw.items() if on] if isinstance(raw, dict) else raw
-        rows += [{"event_id": event_id, "facet": facet, "value": v} for v in dict.fromkeys(values)]
+        rows += [
+            {"event_id": event_id, "facet": facet, "value": v, "state": state}
+            for v in dict.fromkeys(values)
+        ]
+    for facet, field in COLUMN_TAGS.items():
+        value = event.get(field)
+        if value is not None:
+            rows.append({"event_id": event_id, "facet": facet, "value": value, "state": state})
     return rows
 
 

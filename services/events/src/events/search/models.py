@@ -43,20 +43,26 @@ class EventSearch(Base):
 
 
 class EventTag(Base):
-    """One value of a multi-valued field (theme, audience, accessibility flag) of an event.
+    """One facet value of an event: each theme, audience and accessibility flag, and its
+    kind, status, département, region, attendance mode and state.
 
-    Kept beside the JSON lists so filters and facet counts are plain indexed SQL, the same
-    on SQLite and PostgreSQL.
+    Filters on the multi-valued fields and every facet count are plain indexed SQL, the same
+    on SQLite and PostgreSQL. ``state`` is the event's (``deleted`` once deleted), so counts
+    over the whole calendar read this table's index alone.
     """
 
     __tablename__ = "event_tags"
-    __table_args__ = (sa.Index("ix_event_tags_facet_value", "facet", "value", "event_id"),)
+    __table_args__ = (
+        sa.Index("ix_event_tags_facet_value", "facet", "value", "event_id"),
+        sa.Index("ix_event_tags_facet_state_value", "facet", "state", "value"),
+    )
 
     event_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
     facet: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(20))
 
 
 class EventTombstone(Base):
