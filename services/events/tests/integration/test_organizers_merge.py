@@ -140,3 +140,23 @@ async def test_a_deleted_organizer_leaves_its_events_readable_and_editable(
     )
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["organizer_ids"] == [str(gone)]
+
+
+async def test_merges_follow_a_survivor_that_was_merged_itself(
+    admin: httpx.AsyncClient, announce: Callable[..., Any]
+) -> None:
+    first = await known(announce, admin, "Club astro de Fleurance")
+    middle = await known(announce, admin, "Astro Fleurance")
+    last = await known(announce, admin, "Ferme des étoiles")
+    event = (await admin.post("/v1/events", json=seminar(first))).json()
+    # The directory merged `middle` into `last`, then `first` into `middle`.
+    await announce("directory.actor.merged", middle, survivor_id=str(last), version=2)
+    await announce("directory.actor.merged", first, survivor_id=str(middle), version=2)
+
+    async def moved() -> dict[str, Any] | None:
+        body = (await admin.get(f"/v1/events/{event['id']}")).json()
+        return dict(body) if body["organizer_ids"] != [str(first)] else None
+
+    after = await wait_until(moved, what="event re-pointed")
+    assert after["organizer_ids"] == [str(last)]
+    assert after["organizers"][0]["name"] == "Ferme des étoiles"
