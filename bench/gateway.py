@@ -8,7 +8,9 @@ reader API key; the gateway is called with that key (authentication, key cache a
 limiting on, with rates the load cannot reach), nginx and the direct target with the
 identity the gateway would sign for it. Then loads the targets side by side at 1 and 32
 connections and prints requests/s, p50/p99 latency, each proxy's throughput ratio to direct
-and its p99 added latency. Uses ``wrk`` when installed, else a Python aiohttp load generator
+and its p99 added latency, and the CPU time each request costs the proxy and the directory
+(from /proc: it holds when the machine is busy with other work, throughput does not). Uses
+``wrk`` when installed, else a Python aiohttp load generator
 in a separate process.
 
     .venv/bin/python bench/gateway.py [--duration 5] [--rounds 3] [--connections 1 32]
@@ -156,9 +158,37 @@ class Processes:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    def pid(self, name: str) -> int:
+        return next(process.pid for n, process in self.running if n == name)
+
     def log_tail(self, name: str) -> str:
         path = self.workdir / f"{name}.log"
         return path.read_text()[-3000:] if path.exists() else ""
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its direct children (nginx's workers), from
+    /proc: what a request costs a process, whatever else the machine runs meanwhile."""
+
+    def stat(path: Path) -> list[str] | None:
+        try:
+            # The command name (field 2) may hold spaces; the fields after it do not.
+            return path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = stat(entry / "stat")
+        # After the name: state, ppid, ... utime (14th field overall), stime (15th).
+        if fields and (int(entry.name) == pid or int(fields[1]) == pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
 
 
 def wait_healthy(url: str, timeout: float = 30.0) -> None:
@@ -342,13 +372,22 @@ def run(
 
     print(f"GET {path}  load: {generator}, {args.duration:g}s x {args.rounds} rounds, medians")
     print(f"nginx: {nginx_note}")
-    print(f"{'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(
+        f"{'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f" {'proxy CPU ms/req':>17} {'directory CPU ms/req':>21}"
+    )
     names = list(targets)
+    # Whose CPU a target costs besides the directory's (none for direct).
+    proxies = {"direct": None, "gateway": processes.pid("gateway")}
+    if nginx_url:
+        proxies["nginx"] = processes.pid("nginx")
+    directory_pid = processes.pid("directory")
     for connections in args.connections:
         # Warm every path (connection pools, caches) before measuring.
         for url, headers in targets.values():
             load(url, headers, connections, 2.0)  # type: ignore[operator]
         runs: dict[str, list[Figures]] = {name: [] for name in names}
+        cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
         ratios: dict[str, list[float]] = {name: [] for name in names if name != "direct"}
         for round_ in range(args.rounds):
             # Measured in neighbouring groups, each round starting with another target: the
@@ -358,7 +397,17 @@ def run(
             group: dict[str, Figures] = {}
             for target in order:
                 url, headers = targets[target]
+                proxy_pid = proxies[target]
+                before = (cpu_seconds(proxy_pid) if proxy_pid else 0.0, cpu_seconds(directory_pid))
                 figures = load(url, headers, connections, args.duration)  # type: ignore[operator]
+                after = (cpu_seconds(proxy_pid) if proxy_pid else 0.0, cpu_seconds(directory_pid))
+                requests = max(1.0, figures.requests_per_second * args.duration)
+                cpu[target].append(
+                    (
+                        (after[0] - before[0]) * 1000 / requests,
+                        (after[1] - before[1]) * 1000 / requests,
+                    )
+                )
                 group[target] = figures
                 runs[target].append(figures)
             for target, values in ratios.items():
@@ -375,9 +424,12 @@ def run(
             for target, figures in runs.items()
         }
         for target, f in medians.items():
+            proxy_ms = statistics.median(c[0] for c in cpu[target])
+            directory_ms = statistics.median(c[1] for c in cpu[target])
+            proxy_cpu = f"{proxy_ms:>17.3f}" if proxies[target] else f"{'-':>17}"
             print(
                 f"{connections:>5}  {target:<8} {f.requests_per_second:>9.0f} "
-                f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6}"
+                f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6} {proxy_cpu} {directory_ms:>21.3f}"
             )
         for target, values in ratios.items():
             added = medians[target].p99_ms - medians["direct"].p99_ms
