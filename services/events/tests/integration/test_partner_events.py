@@ -362,3 +362,31 @@ async def test_an_event_the_network_deleted_takes_no_more_pushes(
     assert await links(events_app, "echosciences", url.rsplit("/", 1)[1]) == [
         uuid.UUID(event["id"])
     ]
+
+
+async def test_pushes_naming_a_merged_organizer_keep_working(
+    admin: httpx.AsyncClient,
+    echosciences: httpx.AsyncClient,
+    announce: Callable[..., Any],
+    organizer: uuid.UUID,
+) -> None:
+    survivor = uuid.uuid4()
+    await announce("directory.actor.created", survivor, name="Astu'Sciences")
+    url = f"/v1/events/ext/echosciences/merge-{uuid.uuid4().hex[:8]}"
+    body = partner_event(organizer)
+    event = (await echosciences.put(url, json=body)).json()
+    await announce("directory.actor.merged", organizer, survivor_id=str(survivor), version=2)
+
+    async def moved() -> bool:
+        read = (await admin.get(f"/v1/events/{event['id']}")).json()
+        return bool(read["organizer_ids"] == [str(survivor)])
+
+    await wait_until(moved, what="event re-pointed to the survivor")
+    # The partner never heard of the merge and pushes the same body again: nothing changes.
+    again = await echosciences.put(url, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["organizer_ids"] == [str(survivor)]
+    assert again.json()["version"] == 2
+    renamed = await echosciences.put(url, json={**body, "title": "Nuit des étoiles du Gers"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["version"] == 3

@@ -8,8 +8,6 @@ so the events it organized stay readable.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.directory import (
@@ -52,7 +50,7 @@ async def _repoint_events(session: AsyncSession, merged: ActorMerged) -> None:
     """The merged actor's events are now the survivor's: their organizers change, so each
     gets a new version and, when published, an ``events.event.updated``. A replay finds
     nothing left to re-point and changes nothing."""
-    survivor = await _final_survivor(session, merged.survivor_id)
+    survivor = await known_actor_repository.final_survivor(session, merged.survivor_id)
     if survivor == merged.id:
         return  # a merge into itself (or a cycle) moves nothing
     events = await organizer_repository.lock_events_of(session, merged.id)
@@ -71,18 +69,6 @@ async def _repoint_events(session: AsyncSession, merged: ActorMerged) -> None:
             if read.state is EventState.PUBLISHED
         ],
     )
-
-
-async def _final_survivor(session: AsyncSession, actor_id: uuid.UUID) -> uuid.UUID:
-    """Where ``actor_id`` lives on, following merges already known (a merge of the survivor
-    itself may have arrived first)."""
-    seen = {actor_id}
-    while (known := await known_actor_repository.get(session, actor_id)) and known.merged_into:
-        if known.merged_into in seen:
-            break
-        actor_id = known.merged_into
-        seen.add(actor_id)
-    return actor_id
 
 
 async def _upsert(session: AsyncSession, actor: ActorPublic) -> None:

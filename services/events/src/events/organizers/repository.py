@@ -25,6 +25,17 @@ class KnownActorRepository:
         rows = await session.scalars(sa.select(KnownActor).where(KnownActor.id.in_(ids)))
         return {row.id: row for row in rows}
 
+    async def final_survivor(self, session: AsyncSession, actor_id: uuid.UUID) -> uuid.UUID:
+        """Where ``actor_id`` lives on, following the merges the calendar heard of (itself
+        when it was never merged)."""
+        seen = {actor_id}
+        while (known := await self.get(session, actor_id)) and known.merged_into:
+            if known.merged_into in seen:
+                break  # a cycle: stop rather than loop
+            actor_id = known.merged_into
+            seen.add(actor_id)
+        return actor_id
+
     async def fingerprint(self, session: AsyncSession) -> tuple[int, int]:
         """Changes whenever an actor is added or changed (versions only grow)."""
         count, versions = (

@@ -19,6 +19,7 @@ from contracts.vocabularies import EventState, EventStatus
 from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventRead, EventUpdate
 from events.agenda.service import event_service
+from events.organizers.repository import known_actor_repository
 from events.partners.errors import (
     PartnerEventDeleted,
     PartnerEventNotFound,
@@ -77,7 +78,17 @@ class PartnerEventService:
             raise InvalidInput(
                 f"ext_ids.{source}", f"must be {ext_id!r}, the id in the address of this request"
             )
-        data = data.model_copy(update={"ext_ids": {**data.ext_ids, source: ext_id}})
+        # A partner does not hear of the directory's merges: its organizers are taken to
+        # where they live on, so its pushes keep working after a merge.
+        organizer_ids = [
+            await known_actor_repository.final_survivor(session, a) for a in data.organizer_ids
+        ]
+        data = data.model_copy(
+            update={
+                "ext_ids": {**data.ext_ids, source: ext_id},
+                "organizer_ids": list(dict.fromkeys(organizer_ids)),
+            }
+        )
         event_id = await external_id_repository.event_id(session, source, ext_id)
         if event_id is None:
             state = self.import_state(identity, data, trusted=trusted)
