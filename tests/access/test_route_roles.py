@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from maillage_cli.api import Api
 from maillage_cli.stack import Stack, StackOptions
 
@@ -70,6 +71,10 @@ def actor_payload(name: str, *, status: str = "active") -> dict[str, Any]:
         "audiences": ["general_public"],
         "status": status,
         "address": {"city": "Fleurance", "postcode": "32500", "commune_insee": "32132"},
+        "contacts": [
+            {"name": "Claire Martin", "role": "directrice", "email": "claire@example.org"},
+            {"name": "Accueil", "email": "accueil@example.org", "public": True},
+        ],
     }
 
 
@@ -304,6 +309,7 @@ class World:
     draft_survey: str
     key_id: str
     agenda_uid: str
+    identity_secret: str
 
 
 async def build_side(admin: Admin, actor: str) -> Side:
@@ -350,7 +356,9 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                 base_url=stack.api_url, headers=headers, timeout=30
             ) as http:
                 admin = Admin(http, stack.api_url, stack.admin_key)
-                yield await build_world(admin, receiver=f"{outside}/hooks")
+                world = await build_world(admin, receiver=f"{outside}/hooks")
+                world.identity_secret = stack.identity_secret
+                yield world
 
 
 async def build_world(admin: Admin, *, receiver: str) -> World:
@@ -396,6 +404,7 @@ async def build_world(admin: Admin, *, receiver: str) -> World:
         ),
         key_id=(await admin.create_key("reader"))[0],
         agenda_uid=agenda_uid,
+        identity_secret="",
     )
 
 
@@ -745,3 +754,144 @@ def test_the_table_names_every_caller_on_every_row() -> None:
     assert all(
         rule.method in {m.upper() for m in METHODS} and rule.path.startswith("/") for rule in RULES
     )
+
+
+# -- beyond the status code: what a caller may see and set (object properties) ---------------
+
+
+async def as_caller(world: World, column: str) -> httpx.AsyncClient:
+    key = world.keys[column]
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.AsyncClient(base_url=world.admin.api_url, headers=headers, timeout=30)
+
+
+#: What ActorRead has and ActorPublic has not: for staff and the actor's own members only.
+PRIVATE_ACTOR_FIELDS = frozenset({"membership", "charter_signed_at", "circle_set_by"})
+
+
+async def test_a_member_sees_private_fields_of_its_own_actor_only(world: World) -> None:
+    async with await as_caller(world, "member") as member:
+        own = (await member.get(f"/v1/actors/{world.a.actor}")).json()
+        other = (await member.get(f"/v1/actors/{world.b.actor}")).json()
+        listed = (await member.get("/v1/actors", params={"limit": 200})).json()["items"]
+    assert set(own) >= PRIVATE_ACTOR_FIELDS
+    assert not PRIVATE_ACTOR_FIELDS & set(other)
+    for item in listed:
+        if item["id"] != world.a.actor:
+            assert not PRIVATE_ACTOR_FIELDS & set(item), item["id"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "archived"},
+        {"circle": 1},
+        {"membership": {"member": True, "since": "2020-01-01"}},
+        {"charter_signed_at": "2024-05-01"},
+        {"ext_ids": {"echosciences": "42"}},
+    ],
+    ids=lambda changes: next(iter(changes)),
+)
+async def test_a_member_cannot_set_staff_only_fields_of_its_own_actor(
+    world: World, changes: dict[str, Any]
+) -> None:
+    path = f"/v1/actors/{world.a.actor}"
+    before = (await world.admin.http.get(path)).json()
+    async with await as_caller(world, "member") as member:
+        response = await member.patch(
+            path, json=changes, headers={"If-Match": await world.admin.etag(path)}
+        )
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await world.admin.http.get(path)).json() == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"state": "published"}, {"state": "refused"}, "organizer B"],
+    ids=["publish", "refuse", "add-organizer-B"],
+)
+async def test_a_member_cannot_moderate_or_hand_its_event_to_another_actor(
+    world: World, changes: dict[str, Any] | str
+) -> None:
+    event = await world.admin.create_event(
+        world.a.actor, key=await world.admin.member_key_for(world.a.actor)
+    )
+    path = f"/v1/events/{event}"
+    if changes == "organizer B":
+        changes = {"organizer_ids": [world.a.actor, world.b.actor]}
+    before = (await world.admin.http.get(path)).json()
+    async with await as_caller(world, "member") as member:
+        response = await member.patch(
+            path, json=changes, headers={"If-Match": await world.admin.etag(path)}
+        )
+    assert response.status_code == 403, response.text
+    assert (await world.admin.http.get(path)).json() == before
+
+
+async def test_a_member_submits_events_for_moderation_never_published(world: World) -> None:
+    """A member's event (co-organizers allowed when one is its own) waits for an animator."""
+    async with await as_caller(world, "member") as member:
+        published = event_payload(world.a.actor) | {"state": "published"}
+        refused = await member.post("/v1/events", json=published)
+        assert refused.status_code == 403, refused.text
+        found = await world.admin.http.get("/v1/events", params={"q": published["title"]})
+        assert found.json()["items"] == []
+
+        with_b = event_payload(world.a.actor) | {"organizer_ids": [world.a.actor, world.b.actor]}
+        submitted = await member.post("/v1/events", json=with_b)
+        assert submitted.status_code == 201, submitted.text
+        assert submitted.json()["state"] == "pending"
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as anonymous:
+        hidden = await anonymous.get(f"/v1/events/{submitted.json()['id']}")
+        assert hidden.status_code == 404
+
+
+@pytest.mark.parametrize("column", ["member@B", "partner", "reader", "anonymous"])
+async def test_unpublished_events_stay_out_of_lists_and_feeds(world: World, column: str) -> None:
+    hidden = {world.a.pending_event, world.b.pending_event}
+    async with await as_caller(world, column) as caller:
+        for query in ({}, {"state": "pending"}, {"organizer_id": world.a.actor}):
+            page = await caller.get("/v1/events", params=query | {"limit": 200})
+            assert page.status_code == 200, page.text
+            assert not hidden & {item["id"] for item in page.json()["items"]}, query
+            for feed in ("/v1/events.ics", "/v1/events.rss", "/v1/events.atom"):
+                text = (await caller.get(feed, params=query)).text
+                assert not any(event_id in text for event_id in hidden), (feed, query)
+
+
+@pytest.mark.parametrize("column", ["member", "partner", "reader", "anonymous"])
+async def test_membership_and_contacts_are_not_searchable_or_exported_but_by_staff(
+    world: World, column: str
+) -> None:
+    async with await as_caller(world, column) as caller:
+        by_member = await caller.get("/v1/actors", params={"member": "true"})
+        facet = await caller.get("/v1/actors", params={"facets": "member"})
+        vcards = await caller.get("/v1/actors/export", params={"format": "vcf"})
+    for response in (by_member, facet, vcards):
+        assert response.status_code in (401, 403), response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_caller_cannot_bring_its_own_signed_identity_through_the_gateway(
+    world: World,
+) -> None:
+    """Even signed with the real secret, an identity header sent by a caller never reaches a
+    service: the gateway replaces it with the one of the caller's key (or anonymous)."""
+    forged = IdentitySigner(world.identity_secret).sign(
+        Identity(subject="intruder", role=Role.ADMIN)
+    )
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as anonymous:
+        response = await anonymous.post(
+            "/v1/actors",
+            json=actor_payload("Intrus"),
+            headers={IDENTITY_HEADER: forged},
+        )
+        assert response.status_code == 401, response.text
+        keys = await anonymous.get("/v1/api-keys", headers={IDENTITY_HEADER: forged})
+        assert keys.status_code == 401, keys.text
+    async with await as_caller(world, "reader") as reader:
+        response = await reader.post(
+            "/v1/actors", json=actor_payload("Intrus"), headers={IDENTITY_HEADER: forged}
+        )
+        assert response.status_code == 403, response.text
