@@ -160,3 +160,25 @@ async def test_only_staff_and_the_organizers_members_read_it(
             # An unpublished event does not exist for them.
             assert (await outsider.get(url(pending))).status_code == 404
     assert (await admin.get(f"/v1/events/{uuid.uuid4()}/history")).status_code == 404
+
+
+async def test_a_deleted_event_keeps_its_history_for_staff(
+    admin: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Announce,
+    new_event: NewEvent,
+) -> None:
+    own = uuid.uuid4()
+    await announce("directory.actor.created", own, name="Astu'Sciences")
+    event = await new_event(organizer_id=own)
+    async with member_of(own) as member:
+        assert (await member.delete(f"/v1/events/{event['id']}")).status_code == 204
+        # The event is gone for its organizers, history included.
+        assert (await member.get(f"/v1/events/{event['id']}/history")).status_code == 404
+    entries = await history(admin, event["id"])
+    assert [(e["action"], e["version"], e["changed_by"]) for e in entries] == [
+        ("created", 1, "test-admin"),
+        ("deleted", 2, "test-member"),
+    ]
+    assert list(entries[1]["changes"]) == ["deleted_at"]
+    assert entries[1]["changes"]["deleted_at"]["before"] is None

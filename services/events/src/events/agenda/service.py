@@ -50,11 +50,11 @@ class EventService:
         caller was already authorized for by its source: it gets that state, and the
         members' rules (their own actors, no publishing) do not apply."""
         imported = import_state is not None
-        if not (imported or identity.is_staff) and not set(data.organizer_ids) <= set(
-            identity.actor_ids
+        if not (imported or identity.is_staff) and not any(
+            identity.acts_for(actor_id) for actor_id in data.organizer_ids
         ):
             raise EventCreationForbidden(
-                "Members may create events only for the actors they belong to."
+                "Members create events only when one of the organizers is an actor they belong to."
             )
         state = import_state or data.state
         state = state or (EventState.PUBLISHED if identity.is_staff else EventState.PENDING)
@@ -241,6 +241,14 @@ class EventService:
         event.touch()
         event.deleted_at = event.updated_at
         await session.flush()
+        await event_history_service.record(
+            session,
+            event=event,
+            before={},
+            after={"deleted_at": event.deleted_at.isoformat()},
+            identity=identity,
+            action="deleted",
+        )
         await outbox.emit(
             session,
             type=EVENT_DELETED,

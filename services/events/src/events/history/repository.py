@@ -8,10 +8,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.agenda.models import EventChange
+from events.agenda.models import Event, EventChange
 
 
 class EventChangeRepository:
+    async def event(self, session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+        """The event, deleted or not (its history outlives it)."""
+        return await session.get(Event, event_id)
+
     async def list_for_event(
         self, session: AsyncSession, *, event_id: uuid.UUID, after: int | None, limit: int
     ) -> Sequence[EventChange]:

@@ -89,9 +89,12 @@ class EventHistoryService:
         after: int | None,
         limit: int,
     ) -> Sequence[EventChange]:
-        """An event's history, for staff and the members of its organizers only."""
-        event = await event_repository.get(session, event_id)
-        if event is None:
+        """An event's history, for staff and the members of its organizers only.
+
+        Staff also read the history of a deleted event, which ends with its deletion.
+        """
+        event = await event_change_repository.event(session, event_id)
+        if event is None or (event.deleted_at is not None and not identity.is_staff):
             raise EventNotFound(f"No event with id {event_id}.")
         if not identity.is_staff:
             organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]

@@ -60,7 +60,7 @@ from events.registrations.schemas import (
 from events.trainings.rules import sessions_of
 from kit.identity import Identity
 from kit.models import utcnow
-from kit.problems import InvalidInput
+from kit.problems import InvalidInput, NotFound
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 WAITLISTED = RegistrationStatus.WAITLISTED.value
@@ -197,7 +197,9 @@ class RegistrationService:
         event = await event_repository.get(session, event_id)
         if event is None:
             raise EventNotFound(f"No event with id {event_id}.")
-        await self._require_organizer(session, event, identity)
+        await self._require_organizer(
+            session, event, identity, hidden=EventNotFound(f"No event with id {event_id}.")
+        )
         return await registration_repository.list_for_event(
             session, event_id=event_id, after=after, limit=limit, statuses=statuses
         )
@@ -313,7 +315,12 @@ class RegistrationService:
         event = await event_repository.get(session, registration.event_id) if registration else None
         if registration is None or event is None:
             raise RegistrationNotFound(f"No registration with id {registration_id}.")
-        await self._require_organizer(session, event, identity)
+        await self._require_organizer(
+            session,
+            event,
+            identity,
+            hidden=RegistrationNotFound(f"No registration with id {registration_id}."),
+        )
         if registration.status != CONFIRMED:
             raise RegistrationStateConflict(
                 f"Attendance is recorded for confirmed registrations; this one is "
@@ -410,7 +417,12 @@ class RegistrationService:
         self, session: AsyncSession, event_id: uuid.UUID, identity: Identity
     ) -> Event:
         event = await event_repository.lock(session, event_id)
-        if event is None or (event.state != EventState.PUBLISHED.value and not identity.is_staff):
+        if event is None or (
+            # Who may see an unpublished event (staff, its organizers' members) is told why
+            # they cannot register; to anyone else it does not exist.
+            event.state != EventState.PUBLISHED.value
+            and not await self._is_organizer(session, event, identity)
+        ):
             raise EventNotFound(f"No event with id {event_id}.")
         return event
 
@@ -431,7 +443,12 @@ class RegistrationService:
         if found is None:
             raise RegistrationNotFound(f"No registration with id {registration_id}.")
         event, registration = await self._lock(session, found)
-        await self._require_organizer(session, event, identity)
+        await self._require_organizer(
+            session,
+            event,
+            identity,
+            hidden=RegistrationNotFound(f"No registration with id {registration_id}."),
+        )
         if registration.status != PENDING:
             raise RegistrationStateConflict(
                 f"Only registrations pending approval can be approved or refused; this one is "
@@ -472,9 +489,13 @@ class RegistrationService:
         return any(identity.acts_for(actor_id) for actor_id in organizers)
 
     async def _require_organizer(
-        self, session: AsyncSession, event: Event, identity: Identity
+        self, session: AsyncSession, event: Event, identity: Identity, *, hidden: NotFound
     ) -> None:
+        """Staff and the organizers' members pass; to anyone else an unpublished event does
+        not exist (``hidden`` is the 404 to answer), and a published one is forbidden."""
         if not await self._is_organizer(session, event, identity):
+            if event.state != EventState.PUBLISHED.value:
+                raise hidden
             raise RegistrationsForbidden(
                 "Only members of the event's organizers and network staff manage registrations."
             )
