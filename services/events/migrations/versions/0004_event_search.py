@@ -38,6 +38,7 @@ def upgrade() -> None:
         ),
         sa.Column("title_terms", sa.Text(), nullable=False),
         sa.Column("other_terms", sa.Text(), nullable=False),
+        sa.Column("tag_terms", sa.Text(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("age_min", sa.SmallInteger(), nullable=True),
@@ -51,31 +52,33 @@ def upgrade() -> None:
         op.execute(
             "ALTER TABLE event_search ADD COLUMN vector tsvector GENERATED ALWAYS AS ("
             "setweight(to_tsvector('simple', title_terms), 'A') || "
-            "setweight(to_tsvector('simple', other_terms), 'D')) STORED"
+            "setweight(to_tsvector('simple', other_terms), 'D') || "
+            "setweight(to_tsvector('simple', tag_terms), 'B')) STORED"
         )
         op.execute("CREATE INDEX ix_event_search_vector ON event_search USING gin (vector)")
     else:
         op.execute(
-            "CREATE VIRTUAL TABLE events_fts USING fts5(title_terms, other_terms, "
+            "CREATE VIRTUAL TABLE events_fts USING fts5(title_terms, other_terms, tag_terms, "
             "content='event_search', content_rowid='rowid_', tokenize='unicode61', "
             "prefix='2 3 4')"
         )
         op.execute(
             "CREATE TRIGGER event_search_ai AFTER INSERT ON event_search BEGIN "
-            "INSERT INTO events_fts(rowid, title_terms, other_terms) "
-            "VALUES (new.rowid_, new.title_terms, new.other_terms); END"
+            "INSERT INTO events_fts(rowid, title_terms, other_terms, tag_terms) "
+            "VALUES (new.rowid_, new.title_terms, new.other_terms, new.tag_terms); END"
         )
         op.execute(
             "CREATE TRIGGER event_search_ad AFTER DELETE ON event_search BEGIN "
-            "INSERT INTO events_fts(events_fts, rowid, title_terms, other_terms) "
-            "VALUES ('delete', old.rowid_, old.title_terms, old.other_terms); END"
+            "INSERT INTO events_fts(events_fts, rowid, title_terms, other_terms, tag_terms) "
+            "VALUES ('delete', old.rowid_, old.title_terms, old.other_terms, old.tag_terms); "
+            "END"
         )
         op.execute(
             "CREATE TRIGGER event_search_au AFTER UPDATE ON event_search BEGIN "
             "INSERT INTO events_fts(events_fts, rowid, title_terms, other_terms) "
             "VALUES ('delete', old.rowid_, old.title_terms, old.other_terms); "
-            "INSERT INTO events_fts(rowid, title_terms, other_terms) "
-            "VALUES (new.rowid_, new.title_terms, new.other_terms); END"
+            "INSERT INTO events_fts(rowid, title_terms, other_terms, tag_terms) "
+            "VALUES (new.rowid_, new.title_terms, new.other_terms, new.tag_terms); END"
         )
 
     op.create_table(
@@ -125,7 +128,7 @@ def _backfill() -> None:
         sa.column("deleted_at", kit.sqltypes.UtcDateTime()),
         *(
             sa.column(name, kit.sqltypes.Json)
-            for name in ("location", "themes", "audiences", "age", "accessibility")
+            for name in ("location", "themes", "audiences", "age", "accessibility", "timings")
         ),
     )
     search = sa.table(
@@ -136,6 +139,7 @@ def _backfill() -> None:
             for name in (
                 "title_terms",
                 "other_terms",
+                "tag_terms",
                 "lat",
                 "lon",
                 "age_min",

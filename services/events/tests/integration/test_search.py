@@ -64,6 +64,18 @@ async def test_q_is_accent_and_case_insensitive_and_stemmed(
     assert await ids(anonymous, f"q={word}&department=34") == [sea["id"]]
     assert await ids(anonymous, f"q={word}&department=31&kind=forum") == []
 
+    # With dates: the window's months narrow the text search, the exact overlap decides.
+    march = "from=2031-03-12T16:00:00Z&to=2031-04-01T00:00:00Z"
+    assert sorted(await ids(anonymous, f"q={word}&{march}")) == sorted([stars["id"], sea["id"]])
+    assert await ids(anonymous, f"q={word}&from=2031-03-12T17:00:00Z&to=2031-05-01T00:00:00Z") == []
+    assert await ids(anonymous, f"q={word}&from=2031-02-01T00:00:00Z&to=2031-03-12T08:00:00Z") == []
+    decades = "from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z"
+    assert len(await ids(anonymous, f"q={word}&{decades}")) == 2
+    assert await ids(anonymous, f"q={word}&theme=physics") == []
+    # The filter tokens of the text index are not words anyone can search for.
+    assert await ids(anonymous, f"q={word}+xd34") == []
+    assert await ids(anonymous, f"q={word}+xm203103") == []
+
     # A change of title is searchable at once; the old words are gone.
     patched = await admin.patch(
         f"/v1/events/{stars['id']}",
@@ -73,6 +85,20 @@ async def test_q_is_accent_and_case_insensitive_and_stemmed(
     assert patched.status_code == 200, patched.text
     assert await ids(anonymous, f"q=planete+{word}") == [stars["id"]]
     assert await ids(anonymous, f"q=etoile+museum+{word}") == []
+    moved = await admin.patch(
+        f"/v1/events/{stars['id']}",
+        json={
+            "timings": [{"start": "2032-06-30T22:30:00+02:00", "end": "2032-07-01T01:00:00+02:00"}]
+        },
+        headers={"If-Match": patched.headers["ETag"]},
+    )
+    assert moved.status_code == 200, moved.text
+    assert await ids(anonymous, f"q={word}&{march}") == [sea["id"]]
+    # Across a month's end, in UTC or Paris time alike.
+    june = "from=2032-06-30T21:00:00Z&to=2032-07-01T00:00:00Z"
+    assert await ids(anonymous, f"q={word}&{june}") == [stars["id"]]
+    july = "from=2032-07-01T00:00:00%2B02:00&to=2032-07-02T00:00:00%2B02:00"
+    assert await ids(anonymous, f"q={word}&{july}") == [stars["id"]]
 
 
 async def test_near_bbox_accessibility_and_age(

@@ -13,9 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.agenda.filters import FACET_FILTERS, EventFilters, Near, Relative
 from events.agenda.models import Event, EventOrganizer, EventTiming
-from events.search.index import ACCESSIBILITY_BITS, COLUMN_TAGS, DELETED, TAG_FIELDS
+from events.search.index import (
+    ACCESSIBILITY_BITS,
+    COLUMN_TAGS,
+    DELETED,
+    TAG_FIELDS,
+    token,
+    window_tokens,
+)
 from events.search.models import EventSearch, EventTag, EventTombstone
-from kit.fulltext import fts5_match, tsquery_text
+from kit.fulltext import fts5_match
 from kit.models import utcnow
 
 KM_PER_DEGREE = 111.32
@@ -288,16 +295,23 @@ def _searched(filters: EventFilters, dialect: str) -> sa.Select[Any] | None:
     conditions: list[sa.ColumnElement[bool]] = []
     query = sa.select(EventSearch.event_id)
     if filters.q_terms:
+        narrowing = _narrowing_tokens(filters)
         if dialect == "postgresql":
-            tsquery = sa.func.to_tsquery(
-                sa.literal_column("'simple'"), tsquery_text(filters.q_terms)
-            )
+            # Words in the title (A) and the rest (D); filter tokens have weight B.
+            text = " & ".join(f"{stem}:*AD" for stem in filters.q_terms)
+            text += "".join(f" & ({' | '.join(f'{t}:B' for t in group)})" for group in narrowing)
+            tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), text)
             vector: sa.ColumnElement[Any] = sa.literal_column("event_search.vector")
             conditions.append(vector.op("@@")(tsquery))
         else:
+            expression = f"{{title_terms other_terms}} : ({fts5_match(filters.q_terms)})"
+            expression += "".join(
+                f" AND tag_terms : ({' OR '.join(f'{chr(34)}{t}{chr(34)}' for t in group)})"
+                for group in narrowing
+            )
             fts: sa.ColumnElement[Any] = sa.literal_column("events_fts")
             query = query.join(_FTS, _FTS.c.rowid == EventSearch.rowid_)
-            conditions.append(fts.op("MATCH")(fts5_match(filters.q_terms)))
+            conditions.append(fts.op("MATCH")(expression))
     if filters.near is not None:
         conditions += _within(filters.near)
     if filters.bbox is not None:
@@ -315,6 +329,31 @@ def _searched(filters: EventFilters, dialect: str) -> sa.Select[Any] | None:
         mask = sum(ACCESSIBILITY_BITS[flag.value] for flag in filters.accessibility)
         conditions.append(EventSearch.accessibility.op("&")(mask) == mask)
     return query.where(*conditions) if conditions else None
+
+
+def _narrowing_tokens(filters: EventFilters) -> list[list[str]]:
+    """Filter tokens a full-text query also asks the text index for (each group: any of).
+
+    The same filters still apply in SQL; the tokens let the text index intersect a common
+    word with a département, a theme or a month before any row is read.
+    """
+    groups = [
+        [token(facet, value) for value in values]
+        for facet, values in (
+            ("department", filters.departments),
+            ("region", filters.regions),
+            ("kind", [k.value for k in filters.kinds]),
+            ("status", [s.value for s in filters.statuses]),
+            ("theme", [t.value for t in filters.themes]),
+            ("audience", [a.value for a in filters.audiences]),
+        )
+        if values
+    ]
+    if filters.ends_after is not None and filters.starts_before is not None:
+        months = window_tokens(filters.ends_after, filters.starts_before)
+        if months is not None:
+            groups.append(months)
+    return groups
 
 
 def _within(near: Near) -> list[sa.ColumnElement[bool]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,9 +46,68 @@ INDEXED_FIELDS = (
     "accessibility",
     *COLUMN_TAGS.values(),
     "deleted_at",
+    "timings",
 )
 DELETED = "deleted"
 PUBLISHED = EventState.PUBLISHED.value
+
+
+#: Token prefixes of the facet values a full-text search narrows on (``x`` + a letter: the
+#: query side only ever looks for them in the ``tag_terms`` column or weight).
+TOKEN_PREFIXES = {
+    "department": "xd",
+    "region": "xr",
+    "kind": "xk",
+    "status": "xs",
+    "theme": "xt",
+    "audience": "xa",
+}
+#: Events spanning more months than this get the ``xmall`` token instead of one per month.
+MAX_MONTH_TOKENS = 120
+ALL_MONTHS = "xmall"
+
+
+def _months(start: datetime, end: datetime) -> list[int]:
+    """Months (year * 12 + month - 1, in UTC) from ``start``'s to ``end``'s, both included."""
+    first = start.astimezone(UTC)
+    last = end.astimezone(UTC)
+    return list(range(first.year * 12 + first.month - 1, last.year * 12 + last.month))
+
+
+def month_token(month: int) -> str:
+    return f"xm{month // 12:04d}{month % 12 + 1:02d}"
+
+
+def window_tokens(ends_after: datetime, starts_before: datetime) -> list[str] | None:
+    """The month tokens an event overlapping the window holds one of (None: too wide)."""
+    months = _months(ends_after, starts_before)
+    if len(months) > 24:
+        return None
+    return [*map(month_token, months), ALL_MONTHS]
+
+
+def token(facet: str, value: str) -> str:
+    return TOKEN_PREFIXES[facet] + value.lower().replace("_", "")
+
+
+def filter_tokens(event: Mapping[str, Any]) -> str:
+    """The tokens of the values a search can narrow on, as one space-separated string."""
+    tokens = [
+        token(facet, event[facet])
+        for facet in ("department", "region", "kind", "status")
+        if event.get(facet)
+    ]
+    tokens += [token("theme", v) for v in event.get("themes") or ()]
+    tokens += [token("audience", v) for v in event.get("audiences") or ()]
+    months: set[int] = set()
+    for timing in event.get("timings") or ():
+        start, end = datetime.fromisoformat(timing["start"]), datetime.fromisoformat(timing["end"])
+        months.update(_months(start, end))
+    if len(months) > MAX_MONTH_TOKENS:
+        tokens.append(ALL_MONTHS)
+    else:
+        tokens += [month_token(m) for m in sorted(months)]
+    return " ".join(dict.fromkeys(tokens))
 
 
 def search_values(event_id: uuid.UUID, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,6 +121,7 @@ def search_values(event_id: uuid.UUID, event: Mapping[str, Any]) -> dict[str, An
         "event_id": event_id,
         "title_terms": " ".join(terms(event.get("title"))),
         "other_terms": " ".join(t for text in other for t in terms(text)),
+        "tag_terms": filter_tokens(event),
         "lat": location.get("lat"),
         "lon": location.get("lon"),
         "age_min": age.get("min"),

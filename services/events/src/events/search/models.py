@@ -34,6 +34,9 @@ class EventSearch(Base):
     )
     title_terms: Mapped[str] = mapped_column(sa.Text, default="")
     other_terms: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Tokens of the event's facet values and months (see ``index.filter_tokens``), so a
+    #: full-text search intersects them in the text index instead of reading every match.
+    tag_terms: Mapped[str] = mapped_column(sa.Text, default="")
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
     age_min: Mapped[int | None] = mapped_column(sa.SmallInteger)
