@@ -52,6 +52,8 @@ class FakeEvents:
     calls: list[Call] = field(default_factory=list)
     #: ext_id → how many calls about it answer 503 first.
     outages: dict[str, int] = field(default_factory=dict)
+    #: ext_id → how many PUTs are refused (an organizer the service does not know yet).
+    refusals: dict[str, int] = field(default_factory=dict)
 
     def on(self, ext_id: str) -> list[tuple[str, int]]:
         return [(c.method, c.status) for c in self.calls if c.ext_id == ext_id]
@@ -82,6 +84,10 @@ class FakeEvents:
             if not body.get("title"):
                 call.status = 422
                 raise InvalidInput("title", "Field required")
+            if self.refusals.get(ext_id, 0) > 0:
+                self.refusals[ext_id] -= 1
+                call.status = 422
+                raise InvalidInput("organizer_ids[0]", "unknown actor")
             key = (source, ext_id)
             call.status = 200 if key in self.events else 201
             self.events[key] = body
@@ -279,3 +285,35 @@ async def test_no_push_is_lost_while_the_service_is_unreachable_or_the_worker_re
     assert found[message]["status"] == "forwarded"
     assert found[message]["attempts"][-1]["status_code"] == 201
     assert forwarding.events.on("r9") == [("PUT", 201)]
+
+
+async def test_a_rejected_push_is_sent_again_on_request_unless_a_later_one_superseded_it(
+    forwarding: Forwarding,
+) -> None:
+    forwarding.events.refusals["late"] = 1
+    path = f"/v1/partners/{forwarding.slug}/inbox/messages"
+    async with forwarding.forwarder():
+        first = await forwarding.push("event.upserted", "late", title="Conférence")
+        rejected = (await forwarding.settled(first))[first]
+        retried = await forwarding.client.post(f"{path}/{first}/retry", headers=ADMIN)
+        found = await forwarding.settled(first)
+        again = await forwarding.client.post(f"{path}/{first}/retry", headers=ADMIN)
+        old = await forwarding.push("event.upserted", "gone", summary="no title")
+        await forwarding.settled(old)
+        newer = await forwarding.push("event.upserted", "gone", title="Corrigé")
+        await forwarding.settled(newer)
+        superseded = await forwarding.client.post(f"{path}/{old}/retry", headers=ADMIN)
+        missing = await forwarding.client.post(f"{path}/999999/retry", headers=ADMIN)
+
+    assert rejected["status"] == "rejected"
+    assert "organizer_ids[0]: unknown actor" in rejected["reason"]
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "pending"
+    assert found[first]["status"] == "forwarded"
+    assert [a["status_code"] for a in found[first]["attempts"]] == [422, 201]
+    assert again.status_code == 409
+    assert superseded.status_code == 409
+    assert "superseded" in superseded.json()["detail"]
+    assert missing.status_code == 404
+    assert forwarding.events.events[(forwarding.slug, "gone")]["title"] == "Corrigé"
+    assert forwarding.events.on("gone") == [("PUT", 422), ("PUT", 201)]

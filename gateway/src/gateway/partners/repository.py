@@ -127,3 +127,24 @@ async def release(session: AsyncSession, message_ids: Collection[int], *, now: d
         .where(PartnerMessage.id.in_(list(message_ids)), PartnerMessage.status == "pending")
         .values(next_attempt_at=now)
     )
+
+
+async def get_message(
+    session: AsyncSession, partner: str, message_id: int
+) -> PartnerMessage | None:
+    message = await session.get(PartnerMessage, message_id)
+    return message if message is not None and message.partner == partner else None
+
+
+async def has_later_message(session: AsyncSession, message: PartnerMessage) -> bool:
+    """Whether the partner pushed something about the same record after ``message``."""
+    query = sa.select(
+        sa.select(PartnerMessage.id)
+        .where(
+            PartnerMessage.partner == message.partner,
+            PartnerMessage.record_id == message.record_id,
+            PartnerMessage.id > message.id,
+        )
+        .exists()
+    )
+    return bool((await session.execute(query)).scalar())

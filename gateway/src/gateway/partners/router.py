@@ -12,6 +12,7 @@ from gateway.partners.schemas import (
     MessageStatus,
     PartnerCreate,
     PartnerMessagePage,
+    PartnerMessageRead,
     PartnerPage,
     PartnerPush,
     PartnerRead,
@@ -259,3 +260,20 @@ async def list_partner_messages(
         session, slug=partner, caller=caller, status=status, params=params
     )
     return PartnerMessagePage(items=items, next=next_cursor)
+
+
+@router.post(
+    "/{partner}/inbox/messages/{message_id}/retry",
+    summary="Forward a rejected push again, once what made the service refuse it is fixed",
+    responses=_KEY_PROBLEMS
+    | {
+        404: {"description": "No such partner or message (or not yours)."},
+        409: {"description": "Not rejected, or a later push about the record superseded it."},
+    },
+)
+async def retry_partner_message(
+    partner: str, message_id: int, caller: AdminOrPartner, session: GatewaySession
+) -> PartnerMessageRead:
+    return await inbox_service.retry(
+        session, slug=partner, message_id=message_id, caller=caller, now=utcnow()
+    )

@@ -4,6 +4,7 @@ drop repeats, store). Never commits."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +43,14 @@ class PartnerNotFound(NotFound):
 
 class PartnerExists(Conflict):
     slug = "partner-exists"
+
+
+class PartnerMessageNotFound(NotFound):
+    slug = "partner-message-not-found"
+
+
+class MessageNotRetriable(Conflict):
+    slug = "partner-message-not-retriable"
 
 
 class InvalidSignature(Unauthenticated):
@@ -257,35 +266,66 @@ class InboxService:
             limit=params.limit + 1,
         )
         page, next_cursor = build_page(rows, params, lambda m: (m.id,))
-        attempts: dict[int, list[PartnerAttemptRead]] = {m.id: [] for m in page}
-        for attempt in await repository.attempts_of(session, [m.id for m in page]):
-            attempts[attempt.message_id].append(
-                PartnerAttemptRead(
-                    attempted_at=attempt.attempted_at,
-                    request=attempt.request,
-                    status_code=attempt.status_code,
-                    duration_ms=attempt.duration_ms,
-                    response_excerpt=attempt.response_excerpt,
-                    error=attempt.error,
-                    next_attempt_at=attempt.next_attempt_at,
-                )
+        return await _read_messages(session, page), next_cursor
+
+    async def retry(
+        self, session: AsyncSession, *, slug: str, message_id: int, caller: Identity, now: datetime
+    ) -> PartnerMessageRead:
+        """Forward a rejected message again (once what made the service refuse it is fixed),
+        unless a later push about the same record superseded it."""
+        partner = await partner_service.get(session, slug=slug, caller=caller)
+        message = await repository.get_message(session, partner.slug, message_id)
+        if message is None:
+            raise PartnerMessageNotFound(f"No message {message_id} in {slug}'s inbox.")
+        if message.status != MessageStatus.REJECTED.value:
+            raise MessageNotRetriable(
+                f"Message {message_id} is {message.status}: only a rejected one is sent again."
             )
-        items = [
-            PartnerMessageRead(
-                id=m.id,
-                webhook_id=m.webhook_id,
-                type=m.type,
-                record_id=m.record_id,
-                status=MessageStatus(m.status),
-                reason=m.reason,
-                received_at=m.received_at,
-                next_attempt_at=m.next_attempt_at,
-                finished_at=m.finished_at,
-                attempts=attempts[m.id],
+        if await repository.has_later_message(session, message):
+            raise MessageNotRetriable(
+                f"A later push about {message.record_id} superseded message {message_id}: "
+                "sending it again would undo that push."
             )
-            for m in page
-        ]
-        return items, next_cursor
+        message.status = MessageStatus.PENDING.value
+        message.next_attempt_at = now
+        message.finished_at = None
+        await session.flush()
+        [read] = await _read_messages(session, [message])
+        return read
+
+
+async def _read_messages(
+    session: AsyncSession, page: Sequence[PartnerMessage]
+) -> list[PartnerMessageRead]:
+    """``page`` as the API shows it, each message with its attempts."""
+    attempts: dict[int, list[PartnerAttemptRead]] = {m.id: [] for m in page}
+    for attempt in await repository.attempts_of(session, [m.id for m in page]):
+        attempts[attempt.message_id].append(
+            PartnerAttemptRead(
+                attempted_at=attempt.attempted_at,
+                request=attempt.request,
+                status_code=attempt.status_code,
+                duration_ms=attempt.duration_ms,
+                response_excerpt=attempt.response_excerpt,
+                error=attempt.error,
+                next_attempt_at=attempt.next_attempt_at,
+            )
+        )
+    return [
+        PartnerMessageRead(
+            id=m.id,
+            webhook_id=m.webhook_id,
+            type=m.type,
+            record_id=m.record_id,
+            status=MessageStatus(m.status),
+            reason=m.reason,
+            received_at=m.received_at,
+            next_attempt_at=m.next_attempt_at,
+            finished_at=m.finished_at,
+            attempts=attempts[m.id],
+        )
+        for m in page
+    ]
 
 
 partner_service = PartnerService()
