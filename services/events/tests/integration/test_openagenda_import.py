@@ -387,3 +387,32 @@ async def test_command_imports_and_trusted_source_publishes(
         await asyncio.to_thread(events_main, ["openagenda-import", "--agenda", agenda_uid()])
     assert exit_info.value.code == 1
     assert "organizer_id" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("pointed_at")
+async def test_two_runs_at_once_make_each_event_once(
+    events_app: FastAPI, admin: httpx.AsyncClient, openagenda: Any, organizer: uuid.UUID
+) -> None:
+    agenda = agenda_uid()
+    uids = range(601, 606)
+    for uid in uids:
+        openagenda.put(agenda, oa_event(uid, f"Visite {uid}"))
+    body = {"agenda_uid": agenda, "organizer_id": str(organizer)}
+    runs = await asyncio.gather(
+        *(admin.post("/v1/events/imports/openagenda", json=body) for _ in range(3))
+    )
+    assert [r.status_code for r in runs] == [200, 200, 200], [r.text for r in runs]
+    assert sum(r.json()["created"] for r in runs) == len(uids)
+    runtime: Runtime = events_app.state.runtime
+    async with runtime.database.transaction(write=False) as session:
+        linked = (
+            await session.execute(
+                sa.select(EventExternalId.ext_id, sa.func.count())
+                .where(EventExternalId.source == "openagenda")
+                .where(EventExternalId.ext_id.in_([str(u) for u in uids]))
+                .group_by(EventExternalId.ext_id)
+            )
+        ).all()
+    assert sorted(linked) == [(str(u), 1) for u in uids]
+    for uid in uids:
+        assert (await event_of(events_app, admin, uid))["version"] == 1

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from contracts.vocabularies import EventKind
 from events.organizers.repository import known_actor_repository
@@ -63,6 +64,24 @@ class OpenAgendaImporter:
     ) -> OpenAgendaSync:
         """The agenda's sync state, created on its first import (which needs the organizer)
         and updated when a run names another organizer or kind."""
+        try:
+            return await self._configure(
+                database, agenda_uid=agenda_uid, organizer_id=organizer_id, kind=kind
+            )
+        except IntegrityError:
+            # Another run created the agenda's state at the same moment: use that one.
+            return await self._configure(
+                database, agenda_uid=agenda_uid, organizer_id=organizer_id, kind=kind
+            )
+
+    async def _configure(
+        self,
+        database: Database,
+        *,
+        agenda_uid: str,
+        organizer_id: uuid.UUID | None,
+        kind: EventKind | None,
+    ) -> OpenAgendaSync:
         async with database.transaction() as session:
             sync = await openagenda_sync_repository.lock(session, agenda_uid)
             if organizer_id is not None:
@@ -127,7 +146,8 @@ class OpenAgendaImporter:
         async with database.transaction() as session:
             state = await openagenda_sync_repository.lock(session, agenda_uid)
             assert state is not None  # created by configure, never deleted
-            state.updated_since = latest
+            # Two runs at once: the one ending last must not take the cursor back.
+            state.updated_since = _later(state.updated_since, latest)
             state.last_run_at = utcnow()
             state.last_summary = summary.model_dump(mode="json")
         logger.info(
