@@ -317,3 +317,16 @@ async def test_a_rejected_push_is_sent_again_on_request_unless_a_later_one_super
     assert missing.status_code == 404
     assert forwarding.events.events[(forwarding.slug, "gone")]["title"] == "Corrigé"
     assert forwarding.events.on("gone") == [("PUT", 422), ("PUT", 201)]
+
+
+async def test_two_workers_forward_each_push_once(forwarding: Forwarding) -> None:
+    async with forwarding.forwarder(), forwarding.forwarder():
+        pushed = [
+            await forwarding.push("event.upserted", f"busy-{n}", title=f"Atelier {n}")
+            for n in range(20)
+        ]
+        await forwarding.settled(*pushed)
+
+    assert sorted(c.ext_id for c in forwarding.events.calls) == sorted(
+        f"busy-{n}" for n in range(20)
+    )

@@ -3,6 +3,7 @@ PostgreSQL; pushes are signed with the ``standardwebhooks`` reference library.""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -346,3 +347,24 @@ async def test_a_partner_reads_its_own_messages_only(keyed_client: httpx.AsyncCl
     assert (await keyed_client.get(path)).status_code == 401
     pending = await keyed_client.get(path, headers=own, params={"status": "forwarded"})
     assert pending.json()["items"] == []
+
+
+async def test_concurrent_repeats_of_one_push_store_it_once(
+    keyed_client: httpx.AsyncClient,
+) -> None:
+    slug = new_slug("agenda")
+    secret = await register(keyed_client, slug)
+    body = push_body("event.upserted", "ev-race", title="Concurrent")
+    first = signed(secret, body)
+    # The same message sent ten times at once (a partner retrying over a slow network).
+    copies = [first] + [signed(secret, body, webhook_id=first["webhook-id"]) for _ in range(9)]
+
+    answers = await asyncio.gather(
+        *(
+            keyed_client.post(f"/v1/partners/{slug}/inbox", content=body, headers=headers)
+            for headers in copies
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [200] * 9 + [202]
+    assert len(await messages(keyed_client, slug)) == 1
