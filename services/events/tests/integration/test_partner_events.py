@@ -303,6 +303,7 @@ async def test_bad_pushes_are_422_naming_the_field_with_nothing_written(
             "ext_ids.echosciences",
         ),
         (partner_event(organizer, colour="blue"), "colour"),
+        (partner_event(organizer, ext_ids={"openagenda": "123"}), "ext_ids.openagenda"),
     ]
     for body, field in cases:
         response = await echosciences.put(url, json=body)
@@ -311,6 +312,11 @@ async def test_bad_pushes_are_422_naming_the_field_with_nothing_written(
         fields = [error["field"] for error in response.json()["errors"]]
         assert any(f.startswith(field) for f in fields), (field, fields)
     assert await links(events_app, "echosciences", ext_id) == []
+    # Its own ids elsewhere are kept, under its own prefix.
+    own = partner_event(organizer, ext_ids={"echosciences.agenda": "a-12"})
+    created = await echosciences.put(url, json=own)
+    assert created.status_code == 201, created.text
+    assert created.json()["ext_ids"] == {"echosciences.agenda": "a-12", "echosciences": ext_id}
     bad_source = await echosciences.put(f"/v1/events/ext/Echo Sciences/{ext_id}", json={})
     assert bad_source.status_code == 422
 

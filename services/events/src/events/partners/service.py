@@ -73,6 +73,14 @@ class PartnerEventService:
         self.authorize(identity, source)
         if not identity.is_staff and "state" in data.model_fields_set:
             raise InvalidInput("state", "is set by the network's moderation: partners leave it out")
+        if not identity.is_staff:
+            for key in data.ext_ids:
+                if key != source and not key.startswith(f"{source}."):
+                    raise InvalidInput(
+                        f"ext_ids.{key}",
+                        f"a partner names only its own ids: {source!r}, or keys such as "
+                        f"'{source}.<name>' for the ids it knows elsewhere",
+                    )
         claimed = data.ext_ids.get(source)
         if claimed is not None and claimed != ext_id:
             raise InvalidInput(
