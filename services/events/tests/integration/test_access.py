@@ -26,6 +26,7 @@ from kit.testing.plugin import asgi_client, identity_headers
 from kit.testing.polling import wait_until
 
 STATES = ("published", "pending")
+PARTNER = "echosciences"
 CALLERS = (
     "admin",
     "animator",
@@ -44,6 +45,8 @@ class Scene:
     """A fresh event with two registrations: one pending approval, one confirmed."""
 
     state: str
+    admin: httpx.AsyncClient
+    organizer_id: str
     event_id: str
     pending_id: str
     pending_token: str
@@ -143,6 +146,40 @@ async def record_attendance(client: httpx.AsyncClient, scene: Scene, caller: str
     )
 
 
+def _partner_event(scene: Scene, **overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "Nuit des chercheurs (Echosciences)",
+        "kind": "festival",
+        "organizer_ids": [scene.organizer_id],
+        "timings": [{"start": "2031-09-26T18:00:00+02:00", "end": "2031-09-26T23:00:00+02:00"}],
+        "attendance_mode": "online",
+        "online_url": "https://echosciences.exemple.fr/nuit",
+        **overrides,
+    }
+
+
+async def put_partner_event(client: httpx.AsyncClient, scene: Scene, caller: str) -> httpx.Response:
+    """A partner's push by its own id (a new event each time)."""
+    return await client.put(
+        f"/v1/events/ext/{PARTNER}/{scene.event_id}-{caller}", json=_partner_event(scene)
+    )
+
+
+async def cancel_partner_event(
+    client: httpx.AsyncClient, scene: Scene, caller: str
+) -> httpx.Response:
+    """Cancel a partner's event by its id (made by staff first, in the scene's state)."""
+    url = f"/v1/events/ext/{PARTNER}/{scene.event_id}-{caller}"
+    made = await scene.admin.put(url, json=_partner_event(scene, state=scene.state))
+    assert made.status_code == 201, made.text
+    return await client.delete(url)
+
+
+async def read_import_state(client: httpx.AsyncClient, scene: Scene, caller: str) -> httpx.Response:
+    """An OpenAgenda agenda's import state (this one was never imported: 404 to staff)."""
+    return await client.get(f"/v1/events/imports/openagenda/{scene.event_id}")
+
+
 def _table(published: dict[str, int], pending: dict[str, int]) -> dict[tuple[str, str], int]:
     table = {("published", c): published[c] for c in CALLERS}
     table |= {("pending", c): pending[c] for c in CALLERS}
@@ -162,6 +199,14 @@ def _row(
         "anonymous": anonymous,
         "registrant": registrant,
     }
+
+
+def _partner_row(allowed: int) -> dict[str, int]:
+    return {**_row(allowed, 403, 403, 401, 401), "partner": allowed}
+
+
+def _staff_only_row(allowed: int) -> dict[str, int]:
+    return _row(allowed, 403, 403, 401, 401)
 
 
 #: Reading an event: everyone when published; staff and its organizers' members otherwise.
@@ -206,6 +251,19 @@ ROUTES: dict[str, tuple[Call, dict[tuple[str, str], int]]] = {
     "POST /v1/registrations/{id}/approve": (approve_registration, ORGANIZERS),
     "POST /v1/registrations/{id}/refuse": (refuse_registration, ORGANIZERS),
     "POST /v1/registrations/{id}/attendance": (record_attendance, ORGANIZERS),
+    # Partners write their own events by their own ids; staff any partner's.
+    "PUT /v1/events/ext/{source}/{id}": (
+        put_partner_event,
+        _table(_partner_row(201), _partner_row(201)),
+    ),
+    "DELETE /v1/events/ext/{source}/{id}": (
+        cancel_partner_event,
+        _table(_partner_row(200), _partner_row(200)),
+    ),
+    "GET /v1/events/imports/openagenda/{id}": (
+        read_import_state,
+        _table(_staff_only_row(404), _staff_only_row(404)),
+    ),
 }
 
 
@@ -219,7 +277,7 @@ async def callers(
         "animator": identity_headers(identity_signer, "animator"),
         "organizer": identity_headers(identity_signer, "member", actor_ids=(own,)),
         "stranger": identity_headers(identity_signer, "member", actor_ids=(uuid.uuid4(),)),
-        "partner": identity_headers(identity_signer, "partner", partner="echosciences"),
+        "partner": identity_headers(identity_signer, "partner", partner=PARTNER),
         "reader": identity_headers(identity_signer, "reader"),
         "anonymous": identity_headers(identity_signer, "anonymous"),
         "registrant": identity_headers(identity_signer, "anonymous"),
@@ -268,7 +326,14 @@ async def make_scene(
         moved = await admin.patch(f"/v1/events/{event_id}", json={"state": state})
         assert moved.status_code == 200, moved.text
     return Scene(
-        state, event_id, pending["id"], pending["token"], confirmed["id"], confirmed["token"]
+        state,
+        admin,
+        str(organizer_id),
+        event_id,
+        pending["id"],
+        pending["token"],
+        confirmed["id"],
+        confirmed["token"],
     )
 
 
