@@ -9,7 +9,8 @@ limiting on, with rates the load cannot reach), nginx and the direct target with
 identity the gateway would sign for it. Then loads the targets side by side at 1 and 32
 connections and prints requests/s, p50/p99 latency, each proxy's throughput ratio to direct
 and its p99 added latency, and the CPU time each request costs the proxy and the directory
-(from /proc: it holds when the machine is busy with other work, throughput does not). Uses
+(from /proc: it moves less than throughput when the machine is busy with other work). A
+second gateway before an upstream that answers at once gives the gateway's own ceiling. Uses
 ``wrk`` when installed, else a Python aiohttp load generator
 in a separate process.
 
@@ -203,6 +204,40 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
     raise TimeoutError(f"{url} not healthy after {timeout}s")
 
 
+#: What the instant upstream answers: an actor's size and headers, without the directory.
+_INSTANT_BODY = json.dumps(
+    {"id": "00000000-0000-4000-8000-000000000000", "kind": "organisation", "name": "Muséum"}
+    | {"description": "x" * 900, "status": "active", "version": 1}
+).encode()
+_INSTANT_ANSWER = (
+    b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\netag: "1"\r\n'
+    b"content-length: %d\r\n\r\n" % len(_INSTANT_BODY)
+) + _INSTANT_BODY
+
+
+class _InstantUpstream(asyncio.Protocol):
+    """Answers every request at once (GETs without a body, keep-alive): the gateway's own
+    ceiling, with no service behind it to wait for."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.pending = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += data
+        count = self.pending.count(b"\r\n\r\n")
+        if count:
+            self.pending = self.pending.rsplit(b"\r\n\r\n", 1)[1]
+            self.transport.write(_INSTANT_ANSWER * count)
+
+
+async def serve_instant_upstream(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(_InstantUpstream, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
@@ -211,7 +246,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument("--load-url", help=argparse.SUPPRESS)
     parser.add_argument("--load-headers", help=argparse.SUPPRESS)
+    parser.add_argument("--instant-upstream-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.instant_upstream_port:  # we are the instant upstream's process
+        asyncio.run(serve_instant_upstream(args.instant_upstream_port))
+        return
 
     if args.load_url:  # we are the fallback load generator's process
         figures = asyncio.run(
@@ -232,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         try:
             run(args, workdir, nats, processes, load, "wrk" if use_wrk else "python aiohttp")
         except Exception:
-            for name in ("directory", "gateway", "nginx"):
+            for name in ("directory", "gateway", "nginx", "gateway-alone", "instant-upstream"):
                 print(f"--- {name} log ---\n{processes.log_tail(name)}", file=sys.stderr)
             raise
         finally:
@@ -336,6 +376,21 @@ def run(
     wait_healthy(directory_url)
     wait_healthy(gateway_url)
     nginx_url, nginx_note = start_nginx(workdir, processes, directory_port)
+    # A second gateway in front of an upstream that answers at once: what the gateway alone
+    # can relay, and at what CPU cost, with no service to share the machine with.
+    instant_port, alone_port = free_port(), free_port()
+    processes.start(
+        "instant-upstream",
+        [sys.executable, __file__, "--instant-upstream-port", str(instant_port)],
+        env,
+    )
+    alone_env = env | {
+        "MAILLAGE_GATEWAY_PORT": str(alone_port),
+        "MAILLAGE_GATEWAY_DIRECTORY_URL": f"http://127.0.0.1:{instant_port}",
+    }
+    processes.start("gateway-alone", [str(BIN / "maillage-gateway"), "serve"], alone_env)
+    wait_for_port(instant_port, timeout=60)
+    wait_for_port(alone_port, timeout=120)
 
     admin = {"authorization": f"Bearer {admin_key}"}
     created = httpx.post(
@@ -437,6 +492,27 @@ def run(
                 f"{connections:>5}  {target}/direct: throughput {statistics.median(values):.2f} "
                 f"(rounds: {', '.join(f'{r:.2f}' for r in values)}), p99 added {added:+.2f} ms"
             )
+
+    alone_url = f"http://127.0.0.1:{alone_port}{path}"
+    alone_pid = processes.pid("gateway-alone")
+    print("gateway alone, before an upstream that answers at once (its own ceiling):")
+    for connections in args.connections:
+        load(alone_url, targets["gateway"][1], connections, 2.0)  # type: ignore[operator]
+        alone: list[tuple[Figures, float]] = []
+        for _ in range(args.rounds):
+            before = cpu_seconds(alone_pid)
+            figures = load(alone_url, targets["gateway"][1], connections, args.duration)  # type: ignore[operator]
+            spent = cpu_seconds(alone_pid) - before
+            requests = max(1.0, figures.requests_per_second * args.duration)
+            alone.append((figures, spent * 1000 / requests))
+        print(
+            f"{connections:>5}  {'alone':<8} "
+            f"{statistics.median(f.requests_per_second for f, _ in alone):>9.0f} "
+            f"{statistics.median(f.p50_ms for f, _ in alone):>8.2f} "
+            f"{statistics.median(f.p99_ms for f, _ in alone):>8.2f} "
+            f"{sum(f.errors for f, _ in alone):>6} "
+            f"{statistics.median(c for _, c in alone):>17.3f}"
+        )
 
 
 if __name__ == "__main__":
