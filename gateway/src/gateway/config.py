@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     partner_forward_timeout_seconds: float = 15.0
     #: How often the worker looks for pushes to forward.
     partner_forward_poll_seconds: float = 1.0
+    #: How long forwarded pushes and the received ``webhook-id`` values are kept (a repeat
+    #: within it is dropped); rejected and pending pushes are kept until dealt with.
+    partner_inbox_retention_days: float = 30.0
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

@@ -330,3 +330,31 @@ async def test_two_workers_forward_each_push_once(forwarding: Forwarding) -> Non
     assert sorted(c.ext_id for c in forwarding.events.calls) == sorted(
         f"busy-{n}" for n in range(20)
     )
+
+
+async def test_forwarded_pushes_and_received_ids_are_forgotten_after_the_retention_period(
+    forwarding: Forwarding,
+) -> None:
+    body = push_body("event.upserted", "kept", title="Rencontre")
+    headers = signed(forwarding.secret, body)
+    inbox = f"/v1/partners/{forwarding.slug}/inbox"
+    async with forwarding.forwarder():  # the default retention: nothing is old enough
+        accepted = await forwarding.client.post(inbox, content=body, headers=headers)
+        refused = await forwarding.push("event.upserted", "refused", summary="no title")
+        await forwarding.settled(accepted.json()["id"], refused)
+    assert set(await forwarding.messages()) == {accepted.json()["id"], refused}
+
+    async with forwarding.forwarder(partner_inbox_retention_days=0):
+        await wait_until(
+            lambda: _ids_left(forwarding, {refused}), what="forwarded pushes forgotten"
+        )
+        # The repeat of a forgotten id is a new push again (idempotent at the service).
+        again = signed(forwarding.secret, body, webhook_id=headers["webhook-id"])
+        repeated = await forwarding.client.post(inbox, content=body, headers=again)
+
+    assert repeated.status_code == 202, repeated.text
+    assert (await forwarding.messages())[refused]["status"] == "rejected"
+
+
+async def _ids_left(forwarding: Forwarding, expected: set[int]) -> bool:
+    return set(await forwarding.messages()) == expected

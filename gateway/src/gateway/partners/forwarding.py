@@ -146,6 +146,8 @@ class Forwarder:
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
         concurrency: int = 20,
+        retention: timedelta | None = None,
+        prune_every_seconds: float = 3600.0,
     ) -> None:
         self.database = database
         self.service_urls = {name: url.rstrip("/") for name, url in service_urls.items()}
@@ -155,14 +157,21 @@ class Forwarder:
         self.lease = timedelta(seconds=timeout_seconds + 30)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
+        #: Forwarded pushes and received ids older than this are forgotten (None: kept).
+        self.retention = retention
+        self.prune_every_seconds = prune_every_seconds
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
+        next_prune = time.monotonic()
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
             try:
                 while True:
                     try:
+                        if self.retention is not None and time.monotonic() >= next_prune:
+                            next_prune = time.monotonic() + self.prune_every_seconds
+                            await self.prune()
                         started = await self.start_due(http)
                     except asyncio.CancelledError:
                         raise
@@ -177,6 +186,15 @@ class Forwarder:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
                 await self._release(leased)
+
+    async def prune(self) -> None:
+        """Forget what is older than the retention period."""
+        if self.retention is None:
+            return
+        async with self.database.transaction() as session:
+            ids, messages = await repository.prune(session, before=utcnow() - self.retention)
+        if ids or messages:
+            logger.info("partner inbox: forgot %d received ids, %d forwarded pushes", ids, messages)
 
     async def _release(self, message_ids: set[int]) -> None:
         """Give back the messages this forwarder claimed but did not finish (it is being
@@ -343,4 +361,5 @@ def partner_forwarder(settings: Settings, database: Database) -> Forwarder:
         schedule=settings.partner_forward_retry_seconds,
         timeout_seconds=settings.partner_forward_timeout_seconds,
         poll_seconds=settings.partner_forward_poll_seconds,
+        retention=timedelta(days=settings.partner_inbox_retention_days),
     )

@@ -148,3 +148,21 @@ async def has_later_message(session: AsyncSession, message: PartnerMessage) -> b
         .exists()
     )
     return bool((await session.execute(query)).scalar())
+
+
+async def prune(session: AsyncSession, *, before: datetime) -> tuple[int, int]:
+    """Forget the ``webhook-id`` values received before ``before``, and the messages
+    forwarded before it with their attempts; how many of each went."""
+    ids = await session.execute(
+        sa.delete(PartnerInboxId).where(PartnerInboxId.received_at < before)
+    )
+    done = sa.select(PartnerMessage.id).where(
+        PartnerMessage.status == "forwarded", PartnerMessage.finished_at < before
+    )
+    await session.execute(sa.delete(PartnerAttempt).where(PartnerAttempt.message_id.in_(done)))
+    messages = await session.execute(
+        sa.delete(PartnerMessage).where(
+            PartnerMessage.status == "forwarded", PartnerMessage.finished_at < before
+        )
+    )
+    return int(getattr(ids, "rowcount", 0)), int(getattr(messages, "rowcount", 0))
