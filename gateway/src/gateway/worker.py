@@ -15,11 +15,11 @@ from datetime import timedelta
 from gateway.config import Settings
 from gateway.partners.forwarding import partner_forwarder
 from gateway.webhooks.delivery import Clock, Deliverer
+from gateway.webhooks.fanout import FanOutRunner, OneWriterDatabase
 from gateway.webhooks.models import inbox, outbox
 from gateway.webhooks.urls import parse_allowed_hosts
 from kit.broker import STREAMS, Broker
-from kit.consumers import ConsumerRunner, Handler, Subscription
-from kit.db import Database
+from kit.consumers import Handler, Subscription
 from kit.models import utcnow
 from kit.outbox import OutboxRelay
 
@@ -42,7 +42,7 @@ def subscriptions(handler: Handler) -> list[Subscription]:
 @contextlib.asynccontextmanager
 async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deliverer]:
     """Run the consumers, the deliverer and the outbox relay until the block exits."""
-    database = Database(settings.database_url)
+    database = OneWriterDatabase(settings.database_url)
     broker = Broker(settings.common.nats_url, name="gateway-worker")
     deliverer = Deliverer(
         database,
@@ -58,7 +58,9 @@ async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncI
     database.on_outbox_commit(relay.wake)
     broker.start()
     tasks = [
-        asyncio.create_task(ConsumerRunner(database, inbox, broker, sub).run())
+        asyncio.create_task(
+            FanOutRunner(database, inbox, broker, sub, on_commit=deliverer.wake).run()
+        )
         for sub in subscriptions(deliverer.fan_out)
     ]
     tasks.append(asyncio.create_task(deliverer.run(), name="webhook-deliverer"))

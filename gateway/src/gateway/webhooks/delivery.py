@@ -12,6 +12,7 @@ about one record (the CloudEvent subject) go out one at a time, in order.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import random
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from sqlalchemy import event as orm_event
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks import repository
-from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, outbox
+from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
 from gateway.webhooks.signing import payload, signed_headers
 from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
 from kit.cloudevents import CloudEvent
@@ -82,35 +83,59 @@ def ordering_key(event: CloudEvent) -> str | None:
 
 async def fan_out(session: AsyncSession, event: CloudEvent) -> None:
     """One pending delivery per active endpoint subscribed to the event's type."""
+    await fan_out_many(session, [event])
+
+
+async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> int:
+    """:func:`fan_out` for several events at once (one query for the endpoints, one
+    insert); how many deliveries were queued."""
+    if not events:
+        return 0
     now = utcnow()
-    body: bytes | None = None
-    for endpoint in await repository.active(session):
-        if not matches([str(p) for p in endpoint.event_types], event.type):
-            continue
-        if body is None:
-            body = payload(
-                event.type,
-                event.time.isoformat().replace("+00:00", "Z"),
-                public_data(event.type, event.data),
+    endpoints = [
+        (endpoint.id, [str(p) for p in endpoint.event_types])
+        for endpoint in await repository.active(session)
+    ]
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        body: str | None = None
+        for endpoint_id, patterns in endpoints:
+            if not matches(patterns, event.type):
+                continue
+            if body is None:
+                body = payload(
+                    event.type,
+                    event.time.isoformat().replace("+00:00", "Z"),
+                    public_data(event.type, event.data),
+                ).decode()
+            rows.append(
+                {
+                    "id": new_delivery_id(),
+                    "endpoint_id": endpoint_id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "ordering_key": ordering_key(event),
+                    "body": body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
             )
-        session.add(
-            WebhookDelivery(
-                id=new_delivery_id(),
-                endpoint_id=endpoint.id,
-                event_id=event.id,
-                event_type=event.type,
-                ordering_key=ordering_key(event),
-                body=body.decode(),
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-    await session.flush()
+    await repository.add_deliveries(session, rows)
+    return len(rows)
 
 
-def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+class _Secrets(Protocol):
+    @property
+    def secret(self) -> str: ...
+    @property
+    def previous_secret(self) -> str | None: ...
+    @property
+    def previous_secret_expires_at(self) -> datetime | None: ...
+
+
+def signing_secrets(endpoint: _Secrets, now: datetime) -> list[str]:
     """The current secret, and the previous one while its grace period lasts."""
     keys = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
@@ -230,58 +255,62 @@ async def record_attempts(
 
     An endpoint answering 410 Gone, or failing with no success since its first failure
     ``policy.disable_after`` ago, is disabled and its owner told through the outbox.
+    Successes, the common case, are settled together in one statement.
     """
-    deliveries = {
-        d.id: d
-        for d in await repository.deliveries_by_id(session, [a.delivery_id for a, _ in results])
-    }
+    # Deliveries gone meanwhile (their endpoint deleted) are left out.
+    attempts_so_far = await repository.attempt_counts(session, [a.delivery_id for a, _ in results])
+    succeeded: list[str] = []
+    settled: list[dict[str, Any]] = []
+    logged: list[dict[str, Any]] = []
     answering: set[str] = set()
     for attempt, outcome in results:
-        delivery = deliveries.get(attempt.delivery_id)
-        if delivery is None:  # its endpoint was deleted meanwhile
+        done = attempts_so_far.get(attempt.delivery_id)
+        if done is None:
             continue
-        delivery.attempts += 1
         next_at: datetime | None = None
         if outcome.succeeded:
-            delivery.status = "succeeded"
+            succeeded.append(attempt.delivery_id)
             answering.add(attempt.endpoint_id)
-        elif outcome.status == 410:
-            delivery.status = "failed"
-            await _disable(
-                session, attempt.endpoint_id, outcome, reason="the receiver answered 410 Gone"
-            )
         else:
-            delay = next_delay(policy.schedule, delivery.attempts, outcome.retry_after)
-            if delay is None:
-                delivery.status = "failed"
+            status = "failed"
+            if outcome.status == 410:
+                await _disable(
+                    session, attempt.endpoint_id, outcome, reason="the receiver answered 410 Gone"
+                )
             else:
-                next_at = outcome.attempted_at + timedelta(seconds=delay)
-            await repository.mark_failing(session, attempt.endpoint_id, outcome.attempted_at)
-            await _disable(
-                session,
-                attempt.endpoint_id,
-                outcome,
-                reason=(
-                    "no successful delivery for "
-                    f"{_spoken(policy.disable_after)} since the first failure"
-                ),
-                failing_before=outcome.attempted_at - policy.disable_after,
+                delay = next_delay(policy.schedule, done + 1, outcome.retry_after)
+                if delay is not None:
+                    status = "pending"
+                    next_at = outcome.attempted_at + timedelta(seconds=delay)
+                await repository.mark_failing(session, attempt.endpoint_id, outcome.attempted_at)
+                await _disable(
+                    session,
+                    attempt.endpoint_id,
+                    outcome,
+                    reason=(
+                        "no successful delivery for "
+                        f"{_spoken(policy.disable_after)} since the first failure"
+                    ),
+                    failing_before=outcome.attempted_at - policy.disable_after,
+                )
+            settled.append(
+                {"id": attempt.delivery_id, "status": status, "next_attempt_at": next_at}
             )
-        delivery.next_attempt_at = next_at
-        session.add(
-            WebhookAttempt(
-                delivery_id=attempt.delivery_id,
-                attempted_at=outcome.attempted_at,
-                status_code=outcome.status,
-                duration_ms=outcome.duration_ms,
-                response_excerpt=outcome.excerpt,
-                error=outcome.error,
-                next_attempt_at=next_at,
-            )
+        logged.append(
+            {
+                "delivery_id": attempt.delivery_id,
+                "attempted_at": outcome.attempted_at,
+                "status_code": outcome.status,
+                "duration_ms": outcome.duration_ms,
+                "response_excerpt": outcome.excerpt,
+                "error": outcome.error,
+                "next_attempt_at": next_at,
+            }
         )
+    await repository.settle_deliveries(session, succeeded=succeeded, others=settled)
+    await repository.add_attempts(session, logged)
     if answering:
         await repository.mark_answering(session, answering)
-    await session.flush()
 
 
 async def _disable(
@@ -328,8 +357,10 @@ def _spoken(span: timedelta) -> str:
 class Deliverer:
     """Posts due deliveries until cancelled, up to ``concurrency`` at once, each on its own
     (a slow receiver holds only its own slot). Several workers share the work: each claims
-    deliveries for a lease before posting them. Outcomes are recorded in batches (one
-    transaction for all the attempts that finished meanwhile)."""
+    deliveries for a lease before posting them. One loop does the database work: each pass
+    records every attempt that ended meanwhile and claims due deliveries, in one
+    transaction. It keeps up to ``concurrency`` claimed deliveries ready beside those under
+    way, so a freed slot starts the next post at once instead of waiting for a pass."""
 
     def __init__(
         self,
@@ -354,7 +385,10 @@ class Deliverer:
         self.concurrency = concurrency
         self.clock = clock
         self.record_batch = record_batch
+        #: Claimed and not yet recorded: ready, being posted, or posted.
         self._in_flight: set[str] = set()
+        self._ready: collections.deque[Attempt] = collections.deque()
+        self._posting = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished: asyncio.Queue[tuple[Attempt, Outcome]] = asyncio.Queue()
         self._wake = asyncio.Event()
@@ -374,49 +408,74 @@ class Deliverer:
             timeout_seconds=self.timeout_seconds,
             connections=self.concurrency,
         ) as http:
-            recorder = asyncio.create_task(self._record_forever(), name="webhook-recorder")
             try:
                 while True:
                     self._wake.clear()
                     try:
-                        await self.start_due(http)
+                        await self.pump(http)
                     except asyncio.CancelledError:
                         raise
                     except Exception:
                         logger.exception("webhook deliveries failed; trying again")
-                    # Until a commit or a freed slot says there may be more, or the poll.
+                    # Until an attempt ends, new deliveries are committed, or the poll.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             finally:
                 for task in self._tasks:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
-                recorder.cancel()
-                await asyncio.gather(recorder, return_exceptions=True)
 
-    async def start_due(self, http: aiohttp.ClientSession) -> int:
-        """Start due deliveries not already under way, as slots allow; how many started."""
-        free = self.concurrency - len(self._in_flight)
-        if free <= 0:
+    async def pump(self, http: aiohttp.ClientSession) -> int:
+        """In one transaction, record the attempts that ended and claim due deliveries to
+        fill the slots and the ready queue; then start posting. How many were claimed."""
+        finished: list[tuple[Attempt, Outcome]] = []
+        while len(finished) < self.record_batch and not self._finished.empty():
+            finished.append(self._finished.get_nowait())
+        wanted = 2 * self.concurrency - (len(self._in_flight) - len(finished))
+        if not finished and wanted <= 0:
             return 0
         now = self.clock()
-        async with self.database.transaction() as session:
-            due = await repository.claim_due(
-                session,
-                now=now,
-                lease_until=now + self.lease,
-                exclude=self._in_flight,
-                limit=free,
+        try:
+            async with self.database.transaction() as session:
+                if finished:
+                    await record_attempts(session, finished, self.policy)
+                due = (
+                    await repository.claim_due(
+                        session,
+                        now=now,
+                        lease_until=now + self.lease,
+                        exclude=self._in_flight,
+                        limit=wanted,
+                    )
+                    if wanted > 0
+                    else []
+                )
+        finally:
+            # Recorded, or (on failure) left to their leases: tried again, same webhook-id.
+            for attempt, _ in finished:
+                self._in_flight.discard(attempt.delivery_id)
+        for claimed in due:
+            self._in_flight.add(claimed.delivery_id)
+            self._ready.append(
+                Attempt(
+                    claimed.delivery_id,
+                    claimed.endpoint_id,
+                    claimed.url,
+                    signing_secrets(claimed, now),
+                    claimed.body,
+                )
             )
-            work = [Attempt(d.id, e.id, e.url, signing_secrets(e, now), d.body) for d, e in due]
-        for attempt in work:
-            self._in_flight.add(attempt.delivery_id)
-            task = asyncio.create_task(self._deliver(http, attempt))
+        self._start_ready(http)
+        if (wanted > 0 and len(due) == wanted) or not self._finished.empty():
+            self.wake()  # the room or the batch was the limit, not the work: go on
+        return len(due)
+
+    def _start_ready(self, http: aiohttp.ClientSession) -> None:
+        while self._posting < self.concurrency and self._ready:
+            self._posting += 1
+            task = asyncio.create_task(self._deliver(http, self._ready.popleft()))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        if len(work) == free:
-            self.wake()  # the slots were the limit, not the work: look again
-        return len(work)
 
     async def _deliver(self, http: aiohttp.ClientSession, attempt: Attempt) -> None:
         try:
@@ -426,25 +485,11 @@ class Deliverer:
         except Exception:
             logger.exception("webhook delivery %s: could not post", attempt.delivery_id)
             self._in_flight.discard(attempt.delivery_id)
-            return
-        self._finished.put_nowait((attempt, outcome))
-
-    async def _record_forever(self) -> None:
-        while True:
-            batch = [await self._finished.get()]
-            while len(batch) < self.record_batch and not self._finished.empty():
-                batch.append(self._finished.get_nowait())
-            try:
-                async with self.database.transaction() as session:
-                    await record_attempts(session, batch, self.policy)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Their leases run out and they are tried again (same webhook-id).
-                logger.exception("webhook deliveries: could not record %d attempts", len(batch))
-            finally:
-                for attempt, _ in batch:
-                    self._in_flight.discard(attempt.delivery_id)
+        else:
+            self._finished.put_nowait((attempt, outcome))
+        finally:
+            self._posting -= 1
+            self._start_ready(http)
             self.wake()
 
 

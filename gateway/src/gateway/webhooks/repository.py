@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery claimed for an attempt, with what signing and posting it takes."""
+
+    delivery_id: str
+    body: str
+    endpoint_id: str
+    url: str
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
 
 
 async def get(session: AsyncSession, endpoint_id: str) -> WebhookEndpoint | None:
@@ -50,6 +65,12 @@ async def active(session: AsyncSession) -> Sequence[WebhookEndpoint]:
     return (await session.execute(query)).scalars().all()
 
 
+async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert delivery rows (column → value) in one statement."""
+    if rows:
+        await session.execute(sa.insert(WebhookDelivery), list(rows))
+
+
 async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     await session.delete(endpoint)
 
@@ -70,7 +91,7 @@ async def claim_due(
     lease_until: datetime,
     exclude: Collection[str],
     limit: int,
-) -> Sequence[tuple[WebhookDelivery, WebhookEndpoint]]:
+) -> list[Claimed]:
     """Take pending deliveries whose time has come (to endpoints still enabled), oldest
     first, by moving their next attempt to ``lease_until``: another worker skips them, and
     they come back by themselves if this one dies before recording the attempt.
@@ -98,7 +119,15 @@ async def claim_due(
         .exists()
     )
     query = (
-        sa.select(WebhookDelivery, WebhookEndpoint)
+        sa.select(
+            WebhookDelivery.id,
+            WebhookDelivery.body,
+            WebhookEndpoint.id.label("endpoint_id"),
+            WebhookEndpoint.url,
+            WebhookEndpoint.secret,
+            WebhookEndpoint.previous_secret,
+            WebhookEndpoint.previous_secret_expires_at,
+        )
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
             WebhookDelivery.status == "pending",
@@ -106,28 +135,85 @@ async def claim_due(
             WebhookEndpoint.disabled_at.is_(None),
             sa.or_(WebhookDelivery.ordering_key.is_(None), ~blocked),
         )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
+        # The due index's order: walked and stopped at ``limit``, never sorted whole.
+        .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     )
     if exclude:
         query = query.where(WebhookDelivery.id.not_in(list(exclude)))
-    claimed = [(row[0], row[1]) for row in await session.execute(query)]
+    claimed = [
+        Claimed(
+            delivery_id=row.id,
+            body=row.body,
+            endpoint_id=row.endpoint_id,
+            url=row.url,
+            secret=row.secret,
+            previous_secret=row.previous_secret,
+            previous_secret_expires_at=row.previous_secret_expires_at,
+        )
+        for row in await session.execute(query)
+    ]
     if claimed:
         await session.execute(
             sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_([d.id for d, _ in claimed]))
+            .where(WebhookDelivery.id.in_([c.delivery_id for c in claimed]))
             .values(next_attempt_at=lease_until)
             .execution_options(synchronize_session=False)
         )
     return claimed
 
 
-async def deliveries_by_id(
-    session: AsyncSession, delivery_ids: Sequence[str]
-) -> Sequence[WebhookDelivery]:
-    query = sa.select(WebhookDelivery).where(WebhookDelivery.id.in_(list(delivery_ids)))
-    return (await session.execute(query)).scalars().all()
+async def attempt_counts(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[str, int]:
+    """How many attempts each of these deliveries had (those that still exist)."""
+    query = sa.select(WebhookDelivery.id, WebhookDelivery.attempts).where(
+        WebhookDelivery.id.in_(list(delivery_ids))
+    )
+    return {row.id: row.attempts for row in await session.execute(query)}
+
+
+async def settle_deliveries(
+    session: AsyncSession, *, succeeded: Sequence[str], others: Sequence[dict[str, Any]]
+) -> None:
+    """Count one more attempt on each delivery: ``succeeded`` ones are done (one
+    statement); ``others`` (``id``, ``status``, ``next_attempt_at``) are failed or due
+    again."""
+    if succeeded:
+        await session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(list(succeeded)))
+            .values(
+                status="succeeded",
+                attempts=WebhookDelivery.attempts + 1,
+                next_attempt_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if others:
+        table = cast(sa.Table, WebhookDelivery.__table__)
+        await session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("delivery_id"))
+            .values(
+                status=sa.bindparam("new_status"),
+                attempts=table.c.attempts + 1,
+                next_attempt_at=sa.bindparam("next_at"),
+            ),
+            [
+                {
+                    "delivery_id": row["id"],
+                    "new_status": row["status"],
+                    "next_at": row["next_attempt_at"],
+                }
+                for row in others
+            ],
+        )
+
+
+async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Log attempts (column → value) in one statement."""
+    if rows:
+        await session.execute(sa.insert(WebhookAttempt), list(rows))
 
 
 async def get_delivery(
