@@ -2,7 +2,8 @@
 
 Search terms (FTS5 on SQLite, tsvector + GIN on PostgreSQL), the numbers map, age and
 accessibility filters read, one row per facet value (with the event's state) for filters and
-facet counts, and the tombstones incremental sync returns. Existing events are indexed.
+facet counts, the stored counts over the whole calendar, and the tombstones incremental sync
+returns. Existing events are indexed.
 
 Revision ID: 0004
 Revises: 0003
@@ -98,6 +99,15 @@ def upgrade() -> None:
     op.create_index("ix_event_tags_facet_state_value", "event_tags", ["facet", "state", "value"])
 
     op.create_table(
+        "event_facet_counts",
+        sa.Column("facet", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(40), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("facet", "value", "state", name="pk_event_facet_counts"),
+    )
+
+    op.create_table(
         "event_tombstones",
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("removed_at", kit.sqltypes.UtcDateTime(timezone=True), nullable=False),
@@ -112,7 +122,8 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Index the events created before this revision; tombstone those already deleted."""
+    """Index the events created before this revision (search rows, tags, facet counts);
+    tombstone those already deleted."""
     bind = op.get_bind()
     events = sa.table(
         "events",
@@ -176,12 +187,17 @@ def _backfill() -> None:
                     version=row["version"],
                 )
             )
+    op.execute(
+        "INSERT INTO event_facet_counts (facet, value, state, count) "
+        "SELECT facet, value, state, count(*) FROM event_tags GROUP BY facet, value, state"
+    )
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_index("ix_event_tombstones_removed_at_event_id", table_name="event_tombstones")
     op.drop_table("event_tombstones")
+    op.drop_table("event_facet_counts")
     op.drop_index("ix_event_tags_facet_state_value", table_name="event_tags")
     op.drop_index("ix_event_tags_facet_value", table_name="event_tags")
     op.drop_table("event_tags")

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from events.main import SERVICE_ROOT
-from events.search.models import EventSearch, EventTag, EventTombstone
+from events.search.models import EventFacetCount, EventSearch, EventTag, EventTombstone
 from kit.db import Database
 from kit.migrations import upgrade
 from kit.sqltypes import Json, UtcDateTime
@@ -114,6 +114,13 @@ async def test_existing_events_are_indexed_and_deleted_ones_tombstoned(
                 )
             ).all()
             tombstones = (await session.scalars(sa.select(EventTombstone))).all()
+            counts = (
+                await session.execute(
+                    sa.select(EventFacetCount.value, EventFacetCount.state, EventFacetCount.count)
+                    .where(EventFacetCount.facet == "kind")
+                    .order_by(EventFacetCount.state)
+                )
+            ).all()
     finally:
         await database.dispose()
     assert search.title_terms == "nuit de etoil"
@@ -137,3 +144,4 @@ async def test_existing_events_are_indexed_and_deleted_ones_tombstoned(
         ("status", "scheduled", "deleted"),
     ]
     assert [(t.event_id, t.reason, t.version) for t in tombstones] == [(gone, "deleted", 3)]
+    assert [tuple(c) for c in counts] == [("visit", "deleted", 1), ("visit", "published", 1)]

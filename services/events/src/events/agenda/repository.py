@@ -21,7 +21,7 @@ from events.search.index import (
     token,
     window_tokens,
 )
-from events.search.models import EventSearch, EventTag, EventTombstone
+from events.search.models import EventFacetCount, EventSearch, EventTag, EventTombstone
 from kit.fulltext import fts5_match
 from kit.models import utcnow
 
@@ -214,20 +214,37 @@ class EventRepository:
         ]
         counted: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
         for group, group_filters, visible in groups:
-            query = sa.select(EventTag.facet, EventTag.value, sa.func.count()).where(
-                EventTag.facet.in_(group),
-                EventTag.state.in_(visible) if visible is not None else EventTag.state != DELETED,
-            )
-            if group_filters != NO_FILTERS:
-                matching = sa.select(Event.id).where(Event.deleted_at.is_(None))
-                query = query.where(
-                    EventTag.event_id.in_(_filtered(matching, group_filters, dialect))
+            query: Any
+            if group_filters == NO_FILTERS:
+                # The whole calendar: the stored counts.
+                count = sa.func.sum(EventFacetCount.count)
+                query = (
+                    sa.select(EventFacetCount.facet, EventFacetCount.value, count)
+                    .where(EventFacetCount.facet.in_(group), _in_states(EventFacetCount, visible))
+                    .group_by(EventFacetCount.facet, EventFacetCount.value)
+                    .having(count > 0)
                 )
-            for facet, value, count in await session.execute(
-                query.group_by(EventTag.facet, EventTag.value)
-            ):
-                counted[facet].append((value, count))
+            else:
+                matching = sa.select(Event.id).where(Event.deleted_at.is_(None))
+                query = (
+                    sa.select(EventTag.facet, EventTag.value, sa.func.count())
+                    .where(
+                        EventTag.facet.in_(group),
+                        _in_states(EventTag, visible),
+                        EventTag.event_id.in_(_filtered(matching, group_filters, dialect)),
+                    )
+                    .group_by(EventTag.facet, EventTag.value)
+                )
+            for facet, value, number in await session.execute(query):
+                counted[facet].append((value, int(number)))
         return counted
+
+
+def _in_states(
+    table: type[EventTag] | type[EventFacetCount], visible: Sequence[str] | None
+) -> sa.ColumnElement[bool]:
+    """Rows of live events in one of the ``visible`` states (None: any)."""
+    return table.state.in_(visible) if visible is not None else table.state != DELETED
 
 
 def _filtered(query: SelectT, filters: EventFilters, dialect: str) -> SelectT:

@@ -8,16 +8,18 @@ event (the API, partner imports, moderation), its search data change in the same
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from contracts.vocabularies import EventState
 from events.agenda.models import Event
-from events.search.models import EventSearch, EventTag, EventTombstone
+from events.search.models import EventFacetCount, EventSearch, EventTag, EventTombstone
 from kit.fulltext import terms
 from kit.models import utcnow
 
@@ -163,13 +165,47 @@ def write_index(
     if not items:
         return
     ids = [event_id for event_id, _ in items]
+    deltas: Counter[tuple[str, str, str]] = Counter()
     if replace:
         connection.execute(sa.delete(EventSearch).where(EventSearch.event_id.in_(ids)))
-        connection.execute(sa.delete(EventTag).where(EventTag.event_id.in_(ids)))
+        removed = connection.execute(
+            sa.delete(EventTag)
+            .where(EventTag.event_id.in_(ids))
+            .returning(EventTag.facet, EventTag.value, EventTag.state)
+        )
+        deltas.subtract((facet, value, state) for facet, value, state in removed)
     connection.execute(sa.insert(EventSearch), [search_values(i, e) for i, e in items])
     tags = [row for event_id, event in items for row in tag_values(event_id, event)]
     if tags:
         connection.execute(sa.insert(EventTag), tags)
+    deltas.update((t["facet"], t["value"], t["state"]) for t in tags)
+    add_to_counts(connection, deltas)
+
+
+def add_to_counts(connection: sa.Connection, deltas: Mapping[tuple[str, str, str], int]) -> None:
+    """Add ``deltas`` ((facet, value, state) → change) to the stored facet counts.
+
+    Rows are written in key order, so concurrent writers lock them in the same order.
+    """
+    rows = [
+        {"facet": facet, "value": value, "state": state, "count": change}
+        for (facet, value, state), change in sorted(deltas.items())
+        if change
+    ]
+    if not rows:
+        return
+    insert = (
+        postgresql.insert(EventFacetCount)
+        if connection.dialect.name == "postgresql"
+        else sqlite.insert(EventFacetCount)
+    )
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=["facet", "value", "state"],
+            set_={"count": EventFacetCount.count + insert.excluded.count},
+        ),
+        rows,
+    )
 
 
 def _changed(event: Event, fields: Sequence[str]) -> bool:

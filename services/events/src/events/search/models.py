@@ -68,6 +68,18 @@ class EventTag(Base):
     state: Mapped[str] = mapped_column(sa.String(20))
 
 
+class EventFacetCount(Base):
+    """How many events hold each facet value, per state: the counts over the whole calendar,
+    kept by the same flush listener as the tags, so they are read, not computed."""
+
+    __tablename__ = "event_facet_counts"
+
+    facet: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer)
+
+
 class EventTombstone(Base):
     """An event that left the public calendar (deleted, refused, back to draft or pending).
 
