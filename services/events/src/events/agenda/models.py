@@ -79,7 +79,7 @@ class EventChange(Base):
     id: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
     )
-    #: No foreign key: the history outlives nothing it describes, but must not block a purge.
+    #: No foreign key: the entries stay whatever becomes of the event's row.
     event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     version: Mapped[int] = mapped_column(sa.Integer)
     action: Mapped[str] = mapped_column(sa.String(20))
