@@ -368,3 +368,25 @@ async def test_concurrent_repeats_of_one_push_store_it_once(
 
     assert sorted(a.status_code for a in answers) == [200] * 9 + [202]
     assert len(await messages(keyed_client, slug)) == 1
+
+
+async def test_partners_are_listed_by_slug_page_after_page(keyed_client: httpx.AsyncClient) -> None:
+    ours = {new_slug("zz-list") for _ in range(3)}
+    for slug in ours:
+        await register(keyed_client, slug)
+
+    seen: list[str] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"after": after} if after else {})
+        page = (await keyed_client.get("/v1/partners", headers=ADMIN, params=params)).json()
+        assert len(page["items"]) <= 2
+        seen += [p["slug"] for p in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+
+    assert seen == sorted(set(seen))
+    assert ours <= set(seen)
+    bad = await keyed_client.get("/v1/partners", headers=ADMIN, params={"after": "nonsense"})
+    assert bad.status_code == 422
