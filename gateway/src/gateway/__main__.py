@@ -13,6 +13,7 @@ from gateway.config import Settings
 from gateway.db import GATEWAY_ROOT
 from kit.logs import configure_logging
 from kit.migrations import upgrade
+from kit.settings import settings_or_exit
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -26,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser("worker", help="deliver partner webhooks (consumes NATS)")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = settings_or_exit(Settings, program="maillage-gateway")
     configure_logging("gateway", settings.common.log_level)
     if args.command == "migrate":
         upgrade(GATEWAY_ROOT, settings.database_url, args.revision)

@@ -12,7 +12,7 @@ import uvicorn
 
 from kit.logs import configure_logging
 from kit.migrations import upgrade
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, settings_or_exit
 
 
 def service_main(
@@ -38,7 +38,7 @@ def service_main(
         commands.add_parser(command, help=help_text)
     args = parser.parse_args(argv)
 
-    settings = settings_factory()
+    settings = settings_or_exit(settings_factory, program=f"maillage-{name}")
     configure_logging(name, settings.common.log_level)
     if args.command == "migrate":
         upgrade(service_root, settings.database_url, args.revision)

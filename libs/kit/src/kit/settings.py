@@ -7,14 +7,17 @@ database; what every process must agree on (the NATS URL, the identity secret) l
 
 from __future__ import annotations
 
-from typing import Self
+import sys
+from collections.abc import Callable
+from typing import Self, TypeVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_IDENTITY_SECRET = "maillage-dev-identity-secret-change-me-in-production"  # noqa: S105
 #: The environment in which the built-in secret and short secrets are tolerated.
 DEVELOPMENT = "development"
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 #: HS256 keys shorter than the hash output (32 bytes) are brute-forceable (RFC 7518 §3.2).
 MIN_IDENTITY_SECRET_BYTES = 32
 
@@ -78,3 +81,18 @@ class ServiceSettings(BaseSettings):
     #: default); set false when a separate ``maillage-<service> worker`` process runs them.
     run_workers: bool = True
     common: CommonSettings = Field(default_factory=CommonSettings)
+
+
+def settings_or_exit(factory: Callable[[], SettingsT], *, program: str) -> SettingsT:
+    """``factory()``, or exit with status 2 and one line per refused setting (no traceback:
+    an operator reads it in a container's log)."""
+    try:
+        return factory()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_input=False):
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"  {where}: {message}" if where else f"  {message}")
+        print(f"{program}: refusing to start:\n" + "\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None

@@ -74,9 +74,24 @@ def test_a_production_process_without_a_secret_exits_with_the_reason(tmp_path: P
     refused = subprocess.run(
         [str(script), "migrate"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    assert refused.returncode != 0
+    assert refused.returncode == 2
+    assert "maillage-directory: refusing to start" in refused.stderr
     assert "MAILLAGE_IDENTITY_SECRET is not set" in refused.stderr
+    assert "Traceback" not in refused.stderr
     assert not (tmp_path / "d.db").exists()
+
+    gateway = subprocess.run(
+        [str(script.with_name("maillage-gateway")), "migrate"],
+        env=env | {"MAILLAGE_IDENTITY_SECRET": "change-me"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert gateway.returncode == 2
+    assert "MAILLAGE_IDENTITY_SECRET is too short (9 bytes" in gateway.stderr
+    assert "change-me" not in gateway.stderr
+    assert "Traceback" not in gateway.stderr
 
     env["MAILLAGE_IDENTITY_SECRET"] = secrets.token_urlsafe(32)
     accepted = subprocess.run(
