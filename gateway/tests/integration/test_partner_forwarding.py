@@ -52,14 +52,19 @@ class FakeEvents:
     calls: list[Call] = field(default_factory=list)
     #: ext_id → how many calls about it answer 503 first.
     outages: dict[str, int] = field(default_factory=dict)
+    #: ext_id → how many calls about it take too long (two seconds) before answering.
+    slow: dict[str, int] = field(default_factory=dict)
     #: ext_id → how many PUTs are refused (an organizer the service does not know yet).
     refusals: dict[str, int] = field(default_factory=dict)
 
     def on(self, ext_id: str) -> list[tuple[str, int]]:
         return [(c.method, c.status) for c in self.calls if c.ext_id == ext_id]
 
-    def _admit(self, call: Call) -> None:
+    async def _admit(self, call: Call) -> None:
         self.calls.append(call)
+        if self.slow.get(call.ext_id, 0) > 0:
+            self.slow[call.ext_id] -= 1
+            await asyncio.sleep(2)
         if self.outages.get(call.ext_id, 0) > 0:
             self.outages[call.ext_id] -= 1
             call.status = 503
@@ -80,7 +85,7 @@ class FakeEvents:
         ) -> Response:
             body = orjson.loads(await request.body())
             call = Call("PUT", source, ext_id, identity, body)
-            self._admit(call)
+            await self._admit(call)
             if not body.get("title"):
                 call.status = 422
                 raise InvalidInput("title", "Field required")
@@ -97,7 +102,7 @@ class FakeEvents:
         @router.delete("/v1/events/ext/{source}/{ext_id}")
         async def cancel(source: str, ext_id: str, identity: CurrentIdentity) -> Response:
             call = Call("DELETE", source, ext_id, identity, None)
-            self._admit(call)
+            await self._admit(call)
             if (source, ext_id) not in self.events:
                 call.status = 404
                 raise NotFound(f"No event {ext_id} from {source}.")
@@ -358,3 +363,19 @@ async def test_forwarded_pushes_and_received_ids_are_forgotten_after_the_retenti
 
 async def _ids_left(forwarding: Forwarding, expected: set[int]) -> bool:
     return set(await forwarding.messages()) == expected
+
+
+async def test_a_service_that_answers_too_late_gets_the_push_again(
+    forwarding: Forwarding,
+) -> None:
+    forwarding.events.slow["late"] = 1
+    async with forwarding.forwarder(partner_forward_timeout_seconds=0.5):
+        message = await forwarding.push("event.upserted", "late", title="Visite du muséum")
+        found = await forwarding.settled(message)
+
+    first, second = found[message]["attempts"]
+    assert first["status_code"] is None
+    assert "Timeout" in first["error"]
+    assert first["duration_ms"] >= 400
+    assert second["status_code"] in (200, 201)  # the late first call may have landed too
+    assert found[message]["status"] == "forwarded"
