@@ -111,6 +111,12 @@ async def export_registrations(
     return await client.get(f"/v1/events/{scene.event_id}/registrations.csv")
 
 
+async def read_attendance_sheet(
+    client: httpx.AsyncClient, scene: Scene, caller: str
+) -> httpx.Response:
+    return await client.get(f"/v1/events/{scene.event_id}/attendance")
+
+
 async def read_registration(client: httpx.AsyncClient, scene: Scene, caller: str) -> httpx.Response:
     params = {"token": scene.confirmed_token} if caller == "registrant" else {}
     return await client.get(f"/v1/registrations/{scene.confirmed_id}", params=params)
@@ -223,6 +229,7 @@ READ_ONLY = {
     read_history,
     list_registrations,
     export_registrations,
+    read_attendance_sheet,
     read_registration,
 }
 ROUTES: dict[str, tuple[Call, dict[tuple[str, str], int]]] = {
@@ -246,6 +253,7 @@ ROUTES: dict[str, tuple[Call, dict[tuple[str, str], int]]] = {
     ),
     "GET /v1/events/{id}/registrations": (list_registrations, ORGANIZERS),
     "GET /v1/events/{id}/registrations.csv": (export_registrations, ORGANIZERS),
+    "GET /v1/events/{id}/attendance": (read_attendance_sheet, ORGANIZERS),
     "GET /v1/registrations/{id}": (read_registration, REGISTRANT),
     "POST /v1/registrations/{id}/cancel": (cancel_registration, REGISTRANT),
     "POST /v1/registrations/{id}/approve": (approve_registration, ORGANIZERS),

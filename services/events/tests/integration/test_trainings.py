@@ -280,3 +280,47 @@ async def test_a_training_in_json_ld_and_icalendar(
     assert "Objectifs :\n- Concevoir un atelier de médiation scientifique" in description
     assert "Formateurs : Noémie Da Silva" in description
     assert "Prérequis :\n- Avoir animé au moins un atelier" in description
+
+
+async def test_attendance_sheet_per_session(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await a_training(new_event)
+    people = [
+        (
+            await anonymous.post(
+                f"/v1/events/{event['id']}/registrations",
+                json={"name": f"Stagiaire {n}", "email": f"stagiaire.{n}@exemple.fr"},
+            )
+        ).json()
+        for n in range(4)
+    ]
+    marks = [(0, 0, True), (0, 1, True), (1, 0, True), (1, 1, False), (2, 0, False)]
+    for person, session, attended in marks:
+        url = f"/v1/registrations/{people[person]['id']}/attendance"
+        response = await admin.post(url, json={"attended": attended, "session": session})
+        assert response.status_code == 200, response.text
+    cancelled = await anonymous.post(people[3]["cancel_url"])
+    assert cancelled.json()["status"] == "cancelled"  # no longer counted
+
+    sheet = await admin.get(f"/v1/events/{event['id']}/attendance")
+    assert sheet.status_code == 200, sheet.text
+    body = sheet.json()
+    assert body["confirmed"] == 3
+    # The whole-event mark follows the sessions: present at any session is present.
+    assert body["event"] == {"present": 2, "absent": 1, "unrecorded": 0}
+    assert [
+        (s["index"], s["title"], len(s["timings"]), s["present"], s["absent"], s["unrecorded"])
+        for s in body["sessions"]
+    ] == [(0, "Fondamentaux", 2, 2, 1, 0), (1, "Retour d'expérience", 1, 1, 1, 1)]
+    assert body["sessions"][1]["timings"] == [DAY_3]
+
+    plain = await new_event(kind="forum")
+    one = await anonymous.post(
+        f"/v1/events/{plain['id']}/registrations",
+        json={"name": "Visiteur", "email": "visiteur@exemple.fr"},
+    )
+    assert one.status_code == 201
+    forum_sheet = (await admin.get(f"/v1/events/{plain['id']}/attendance")).json()
+    assert forum_sheet["event"] == {"present": 0, "absent": 0, "unrecorded": 1}
+    assert [(s["title"], s["unrecorded"]) for s in forum_sheet["sessions"]] == [(plain["title"], 1)]

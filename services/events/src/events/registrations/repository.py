@@ -109,6 +109,18 @@ class RegistrationRepository:
             raw.setdefault(event_id, {})[status] = int(count)
         return {event_id: RegistrationCounts(**by_status) for event_id, by_status in raw.items()}
 
+    async def attendance_marks(
+        self, session: AsyncSession, event_id: uuid.UUID
+    ) -> Sequence[tuple[bool | None, dict[str, bool]]]:
+        """Whole-event and per-session attendance of each confirmed registration."""
+        rows = await session.execute(
+            sa.select(Registration.attended, Registration.sessions_attended).where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.CONFIRMED.value,
+            )
+        )
+        return [(attended, sessions or {}) for attended, sessions in rows]
+
     async def first_waitlisted(
         self, session: AsyncSession, event_id: uuid.UUID, *, limit: int
     ) -> Sequence[Registration]:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from contracts.events import RegistrationStatus
 from events.registrations.schemas import (
     AttendanceRecord,
+    AttendanceSheetRead,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationRead,
@@ -92,6 +93,18 @@ async def export_registrations(
         body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="inscriptions-{event_id}.csv"'},
+    )
+
+
+@router.get(
+    "/v1/events/{event_id}/attendance",
+    summary="Attendance sheet: present, absent, unrecorded per session (organizers and staff)",
+)
+async def attendance_sheet(
+    event_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+) -> AttendanceSheetRead:
+    return await registration_service.attendance_sheet(
+        session, event_id=event_id, identity=identity
     )
 
 

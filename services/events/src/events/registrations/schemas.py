@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from contracts.events import RegistrationStatus
+from events.trainings.schemas import SessionTiming
 
 
 class RegistrationCreate(BaseModel):
@@ -61,6 +62,26 @@ class RegistrationCreated(RegistrationRead):
 
     token: str = Field(description="Keep it: it lets you see or cancel this registration.")
     cancel_url: str
+
+
+class AttendanceTally(BaseModel):
+    present: int
+    absent: int
+    unrecorded: int = Field(description="Confirmed registrants not marked either way yet.")
+
+
+class SessionAttendanceRead(AttendanceTally):
+    index: int = Field(description="The session's index, as sent when recording attendance.")
+    title: str
+    timings: list[SessionTiming] = Field(description="The event's timings the session holds.")
+
+
+class AttendanceSheetRead(BaseModel):
+    """Who came, per session and for the whole event, among the confirmed registrants."""
+
+    confirmed: int
+    event: AttendanceTally = Field(description="Attendance recorded for the whole event.")
+    sessions: list[SessionAttendanceRead]
 
 
 class RegistrationCountsRead(BaseModel):

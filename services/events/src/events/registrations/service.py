@@ -52,10 +52,13 @@ from events.registrations.models import Registration
 from events.registrations.repository import RegistrationCounts, registration_repository
 from events.registrations.schemas import (
     AttendanceRecord,
+    AttendanceSheetRead,
+    AttendanceTally,
     RegistrationCountsRead,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationRead,
+    SessionAttendanceRead,
 )
 from events.trainings.rules import sessions_of
 from kit.identity import Identity
@@ -359,6 +362,34 @@ class RegistrationService:
         )
         return (await self.read_many(session, [registration]))[0]
 
+    async def attendance_sheet(
+        self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity
+    ) -> AttendanceSheetRead:
+        """Present, absent and not yet recorded, per session and for the whole event."""
+        event = await event_repository.get(session, event_id)
+        if event is None:
+            raise EventNotFound(f"No event with id {event_id}.")
+        await self._require_organizer(
+            session, event, identity, hidden=EventNotFound(f"No event with id {event_id}.")
+        )
+        marks = await registration_repository.attendance_marks(session, event.id)
+        sessions = []
+        for index, declared in enumerate(sessions_of(event)):
+            seen = [by_session.get(str(index)) for _, by_session in marks]
+            sessions.append(
+                SessionAttendanceRead(
+                    index=index,
+                    title=declared.title,
+                    timings=[event.timings[p] for p in declared.timing_positions],
+                    **_tally(seen),
+                )
+            )
+        return AttendanceSheetRead(
+            confirmed=len(marks),
+            event=AttendanceTally(**_tally([attended for attended, _ in marks])),
+            sessions=sessions,
+        )
+
     async def counts(
         self, session: AsyncSession, events: Sequence[Event]
     ) -> dict[uuid.UUID, RegistrationCountsRead]:
@@ -534,6 +565,12 @@ def _read(registration: Registration, waitlist_position: int | None) -> Registra
         created_at=registration.created_at,
         updated_at=registration.updated_at,
     )
+
+
+def _tally(marks: Sequence[bool | None]) -> dict[str, int]:
+    present = sum(1 for mark in marks if mark is True)
+    absent = sum(1 for mark in marks if mark is False)
+    return {"present": present, "absent": absent, "unrecorded": len(marks) - present - absent}
 
 
 def _free_seats(event: Event, counts: RegistrationCounts) -> int:
