@@ -8,14 +8,12 @@ import sys
 import uuid
 from collections.abc import Sequence
 
-import httpx
-
 from contracts.vocabularies import EventKind
 from events.config import Settings
 from events.main import SERVICE_ROOT
-from events.partners.openagenda import OpenAgendaClient
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
+from events.partners.openagenda_sync import openagenda_client
 from kit.cli import service_main
 from kit.db import Database
 from kit.logs import configure_logging
@@ -29,15 +27,7 @@ async def openagenda_import(settings: Settings, args: argparse.Namespace) -> int
     announces."""
     database = Database(settings.database_url)
     try:
-        async with httpx.AsyncClient(
-            timeout=settings.openagenda_timeout_seconds, follow_redirects=False
-        ) as http:
-            client = OpenAgendaClient(
-                http,
-                base_url=settings.openagenda_base_url,
-                key=settings.openagenda_key.get_secret_value(),
-                page_size=settings.openagenda_page_size,
-            )
+        async with openagenda_client(settings) as client:
             summary = await openagenda_importer.run(
                 database,
                 client,

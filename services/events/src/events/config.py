@@ -29,6 +29,9 @@ class Settings(ServiceSettings):
     #: Events asked per OpenAgenda page (its maximum is 300) and the timeout of each call.
     openagenda_page_size: int = 100
     openagenda_timeout_seconds: float = 30.0
+    #: Every this many seconds, import what changed in each agenda imported before
+    #: (0: only on demand, by ``maillage-events openagenda-import`` or the endpoint).
+    openagenda_sync_interval_seconds: float = 0.0
 
     def is_trusted(self, source: str) -> bool:
         """Whether ``source``'s events are published without moderation."""

@@ -13,6 +13,7 @@ from events.db import inbox, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
 from events.partners.imports_router import router as imports_router
+from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
@@ -40,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 registrations_router,
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
+            workers=(
+                [openagenda_sync_worker(settings)]
+                if settings.openagenda_sync_interval_seconds > 0
+                else []
+            ),
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},
                 {

@@ -25,11 +25,16 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from events.__main__ import main as events_main
+from events.config import Settings
 from events.db import outbox
+from events.main import SERVICE_ROOT, create_app
 from events.partners.models import EventExternalId
 from kit.identity import IdentitySigner
 from kit.service import Runtime
-from kit.testing.plugin import asgi_client, identity_headers
+from kit.settings import CommonSettings
+from kit.testing.apps import running_service
+from kit.testing.nats import NatsServer
+from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
 from kit.testing.polling import wait_until
 
 PROBLEM = "application/problem+json"
@@ -416,3 +421,55 @@ async def test_two_runs_at_once_make_each_event_once(
     assert sorted(linked) == [(str(u), 1) for u in uids]
     for uid in uids:
         assert (await event_of(events_app, admin, uid))["version"] == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_service_keeps_imported_agendas_current_on_its_own(
+    backend: str,
+    nats_server: NatsServer,
+    database_factory: DatabaseFactory,
+    identity_signer: IdentitySigner,
+    announce: Callable[..., Any],
+    openagenda: Any,
+) -> None:
+    settings = Settings(
+        database_url=await database_factory(backend, "events_sync"),
+        consumer_prefix=f"events-sync-{uuid.uuid4().hex[:6]}",
+        common=CommonSettings(nats_url=nats_server.url),
+        openagenda_base_url=openagenda.base_url,
+        openagenda_key=SecretStr(openagenda.key),
+        openagenda_sync_interval_seconds=0.2,
+    )
+    organizer = uuid.uuid4()
+    await announce("directory.actor.created", organizer, name="Fermat Science")
+    agenda = agenda_uid()
+    openagenda.put(agenda, oa_event(701, "Exposition Fermat"))
+    async with (
+        running_service(create_app, settings, SERVICE_ROOT) as app,
+        asgi_client(app, identity_headers(identity_signer, "admin")) as admin,
+    ):
+        body = {"agenda_uid": agenda, "organizer_id": str(organizer)}
+
+        async def first_import() -> bool:
+            response = await admin.post("/v1/events/imports/openagenda", json=body)
+            return response.status_code == 200  # 422 while the organizer is on its way
+
+        await wait_until(first_import, what="first import")
+        openagenda.put(agenda, oa_event(702, "Conférence Fermat"))
+        openagenda.put(agenda, oa_event(701, "Exposition Pierre de Fermat"))
+
+        async def synced() -> bool:
+            try:
+                added = await event_of(app, admin, 702)
+                changed = await event_of(app, admin, 701)
+            except sa.exc.NoResultFound:
+                return False
+            return bool(added) and changed["title"] == "Exposition Pierre de Fermat"
+
+        await wait_until(synced, what="agenda synced by the service itself")
+
+        async def incremental() -> bool:
+            return any("updatedAt[gte]" in r for r in openagenda.requests)
+
+        # Once a run has recorded how far it got, the next ones ask only for changes.
+        await wait_until(incremental, what="an incremental run")

@@ -8,12 +8,11 @@ gateway, whose upstream timeout a long run could exceed.
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, Request
 
-from events.partners.openagenda import OpenAgendaClient
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
+from events.partners.openagenda_sync import openagenda_client
 from events.partners.schemas import ImportSummary, OpenAgendaImportRequest, OpenAgendaSyncRead
 from kit.identity import StaffIdentity
 from kit.service import runtime_of
@@ -35,15 +34,7 @@ async def import_openagenda(
     body: OpenAgendaImportRequest, request: Request, identity: StaffIdentity
 ) -> ImportSummary:
     settings = request.app.state.settings
-    async with httpx.AsyncClient(
-        timeout=settings.openagenda_timeout_seconds, follow_redirects=False
-    ) as http:
-        client = OpenAgendaClient(
-            http,
-            base_url=settings.openagenda_base_url,
-            key=settings.openagenda_key.get_secret_value(),
-            page_size=settings.openagenda_page_size,
-        )
+    async with openagenda_client(settings) as client:
         return await openagenda_importer.run(
             runtime_of(request).database,
             client,

@@ -34,6 +34,11 @@ class OpenAgendaSyncRepository:
     async def get(self, session: AsyncSession, agenda_uid: str) -> OpenAgendaSync | None:
         return await session.get(OpenAgendaSync, agenda_uid)
 
+    async def agenda_uids(self, session: AsyncSession) -> list[str]:
+        return list(
+            await session.scalars(sa.select(OpenAgendaSync.agenda_uid).order_by("agenda_uid"))
+        )
+
     async def lock(self, session: AsyncSession, agenda_uid: str) -> OpenAgendaSync | None:
         """The agenda's sync state, locked so two runs of one agenda take turns."""
         query = (

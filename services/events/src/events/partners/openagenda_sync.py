@@ -1,0 +1,80 @@
+"""Keeping imported OpenAgenda agendas current without anyone asking.
+
+With ``MAILLAGE_EVENTS_OPENAGENDA_SYNC_INTERVAL_SECONDS`` set, the service runs an incremental
+import of every agenda imported before (its first import, which names the organizer, is
+always asked for). Runs are idempotent, so two processes syncing at once only waste a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from events.config import Settings
+from events.partners.openagenda import OpenAgendaClient
+from events.partners.openagenda_import import openagenda_importer
+from events.partners.openagenda_mapping import SOURCE
+from events.partners.repository import openagenda_sync_repository
+from events.partners.schemas import ImportSummary
+from kit.db import Database
+from kit.problems import DomainError
+from kit.service import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def openagenda_client(settings: Settings) -> AsyncIterator[OpenAgendaClient]:
+    """A client of the configured OpenAgenda, with its own HTTP client for one run."""
+    async with httpx.AsyncClient(
+        timeout=settings.openagenda_timeout_seconds, follow_redirects=False
+    ) as http:
+        yield OpenAgendaClient(
+            http,
+            base_url=settings.openagenda_base_url,
+            key=settings.openagenda_key.get_secret_value(),
+            page_size=settings.openagenda_page_size,
+        )
+
+
+async def sync_all(database: Database, settings: Settings) -> list[ImportSummary]:
+    """An incremental run of every agenda imported before; one failing agenda (OpenAgenda
+    down, agenda gone) is logged and does not hold up the others."""
+    async with database.transaction(write=False) as session:
+        agenda_uids = await openagenda_sync_repository.agenda_uids(session)
+    summaries = []
+    async with openagenda_client(settings) as client:
+        for agenda_uid in agenda_uids:
+            try:
+                summaries.append(
+                    await openagenda_importer.run(
+                        database,
+                        client,
+                        agenda_uid=agenda_uid,
+                        trusted=settings.is_trusted(SOURCE),
+                        triggered_by="schedule",
+                    )
+                )
+            except DomainError as exc:
+                logger.warning("openagenda %s: sync failed: %s", agenda_uid, exc.detail)
+    return summaries
+
+
+def openagenda_sync_worker(settings: Settings) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
+    """The service worker syncing every ``openagenda_sync_interval_seconds``."""
+
+    async def openagenda_sync(runtime: Runtime) -> None:
+        while True:
+            await asyncio.sleep(settings.openagenda_sync_interval_seconds)
+            try:
+                await sync_all(runtime.database, settings)
+            except Exception:
+                # The database may be briefly unreachable: try again at the next tick.
+                logger.exception("openagenda sync failed; retrying at the next interval")
+
+    return openagenda_sync
