@@ -23,6 +23,8 @@ from pydantic.json_schema import models_json_schema
 
 from contracts.directory import ActorDeleted, ActorMerged, ActorPublic, ResourcePublic
 from contracts.events import AttendanceRecorded, RegistrationChanged
+from gateway.partners.forwarding import FORWARDS
+from gateway.partners.schemas import PartnerPush
 from gateway.webhooks.delivery import DISABLED_EVENT, PING_EVENT, public_data
 from kit.cloudevents import CloudEvent
 
@@ -206,7 +208,8 @@ def _ident(event_type: str) -> str:
 
 def _model_schemas() -> tuple[dict[str, str], dict[str, Any]]:
     """JSON Schemas of the payload models and the envelope, as components: model → name."""
-    models = {e.payload for e in EVENT_TYPES if isinstance(e.payload, type)} | {CloudEvent}
+    models = {e.payload for e in EVENT_TYPES if isinstance(e.payload, type)}
+    models |= {CloudEvent, PartnerPush}
     ordered = sorted(models, key=lambda m: m.__name__)
     refs, defs = models_json_schema(
         [(model, "serialization") for model in ordered], ref_template=SCHEMAS + "{model}"
@@ -346,6 +349,43 @@ def build_document() -> dict[str, Any]:
         "messages": webhook_messages,
         "bindings": {"http": {"bindingVersion": "0.3.0"}},
     }
+    push = SCHEMAS + names["PartnerPush"]
+    messages["partner_push"] = {
+        "name": "partner push",
+        "title": "A partner's change, pushed to its inbox",
+        "summary": "Signed like our webhooks, with the inbox secret issued to the partner.",
+        "contentType": "application/json",
+        "headers": _WEBHOOK_HEADERS,
+        "payload": {
+            "allOf": [
+                {"$ref": push},
+                {"type": "object", "properties": {"type": {"enum": sorted(FORWARDS)}}},
+            ]
+        },
+        "bindings": {"http": {"bindingVersion": "0.3.0"}},
+    }
+    channels["partner_inbox"] = {
+        "address": "/v1/partners/{partner}/inbox",
+        "title": "A partner's inbox",
+        "description": (
+            "Partners push their changes here (`POST`, no API key): the signature and a "
+            "timestamp within 5 minutes are checked, a repeated `webhook-id` is dropped, and "
+            "the change is handed to the owning service (`event.upserted` creates or updates "
+            "the event whose `ext_ids` holds `data.id`, `event.deleted` cancels it). 202 once "
+            "stored; 401 for a forged, stale or replayed signature; 404 for an unknown partner."
+        ),
+        "parameters": {"partner": {"description": "The partner's slug, e.g. `echosciences`."}},
+        "servers": [{"$ref": "#/servers/gateway"}],
+        "messages": {"partner_push": {"$ref": "#/components/messages/partner_push"}},
+        "bindings": {"http": {"bindingVersion": "0.3.0"}},
+    }
+    operations["receive_partner_pushes"] = {
+        "action": "receive",
+        "channel": {"$ref": "#/channels/partner_inbox"},
+        "summary": "Signed changes pushed by partner platforms",
+        "bindings": {"http": {"method": "POST", "bindingVersion": "0.3.0"}},
+        "messages": [{"$ref": "#/channels/partner_inbox/messages/partner_push"}],
+    }
     operations["deliver_webhooks"] = {
         "action": "send",
         "channel": {"$ref": "#/channels/webhooks"},
@@ -372,6 +412,11 @@ def build_document() -> dict[str, Any]:
                 "host": "nats:4222",
                 "protocol": "nats",
                 "description": "The network's internal NATS JetStream (not public).",
+            },
+            "gateway": {
+                "host": "api.maillage.example",
+                "protocol": "https",
+                "description": "The network's public API (the gateway).",
             },
             "webhooks": {
                 "host": "your-endpoint.example",

@@ -70,7 +70,11 @@ def test_every_event_type_in_the_code_base_is_documented(document: dict[str, Any
     assert not missing, f"event types without an AsyncAPI entry (gateway/asyncapi.py): {missing}"
     # And nothing documented that nothing emits (webhook.ping is the worker's own).
     assert documented - emitted == {"webhook.ping"}
-    nats_subjects = {c["address"] for c in document["channels"].values() if c["address"]}
+    nats_subjects = {
+        channel["address"]
+        for channel in document["channels"].values()
+        if channel["servers"] == [{"$ref": "#/servers/nats"}]
+    }
     assert nats_subjects == documented - {"webhook.ping"}
 
 
@@ -128,6 +132,23 @@ def test_a_real_webhook_body_matches_its_message_without_personal_fields(
         "webhook-signature",
     }
     assert "events_registration_confirmed_webhook" in document["channels"]["webhooks"]["messages"]
+
+
+def test_the_partner_inbox_takes_the_push_types_the_worker_forwards(
+    document: dict[str, Any],
+) -> None:
+    message = document["components"]["messages"]["partner_push"]
+    push = {
+        "type": "event.upserted",
+        "timestamp": "2026-10-02T08:00:00Z",
+        "data": {"id": "12345", "title": "Nuit des étoiles"},
+    }
+
+    _validate(document, message["payload"], push)
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(document, message["payload"], push | {"type": "event.renamed"})
+    assert document["channels"]["partner_inbox"]["address"] == "/v1/partners/{partner}/inbox"
+    assert document["operations"]["receive_partner_pushes"]["action"] == "receive"
 
 
 def test_payloads_copying_a_read_model_name_a_schema_of_the_public_api() -> None:
