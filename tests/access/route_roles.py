@@ -22,7 +22,8 @@ allowed), ``404`` (hidden: the caller may not even learn that the object exists)
 
 A route may appear several times with a variant in brackets when the object it is called on
 changes the answer (``[pending]``: an event submitted by a member and not yet moderated;
-``[draft]``: a survey not yet open; ``[shadow]``: a shadow actor record that may be claimed).
+``[draft]``: a survey not yet open; ``[shadow]``: a shadow actor record that may be claimed;
+``[signed]``: a push signed with the partner's inbox secret).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ GET    /v1/imports                                                             -
 GET    /v1/imports/{import_id}                                                 -       ok   ok   403  403  403  403  403  401
 POST   /v1/imports/{import_id}/run                                             -       ok   ok   403  403  403  403  403  401
 
-# events: members submit events of their own actors (pending); animators moderate.
+# events: members submit events of their own actors (pending); animators moderate. An event
+# not published yet is hidden (404) from all but staff and its organizers' members.
 GET    /v1/events                                                              -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/events                                                              -       ok   ok   ok   403  403  403  403  401
 GET    /v1/events.ics                                                          -       ok   ok   ok   ok   ok   ok   ok   ok
@@ -77,8 +79,11 @@ GET    /v1/events.atom                                                         -
 GET    /v1/events/{event_id}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  404
 PATCH  /v1/events/{event_id}                                                   -       ok   ok   ok   403  403  403  403  401
+PATCH  /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  401
 DELETE /v1/events/{event_id}                                                   -       ok   ok   ok   403  403  403  403  401
+DELETE /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  401
 GET    /v1/events/{event_id}/history                                           -       ok   ok   ok   403  403  403  403  401
+GET    /v1/events/{event_id}/history                                           pending ok   ok   ok   404  404  404  404  401
 GET    /v1/events/{event_id}.ics                                               -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}.ics                                               pending ok   ok   ok   404  404  404  404  404
 
@@ -92,12 +97,16 @@ GET    /v1/events/imports/openagenda/{agenda_uid}                              -
 # itself is personal: without its token, to anyone else it does not exist (404).
 POST   /v1/events/{event_id}/registrations                                     -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}/registrations                                     -       ok   ok   ok   403  403  403  403  401
+GET    /v1/events/{event_id}/registrations                                     pending ok   ok   ok   404  404  404  404  401
 GET    /v1/events/{event_id}/registrations.csv                                 -       ok   ok   ok   403  403  403  403  401
+GET    /v1/events/{event_id}/registrations.csv                                 pending ok   ok   ok   404  404  404  404  401
 GET    /v1/registrations/{registration_id}                                     -       ok   ok   ok   404  404  404  404  404
 POST   /v1/registrations/{registration_id}/cancel                              -       ok   ok   ok   404  404  404  404  404
 POST   /v1/registrations/{registration_id}/approve                             -       ok   ok   ok   403  403  403  403  401
 POST   /v1/registrations/{registration_id}/refuse                              -       ok   ok   ok   403  403  403  403  401
 POST   /v1/registrations/{registration_id}/attendance                          -       ok   ok   ok   403  403  403  403  401
+GET    /v1/events/{event_id}/attendance                                        -       ok   ok   ok   403  403  403  403  401
+GET    /v1/events/{event_id}/attendance                                        pending ok   ok   ok   404  404  404  404  401
 
 # surveys and EU watch: staff write; drafts are hidden from everyone else.
 GET    /v1/surveys                                                             -       ok   ok   ok   ok   ok   ok   ok   ok
@@ -128,7 +137,8 @@ GET    /v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}           -
 POST   /v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/resend    -       ok   403  403  403  ok   404  403  401
 
 # gateway: the partner registry is admins' (a partner reads and rotates its own; another's is
-# hidden); the inbox takes a Standard Webhooks signature, never an API key: unsigned is 401.
+# hidden); the inbox takes a Standard Webhooks signature, never an API key: unsigned is 401,
+# signed is taken whoever calls; a push the service rejected is retried by admins and its partner.
 POST   /v1/partners                                                            -       ok   403  403  403  403  403  403  401
 GET    /v1/partners                                                            -       ok   403  403  403  403  403  403  401
 GET    /v1/partners/{partner}                                                  -       ok   403  403  403  ok   404  403  401
@@ -137,6 +147,8 @@ POST   /v1/partners/{partner}/disable                                          -
 POST   /v1/partners/{partner}/enable                                           -       ok   403  403  403  403  403  403  401
 GET    /v1/partners/{partner}/inbox/messages                                   -       ok   403  403  403  ok   404  403  401
 POST   /v1/partners/{partner}/inbox                                            -       401  401  401  401  401  401  401  401
+POST   /v1/partners/{partner}/inbox                                            signed  ok   ok   ok   ok   ok   ok   ok   ok
+POST   /v1/partners/{partner}/inbox/messages/{message_id}/retry                -       ok   403  403  403  ok   404  403  401
 """  # noqa: E501
 # fmt: on
 

@@ -15,19 +15,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
+from kit.testing.polling import wait_until
 from maillage_cli.api import Api
 from maillage_cli.stack import Stack, StackOptions
 
@@ -193,6 +197,8 @@ class PartnerSide:
     key: str
     endpoint: str
     delivery: str
+    secret: str
+    message: str
 
 
 class Admin:
@@ -278,10 +284,31 @@ class Admin:
         return ext_id
 
     async def create_partner(self) -> str:
-        """A partner in the gateway's registry (its inbox secret is not needed here)."""
+        """A partner in the gateway's registry."""
+        return (await self.register_partner())[0]
+
+    async def register_partner(self) -> tuple[str, str]:
+        """A partner in the gateway's registry, and its inbox secret."""
         slug = f"p{uuid.uuid4().hex[:10]}"
-        await self.call("POST", "/v1/partners", expect=201, json={"slug": slug, "name": slug})
-        return slug
+        body = await self.call(
+            "POST", "/v1/partners", expect=201, json={"slug": slug, "name": slug}
+        )
+        return slug, str(body["secret"])
+
+    async def rejected_push(self, partner: PartnerSide) -> str:
+        """A push of ``partner`` that the events service refused (no event fields)."""
+        body, headers = signed_push(partner.secret)
+        path = f"/v1/partners/{partner.slug}/inbox"
+        message = str(
+            (await self.call("POST", path, expect=202, content=body, headers=headers))["id"]
+        )
+
+        async def rejected() -> bool:
+            page = await self.call("GET", f"{path}/messages", expect=200, params={"limit": 200})
+            return any(str(m["id"]) == message and m["status"] == "rejected" for m in page["items"])
+
+        await wait_until(rejected, within=PROPAGATION, what=f"push {message} rejected")
+        return message
 
     async def ping(self, partner: PartnerSide) -> str:
         """A new delivery to the partner's endpoint (a signed ping, sent at once)."""
@@ -326,11 +353,43 @@ async def build_side(admin: Admin, actor: str) -> Side:
 
 
 async def build_partner(admin: Admin, receiver: str) -> PartnerSide:
-    slug = await admin.create_partner()
+    slug, secret = await admin.register_partner()
     _, key = await admin.create_key("partner", partner=slug)
     endpoint = await admin.create_endpoint(key, receiver)
     ping = await admin.call("POST", f"/v1/webhooks/endpoints/{endpoint}/test", expect=200, key=key)
-    return PartnerSide(slug=slug, key=key, endpoint=endpoint, delivery=str(ping["id"]))
+    body, headers = signed_push(secret)
+    push = await admin.call(
+        "POST", f"/v1/partners/{slug}/inbox", expect=202, content=body, headers=headers
+    )
+    return PartnerSide(
+        slug=slug,
+        key=key,
+        endpoint=endpoint,
+        delivery=str(ping["id"]),
+        secret=secret,
+        message=str(push["id"]),
+    )
+
+
+def signed_push(secret: str) -> tuple[bytes, dict[str, str]]:
+    """A partner's push of one of its events, signed as Standard Webhooks says."""
+    now = datetime.now(UTC)
+    body = json.dumps(
+        {
+            "type": "event.upserted",
+            "timestamp": now.isoformat(),
+            "data": {"id": uuid.uuid4().hex, "title": "Fête de la science à Figeac"},
+        }
+    )
+    webhook_id = f"msg_{uuid.uuid4().hex}"
+    signature = Webhook(secret).sign(webhook_id, now, body)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return body.encode(), headers
 
 
 @pytest.fixture(scope="module")
@@ -419,6 +478,7 @@ class Target:
     side: Side
     partner: PartnerSide
     key: str | None
+    variant: str = ""
 
 
 @dataclass
@@ -452,6 +512,7 @@ def default_ids(world: World, target: Target, variant: str) -> dict[str, str]:
         "partner": partner.slug,
         "ext_id": uuid.uuid4().hex,
         "agenda_uid": world.agenda_uid,
+        "message_id": partner.message,
     }
 
 
@@ -645,7 +706,10 @@ async def _import_openagenda(world: World, target: Target, prepared: Prepared) -
 
 @recipe("DELETE", "/v1/events/{event_id}")
 async def _delete_event(world: World, target: Target, prepared: Prepared) -> None:
-    prepared.ids["event_id"] = await world.admin.create_event(target.side.actor)
+    submitter = None
+    if target.variant == "pending":  # submitted by a member of its organizer
+        submitter = await world.admin.member_key_for(target.side.actor)
+    prepared.ids["event_id"] = await world.admin.create_event(target.side.actor, key=submitter)
 
 
 @recipe("POST", "/v1/partners")
@@ -668,6 +732,10 @@ async def _enable_partner(world: World, target: Target, prepared: Prepared) -> N
 
 @recipe("POST", "/v1/partners/{partner}/inbox")
 async def _push(world: World, target: Target, prepared: Prepared) -> None:
+    if target.variant == "signed":
+        prepared.content, signed = signed_push(target.partner.secret)
+        prepared.headers.update(signed)
+        return
     prepared.json = {
         "type": "event.upserted",
         "timestamp": "2026-12-01T10:00:00Z",
@@ -675,13 +743,28 @@ async def _push(world: World, target: Target, prepared: Prepared) -> None:
     }
 
 
+@recipe("POST", "/v1/partners/{partner}/inbox/messages/{message_id}/retry")
+async def _retry_push(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["message_id"] = await world.admin.rejected_push(target.partner)
+
+
+@recipe("POST", "/v1/partners/{partner}/secret/rotate")
+async def _rotate_partner_secret(world: World, target: Target, prepared: Prepared) -> None:
+    # A rotation ends the previous secret's grace: the world's partners keep theirs.
+    slug = await world.admin.create_partner()
+    prepared.ids["partner"] = slug
+    if target.column == "partner":
+        prepared.key = (await world.admin.create_key("partner", partner=slug))[1]
+        prepared.rekeyed = True
+
+
 # -- the walk ----------------------------------------------------------------------------------
 
 
-def target_of(world: World, column: str) -> Target:
+def target_of(world: World, column: str, variant: str = "") -> Target:
     side = world.b if column == "member@B" else world.a
     partner = world.q if column == "partner@Q" else world.p
-    return Target(column=column, side=side, partner=partner, key=world.keys[column])
+    return Target(column, side, partner, world.keys[column], variant)
 
 
 def outcome_of(response: httpx.Response) -> str:
@@ -691,7 +774,7 @@ def outcome_of(response: httpx.Response) -> str:
 
 
 async def call_as(world: World, rule: Any, column: str) -> httpx.Response:
-    target = target_of(world, column)
+    target = target_of(world, column, rule.variant)
     prepared = Prepared(ids=default_ids(world, target, rule.variant), key=target.key)
     build = RECIPES.get((rule.method, rule.path))
     if build is not None:
@@ -895,3 +978,23 @@ async def test_a_caller_cannot_bring_its_own_signed_identity_through_the_gateway
             "/v1/actors", json=actor_payload("Intrus"), headers={IDENTITY_HEADER: forged}
         )
         assert response.status_code == 403, response.text
+
+
+ROLE_OF_COLUMN = {column: column.split("@")[0] for column in COLUMNS}
+
+
+async def test_the_roles_the_api_documents_include_every_caller_the_table_lets_in(
+    world: World,
+) -> None:
+    """The merged OpenAPI's ``x-roles`` (derived from each route's identity dependency) may
+    list more roles than succeed (the service then checks the record), never fewer."""
+    document = (await world.admin.http.get("/openapi.json")).json()
+    understated = []
+    for rule in RULES:
+        operation = document["paths"][rule.path][rule.method.lower()]
+        if "x-roles" not in operation or {"bearer": []} not in operation.get("security", []):
+            continue  # not behind an API key (health, or a partner's signed inbox)
+        allowed = {ROLE_OF_COLUMN[c] for c, outcome in rule.outcomes.items() if outcome == "ok"}
+        if not allowed <= set(operation["x-roles"]):
+            understated.append(f"{rule.label}: {sorted(allowed - set(operation['x-roles']))}")
+    assert not understated, understated
