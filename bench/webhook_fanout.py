@@ -6,11 +6,13 @@ process that checks every signature with the ``standardwebhooks`` reference libr
 events are published to JetStream as the services' outbox relays do (``Nats-Msg-Id`` = event
 id); each carries its publish time, and the receiver notes when it arrives.
 
-Printed: deliveries per second (first publish to last receipt), the time from publish to
-receipt (p50/p95/p99/max), and, side by side in the same run, the same receiver fed directly
-by a plain aiohttp client with the worker's concurrency (the ceiling the worker could reach
-on this machine), with the worker's share of it. Signatures that fail, duplicates and
-per-record ordering violations are counted.
+Printed: deliveries per second for a burst (first publish to last receipt) and the time from
+publish to receipt, for the burst (mostly time queued behind it) and for events then paced
+below capacity (``--paced-events`` at ``--rate``). Side by side in the same run: the same
+receiver fed directly by a plain aiohttp client with the worker's concurrency (the ceiling
+the worker could reach on this machine) and the worker's share of it; the CPU time the
+worker spent per 1000 deliveries (steady where wall-clock rates swing with the machine's
+load). Signatures that fail, duplicates and per-record ordering violations are counted.
 
     .venv/bin/python bench/webhook_fanout.py                  # 10,000 events x 3 endpoints
     .venv/bin/python bench/webhook_fanout.py --events 2000 --postgres
@@ -170,8 +172,11 @@ async def create_endpoints(database_url: str, receiver: str) -> dict[str, str]:
     return secrets
 
 
-async def publish(nats_url: str, events: int, records: int) -> dict[int, float]:
-    """Publish ``events`` changes of ``records`` records; when each was published."""
+async def publish(
+    nats_url: str, events: int, records: int, *, rate: float = 0.0, first: int = 0
+) -> dict[int, float]:
+    """Publish ``events`` changes of ``records`` records, at ``rate`` a second (0: as fast
+    as JetStream acknowledges); when each was published."""
     from kit.broker import ensure_streams  # noqa: PLC0415
     from kit.cloudevents import CloudEvent  # noqa: PLC0415
 
@@ -181,10 +186,14 @@ async def publish(nats_url: str, events: int, records: int) -> dict[int, float]:
     try:
         js = connection.jetstream()
         await ensure_streams(js, ["EVENTS"])
-        window = 256  # acks awaited in flights of this many, as a busy relay would
-        for start in range(0, events, window):
+        # Acks awaited in flights of this many, as a busy relay would (one by one if paced).
+        window = 1 if rate else 256
+        began = time.perf_counter()
+        for start in range(first, first + events, window):
+            if rate:
+                await asyncio.sleep(max(0.0, began + (start - first) / rate - time.perf_counter()))
             flight = []
-            for seq in range(start, min(events, start + window)):
+            for seq in range(start, min(first + events, start + window)):
                 record = record_ids[seq % records]
                 event = CloudEvent(
                     source="maillage/events",
@@ -314,8 +323,24 @@ async def bench(args: argparse.Namespace) -> None:
                         stats = await wait_received(http, receiver, expected, within=args.timeout)
                         worker_cpu = _spent(cpu_seconds(processes[-1].pid), worker_cpu_before)
                         receiver_cpu = _spent(cpu_seconds(processes[0].pid), receiver_cpu_before)
+                        paced: dict[int, float] = {}
+                        if args.paced_events:
+                            # Below capacity: the time an event takes, not the backlog's.
+                            paced = await publish(
+                                nats_server.url,
+                                args.paced_events,
+                                args.paced_events,
+                                rate=args.rate,
+                                first=args.events,
+                            )
+                            await wait_received(
+                                http,
+                                receiver,
+                                expected + args.paced_events * ENDPOINTS,
+                                within=args.timeout,
+                            )
                         async with http.get(f"{receiver}/dump") as answer:
-                            received = orjson.loads(await answer.read())
+                            everything = orjson.loads(await answer.read())
                 finally:
                     # Before the nats-server goes (the worker would complain of it).
                     for process in processes:
@@ -326,6 +351,7 @@ async def bench(args: argparse.Namespace) -> None:
             if args.postgres:
                 await drop_postgres_database(database_url)
 
+    received = [r for r in everything if r[1] < args.events]
     if not received:
         print("  nothing was delivered")
         return
@@ -347,7 +373,19 @@ async def bench(args: argparse.Namespace) -> None:
         f"  direct aiohttp, same receiver  {ceiling:8.0f} deliveries/s"
         f"   worker/direct {rate / ceiling:5.2f}"
     )
-    print(latency_row("publish -> receipt", latencies))
+    print(latency_row("publish -> receipt (burst)", latencies))
+    paced_received = [r for r in everything if r[1] >= args.events]
+    if paced_received:
+        print(
+            f"  then {args.paced_events} events at {args.rate:g}/s: "
+            f"{len(paced_received)}/{args.paced_events * ENDPOINTS} delivered, ordering "
+            f"violations {ordering_violations(paced_received, args.paced_events)}"
+        )
+        print(
+            latency_row(
+                "publish -> receipt (paced)", [t - paced[seq] for _, seq, t in paced_received]
+            )
+        )
     if worker_cpu is not None and receiver_cpu is not None:
         # CPU time holds on a shared machine where wall-clock rates do not.
         per_thousand = 1000 / len(received)
@@ -387,6 +425,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--paced-events", type=int, default=1000, help="then this many at --rate (0: none)"
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="events a second, paced")
     parser.add_argument("--profile", metavar="FILE", help="profile the worker into FILE")
     parser.add_argument("--serve-receiver", nargs=2, metavar=("PORT", "DIR"))
     args = parser.parse_args()

@@ -97,7 +97,10 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
         for endpoint in await repository.active(session)
     ]
     rows: list[dict[str, Any]] = []
-    for event in events:
+    for position, event in enumerate(events):
+        # Events of one batch keep their order in ``created_at`` (a microsecond apart): it
+        # is the order deliveries about one record go out in.
+        created_at = now + timedelta(microseconds=position)
         body: str | None = None
         for endpoint_id, patterns in endpoints:
             if not matches(patterns, event.type):
@@ -119,7 +122,7 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
                     "status": "pending",
                     "attempts": 0,
                     "next_attempt_at": now,
-                    "created_at": now,
+                    "created_at": created_at,
                 }
             )
     await repository.add_deliveries(session, rows)
@@ -444,7 +447,9 @@ class Deliverer:
                         session,
                         now=now,
                         lease_until=now + self.lease,
-                        exclude=self._in_flight,
+                        # Claimed ones are due only when their lease ends (after the post
+                        # timeout): no need to name them.
+                        exclude=(),
                         limit=wanted,
                     )
                     if wanted > 0
