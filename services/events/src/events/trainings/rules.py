@@ -38,7 +38,7 @@ def checked_training(
         raise InvalidInput(
             "training",
             f"only events of kind training carry objectives, trainers, prerequisites and "
-            f"sessions (this one is a {kind.value}; send training: null with the new kind)",
+            f"sessions, not a {kind.value} (changing a training's kind, send training: null)",
         )
     own = {(t.start, t.end) for t in timings}
     taken: dict[tuple[datetime, datetime], int] = {}
