@@ -998,3 +998,25 @@ async def test_the_roles_the_api_documents_include_every_caller_the_table_lets_i
         if not allowed <= set(operation["x-roles"]):
             understated.append(f"{rule.label}: {sorted(allowed - set(operation['x-roles']))}")
     assert not understated, understated
+
+
+async def test_a_partner_cannot_publish_its_events_past_moderation(world: World) -> None:
+    """An untrusted partner's pushed event waits for an animator; asking for a state is
+    refused, with nothing written."""
+    path = f"/v1/events/ext/{world.p.slug}/{uuid.uuid4().hex}"
+    payload = event_payload(world.a.actor)
+    async with await as_caller(world, "partner") as partner:
+        refused = await partner.put(path, json=payload | {"state": "published"})
+        assert refused.status_code in (403, 422), refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        found = await world.admin.http.get("/v1/events", params={"q": payload["title"]})
+        assert found.json()["items"] == []
+
+        pushed = await partner.put(path, json=payload)
+        assert pushed.status_code == 201, pushed.text
+        assert pushed.json()["state"] == "pending"
+        found = await world.admin.http.get("/v1/events", params={"q": payload["title"]})
+        assert [e["id"] for e in found.json()["items"]] == [pushed.json()["id"]]
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as anonymous:
+        hidden = await anonymous.get(f"/v1/events/{pushed.json()['id']}")
+        assert hidden.status_code == 404
