@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from events.agenda import jsonld
@@ -19,7 +19,7 @@ from events.search.service import event_search_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity, CurrentIdentity
 from kit.paging import PageParams, page_params
-from kit.service import DbSession
+from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -50,6 +50,7 @@ async def create_event(
     ),
 )
 async def list_events(
+    request: Request,
     session: DbSession,
     identity: CurrentIdentity,
     paging: Paging,
@@ -64,6 +65,7 @@ async def list_events(
         filters=filters,
         facets=facets,
         updated_since=updated_since,
+        database=runtime_of(request).database,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from events.agenda.repository import event_repository
 from events.agenda.service import _visible_states, event_service
 from events.search.models import EventTombstone
 from events.search.schemas import EventListPage, EventTombstoneRead, FacetCount
+from kit.db import Database
 from kit.identity import Identity
 from kit.paging import PageParams, decode_time_id_cursor, encode_cursor, time_id_key
 
@@ -32,9 +34,53 @@ class EventSearchService:
         filters: EventFilters,
         facets: Sequence[str] = (),
         updated_since: datetime | None = None,
+        database: Database | None = None,
     ) -> EventListPage:
-        """One page of the list: by first start, or by change time with tombstones."""
+        """One page of the list: by first start, or by change time with tombstones.
+
+        Given the ``database``, facet counts run in their own read transaction beside the
+        page's queries (another connection: on PostgreSQL another backend, in parallel).
+        """
         after = decode_time_id_cursor(paging.after)
+        counting = (
+            asyncio.ensure_future(
+                self._facets_apart(database, identity=identity, filters=filters, facets=facets)
+            )
+            if facets and database is not None
+            else None
+        )
+        try:
+            page = await self._page(
+                session,
+                identity=identity,
+                paging=paging,
+                after=after,
+                filters=filters,
+                updated_since=updated_since,
+            )
+            if counting is not None:
+                page.facets = await counting
+            elif facets:
+                page.facets = await self._facets(
+                    session, identity=identity, filters=filters, facets=facets
+                )
+        except BaseException:
+            if counting is not None:
+                counting.cancel()
+                await asyncio.gather(counting, return_exceptions=True)
+            raise
+        return page
+
+    async def _page(
+        self,
+        session: AsyncSession,
+        *,
+        identity: Identity,
+        paging: PageParams,
+        after: tuple[datetime, uuid.UUID] | None,
+        filters: EventFilters,
+        updated_since: datetime | None,
+    ) -> EventListPage:
         if updated_since is None:
             rows = await event_service.list_page(
                 session, identity=identity, after=after, limit=paging.limit + 1, filters=filters
@@ -59,10 +105,18 @@ class EventSearchService:
         return EventListPage(
             items=[next(reads) if isinstance(i, Event) else _tombstone(i) for i in items],
             next=encode_cursor(last) if more and last else None,
-            facets=await self._facets(session, identity=identity, filters=filters, facets=facets)
-            if facets
-            else None,
         )
+
+    async def _facets_apart(
+        self,
+        database: Database,
+        *,
+        identity: Identity,
+        filters: EventFilters,
+        facets: Sequence[str],
+    ) -> dict[str, list[FacetCount]]:
+        async with database.transaction(write=False) as session:
+            return await self._facets(session, identity=identity, filters=filters, facets=facets)
 
     async def _changes(
         self,
