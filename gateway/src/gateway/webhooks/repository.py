@@ -118,41 +118,54 @@ async def claim_due(
         )
         .exists()
     )
+    # No join: the due index alone drives the scan and stops at ``limit``, whatever the
+    # planner knows of the table (a join let PostgreSQL without statistics start from the
+    # endpoints and test every pending row).
+    disabled = sa.select(WebhookEndpoint.id).where(WebhookEndpoint.disabled_at.is_not(None))
     query = (
-        sa.select(
-            WebhookDelivery.id,
-            WebhookDelivery.body,
-            WebhookEndpoint.id.label("endpoint_id"),
-            WebhookEndpoint.url,
-            WebhookEndpoint.secret,
-            WebhookEndpoint.previous_secret,
-            WebhookEndpoint.previous_secret_expires_at,
-        )
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        sa.select(WebhookDelivery.id, WebhookDelivery.body, WebhookDelivery.endpoint_id)
         .where(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
-            WebhookEndpoint.disabled_at.is_(None),
+            WebhookDelivery.endpoint_id.not_in(disabled),
             sa.or_(WebhookDelivery.ordering_key.is_(None), ~blocked),
         )
         # The due index's order: walked and stopped at ``limit``, never sorted whole.
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=WebhookDelivery)
+        .with_for_update(skip_locked=True)
     )
     if exclude:
         query = query.where(WebhookDelivery.id.not_in(list(exclude)))
+    due = (await session.execute(query)).all()
+    if not due:
+        return []
+    endpoints = {
+        e.id: e
+        for e in (
+            await session.execute(
+                sa.select(
+                    WebhookEndpoint.id,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.secret,
+                    WebhookEndpoint.previous_secret,
+                    WebhookEndpoint.previous_secret_expires_at,
+                ).where(WebhookEndpoint.id.in_({row.endpoint_id for row in due}))
+            )
+        ).all()
+    }
     claimed = [
         Claimed(
             delivery_id=row.id,
             body=row.body,
             endpoint_id=row.endpoint_id,
-            url=row.url,
-            secret=row.secret,
-            previous_secret=row.previous_secret,
-            previous_secret_expires_at=row.previous_secret_expires_at,
+            url=endpoints[row.endpoint_id].url,
+            secret=endpoints[row.endpoint_id].secret,
+            previous_secret=endpoints[row.endpoint_id].previous_secret,
+            previous_secret_expires_at=endpoints[row.endpoint_id].previous_secret_expires_at,
         )
-        for row in await session.execute(query)
+        for row in due
+        if row.endpoint_id in endpoints
     ]
     if claimed:
         await session.execute(
