@@ -240,6 +240,30 @@ async def direct_ceiling(base: str, secrets: dict[str, str], total: int, concurr
         return total / (time.perf_counter() - started)
 
 
+async def autovacuum_note(database_url: str) -> str:
+    """Whether the PostgreSQL server analyzes tables by itself (test servers often do not)."""
+    import asyncpg  # noqa: PLC0415
+
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        return str(await connection.fetchval("SHOW autovacuum"))
+    finally:
+        await connection.close()
+
+
+async def analyze_every(database_url: str, seconds: float) -> None:
+    """Stand in for autovacuum's ANALYZE on a server that has it off."""
+    import asyncpg  # noqa: PLC0415
+
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        while True:
+            await asyncio.sleep(seconds)
+            await connection.execute("ANALYZE webhook_deliveries")
+    finally:
+        await connection.close()
+
+
 def ordering_violations(received: list[tuple[str, int, float]], records: int) -> int:
     """Receipts of a record's change before an earlier change of it, per endpoint."""
     last: dict[tuple[str, int], int] = {}
@@ -292,9 +316,17 @@ async def bench(args: argparse.Namespace) -> None:
                         "MAILLAGE_LOG_LEVEL": "WARNING",
                     }
                     async with aiohttp.ClientSession() as http:
+                        backend = "SQLite"
+                        if args.postgres:
+                            vacuum = await autovacuum_note(database_url)
+                            backend = f"PostgreSQL (autovacuum {vacuum}; " + (
+                                f"the bench runs ANALYZE every {args.analyze_seconds:g} s)"
+                                if args.analyze_seconds
+                                else "no ANALYZE from the bench)"
+                            )
                         print(
                             f"webhook fan-out: {args.events} events x {ENDPOINTS} endpoints "
-                            f"({records} records), {'PostgreSQL' if args.postgres else 'SQLite'}, "
+                            f"({records} records), {backend}, "
                             f"worker concurrency {args.concurrency}"
                         )
                         ceiling = await direct_ceiling(
@@ -317,6 +349,11 @@ async def bench(args: argparse.Namespace) -> None:
                         await http.post(f"{receiver}/reset")
                         worker_cpu_before = cpu_seconds(processes[-1].pid)
                         receiver_cpu_before = cpu_seconds(processes[0].pid)
+                        analyzer = (
+                            asyncio.create_task(analyze_every(database_url, args.analyze_seconds))
+                            if args.postgres and args.analyze_seconds
+                            else None
+                        )
                         started = time.time()
                         published = await publish(nats_server.url, args.events, records)
                         publish_seconds = time.time() - started
@@ -339,6 +376,9 @@ async def bench(args: argparse.Namespace) -> None:
                                 expected + args.paced_events * ENDPOINTS,
                                 within=args.timeout,
                             )
+                        if analyzer is not None:
+                            analyzer.cancel()
+                            await asyncio.gather(analyzer, return_exceptions=True)
                         async with http.get(f"{receiver}/dump") as answer:
                             everything = orjson.loads(await answer.read())
                 finally:
@@ -424,6 +464,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=0, help="0: one record per event")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--analyze-seconds",
+        type=float,
+        default=0.0,
+        help="PostgreSQL: ANALYZE the deliveries this often, as autovacuum would (0: never)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument(
         "--paced-events", type=int, default=1000, help="then this many at --rate (0: none)"
