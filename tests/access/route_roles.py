@@ -40,7 +40,8 @@ GET    /healthz                                                                -
 GET    /readyz                                                                 -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/vocabularies                                                        -       ok   ok   ok   ok   ok   ok   ok   ok
 
-# directory: actors. Staff create, delete, merge, see stats and duplicates; members edit their own.
+# directory: actors. Staff create, delete, merge, see stats and duplicates; members edit their own
+# and claim shadow records. Reader keys only read; partner keys only sync their platform's data.
 GET    /v1/actors                                                              -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/actors                                                              -       ok   ok   403  403  403  403  403  401
 GET    /v1/actors/export                                                       -       ok   ok   ok   ok   ok   ok   ok   ok
@@ -51,7 +52,7 @@ DELETE /v1/actors/{actor_id}                                                   -
 GET    /v1/actors/{actor_id}/history                                           -       ok   ok   ok   403  403  403  403  401
 GET    /v1/actors/{actor_id}/duplicates                                        -       ok   ok   403  403  403  403  403  401
 POST   /v1/actors/{actor_id}/merge                                             -       ok   ok   403  403  403  403  403  401
-POST   /v1/actors/{actor_id}/claims                                            shadow  ok   ok   ok   ok   ok   ok   ok   401
+POST   /v1/actors/{actor_id}/claims                                            shadow  ok   ok   ok   ok   403  403  403  401
 GET    /v1/actors/{actor_id}/claims                                            shadow  ok   ok   403  403  403  403  403  401
 POST   /v1/actors/{actor_id}/claims/{claim_id}/decision                        shadow  ok   ok   403  403  403  403  403  401
 

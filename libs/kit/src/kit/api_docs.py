@@ -18,10 +18,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
 from kit.identity import (
+    MEMBER_OR_STAFF_ROLES,
     STAFF_ROLES,
     Role,
     current_identity,
     require_authenticated,
+    require_member_or_staff,
     require_staff,
 )
 from kit.problems import PROBLEM_BASE, DomainError, status_problem
@@ -44,6 +46,11 @@ _REQUIREMENTS: dict[Callable[..., Any], RoleRequirement] = {
         KEY_ROLES, "The service then applies its own rules to the record (BOLA checks)."
     ),
     require_staff: RoleRequirement(STAFF_ROLES),
+    require_member_or_staff: RoleRequirement(
+        MEMBER_OR_STAFF_ROLES,
+        "Members only for their own actors: the service then applies its own rules to the "
+        "record (BOLA checks).",
+    ),
 }
 
 

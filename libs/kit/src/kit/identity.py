@@ -39,6 +39,9 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.ANIMATOR})
+#: Who may change the network's records: staff, and members (on their own actors' records).
+#: Reader keys only read, partner keys only sync their platform's data.
+MEMBER_OR_STAFF_ROLES = STAFF_ROLES | {Role.MEMBER}
 
 
 class Identity(BaseModel):
@@ -203,5 +206,15 @@ async def require_staff(identity: CurrentIdentity) -> Identity:
     return identity
 
 
+async def require_member_or_staff(identity: CurrentIdentity) -> Identity:
+    """Dependency for writes members make on their own actors' records (the service then
+    checks the record): reader and partner keys get a 403 problem, whatever the record."""
+    await require_authenticated(identity)
+    if identity.role not in MEMBER_OR_STAFF_ROLES:
+        raise Forbidden("Only network staff and members' keys may do this.")
+    return identity
+
+
 AuthenticatedIdentity = Annotated[Identity, Depends(require_authenticated)]
+MemberOrStaffIdentity = Annotated[Identity, Depends(require_member_or_staff)]
 StaffIdentity = Annotated[Identity, Depends(require_staff)]

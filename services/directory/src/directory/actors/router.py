@@ -27,7 +27,7 @@ from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, s
 from directory.actors.service import actor_service
 from directory.actors.stats import GROUPABLE, actor_stats
 from kit.etags import etag_for
-from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
+from kit.identity import CurrentIdentity, MemberOrStaffIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
 from kit.problems import Forbidden, InvalidInput
 from kit.service import DbSession, runtime_of
@@ -168,7 +168,7 @@ async def actor_statistics(
 async def actor_history(
     actor_id: uuid.UUID,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: MemberOrStaffIdentity,
     paging: Paging,
 ) -> Page[ActorChangeRead]:
     if not identity.acts_for(actor_id):
@@ -206,7 +206,7 @@ async def update_actor(
     actor: ActorById,
     body: ActorUpdate,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: MemberOrStaffIdentity,
     response: Response,
     if_match: IfMatch = None,
 ) -> ActorRead:

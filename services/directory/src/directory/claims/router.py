@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from directory.actors.router import ActorById
 from directory.claims.schemas import ClaimCreate, ClaimDecision, ClaimRead
 from directory.claims.service import claim_service
-from kit.identity import AuthenticatedIdentity, StaffIdentity
+from kit.identity import MemberOrStaffIdentity, StaffIdentity
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/actors/{actor_id}/claims", tags=["claims"])
@@ -18,10 +18,10 @@ router = APIRouter(prefix="/v1/actors/{actor_id}/claims", tags=["claims"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    summary="Ask to take over a shadow record (any authenticated caller)",
+    summary="Ask to take over a shadow record (members' and staff keys)",
 )
 async def request_claim(
-    actor: ActorById, body: ClaimCreate, session: DbSession, identity: AuthenticatedIdentity
+    actor: ActorById, body: ClaimCreate, session: DbSession, identity: MemberOrStaffIdentity
 ) -> ClaimRead:
     claim = await claim_service.request(session, actor=actor, data=body, identity=identity)
     return ClaimRead.model_validate(claim, from_attributes=True)

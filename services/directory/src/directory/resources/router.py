@@ -16,7 +16,7 @@ from directory.resources.models import Resource
 from directory.resources.schemas import ResourceCreate, ResourceKind, ResourceUpdate
 from directory.resources.service import resource_service
 from kit.etags import etag_for
-from kit.identity import AuthenticatedIdentity
+from kit.identity import MemberOrStaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
 from kit.problems import InvalidInput
 from kit.service import DbSession
@@ -36,7 +36,7 @@ ResourceById = Annotated[Resource, Depends(resource_by_id)]
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Add a resource to the catalogue")
 async def create_resource(
-    body: ResourceCreate, session: DbSession, identity: AuthenticatedIdentity, response: Response
+    body: ResourceCreate, session: DbSession, identity: MemberOrStaffIdentity, response: Response
 ) -> ResourcePublic:
     resource = await resource_service.create(session, data=body, identity=identity)
     response.headers["ETag"] = etag_for(resource.version)
@@ -121,7 +121,7 @@ async def update_resource(
     resource: ResourceById,
     body: ResourceUpdate,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: MemberOrStaffIdentity,
     response: Response,
     if_match: IfMatch = None,
 ) -> ResourcePublic:
@@ -138,7 +138,7 @@ async def update_resource(
 async def delete_resource(
     resource: ResourceById,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: MemberOrStaffIdentity,
     if_match: IfMatch = None,
 ) -> None:
     await resource_service.delete(session, resource=resource, identity=identity, if_match=if_match)
