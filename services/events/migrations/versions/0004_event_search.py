@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("rowid_", name="pk_event_search"),
         sa.UniqueConstraint("event_id", name="uq_event_search_event_id"),
     )
-    op.create_index("ix_event_search_lat_lon", "event_search", ["lat", "lon"])
+    op.create_index("ix_event_search_lat_lon", "event_search", ["lat", "lon", "event_id"])
     if dialect == "postgresql":
         op.execute(
             "ALTER TABLE event_search ADD COLUMN vector tsvector GENERATED ALWAYS AS ("

@@ -29,6 +29,14 @@ KM_PER_DEGREE = 111.32
 _FTS = sa.table("events_fts", sa.column("rowid"))
 FACETS = (*COLUMN_TAGS, *TAG_FIELDS)
 NO_FILTERS = EventFilters()
+#: The filters read from ``event_search`` (see ``_searched``), unset.
+SEARCH_ROW_FILTERS: dict[str, Any] = {
+    "q_terms": [],
+    "near": None,
+    "bbox": None,
+    "age": None,
+    "accessibility": [],
+}
 
 SelectT = TypeVar("SelectT", bound="sa.Select[*tuple[Any, ...]]")
 
@@ -225,14 +233,19 @@ class EventRepository:
                     .having(count > 0)
                 )
             else:
-                matching = sa.select(Event.id).where(Event.deleted_at.is_(None))
+                # The tags' state already leaves deleted events out; the events table is read
+                # only for the filters on its columns, the search rows only for theirs.
+                conditions = [EventTag.facet.in_(group), _in_states(EventTag, visible)]
+                searched = _searched(group_filters, dialect)
+                if searched is not None:
+                    conditions.append(EventTag.event_id.in_(searched))
+                rest = group_filters.model_copy(update=SEARCH_ROW_FILTERS)
+                if rest != NO_FILTERS:
+                    matching = _filtered(sa.select(Event.id), rest, dialect)
+                    conditions.append(EventTag.event_id.in_(matching))
                 query = (
                     sa.select(EventTag.facet, EventTag.value, sa.func.count())
-                    .where(
-                        EventTag.facet.in_(group),
-                        _in_states(EventTag, visible),
-                        EventTag.event_id.in_(_filtered(matching, group_filters, dialect)),
-                    )
+                    .where(*conditions)
                     .group_by(EventTag.facet, EventTag.value)
                 )
             for facet, value, number in await session.execute(query):

@@ -24,7 +24,8 @@ class EventSearch(Base):
     """
 
     __tablename__ = "event_search"
-    __table_args__ = (sa.Index("ix_event_search_lat_lon", "lat", "lon"),)
+    #: With the event id, map queries read the index alone.
+    __table_args__ = (sa.Index("ix_event_search_lat_lon", "lat", "lon", "event_id"),)
 
     rowid_: Mapped[int] = mapped_column(
         "rowid_", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
