@@ -7,9 +7,11 @@ from gateway.webhooks.delivery import (
     SVIX_SCHEDULE,
     matches,
     next_delay,
+    ordering_key,
     public_data,
     retry_after_seconds,
 )
+from kit.cloudevents import CloudEvent
 
 
 @pytest.mark.parametrize(
@@ -54,3 +56,13 @@ def test_retry_after_postpones_the_next_attempt_within_the_schedule() -> None:
     assert retry_after_seconds("30") == 30.0
     assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") is None
     assert retry_after_seconds(None) is None
+
+
+def test_a_records_changes_share_an_ordering_key_its_subject_else_its_id() -> None:
+    def event(subject: str | None, data: dict[str, object]) -> CloudEvent:
+        return CloudEvent(source="/events", type="events.event.updated", subject=subject, data=data)
+
+    assert ordering_key(event("e1", {"id": "other"})) == "e1"
+    assert ordering_key(event(None, {"id": "e2"})) == "e2"
+    assert ordering_key(event(None, {"title": "no id"})) is None
+    assert ordering_key(event("x" * 500, {})) == "x" * 200  # fits the column
