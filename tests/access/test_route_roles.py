@@ -3,8 +3,10 @@ and services, answers as ``route_roles.py`` says (object- and function-level acc
 
 The world: actors A and B, each with a published event (internal registration), a pending
 event submitted by its member, an event needing approval, a registration, a resource; two
-partners P and Q, each with a webhook endpoint (pointing at a local receiver) and a delivery;
-shadow actors, a dry-run import, a call, an open and a draft survey. Each operation is called
+partners P and Q, each registered with an inbox secret, a partner key, a webhook endpoint
+(pointing at a local receiver) with a delivery, and a signed push; shadow actors, a dry-run
+import, an OpenAgenda agenda imported from a local stand-in answering in OpenAgenda's v2
+format, an EU call, an open and a draft survey. Each operation is called
 on A's objects (on B's for ``member@B``, on Q's for ``partner@Q``); an operation that changes
 or removes its object gets a fresh one for every call, so callers never see each other's
 effects.
@@ -490,8 +492,6 @@ class Prepared:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     key: str | None = None
-    #: The key is replaced (a member bound to a fresh actor).
-    rekeyed: bool = False
 
 
 def default_ids(world: World, target: Target, variant: str) -> dict[str, str]:
@@ -533,7 +533,7 @@ async def own_fresh_actor(world: World, target: Target, prepared: Prepared, name
     actor = await world.admin.create_actor()
     prepared.ids[name] = actor
     if target.column == "member":
-        prepared.key, prepared.rekeyed = await world.admin.member_key_for(actor), True
+        prepared.key = await world.admin.member_key_for(actor)
     return actor
 
 
@@ -755,7 +755,6 @@ async def _rotate_partner_secret(world: World, target: Target, prepared: Prepare
     prepared.ids["partner"] = slug
     if target.column == "partner":
         prepared.key = (await world.admin.create_key("partner", partner=slug))[1]
-        prepared.rekeyed = True
 
 
 # -- the walk ----------------------------------------------------------------------------------
