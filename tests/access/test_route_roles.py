@@ -1019,3 +1019,31 @@ async def test_a_partner_cannot_publish_its_events_past_moderation(world: World)
     async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as anonymous:
         hidden = await anonymous.get(f"/v1/events/{pushed.json()['id']}")
         assert hidden.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-a-key", "Bearer", "Basic YWRtaW46YWRtaW4=", "Bearer mlg_live_" + "A" * 40],
+    ids=["unknown", "empty", "basic", "well-formed-unknown"],
+)
+async def test_a_bad_key_is_refused_even_where_no_key_is_needed(
+    world: World, authorization: str
+) -> None:
+    """A caller who sends a key that is not valid is told so (401), never served as
+    anonymous: a client with a broken key learns it at once."""
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as http:
+        for path in ("/v1/actors", "/v1/api-keys", "/v1/webhooks/endpoints"):
+            response = await http.get(path, headers={"Authorization": authorization})
+            assert response.status_code == 401, (path, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_revoked_key_is_refused_at_once(world: World) -> None:
+    key_id, key = await world.admin.create_key("member", actor_ids=[world.a.actor])
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as http:
+        assert (await http.get(f"/v1/actors/{world.a.actor}/history", headers=headers)).is_success
+        await world.admin.call("DELETE", f"/v1/api-keys/{key_id}", expect=204)
+        for path in (f"/v1/actors/{world.a.actor}/history", "/v1/actors"):
+            response = await http.get(path, headers=headers)
+            assert response.status_code == 401, (path, response.text)
