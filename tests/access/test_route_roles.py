@@ -23,7 +23,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -1047,3 +1047,17 @@ async def test_a_revoked_key_is_refused_at_once(world: World) -> None:
         for path in (f"/v1/actors/{world.a.actor}/history", "/v1/actors"):
             response = await http.get(path, headers=headers)
             assert response.status_code == 401, (path, response.text)
+
+
+async def test_an_expired_key_is_refused_even_if_it_was_just_used(world: World) -> None:
+    expires = datetime.now(UTC) + timedelta(seconds=3)
+    _, key = await world.admin.create_key(
+        "member", actor_ids=[world.a.actor], expires_at=expires.isoformat()
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    path = f"/v1/actors/{world.a.actor}/history"
+    async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as http:
+        assert (await http.get(path, headers=headers)).is_success  # verified, maybe cached
+        await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.5)
+        response = await http.get(path, headers=headers)
+        assert response.status_code == 401, response.text
