@@ -427,6 +427,21 @@ class Deliverer:
                 for task in self._tasks:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
+                await self._record_the_rest()
+
+    async def _record_the_rest(self) -> None:
+        """On the way out, record the attempts already made (else their leases would run
+        out and receivers get them twice)."""
+        finished: list[tuple[Attempt, Outcome]] = []
+        while not self._finished.empty():
+            finished.append(self._finished.get_nowait())
+        if not finished:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await record_attempts(session, finished, self.policy)
+        except Exception:
+            logger.exception("webhook deliveries: %d attempts left unrecorded", len(finished))
 
     async def pump(self, http: aiohttp.ClientSession) -> int:
         """In one transaction, record the attempts that ended and claim due deliveries to
