@@ -801,8 +801,12 @@ async def test_each_caller_gets_the_outcome_the_table_gives(world: World, rule: 
         response = await call_as(world, rule, column)
         got = outcome_of(response)
         if got != expected:
+            hint = ""
+            if response.status_code in (409, 412, 422, 428):
+                hint = " (the call itself may be wrong: see its @recipe in test_route_roles.py)"
             mismatches.append(
-                f"{column}: expected {expected}, got {response.status_code} {response.text[:300]}"
+                f"{column}: expected {expected}, got {response.status_code}{hint}"
+                f" {response.text[:300]}"
             )
         elif got != "ok":
             media_type = response.headers.get("content-type", "")
