@@ -76,8 +76,10 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = 1.0
     #: An endpoint failing with no success for this long is disabled (its owner is told).
     webhook_disable_after_seconds: float = 5 * 24 * 3600
-    #: Deliveries one worker posts at once.
+    #: Deliveries one worker posts at once, and at most to one endpoint (a slow receiver
+    #: with a backlog leaves the other slots to the others).
     webhook_concurrency: int = 64
+    webhook_endpoint_concurrency: int = 32
     #: Partner inbox: how far ``webhook-timestamp`` may be from now (either way).
     partner_inbox_tolerance_seconds: float = 300.0
     #: Largest body a partner may push to its inbox.

@@ -51,6 +51,7 @@ async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncI
         timeout_seconds=settings.webhook_timeout_seconds,
         poll_seconds=settings.webhook_poll_seconds,
         concurrency=settings.webhook_concurrency,
+        per_endpoint=settings.webhook_endpoint_concurrency,
         disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
         clock=clock,
     )

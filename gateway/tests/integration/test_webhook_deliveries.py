@@ -158,6 +158,8 @@ async def webhooks(
         webhook_retry_schedule_seconds=[0.0, 0.2, 0.2],
         webhook_poll_seconds=0.05,
         webhook_timeout_seconds=5,
+        webhook_concurrency=16,
+        webhook_endpoint_concurrency=4,
         common=CommonSettings(
             nats_url=nats_server.url, identity_secret=SecretStr(DEV_IDENTITY_SECRET)
         ),
@@ -324,6 +326,25 @@ async def test_a_slow_receiver_does_not_hold_up_the_others(webhooks: Webhooks) -
         return bool(items) and items[0]["status"] == "succeeded"
 
     await wait_until(slow_done, what="the slow delivery succeeds too")
+
+
+async def test_a_receiver_with_a_backlog_takes_only_its_share_of_the_slots(
+    webhooks: Webhooks,
+) -> None:
+    await webhooks.subscribe("/stuck", ["events.*"])
+    await webhooks.subscribe("/quick", ["directory.*"])
+    webhooks.receiver.slow["/stuck"] = 1.0
+    await webhooks.publish(*(registration() for _ in range(20)))  # more than the 16 slots
+    await wait_until(
+        lambda: _async(len(webhooks.receiver.on("/stuck")) >= 4), what="the stuck receiver busy"
+    )
+    started = time.monotonic()
+
+    await webhooks.publish(actor_updated())
+    await wait_until(lambda: _async(webhooks.receiver.on("/quick")), what="a quick delivery")
+
+    assert time.monotonic() - started < 0.8  # not behind the stuck receiver's backlog
+    assert len(webhooks.receiver.on("/stuck")) == 4  # 4 at a time, each taking 1 s
 
 
 async def test_two_workers_send_each_delivery_once(webhooks: Webhooks) -> None:

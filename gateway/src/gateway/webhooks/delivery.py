@@ -374,6 +374,7 @@ class Deliverer:
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
         concurrency: int = 50,
+        per_endpoint: int | None = None,
         disable_after: timedelta = DISABLE_AFTER,
         clock: Clock = utcnow,
         record_batch: int = 500,
@@ -386,10 +387,14 @@ class Deliverer:
         self.lease = timedelta(seconds=timeout_seconds + 30)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
+        #: Most deliveries one endpoint may have claimed at once (None: no limit).
+        self.per_endpoint = per_endpoint
         self.clock = clock
         self.record_batch = record_batch
-        #: Claimed and not yet recorded: ready, being posted, or posted.
-        self._in_flight: set[str] = set()
+        #: Claimed and not yet recorded (ready, being posted, or posted): their endpoints.
+        self._in_flight: dict[str, str] = {}
+        #: How many of those each endpoint has.
+        self._busy: collections.Counter[str] = collections.Counter()
         self._ready: collections.deque[Attempt] = collections.deque()
         self._posting = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -449,33 +454,31 @@ class Deliverer:
         finished: list[tuple[Attempt, Outcome]] = []
         while len(finished) < self.record_batch and not self._finished.empty():
             finished.append(self._finished.get_nowait())
-        wanted = 2 * self.concurrency - (len(self._in_flight) - len(finished))
+        # Recorded below, or (on failure) left to their leases: tried again, same webhook-id.
+        for attempt, _ in finished:
+            self._release(attempt)
+        wanted = 2 * self.concurrency - len(self._in_flight)
         if not finished and wanted <= 0:
             return 0
         now = self.clock()
-        try:
-            async with self.database.transaction() as session:
-                if finished:
-                    await record_attempts(session, finished, self.policy)
-                due = (
-                    await repository.claim_due(
-                        session,
-                        now=now,
-                        lease_until=now + self.lease,
-                        # Claimed ones are due only when their lease ends (after the post
-                        # timeout): no need to name them.
-                        exclude=(),
-                        limit=wanted,
-                    )
-                    if wanted > 0
-                    else []
+        async with self.database.transaction() as session:
+            if finished:
+                await record_attempts(session, finished, self.policy)
+            due = (
+                await repository.claim_due(
+                    session,
+                    now=now,
+                    lease_until=now + self.lease,
+                    limit=wanted,
+                    busy=self._busy,
+                    per_endpoint=self.per_endpoint,
                 )
-        finally:
-            # Recorded, or (on failure) left to their leases: tried again, same webhook-id.
-            for attempt, _ in finished:
-                self._in_flight.discard(attempt.delivery_id)
+                if wanted > 0
+                else []
+            )
         for claimed in due:
-            self._in_flight.add(claimed.delivery_id)
+            self._in_flight[claimed.delivery_id] = claimed.endpoint_id
+            self._busy[claimed.endpoint_id] += 1
             self._ready.append(
                 Attempt(
                     claimed.delivery_id,
@@ -489,6 +492,13 @@ class Deliverer:
         if (wanted > 0 and len(due) == wanted) or not self._finished.empty():
             self.wake()  # the room or the batch was the limit, not the work: go on
         return len(due)
+
+    def _release(self, attempt: Attempt) -> None:
+        endpoint_id = self._in_flight.pop(attempt.delivery_id, None)
+        if endpoint_id is not None:
+            self._busy[endpoint_id] -= 1
+            if self._busy[endpoint_id] <= 0:
+                del self._busy[endpoint_id]
 
     def _start_ready(self, http: aiohttp.ClientSession) -> None:
         while self._posting < self.concurrency and self._ready:
@@ -504,7 +514,7 @@ class Deliverer:
             )
         except Exception:
             logger.exception("webhook delivery %s: could not post", attempt.delivery_id)
-            self._in_flight.discard(attempt.delivery_id)
+            self._release(attempt)
         else:
             self._finished.put_nowait((attempt, outcome))
         finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import collections
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -89,12 +90,14 @@ async def claim_due(
     *,
     now: datetime,
     lease_until: datetime,
-    exclude: Collection[str],
     limit: int,
+    busy: Mapping[str, int] | None = None,
+    per_endpoint: int | None = None,
 ) -> list[Claimed]:
     """Take pending deliveries whose time has come (to endpoints still enabled), oldest
     first, by moving their next attempt to ``lease_until``: another worker skips them, and
-    they come back by themselves if this one dies before recording the attempt.
+    they come back by themselves if this one dies before recording the attempt. With
+    ``per_endpoint``, no endpoint gets more than that many counting those already ``busy``.
 
     A delivery waits while an earlier one to the same endpoint about the same record is
     still pending (due later, retrying or under way): receivers see a record's changes in
@@ -135,9 +138,22 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if exclude:
-        query = query.where(WebhookDelivery.id.not_in(list(exclude)))
+    busy = busy or {}
+    if per_endpoint is not None:
+        full = [endpoint for endpoint, count in busy.items() if count >= per_endpoint]
+        if full:
+            query = query.where(WebhookDelivery.endpoint_id.not_in(full))
     due = (await session.execute(query)).all()
+    if per_endpoint is not None:
+        # No endpoint takes more than its share of the slots: a slow or hanging receiver
+        # with a backlog does not hold up the others. The rest stay due for a later claim.
+        taken = collections.Counter(busy)
+        kept = []
+        for row in due:
+            if taken[row.endpoint_id] < per_endpoint:
+                taken[row.endpoint_id] += 1
+                kept.append(row)
+        due = kept
     if not due:
         return []
     endpoints = {
