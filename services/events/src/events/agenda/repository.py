@@ -211,6 +211,11 @@ class EventRepository:
         ``unfiltered_states`` those it may see at all (what the ``state`` facet counts over).
         """
         dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            # Counting the tags of a few thousand matches is index probes; the planner's
+            # parallel hash join over the whole tags table measured 3x slower (101 vs 34 ms
+            # for 2,500 of 50,000 events), and facets already run beside the page's queries.
+            await session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
         shared = [f for f in facets if not getattr(filters, FACET_FILTERS[f])]
         groups: list[tuple[list[str], EventFilters, Sequence[str] | None]] = []
         if shared:
