@@ -121,9 +121,9 @@ async def claim_due(
         )
         .exists()
     )
-    # No join: the due index alone drives the scan and stops at ``limit``, whatever the
-    # planner knows of the table (a join let PostgreSQL without statistics start from the
-    # endpoints and test every pending row).
+    # No join: only deliveries are scanned and locked. PostgreSQL walks the due index and
+    # stops at ``limit`` once it has statistics on the table (autovacuum); before its first
+    # ANALYZE it tests every pending row, then sorts them.
     disabled = sa.select(WebhookEndpoint.id).where(WebhookEndpoint.disabled_at.is_not(None))
     query = (
         sa.select(WebhookDelivery.id, WebhookDelivery.body, WebhookDelivery.endpoint_id)
