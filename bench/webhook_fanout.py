@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -121,12 +122,10 @@ async def wait_http(url: str, *, within: float = 20.0) -> None:
     deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as http:
         while True:
-            try:
+            with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(url) as answer:
                     if answer.status == 200:
                         return
-            except aiohttp.ClientError:
-                pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer")
             await asyncio.sleep(0.1)
@@ -452,7 +451,7 @@ profile = cProfile.Profile()
 try:
     profile.runcall(main)
 except KeyboardInterrupt:
-    pass
+    print("worker stopped; writing its profile", file=sys.stderr)
 finally:
     profile.dump_stats(out)
 """

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.webhooks.schemas import WebhookAttemptRead
+
 #: Partner slugs are the ``partner`` of partner API keys and the ``source`` of ``ext_ids``
 #: (the events service takes sources of up to 60 characters).
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
@@ -71,14 +73,10 @@ class PushDuplicate(BaseModel):
     duplicate: bool = Field(True, description="Already received: this push was dropped.")
 
 
-class PartnerAttemptRead(BaseModel):
-    attempted_at: datetime
+class PartnerAttemptRead(WebhookAttemptRead):
+    """One forwarding attempt: a webhook attempt, plus the request made to the service."""
+
     request: str = Field(examples=["PUT /v1/events/ext/openagenda/12345"])
-    status_code: int | None = Field(description="null: no answer (timeout, refused).")
-    duration_ms: int
-    response_excerpt: str | None = Field(description="The first kilobyte of the answer.")
-    error: str | None
-    next_attempt_at: datetime | None = Field(description="null: no further attempt.")
 
 
 class PartnerMessageRead(BaseModel):

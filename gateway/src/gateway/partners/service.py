@@ -301,15 +301,7 @@ async def _read_messages(
     attempts: dict[int, list[PartnerAttemptRead]] = {m.id: [] for m in page}
     for attempt in await repository.attempts_of(session, [m.id for m in page]):
         attempts[attempt.message_id].append(
-            PartnerAttemptRead(
-                attempted_at=attempt.attempted_at,
-                request=attempt.request,
-                status_code=attempt.status_code,
-                duration_ms=attempt.duration_ms,
-                response_excerpt=attempt.response_excerpt,
-                error=attempt.error,
-                next_attempt_at=attempt.next_attempt_at,
-            )
+            PartnerAttemptRead.model_validate(attempt, from_attributes=True)
         )
     return [
         PartnerMessageRead(

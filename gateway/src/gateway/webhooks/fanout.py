@@ -81,46 +81,14 @@ class FanOutRunner(ConsumerRunner):
         super().__init__(database, inbox, broker, subscription, batch=batch)
         self.on_commit = on_commit
 
-    async def run(self) -> None:
-        """Bind the durable consumer and pull batches until cancelled (re-binding after
-        failures, as kit's runner does)."""
-        js = await self.broker.connected()
-        delay = 0.2
-        while True:
-            pull: JetStreamContext.PullSubscription | None = None
-            try:
-                pull = await self._bind(js)
-                delay = 0.2
-                while True:
-                    try:
-                        messages = await pull.fetch(self.batch, timeout=self.fetch_timeout)
-                    except TimeoutError:
-                        continue
-                    await self.apply_batch(js, messages)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "consumer %s: %s; pulling again in %.1fs",
-                    self.subscription.durable,
-                    exc or type(exc).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            finally:
-                if pull is not None:
-                    with contextlib.suppress(Exception):
-                        await pull.unsubscribe()
-
-    async def apply_batch(self, js: JetStreamContext, messages: list[Msg]) -> None:
+    async def handle_batch(self, js: JetStreamContext, messages: list[Msg]) -> None:
         durable = self.subscription.durable
         readable: list[tuple[Msg, CloudEvent]] = []
         for message in messages:
             try:
                 readable.append((message, CloudEvent.from_json(message.data)))
             except ValidationError:
-                await self._handle(js, message)  # dead-lettered there
+                await self.handle(js, message)  # dead-lettered there
         if not readable:
             return
         try:
@@ -135,7 +103,7 @@ class FanOutRunner(ConsumerRunner):
         except Exception as exc:
             logger.warning("consumer %s: a batch failed (%s); one by one", durable, exc)
             for message, _ in readable:
-                await self._handle(js, message)
+                await self.handle(js, message)
             return
         self.on_commit()
         for message, _ in readable:

@@ -267,14 +267,7 @@ async def _delivery_reads(
     attempts: dict[str, list[WebhookAttemptRead]] = {d.id: [] for d in deliveries}
     for attempt in await repository.attempts_of(session, [d.id for d in deliveries]):
         attempts[attempt.delivery_id].append(
-            WebhookAttemptRead(
-                attempted_at=attempt.attempted_at,
-                status_code=attempt.status_code,
-                duration_ms=attempt.duration_ms,
-                response_excerpt=attempt.response_excerpt,
-                error=attempt.error,
-                next_attempt_at=attempt.next_attempt_at,
-            )
+            WebhookAttemptRead.model_validate(attempt, from_attributes=True)
         )
     return [
         WebhookDeliveryRead(

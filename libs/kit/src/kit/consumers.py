@@ -116,8 +116,7 @@ class ConsumerRunner:
                         messages = await pull.fetch(self.batch, timeout=self.fetch_timeout)
                     except TimeoutError:
                         continue
-                    for message in messages:
-                        await self._handle(js, message)
+                    await self.handle_batch(js, messages)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -132,6 +131,13 @@ class ConsumerRunner:
             finally:
                 if pull is not None:
                     await _unsubscribe(pull)
+
+    async def handle_batch(self, js: JetStreamContext, messages: list[Msg]) -> None:
+        """Apply one fetched batch; by default each event in its own transaction. A runner
+        that can apply a whole batch at once overrides this (and falls back on
+        :meth:`handle` for the events it cannot)."""
+        for message in messages:
+            await self.handle(js, message)
 
     async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
         sub = self.subscription
@@ -150,7 +156,8 @@ class ConsumerRunner:
         await js.add_consumer(sub.stream, config)
         return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream)
 
-    async def _handle(self, js: JetStreamContext, message: Msg) -> None:
+    async def handle(self, js: JetStreamContext, message: Msg) -> None:
+        """Apply one event in its own transaction (once per consumer), or dead-letter it."""
         durable = self.subscription.durable
         try:
             event = CloudEvent.from_json(message.data)
