@@ -37,7 +37,6 @@ def create_messaging_tables() -> None:
     They belong to the kit (see :mod:`kit.outbox`, :mod:`kit.consumers`), so their DDL lives
     here once rather than copied into every service.
     """
-    big_int = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(length=120), nullable=False),
@@ -45,6 +44,12 @@ def create_messaging_tables() -> None:
         sa.Column("handled_at", UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
     )
+    create_outbox_table()
+
+
+def create_outbox_table() -> None:
+    """Create the kit's ``outbox`` alone (for a process that consumed before it emitted)."""
+    big_int = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "outbox",
         sa.Column("position", big_int, autoincrement=True, nullable=False),
@@ -71,9 +76,14 @@ def create_messaging_tables() -> None:
 
 def drop_messaging_tables() -> None:
     """Undo :func:`create_messaging_tables`."""
+    drop_outbox_table()
+    op.drop_table("inbox")
+
+
+def drop_outbox_table() -> None:
+    """Undo :func:`create_outbox_table`."""
     op.drop_index("ix_outbox_pending", table_name="outbox")
     op.drop_table("outbox")
-    op.drop_table("inbox")
 
 
 def _include_object(
