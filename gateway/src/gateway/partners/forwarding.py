@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.partners import repository
 from gateway.partners.models import PartnerAttempt, PartnerMessage
+from gateway.webhooks.delivery import retry_after_seconds
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.models import utcnow
@@ -275,7 +276,7 @@ class Forwarder:
                 raw = await answer.content.read(_ANSWER_BYTES)
                 outcome.status = answer.status
                 outcome.answer = raw.decode(errors="replace")
-                outcome.retry_after = _seconds(answer.headers.get("retry-after"))
+                outcome.retry_after = retry_after_seconds(answer.headers.get("retry-after"))
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcome.error = repr(exc) or type(exc).__name__
         outcome.duration_ms = round((time.perf_counter() - started) * 1000)
@@ -338,15 +339,6 @@ class Forwarder:
         message.next_attempt_at = None
         message.reason = reason
         await session.flush()
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        return None
 
 
 def partner_forwarder(settings: Settings, database: Database) -> Forwarder:

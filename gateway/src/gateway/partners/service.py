@@ -26,6 +26,7 @@ from gateway.partners.schemas import (
     PushDuplicate,
 )
 from gateway.partners.verification import SignatureRejected, verify_push
+from gateway.webhooks.delivery import signing_secrets
 from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
 from kit.models import utcnow
@@ -77,15 +78,6 @@ def read_model(partner: Partner) -> PartnerRead:
 
 def _with_secret(partner: Partner) -> PartnerSecret:
     return PartnerSecret(**read_model(partner).model_dump(), secret=partner.secret)
-
-
-def accepted_secrets(partner: Partner, now: datetime) -> list[str]:
-    """The current secret, and the previous one while its grace period lasts."""
-    keys = [partner.secret]
-    expires = partner.previous_secret_expires_at
-    if partner.previous_secret and expires is not None and expires > now:
-        keys.append(partner.previous_secret)
-    return keys
 
 
 def may_see(caller: Identity, slug: str) -> bool:
@@ -202,7 +194,7 @@ class InboxService:
             verified = verify_push(
                 headers=headers,
                 body=body,
-                secrets=accepted_secrets(partner, now),
+                secrets=signing_secrets(partner, now),
                 now=now.timestamp(),
                 tolerance_seconds=tolerance_seconds,
             )
