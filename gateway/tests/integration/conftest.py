@@ -7,13 +7,12 @@ import asyncio
 import copy
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, SecretStr
@@ -27,6 +26,7 @@ from kit.middleware import RequestIdMiddleware
 from kit.migrations import upgrade
 from kit.problems import NotFound, install_problem_handlers
 from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
+from kit.testing.apps import served
 from kit.testing.nats import free_port
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 
@@ -240,38 +240,6 @@ def _rename_refs(node: Any, old: str, new: str) -> None:
 def _payload(size: int) -> bytes:
     block = bytes(range(256)) * 4096
     return (block * (size // len(block) + 1))[:size]
-
-
-@asynccontextmanager
-async def served(app: Any, *, http: str = "auto", port: int | None = None) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on ``port`` (default: a free one) in this event loop;
-    yield its base URL."""
-    port = port or free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        http=http,
-        ws="none",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    deadline = asyncio.get_running_loop().time() + 10
-    while not server.started:
-        if task.done():
-            task.result()
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"uvicorn did not start on port {port}")
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 
 from gateway.main import create_app
+from kit.testing.apps import served
 
-from .conftest import ADMIN_KEY, KeyedGateway, served
+from .conftest import ADMIN_KEY, KeyedGateway
 
 ADMIN = {"authorization": f"Bearer {ADMIN_KEY}"}
 

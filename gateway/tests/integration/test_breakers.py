@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 from fastapi import APIRouter
 
+from kit.testing.apps import served
 from kit.testing.nats import free_port
 
-from .conftest import Stack, fake_service, served
+from .conftest import Stack, fake_service
 
 
 def surveys_app() -> Any:

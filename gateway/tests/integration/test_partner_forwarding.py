@@ -21,11 +21,12 @@ from gateway.partners.forwarding import partner_forwarder
 from kit.db import Database
 from kit.identity import CurrentIdentity, Identity, Role
 from kit.problems import DomainError, Forbidden, InvalidInput, NotFound
+from kit.testing.apps import served
 from kit.testing.nats import free_port
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 
-from .conftest import fake_service, gateway_settings, migrated_database, served
+from .conftest import fake_service, gateway_settings, migrated_database
 from .test_partner_inbox import ADMIN, new_slug, push_body, signed
 
 

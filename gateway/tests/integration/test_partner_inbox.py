@@ -14,8 +14,9 @@ import orjson
 from standardwebhooks import Webhook
 
 from gateway.main import create_app
+from kit.testing.apps import served
 
-from .conftest import ADMIN_KEY, KeyedGateway, served
+from .conftest import ADMIN_KEY, KeyedGateway
 
 ADMIN = {"authorization": f"Bearer {ADMIN_KEY}"}
 

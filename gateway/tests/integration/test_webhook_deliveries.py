@@ -29,11 +29,12 @@ from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.models import utcnow
 from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
+from kit.testing.apps import served
 from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 
-from .conftest import ADMIN_KEY, Stack, gateway_settings, migrated_database, served
+from .conftest import ADMIN_KEY, Stack, gateway_settings, migrated_database
 
 ADMIN = {"authorization": f"Bearer {ADMIN_KEY}"}
 PATH = "/v1/webhooks/endpoints"

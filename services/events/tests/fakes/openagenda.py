@@ -8,20 +8,18 @@ Every event a test puts gets a fresh ``updatedAt``, as OpenAgenda stamps each ch
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kit.testing.nats import free_port
+from kit.testing.apps import served
 
 MAX_SIZE = 300
 #: Fields the list gives without ``detailed=1``.
@@ -181,20 +179,5 @@ def _sort_key(item: dict[str, Any]) -> tuple[int, int]:
 @asynccontextmanager
 async def serving(fake: FakeOpenAgenda) -> AsyncIterator[str]:
     """Serve ``fake`` on a free port in this event loop; yield its v2 base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve())
-    deadline = asyncio.get_running_loop().time() + 10
-    while not server.started:
-        if task.done():
-            task.result()
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"the fake OpenAgenda did not start on port {port}")
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/v2"
-    finally:
-        server.should_exit = True
-        await task
+    async with served(fake.app) as base_url:
+        yield f"{base_url}/v2"
