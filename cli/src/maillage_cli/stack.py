@@ -355,7 +355,8 @@ def port_is_free(port: int) -> bool:
 async def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
     """True when something accepts TCP connections on ``host:port``."""
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout=1)
+        async with asyncio.timeout(1):
+            _, writer = await asyncio.open_connection(host, port)
     except (OSError, TimeoutError):
         return False
     writer.close()

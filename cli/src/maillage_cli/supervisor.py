@@ -208,7 +208,8 @@ class Supervisor:
                 f"{uptime:.1f}s; restarting in {backoff:.1f}s. Last lines:\n{tail}"
             )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(child.wake.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await child.wake.wait()
             backoff = min(backoff * 2, self._backoff_max)
             if self._stop_requested(child):  # stopped on purpose during the delay
                 return
@@ -230,7 +231,8 @@ class Supervisor:
             return
         _signal_group(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), timeout=self._stop_timeout)
+            async with asyncio.timeout(self._stop_timeout):
+                await process.wait()
         except TimeoutError:
             self._report(f"{child.spec.name} ignored SIGTERM for {self._stop_timeout}s; killing")
             _signal_group(process.pid, signal.SIGKILL)
@@ -289,7 +291,8 @@ async def run_once(
         start_new_session=True,
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=within)
+        async with asyncio.timeout(within):
+            output, _ = await process.communicate()
     except TimeoutError:
         _signal_group(process.pid, signal.SIGKILL)
         await process.wait()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import random
 import secrets as random_tokens
@@ -35,6 +34,7 @@ from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
 from kit.cloudevents import CloudEvent
 from kit.db import Database
 from kit.models import utcnow
+from kit.wakeup import woken
 
 logger = logging.getLogger(__name__)
 
@@ -426,8 +426,7 @@ class Deliverer:
                     except Exception:
                         logger.exception("webhook deliveries failed; trying again")
                     # Until an attempt ends, new deliveries are committed, or the poll.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                    await woken(self._wake, within=self.poll_seconds)
             finally:
                 for task in self._tasks:
                     task.cancel()

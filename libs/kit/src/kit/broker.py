@@ -89,7 +89,8 @@ class Broker:
                 await self._task
         if self.client.is_connected:
             try:
-                await asyncio.wait_for(self.client.drain(), timeout=5)
+                async with asyncio.timeout(5):
+                    await self.client.drain()
             except (TimeoutError, nats.errors.Error) as exc:  # pragma: no cover - shutdown
                 logger.warning("nats: drain failed: %s", exc)
         if not self.client.is_closed:

@@ -11,7 +11,6 @@ commit and polls as a fallback. On PostgreSQL several relays share rows with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -28,6 +27,7 @@ from kit.cloudevents import CloudEvent
 from kit.db import OUTBOX_DIRTY, Database
 from kit.logs import request_id_var
 from kit.sqltypes import UtcDateTime
+from kit.wakeup import woken
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +162,7 @@ class OutboxRelay:
                 published = 0
             if published >= self.batch_size:
                 continue  # more may be waiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            await woken(self._wake, within=self.poll_seconds)
 
     async def _prepare(self) -> JetStreamContext:
         js = await self.broker.connected()

@@ -168,7 +168,8 @@ def health_router() -> APIRouter:
         runtime: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(runtime.database.ping(), timeout=2)
+            async with asyncio.timeout(2):
+                await runtime.database.ping()
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"

@@ -1,0 +1,21 @@
+"""Sleeping until woken, for the loops that poll (outbox relays, webhook deliverers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def woken(event: asyncio.Event, *, within: float) -> bool:
+    """Wait until ``event`` is set or ``within`` seconds pass; True when it was set.
+
+    Not ``asyncio.wait_for(event.wait(), ...)``: on Python 3.11 that swallows a cancellation
+    arriving just as the event is set (CPython gh-86296, fixed in 3.12), and a loop waiting that
+    way then never stops (seen: a worker's shutdown hung for good in CI). ``asyncio.timeout``
+    lets the cancellation through.
+    """
+    try:
+        async with asyncio.timeout(within):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
