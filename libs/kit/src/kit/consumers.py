@@ -30,6 +30,7 @@ from kit.cloudevents import CloudEvent
 from kit.db import Database
 from kit.logs import request_id_var
 from kit.sqltypes import UtcDateTime
+from kit.wakeup import raise_if_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,9 @@ class ConsumerRunner:
                         messages = await pull.fetch(self.batch, timeout=self.fetch_timeout)
                     except TimeoutError:
                         continue
+                    finally:
+                        # Unacked, the messages come again once this runner is back.
+                        raise_if_cancelled()
                     await self.handle_batch(js, messages)
             except asyncio.CancelledError:
                 raise

@@ -19,3 +19,15 @@ async def woken(event: asyncio.Event, *, within: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def raise_if_cancelled() -> None:
+    """Re-raise a cancellation a library's ``asyncio.wait_for`` swallowed.
+
+    nats-py's ``fetch`` waits with ``asyncio.wait_for``: a consumer cancelled just as a
+    message arrives gets the message instead of its cancellation (gh-86296 again). The task
+    still counts the request (``Task.cancelling()``), so a loop calls this after such a wait.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
