@@ -163,6 +163,19 @@ async def test_oversized_body_is_refused_with_413(
     assert upload.status_code != 413
 
 
+@pytest.mark.parametrize("path", ["/v1/api-keys", "/v1/webhooks/endpoints", "/v1/partners/x/inbox"])
+async def test_oversized_body_on_the_gateways_own_routes_is_a_413_problem(
+    client: httpx.AsyncClient, admin: dict[str, str], stack: Any, path: str
+) -> None:
+    # Well over the limit: the caller is still uploading when the answer comes, and must
+    # read it rather than see the connection reset.
+    response = await client.post(path, content=b"x" * (stack.max_body_bytes * 2), headers=admin)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["limit_bytes"] == stack.max_body_bytes
+
+
 async def test_unreachable_service_is_a_502_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/surveys/s1", headers={"x-request-id": "down-1"})
 

@@ -126,8 +126,9 @@ class BodyLimitMiddleware:
                 "status": 413,
                 "headers": [
                     (b"content-type", b"application/problem+json"),
+                    # No "Connection: close": the server then reads and drops the rest of
+                    # the body, so a client still uploading reads this answer, not a reset.
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
                 ],
             }
         )
