@@ -20,6 +20,11 @@ from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url, pars
         ("https://[fe80::1]/hook", "link-local"),
         ("https://[fd12:3456::1]/hook", "unique-local"),
         ("https://[::ffff:127.0.0.1]/hook", "loopback"),
+        # IPv6 tunnels whose IPv4 end is inside: 6to4, Teredo, NAT64.
+        ("https://[2002:a9fe:a9fe::1]/hook", "tunnel to 169.254.169.254, which is link-local"),
+        ("https://[2002:7f00:1::]/hook", "tunnel to 127.0.0.1, which is loopback"),
+        ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook", "tunnel to 10.0.0.1"),
+        ("https://[64:ff9b::a00:1]/hook", "tunnel to 10.0.0.1, which is private"),
         ("https://2130706433/hook", "unusual spelling"),
         ("https://0x7f000001/hook", "unusual spelling"),
         ("https://0177.0.0.1/hook", "unusual spelling"),
@@ -37,6 +42,7 @@ async def test_unsafe_urls_are_refused_with_the_reason(url: str, reason: str) ->
 async def test_a_public_https_address_is_accepted() -> None:
     await check_url("https://93.184.215.14/hook", frozenset())
     await check_url("https://[2606:4700::1111]/hook", frozenset())
+    await check_url("https://[2002:5db8:d70e::1]/hook", frozenset())  # 6to4 to 93.184.215.14
 
 
 async def test_allow_listed_hosts_may_be_plain_http_and_private() -> None:

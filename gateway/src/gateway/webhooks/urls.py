@@ -43,9 +43,28 @@ _REASONS: tuple[tuple[str, Callable[[IpAddress], bool]], ...] = (
 )
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped (``::ffff:a.b.c.d``), 6to4
+    (``2002:AABB:CCDD::``), Teredo's client and NAT64 (``64:ff9b::a.b.c.d``)."""
+    embedded = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    if address in _NAT64:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [a for a in embedded if a is not None]
+
+
 def _refusal(address: IpAddress) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            for inner in _embedded_ipv4(address):
+                if (reason := _refusal(inner)) is not None:
+                    return f"a tunnel to {inner}, which is {reason}"
     return next((reason for reason, test in _REASONS if test(address)), None)
 
 
