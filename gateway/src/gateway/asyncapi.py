@@ -202,6 +202,12 @@ _NATS_HEADERS = {
 }
 
 
+@functools.cache
+def webhook_event_types() -> frozenset[str]:
+    """The event types an endpoint may subscribe to."""
+    return frozenset(e.type for e in EVENT_TYPES if e.webhook)
+
+
 def _ident(event_type: str) -> str:
     return event_type.replace(".", "_")
 
@@ -343,7 +349,9 @@ def build_document() -> dict[str, Any]:
             "`events.*` or exact types). Answer 2xx within 15 s; anything else is retried "
             "after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (with jitter, or after "
             "`Retry-After`); 410 Gone disables the endpoint. Deliveries about one record "
-            "arrive in order."
+            "arrive in order. Changes about people (`events.registration.*`, "
+            "`events.attendance.recorded`) go only to the network's own endpoints (made by an "
+            "admin), never to a partner's; a partner has at most 20 endpoints."
         ),
         "servers": [{"$ref": "#/servers/webhooks"}],
         "messages": webhook_messages,

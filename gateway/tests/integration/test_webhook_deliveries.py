@@ -636,3 +636,30 @@ async def _disabled_events(webhooks: Webhooks) -> _Told:
     )
     webhooks.cleanups.append(connection.close)
     return _Told(subscription)
+
+
+async def test_a_partners_endpoint_gets_no_registrations_even_subscribed_to_everything(
+    webhooks: Webhooks,
+) -> None:
+    key = await webhooks.client.post(
+        "/v1/api-keys",
+        json={"name": "echo", "role": "partner", "partner": "echosciences"},
+        headers=ADMIN,
+    )
+    partner = {"authorization": f"Bearer {key.json()['key']}"}
+    response = await webhooks.client.post(
+        PATH,
+        json={"url": webhooks.receiver_url + "/partner", "event_types": ["*"]},
+        headers=partner,
+    )
+    assert response.status_code == 201, response.text
+    await webhooks.subscribe("/network", ["*"])
+
+    await webhooks.publish(registration(), actor_updated())
+    await wait_until(
+        lambda: _async(len(webhooks.receiver.on("/network")) == 2), what="the network's two"
+    )
+    await wait_until(lambda: _async(webhooks.receiver.on("/partner")), what="the partner's one")
+
+    [(_, body)] = webhooks.receiver.on("/partner")
+    assert orjson.loads(body)["type"] == "directory.actor.updated"

@@ -237,3 +237,58 @@ async def test_no_partner_touches_another_partners_endpoint_through_any_route(
     as_reader = {"authorization": f"Bearer {reader.json()['key']}"}
     refused = await keyed_client.patch(base, json={"disabled": True}, headers=as_reader)
     assert refused.status_code == 403
+
+
+async def test_subscriptions_name_known_event_types_and_partners_get_none_about_people(
+    keyed_client: httpx.AsyncClient,
+) -> None:
+    partner = await partner_key(keyed_client, "subscriber")
+    body = {"url": "https://93.184.215.14/hook"}
+
+    unknown = await keyed_client.post(
+        PATH, json=body | {"event_types": ["events.*", "no.such.type"]}, headers=partner
+    )
+    personal = await keyed_client.post(
+        PATH, json=body | {"event_types": ["events.registration.confirmed"]}, headers=partner
+    )
+    wildcard = await keyed_client.post(PATH, json=body | {"event_types": ["*"]}, headers=partner)
+    network = await keyed_client.post(
+        PATH, json=body | {"event_types": ["events.registration.confirmed"]}, headers=ADMIN
+    )
+
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == [
+        {
+            "field": "event_types[1]",
+            "message": "'no.such.type' matches no event type (the list: GET /asyncapi.json)",
+        }
+    ]
+    assert personal.status_code == 422
+    assert personal.json()["errors"][0]["field"] == "event_types[0]"
+    assert "about people" in personal.json()["errors"][0]["message"]
+    assert wildcard.status_code == 201  # accepted; registrations are skipped for it
+    assert network.status_code == 201
+    patched = await keyed_client.patch(
+        f"{PATH}/{wildcard.json()['id']}",
+        json={"event_types": ["events.attendance.recorded"]},
+        headers=partner,
+    )
+    assert patched.status_code == 422
+    assert patched.json()["errors"][0]["field"] == "event_types[0]"
+
+
+async def test_a_partner_has_at_most_twenty_endpoints(keyed_client: httpx.AsyncClient) -> None:
+    partner = await partner_key(keyed_client, "prolific")
+    for _ in range(20):
+        await create_endpoint(keyed_client, partner)
+
+    refused = await keyed_client.post(
+        PATH, json={"url": "https://93.184.215.14/hook", "event_types": ["*"]}, headers=partner
+    )
+
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["limit"] == 20
+    assert refused.json()["type"].endswith("/too-many-webhook-endpoints")
+    # Network endpoints made by admins are not counted against anyone.
+    await create_endpoint(keyed_client, ADMIN)

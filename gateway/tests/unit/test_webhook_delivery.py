@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from contracts.events import PERSONAL_FIELDS
+from gateway.webhooks.audience import delivered_to, matches
 from gateway.webhooks.delivery import (
     SVIX_SCHEDULE,
-    matches,
     next_delay,
     ordering_key,
     public_data,
@@ -31,6 +31,14 @@ def test_event_types_match_exactly_or_by_wildcard(
     patterns: list[str], event_type: str, expected: bool
 ) -> None:
     assert matches(patterns, event_type) is expected
+
+
+def test_partners_endpoints_never_get_changes_about_people() -> None:
+    for event_type in ("events.registration.confirmed", "events.attendance.recorded"):
+        assert delivered_to(["*"], event_type, partner=None)
+        assert not delivered_to(["*"], event_type, partner="echosciences")
+        assert not delivered_to(["events.*"], event_type, partner="echosciences")
+    assert delivered_to(["events.*"], "events.event.published", partner="echosciences")
 
 
 def test_registrations_lose_their_personal_fields_and_other_events_keep_names() -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks import repository
+from gateway.webhooks.audience import PERSONAL_PREFIXES, delivered_to
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
 from gateway.webhooks.signing import payload, signed_headers
 from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 #: Delays before each attempt, in seconds (Svix's schedule); then the delivery gives up.
 SVIX_SCHEDULE: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
-#: Event types whose payloads carry a person's name and email, dropped before sending.
-_PERSONAL_PREFIXES = ("events.registration.", "events.attendance.")
 _EXCERPT_BYTES = 1024
 _JITTER = 0.1
 _ORDERING_KEY_LENGTH = 200
@@ -54,19 +53,9 @@ PING_EVENT = "webhook.ping"
 Clock = Callable[[], datetime]
 
 
-def matches(patterns: Collection[str], event_type: str) -> bool:
-    """Whether an endpoint subscribed to ``patterns`` wants ``event_type``."""
-    for pattern in patterns:
-        if pattern in ("*", event_type):
-            return True
-        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
-
-
 def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """What partners may see of an event: registrations without the person's identity."""
-    if event_type.startswith(_PERSONAL_PREFIXES):
+    if event_type.startswith(PERSONAL_PREFIXES):
         return {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
     return dict(data)
 
@@ -93,7 +82,7 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
         return 0
     now = utcnow()
     endpoints = [
-        (endpoint.id, [str(p) for p in endpoint.event_types])
+        (endpoint.id, [str(p) for p in endpoint.event_types], endpoint.partner)
         for endpoint in await repository.active(session)
     ]
     rows: list[dict[str, Any]] = []
@@ -102,8 +91,8 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
         # is the order deliveries about one record go out in.
         created_at = now + timedelta(microseconds=position)
         body: str | None = None
-        for endpoint_id, patterns in endpoints:
-            if not matches(patterns, event.type):
+        for endpoint_id, patterns, partner in endpoints:
+            if not delivered_to(patterns, event.type, partner=partner):
                 continue
             if body is None:
                 body = payload(

@@ -66,6 +66,12 @@ async def active(session: AsyncSession) -> Sequence[WebhookEndpoint]:
     return (await session.execute(query)).scalars().all()
 
 
+async def count_of_partner(session: AsyncSession, partner: str | None) -> int:
+    """How many endpoints ``partner`` has (disabled ones included)."""
+    query = sa.select(sa.func.count()).where(WebhookEndpoint.partner == partner)
+    return int((await session.execute(query)).scalar_one())
+
+
 async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert delivery rows (column → value) in one statement."""
     if rows:

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.asyncapi import webhook_event_types
 from gateway.webhooks import repository
+from gateway.webhooks.audience import for_partners, matches
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import (
     EndpointStatus,
@@ -35,6 +37,32 @@ class WebhookEndpointNotFound(NotFound):
 
 class WebhookDeliveryNotFound(NotFound):
     slug = "webhook-delivery-not-found"
+
+
+#: Endpoints one partner may have: every event is fanned out to each of them.
+MAX_ENDPOINTS_PER_PARTNER = 20
+
+
+class TooManyEndpoints(Conflict):
+    slug = "too-many-webhook-endpoints"
+
+
+def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
+    """Each entry must name or cover an event type sent by webhook; an exact type about
+    people is for the network's own endpoints, not a partner's."""
+    known = webhook_event_types()
+    for index, pattern in enumerate(event_types):
+        if not any(matches([pattern], known_type) for known_type in known):
+            raise InvalidInput(
+                f"event_types[{index}]",
+                f"{pattern!r} matches no event type (the list: GET /asyncapi.json)",
+            )
+        if caller.role is Role.PARTNER and "*" not in pattern and not for_partners(pattern):
+            raise InvalidInput(
+                f"event_types[{index}]",
+                f"{pattern} is about people (registrations, attendance): sent to the "
+                "network's own endpoints only",
+            )
 
 
 class WebhookDeliveryPending(Conflict):
@@ -94,6 +122,15 @@ class WebhookEndpointService:
         allowed_hosts: Collection[str],
     ) -> WebhookEndpointSecret:
         """Store a new endpoint owned by the caller's partner (none for an admin)."""
+        _check_subscribable(data.event_types, caller)
+        if caller.role is Role.PARTNER:
+            owned = await repository.count_of_partner(session, caller.partner)
+            if owned >= MAX_ENDPOINTS_PER_PARTNER:
+                raise TooManyEndpoints(
+                    f"Partner {caller.partner} has {owned} endpoints, the most allowed: "
+                    "delete one or subscribe an existing one to more event types.",
+                    limit=MAX_ENDPOINTS_PER_PARTNER,
+                )
         try:
             await check_url(data.url, allowed_hosts)
         except UnsafeUrl as exc:
@@ -190,6 +227,7 @@ class WebhookEndpointService:
                 raise InvalidInput("url", str(exc)) from exc
             endpoint.url = data.url
         if data.event_types is not None:
+            _check_subscribable(data.event_types, caller)
             endpoint.event_types = data.event_types
         if "description" in given:
             endpoint.description = data.description
