@@ -222,6 +222,8 @@ async def test_invalid_key_requests_are_422_problems_and_nothing_is_created(
     cases: list[tuple[dict[str, Any], str]] = [
         ({"name": "m", "role": "member"}, "actor"),
         ({"name": "p", "role": "partner"}, "partner"),
+        # Longer than a partner's slug may be: the key could never push or own events.
+        ({"name": "p", "role": "partner", "partner": "p" * 61}, "partner"),
         ({"name": "r", "role": "reader", "actor_ids": [str(uuid.uuid4())]}, "actor"),
         ({"name": "r", "role": "reader", "partner": "openagenda"}, "partner"),
         ({"name": "r", "role": "reader", "expires_at": past}, "expires_at"),

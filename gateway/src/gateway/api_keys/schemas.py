@@ -9,6 +9,8 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from gateway.partners.schemas import SLUG_PATTERN
+
 
 class KeyRole(StrEnum):
     """The roles a key can grant (anonymous is what no key grants)."""
@@ -39,7 +41,7 @@ class ApiKeyCreate(BaseModel):
     )
     partner: str | None = Field(
         default=None,
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        pattern=SLUG_PATTERN,
         description="Required for `partner` (e.g. `echosciences`), else empty.",
     )
     expires_at: AwareDatetime | None = Field(

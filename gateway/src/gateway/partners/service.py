@@ -110,10 +110,16 @@ def parse_push(body: bytes) -> ParsedPush:
     record_id = data.get("id")
     if isinstance(record_id, int) and not isinstance(record_id, bool):
         record_id = str(record_id)
-    if not isinstance(record_id, str) or not _RECORD_ID.match(record_id):
+    # Dots alone would be read as a path step (``/ext/echo/..``) when forwarded.
+    if (
+        not isinstance(record_id, str)
+        or not _RECORD_ID.match(record_id)
+        or not record_id.strip(".")
+    ):
         raise InvalidInput(
             "data.id",
-            "must be the partner's id of the record: 1 to 200 letters, digits or . _ : ~ -",
+            "must be the partner's id of the record: 1 to 200 letters, digits or . _ : ~ - "
+            "(not dots alone)",
         )
     return ParsedPush(type=str(push_type), record_id=record_id)
 
