@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.callers import SAFE_METHODS, CallerRejected
+from gateway.limits import Allowance
 from kit.identity import Identity, Role
 from kit.problems import DomainError, Forbidden, Unauthenticated
 
@@ -29,8 +30,23 @@ def _charge(request: Request, identity: Identity | None) -> None:
     """Take a rate-limit token as the proxy does; a 429 problem when none is left."""
     limits = gateway_of(request).proxy.limits
     address = request.client.host if request.client else None
-    allowance = limits.charge(identity, address) if limits is not None else None
-    if allowance is not None and not allowance.allowed:
+    _check(request, limits.charge(identity, address) if limits is not None else None)
+
+
+def charge_partner(request: Request, partner: str) -> None:
+    """Take a token from the partner's own bucket (the size of a key's) for a push it
+    signed: a partner pushing too fast is slowed like a key, whatever its addresses."""
+    limits = gateway_of(request).proxy.limits
+    if limits is not None and limits.by_key is not None:
+        _check(request, limits.by_key.take(f"partner-inbox:{partner}"))
+
+
+def _check(request: Request, allowance: Allowance | None) -> None:
+    if allowance is None:
+        return
+    # Sent with the answer, whatever it is (RateLimitHeaders), as the proxy does.
+    request.state.rate_limit = allowance
+    if not allowance.allowed:
         raise TooManyRequests(
             f"Rate limit reached: try again in {allowance.retry_after} s.",
             headers={k.decode(): v.decode() for k, v in allowance.headers()},

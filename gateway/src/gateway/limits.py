@@ -18,6 +18,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from kit.identity import Identity
 
 _MAX_BUCKETS = 100_000
@@ -111,3 +113,27 @@ class RateLimits:
         if self.by_address is None or address is None:
             return None
         return self.by_address.take(address)
+
+
+class RateLimitHeaders:
+    """Adds the ``RateLimit-*`` headers of the token a route of the gateway's own took
+    (``request.state.rate_limit``) to its answer, as the proxy does on relayed ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            allowance = scope.get("state", {}).get("rate_limit")
+            if message["type"] == "http.response.start" and allowance is not None:
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in allowance.headers() if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -21,6 +21,7 @@ from gateway.breakers import CircuitBreaker
 from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
+from gateway.limits import RateLimitHeaders
 from gateway.openapi_merge import MergedOpenApi
 from gateway.partners.router import router as partners_router
 from gateway.proxy import Proxy, Upstream, new_upstream_session
@@ -63,7 +64,9 @@ class Gateway:
         self.callers = resolver_for(admin_key, self.keys)
         self.api = _build_api(self)
         self.proxy = Proxy(
-            RequestIdMiddleware(BodyLimitMiddleware(self.api, max_bytes=settings.max_body_bytes)),
+            RequestIdMiddleware(
+                BodyLimitMiddleware(RateLimitHeaders(self.api), max_bytes=settings.max_body_bytes)
+            ),
             routes={
                 segment: Upstream(name=service, base_url=self.services[service].rstrip("/"))
                 for segment, service in SEGMENT_OWNERS.items()

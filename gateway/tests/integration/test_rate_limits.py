@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 
 from .conftest import ADMIN_KEY, Stack
+from .test_partner_inbox import new_slug, push_body, register, signed
 
 LimitedGateway = Callable[..., AbstractAsyncContextManager[str]]
 
@@ -145,3 +146,31 @@ async def test_callers_behind_a_trusted_proxy_are_limited_one_by_one(
 
     assert (first.status_code, second.status_code, again.status_code) == (200, 200, 429)
     assert first.json()["headers"]["x-forwarded-for"] == "203.0.113.9"
+
+
+async def test_own_routes_tell_the_allowance_and_a_partners_pushes_have_their_bucket(
+    stack: Stack, another_gateway: LimitedGateway
+) -> None:
+    admin = {"authorization": f"Bearer {ADMIN_KEY}"}
+    async with (
+        another_gateway(
+            **routes(stack), rate_limit_key_per_minute=60, rate_limit_key_burst=3
+        ) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        listed = await client.get("/v1/api-keys", headers=admin)
+        slug = new_slug("pusher")
+        secret = await register(client, slug)
+        bodies = [push_body("event.upserted", f"ev-{n}", title="Fête") for n in range(4)]
+        pushes = [
+            await client.post(f"/v1/partners/{slug}/inbox", content=b, headers=signed(secret, b))
+            for b in bodies
+        ]
+
+    assert listed.status_code == 200
+    assert listed.headers["ratelimit-limit"] == "3"
+    assert listed.headers["ratelimit-remaining"] == "2"
+    # Valid pushes are counted too, in the partner's own bucket (not the admin's).
+    assert [p.status_code for p in pushes] == [202, 202, 202, 429]
+    assert [p.headers["ratelimit-remaining"] for p in pushes] == ["2", "1", "0", "0"]
+    assert pushes[-1].headers["content-type"] == "application/problem+json"

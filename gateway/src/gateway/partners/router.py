@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from gateway.dependencies import GatewaySession, charge_address, current_caller, gateway_of
+from gateway.dependencies import (
+    GatewaySession,
+    charge_address,
+    charge_partner,
+    current_caller,
+    gateway_of,
+)
 from gateway.partners.schemas import (
     MessageStatus,
     PartnerCreate,
@@ -235,6 +241,7 @@ async def push_to_inbox(
     except (InvalidSignature, PartnerNotFound):
         charge_address(request)
         raise
+    charge_partner(request, partner)
     async with gateway.database.transaction() as session:
         stored = await inbox_service.store(
             session, slug=partner, webhook_id=webhook_id, push=push, body=body, now=now
