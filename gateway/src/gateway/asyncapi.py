@@ -157,10 +157,10 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         DISABLED_EVENT,
-        "A webhook endpoint was disabled (410 Gone, or failing for 5 days); for its owner.",
+        "A webhook endpoint was disabled (410 Gone, or failing for 5 days). By webhook, to "
+        "the owner's other endpoints subscribed to it (a partner's: about its own only).",
         WebhookEndpointDisabled,
         "GATEWAY",
-        webhook=False,
     ),
     EventType(
         PING_EVENT,

@@ -24,7 +24,9 @@ from kit.models import utcnow
 from kit.outbox import OutboxRelay
 
 #: The streams whose events partners may subscribe to.
-WEBHOOK_STREAMS = ("DIRECTORY", "EVENTS", "SURVEYS", "EUWATCH")
+#: Streams whose events go out by webhook; the gateway's own (an endpoint disabled) reach
+#: the endpoint owner's other endpoints.
+WEBHOOK_STREAMS = ("DIRECTORY", "EVENTS", "SURVEYS", "EUWATCH", "GATEWAY")
 
 
 def subscriptions(handler: Handler) -> list[Subscription]:

@@ -663,3 +663,41 @@ async def test_a_partners_endpoint_gets_no_registrations_even_subscribed_to_ever
 
     [(_, body)] = webhooks.receiver.on("/partner")
     assert orjson.loads(body)["type"] == "directory.actor.updated"
+
+
+async def test_a_partner_hears_by_webhook_that_one_of_its_endpoints_was_disabled(
+    webhooks: Webhooks,
+) -> None:
+    async def partner_key(partner: str) -> dict[str, str]:
+        key = await webhooks.client.post(
+            "/v1/api-keys",
+            json={"name": partner, "role": "partner", "partner": partner},
+            headers=ADMIN,
+        )
+        return {"authorization": f"Bearer {key.json()['key']}"}
+
+    async def subscribe(headers: dict[str, str], path: str, types: list[str]) -> dict[str, Any]:
+        response = await webhooks.client.post(
+            PATH, json={"url": webhooks.receiver_url + path, "event_types": types}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    echo, other = await partner_key("echosciences"), await partner_key("openagenda")
+    gone = await subscribe(echo, "/echo-gone", ["directory.*"])
+    webhooks.receiver.scripts["/echo-gone"] = [(410, {})]
+    watch = await subscribe(echo, "/echo-watch", ["gateway.webhook_endpoint.disabled"])
+    await subscribe(other, "/other", ["*"])
+
+    await webhooks.publish(actor_updated())
+    await wait_until(lambda: _async(webhooks.receiver.on("/echo-watch")), what="echo is told")
+
+    [(headers, body)] = webhooks.receiver.on("/echo-watch")
+    told = Webhook(watch["secret"]).verify(body, headers)
+    assert told["type"] == "gateway.webhook_endpoint.disabled"
+    assert told["data"]["endpoint_id"] == gone["id"]
+    assert "410" in told["data"]["reason"]
+    # The other partner got the actor's change, and nothing about echo's endpoint.
+    types = [orjson.loads(b)["type"] for _, b in webhooks.receiver.on("/other")]
+    assert types == ["directory.actor.updated"]

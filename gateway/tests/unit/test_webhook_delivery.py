@@ -33,12 +33,25 @@ def test_event_types_match_exactly_or_by_wildcard(
     assert matches(patterns, event_type) is expected
 
 
+def _event(event_type: str, **data: object) -> CloudEvent:
+    return CloudEvent(source="/test", type=event_type, data=data)
+
+
 def test_partners_endpoints_never_get_changes_about_people() -> None:
     for event_type in ("events.registration.confirmed", "events.attendance.recorded"):
-        assert delivered_to(["*"], event_type, partner=None)
-        assert not delivered_to(["*"], event_type, partner="echosciences")
-        assert not delivered_to(["events.*"], event_type, partner="echosciences")
-    assert delivered_to(["events.*"], "events.event.published", partner="echosciences")
+        assert delivered_to(["*"], _event(event_type), partner=None)
+        assert not delivered_to(["*"], _event(event_type), partner="echosciences")
+        assert not delivered_to(["events.*"], _event(event_type), partner="echosciences")
+    published = _event("events.event.published")
+    assert delivered_to(["events.*"], published, partner="echosciences")
+
+
+def test_a_partner_hears_only_of_its_own_endpoints_being_disabled() -> None:
+    disabled = _event("gateway.webhook_endpoint.disabled", partner="echosciences")
+
+    assert delivered_to(["*"], disabled, partner="echosciences")
+    assert not delivered_to(["*"], disabled, partner="openagenda")
+    assert delivered_to(["gateway.*"], disabled, partner=None)  # the network hears of all
 
 
 def test_registrations_lose_their_personal_fields_and_other_events_keep_names() -> None:

@@ -92,7 +92,7 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
         created_at = now + timedelta(microseconds=position)
         body: str | None = None
         for endpoint_id, patterns, partner in endpoints:
-            if not delivered_to(patterns, event.type, partner=partner):
+            if not delivered_to(patterns, event, partner=partner):
                 continue
             if body is None:
                 body = payload(
