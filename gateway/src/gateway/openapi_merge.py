@@ -161,6 +161,10 @@ GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
         "headers": {**_RATE_HEADERS, "Retry-After": _RETRY_AFTER},
         "content": _PROBLEM_CONTENT,
     },
+    "PayloadTooLarge": {
+        "description": "The body is over the limit (`limit_bytes` says which).",
+        "content": _PROBLEM_CONTENT,
+    },
     "BadGateway": {
         "description": "The service is unreachable or broke off its answer.",
         "content": _PROBLEM_CONTENT,
@@ -318,6 +322,8 @@ def _add_gateway_responses(
                 declared = operation.setdefault("responses", {})
                 for status, name in added.items():
                     declared.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+                if "requestBody" in operation:
+                    declared.setdefault("413", {"$ref": "#/components/responses/PayloadTooLarge"})
 
 
 def operation_roles(method: str, path: str, operation: Mapping[str, Any]) -> list[str]:

@@ -101,6 +101,14 @@ def test_every_error_response_is_a_documented_problem(merged: dict[str, Any]) ->
     assert schemas["ValidationProblem"]["allOf"][0] == {"$ref": "#/components/schemas/Problem"}
 
 
+def test_every_operation_taking_a_body_documents_the_413(merged: dict[str, Any]) -> None:
+    with_body = [(m, p, o) for m, p, o in operations(merged) if "requestBody" in o]
+
+    assert len(with_body) > 20
+    for method, path, operation in with_body:
+        assert "413" in operation["responses"], f"{method} {path}"
+
+
 def _domain_errors(cls: type[DomainError]) -> Iterator[type[DomainError]]:
     for sub in cls.__subclasses__():
         yield sub
