@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     #: with a backlog leaves the other slots to the others).
     webhook_concurrency: int = 64
     webhook_endpoint_concurrency: int = 32
+    #: How long deliveries that succeeded or failed are kept, with their attempts (counted
+    #: from their creation; the worker deletes older ones every hour); pending deliveries
+    #: are kept until they finish, whatever their age.
+    webhook_retention_days: float = 30.0
     #: Partner inbox: how far ``webhook-timestamp`` may be from now (either way).
     partner_inbox_tolerance_seconds: float = 300.0
     #: Largest body a partner may push to its inbox.

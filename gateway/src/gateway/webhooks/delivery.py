@@ -46,6 +46,10 @@ _JITTER = 0.1
 _ORDERING_KEY_LENGTH = 200
 #: An endpoint failing without a single success for this long is disabled.
 DISABLE_AFTER = timedelta(days=5)
+#: Finished deliveries (and their attempts) older than this are deleted.
+RETENTION = timedelta(days=30)
+#: Deliveries deleted per statement while pruning: no purge holds its locks for long.
+PRUNE_BATCH = 1000
 DISABLED_EVENT = "gateway.webhook_endpoint.disabled"
 PING_EVENT = "webhook.ping"
 
@@ -352,7 +356,12 @@ class Deliverer:
     deliveries for a lease before posting them. One loop does the database work: each pass
     records every attempt that ended meanwhile and claims due deliveries, in one
     transaction. It keeps up to ``concurrency`` claimed deliveries ready beside those under
-    way, so a freed slot starts the next post at once instead of waiting for a pass."""
+    way, so a freed slot starts the next post at once instead of waiting for a pass.
+
+    Beside it, at most every ``prune_every_seconds``, deliveries that succeeded or failed
+    more than ``retention`` ago (by ``clock``, from their creation) are deleted with their
+    attempts, ``prune_batch`` at a time; pending ones are kept whatever their age.
+    ``retention=None`` keeps everything."""
 
     def __init__(
         self,
@@ -367,6 +376,9 @@ class Deliverer:
         disable_after: timedelta = DISABLE_AFTER,
         clock: Clock = utcnow,
         record_batch: int = 500,
+        retention: timedelta | None = RETENTION,
+        prune_every_seconds: float = 3600.0,
+        prune_batch: int = PRUNE_BATCH,
     ) -> None:
         self.database = database
         self.allowed_hosts = allowed_hosts
@@ -380,6 +392,9 @@ class Deliverer:
         self.per_endpoint = per_endpoint
         self.clock = clock
         self.record_batch = record_batch
+        self.retention = retention
+        self.prune_every_seconds = prune_every_seconds
+        self.prune_batch = prune_batch
         #: Claimed and not yet recorded (ready, being posted, or posted): their endpoints.
         self._in_flight: dict[str, str] = {}
         #: How many of those each endpoint has.
@@ -405,6 +420,7 @@ class Deliverer:
             timeout_seconds=self.timeout_seconds,
             connections=self.concurrency,
         ) as http:
+            pruner = asyncio.create_task(self._prune_periodically())
             try:
                 while True:
                     self._wake.clear()
@@ -417,10 +433,42 @@ class Deliverer:
                     # Until an attempt ends, new deliveries are committed, or the poll.
                     await woken(self._wake, within=self.poll_seconds)
             finally:
+                pruner.cancel()
                 for task in self._tasks:
                     task.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+                await asyncio.gather(pruner, *self._tasks, return_exceptions=True)
                 await self._record_the_rest()
+
+    async def _prune_periodically(self) -> None:
+        if self.retention is None:
+            return
+        while True:
+            try:
+                await self.prune()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("webhook deliveries: pruning failed; trying again later")
+            await asyncio.sleep(self.prune_every_seconds)
+
+    async def prune(self) -> int:
+        """Delete the finished deliveries older than the retention period, with their
+        attempts: one transaction per ``prune_batch``, until none is left; how many."""
+        if self.retention is None:
+            return 0
+        before = self.clock() - self.retention
+        pruned = 0
+        while True:
+            async with self.database.transaction() as session:
+                deleted = await repository.prune_finished(
+                    session, before=before, batch=self.prune_batch
+                )
+            pruned += deleted
+            if deleted < self.prune_batch:
+                break
+        if pruned:
+            logger.info("webhook deliveries: deleted %d finished before %s", pruned, before)
+        return pruned
 
     async def _record_the_rest(self) -> None:
         """On the way out, record the attempts already made (else their leases would run

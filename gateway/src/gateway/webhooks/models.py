@@ -43,6 +43,11 @@ class WebhookEndpoint(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
+#: The partial indexes' conditions (the claim and the prune spell them the same way).
+PENDING = "status = 'pending'"
+FINISHED = "status IN ('succeeded', 'failed')"
+
+
 class WebhookDelivery(Base):
     """One domain event to send to one endpoint, retried until it succeeds or gives up.
 
@@ -51,7 +56,21 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # Pending deliveries only, in the order they are claimed: the claim walks it and
+        # stops at its limit (finished deliveries, the bulk of the table, are not in it).
+        sa.Index(
+            "ix_webhook_deliveries_pending",
+            "next_attempt_at",
+            postgresql_where=sa.text(PENDING),
+            sqlite_where=sa.text(PENDING),
+        ),
+        # Finished deliveries by age: what the retention prune deletes, oldest first.
+        sa.Index(
+            "ix_webhook_deliveries_finished",
+            "created_at",
+            postgresql_where=sa.text(FINISHED),
+            sqlite_where=sa.text(FINISHED),
+        ),
         sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
         sa.Index(
             "ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "status", "created_at"

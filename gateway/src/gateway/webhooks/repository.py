@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from gateway.webhooks.models import (
+    FINISHED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,46 @@ async def delete_deliveries(session: AsyncSession, endpoint_id: str) -> None:
     )
 
 
+async def prune_finished(session: AsyncSession, *, before: datetime, batch: int) -> int:
+    """Delete up to ``batch`` deliveries that succeeded or failed and were created before
+    ``before``, with their attempts; how many went. Pending deliveries stay, however old.
+
+    The finished ones are found through their partial index, oldest first; the status is
+    tested again as they are deleted, so one requeued meanwhile is kept.
+    """
+    finished = sa.text(FINISHED)
+    candidate = aliased(WebhookDelivery)
+    oldest = (
+        sa.select(candidate.id)
+        .where(finished, candidate.created_at < before)
+        .order_by(candidate.created_at)
+        .limit(batch)
+    )
+    deleted = (
+        (
+            await session.execute(
+                sa.delete(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id.in_(oldest.scalar_subquery()),
+                    finished,
+                    WebhookDelivery.created_at < before,
+                )
+                .returning(WebhookDelivery.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if deleted:
+        await session.execute(
+            sa.delete(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(list(deleted)))
+            .execution_options(synchronize_session=False)
+        )
+    return len(deleted)
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -127,14 +172,14 @@ async def claim_due(
         )
         .exists()
     )
-    # No join: only deliveries are scanned and locked. PostgreSQL walks the due index and
-    # stops at ``limit`` once it has statistics on the table (autovacuum); before its first
-    # ANALYZE it tests every pending row, then sorts them.
+    # No join: only deliveries are scanned and locked, walking the pending index in claim
+    # order and stopping at ``limit``. The status is a literal, not a parameter: only then
+    # may the planner (a generic plan too) and SQLite use that partial index.
     disabled = sa.select(WebhookEndpoint.id).where(WebhookEndpoint.disabled_at.is_not(None))
     query = (
         sa.select(WebhookDelivery.id, WebhookDelivery.body, WebhookDelivery.endpoint_id)
         .where(
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == sa.literal_column("'pending'"),
             WebhookDelivery.next_attempt_at <= now,
             WebhookDelivery.endpoint_id.not_in(disabled),
             sa.or_(WebhookDelivery.ordering_key.is_(None), ~blocked),
@@ -149,7 +194,7 @@ async def claim_due(
         full = [endpoint for endpoint, count in busy.items() if count >= per_endpoint]
         if full:
             query = query.where(WebhookDelivery.endpoint_id.not_in(full))
-    due = (await session.execute(query)).all()
+    due = await _without_sorting(session, query)
     if per_endpoint is not None:
         # No endpoint takes more than its share of the slots: a slow or hanging receiver
         # with a backlog does not hold up the others. The rest stay due for a later claim.
@@ -197,6 +242,33 @@ async def claim_due(
             .execution_options(synchronize_session=False)
         )
     return claimed
+
+
+async def _without_sorting(
+    session: AsyncSession, query: sa.Select[str, str, str]
+) -> Sequence[sa.Row[str, str, str]]:
+    """Run the claim with PostgreSQL's sorts off: the pending index's order is its one plan.
+
+    Without statistics on the table (before autovacuum's first ANALYZE, or with stale
+    ones), the planner guesses a handful of pending rows and prefers reading them all,
+    testing each against the ordering rule, then sorting: 116 ms for 30,000 pending
+    deliveries, against 1.3 ms walking the index to the first ``limit`` claimable ones.
+    The setting is put back for the rest of the transaction.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return (await session.execute(query)).all()
+    previous = (
+        await session.execute(
+            sa.select(
+                sa.func.current_setting("enable_sort"),
+                sa.func.set_config("enable_sort", "off", True),
+            )
+        )
+    ).scalar_one()
+    due = (await session.execute(query)).all()
+    # (Were the query to fail, the transaction's rollback would restore it.)
+    await session.execute(sa.select(sa.func.set_config("enable_sort", previous, True)))
+    return due
 
 
 async def attempt_counts(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[str, int]:
