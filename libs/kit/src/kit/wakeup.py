@@ -11,8 +11,11 @@ async def woken(event: asyncio.Event, *, within: float) -> bool:
     Not ``asyncio.wait_for(event.wait(), ...)``: on Python 3.11 that swallows a cancellation
     arriving just as the event is set (CPython gh-86296, fixed in 3.12), and a loop waiting that
     way then never stops (seen: a worker's shutdown hung for good in CI). ``asyncio.timeout``
-    lets the cancellation through.
+    lets the cancellation through. A cancellation some library's ``wait_for`` swallowed
+    during the loop's work (nats-py waits that way for a publish's acknowledgement) is raised
+    here, so the loop stops at its next pause.
     """
+    raise_if_cancelled()
     try:
         async with asyncio.timeout(within):
             await event.wait()

@@ -34,3 +34,31 @@ async def test_a_polling_loop_stops_when_cancelled_just_as_it_is_woken() -> None
         done, _ = await asyncio.wait([loop], timeout=1)
         assert done, "the loop swallowed its cancellation"
         assert loop.cancelled()
+
+
+async def _work_that_swallows_cancellation() -> None:
+    """What ``asyncio.wait_for`` does on 3.11 when the cancellation and the result meet."""
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    task = asyncio.current_task()
+    assert task is not None
+    task.cancel()
+    await asyncio.wait_for(done, timeout=1)
+
+
+async def test_a_loop_stops_at_its_pause_when_its_work_swallowed_the_cancellation() -> None:
+    rounds = 0
+
+    async def loop() -> None:
+        nonlocal rounds
+        while True:
+            rounds += 1
+            await _work_that_swallows_cancellation()
+            await woken(asyncio.Event(), within=0.01)
+
+    task = asyncio.create_task(loop())
+    done, _ = await asyncio.wait([task], timeout=1)
+
+    assert done, "the loop went on after its cancellation"
+    assert task.cancelled()
+    assert rounds == 1
