@@ -387,6 +387,37 @@ async def test_attendance_per_event_and_per_session(
     assert recorded[0]["data"]["event_kind"] == "training"
 
 
+async def test_concurrent_marks_of_different_sessions_are_all_kept(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    event = await new_event(
+        timings=[
+            {"start": f"2031-09-0{day}T09:00:00+02:00", "end": f"2031-09-0{day}T12:00:00+02:00"}
+            for day in range(1, 5)
+        ]
+    )
+    present = (await register(anonymous, event["id"], 1)).json()
+    attendance = f"/v1/registrations/{present['id']}/attendance"
+    answers = await asyncio.gather(
+        *(admin.post(attendance, json={"attended": s % 2 == 0, "session": s}) for s in range(4))
+    )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    stored = (await admin.get(f"/v1/registrations/{present['id']}")).json()
+    assert stored["sessions_attended"] == {"0": True, "1": False, "2": True, "3": False}
+    assert stored["attended"] is True
+
+    recorded = await published(jetstream, "events.attendance.recorded", present["id"], count=4)
+    assert sorted((e["data"]["session"], e["data"]["attended"]) for e in recorded) == [
+        (0, True),
+        (1, False),
+        (2, True),
+        (3, False),
+    ]
+
+
 async def test_csv_export_for_organizers(
     anonymous: httpx.AsyncClient,
     admin: httpx.AsyncClient,

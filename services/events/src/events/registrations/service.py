@@ -314,10 +314,12 @@ class RegistrationService:
         identity: Identity,
     ) -> RegistrationRead:
         """Mark a confirmed registrant present or absent, for the event or one session."""
-        registration = await registration_repository.get(session, registration_id)
-        event = await event_repository.get(session, registration.event_id) if registration else None
-        if registration is None or event is None:
+        found = await registration_repository.get(session, registration_id)
+        if found is None:
             raise RegistrationNotFound(f"No registration with id {registration_id}.")
+        # Marks of different sessions rewrite the same JSON: under the event lock, from a
+        # fresh read, or concurrent marks overwrite each other on PostgreSQL.
+        event, registration = await self._lock(session, found)
         await self._require_organizer(
             session,
             event,
