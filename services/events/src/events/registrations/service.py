@@ -64,6 +64,7 @@ from events.trainings.rules import sessions_of
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.problems import InvalidInput, NotFound
+from kit.spreadsheets import neutralise
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 WAITLISTED = RegistrationStatus.WAITLISTED.value
@@ -228,8 +229,10 @@ class RegistrationService:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         for number, read in zip((r.number for r in rows), reads, strict=True):
+            # Names and e-mails are typed by anyone registering: no cell may run as a formula.
             writer.writerow(
-                [
+                neutralise(cell)
+                for cell in [
                     number,
                     read.name,
                     read.email,
