@@ -55,6 +55,7 @@ async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncI
         concurrency=settings.webhook_concurrency,
         per_endpoint=settings.webhook_endpoint_concurrency,
         disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+        retention=timedelta(days=settings.webhook_retention_days),
         clock=clock,
     )
     relay = OutboxRelay(database, outbox, broker, streams=["GATEWAY"])

@@ -6,21 +6,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlalchemy import event
 
 from gateway.webhooks import repository
 from gateway.webhooks.delivery import Deliverer
 from gateway.webhooks.fanout import OneWriterDatabase
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from gateway.worker import webhook_worker
 from kit.db import Database
+from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
+from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 
-from .conftest import migrated_database
+from .conftest import gateway_settings, migrated_database
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -245,3 +250,16 @@ async def test_claiming_walks_the_pending_index_on_a_table_never_analyzed(
     assert "ix_webhook_deliveries_pending" in plan, plan
     assert "Sort" not in plan, plan
     assert "TEMP B-TREE" not in plan, plan  # SQLite's sort
+
+
+async def test_the_worker_keeps_deliveries_as_long_as_the_setting_says(
+    database_factory: DatabaseFactory, tmp_path: Path
+) -> None:
+    url = await migrated_database(database_factory, "sqlite")
+    with NatsServer(tmp_path / "nats") as nats_server:
+        common = CommonSettings(
+            nats_url=nats_server.url, identity_secret=SecretStr(DEV_IDENTITY_SECRET)
+        )
+        settings = gateway_settings(database_url=url, webhook_retention_days=7, common=common)
+        async with webhook_worker(settings) as deliverer:
+            assert deliverer.retention == timedelta(days=7)
