@@ -39,11 +39,12 @@ class ResourceDeleted(BaseModel):
 
 
 class EventDeleted(BaseModel):
-    """Payload of ``events.event.deleted``: a tombstone."""
+    """Payload of ``events.event.deleted``: a tombstone (deleted or unpublished), never the
+    event's content."""
 
     id: str = Field(description="The event's uuid.")
     version: int
-    deleted_at: datetime
+    deleted_at: datetime = Field(description="When the event left the public calendar.")
 
 
 class WebhookEndpointDisabled(BaseModel):
@@ -109,7 +110,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "directory.resource.deleted", "A resource was deleted.", ResourceDeleted, "DIRECTORY"
     ),
-    EventType("events.event.published", "An event was published.", "EventRead", "EVENTS"),
+    EventType(
+        "events.event.published",
+        "An event was published, or published again.",
+        "EventRead",
+        "EVENTS",
+    ),
     EventType("events.event.updated", "A published event changed.", "EventRead", "EVENTS"),
     EventType("events.event.cancelled", "A published event was cancelled.", "EventRead", "EVENTS"),
     EventType(
@@ -149,7 +155,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "EVENTS",
     ),
     EventType(
-        "events.event.deleted", "An event was deleted (a tombstone).", EventDeleted, "EVENTS"
+        "events.event.deleted",
+        "An event left the public calendar: deleted, or no longer published (back to draft, "
+        "pending or refused). A tombstone: drop your copy; events.event.published follows if "
+        "it is published again.",
+        EventDeleted,
+        "EVENTS",
     ),
     EventType("surveys.survey.opened", "A survey opened for answers.", "SurveyRead", "SURVEYS"),
     EventType(

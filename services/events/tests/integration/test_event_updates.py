@@ -9,8 +9,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 from nats.js import JetStreamContext
 
+from events.db import outbox
+from kit.service import Runtime
 from kit.testing.jetstream import stream_messages
 from kit.testing.polling import wait_until
 
@@ -239,3 +243,57 @@ async def test_event_as_schema_org_jsonld_on_request(
     assert (document["maximumAttendeeCapacity"], document["remainingAttendeeCapacity"]) == (12, 11)
     plain = await anonymous.get(f"/v1/events/{event['id']}")
     assert plain.headers["content-type"] == "application/json"
+
+
+async def announced(events_app: FastAPI, event_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(type, data) of every outbox event about ``event_id``, in order."""
+    runtime: Runtime = events_app.state.runtime
+    async with runtime.database.transaction(write=False) as session:
+        rows = await session.scalars(
+            sa.select(outbox.table.c.envelope).order_by(outbox.table.c.position)
+        )
+        envelopes = [orjson.loads(envelope) for envelope in rows]
+    return [(e["type"], e["data"]) for e in envelopes if e["subject"] == event_id]
+
+
+async def test_unpublishing_sends_a_tombstone_never_the_new_content(
+    events_app: FastAPI, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    url = f"/v1/events/{event['id']}"
+    hidden = await admin.patch(url, json={"state": "draft", "title": "Brouillon interne"})
+    assert hidden.status_code == 200, hidden.text
+    assert (await admin.patch(url, json={"title": "Brouillon interne, v2"})).status_code == 200
+    back = await admin.patch(url, json={"state": "published"})
+    assert back.status_code == 200, back.text
+    refused = await admin.patch(url, json={"state": "refused"})
+    assert refused.status_code == 200, refused.text
+    assert (await admin.delete(url)).status_code == 204
+
+    sent = await announced(events_app, event["id"])
+    assert [type for type, _ in sent] == [
+        "events.event.published",
+        "events.event.deleted",
+        "events.event.published",
+        "events.event.deleted",
+    ]
+    assert sent[1][1] == {
+        "id": event["id"],
+        "version": 2,
+        "deleted_at": sent[1][1]["deleted_at"],
+    }
+    assert set(sent[3][1]) == {"id", "version", "deleted_at"}
+    assert sent[2][1]["title"] == "Brouillon interne, v2"  # once published again only
+    assert "Brouillon interne" not in orjson.dumps(sent[1][1]).decode()
+
+
+@pytest.mark.parametrize("state", ["draft", "pending"])
+async def test_a_never_published_event_announces_nothing(
+    events_app: FastAPI, admin: httpx.AsyncClient, new_event: NewEvent, state: str
+) -> None:
+    event = await new_event(state=state)
+    url = f"/v1/events/{event['id']}"
+    assert (await admin.patch(url, json={"title": "Toujours interne"})).status_code == 200
+    assert (await admin.patch(url, json={"status": "cancelled"})).status_code == 200
+    assert (await admin.delete(url)).status_code == 204
+    assert await announced(events_app, event["id"]) == []

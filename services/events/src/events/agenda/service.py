@@ -183,11 +183,7 @@ class EventService:
             after=after.model_copy(update={"timings": timings}).model_dump(mode="json"),
             identity=identity,
         )
-        event_type = _announcement(before, after)
-        if event_type:
-            await outbox.emit(
-                session, type=event_type, subject=str(event.id), data=read.model_dump(mode="json")
-            )
+        await _announce(session, _announcement(before, after), event, read)
         return read
 
     def _check_update_rights(
@@ -249,16 +245,10 @@ class EventService:
             identity=identity,
             action="deleted",
         )
-        await outbox.emit(
-            session,
-            type=EVENT_DELETED,
-            subject=str(event.id),
-            data={
-                "id": str(event.id),
-                "version": event.version,
-                "deleted_at": event.deleted_at.isoformat(),
-            },
-        )
+        if event.state == EventState.PUBLISHED.value:
+            # An unpublished event was never announced, or its unpublishing already sent
+            # the tombstone: partners hear of nothing they never had.
+            await _emit_tombstone(session, event, removed_at=event.deleted_at)
 
     async def get(self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity) -> Event:
         event = await event_repository.get(session, event_id)
@@ -467,15 +457,41 @@ def _as_input(event: Event, organizer_ids: list[uuid.UUID]) -> EventCreate:
 
 
 def _announcement(before: EventCreate, after: EventCreate) -> str | None:
-    """Which event a change publishes: partners hear of published events only."""
+    """Which event a change publishes: partners hear of published events only, and of
+    an event leaving the calendar (back to draft, pending or refused) as of a deletion."""
     published = EventState.PUBLISHED
     if after.state is published and before.state is not published:
         return EVENT_PUBLISHED
     if before.state is not published and after.state is not published:
         return None
+    if after.state is not published:
+        return EVENT_DELETED
     if after.status is EventStatus.CANCELLED and before.status is not EventStatus.CANCELLED:
         return EVENT_CANCELLED
     return EVENT_UPDATED
+
+
+async def _announce(
+    session: AsyncSession, event_type: str | None, event: Event, read: EventRead
+) -> None:
+    if event_type == EVENT_DELETED:
+        # Back to draft, pending or refused: partners drop their copy and never see the
+        # content it now has, as the updated_since feed gives them a tombstone.
+        await _emit_tombstone(session, event, removed_at=event.updated_at)
+    elif event_type:
+        await outbox.emit(
+            session, type=event_type, subject=str(event.id), data=read.model_dump(mode="json")
+        )
+
+
+async def _emit_tombstone(session: AsyncSession, event: Event, *, removed_at: datetime) -> None:
+    """``events.event.deleted``: the event left the public calendar (its content stays out)."""
+    await outbox.emit(
+        session,
+        type=EVENT_DELETED,
+        subject=str(event.id),
+        data={"id": str(event.id), "version": event.version, "deleted_at": removed_at.isoformat()},
+    )
 
 
 def _columns(event: Event) -> dict[str, Any]:
