@@ -297,3 +297,79 @@ async def test_a_never_published_event_announces_nothing(
     assert (await admin.patch(url, json={"status": "cancelled"})).status_code == 200
     assert (await admin.delete(url)).status_code == 204
     assert await announced(events_app, event["id"]) == []
+
+
+@pytest.mark.parametrize(
+    ("registration", "field"),
+    [
+        (
+            {
+                "mode": "internal",
+                "opens_at": "2031-03-01T09:00:00+01:00",
+                "closes_at": "2031-02-20T09:00:00+01:00",
+            },
+            "registration.closes_at",
+        ),
+        (
+            {
+                "mode": "internal",
+                "opens_at": "2031-03-01T09:00:00+01:00",
+                "closes_at": "2031-03-01T09:00:00+01:00",
+            },
+            "registration.closes_at",
+        ),
+        ({"mode": "external"}, "registration.url"),
+    ],
+)
+async def test_registration_settings_are_checked_on_create(
+    admin: httpx.AsyncClient, new_event: NewEvent, registration: dict[str, Any], field: str
+) -> None:
+    model = await new_event()
+    body = {
+        name: model[name]
+        for name in ("title", "kind", "organizer_ids", "timings", "attendance_mode", "location")
+    }
+    response = await admin.post("/v1/events", json={**body, "registration": registration})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_registration_settings_are_checked_as_merged_on_patch(
+    admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(
+        registration={
+            "mode": "internal",
+            "capacity": 10,
+            "opens_at": "2031-02-01T09:00:00+01:00",
+            "closes_at": "2031-03-01T09:00:00+01:00",
+        }
+    )
+    url = f"/v1/events/{event['id']}"
+    # Each change alone is well-formed; what it makes with the stored settings is not.
+    for change, field in [
+        ({"opens_at": "2031-03-05T09:00:00+01:00"}, "registration.closes_at"),
+        ({"closes_at": "2031-01-05T09:00:00+01:00"}, "registration.closes_at"),
+        ({"mode": "external"}, "registration.url"),
+    ]:
+        response = await admin.patch(url, json={"registration": change})
+        assert response.status_code == 422, (change, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert (await admin.get(url)).json()["version"] == 1
+
+    moved = await admin.patch(
+        url,
+        json={
+            "registration": {
+                "opens_at": "2031-03-05T09:00:00+01:00",
+                "closes_at": "2031-03-10T09:00:00+01:00",
+            }
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    linked = await admin.patch(url, json={"registration": {"url": "https://exemple.fr/inscr"}})
+    assert linked.status_code == 200, linked.text
+    external = await admin.patch(url, json={"registration": {"mode": "external"}})
+    assert external.status_code == 200, external.text  # the stored url counts
+    assert external.json()["registration"]["url"] == "https://exemple.fr/inscr"

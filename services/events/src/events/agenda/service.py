@@ -20,7 +20,14 @@ from events.agenda.errors import EventCreationForbidden, EventNotFound, EventUpd
 from events.agenda.filters import EventFilters
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
-from events.agenda.schemas import EventCreate, EventRead, EventUpdate, OrganizerRead, Timing
+from events.agenda.schemas import (
+    EventCreate,
+    EventRead,
+    EventUpdate,
+    OrganizerRead,
+    RegistrationSettings,
+    Timing,
+)
 from events.db import outbox
 from events.history.service import event_history_service
 from events.organizers.repository import known_actor_repository
@@ -62,6 +69,7 @@ class EventService:
             raise EventCreationForbidden("Only network staff publish events directly.")
         timings = _ordered_timings(data.timings)
         _check_attendance(data)
+        _check_registration(data.registration)
         await self._check_organizers(session, data.organizer_ids)
         data = _with_checked_training(data)
         await training_rules.check_trainers(session, data.training)
@@ -153,6 +161,8 @@ class EventService:
             session, after.training, already=training_rules.trainer_actor_ids(before.training)
         )
         if after.registration != before.registration:
+            # The settings as merged: a new closing time is checked against the stored opening.
+            _check_registration(after.registration)
             await self._check_capacity(session, event, after)
         values = after.model_dump(mode="json", exclude={"organizer_ids", "state", "timings"})
         for name, value in values.items():
@@ -423,6 +433,19 @@ def _check_attendance(data: EventCreate) -> None:
         raise InvalidInput("location", f"required when attendance_mode is {mode.value}")
     if mode in (AttendanceMode.ONLINE, AttendanceMode.MIXED) and data.online_url is None:
         raise InvalidInput("online_url", f"required when attendance_mode is {mode.value}")
+
+
+def _check_registration(settings: RegistrationSettings) -> None:
+    if (
+        settings.opens_at is not None
+        and settings.closes_at is not None
+        and settings.closes_at <= settings.opens_at
+    ):
+        raise InvalidInput("registration.closes_at", "must be after registration.opens_at")
+    if settings.mode == "external" and settings.url is None:
+        raise InvalidInput(
+            "registration.url", "required when registration.mode is external (where to register)"
+        )
 
 
 #: Objects whose keys a change sets one by one (JSON merge patch); others are replaced whole
