@@ -320,6 +320,27 @@ async def test_approval_flow_by_organizers_only(
     await published(jetstream, "events.registration.confirmed", a["id"])
 
 
+async def test_no_approval_on_a_cancelled_event(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(
+        registration={"mode": "internal", "capacity": 5, "requires_approval": True}
+    )
+    first, second = [(await register(anonymous, event["id"], n)).json() for n in range(2)]
+    cancelled = await admin.patch(f"/v1/events/{event['id']}", json={"status": "cancelled"})
+    assert cancelled.status_code == 200, cancelled.text
+
+    approved = await admin.post(f"/v1/registrations/{first['id']}/approve")
+    assert approved.status_code == 409, approved.text
+    assert approved.headers["content-type"] == PROBLEM
+    assert approved.json()["type"].endswith("/event-cancelled")
+    assert (await register(anonymous, event["id"], 9)).json()["type"] == approved.json()["type"]
+    still = await admin.get(f"/v1/registrations/{first['id']}")
+    assert still.json()["status"] == "pending_approval"
+    refused = await admin.post(f"/v1/registrations/{second['id']}/refuse")
+    assert refused.json()["status"] == "refused"
+
+
 async def test_attendee_list_for_organizers_and_staff_only(
     anonymous: httpx.AsyncClient,
     admin: httpx.AsyncClient,

@@ -283,6 +283,9 @@ class RegistrationService:
     ) -> RegistrationRead:
         """Accept a pending registration: a seat if one is free, else the waitlist."""
         event, registration = await self._pending_for_organizer(session, registration_id, identity)
+        if event.status == EventStatus.CANCELLED.value:
+            # As for registering; refusing stays possible, to answer the person.
+            raise EventCancelled("This event is cancelled: registrations cannot be approved.")
         counts = await self._fill_seats(session, event)
         capacity = _capacity(event)
         if counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
