@@ -341,6 +341,34 @@ async def test_no_approval_on_a_cancelled_event(
     assert refused.json()["status"] == "refused"
 
 
+async def test_deleting_an_event_cancels_its_registrations(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    jetstream: JetStreamContext,
+) -> None:
+    event = await new_event(registration={"mode": "internal", "capacity": 1, "waitlist": True})
+    seated, waiting, gone = [(await register(anonymous, event["id"], n)).json() for n in range(3)]
+    assert (await anonymous.post(gone["cancel_url"])).status_code == 200
+    assert (await admin.delete(f"/v1/events/{event['id']}")).status_code == 204
+
+    for mine in (seated, waiting, gone):
+        read = await anonymous.get(
+            f"/v1/registrations/{mine['id']}", params={"token": mine["token"]}
+        )
+        assert read.status_code == 200, read.text
+        assert read.json()["status"] == "cancelled"
+        again = await anonymous.post(mine["cancel_url"])
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "cancelled"
+    for mine in (seated, waiting):
+        told = await published(jetstream, "events.registration.cancelled", mine["id"])
+        assert told[0]["data"]["status"] == "cancelled"
+        assert told[0]["data"]["event_id"] == event["id"]
+    promoted = await stream_messages(jetstream, "EVENTS", "events.registration.promoted")
+    assert waiting["id"] not in [orjson.loads(m.data or b"{}")["subject"] for m in promoted]
+
+
 async def test_attendee_list_for_organizers_and_staff_only(
     anonymous: httpx.AsyncClient,
     admin: httpx.AsyncClient,

@@ -119,6 +119,8 @@ async def update_event(
     "/{event_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an event (organizers and staff); partners syncing get a tombstone",
+    description="Its registrations holding or awaiting a seat are cancelled in the same "
+    "transaction (events.registration.cancelled each); refused ones stay refused.",
 )
 async def delete_event(
     event_id: uuid.UUID,

@@ -234,7 +234,8 @@ class EventService:
         identity: Identity,
         if_match: str | None,
     ) -> None:
-        """Delete an event (a tombstone row stays, for incremental sync) and announce it."""
+        """Delete an event (a tombstone row stays, for incremental sync) and announce it;
+        its registrations holding or awaiting a seat are cancelled."""
         event = await event_repository.lock(session, event_id)
         if event is None:
             raise EventNotFound(f"No event with id {event_id}.")
@@ -244,6 +245,8 @@ class EventService:
                 raise EventNotFound(f"No event with id {event_id}.")
             raise EventUpdateForbidden("Only the event's organizers and network staff delete it.")
         check_if_match(if_match, event.version)
+        # Its registrants are told, in this transaction, instead of holding seats of nothing.
+        await registration_service.cancel_all(session, event)
         event.touch()
         event.deleted_at = event.updated_at
         await session.flush()

@@ -174,5 +174,17 @@ class RegistrationRepository:
         query = query.order_by(Registration.number).limit(limit)
         return (await session.scalars(query)).all()
 
+    async def holding_or_awaiting_a_seat(
+        self, session: AsyncSession, event_id: uuid.UUID, statuses: Sequence[str]
+    ) -> Sequence[Registration]:
+        """The event's registrations in ``statuses``, freshly read (the event is locked)."""
+        query = (
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.status.in_(statuses))
+            .order_by(Registration.number)
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).all()
+
 
 registration_repository = RegistrationRepository()

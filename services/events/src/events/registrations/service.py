@@ -262,6 +262,9 @@ class RegistrationService:
         found = await self.get(
             session, registration_id=registration_id, identity=identity, token=token
         )
+        if found.status == CANCELLED:
+            # Final: no lock needed, and the link still answers once the event is deleted.
+            return (await self.read_many(session, [found]))[0]
         event, registration = await self._lock(session, found)
         if registration.status == CANCELLED:
             return (await self.read_many(session, [registration]))[0]  # cancelling twice is fine
@@ -277,6 +280,23 @@ class RegistrationService:
         if freed_seat:
             await self._fill_seats(session, event)
         return read
+
+    async def cancel_all(self, session: AsyncSession, event: Event) -> None:
+        """Cancel every registration holding or awaiting a seat of an event being deleted
+        (the event locked), each announced like any cancellation; nobody is promoted."""
+        active = await registration_repository.holding_or_awaiting_a_seat(
+            session, event.id, [CONFIRMED, WAITLISTED, PENDING]
+        )
+        if not active:
+            return
+        now = utcnow()
+        for registration in active:
+            registration.status = CANCELLED
+            registration.cancelled_at = now
+            registration.touch()
+        await session.flush()
+        for read in await self.read_many(session, active):
+            await self._emit(session, REGISTRATION_CANCELLED, event, read)
 
     async def approve(
         self, session: AsyncSession, *, registration_id: uuid.UUID, identity: Identity
