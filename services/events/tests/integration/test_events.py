@@ -187,6 +187,12 @@ async def test_members_create_pending_events_only_for_their_actors(
         assert created.json()["state"] == "pending"
         published = await member.post("/v1/events", json=forum(own, state="published"))
         assert published.status_code == 403
+        assert published.headers["content-type"] == PROBLEM
+        refused = await member.post("/v1/events", json=forum(own, state="refused"))
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == PROBLEM
+        draft = await member.post("/v1/events", json=forum(own, state="draft"))
+        assert draft.status_code == 201, draft.text
     pending_id = created.json()["id"]
     assert (await anonymous.get(f"/v1/events/{pending_id}")).status_code == 404
     assert (await admin.get(f"/v1/events/{pending_id}")).status_code == 200

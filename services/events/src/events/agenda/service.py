@@ -67,6 +67,8 @@ class EventService:
         state = state or (EventState.PUBLISHED if identity.is_staff else EventState.PENDING)
         if state is EventState.PUBLISHED and not (imported or identity.is_staff):
             raise EventCreationForbidden("Only network staff publish events directly.")
+        if state is EventState.REFUSED and not (imported or identity.is_staff):
+            raise EventCreationForbidden("Only network staff refuse events.")  # as on update
         timings = _ordered_timings(data.timings)
         _check_attendance(data)
         _check_registration(data.registration)
