@@ -226,7 +226,10 @@ async def test_event_as_schema_org_jsonld_on_request(
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/ld+json"
-    assert response.headers["etag"] == '"1"'
+    # Not the JSON representation's ETag: a cache or If-None-Match keyed on it would serve
+    # one representation for the other.
+    assert response.headers["etag"] == '"1-ld"'
+    assert "Accept" in response.headers["vary"]
     document = response.json()
     assert document["@context"] == "https://schema.org"
     assert document["@type"] == "EducationEvent"
@@ -243,6 +246,8 @@ async def test_event_as_schema_org_jsonld_on_request(
     assert (document["maximumAttendeeCapacity"], document["remainingAttendeeCapacity"]) == (12, 11)
     plain = await anonymous.get(f"/v1/events/{event['id']}")
     assert plain.headers["content-type"] == "application/json"
+    assert plain.headers["etag"] == '"1"'
+    assert "Accept" in plain.headers["vary"]
 
 
 async def announced(events_app: FastAPI, event_id: str) -> list[tuple[str, dict[str, Any]]]:

@@ -418,3 +418,62 @@ async def test_facets_over_the_whole_calendar_follow_changes(
     assert (await admin.delete(f"/v1/events/{event['id']}")).status_code == 204
     assert delta(await counts(anonymous), public) == {}
     assert delta(await counts(admin), staff) == {}
+
+
+async def test_list_as_jsonld_item_list_with_the_same_filters_and_paging(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    word = tag()
+    made = [
+        await new_event(
+            title=f"Atelier {n} {word}",
+            timings=[
+                {"start": f"2031-10-0{n}T09:00:00+02:00", "end": f"2031-10-0{n}T12:00:00+02:00"}
+            ],
+        )
+        for n in (3, 1, 2)
+    ]
+    hidden = await new_event(title=f"Atelier caché {word}", state="draft")
+    expected = await ids(anonymous, f"q={word}")
+    assert hidden["id"] not in expected
+    assert len(expected) == 3
+    assert set(expected) == {e["id"] for e in made}
+
+    url = f"/v1/events?q={word}&limit=2"
+    seen: list[str] = []
+    pages = 0
+    while url:
+        response = await anonymous.get(url, headers={"Accept": "application/ld+json"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/ld+json"
+        assert "Accept" in response.headers["vary"]
+        document = response.json()
+        assert document["@context"] == "https://schema.org"
+        assert document["@type"] == "ItemList"
+        assert document["numberOfItems"] == len(document["itemListElement"])
+        for position, element in enumerate(document["itemListElement"], start=1):
+            assert element["@type"] == "ListItem"
+            assert element["position"] == position
+            assert element["item"]["@type"] == "EducationEvent"  # trainings
+            assert element["item"]["name"].endswith(word)
+            seen.append(element["item"]["identifier"])
+        pages += 1
+        link = response.headers.get("link")
+        if link is None:
+            break
+        assert link.endswith('>; rel="next"')
+        url = link[1 : link.index(">")]
+        assert url.startswith("/v1/events?")
+        assert f"q={word}" in url
+        assert "limit=2" in url
+    assert (pages, seen) == (2, expected)
+
+    plain = await anonymous.get(f"/v1/events?q={word}&limit=2")
+    assert plain.headers["content-type"] == "application/json"
+    assert "Accept" in plain.headers["vary"]
+    assert plain.json()["next"] is not None
+    # Staff see the draft in both representations alike.
+    staff = await admin.get(f"/v1/events?q={word}", headers={"Accept": "application/ld+json"})
+    listed = [e["item"]["identifier"] for e in staff.json()["itemListElement"]]
+    assert listed == await ids(admin, f"q={word}")
+    assert hidden["id"] in listed

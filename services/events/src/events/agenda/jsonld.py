@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from events.agenda.schemas import EventRead
@@ -34,6 +35,32 @@ _MODES = {
 def wants_jsonld(accept: str | None) -> bool:
     """True when the Accept header asks for JSON-LD."""
     return bool(accept) and MEDIA_TYPE in (accept or "")
+
+
+def etag(version: int) -> str:
+    """The ETag of the JSON-LD representation: never the JSON one's (``Vary: Accept``), so
+    a cache or a conditional request cannot take one for the other."""
+    return f'"{version}-ld"'
+
+
+def item_list(events: Sequence[EventRead]) -> dict[str, Any]:
+    """A page of the calendar as a schema.org ``ItemList`` of events, in the list's order."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "itemListOrder": SCHEMA + "ItemListOrderAscending",
+        "numberOfItems": len(events),
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "item": _without_context(event)}
+            for position, event in enumerate(events, start=1)
+        ],
+    }
+
+
+def _without_context(event: EventRead) -> dict[str, Any]:
+    document = event_jsonld(event)
+    del document["@context"]
+    return document
 
 
 def event_jsonld(event: EventRead) -> dict[str, Any]:

@@ -46,8 +46,13 @@ async def create_event(
     description=(
         "Full text (`q`), date, territory, map (`near`, `bbox`), accessibility and age "
         "filters; facet counts (`facets`); cursor-paginated. With `updated_since`: the "
-        "changes since then, by change time, with tombstones, for partners who sync."
+        "changes since then, by change time, with tombstones, for partners who sync. "
+        "With `Accept: application/ld+json`, the page as a schema.org ItemList of Events "
+        "(same filters and paging; tombstones and facets left out), the next page in a "
+        '`Link: <...>; rel="next"` header.'
     ),
+    response_model=EventListPage,
+    responses={200: {"content": {jsonld.MEDIA_TYPE: {}}}},
 )
 async def list_events(
     request: Request,
@@ -57,16 +62,28 @@ async def list_events(
     filters: Filters,
     facets: Annotated[tuple[str, ...], Depends(facet_params)],
     updated_since: Annotated[datetime | None, Depends(updated_since_param)],
-) -> EventListPage:
-    return await event_search_service.list_page(
+    response: Response,
+    accept: Annotated[str | None, Header()] = None,
+) -> EventListPage | JSONResponse:
+    as_jsonld = jsonld.wants_jsonld(accept)
+    page = await event_search_service.list_page(
         session,
         identity=identity,
         paging=paging,
         filters=filters,
-        facets=facets,
+        facets=() if as_jsonld else facets,
         updated_since=updated_since,
         database=runtime_of(request).database,
     )
+    if not as_jsonld:
+        response.headers["Vary"] = "Accept"
+        return page
+    headers = {"Vary": "Accept"}
+    if page.next is not None:
+        query = request.url.include_query_params(after=page.next).query
+        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+    events = [item for item in page.items if isinstance(item, EventRead)]
+    return JSONResponse(jsonld.item_list(events), media_type=jsonld.MEDIA_TYPE, headers=headers)
 
 
 @router.get(
@@ -89,7 +106,7 @@ async def get_event(
         return JSONResponse(
             jsonld.event_jsonld(read),
             media_type=jsonld.MEDIA_TYPE,
-            headers={"ETag": etag_for(event.version), "Vary": "Accept"},
+            headers={"ETag": jsonld.etag(event.version), "Vary": "Accept"},
         )
     response.headers["ETag"] = etag_for(event.version)
     response.headers["Vary"] = "Accept"
