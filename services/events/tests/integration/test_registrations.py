@@ -13,8 +13,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 from nats.js import JetStreamContext
 
+from events.registrations.models import Registration
+from kit.service import Runtime
 from kit.testing.jetstream import stream_messages
 from kit.testing.polling import wait_until
 
@@ -219,6 +223,107 @@ async def test_one_registration_per_email_until_cancelled(
     )
     assert again.status_code == 201
     assert again.json()["status"] == "confirmed"
+
+
+async def test_several_per_email_only_when_the_event_allows_it(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(
+        registration={
+            "mode": "internal",
+            "capacity": 10,
+            "waitlist": True,
+            "allow_several_per_email": True,
+        }
+    )
+    assert event["registration"]["allow_several_per_email"] is True
+    url = f"/v1/events/{event['id']}/registrations"
+    answers = await asyncio.gather(
+        *(
+            anonymous.post(url, json={"name": f"Enfant {n}", "email": "Parent@Exemple.fr"})
+            for n in range(5)
+        )
+    )
+    assert [a.status_code for a in answers] == [201] * 5, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 5
+    stored = await all_registrations(admin, event["id"])
+    assert [r["email"] for r in stored] == ["Parent@exemple.fr"] * 5  # domain lowercased
+
+    changed = await admin.patch(
+        f"/v1/events/{event['id']}", json={"registration": {"allow_several_per_email": False}}
+    )
+    assert changed.status_code == 200, changed.text
+    refused = await anonymous.post(url, json={"name": "Enfant 6", "email": "parent@exemple.fr"})
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/already-registered")
+
+
+async def test_one_registration_per_email_by_default_even_at_once(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    assert event["registration"]["allow_several_per_email"] is False
+    url = f"/v1/events/{event['id']}/registrations"
+    answers = await asyncio.gather(
+        *(anonymous.post(url, json={"name": "Zoé", "email": "zoe@exemple.fr"}) for _ in range(5))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+    assert len(await all_registrations(admin, event["id"])) == 1
+
+
+async def test_a_refused_person_may_register_again(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event(
+        registration={"mode": "internal", "capacity": 5, "requires_approval": True}
+    )
+    url = f"/v1/events/{event['id']}/registrations"
+    first = (await anonymous.post(url, json={"name": "Zoé", "email": "zoe@exemple.fr"})).json()
+    assert (await admin.post(f"/v1/registrations/{first['id']}/refuse")).status_code == 200
+
+    again = await anonymous.post(url, json={"name": "Zoé M.", "email": "ZOE@exemple.fr"})
+    assert again.status_code == 201, again.text
+    assert again.json()["status"] == "pending_approval"
+    third = await anonymous.post(url, json={"name": "Zoé", "email": "zoe@exemple.fr"})
+    assert third.status_code == 409  # pending holds the e-mail
+    assert third.json()["type"].endswith("/already-registered")
+    approved = await admin.post(f"/v1/registrations/{again.json()['id']}/approve")
+    assert approved.json()["status"] == "confirmed"
+
+
+async def test_the_database_backs_the_one_per_email_rule(
+    events_app: FastAPI, new_event: NewEvent
+) -> None:
+    """Past the service's check under the event lock, the unique index still refuses a
+    second active registration of one e-mail in slot 0; refused and cancelled ones free it."""
+    event = await new_event()
+    runtime: Runtime = events_app.state.runtime
+
+    def row(number: int, status: str, slot: int = 0) -> Registration:
+        now = datetime.now(UTC)
+        return Registration(
+            id=uuid.uuid4(),
+            version=1,
+            event_id=uuid.UUID(event["id"]),
+            number=number,
+            name="Zoé",
+            email="zoe@exemple.fr",
+            email_key="zoe@exemple.fr",
+            email_slot=slot,
+            status=status,
+            token_hash="0" * 64,
+            sessions_attended={},
+            created_at=now,
+            updated_at=now,
+        )
+
+    async with runtime.database.transaction() as session:
+        session.add_all(
+            [row(1, "refused"), row(2, "cancelled"), row(3, "confirmed"), row(4, "waitlisted", 4)]
+        )
+    with pytest.raises(sa.exc.IntegrityError):
+        async with runtime.database.transaction() as session:
+            session.add(row(5, "pending_approval"))
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,11 @@ class RegistrationSettings(BaseModel):
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     requires_approval: bool = False
+    allow_several_per_email: bool = Field(
+        False,
+        description="One registration per e-mail unless true (a person registering others "
+        "with one address); a cancelled or refused registration always frees the e-mail.",
+    )
 
 
 class EventCreate(BaseModel):

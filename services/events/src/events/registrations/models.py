@@ -12,8 +12,9 @@ from events.db import Base
 from kit.models import VersionedRecord
 from kit.sqltypes import Json, UtcDateTime
 
-#: Statuses that hold the e-mail for the event (a cancelled person may register again).
-ACTIVE_CONDITION = "status != 'cancelled'"
+#: Statuses that hold the e-mail for the event: a cancelled or refused person may register
+#: again.
+ACTIVE_CONDITION = "status NOT IN ('cancelled', 'refused')"
 
 
 class Registration(VersionedRecord, Base):
@@ -28,9 +29,10 @@ class Registration(VersionedRecord, Base):
         sa.UniqueConstraint("event_id", "number", name="uq_registrations_event_id_number"),
         sa.Index("ix_registrations_event_id_status_number", "event_id", "status", "number"),
         sa.Index(
-            "uq_registrations_event_id_email_key_active",
+            "uq_registrations_event_id_email_key_slot_active",
             "event_id",
             "email_key",
+            "email_slot",
             unique=True,
             postgresql_where=sa.text(ACTIVE_CONDITION),
             sqlite_where=sa.text(ACTIVE_CONDITION),
@@ -43,6 +45,9 @@ class Registration(VersionedRecord, Base):
     email: Mapped[str] = mapped_column(sa.String(320))
     #: The e-mail folded for the one-registration-per-e-mail rule.
     email_key: Mapped[str] = mapped_column(sa.String(320))
+    #: 0 when the event allows one registration per e-mail (the unique index then enforces
+    #: it); the arrival number when it allows several, so they never collide.
+    email_slot: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     status: Mapped[str] = mapped_column(sa.String(20))
     #: SHA-256 of the personal token that lets the registrant read and cancel without account.

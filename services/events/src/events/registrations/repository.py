@@ -50,7 +50,8 @@ class RegistrationRepository:
     async def seat_state(
         self, session: AsyncSession, *, event_id: uuid.UUID, email_key: str
     ) -> SeatState:
-        """Counts, last arrival number and whether ``email_key`` holds a registration.
+        """Counts, last arrival number and whether ``email_key`` holds a registration (one
+        neither cancelled nor refused).
 
         One round trip, because it runs while the event row is locked and every
         millisecond there is a millisecond every other registrant waits.
@@ -69,7 +70,12 @@ class RegistrationRepository:
                     tally(
                         sa.and_(
                             Registration.email_key == email_key,
-                            Registration.status != RegistrationStatus.CANCELLED.value,
+                            Registration.status.not_in(
+                                [
+                                    RegistrationStatus.CANCELLED.value,
+                                    RegistrationStatus.REFUSED.value,
+                                ]
+                            ),
                         )
                     ),
                 ).where(Registration.event_id == event_id)

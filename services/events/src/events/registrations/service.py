@@ -117,7 +117,8 @@ class RegistrationService:
             raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
         key = email_key(data.email)
         state = await registration_repository.seat_state(session, event_id=event.id, email_key=key)
-        if state.email_taken:
+        several = bool(event.registration.get("allow_several_per_email"))
+        if state.email_taken and not several:
             raise AlreadyRegistered(
                 f"{data.email} is already registered to this event; use the link you were "
                 "given to see or cancel that registration."
@@ -147,6 +148,8 @@ class RegistrationService:
             name=data.name,
             email=data.email,
             email_key=key,
+            # The unique index holds one active registration per (event, e-mail, slot).
+            email_slot=state.last_number + 1 if several else 0,
             actor_id=data.actor_id,
             status=status,
             token_hash=hash_token(token),
