@@ -91,6 +91,8 @@ async def test_unchanged_patch_keeps_the_version(
         ),
         ({"location": None}, "location"),
         ({"attendance_mode": "online"}, "online_url"),
+        ({"status": "moved_online"}, "status"),
+        ({"status": "moved_online", "attendance_mode": "online"}, "online_url"),
         ({"organizer_ids": [str(uuid.uuid4())]}, "organizer_ids[0]"),
         ({"title": ""}, "title"),
         ({"colour": "bleu"}, "colour"),
@@ -302,6 +304,38 @@ async def test_a_never_published_event_announces_nothing(
     assert (await admin.patch(url, json={"status": "cancelled"})).status_code == 200
     assert (await admin.delete(url)).status_code == 204
     assert await announced(events_app, event["id"]) == []
+
+
+async def test_moved_online_with_an_online_mode_and_url(
+    admin: httpx.AsyncClient, new_event: NewEvent
+) -> None:
+    event = await new_event()
+    moved = await admin.patch(
+        f"/v1/events/{event['id']}",
+        json={
+            "status": "moved_online",
+            "attendance_mode": "online",
+            "online_url": "https://visio.exemple.fr/formation",
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    back = await admin.patch(f"/v1/events/{event['id']}", json={"attendance_mode": "offline"})
+    assert back.status_code == 422
+    assert [e["field"] for e in back.json()["errors"]] == ["status"]
+    model = {k: event[k] for k in ("title", "kind", "organizer_ids", "timings", "location")}
+    created = await admin.post("/v1/events", json={**model, "status": "moved_online"})
+    assert created.status_code == 422
+    assert [e["field"] for e in created.json()["errors"]] == ["status"]
+    mixed = await admin.post(
+        "/v1/events",
+        json={
+            **model,
+            "status": "moved_online",
+            "attendance_mode": "mixed",
+            "online_url": "https://visio.exemple.fr/formation",
+        },
+    )
+    assert mixed.status_code == 201, mixed.text
 
 
 @pytest.mark.parametrize(

@@ -133,6 +133,19 @@ def test_statuses_attendance_and_registration_links() -> None:
     assert event.ext_ids == {"openagenda": "56158955", "openagenda.echosciences": "12"}
 
 
+def test_an_event_moved_online_is_attended_online() -> None:
+    event = to_event_input(
+        raw_event(status=3, attendanceMode=1, onlineAccessLink="https://visio.example.org/a"),
+        organizer_id=ORGANIZER,
+        kind=EventKind.OTHER,
+    )
+    assert (event.status.value, event.attendance_mode.value) == ("moved_online", "online")
+    unchanged = to_event_input(
+        raw_event(status=3, attendanceMode=1), organizer_id=ORGANIZER, kind=EventKind.OTHER
+    )
+    assert unchanged.attendance_mode.value == "offline"  # refused by the service, on status
+
+
 def test_openagenda_times_round_trip() -> None:
     moment = datetime(2031, 1, 10, 9, 0, 1, 250_000, tzinfo=UTC)
     assert openagenda_time(moment) == "2031-01-10T09:00:01.250Z"

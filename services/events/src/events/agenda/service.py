@@ -438,6 +438,12 @@ def _check_attendance(data: EventCreate) -> None:
         raise InvalidInput("location", f"required when attendance_mode is {mode.value}")
     if mode in (AttendanceMode.ONLINE, AttendanceMode.MIXED) and data.online_url is None:
         raise InvalidInput("online_url", f"required when attendance_mode is {mode.value}")
+    if data.status is EventStatus.MOVED_ONLINE and mode is AttendanceMode.OFFLINE:
+        # Else the event says it moved online and still sends people to the venue only.
+        raise InvalidInput(
+            "status",
+            "moved_online needs attendance_mode online or mixed, with the online_url to join",
+        )
 
 
 def _check_registration(settings: RegistrationSettings) -> None:

@@ -150,6 +150,13 @@ def to_event_input(raw: dict[str, Any], *, organizer_id: uuid.UUID, kind: EventK
     """Our creation input for the OpenAgenda event ``raw``; raises pydantic's
     ``ValidationError`` naming our field when the event does not fit our rules."""
     accessibility = raw.get("accessibility") or {}
+    status = STATUSES.get(raw.get("status") or 1, "scheduled")
+    attendance_mode = ATTENDANCE_MODES.get(raw.get("attendanceMode") or 1, "offline")
+    online_url = raw.get("onlineAccessLink") or None
+    if status == "moved_online" and attendance_mode == "offline" and online_url:
+        # OpenAgenda leaves the mode as it was when an event moves online; ours must agree
+        # with the status (without a link, the event fails on status, naming it).
+        attendance_mode = "online"
     body = {
         "title": _clipped(localized(raw.get("title")), 300),
         "summary": _clipped(localized(raw.get("description")), 1000),
@@ -161,15 +168,15 @@ def to_event_input(raw: dict[str, Any], *, organizer_id: uuid.UUID, kind: EventK
         "accessibility": {
             ours: bool(accessibility.get(theirs)) for theirs, ours in ACCESSIBILITY.items()
         },
-        "attendance_mode": ATTENDANCE_MODES.get(raw.get("attendanceMode") or 1, "offline"),
+        "attendance_mode": attendance_mode,
         "location": _location(raw.get("location")),
-        "online_url": raw.get("onlineAccessLink") or None,
+        "online_url": online_url,
         "timings": [
             {"start": t.get("begin"), "end": t.get("end")}
             for t in raw.get("timings") or []
             if isinstance(t, dict)
         ],
-        "status": STATUSES.get(raw.get("status") or 1, "scheduled"),
+        "status": status,
         "registration": _registration(raw.get("registration")),
         "ext_ids": _ext_ids(raw),
     }
