@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -412,3 +413,33 @@ async def test_registration_settings_are_checked_as_merged_on_patch(
     external = await admin.patch(url, json={"registration": {"mode": "external"}})
     assert external.status_code == 200, external.text  # the stored url counts
     assert external.json()["registration"]["url"] == "https://exemple.fr/inscr"
+
+
+def hourly_timings(count: int) -> list[dict[str, str]]:
+    first = datetime(2031, 1, 1, 8, tzinfo=UTC)
+    return [
+        {
+            "start": (first + timedelta(hours=n)).isoformat(),
+            "end": (first + timedelta(hours=n, minutes=30)).isoformat(),
+        }
+        for n in range(count)
+    ]
+
+
+async def test_at_most_800_timings(admin: httpx.AsyncClient, new_event: NewEvent) -> None:
+    event = await new_event()
+    model = {k: event[k] for k in ("title", "kind", "organizer_ids", "location")}
+    too_many = await admin.post("/v1/events", json={**model, "timings": hourly_timings(801)})
+    assert too_many.status_code == 422, too_many.text
+    assert too_many.headers["content-type"] == PROBLEM
+    assert [e["field"] for e in too_many.json()["errors"]] == ["timings"]
+
+    url = f"/v1/events/{event['id']}"
+    patched = await admin.patch(url, json={"timings": hourly_timings(801)})
+    assert patched.status_code == 422, patched.text
+    assert [e["field"] for e in patched.json()["errors"]] == ["timings"]
+    assert (await admin.get(url)).json()["version"] == 1
+
+    most = await admin.patch(url, json={"timings": hourly_timings(800)})
+    assert most.status_code == 200, most.text
+    assert len(most.json()["timings"]) == 800
