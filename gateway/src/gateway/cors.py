@@ -28,6 +28,8 @@ ALLOWED_HEADERS = (
 EXPOSED_HEADERS = (
     "etag",
     "location",
+    # The next page of a JSON-LD event list, and of any list a front-end pages through.
+    "link",
     "x-request-id",
     "ratelimit-limit",
     "ratelimit-remaining",

@@ -87,7 +87,7 @@ async def test_answers_to_a_listed_origin_let_the_page_read_them(
     for response in (created, refused):
         assert response.headers["access-control-allow-origin"] == APP
         exposed = response.headers["access-control-expose-headers"].split(", ")
-        assert {"etag", "location", "x-request-id", "ratelimit-remaining"} <= set(exposed)
+        assert {"etag", "location", "link", "x-request-id", "ratelimit-remaining"} <= set(exposed)
         assert "Origin" in response.headers["vary"]
     assert created.status_code == 201
     assert created.headers["etag"] == '"1"'
