@@ -90,3 +90,50 @@ def test_cancelled_and_postponed_events_say_so() -> None:
     postponed = Calendar.from_ical(ical.calendar("A", [(_event(status="postponed"), [])]))
     assert {str(v["status"]) for v in cancelled.events} == {"CANCELLED"}
     assert {str(v["status"]) for v in postponed.events} == {"TENTATIVE"}
+
+
+def test_every_value_reads_back_as_written() -> None:
+    event = _event(
+        title="Nuit des étoiles\\ ; , « 🌟 »\r\nsuite",
+        description="Ateliers;\r\nobservation, « télescopes »\\n littéral",
+        kind="training",
+        themes=["astronomy", "science_society"],
+        location={
+            "name": "Observatoire, coupole; nord",
+            "street": "1 rue du Ciel",
+            "postcode": "31500",
+            "city": "Toulouse",
+            "lat": 43.6119,
+            "lon": 1.4608,
+        },
+        online_url="https://visio.example.org/salle?x=1&y=2,3;4",
+        timings=[{"start": "2027-08-12T21:30:00+02:00", "end": "2027-08-13T01:00:00+02:00"}],
+        updated_at=datetime(2026, 11, 21, 9, 15, 42, 987654, tzinfo=UTC),
+    )
+    names = ["Astro-club, Toulouse", "Cité de l'espace"]
+
+    [vevent] = Calendar.from_ical(ical.calendar("Agenda", [(event, names)])).events
+
+    assert str(vevent["summary"]) == event.title.replace("\r\n", "\n")
+    assert str(vevent["description"]) == ical._description(event, names).replace("\r\n", "\n")
+    assert str(vevent["location"]) == "Observatoire, coupole; nord, 1 rue du Ciel, 31500 Toulouse"
+    assert vevent.decoded("geo") == (43.6119, 1.4608)
+    assert str(vevent["url"]) == event.online_url
+    assert vevent["categories"].cats == ["training", "astronomy", "science_society"]
+    assert vevent.decoded("dtstamp") == datetime(2026, 11, 21, 9, 15, 42, tzinfo=UTC)
+    assert vevent.decoded("last-modified") == vevent.decoded("dtstamp")
+    assert vevent.decoded("created") == event.created_at
+    assert vevent.decoded("dtend") == datetime(2027, 8, 13, 1, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    assert str(vevent["class"]) == "PUBLIC"
+
+
+def test_folding_never_cuts_a_character_wherever_the_line_breaks() -> None:
+    for offset in range(80):
+        title = "a" * offset + "é€😀" * 30
+        raw = ical.calendar("Agenda", [(_event(title=title, timings=_event().timings[:1]), [])])
+        lines = raw.split(b"\r\n")
+        assert all(len(line) <= 75 for line in lines), offset
+        for line in lines:
+            line.decode()
+        [vevent] = Calendar.from_ical(raw).events
+        assert str(vevent["summary"]) == title
