@@ -158,7 +158,7 @@ async def wait_received(
 async def create_endpoints(database_url: str, receiver: str) -> dict[str, str]:
     """Three endpoints subscribed to ``events.*`` (as an admin would make them)."""
     from gateway.webhooks.schemas import WebhookEndpointCreate  # noqa: PLC0415
-    from gateway.webhooks.service import webhook_endpoint_service  # noqa: PLC0415
+    from gateway.webhooks.service import safe_url, webhook_endpoint_service  # noqa: PLC0415
     from kit.db import Database  # noqa: PLC0415
     from kit.identity import Identity, Role  # noqa: PLC0415
 
@@ -171,7 +171,7 @@ async def create_endpoints(database_url: str, receiver: str) -> dict[str, str]:
                 session,
                 data=WebhookEndpointCreate(url=f"{receiver}/partner{n}", event_types=["events.*"]),
                 caller=admin,
-                allowed_hosts={"127.0.0.1"},
+                url=await safe_url(f"{receiver}/partner{n}", {"127.0.0.1"}),
             )
             secrets[f"/partner{n}"] = created.secret
     await database.dispose()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import time
 from typing import Any
 
 import httpx
+import pytest
 
 from .conftest import ADMIN_KEY
 
@@ -292,3 +295,33 @@ async def test_a_partner_has_at_most_twenty_endpoints(keyed_client: httpx.AsyncC
     assert refused.json()["type"].endswith("/too-many-webhook-endpoints")
     # Network endpoints made by admins are not counted against anyone.
     await create_endpoint(keyed_client, ADMIN)
+
+
+async def test_a_slow_url_check_holds_up_no_other_write(
+    keyed_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolving an endpoint's host can take seconds; on SQLite, doing it inside the write
+    transaction held every other writer of the gateway behind it."""
+    resolving, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_check(url: str, allowed_hosts: Any) -> None:
+        resolving.set()
+        await release.wait()
+
+    monkeypatch.setattr("gateway.webhooks.service.check_url", slow_check)
+    creating = asyncio.create_task(
+        keyed_client.post(
+            PATH, json={"url": "https://slow.example.org/hook", "event_types": ["*"]}, headers=ADMIN
+        )
+    )
+    await resolving.wait()
+    try:
+        started = time.monotonic()
+        other = await keyed_client.post(
+            "/v1/api-keys", json={"name": "meanwhile", "role": "reader"}, headers=ADMIN
+        )
+        assert other.status_code == 201
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+    assert (await creating).status_code == 201

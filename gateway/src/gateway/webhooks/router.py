@@ -20,7 +20,7 @@ from gateway.webhooks.schemas import (
     WebhookRecover,
     WebhookRecoverResult,
 )
-from gateway.webhooks.service import read_model, webhook_endpoint_service
+from gateway.webhooks.service import read_model, safe_url, webhook_endpoint_service
 from gateway.webhooks.urls import parse_allowed_hosts
 from kit.paging import PageParams, page_params
 
@@ -43,17 +43,13 @@ router = APIRouter(prefix="/v1/webhooks/endpoints", tags=["webhooks"], responses
 async def create_webhook_endpoint(
     data: WebhookEndpointCreate,
     caller: WebhookOwner,
-    session: GatewaySession,
     request: Request,
     response: Response,
 ) -> WebhookEndpointSecret:
-    settings = gateway_of(request).settings
-    created = await webhook_endpoint_service.create(
-        session,
-        data=data,
-        caller=caller,
-        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
-    )
+    gateway = gateway_of(request)
+    url = await safe_url(data.url, parse_allowed_hosts(gateway.settings.webhook_allowed_hosts))
+    async with gateway.database.transaction() as session:
+        created = await webhook_endpoint_service.create(session, data=data, caller=caller, url=url)
     response.headers["location"] = f"/v1/webhooks/endpoints/{created.id}"
     response.headers["cache-control"] = "no-store"
     return created
@@ -90,18 +86,16 @@ async def update_webhook_endpoint(
     endpoint_id: str,
     data: WebhookEndpointUpdate,
     caller: WebhookOwner,
-    session: GatewaySession,
     request: Request,
 ) -> WebhookEndpointRead:
-    settings = gateway_of(request).settings
-    endpoint = await webhook_endpoint_service.update(
-        session,
-        endpoint_id=endpoint_id,
-        data=data,
-        caller=caller,
-        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
-    )
-    return read_model(endpoint)
+    gateway = gateway_of(request)
+    allowed_hosts = parse_allowed_hosts(gateway.settings.webhook_allowed_hosts)
+    url = None if data.url is None else await safe_url(data.url, allowed_hosts)
+    async with gateway.database.transaction() as session:
+        endpoint = await webhook_endpoint_service.update(
+            session, endpoint_id=endpoint_id, data=data, caller=caller, url=url
+        )
+        return read_model(endpoint)
 
 
 @router.delete(

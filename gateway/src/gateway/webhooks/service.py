@@ -4,6 +4,7 @@ recover deliveries. Never commits."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,6 +113,24 @@ def _cursor(params: PageParams) -> tuple[datetime, str] | None:
         raise InvalidInput("query.after", "not a cursor returned by this API") from exc
 
 
+@dataclass(frozen=True)
+class SafeUrl:
+    """A URL that passed the SSRF guard: made by :func:`safe_url` only."""
+
+    value: str
+
+
+async def safe_url(url: str, allowed_hosts: Collection[str]) -> SafeUrl:
+    """Check ``url`` for webhooks (422 on ``url`` with the reason). Called before the
+    transaction: resolving the host can take seconds, and on SQLite the transaction of a
+    write holds the one write lock every other writer waits for."""
+    try:
+        await check_url(url, allowed_hosts)
+    except UnsafeUrl as exc:
+        raise InvalidInput("url", str(exc)) from exc
+    return SafeUrl(url)
+
+
 class WebhookEndpointService:
     async def create(
         self,
@@ -119,9 +138,10 @@ class WebhookEndpointService:
         *,
         data: WebhookEndpointCreate,
         caller: Identity,
-        allowed_hosts: Collection[str],
+        url: SafeUrl,
     ) -> WebhookEndpointSecret:
-        """Store a new endpoint owned by the caller's partner (none for an admin)."""
+        """Store a new endpoint at ``url`` (``data.url`` once checked), owned by the caller's
+        partner (none for an admin)."""
         _check_subscribable(data.event_types, caller)
         if caller.role is Role.PARTNER:
             owned = await repository.count_of_partner(session, caller.partner)
@@ -131,13 +151,9 @@ class WebhookEndpointService:
                     "delete one or subscribe an existing one to more event types.",
                     limit=MAX_ENDPOINTS_PER_PARTNER,
                 )
-        try:
-            await check_url(data.url, allowed_hosts)
-        except UnsafeUrl as exc:
-            raise InvalidInput("url", str(exc)) from exc
         endpoint = WebhookEndpoint(
             id=new_endpoint_id(),
-            url=data.url,
+            url=url.value,
             event_types=data.event_types,
             description=data.description,
             partner=caller.partner if caller.role is Role.PARTNER else None,
@@ -211,21 +227,19 @@ class WebhookEndpointService:
         endpoint_id: str,
         data: WebhookEndpointUpdate,
         caller: Identity,
-        allowed_hosts: Collection[str],
+        url: SafeUrl | None = None,
     ) -> WebhookEndpoint:
-        """Change what the caller sent; a new URL is checked again, and re-enabling forgets
-        the failures that disabled the endpoint."""
+        """Change what the caller sent (a new URL as ``url``, ``data.url`` once checked);
+        re-enabling forgets the failures that disabled the endpoint."""
         endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
         given = data.model_fields_set
         for name in ("url", "event_types", "disabled"):
             if name in given and getattr(data, name) is None:
                 raise InvalidInput(name, "may be left out, not null")
         if data.url is not None:
-            try:
-                await check_url(data.url, allowed_hosts)
-            except UnsafeUrl as exc:
-                raise InvalidInput("url", str(exc)) from exc
-            endpoint.url = data.url
+            if url is None or url.value != data.url:
+                raise ValueError("a new URL is checked with safe_url() first")
+            endpoint.url = url.value
         if data.event_types is not None:
             _check_subscribable(data.event_types, caller)
             endpoint.event_types = data.event_types
