@@ -24,18 +24,14 @@ class Receiver:
         if scope["type"] != "http":
             return
         self.hits.append(scope["path"])
-        while (await receive()).get("more_body"):
-            pass
+        more_body = True
+        while more_body:  # read the whole delivery before answering
+            more_body = (await receive()).get("more_body", False)
         if scope["path"] == "/slow":
             await asyncio.sleep(2)
-        status, headers = (
-            (302, [(b"location", b"/inside")])
-            if scope["path"] == "/moved"
-            else (
-                200,
-                [],
-            )
-        )
+        status, headers = 200, []
+        if scope["path"] == "/moved":
+            status, headers = 302, [(b"location", b"/inside")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"ok"})
 
