@@ -26,6 +26,7 @@ from contracts.events import AttendanceRecorded, RegistrationChanged
 from gateway.partners.forwarding import FORWARDS
 from gateway.partners.schemas import PartnerPush
 from gateway.webhooks.delivery import DISABLED_EVENT, PING_EVENT, public_data
+from gateway.webhooks.schemas import MAX_ENDPOINTS_PER_PARTNER
 from kit.cloudevents import CloudEvent
 
 SCHEMAS = "#/components/schemas/"
@@ -362,7 +363,8 @@ def build_document() -> dict[str, Any]:
             "`Retry-After`); 410 Gone disables the endpoint. Deliveries about one record "
             "arrive in order. Changes about people (`events.registration.*`, "
             "`events.attendance.recorded`) go only to the network's own endpoints (made by an "
-            "admin), never to a partner's; a partner has at most 20 endpoints."
+            f"admin), never to a partner's; a partner has at most {MAX_ENDPOINTS_PER_PARTNER} "
+            "endpoints."
         ),
         "servers": [{"$ref": "#/servers/webhooks"}],
         "messages": webhook_messages,

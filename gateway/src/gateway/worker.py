@@ -23,7 +23,6 @@ from kit.consumers import Handler, Subscription
 from kit.models import utcnow
 from kit.outbox import OutboxRelay
 
-#: The streams whose events partners may subscribe to.
 #: Streams whose events go out by webhook; the gateway's own (an endpoint disabled) reach
 #: the endpoint owner's other endpoints.
 WEBHOOK_STREAMS = ("DIRECTORY", "EVENTS", "SURVEYS", "EUWATCH", "GATEWAY")

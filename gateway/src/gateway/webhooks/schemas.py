@@ -12,6 +12,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 _EVENT_TYPE = re.compile(r"^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$")
 
 
+#: Endpoints one partner may have: every event is fanned out to each of them.
+MAX_ENDPOINTS_PER_PARTNER = 20
+
+
 def _well_formed(event_types: list[str]) -> list[str]:
     for event_type in event_types:
         if not _EVENT_TYPE.match(event_type):

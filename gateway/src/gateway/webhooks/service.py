@@ -14,6 +14,7 @@ from gateway.webhooks import repository
 from gateway.webhooks.audience import for_partners, matches
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import (
+    MAX_ENDPOINTS_PER_PARTNER,
     EndpointStatus,
     WebhookAttemptRead,
     WebhookDeliveryRead,
@@ -38,10 +39,6 @@ class WebhookEndpointNotFound(NotFound):
 
 class WebhookDeliveryNotFound(NotFound):
     slug = "webhook-delivery-not-found"
-
-
-#: Endpoints one partner may have: every event is fanned out to each of them.
-MAX_ENDPOINTS_PER_PARTNER = 20
 
 
 class TooManyEndpoints(Conflict):

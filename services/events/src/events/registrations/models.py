@@ -8,13 +8,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from contracts.events import RegistrationStatus
 from events.db import Base
 from kit.models import VersionedRecord
 from kit.sqltypes import Json, UtcDateTime
 
-#: Statuses that hold the e-mail for the event: a cancelled or refused person may register
-#: again.
-ACTIVE_CONDITION = "status NOT IN ('cancelled', 'refused')"
+#: Statuses that free the e-mail for the event: a cancelled or refused person may register
+#: again. Every other status holds it.
+RELEASED_STATUSES = (RegistrationStatus.CANCELLED.value, RegistrationStatus.REFUSED.value)
+#: The same rule for the partial unique index.
+ACTIVE_CONDITION = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in RELEASED_STATUSES))
 
 
 class Registration(VersionedRecord, Base):

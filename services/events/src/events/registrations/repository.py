@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.events import RegistrationStatus
-from events.registrations.models import Registration
+from events.registrations.models import RELEASED_STATUSES, Registration
 
 WAITLISTED = RegistrationStatus.WAITLISTED.value
 
@@ -70,12 +70,7 @@ class RegistrationRepository:
                     tally(
                         sa.and_(
                             Registration.email_key == email_key,
-                            Registration.status.not_in(
-                                [
-                                    RegistrationStatus.CANCELLED.value,
-                                    RegistrationStatus.REFUSED.value,
-                                ]
-                            ),
+                            Registration.status.not_in(RELEASED_STATUSES),
                         )
                     ),
                 ).where(Registration.event_id == event_id)
