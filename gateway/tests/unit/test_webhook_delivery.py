@@ -62,6 +62,18 @@ def test_registrations_lose_their_personal_fields_and_other_events_keep_names() 
     assert public_data("directory.actor.updated", {"name": "Muséum"}) == {"name": "Muséum"}
 
 
+def test_actors_lose_their_membership_before_any_webhook() -> None:
+    membership = {"member": True, "since": "2020-01-01", "paid_until": "2026-12-31"}
+    data = {"id": "a1", "name": "Muséum", "email": "contact@museum.fr", "membership": membership}
+
+    for event_type in ("directory.actor.created", "directory.actor.updated"):
+        assert public_data(event_type, data) == {
+            "id": "a1",
+            "name": "Muséum",
+            "email": "contact@museum.fr",
+        }
+
+
 def test_the_schedule_is_svix_with_jitter_then_gives_up() -> None:
     delays = [next_delay(SVIX_SCHEDULE, n, None) for n in range(len(SVIX_SCHEDULE) + 1)]
 

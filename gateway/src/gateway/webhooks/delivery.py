@@ -26,6 +26,7 @@ import aiohttp
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.directory import ACTOR_PRIVATE_FIELDS
 from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks import repository
 from gateway.webhooks.audience import PERSONAL_PREFIXES, delivered_to
@@ -57,10 +58,20 @@ PING_EVENT = "webhook.ping"
 Clock = Callable[[], datetime]
 
 
+#: Fields the network's services share over NATS that no webhook ever carries, by the prefix
+#: of the event types holding them: a registrant's identity, an actor's membership.
+PRIVATE_FIELDS_BY_PREFIX: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+    (PERSONAL_PREFIXES, PERSONAL_FIELDS),
+    (("directory.actor.",), ACTOR_PRIVATE_FIELDS),
+)
+
+
 def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """What partners may see of an event: registrations without the person's identity."""
-    if event_type.startswith(PERSONAL_PREFIXES):
-        return {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+    """What a webhook may carry of an event: registrations without the person's identity,
+    actors without their membership."""
+    for prefixes, private in PRIVATE_FIELDS_BY_PREFIX:
+        if event_type.startswith(prefixes):
+            return {k: v for k, v in data.items() if k not in private}
     return dict(data)
 
 

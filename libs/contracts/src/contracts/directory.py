@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -72,6 +72,29 @@ class ActorPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class ActorMembership(BaseModel):
+    """Whether an actor is a paying member of the network: private (staff, the actor's own
+    members and the network's services only)."""
+
+    member: bool = False
+    since: date | None = None
+    paid_until: date | None = None
+
+
+class ActorChanged(ActorPublic):
+    """Payload of ``directory.actor.created|updated``: the public actor plus what the
+    network's own services need to cut and reach their audiences (membership).
+
+    The fields of :data:`ACTOR_PRIVATE_FIELDS` are for internal consumers only: the gateway
+    removes them before any webhook delivery, so partners get :class:`ActorPublic`."""
+
+    membership: ActorMembership = ActorMembership()
+
+
+#: Fields of actor events that only the network's services receive, never a webhook.
+ACTOR_PRIVATE_FIELDS = frozenset({"membership"})
 
 
 class ActorDeleted(BaseModel):

@@ -225,7 +225,15 @@ async def test_changes_are_published_to_jetstream_in_order(
                 assert message.headers is not None
                 assert message.headers["Nats-Msg-Id"] == event["id"]
                 seen.append((event["type"], event["data"]["version"]))
-                assert "membership" not in event["data"]
+                if event["type"] != "directory.actor.deleted":
+                    # The network's own services need membership to cut and reach audiences;
+                    # the gateway strips it before any webhook (gateway tests prove it).
+                    assert event["data"]["membership"] == {
+                        "member": True,
+                        "since": "2019-01-01",
+                        "paid_until": "2026-12-31",
+                    }
+                    assert "Directrice" not in orjson.dumps(event["data"]).decode()
         assert seen == [
             ("directory.actor.created", 1),
             ("directory.actor.updated", 2),
@@ -256,10 +264,13 @@ async def test_republish_sends_every_actor_again_for_rebuilding_projections(
         count = await republish_all(directory_app.state.runtime.database)
         assert count >= 2
         seen: dict[str, str] = {}
+        membership: dict[str, Any] = {}
         while live["id"] not in seen or gone["id"] not in seen:
             event = orjson.loads((await sub.next_msg(timeout=10)).data)
             seen[event["subject"]] = event["type"]
+            membership[event["subject"]] = event["data"].get("membership")
         assert seen[live["id"]] == "directory.actor.updated"
+        assert membership[live["id"]]["member"] is True  # a rebuilt projection knows members
         assert seen[gone["id"]] == "directory.actor.deleted"
     finally:
         await client.close()

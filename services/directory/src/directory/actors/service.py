@@ -14,7 +14,9 @@ from contracts.directory import (
     ACTOR_DELETED,
     ACTOR_MERGED,
     ACTOR_UPDATED,
+    ActorChanged,
     ActorDeleted,
+    ActorMembership,
     ActorMerged,
     ActorPublic,
     AddressRead,
@@ -391,8 +393,18 @@ class ActorService:
             "version": actor.version,
         }
 
+    def to_event(self, actor: Actor) -> ActorChanged:
+        """The payload of ``directory.actor.created|updated`` (public fields and membership;
+        the gateway strips the private ones before any webhook)."""
+        return ActorChanged(
+            **self.to_public(actor).model_dump(),
+            membership=ActorMembership(
+                member=actor.member, since=actor.member_since, paid_until=actor.paid_until
+            ),
+        )
+
     def _payload(self, actor: Actor) -> dict[str, Any]:
-        return self.to_public(actor).model_dump(mode="json")
+        return self.to_event(actor).model_dump(mode="json")
 
 
 def _date(value: Any) -> date | None:

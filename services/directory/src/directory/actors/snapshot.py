@@ -42,7 +42,7 @@ async def republish_all(database: Database) -> int:
                         session,
                         type=ACTOR_UPDATED,
                         subject=str(actor.id),
-                        data=actor_service.to_public(actor).model_dump(mode="json"),
+                        data=actor_service.to_event(actor).model_dump(mode="json"),
                     )
         if not actors:
             return count

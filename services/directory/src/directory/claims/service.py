@@ -87,7 +87,7 @@ class ClaimService:
                 session,
                 type=ACTOR_UPDATED,
                 subject=str(actor.id),
-                data=actor_service.to_public(actor).model_dump(mode="json"),
+                data=actor_service.to_event(actor).model_dump(mode="json"),
             )
         await session.flush()
         return claim
