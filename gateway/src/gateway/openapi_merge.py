@@ -3,7 +3,11 @@
 Each service's ``/openapi.json`` is fetched with a signed reader identity. Only the paths the
 gateway routes to that service are kept. Components with the same name and the same content
 are shared; a name that means different things in two services is prefixed with the service
-(``EventsProblem``) and every ``$ref`` of that service rewritten. A service that does not
+(``EventsProblem``) and every ``$ref`` of that service rewritten. Every schema's ``title`` is
+then its component name, so generators (openapi-python-client, datamodel-code-generator,
+openapi-typescript), which name classes after titles, never meet two models of one name.
+Operation ids read as actions in camelCase (``listEvents``, ``createActor``), from the route
+function's name rather than FastAPI's ``list_events_v1_events_get``. A service that does not
 answer is left out and listed in ``x-missing-services`` and in ``info.description``.
 """
 
@@ -283,6 +287,7 @@ def merge_documents(
                 tags.setdefault(tag["name"], tag)
 
     merged_components.setdefault("securitySchemes", {}).update(copy.deepcopy(SECURITY_SCHEMES))
+    _title_schemas_by_name(merged_components)
     _add_gateway_responses(merged_paths, merged_components)
     _document_roles(merged_paths)
     problem_types = _problem_types(documents.values())
@@ -304,6 +309,41 @@ def merge_documents(
     if tags:
         merged["tags"] = list(tags.values())
     return merged
+
+
+def _title_schemas_by_name(components: dict[str, dict[str, Any]]) -> None:
+    """Each schema's ``title`` becomes its (unique) component name: two services' ``Label``
+    keep their FastAPI title ``Label`` after one is renamed ``SurveysLabel``, and generators
+    that name models after titles would otherwise make two ``Label`` classes."""
+    for name, schema in (components.get("schemas") or {}).items():
+        if isinstance(schema, dict) and "title" in schema:
+            schema["title"] = name
+
+
+#: First words of route function names that already say the action; any other GET is a
+#: ``get`` (``actor_history`` → ``getActorHistory``).
+_ACTION_VERBS = frozenset(
+    {
+        "approve", "cancel", "create", "decide", "delete", "disable", "enable", "export",
+        "get", "import", "list", "merge", "ping", "push", "put", "read", "record", "recover",
+        "refuse", "register", "request", "resend", "retry", "revoke", "rotate", "run",
+        "submit", "update",
+    }
+)  # fmt: skip
+
+
+def action_operation_id(operation_id: str, method: str, path: str) -> str:
+    """``list_events_v1_events_get`` (FastAPI's id for ``list_events`` at GET /v1/events) →
+    ``listEvents``. An id that is not FastAPI's default is kept as it is."""
+    suffix = re.sub(r"\W", "_", path) + "_" + method.lower()
+    if not operation_id.endswith(suffix) or operation_id == suffix:
+        return operation_id
+    words = [w for w in operation_id[: -len(suffix)].split("_") if w]
+    if not words:
+        return operation_id
+    if words[0] not in _ACTION_VERBS:
+        words.insert(0, "get" if method.lower() == "get" else method.lower())
+    return words[0] + "".join(w.capitalize() for w in words[1:])
 
 
 def _add_gateway_responses(
@@ -484,8 +524,15 @@ def _merge_paths(
                 continue
             if key in HTTP_METHODS and isinstance(operation, dict):
                 operation_id = operation.get("operationId")
+                if isinstance(operation_id, str):
+                    operation_id = action_operation_id(operation_id, key, path)
+                    operation["operationId"] = operation_id
                 if operation_id in operation_ids:
-                    operation["operationId"] = f"{service}_{operation_id}"
+                    prefix = service_prefix(service)
+                    name = str(operation_id)
+                    operation["operationId"] = (
+                        prefix[:1].lower() + prefix[1:] + name[:1].upper() + name[1:]
+                    )
                 operation_ids.add(operation.get("operationId", ""))
             merged_item[key] = operation
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from gateway.openapi_merge import (
     PROBLEM_SCHEMAS,
+    action_operation_id,
     merge_documents,
     rewrite_refs,
     service_prefix,
@@ -108,7 +109,36 @@ def test_colliding_operation_ids_are_prefixed() -> None:
     )
 
     assert merged["paths"]["/v1/actors"]["get"]["operationId"] == "read"
-    assert merged["paths"]["/v1/events"]["get"]["operationId"] == "events_read"
+    assert merged["paths"]["/v1/events"]["get"]["operationId"] == "eventsRead"
+
+
+def test_fastapi_operation_ids_become_actions() -> None:
+    assert action_operation_id("list_events_v1_events_get", "get", "/v1/events") == "listEvents"
+    assert action_operation_id("create_actor_v1_actors_post", "post", "/v1/actors") == "createActor"
+    assert (
+        action_operation_id(
+            "actor_history_v1_actors__actor_id__history_get", "get", "/v1/actors/{actor_id}/history"
+        )
+        == "getActorHistory"
+    )
+    assert action_operation_id("custom", "get", "/v1/x") == "custom"
+
+
+def test_a_renamed_schema_gets_its_new_name_as_title() -> None:
+    label_fr = {"title": "Label", "type": "object", "properties": {"fr": {"type": "string"}}}
+    label_en = {"title": "Label", "type": "object", "properties": {"en": {"type": "string"}}}
+    merged = merge_documents(
+        {
+            "directory": document({"/v1/actors": get_returning("Label", "a")}, {"Label": label_fr}),
+            "surveys": document({"/v1/surveys": get_returning("Label", "b")}, {"Label": label_en}),
+        }
+    )
+
+    schemas = merged["components"]["schemas"]
+    assert schemas["Label"]["title"] == "Label"
+    assert schemas["SurveysLabel"]["title"] == "SurveysLabel"
+    titles = [s["title"] for s in schemas.values()]
+    assert len(titles) == len(set(titles))
 
 
 def test_bearer_scheme_is_declared_and_optional() -> None:
