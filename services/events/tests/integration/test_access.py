@@ -373,7 +373,7 @@ async def test_who_may_create_an_event(
     callers: tuple[dict[str, httpx.AsyncClient], uuid.UUID],
     announce: Callable[..., Awaitable[Any]],
 ) -> None:
-    """Members create (pending) events when one of the organizers is theirs; staff publish."""
+    """Members create (pending) events of their own actors only; staff publish."""
     clients, own = callers
     other = uuid.uuid4()
     await announce("directory.actor.created", own, name="Cap Sciences")
@@ -399,7 +399,18 @@ async def test_who_may_create_an_event(
         return (await create("organizer", body(own)))[0] == 201
 
     await wait_until(own_known, what="organizer known to the calendar")
-    assert await create("organizer", body(own, other)) == (201, "pending")
+    # A co-organizer is named by staff or by that actor's members, on create as on update.
+    assert await create("organizer", body(own, other)) == (403, None)
+    assert await create("organizer", body(own)) == (201, "pending")
+    # Other sources' ids are theirs: three events then claimed one OpenAgenda event.
+    tagged = body(own, ext_ids={"openagenda": "rt-2"})
+    assert await create("organizer", tagged) == (422, None)
+    mine = (await clients["organizer"].post("/v1/events", json=body(own))).json()
+    claimed = await clients["organizer"].patch(
+        f"/v1/events/{mine['id']}", json={"ext_ids": {"openagenda": "rt-2"}}
+    )
+    assert claimed.status_code == 422, claimed.text
+    assert claimed.json()["errors"][0]["field"] == "ext_ids.openagenda"
     assert await create("organizer", body(other)) == (403, None)
     assert await create("organizer", body(own, state="published")) == (403, None)
     assert await create("stranger", body(own)) == (403, None)

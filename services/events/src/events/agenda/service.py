@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabularies import AttendanceMode, EventState, EventStatus
-from events.agenda import ical
-from events.agenda.errors import EventCreationForbidden, EventNotFound, EventUpdateForbidden
+from events.agenda import ical, policies
+from events.agenda.errors import EventNotFound, EventUpdateForbidden
 from events.agenda.filters import EventFilters
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
@@ -57,18 +57,10 @@ class EventService:
         caller was already authorized for by its source: it gets that state, and the
         members' rules (their own actors, no publishing) do not apply."""
         imported = import_state is not None
-        if not (imported or identity.is_staff) and not any(
-            identity.acts_for(actor_id) for actor_id in data.organizer_ids
-        ):
-            raise EventCreationForbidden(
-                "Members create events only when one of the organizers is an actor they belong to."
-            )
+        if not imported:
+            policies.check_event_write(identity, before=None, after=data)
         state = import_state or data.state
         state = state or (EventState.PUBLISHED if identity.is_staff else EventState.PENDING)
-        if state is EventState.PUBLISHED and not (imported or identity.is_staff):
-            raise EventCreationForbidden("Only network staff publish events directly.")
-        if state is EventState.REFUSED and not (imported or identity.is_staff):
-            raise EventCreationForbidden("Only network staff refuse events.")  # as on update
         timings = _ordered_timings(data.timings)
         _check_attendance(data)
         _check_registration(data.registration)
@@ -135,9 +127,7 @@ class EventService:
         if event is None:
             raise EventNotFound(f"No event with id {event_id}.")
         current_organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-        if not (imported or identity.is_staff) and not any(
-            identity.acts_for(a) for a in current_organizers
-        ):
+        if not (imported or policies.may_manage(identity, current_organizers)):
             if not self._may_see(event, identity):
                 raise EventNotFound(f"No event with id {event_id}.")
             raise EventUpdateForbidden("Only the event's organizers and network staff change it.")
@@ -153,7 +143,8 @@ class EventService:
             raise RequestValidationError(exc.errors()) from exc
         if after == before:
             return (await self.read_many(session, [event]))[0]
-        self._check_update_rights(identity, before, after, imported=imported)
+        if not imported:
+            policies.check_event_write(identity, before=before, after=after)
         timings = _ordered_timings(after.timings)
         _check_attendance(after)
         if after.organizer_ids != before.organizer_ids:
@@ -198,21 +189,6 @@ class EventService:
         await _announce(session, _announcement(before, after), event, read)
         return read
 
-    def _check_update_rights(
-        self, identity: Identity, before: EventCreate, after: EventCreate, *, imported: bool
-    ) -> None:
-        if imported or identity.is_staff:
-            return
-        if after.state != before.state and after.state is EventState.PUBLISHED:
-            raise EventUpdateForbidden("Only network staff publish events.")
-        if after.state is EventState.REFUSED and before.state is not EventState.REFUSED:
-            raise EventUpdateForbidden("Only network staff refuse events.")
-        added = set(after.organizer_ids) - set(before.organizer_ids)
-        if not added <= set(identity.actor_ids):
-            raise EventUpdateForbidden(
-                "Members may add as organizers only the actors they belong to."
-            )
-
     async def _check_capacity(
         self, session: AsyncSession, event: Event, after: EventCreate
     ) -> None:
@@ -242,7 +218,7 @@ class EventService:
         if event is None:
             raise EventNotFound(f"No event with id {event_id}.")
         organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-        if not identity.is_staff and not any(identity.acts_for(a) for a in organizers):
+        if not policies.may_manage(identity, organizers):
             if not self._may_see(event, identity):
                 raise EventNotFound(f"No event with id {event_id}.")
             raise EventUpdateForbidden("Only the event's organizers and network staff delete it.")
@@ -272,7 +248,7 @@ class EventService:
         if not self._may_see(event, identity):
             # Members see the unpublished events of the actors they belong to.
             organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-            if not any(identity.acts_for(actor_id) for actor_id in organizers):
+            if not policies.may_manage(identity, organizers):
                 raise EventNotFound(f"No event with id {event_id}.")
         return event
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabularies import EventState, EventStatus
+from events.agenda import policies
 from events.agenda.errors import EventNotFound
 from events.agenda.models import Event, EventChange
 from events.agenda.repository import event_repository
@@ -98,7 +99,7 @@ class EventHistoryService:
             raise EventNotFound(f"No event with id {event_id}.")
         if not identity.is_staff:
             organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-            if not any(identity.acts_for(actor_id) for actor_id in organizers):
+            if not policies.may_manage(identity, organizers):
                 if event.state != EventState.PUBLISHED.value:
                     raise EventNotFound(f"No event with id {event_id}.")
                 raise EventHistoryForbidden(
