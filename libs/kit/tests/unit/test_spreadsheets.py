@@ -14,6 +14,8 @@ from kit.spreadsheets import neutralise
         "@SUM(A1:A2)",
         "\t=1+1",
         "\r=1+1",
+        "\n=1+1",
+        "\uff1d1+1",
     ],
 )
 def test_formula_like_text_is_quoted(text: str) -> None:

@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 
 from directory.resources.models import Resource
+from kit.spreadsheets import neutralise
 
 COLUMNS = ["Titre", "Structure", "Thèmes", "Publics", "Disponible", "Conditions", "Prix (€)"]
 
@@ -32,7 +33,7 @@ def guide_csv(rows: Sequence[tuple[Resource, str]]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in guide_rows(rows):
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+        writer.writerow([neutralise(v) for v in row])
     return "\ufeff".encode() + buffer.getvalue().encode()
 
 
