@@ -1,0 +1,242 @@
+"""What a front-end team does first: generate a client from the running stack's
+``/openapi.json`` and call the API with it.
+
+The Python client comes from openapi-python-client (a dev dependency) and makes one real call
+per tag; the TypeScript types come from openapi-typescript (from the npm registry, cached
+under ``.tools/node``) and must compile with ``tsc --strict``. Without Node/npm the TypeScript
+test skips, and fails when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from maillage_cli.api import Api
+from maillage_cli.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = "maillage_api_client"
+#: Pinned so a new generator release cannot turn the suite red on its own.
+NPM_PACKAGES = ("openapi-typescript@7.13.0", "typescript@5.9.3")
+
+
+@pytest.fixture(scope="module")
+async def document(stack: Stack) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=stack.api_url) as http:
+        response = await http.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    assert not body["x-missing-services"], body["x-missing-services"]
+    return body
+
+
+@pytest.fixture(scope="module")
+def document_file(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import json  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("openapi") / "openapi.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.fixture(scope="module")
+def generated(
+    document_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """The generated package's directory on ``sys.path``, and what the generator said."""
+    root = tmp_path_factory.mktemp("client")
+    generator = Path(sys.executable).parent / "openapi-python-client"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    output = ("--output-path", str(root / PACKAGE))
+    result = subprocess.run(
+        [str(generator), "generate", "--meta", "none", "--path", str(document_file), *output],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode == 0, said
+    sys.path.insert(0, str(root))
+    yield root, said
+    sys.path.remove(str(root))
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+
+
+def module(name: str) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+def test_the_generator_keeps_every_model(generated: tuple[Path, str]) -> None:
+    _, said = generated
+
+    # What it reported before schema titles were made unique: models dropped, and with them
+    # every page and operation that used them.
+    assert "duplicate models" not in said, said
+    assert "Could not find reference" not in said, said
+    for name in ("event_list_page", "survey_read", "surveys_label", "actor_list_page"):
+        assert module(f"models.{name}")
+
+
+@pytest.fixture(scope="module")
+async def organizer(stack: Stack) -> dict[str, Any]:
+    async with Api(stack.api_url, stack.admin_key) as api:
+        actor = await api.create_actor(
+            {"kind": "organisation", "name": "Client généré", "circle": 1, "types": ["museum"]}
+        )
+    return actor.body
+
+
+@pytest.fixture
+async def client(stack: Stack, generated: tuple[Path, str]) -> AsyncIterator[Any]:
+    authenticated = module("client").AuthenticatedClient(
+        base_url=stack.api_url, token=stack.admin_key, raise_on_unexpected_status=True
+    )
+    async with authenticated as opened:
+        yield opened
+
+
+async def test_one_real_call_per_tag_parses_its_answer(
+    client: Any, organizer: dict[str, Any], document: dict[str, Any]
+) -> None:
+    actor_id = organizer["id"]
+    calls = {
+        "actors": ("actors.list_actors", {}),
+        "api-keys": ("api_keys.list_api_keys", {}),
+        "calls": ("calls.list_calls", {}),
+        "claims": ("claims.list_claims", {"actor_id": actor_id}),
+        "events": ("events.list_events", {}),
+        "imports": ("imports.list_imports", {}),
+        "partners": ("partners.list_partners", {}),
+        "registrations": ("registrations.get_registration", None),
+        "resources": ("resources.list_resources", {}),
+        "surveys": ("surveys.list_surveys", {}),
+        "vocabularies": ("vocabularies.list_vocabularies", {}),
+        "webhooks": ("webhooks.list_webhook_endpoints", {}),
+    }
+    public_tags = {
+        tag
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/")
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for tag in operation.get("tags", [])
+    }
+    missing = public_tags - set(calls)
+    assert not missing, f"add a call for the new tags {missing}"
+
+    problem_classes = (module("models.problem").Problem,)
+    for tag, (name, kwargs) in calls.items():
+        if kwargs is None:
+            continue  # needs a registration: covered below with a real one
+        if tag not in public_tags:
+            continue  # a service not merged in this build (listed in x-missing-services)
+        operation = module(f"api.{name}")
+        response = await operation.asyncio_detailed(client=client, **kwargs)
+        assert response.status_code == 200, (tag, response.status_code, response.content)
+        assert response.parsed is not None, (tag, response.content[:300])
+        assert not isinstance(response.parsed, problem_classes), (tag, response.parsed)
+
+
+async def test_an_event_and_a_registration_through_the_generated_client(
+    client: Any, organizer: dict[str, Any], stack: Stack
+) -> None:
+    event_create = module("models.event_create").EventCreate
+    registration_create = module("models.registration_create").RegistrationCreate
+    body = event_create.from_dict(
+        {
+            "title": "Atelier client généré",
+            "kind": "visit",
+            "organizer_ids": [organizer["id"]],
+            "timings": [{"start": "2027-05-04T14:00:00+02:00", "end": "2027-05-04T16:00:00+02:00"}],
+            "registration": {"mode": "internal", "capacity": 10},
+            "location": {"name": "Quai des Savoirs", "city": "Toulouse", "postcode": "31000"},
+        }
+    )
+    create = module("api.events.create_event")
+    for _ in range(300):  # the organizer reaches the calendar's projection within moments
+        response = await create.asyncio_detailed(client=client, body=body)
+        if response.status_code != 422 or b"organizer" not in response.content:
+            break
+        await asyncio.sleep(0.05)
+    assert response.status_code == 201, response.content
+    event = response.parsed
+    assert event.title == "Atelier client généré"
+
+    registered = await module("api.registrations.register").asyncio_detailed(
+        client=client,
+        event_id=event.id,
+        body=registration_create.from_dict({"name": "Lou Martin", "email": "lou@example.org"}),
+    )
+    assert registered.status_code == 201, registered.content
+    read = await module("api.registrations.get_registration").asyncio_detailed(
+        client=client, registration_id=registered.parsed.id
+    )
+    assert read.status_code == 200, read.content
+    assert read.parsed.id == registered.parsed.id
+
+
+def _npm_cache() -> Path | None:
+    """Where openapi-typescript and tsc are installed (once), or None without Node/npm."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return None
+    cache = REPO / ".tools" / "node"
+    binaries = cache / "node_modules" / ".bin"
+    if not (binaries / "openapi-typescript").exists() or not (binaries / "tsc").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", *NPM_PACKAGES],
+            check=True,
+            timeout=300,
+        )
+    return binaries
+
+
+def test_typescript_types_compile(document_file: Path, tmp_path: Path) -> None:
+    binaries = _npm_cache()
+    if binaries is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Node and npm are required when CI=true (TypeScript client check)")
+        pytest.skip("Node/npm not installed here; CI=true makes this a failure")
+    types = tmp_path / "api.d.ts"
+    subprocess.run(
+        [str(binaries / "openapi-typescript"), str(document_file), "-o", str(types)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    usage = tmp_path / "use.ts"
+    usage.write_text(
+        'import type { paths, components } from "./api";\n'
+        'type EventPage = paths["/v1/events"]["get"]["responses"]["200"]'
+        '["content"]["application/json"];\n'
+        'type Actor = components["schemas"]["ActorRead"];\n'
+        # Items are events or tombstones (updated_since): the types say so, tsc checks it.
+        "export const titles = (page: EventPage): string[] =>\n"
+        '  page.items.map((e) => ("title" in e ? e.title : `deleted ${e.id}`));\n'
+        "export const name = (actor: Actor): string => actor.name;\n"
+    )
+    result = subprocess.run(
+        [str(binaries / "tsc"), "--noEmit", "--strict", str(usage), str(types)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
