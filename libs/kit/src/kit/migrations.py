@@ -7,6 +7,7 @@ never migrate on start-up.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,9 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from kit.db import create_engine
+from kit.lease import lease_table
+from kit.mail.outbox import mail_tables
+from kit.models import NAMING_CONVENTION as _NAMING
 from kit.sqltypes import UtcDateTime
 
 
@@ -123,3 +127,36 @@ def run_env(metadata: sa.MetaData, default_url: str) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_mail_tables() -> None:
+    """Create the kit's mail tables (``mail_outbox``, ``mail_attempts``,
+    ``mail_suppressions``; see :mod:`kit.mail.outbox`) in a service's migration.
+
+    Built from :func:`kit.mail.outbox.mail_tables` as they are in this version; a later change
+    to those tables ships as a new function here that each mailing service's next migration
+    calls, so existing databases follow.
+    """
+    _create_from(mail_tables(sa.MetaData(naming_convention=_NAMING)))
+
+
+def drop_mail_tables() -> None:
+    """Undo :func:`create_mail_tables`."""
+    for name in ("mail_attempts", "mail_suppressions", "mail_outbox"):
+        op.drop_table(name)
+
+
+def create_lease_table() -> None:
+    """Create the kit's ``leases`` table (see :mod:`kit.lease`) in a service's migration."""
+    _create_from([lease_table(sa.MetaData(naming_convention=_NAMING))])
+
+
+def drop_lease_table() -> None:
+    """Undo :func:`create_lease_table`."""
+    op.drop_table("leases")
+
+
+def _create_from(tables: Sequence[sa.Table]) -> None:
+    bind = op.get_bind()
+    for table in tables:
+        table.create(bind)

@@ -1,4 +1,5 @@
-"""The app factory every service uses: middleware, problems, health, outbox relay, consumers.
+"""The app factory every service uses: middleware, problems, health, outbox relay, mail
+sender, consumers.
 
 A service describes itself with a :class:`ServiceSpec`; :func:`create_service_app` wires the
 rest the same way everywhere, so each service's ``main.py`` holds only what is its own.
@@ -21,6 +22,8 @@ from kit.broker import Broker
 from kit.consumers import ConsumerRunner, Inbox, Subscription
 from kit.db import Database
 from kit.identity import IdentityMiddleware, IdentityVerifier
+from kit.mail.outbox import MailOutbox
+from kit.mail.sender import MailSender
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.outbox import Outbox, OutboxRelay
 from kit.problems import install_problem_handlers, problem_response
@@ -50,6 +53,8 @@ class ServiceSpec:
     workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     #: Larger body limits for some path prefixes (file uploads), in bytes.
     body_limit_overrides: Mapping[str, int] = field(default_factory=dict)
+    #: The service's mail outbox, if it mails: a sender runs beside the relay.
+    mail: MailOutbox | None = None
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Runtime:
     relay: OutboxRelay
     runners: list[ConsumerRunner]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    mail_sender: MailSender | None = None
 
 
 @contextlib.asynccontextmanager
@@ -94,8 +100,16 @@ async def running(spec: ServiceSpec, *, api: bool = True) -> AsyncIterator[Runti
         for subscription in (spec.subscriptions if api else ())
     ]
     runtime = Runtime(database=database, broker=broker, relay=relay, runners=runners)
+    if spec.mail is not None:
+        # Like the relay, in every process: claims keep two senders off the same message.
+        runtime.mail_sender = MailSender(database, spec.mail, settings.common)
+        database.on_outbox_commit(runtime.mail_sender.wake)
     broker.start()
     runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+    if runtime.mail_sender is not None:
+        runtime.tasks.append(
+            asyncio.create_task(runtime.mail_sender.run(), name=f"{spec.name}-mail-sender")
+        )
     runtime.tasks.extend(
         asyncio.create_task(r.run(), name=f"consumer-{r.subscription.durable}") for r in runners
     )

@@ -36,6 +36,27 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     environment: str = DEVELOPMENT
 
+    # Mail (see kit.mail): where every service's sender hands its messages.
+    #: ``smtp://user:pass@host:587`` (STARTTLS when the server offers it, required with a
+    #: password), ``smtps://user:pass@host:465`` (TLS from the first byte). ``make run`` points
+    #: it at its local sink unless it is set.
+    smtp_url: SecretStr = SecretStr("smtp://127.0.0.1:8025")
+    #: The ``From`` of every message.
+    mail_from: str = "Maillage <no-reply@maillage.localhost>"
+    #: Where people reach the platform: every link in a message is made absolute from it.
+    public_url: str = "http://127.0.0.1:8000"
+    #: Messages a sender process hands to the SMTP server per minute (0: as fast as it can).
+    mail_rate_per_minute: int = 0
+    #: Messages claimed per pass, and SMTP connections a sender uses at once.
+    mail_batch_size: int = 100
+    mail_connections: int = 4
+    mail_poll_seconds: float = 2.0
+    #: Temporary failures (server down, 4xx) are retried with backoff capped at this many
+    #: seconds, at most ``mail_max_attempts`` times; then the message is recorded as failed.
+    mail_retry_cap_seconds: float = 300.0
+    mail_max_attempts: int = 20
+    smtp_timeout_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _refuse_weak_identity_secret(self) -> Self:
         """Outside development, whoever knows the identity secret is admin of every service:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from directory.actors.router import router as actors_router
 from directory.claims.router import router as claims_router
 from directory.config import Settings
-from directory.db import inbox, outbox
+from directory.db import inbox, mail, outbox
 from directory.imports.router import router as imports_router
 from directory.imports.worker import import_worker
 from directory.resources.router import router as resources_router
@@ -27,6 +27,7 @@ def service_spec(settings: Settings) -> ServiceSpec:
         settings=settings,
         outbox=outbox,
         inbox=inbox,
+        mail=mail,
         stream="DIRECTORY",
         routers=[
             actors_router,

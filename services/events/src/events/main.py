@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from events.agenda.feeds import router as feeds_router
 from events.agenda.router import router as agenda_router
 from events.config import Settings
-from events.db import inbox, outbox
+from events.db import inbox, mail, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
 from events.partners.imports_router import router as imports_router
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             outbox=outbox,
             inbox=inbox,
+            mail=mail,
             stream="EVENTS",
             routers=[
                 feeds_router,

@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from kit.identity import Identity, IdentitySigner, Role
+from kit.mail.sink import MailSink
 from kit.settings import DEV_IDENTITY_SECRET
 from kit.testing.databases import (
     create_postgres_database,
@@ -70,6 +71,15 @@ async def database_factory(
             await drop_postgres_database(url)
 
     await asyncio.gather(*(drop(url) for url in created))
+
+
+@pytest.fixture
+async def mail_sink(tmp_path: Path) -> AsyncIterator[MailSink]:
+    """A real SMTP server (:class:`kit.mail.sink.MailSink`) keeping what it receives in
+    ``tmp_path/mail``; point ``CommonSettings(smtp_url=mail_sink.url)`` at it and read
+    ``mail_sink.received()``."""
+    async with MailSink(tmp_path / "mail") as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session")

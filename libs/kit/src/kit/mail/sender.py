@@ -1,0 +1,352 @@
+"""The mail sender: renders committed mail outbox rows and hands them to the SMTP server.
+
+One runs beside the event relay in every process of a service that mails (see
+:mod:`kit.service`). A pass claims due rows (``status`` pending, or a claim that ran out) by
+setting them ``sending`` until ``claimed_until``: on PostgreSQL with ``FOR UPDATE SKIP
+LOCKED`` so replicas share the work, on SQLite under its single writer lock. Each message is
+then rendered, sent over one of a few reused SMTP connections and its outcome recorded at
+once, in its own short transaction:
+
+- accepted: ``sent``, with the server's answer;
+- refused for good (5xx, an address that is not one): ``failed`` with the server's answer,
+  never retried;
+- template error: ``failed`` with the error; the other messages go on;
+- temporary (server down, 4xx, timeout): back to ``pending`` with exponential backoff
+  (capped by ``MAILLAGE_MAIL_RETRY_CAP_SECONDS``), ``failed`` after
+  ``MAILLAGE_MAIL_MAX_ATTEMPTS``;
+- a reminder or digest to an address that unsubscribed from its kind: ``suppressed``.
+
+Every attempt is a row of ``mail_attempts``. A key is written once (unique), claimed by one
+sender at a time, and marked sent right after the server accepts it, so no message is sent
+twice by two replicas or after a restart; only a process killed between the server's "250"
+and that record can leave a message to be sent again once its claim runs out, then with the
+same ``Message-ID`` (which mail systems use to drop the copy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+import sqlalchemy as sa
+
+from kit.db import Database
+from kit.mail.outbox import MailCategory, MailOutbox, MailStatus
+from kit.mail.rendering import (
+    MailRenderer,
+    MailTemplateError,
+    build_message,
+    unsubscribe_link,
+)
+from kit.mail.smtp import SmtpServer
+from kit.mail.tokens import UnsubscribeTokens
+from kit.outbox import backoff_seconds
+from kit.settings import CommonSettings
+from kit.wakeup import woken
+
+logger = logging.getLogger(__name__)
+
+#: How long a claim lasts: longer than any send (SMTP timeout) plus recording.
+CLAIM_MARGIN_SECONDS = 60.0
+
+
+class _Temporary(Exception):
+    """The server could not take the message now; try again later."""
+
+
+class _ServerDown(_Temporary):
+    """No connection to the server: the other messages of the pass wait too."""
+
+
+class _Permanent(Exception):
+    """The server refused the message for good."""
+
+
+@dataclass
+class _Outcome:
+    status: MailStatus
+    attempt: str
+    response: str
+
+
+class RateLimiter:
+    """At most ``per_minute`` sends per minute in this process, evenly spaced (0: no limit)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+            self._next = max(now, self._next) + self.interval
+
+
+class MailSender:
+    """Sends one service's mail outbox."""
+
+    def __init__(self, database: Database, mail: MailOutbox, settings: CommonSettings) -> None:
+        self.database = database
+        self.mail = mail
+        self.settings = settings
+        self.server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
+        self.renderer = MailRenderer(mail.templates, public_url=settings.public_url)
+        self.tokens = UnsubscribeTokens(
+            settings.identity_secret.get_secret_value(), service=mail.service
+        )
+        self.limiter = RateLimiter(settings.mail_rate_per_minute)
+        self.sender_id = uuid.uuid4().hex[:8]
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask the sender to look for messages now (called after a commit that wrote some)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send forever: what is due, then sleep until woken or polled."""
+        while True:
+            self._wake.clear()
+            try:
+                claimed = await self.send_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("mail sender: pass failed; retrying")
+                claimed = 0
+            if claimed >= self.settings.mail_batch_size:
+                continue  # more may be waiting
+            await woken(self._wake, within=self.settings.mail_poll_seconds)
+
+    async def send_due(self) -> int:
+        """One pass: claim due messages, send them, record each outcome; return how many
+        were claimed."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        for row in rows:
+            queue.put_nowait(row)
+        down: list[int] = []  # attempts of the messages that found the server down
+        workers = min(self.settings.mail_connections, len(rows))
+        await asyncio.gather(*(self._work(queue, down) for _ in range(workers)))
+        # The server went away: what was not tried waits as long as what was.
+        leftover = [queue.get_nowait() for _ in range(queue.qsize())]
+        if leftover:
+            await self._release(leftover, delay=self._backoff(max(down, default=0) + 1))
+        return len(rows)
+
+    async def _claim(self) -> list[Any]:
+        t = self.mail.table
+        now = datetime.now(UTC)
+        due = sa.or_(
+            sa.and_(t.c.status == MailStatus.PENDING.value, t.c.next_attempt_at <= now),
+            sa.and_(t.c.status == MailStatus.SENDING.value, t.c.claimed_until < now),
+        )
+        query = (
+            sa.select(t)
+            .where(t.c.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]), due)
+            .order_by(t.c.next_attempt_at, t.c.id)
+            .limit(self.settings.mail_batch_size)
+        )
+        if not self.database.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        claim_seconds = self.settings.smtp_timeout_seconds * 3 + CLAIM_MARGIN_SECONDS
+        async with self.database.transaction() as session:
+            rows = list((await session.execute(query)).all())
+            if rows:
+                await session.execute(
+                    sa.update(t)
+                    .where(t.c.id.in_([row.id for row in rows]))
+                    .values(
+                        status=MailStatus.SENDING.value,
+                        claimed_until=now + timedelta(seconds=claim_seconds),
+                    )
+                )
+        return rows
+
+    async def _work(self, queue: asyncio.Queue[Any], down: list[int]) -> None:
+        client: aiosmtplib.SMTP | None = None
+        try:
+            while not down:
+                try:
+                    row = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                outcome, client = await self._deliver(row, client)
+                if outcome.attempt == "down":
+                    down.append(row.attempts + 1)
+                # Recorded even if this task is being cancelled: the server has answered.
+                await asyncio.shield(self._record(row, outcome))
+        finally:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.quit()
+
+    async def _deliver(
+        self, row: Any, client: aiosmtplib.SMTP | None
+    ) -> tuple[_Outcome, aiosmtplib.SMTP | None]:
+        prepared = await self._prepare_or_outcome(row)
+        if isinstance(prepared, _Outcome):
+            return prepared, client
+        await self.limiter.wait()
+        try:
+            client, response = await self._smtp_send(client, prepared)
+        except _ServerDown as exc:
+            return self._retry_or_fail(row, "down", str(exc)), None
+        except _Temporary as exc:
+            return self._retry_or_fail(row, "temporary", str(exc)), client
+        except _Permanent as exc:
+            return _Outcome(MailStatus.FAILED, "permanent", str(exc)), client
+        return _Outcome(MailStatus.SENT, "sent", response), client
+
+    async def _prepare_or_outcome(self, row: Any) -> EmailMessage | _Outcome:
+        try:
+            message = await self._prepare(row)
+        except MailTemplateError as exc:
+            return _Outcome(MailStatus.FAILED, "template", str(exc))
+        except ValueError as exc:  # an address that is not one
+            return _Outcome(MailStatus.FAILED, "permanent", str(exc))
+        if message is None:
+            return _Outcome(MailStatus.SUPPRESSED, "suppressed", "unsubscribed")
+        return message
+
+    async def _prepare(self, row: Any) -> EmailMessage | None:
+        """The message to send, or None when its address unsubscribed from its kind."""
+        link = None
+        if row.category != MailCategory.TRANSACTIONAL.value and row.kind:
+            async with self.database.transaction(write=False) as session:
+                if await self.mail.is_suppressed(session, row.recipient, row.kind):
+                    return None
+            link = unsubscribe_link(self.renderer, self.tokens, row.recipient, row.kind)
+        rendered = self.renderer.render(
+            row.template, row.language, dict(row.data), unsubscribe_link=link
+        )
+        return build_message(
+            rendered=rendered,
+            mail_from=self.settings.mail_from,
+            recipient=row.recipient,
+            recipient_name=row.recipient_name,
+            message_id=row.message_id,
+            language=row.language,
+            created_at=row.created_at,
+            unsubscribe_link=link,
+            attachments=row.attachments,
+        )
+
+    async def _smtp_send(
+        self, client: aiosmtplib.SMTP | None, message: EmailMessage
+    ) -> tuple[aiosmtplib.SMTP, str]:
+        timeout = self.settings.smtp_timeout_seconds
+        if client is None or not client.is_connected:
+            client = self.server.client(timeout=timeout)
+            try:
+                await client.connect()
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                raise _ServerDown(f"authentication refused: {exc.code} {exc.message}") from exc
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                raise _ServerDown(f"cannot reach {self.server.display}: {exc}") from exc
+        try:
+            errors, response = await client.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            answers = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            if all(400 <= r.code < 500 for r in exc.recipients):
+                raise _Temporary(answers) from exc
+            raise _Permanent(answers) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            answer = f"{exc.code} {exc.message}"
+            if 400 <= exc.code < 500:
+                raise _Temporary(answer) from exc
+            raise _Permanent(answer) from exc
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError) as exc:
+            with contextlib.suppress(Exception):
+                client.close()
+            raise _ServerDown(f"{type(exc).__name__}: {exc}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
+        if errors:
+            answer = "; ".join(f"{code} {text}" for code, text in errors.values())
+            raise _Permanent(answer)
+        return client, response
+
+    def _retry_or_fail(self, row: Any, attempt: str, response: str) -> _Outcome:
+        if row.attempts + 1 >= self.settings.mail_max_attempts:
+            return _Outcome(
+                MailStatus.FAILED, attempt, f"gave up after {row.attempts + 1} attempts: {response}"
+            )
+        return _Outcome(MailStatus.PENDING, attempt, response)
+
+    async def _record(self, row: Any, outcome: _Outcome) -> None:
+        t = self.mail.table
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "status": outcome.status.value,
+            "attempts": row.attempts + 1,
+            "claimed_until": None,
+        }
+        if outcome.status is MailStatus.SENT:
+            values["sent_at"] = now
+            values["last_error"] = None
+        elif outcome.status is MailStatus.PENDING:
+            values["next_attempt_at"] = now + timedelta(seconds=self._backoff(row.attempts + 1))
+            values["last_error"] = outcome.response[:2000]
+        else:
+            values["last_error"] = outcome.response[:2000]
+        if outcome.status is not MailStatus.SENT and outcome.status is not MailStatus.SUPPRESSED:
+            logger.warning(
+                "mail %s to message %s (attempt %d): %s",
+                outcome.attempt,
+                row.id,
+                row.attempts + 1,
+                outcome.response,
+            )
+        async with self.database.transaction() as session:
+            await session.execute(sa.update(t).where(t.c.id == row.id).values(**values))
+            await session.execute(
+                sa.insert(self.mail.attempts).values(
+                    mail_id=row.id,
+                    attempted_at=now,
+                    outcome=outcome.attempt,
+                    response=outcome.response[:2000],
+                )
+            )
+
+    def _backoff(self, attempts: int) -> float:
+        # At least a second: a server down should not be hammered by the whole backlog.
+        return max(1.0, backoff_seconds(attempts, cap=self.settings.mail_retry_cap_seconds))
+
+    async def _release(self, rows: list[Any], *, delay: float) -> None:
+        """Give back claimed rows that were not tried, due in ``delay`` seconds."""
+        t = self.mail.table
+        retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        async with self.database.transaction() as session:
+            await session.execute(
+                sa.update(t)
+                .where(t.c.id.in_([row.id for row in rows]), t.c.status == "sending")
+                .values(
+                    status=MailStatus.PENDING.value, claimed_until=None, next_attempt_at=retry_at
+                )
+            )
+
+    async def pending_count(self) -> int:
+        """How many messages wait to be sent (for tests and benchmarks)."""
+        t = self.mail.table
+        async with self.database.transaction(write=False) as session:
+            result = await session.execute(
+                sa.select(sa.func.count())
+                .select_from(t)
+                .where(t.c.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]))
+            )
+            return int(result.scalar_one())
