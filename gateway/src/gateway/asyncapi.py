@@ -1,186 +1,31 @@
 """The AsyncAPI 3.0 document of Maillage's domain events, served at ``/asyncapi.json``.
 
-Every event type a process publishes is listed in :data:`EVENT_TYPES` with its payload: a
-pydantic model of ``libs/contracts`` where one exists (its JSON Schema is generated here), else
-the read schema of the public API document (``/openapi.json``) the payload is a copy of. Each
-type is described twice: as the CloudEvents 1.0 envelope on its NATS subject (what services
-consume), and as the Standard Webhooks delivery partners receive (``{type, timestamp, data}``
-with the public representation only: personal fields are removed exactly as the worker does).
-A test greps the code base for emitted types, so a new type without an entry here fails.
+Built from the one registry of event types, :mod:`contracts.registry`: each type with its
+payload (the JSON Schema of its ``libs/contracts`` model, or the read schema of the public API
+document it still copies), described twice: as the CloudEvents 1.0 envelope on its NATS
+subject (what services consume), and as the Standard Webhooks delivery partners receive
+(``{type, timestamp, data}``, without the type's personal fields, exactly as the worker
+strips them).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
-from contracts.directory import ActorDeleted, ActorMerged, ActorPublic, ResourcePublic
-from contracts.events import AttendanceRecorded, RegistrationChanged
+from contracts.event_type import EventType
+from contracts.registry import EVENT_TYPES
 from gateway.partners.forwarding import FORWARDS
 from gateway.partners.schemas import PartnerPush
-from gateway.webhooks.delivery import DISABLED_EVENT, PING_EVENT, public_data
+from gateway.webhooks.delivery import public_data
 from gateway.webhooks.schemas import MAX_ENDPOINTS_PER_PARTNER
 from kit.cloudevents import CloudEvent
 
 SCHEMAS = "#/components/schemas/"
-
-
-class ResourceDeleted(BaseModel):
-    """Payload of ``directory.resource.deleted``: a tombstone."""
-
-    id: str = Field(description="The resource's uuid.")
-    version: int
-
-
-class EventDeleted(BaseModel):
-    """Payload of ``events.event.deleted``: a tombstone (deleted or unpublished), never the
-    event's content."""
-
-    id: str = Field(description="The event's uuid.")
-    version: int
-    deleted_at: datetime = Field(description="When the event left the public calendar.")
-
-
-class WebhookEndpointDisabled(BaseModel):
-    """Payload of ``gateway.webhook_endpoint.disabled``: an endpoint stopped receiving."""
-
-    endpoint_id: str
-    partner: str | None = Field(description="The partner owning the endpoint, if any.")
-    created_by: str = Field(description="The API key that created the endpoint.")
-    url: str
-    reason: str = Field(description="410 Gone, or failing with no success for 5 days.")
-    disabled_at: str = Field(description="RFC 3339 time.")
-    failing_since: str | None = Field(description="RFC 3339 time of the first failure.")
-
-
-class WebhookPing(BaseModel):
-    """Payload of ``webhook.ping``, sent by ``POST /v1/webhooks/endpoints/{id}/test``."""
-
-    endpoint_id: str
-
-
-#: A pydantic model of a payload (an alias: ``EventType.type`` shadows the builtin there).
-PayloadModel = type[BaseModel]
-
-
-@dataclass(frozen=True)
-class EventType:
-    """One event type: who publishes it, what it carries, where it goes."""
-
-    type: str
-    summary: str
-    #: A pydantic model, or the name of the schema in ``/openapi.json`` the data copies.
-    payload: PayloadModel | str
-    #: The JetStream stream it is stored in; None when it never travels on NATS.
-    stream: str | None
-    #: Whether partner endpoints can subscribe to it.
-    webhook: bool = True
-
-
-EVENT_TYPES: tuple[EventType, ...] = (
-    EventType(
-        "directory.actor.created", "An actor joined the directory.", ActorPublic, "DIRECTORY"
-    ),
-    EventType(
-        "directory.actor.updated",
-        "An actor changed (also sent again by `maillage-directory republish`).",
-        ActorPublic,
-        "DIRECTORY",
-    ),
-    EventType("directory.actor.deleted", "An actor was deleted.", ActorDeleted, "DIRECTORY"),
-    EventType(
-        "directory.actor.merged",
-        "A duplicate actor was merged into another (`survivor_id`).",
-        ActorMerged,
-        "DIRECTORY",
-    ),
-    EventType(
-        "directory.resource.created",
-        "A resource joined the catalogue.",
-        ResourcePublic,
-        "DIRECTORY",
-    ),
-    EventType("directory.resource.updated", "A resource changed.", ResourcePublic, "DIRECTORY"),
-    EventType(
-        "directory.resource.deleted", "A resource was deleted.", ResourceDeleted, "DIRECTORY"
-    ),
-    EventType(
-        "events.event.published",
-        "An event was published, or published again.",
-        "EventRead",
-        "EVENTS",
-    ),
-    EventType("events.event.updated", "A published event changed.", "EventRead", "EVENTS"),
-    EventType("events.event.cancelled", "A published event was cancelled.", "EventRead", "EVENTS"),
-    EventType(
-        "events.registration.confirmed",
-        "A registration is confirmed (a seat is taken).",
-        RegistrationChanged,
-        "EVENTS",
-    ),
-    EventType(
-        "events.registration.waitlisted",
-        "A registration went to the waitlist.",
-        RegistrationChanged,
-        "EVENTS",
-    ),
-    EventType(
-        "events.registration.promoted",
-        "A waitlisted registration got a seat that was freed.",
-        RegistrationChanged,
-        "EVENTS",
-    ),
-    EventType(
-        "events.registration.cancelled",
-        "A registration was cancelled.",
-        RegistrationChanged,
-        "EVENTS",
-    ),
-    EventType(
-        "events.registration.refused",
-        "An organizer refused a registration awaiting approval.",
-        RegistrationChanged,
-        "EVENTS",
-    ),
-    EventType(
-        "events.attendance.recorded",
-        "Attendance was marked for a registration (whole event or one session).",
-        AttendanceRecorded,
-        "EVENTS",
-    ),
-    EventType(
-        "events.event.deleted",
-        "An event left the public calendar: deleted, or no longer published (back to draft, "
-        "pending or refused). A tombstone: drop your copy; events.event.published follows if "
-        "it is published again.",
-        EventDeleted,
-        "EVENTS",
-    ),
-    EventType("surveys.survey.opened", "A survey opened for answers.", "SurveyRead", "SURVEYS"),
-    EventType(
-        "euwatch.call.published", "An EU call for projects is watched.", "CallRead", "EUWATCH"
-    ),
-    EventType(
-        DISABLED_EVENT,
-        "A webhook endpoint was disabled (410 Gone, or failing for 5 days). By webhook, to "
-        "the owner's other endpoints subscribed to it (a partner's: about its own only).",
-        WebhookEndpointDisabled,
-        "GATEWAY",
-    ),
-    EventType(
-        PING_EVENT,
-        "A test delivery asked for with `POST /v1/webhooks/endpoints/{id}/test`.",
-        WebhookPing,
-        None,
-    ),
-)
 
 _WEBHOOK_HEADERS = {
     "type": "object",
@@ -212,12 +57,6 @@ _NATS_HEADERS = {
         }
     },
 }
-
-
-@functools.cache
-def webhook_event_types() -> frozenset[str]:
-    """The event types an endpoint may subscribe to."""
-    return frozenset(e.type for e in EVENT_TYPES if e.webhook)
 
 
 def _ident(event_type: str) -> str:
@@ -259,7 +98,7 @@ def _public_schema(
     name = names[event.payload.__name__]
     full = schemas[name]
     properties = full.get("properties", {})
-    kept = public_data(event.type, dict.fromkeys(properties))
+    kept = public_data(event.name, dict.fromkeys(properties))
     if len(kept) == len(properties):
         return ref
     public_name = name + "Public"
@@ -286,12 +125,12 @@ def build_document() -> dict[str, Any]:
     envelope = SCHEMAS + names["CloudEvent"]
 
     for event in EVENT_TYPES:
-        ident = _ident(event.type)
+        ident = _ident(event.name)
         if event.stream is not None:
             message_name = f"{ident}_cloudevent"
             messages[message_name] = {
-                "name": event.type,
-                "title": event.type,
+                "name": event.name,
+                "title": event.name,
                 "summary": event.summary,
                 "contentType": "application/cloudevents+json",
                 "headers": _NATS_HEADERS,
@@ -301,7 +140,7 @@ def build_document() -> dict[str, Any]:
                         {
                             "type": "object",
                             "properties": {
-                                "type": {"const": event.type},
+                                "type": {"const": event.name},
                                 "subject": {
                                     "type": "string",
                                     "description": "The id of the record the event is about.",
@@ -314,8 +153,8 @@ def build_document() -> dict[str, Any]:
                 },
             }
             channels[ident] = {
-                "address": event.type,
-                "title": event.type,
+                "address": event.name,
+                "title": event.name,
                 "description": f"{event.summary} NATS subject in the JetStream stream "
                 f"`{event.stream}`.",
                 "servers": [{"$ref": "#/servers/nats"}],
@@ -330,15 +169,15 @@ def build_document() -> dict[str, Any]:
         if event.webhook:
             message_name = f"{ident}_webhook"
             messages[message_name] = {
-                "name": event.type,
-                "title": f"{event.type} (webhook)",
+                "name": event.name,
+                "title": f"{event.name} (webhook)",
                 "summary": event.summary,
                 "contentType": "application/json",
                 "headers": _WEBHOOK_HEADERS,
                 "payload": {
                     "type": "object",
                     "properties": {
-                        "type": {"const": event.type},
+                        "type": {"const": event.name},
                         "timestamp": {
                             "type": "string",
                             "format": "date-time",

@@ -1,5 +1,6 @@
-"""The AsyncAPI document lists every event type the code base emits, with payload schemas
-that the real payloads satisfy, and is valid AsyncAPI 3.0.
+"""The AsyncAPI document lists every event type of the registry, which holds every type the
+code base emits, with payload schemas that the real payloads satisfy, and is valid AsyncAPI
+3.0.
 
 ``data/asyncapi-3.0.0.schema.json`` is ``schemas/3.0.0-without-$id.json`` of the npm package
 ``@asyncapi/specs`` 6.11.1 (Apache-2.0), the AsyncAPI Initiative's own JSON Schema of the
@@ -20,7 +21,8 @@ import orjson
 import pytest
 
 from contracts.events import RegistrationChanged, RegistrationStatus
-from gateway.asyncapi import EVENT_TYPES, build_document
+from contracts.registry import EVENT_TYPES
+from gateway.asyncapi import build_document
 from gateway.main import create_app
 from gateway.webhooks.delivery import public_data
 from gateway.webhooks.signing import payload
@@ -29,7 +31,11 @@ from kit.testing.plugin import repo_root
 
 SPEC = Path(__file__).parent / "data" / "asyncapi-3.0.0.schema.json"
 #: A domain event type as a string literal: producer, record, change.
-EMITTED = re.compile(r"[\"']((?:directory|events|surveys|euwatch|gateway)\.[a-z_]+\.[a-z_]+)[\"']")
+TYPE_LITERAL = re.compile(
+    r"[\"']((?:directory|events|surveys|eu_watch|euwatch|gateway)\.[a-z_]+\.[a-z_]+)[\"']"
+)
+#: ``NAME = "service.record.change"``: how contracts declares a type name.
+DECLARATION = re.compile(r"^([A-Z_]+) = [\"']([a-z_]+(?:\.[a-z_]+)+)[\"']$", re.MULTILINE)
 
 
 def source_files() -> list[Path]:
@@ -38,11 +44,8 @@ def source_files() -> list[Path]:
     return [path for d in dirs for path in d.rglob("*.py")]
 
 
-def emitted_types() -> set[str]:
-    found: set[str] = set()
-    for path in source_files():
-        found.update(EMITTED.findall(path.read_text(encoding="utf-8")))
-    return found
+def in_contracts(path: Path) -> bool:
+    return (repo_root() / "libs" / "contracts") in path.parents
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +63,39 @@ def test_the_document_is_valid_asyncapi_3(document: dict[str, Any]) -> None:
     assert document["asyncapi"] == "3.0.0"
 
 
-def test_every_event_type_in_the_code_base_is_documented(document: dict[str, Any]) -> None:
-    emitted = emitted_types()
-    documented = {e.type for e in EVENT_TYPES}
+def test_event_types_are_declared_in_the_registry_only_and_all_used(
+    document: dict[str, Any],
+) -> None:
+    sources = {path: path.read_text(encoding="utf-8") for path in source_files()}
+    declared = {
+        constant: name
+        for path, text in sources.items()
+        if in_contracts(path)
+        for constant, name in DECLARATION.findall(text)
+    }
+    registered = {e.name for e in EVENT_TYPES}
 
-    # Sanity: the grep sees the known producers.
-    assert {"directory.actor.created", "events.registration.promoted"} <= emitted
-    missing = emitted - documented
-    assert not missing, f"event types without an AsyncAPI entry (gateway/asyncapi.py): {missing}"
-    # And nothing documented that nothing emits (webhook.ping is the worker's own).
-    assert documented - emitted == {"webhook.ping"}
+    # Sanity: the grep sees the known declarations.
+    assert {"directory.actor.created", "events.registration.promoted"} <= set(declared.values())
+    outside = {
+        path.name: TYPE_LITERAL.findall(text)
+        for path, text in sources.items()
+        if not in_contracts(path) and TYPE_LITERAL.findall(text)
+    }
+    assert not outside, f"event types declared outside libs/contracts: {outside}"
+    literals = {t for path, text in sources.items() for t in TYPE_LITERAL.findall(text)}
+    assert literals <= registered, f"not in contracts.registry: {literals - registered}"
+    assert set(declared.values()) == registered
+    # And nothing registered that nothing outside contracts uses (emits or consumes).
+    elsewhere = "\n".join(text for path, text in sources.items() if not in_contracts(path))
+    unused = {c for c in declared if not re.search(rf"\b{c}\b", elsewhere)}
+    assert not unused, f"registered types nothing emits: {unused}"
     nats_subjects = {
         channel["address"]
         for channel in document["channels"].values()
         if channel["servers"] == [{"$ref": "#/servers/nats"}]
     }
-    assert nats_subjects == documented - {"webhook.ping"}
+    assert nats_subjects == registered - {"webhook.ping"}
 
 
 def _validate(document: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
@@ -112,7 +132,7 @@ def test_a_real_cloudevent_matches_its_nats_message(document: dict[str, Any]) ->
         _validate(document, message["payload"], wrong_type)
 
 
-def test_a_real_webhook_body_matches_its_message_without_personal_fields(
+def test_a_real_webhook_body_matches_its_message_without_private_fields(
     document: dict[str, Any],
 ) -> None:
     message = document["components"]["messages"]["events_registration_confirmed_webhook"]

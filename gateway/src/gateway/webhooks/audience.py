@@ -2,8 +2,9 @@
 
 Changes about people — registrations and attendance — say who signed up where and whether
 they came, even with names and e-mails removed. They go to the network's own endpoints (made
-by an admin) only; a partner platform's endpoint never gets them: an exact subscription is
-refused, a wildcard such as ``events.*`` simply skips them.
+by an admin) only; a partner platform's endpoint never gets them (``partners=False`` in
+:mod:`contracts.registry`): an exact subscription is refused, a wildcard such as ``events.*``
+simply skips them.
 
 The gateway's own events (``gateway.webhook_endpoint.disabled``) are about one owner's
 endpoint: a partner's endpoints get those about the partner's endpoints only (that is how a
@@ -14,17 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from contracts import registry
 from kit.cloudevents import CloudEvent
 
-#: Event types about people, by prefix.
-PERSONAL_PREFIXES = ("events.registration.", "events.attendance.")
 #: Event types about one owner's endpoints (their data names the ``partner``).
 OWNER_PREFIXES = ("gateway.",)
-
-
-def for_partners(event_type: str) -> bool:
-    """Whether a partner's endpoint may receive ``event_type``."""
-    return not event_type.startswith(PERSONAL_PREFIXES)
 
 
 def matches(patterns: Collection[str], event_type: str) -> bool:
@@ -46,4 +41,4 @@ def delivered_to(patterns: Collection[str], event: CloudEvent, *, partner: str |
         return True
     if event.type.startswith(OWNER_PREFIXES):
         return bool(event.data.get("partner") == partner)
-    return for_partners(event.type)
+    return registry.for_partners(event.type)

@@ -26,10 +26,10 @@ import aiohttp
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.directory import ACTOR_PRIVATE_FIELDS
-from contracts.events import PERSONAL_FIELDS
+from contracts import registry
+from contracts.gateway import ENDPOINT_DISABLED, WEBHOOK_PING
 from gateway.webhooks import repository
-from gateway.webhooks.audience import PERSONAL_PREFIXES, delivered_to
+from gateway.webhooks.audience import delivered_to
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
 from gateway.webhooks.signing import payload, signed_headers
 from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
@@ -51,28 +51,16 @@ DISABLE_AFTER = timedelta(days=5)
 RETENTION = timedelta(days=30)
 #: Deliveries deleted per statement while pruning: no purge holds its locks for long.
 PRUNE_BATCH = 1000
-DISABLED_EVENT = "gateway.webhook_endpoint.disabled"
-PING_EVENT = "webhook.ping"
 
 #: Where the worker reads the time (a test moves it days ahead).
 Clock = Callable[[], datetime]
 
 
-#: Fields the network's services share over NATS that no webhook ever carries, by the prefix
-#: of the event types holding them: a registrant's identity, an actor's membership.
-PRIVATE_FIELDS_BY_PREFIX: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
-    (PERSONAL_PREFIXES, PERSONAL_FIELDS),
-    (("directory.actor.",), ACTOR_PRIVATE_FIELDS),
-)
-
-
 def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """What a webhook may carry of an event: registrations without the person's identity,
-    actors without their membership."""
-    for prefixes, private in PRIVATE_FIELDS_BY_PREFIX:
-        if event_type.startswith(prefixes):
-            return {k: v for k, v in data.items() if k not in private}
-    return dict(data)
+    """What a webhook body carries of an event: its data less the type's private fields
+    (registrations without the person's identity, actors without their membership)."""
+    private = registry.private_fields(event_type)
+    return {k: v for k, v in data.items() if k not in private}
 
 
 def new_delivery_id() -> str:
@@ -340,7 +328,7 @@ async def _disable(
     logger.warning("webhook endpoint %s disabled: %s", endpoint_id, reason)
     await outbox.emit(
         session,
-        type=DISABLED_EVENT,
+        type=ENDPOINT_DISABLED,
         subject=endpoint_id,
         data={
             "endpoint_id": endpoint_id,
@@ -590,7 +578,7 @@ async def send_ping(
     now = utcnow()
     delivery_id = new_delivery_id()
     body = payload(
-        PING_EVENT, now.isoformat().replace("+00:00", "Z"), {"endpoint_id": endpoint.id}
+        WEBHOOK_PING, now.isoformat().replace("+00:00", "Z"), {"endpoint_id": endpoint.id}
     ).decode()
     async with database.transaction() as session:
         session.add(
@@ -598,7 +586,7 @@ async def send_ping(
                 id=delivery_id,
                 endpoint_id=endpoint.id,
                 event_id="ping_" + random_tokens.token_urlsafe(12),
-                event_type=PING_EVENT,
+                event_type=WEBHOOK_PING,
                 body=body,
                 status="pending",
                 attempts=0,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.asyncapi import webhook_event_types
+from contracts import registry
 from gateway.webhooks import repository
-from gateway.webhooks.audience import for_partners, matches
+from gateway.webhooks.audience import matches
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import (
     MAX_ENDPOINTS_PER_PARTNER,
@@ -48,14 +48,18 @@ class TooManyEndpoints(Conflict):
 def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
     """Each entry must name or cover an event type sent by webhook; an exact type about
     people is for the network's own endpoints, not a partner's."""
-    known = webhook_event_types()
+    known = registry.webhook_types()
     for index, pattern in enumerate(event_types):
         if not any(matches([pattern], known_type) for known_type in known):
             raise InvalidInput(
                 f"event_types[{index}]",
                 f"{pattern!r} matches no event type (the list: GET /asyncapi.json)",
             )
-        if caller.role is Role.PARTNER and "*" not in pattern and not for_partners(pattern):
+        if (
+            caller.role is Role.PARTNER
+            and "*" not in pattern
+            and not registry.for_partners(pattern)
+        ):
             raise InvalidInput(
                 f"event_types[{index}]",
                 f"{pattern} is about people (registrations, attendance): sent to the "

@@ -1,4 +1,7 @@
-"""Events published by the directory and the public actor representation they carry."""
+"""Events published by the directory and the public actor representation they carry.
+
+The types are registered in :data:`EVENT_TYPES`, which :mod:`contracts.registry` collects.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from contracts.event_type import EventType
 from contracts.territory import Postcode, Territory
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 
@@ -16,6 +20,7 @@ ACTOR_UPDATED = "directory.actor.updated"
 ACTOR_DELETED = "directory.actor.deleted"
 ACTOR_MERGED = "directory.actor.merged"
 ACTOR_EVENT_TYPES = (ACTOR_CREATED, ACTOR_UPDATED, ACTOR_DELETED, ACTOR_MERGED)
+STREAM = "DIRECTORY"
 
 
 class Address(Territory):
@@ -139,3 +144,43 @@ class ResourcePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class ResourceDeleted(BaseModel):
+    """Payload of ``directory.resource.deleted``: a tombstone."""
+
+    id: uuid.UUID
+    version: int
+
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    EventType(
+        ACTOR_CREATED,
+        "An actor joined the directory.",
+        ActorChanged,
+        "directory",
+        STREAM,
+        private_fields=ACTOR_PRIVATE_FIELDS,
+    ),
+    EventType(
+        ACTOR_UPDATED,
+        "An actor changed (also sent again by `maillage-directory republish`).",
+        ActorChanged,
+        "directory",
+        STREAM,
+        private_fields=ACTOR_PRIVATE_FIELDS,
+    ),
+    EventType(ACTOR_DELETED, "An actor was deleted.", ActorDeleted, "directory", STREAM),
+    EventType(
+        ACTOR_MERGED,
+        "A duplicate actor was merged into another (`survivor_id`).",
+        ActorMerged,
+        "directory",
+        STREAM,
+    ),
+    EventType(
+        RESOURCE_CREATED, "A resource joined the catalogue.", ResourcePublic, "directory", STREAM
+    ),
+    EventType(RESOURCE_UPDATED, "A resource changed.", ResourcePublic, "directory", STREAM),
+    EventType(RESOURCE_DELETED, "A resource was deleted.", ResourceDeleted, "directory", STREAM),
+)

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
+from contracts.events import Timing, Training
 from contracts.vocabularies import EventKind
 from events.agenda.models import Event
-from events.agenda.schemas import Timing
 from events.trainings.rules import checked_training, session_titles_by_timing, sessions_of
-from events.trainings.schemas import Training
 from kit.problems import InvalidInput
 
 MORNING = {"start": "2031-03-10T09:00:00+01:00", "end": "2031-03-10T12:00:00+01:00"}

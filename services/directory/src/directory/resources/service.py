@@ -13,6 +13,7 @@ from contracts.directory import (
     RESOURCE_CREATED,
     RESOURCE_DELETED,
     RESOURCE_UPDATED,
+    ResourceDeleted,
     ResourcePublic,
 )
 from directory.actors.fulltext import query_terms, terms
@@ -87,7 +88,7 @@ class ResourceService:
             session,
             type=RESOURCE_DELETED,
             subject=str(resource.id),
-            data={"id": str(resource.id), "version": resource.version},
+            data=ResourceDeleted(id=resource.id, version=resource.version).model_dump(mode="json"),
         )
 
     async def search(

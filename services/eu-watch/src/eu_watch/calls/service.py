@@ -8,14 +8,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.eu_watch import CALL_PUBLISHED
 from eu_watch.calls.models import Call
 from eu_watch.calls.repository import call_repository
 from eu_watch.calls.schemas import CallCreate, CallRead
 from eu_watch.db import outbox
 from kit.identity import Identity
 from kit.problems import Conflict, NotFound
-
-CALL_PUBLISHED = "euwatch.call.published"
 
 
 class CallNotFound(NotFound):

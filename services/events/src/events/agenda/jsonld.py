@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from events.agenda.schemas import EventRead
-from events.trainings.schemas import Trainer
+from contracts.events import EventRead, Trainer
 
 MEDIA_TYPE = "application/ld+json"
 SCHEMA = "https://schema.org/"

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from contracts.events import EventRead
 from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
-from events.agenda.schemas import EventCreate, EventRead, EventUpdate
+from events.agenda.schemas import EventCreate, EventUpdate
 from events.agenda.service import event_service
 from events.search.params import facet_params, updated_since_param
 from events.search.schemas import EventListPage

@@ -1,22 +1,24 @@
-"""What the events API takes and gives."""
+"""What the events API takes and gives.
+
+What it gives (``EventRead`` and the models it is made of) is also the payload of the
+``events.event.*`` domain events, so it lives in ``contracts.events``.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
-from contracts.territory import Postcode, Territory
+from contracts.events import (
+    Accessibility,
+    AgeRange,
+    Location,
+    RegistrationSettings,
+    Timing,
+    Training,
+)
 from contracts.vocabularies import (
     AttendanceMode,
     Audience,
@@ -25,78 +27,13 @@ from contracts.vocabularies import (
     EventStatus,
     Theme,
 )
-from events.registrations.schemas import RegistrationCountsRead
-from events.trainings.schemas import Training, TrainingUpdate
+from events.trainings.schemas import TrainingUpdate
 
 MAX_TIMINGS = 800
 
 
 def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
-
-
-class Timing(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start: AwareDatetime = Field(description="RFC 3339 with offset, e.g. 2027-03-12T09:00:00+01:00")
-    end: AwareDatetime
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> Timing:
-        if self.start >= self.end:
-            raise ValueError("end must be after start")
-        return self
-
-
-class Location(Territory):
-    name: Annotated[str, Field(max_length=300)] | None = None
-    street: Annotated[str, Field(max_length=300)] | None = None
-    postcode: Postcode | None = None
-    city: Annotated[str, Field(max_length=200)] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-
-
-class AgeRange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    min: Annotated[int, Field(ge=0, le=120)] | None = None
-    max: Annotated[int, Field(ge=0, le=120)] | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> AgeRange:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min must not exceed max")
-        return self
-
-
-class Accessibility(BaseModel):
-    """Which disabilities the event is accessible to (OpenAgenda's hi/vi/mi/pi/ii)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    hearing: bool = False
-    visual: bool = False
-    mental: bool = False
-    motor: bool = False
-    intellectual: bool = False
-
-
-class RegistrationSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Annotated[str, Field(pattern="^(none|external|internal)$")] = "none"
-    url: HttpUrl | None = None
-    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    waitlist: bool = False
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
-    requires_approval: bool = False
-    allow_several_per_email: bool = Field(
-        False,
-        description="One registration per e-mail unless true (a person registering others "
-        "with one address); a cancelled or refused registration always frees the e-mail.",
-    )
 
 
 class EventCreate(BaseModel):
@@ -164,40 +101,3 @@ class EventUpdate(BaseModel):
     training: TrainingUpdate | None = Field(
         None, description="Changes key by key; a list sent replaces that list; null removes all."
     )
-
-
-class OrganizerRead(BaseModel):
-    """An organizer as the events service last heard of it from the directory."""
-
-    id: uuid.UUID
-    name: str | None
-    department: str | None = None
-
-
-class EventRead(BaseModel):
-    id: uuid.UUID
-    title: str
-    summary: str | None
-    description: str | None
-    kind: EventKind
-    organizer_ids: list[uuid.UUID]
-    organizers: list[OrganizerRead]
-    themes: list[Theme]
-    audiences: list[Audience]
-    age: AgeRange | None
-    accessibility: Accessibility
-    attendance_mode: AttendanceMode
-    location: Location | None
-    online_url: str | None
-    timings: list[Timing]
-    status: EventStatus
-    state: EventState
-    registration: RegistrationSettings
-    registration_counts: RegistrationCountsRead | None = Field(
-        None, description="Public counts when the event takes registrations here."
-    )
-    ext_ids: dict[str, str]
-    training: Training | None = None
-    created_at: datetime
-    updated_at: datetime
-    version: int

@@ -14,20 +14,24 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import (
+    EVENT_CANCELLED,
+    EVENT_DELETED,
+    EVENT_PUBLISHED,
+    EVENT_UPDATED,
+    EventDeleted,
+    EventRead,
+    OrganizerRead,
+    RegistrationSettings,
+    Timing,
+)
 from contracts.vocabularies import AttendanceMode, EventState, EventStatus
 from events.agenda import ical, policies
 from events.agenda.errors import EventNotFound, EventUpdateForbidden
 from events.agenda.filters import EventFilters
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
-from events.agenda.schemas import (
-    EventCreate,
-    EventRead,
-    EventUpdate,
-    OrganizerRead,
-    RegistrationSettings,
-    Timing,
-)
+from events.agenda.schemas import EventCreate, EventUpdate
 from events.db import outbox
 from events.history.service import event_history_service
 from events.organizers.repository import known_actor_repository
@@ -37,11 +41,6 @@ from kit.db import Database
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.problems import InvalidInput
-
-EVENT_PUBLISHED = "events.event.published"
-EVENT_UPDATED = "events.event.updated"
-EVENT_CANCELLED = "events.event.cancelled"
-EVENT_DELETED = "events.event.deleted"
 
 
 class EventService:
@@ -500,7 +499,9 @@ async def _emit_tombstone(session: AsyncSession, event: Event, *, removed_at: da
         session,
         type=EVENT_DELETED,
         subject=str(event.id),
-        data={"id": str(event.id), "version": event.version, "deleted_at": removed_at.isoformat()},
+        data=EventDeleted(id=event.id, version=event.version, deleted_at=removed_at).model_dump(
+            mode="json"
+        ),
     )
 
 

@@ -19,8 +19,9 @@ from contracts.directory import (
     ActorMerged,
     ActorPublic,
 )
+from contracts.events import EVENT_UPDATED
 from contracts.vocabularies import EventState
-from events.agenda.service import EVENT_UPDATED, event_service
+from events.agenda.service import event_service
 from events.db import outbox
 from events.organizers.models import KnownActor
 from events.organizers.repository import known_actor_repository, organizer_repository

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from events.agenda.schemas import EventCreate, EventRead
+from contracts.events import EventRead
+from events.agenda.schemas import EventCreate
 from events.partners.service import partner_event_service
 from kit.etags import etag_for
 from kit.identity import AuthenticatedIdentity

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import EventRead
 from contracts.vocabularies import EventState, EventStatus
 from events.agenda.repository import event_repository
-from events.agenda.schemas import EventCreate, EventRead, EventUpdate
+from events.agenda.schemas import EventCreate, EventUpdate
 from events.agenda.service import event_service
 from events.organizers.repository import known_actor_repository
 from events.partners.errors import (

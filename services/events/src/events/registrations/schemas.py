@@ -8,8 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from contracts.events import RegistrationStatus
-from events.trainings.schemas import SessionTiming
+from contracts.events import RegistrationStatus, SessionTiming
 
 
 class RegistrationCreate(BaseModel):
@@ -82,13 +81,3 @@ class AttendanceSheetRead(BaseModel):
     confirmed: int
     event: AttendanceTally = Field(description="Attendance recorded for the whole event.")
     sessions: list[SessionAttendanceRead]
-
-
-class RegistrationCountsRead(BaseModel):
-    """Public counts of an event with internal registration."""
-
-    confirmed: int
-    capacity: int | None
-    available: int | None = Field(description="Seats left; null when capacity is unlimited.")
-    waitlisted: int
-    pending_approval: int

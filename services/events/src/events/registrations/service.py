@@ -29,6 +29,7 @@ from contracts.events import (
     REGISTRATION_WAITLISTED,
     AttendanceRecorded,
     RegistrationChanged,
+    RegistrationCountsRead,
     RegistrationStatus,
 )
 from contracts.vocabularies import EventState, EventStatus
@@ -54,7 +55,6 @@ from events.registrations.schemas import (
     AttendanceRecord,
     AttendanceSheetRead,
     AttendanceTally,
-    RegistrationCountsRead,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationRead,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from events.agenda.schemas import EventRead
+from contracts.events import EventRead
 
 
 class EventTombstoneRead(BaseModel):

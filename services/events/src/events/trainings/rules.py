@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import Training
 from contracts.vocabularies import EventKind
 from events.agenda.models import Event
 from events.organizers.repository import known_actor_repository
-from events.trainings.schemas import Training
 from kit.problems import InvalidInput
 
 

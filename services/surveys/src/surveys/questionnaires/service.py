@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.surveys import SURVEY_OPENED
 from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
 from kit.models import as_utc
@@ -16,8 +17,6 @@ from surveys.db import outbox
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.repository import survey_repository
 from surveys.questionnaires.schemas import SurveyCreate, SurveyRead
-
-SURVEY_OPENED = "surveys.survey.opened"
 
 
 class SurveyNotFound(NotFound):
