@@ -1,0 +1,1 @@
+"""Results of a survey: figures per question, crosstabs, small cells withheld."""

@@ -1,0 +1,242 @@
+"""One question by one or two actor attributes: counts and shares per cut, small cells withheld.
+
+Rows are the cuts (a circle, a région, a circle and région pair…), columns the answers. An actor
+with several types, clubs or themes is counted in each of its cuts, so those rows overlap: the
+table then says so to the suppression (its columns do not add up over the rows) rather than
+publishing totals that an attacker could difference.
+"""
+
+from __future__ import annotations
+
+import statistics as stats
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from surveys.results.statistics import (
+    NUMBER_TYPES,
+    SINGLE_CHOICE_TYPES,
+    QuestionShape,
+    Summary,
+)
+from surveys.results.suppression import (
+    TOTAL,
+    CountTable,
+    Relation,
+    check_k,
+    grid_table,
+    suppress,
+)
+
+SINGLE_VALUED = ("circle", "department", "region", "member")
+MULTI_VALUED = ("type", "club", "theme")
+ATTRIBUTES = SINGLE_VALUED + MULTI_VALUED
+MAX_BY = 2
+
+CutKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """One respondent's answer to the question and the attributes of its actor."""
+
+    answer: Any
+    attributes: Mapping[str, Any]
+
+
+class UnknownAttribute(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown attribute {name!r}; use {', '.join(ATTRIBUTES)}")
+
+
+def check_by(by: Sequence[str]) -> list[str]:
+    """One or two known attributes, each once."""
+    if not by or len(by) > MAX_BY:
+        raise ValueError(f"give one or two attributes, not {len(by)}")
+    for name in by:
+        if name not in ATTRIBUTES:
+            raise UnknownAttribute(name)
+    if len(set(by)) != len(by):
+        raise ValueError("an attribute is named twice")
+    return list(by)
+
+
+def crosstab_supported(question: QuestionShape) -> bool:
+    return (
+        question.type in SINGLE_CHOICE_TYPES
+        or question.type in NUMBER_TYPES
+        or question.type in ("multiple_choice", "scale", "nps")
+    )
+
+
+def crosstab(
+    question: QuestionShape,
+    respondents: Sequence[Respondent],
+    by: Sequence[str],
+    *,
+    k: int | None,
+) -> Summary:
+    """Counts (or, for numbers, respondents, mean and median) per cut of ``by``."""
+    by = check_by(by)
+    if k is not None:
+        check_k(k)
+    if not crosstab_supported(question):
+        raise ValueError(f"a {question.type} question has no counts to cut")
+    cuts = [(_cuts_of(r.attributes, by), r.answer) for r in respondents]
+    rows = sorted({cut for keys, _ in cuts for cut in keys}, key=_sort_key)
+    partition = all(name in SINGLE_VALUED for name in by)
+    if question.type in NUMBER_TYPES:
+        return _numbers_by_cut(question, cuts, rows, by, partition=partition, k=k)
+    return _counts_by_cut(question, cuts, rows, by, partition=partition, k=k)
+
+
+def _cuts_of(attributes: Mapping[str, Any], by: Sequence[str]) -> list[CutKey]:
+    values: list[list[Any]] = []
+    for name in by:
+        value = attributes.get(name)
+        if name in MULTI_VALUED:
+            several = sorted(set(value or []), key=str)
+            values.append(several or [None])
+        else:
+            values.append([value])
+    return list(product(*values))
+
+
+def _sort_key(cut: CutKey) -> tuple[tuple[bool, str], ...]:
+    return tuple((part is None, str(part)) for part in cut)
+
+
+def _answer_codes(question: QuestionShape, answer: Any) -> list[Any]:
+    if question.type == "multiple_choice":
+        return sorted({c for c in answer if isinstance(c, str)}) if isinstance(answer, list) else []
+    if isinstance(answer, bool):
+        return ["yes" if answer else "no"]
+    return [answer] if isinstance(answer, str | int) else []
+
+
+def _columns(question: QuestionShape, seen: set[Any]) -> list[Any]:
+    if question.type in ("scale", "nps") or question.is_nps:
+        low, high = question.scale or (0, 10)
+        return list(range(low, high + 1))
+    codes: list[Any] = list(question.choices)
+    return codes + sorted((c for c in seen if c not in codes), key=str)
+
+
+def _counts_by_cut(
+    question: QuestionShape,
+    cuts: list[tuple[list[CutKey], Any]],
+    rows: list[CutKey],
+    by: list[str],
+    *,
+    partition: bool,
+    k: int | None,
+) -> Summary:
+    counts: Counter[tuple[CutKey, Any]] = Counter()
+    row_sizes: Counter[CutKey] = Counter()
+    overall: Counter[Any] = Counter()
+    answered = 0
+    for keys, answer in cuts:
+        codes = _answer_codes(question, answer)
+        if not codes:
+            continue
+        answered += 1
+        overall.update(codes)
+        for key in keys:
+            row_sizes[key] += 1
+            counts.update((key, code) for code in codes)
+    rows = [row for row in rows if row_sizes[row]]
+    columns = _columns(question, set(overall))
+    single_answer = question.type != "multiple_choice"
+    table = grid_table(
+        counts,
+        rows,
+        columns,
+        row_sizes=row_sizes,
+        column_totals=overall,
+        grand_size=answered,
+        rows_add_up=single_answer,
+        columns_add_up=partition,
+    )
+    withheld = frozenset() if k is None else suppress(table, k)
+    return {
+        "question": question.code,
+        "type": question.type,
+        "by": by,
+        "columns": columns,
+        "rows": [_row(table, withheld, row, columns, by) for row in rows],
+        "total": _row(table, withheld, TOTAL, columns, by),
+    }
+
+
+def _row(
+    table: CountTable,
+    withheld: frozenset[Hashable],
+    row: Any,
+    columns: list[Any],
+    by: list[str],
+) -> Summary:
+    size_hidden = (row, TOTAL) in withheld
+    size = table.values[(row, TOTAL)]
+    cells = []
+    for column in columns:
+        hidden = (row, column) in withheld or size_hidden
+        count = table.values[(row, column)]
+        cells.append(
+            {
+                "code": column,
+                "count": None if hidden else count,
+                "share": None if hidden or not size else round(count / size, 4),
+                "suppressed": hidden,
+            }
+        )
+    out: Summary = {} if row == TOTAL else {"cut": dict(zip(by, row, strict=True))}
+    out.update({"respondents": None if size_hidden else size, "suppressed": size_hidden})
+    out["cells"] = cells
+    return out
+
+
+def _numbers_by_cut(
+    question: QuestionShape,
+    cuts: list[tuple[list[CutKey], Any]],
+    rows: list[CutKey],
+    by: list[str],
+    *,
+    partition: bool,
+    k: int | None,
+) -> Summary:
+    values_by_row: dict[Any, list[float]] = {row: [] for row in rows}
+    everyone: list[float] = []
+    for keys, answer in cuts:
+        if not isinstance(answer, int | float) or isinstance(answer, bool):
+            continue
+        everyone.append(float(answer))
+        for key in keys:
+            values_by_row[key].append(float(answer))
+    rows = [row for row in rows if values_by_row[row]]
+    sizes: dict[Hashable, int] = {(row, TOTAL): len(values_by_row[row]) for row in rows}
+    sizes[(TOTAL, TOTAL)] = len(everyone)
+    relations = [Relation(tuple((row, TOTAL) for row in rows), (TOTAL, TOTAL))] if partition else []
+    table = CountTable(sizes, relations, dict.fromkeys(sizes, ()))
+    withheld = frozenset() if k is None else suppress(table, k)
+
+    def figures(cell: Hashable, values: list[float]) -> Summary:
+        hidden = cell in withheld
+        return {
+            "respondents": None if hidden else len(values),
+            "suppressed": hidden,
+            "mean": None if hidden or not values else round(stats.fmean(values), 3),
+            "median": None if hidden or not values else round(stats.median(values), 3),
+        }
+
+    return {
+        "question": question.code,
+        "type": question.type,
+        "by": by,
+        "rows": [
+            {"cut": dict(zip(by, row, strict=True)), **figures((row, TOTAL), values_by_row[row])}
+            for row in rows
+        ],
+        "total": figures((TOTAL, TOTAL), everyone),
+    }
