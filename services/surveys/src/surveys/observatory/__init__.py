@@ -1,0 +1,1 @@
+"""The observatory: indicators across waves and the public page that shows them."""
