@@ -18,10 +18,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BOOTSTRAP_ADMIN = Identity(subject="bootstrap-admin", role=Role.ADMIN)
 
 # The only writes the public may make without a key: signing up for an event and cancelling
-# through the personal token link. The events service checks everything else about them.
+# through the personal token link, and the forms of the pages people open from a message
+# (each checked by its service against a CSRF token bound to the page, see kit.pages.csrf).
+# The services check everything else about them.
 ANONYMOUS_POSTS = (
     re.compile(r"^/v1/events/[^/]+/registrations$"),
     re.compile(r"^/v1/registrations/[^/]+/cancel$"),
+    re.compile(r"^/p/[^/]+/"),
 )
 
 

@@ -32,6 +32,7 @@ from kit.api_docs import annotate_document
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from kit.pages import HtmlSecurityHeaders, install_pages
 from kit.problems import install_problem_handlers, problem_response
 
 TITLE = "Maillage API"
@@ -65,7 +66,10 @@ class Gateway:
         self.api = _build_api(self)
         self.proxy = Proxy(
             RequestIdMiddleware(
-                BodyLimitMiddleware(RateLimitHeaders(self.api), max_bytes=settings.max_body_bytes)
+                BodyLimitMiddleware(
+                    RateLimitHeaders(HtmlSecurityHeaders(self.api)),
+                    max_bytes=settings.max_body_bytes,
+                )
             ),
             routes={
                 segment: Upstream(name=service, base_url=self.services[service].rstrip("/"))
@@ -148,6 +152,8 @@ def _build_api(gateway: Gateway) -> FastAPI:
     api.state.gateway = gateway
     api.state.settings = gateway.settings  # paging reads its limits there
     install_problem_handlers(api)
+    # The shared stylesheet at /p/static/, and a 404 page for /p/ links no service owns.
+    install_pages(api, secret=gateway.settings.common.identity_secret.get_secret_value())
     api.include_router(api_keys_router)
     api.include_router(webhooks_router)
     api.include_router(partners_router)

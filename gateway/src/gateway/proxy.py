@@ -27,7 +27,7 @@ from yarl import URL
 from gateway.breakers import CircuitBreaker
 from gateway.callers import CallerRejected, CallerResolver
 from gateway.limits import Allowance, RateLimits
-from gateway.routing import first_segment
+from gateway.routing import first_segment, page_owner
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
@@ -165,6 +165,8 @@ class Proxy:
         #: Path prefix → its own body limit (file uploads such as /v1/imports).
         self.body_limit_overrides = dict(body_limit_overrides or {})
         self.routes = dict(routes)
+        #: Service name → upstream, for the pages under /p/ (routed by service, not segment).
+        self.upstreams = {upstream.name: upstream for upstream in self.routes.values()}
         #: Service name → its circuit breaker (one that never opens unless given).
         self.breakers = {
             upstream.name: CircuitBreaker(failure_threshold=0, cooldown_seconds=0)
@@ -183,9 +185,13 @@ class Proxy:
         return self.max_body_bytes
 
     def route(self, path: str) -> Upstream | None:
-        """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``)."""
+        """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``, and so
+        does the page ``/p/registrations/{token}``)."""
         segment = first_segment(path)
-        return self.routes.get(segment) if segment else None
+        if segment:
+            return self.routes.get(segment)
+        owner = page_owner(path)
+        return self.upstreams.get(owner) if owner else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,10 +1,12 @@
-"""Which service owns a public path: the first segment after ``/v1/`` decides."""
+"""Which service owns a public path: the first segment after ``/v1/`` (the API) or ``/p/``
+(the pages people open from a message) decides."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 API_PREFIX = "/v1/"
+PAGES_PREFIX = "/p/"
 
 #: First path segment → owning service. ``api-keys``, ``webhooks`` and ``partners`` are the
 #: gateway's own and are served by its FastAPI app, like any segment not listed here.
@@ -23,6 +25,18 @@ SEGMENT_OWNERS: Mapping[str, str] = {
 
 SERVICES: tuple[str, ...] = ("directory", "events", "surveys", "eu-watch")
 
+#: First segment after ``/p/`` → the service serving those pages. ``/p/static/`` (the shared
+#: stylesheet) is the gateway's own, as is any segment not listed.
+PAGE_OWNERS: Mapping[str, str] = {
+    "registrations": "events",
+    "surveys": "surveys",
+    "observatory": "surveys",
+}
+#: ``/p/unsubscribe/{token}`` goes to the service that issued the token, named by the token's
+#: prefix up to its first dot (``events.…``): each service keeps its own suppression list.
+UNSUBSCRIBE_SEGMENT = "unsubscribe"
+_SERVICE_SPELLINGS = {name: name for name in SERVICES} | {"eu_watch": "eu-watch"}
+
 
 def first_segment(path: str) -> str | None:
     """``/v1/events.ics`` → ``events``; ``/v1/actors/42`` → ``actors``; else None."""
@@ -37,6 +51,18 @@ def owner_of(path: str) -> str | None:
     """The service that serves ``path``, or None when the gateway itself answers."""
     segment = first_segment(path)
     return SEGMENT_OWNERS.get(segment) if segment else None
+
+
+def page_owner(path: str) -> str | None:
+    """The service serving the page at ``path`` (``/p/registrations/abc`` → ``events``;
+    ``/p/unsubscribe/surveys.abc`` → ``surveys``), or None when the gateway answers."""
+    if not path.startswith(PAGES_PREFIX):
+        return None
+    segment, _, rest = path[len(PAGES_PREFIX) :].partition("/")
+    if segment == UNSUBSCRIBE_SEGMENT:
+        issuer = rest.split("/", 1)[0].split(".", 1)[0]
+        return _SERVICE_SPELLINGS.get(issuer)
+    return PAGE_OWNERS.get(segment)
 
 
 def segments_of(service: str) -> tuple[str, ...]:

@@ -155,6 +155,12 @@ def events_app() -> FastAPI:
     async def cancel(token: str, request: Request, identity: CurrentIdentity) -> Any:
         return _echo("events", request, identity)
 
+    @router.get("/p/registrations/{token}", include_in_schema=False)
+    @router.post("/p/registrations/{token}", include_in_schema=False)
+    @router.get("/p/unsubscribe/{token}", include_in_schema=False)
+    async def page(token: str, request: Request, identity: CurrentIdentity) -> Any:
+        return _echo("events", request, identity)
+
     @router.get("/v1/events.ics")
     @router.head("/v1/events.ics", include_in_schema=False)
     async def calendar(request: Request, identity: CurrentIdentity) -> PlainTextResponse:
@@ -186,6 +192,10 @@ def eu_watch_app(release: asyncio.Event) -> FastAPI:
         # Ends with the session; on its own after 30 s (the test that called it long gone).
         await woken(release, within=30)
         return {"status": "late"}
+
+    @router.get("/p/unsubscribe/{token}", include_in_schema=False)
+    async def unsubscribe_page(token: str, request: Request, identity: CurrentIdentity) -> Any:
+        return _echo("eu-watch", request, identity)
 
     @router.get("/v1/calls/{call_id}")
     async def read_call(call_id: str, request: Request, identity: CurrentIdentity) -> Any:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.routing import SERVICES, owner_of, segments_of
+from gateway.routing import SERVICES, owner_of, page_owner, segments_of
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,31 @@ def test_paths_no_service_owns_stay_at_the_gateway(path: str) -> None:
 
 def test_every_service_owns_some_segment() -> None:
     assert all(segments_of(service) for service in SERVICES)
+
+
+@pytest.mark.parametrize(
+    ("path", "owner"),
+    [
+        ("/p/registrations/abc", "events"),
+        ("/p/surveys/tok/page/2", "surveys"),
+        ("/p/observatory", "surveys"),
+        ("/p/observatory/indicators", "surveys"),
+        ("/p/unsubscribe/events.abc.def", "events"),
+        ("/p/unsubscribe/surveys.abc", "surveys"),
+        ("/p/unsubscribe/eu_watch.abc", "eu-watch"),
+        ("/p/unsubscribe/directory.abc/confirm", "directory"),
+        ("/p/unsubscribe/gateway.abc", None),
+        ("/p/unsubscribe/abc", None),
+        ("/p/unsubscribe/", None),
+        ("/p/static/maillage.css", None),
+        ("/p/nothing", None),
+        ("/p", None),
+        ("/v1/registrations/abc", None),  # the API's, not a page
+    ],
+)
+def test_pages_are_routed_by_their_first_segment_or_token_issuer(
+    path: str, owner: str | None
+) -> None:
+    assert page_owner(path) == owner
+    if path.startswith("/p"):
+        assert owner_of(path) is None, "pages are not API paths"

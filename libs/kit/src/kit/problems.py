@@ -21,6 +21,8 @@ from kit.logs import request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://maillage.org/problems/"
+#: Paths of the pages people open in a browser: their errors are HTML pages, not JSON.
+PAGES_PREFIX = "/p/"
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +161,29 @@ def status_problem(status: int) -> tuple[str, str]:
     return _STATUS_SLUGS.get(status, ("http-error", "HTTP error"))
 
 
+def _as_page(
+    request: Request, status: int, exc: Exception | None, headers: dict[str, str] | None
+) -> Response | None:
+    """The HTML problem page for an error on a ``/p/`` path, when the app serves pages
+    (``kit.pages.install_pages`` sets ``app.state.problem_page``)."""
+    if not request.url.path.startswith(PAGES_PREFIX):
+        return None
+    render = getattr(request.app.state, "problem_page", None)
+    if render is None:
+        return None
+    response: Response = render(request, status=status, error=exc, headers=headers)
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render every exception that reaches ``app`` as problem+json."""
+    """Render every exception that reaches ``app`` as problem+json (as an HTML page on
+    the ``/p/`` paths of an app that serves pages)."""
 
     async def on_domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
+        page = _as_page(request, exc.status, exc, exc.headers or None)
+        if page is not None:
+            return page
         return problem_response(
             status=exc.status,
             slug=exc.slug,
@@ -177,6 +197,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        page = _as_page(request, 422, exc, None)
+        if page is not None:
+            return page
         errors = [
             {"field": field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
             for err in exc.errors()
@@ -193,6 +216,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        page = _as_page(request, exc.status_code, exc, dict(exc.headers) if exc.headers else None)
+        if page is not None:
+            return page
         slug, title = status_problem(exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         if exc.status_code == 404 and detail in (None, "Not Found"):
@@ -214,6 +240,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         token = request_id_var.set(request_id)
         try:
             logger.exception("unhandled error on %s %s", request.method, request.url.path)
+            page = _as_page(
+                request, 500, None, {"x-request-id": request_id} if request_id else None
+            )
+            if page is not None:
+                return page
             return problem_response(
                 status=500,
                 slug="internal",

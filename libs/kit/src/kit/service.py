@@ -26,6 +26,7 @@ from kit.mail.outbox import MailOutbox
 from kit.mail.sender import MailSender
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.outbox import Outbox, OutboxRelay
+from kit.pages import HtmlSecurityHeaders, install_pages
 from kit.problems import install_problem_handlers, problem_response
 from kit.settings import ServiceSettings
 
@@ -159,7 +160,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     install_api_docs(app)  # roles per route and problem types, for the gateway's document
-    verifier = IdentityVerifier(settings.common.identity_secret.get_secret_value())
+    secret = settings.common.identity_secret.get_secret_value()
+    install_pages(app, secret=secret)  # /p/ pages: stylesheet, HTML problems, CSRF key
+    verifier = IdentityVerifier(secret)
     app.add_middleware(IdentityMiddleware, verifier=verifier)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -167,6 +170,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         overrides=spec.body_limit_overrides,
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HtmlSecurityHeaders)
     return app
 
 

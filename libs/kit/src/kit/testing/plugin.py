@@ -10,7 +10,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from fastapi import FastAPI
 from kit.identity import Identity, IdentitySigner, Role
 from kit.mail.sink import MailSink
 from kit.settings import DEV_IDENTITY_SECRET
+from kit.testing.browser import browser, browser_page  # noqa: F401 (fixtures of the plugin)
 from kit.testing.databases import (
     create_postgres_database,
     drop_postgres_database,
@@ -26,6 +26,7 @@ from kit.testing.databases import (
     sqlite_url,
 )
 from kit.testing.nats import NatsServer
+from kit.testing.paths import repo_root  # noqa: F401 (importers find it here too)
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -123,12 +124,3 @@ def asgi_client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.As
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://service", headers=headers
     )
-
-
-def repo_root() -> Path:
-    """The workspace root (the folder holding ``uv.lock``)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "uv.lock").exists():
-            return parent
-    raise RuntimeError("workspace root not found")
