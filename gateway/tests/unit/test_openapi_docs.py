@@ -67,6 +67,18 @@ def test_roles_follow_the_dependencies_of_each_route(merged: dict[str, Any]) -> 
     assert paths["/v1/api-keys"]["post"]["x-roles"] == ["admin"]
     assert paths["/v1/api-keys"]["post"]["security"] == [{"bearer": []}]
     assert paths["/v1/webhooks/endpoints"]["post"]["x-roles"] == ["admin", "partner"]
+    # Only roles that can succeed, with the object-level rule in words beside them.
+    create_event = paths["/v1/events"]["post"]
+    assert create_event["x-roles"] == ["admin", "animator", "member"]
+    assert "events one of its actors organizes" in create_event["description"]
+    assert paths["/v1/registrations/{registration_id}/approve"]["post"]["x-roles"] == [
+        "admin",
+        "animator",
+        "member",
+    ]
+    partner_put = paths["/v1/events/ext/{source}/{ext_id}"]["put"]
+    assert partner_put["x-roles"] == ["admin", "animator", "partner"]
+    assert "its own source" in partner_put["description"]
     # One of the two writes the public may make without a key.
     assert "anonymous" in paths["/v1/events/{event_id}/registrations"]["post"]["x-roles"]
 

@@ -215,10 +215,17 @@ def _staff_only_row(allowed: int) -> dict[str, int]:
     return _row(allowed, 403, 403, 401, 401)
 
 
+def _member_keys_only(row: dict[str, int]) -> dict[str, int]:
+    """Reader and partner keys can never succeed on these routes: the route refuses their
+    role (403) before it reads the record, so they cannot tell a pending event exists."""
+    return {**row, "partner": 403, "reader": 403}
+
+
 #: Reading an event: everyone when published; staff and its organizers' members otherwise.
 READ = _table(_row(200, 200, 200, 200, 200), _row(200, 200, 404, 404, 404))
-#: Writing as an organizer: 403 to outsiders of a published event, 404 of a pending one.
-ORGANIZERS = _table(_row(200, 200, 403, 401, 401), _row(200, 200, 404, 401, 401))
+#: Writing as an organizer: 403 to outsiders of a published event, 404 of a pending one
+#: (to other members; reader and partner keys are refused by role).
+ORGANIZERS = _table(_row(200, 200, 403, 401, 401), _member_keys_only(_row(200, 200, 404, 401, 401)))
 #: The registrant (by token) and the organizers; a wrong or missing token is a 404.
 REGISTRANT = _table(_row(200, 200, 404, 404, 200), _row(200, 200, 404, 404, 200))
 
@@ -239,11 +246,11 @@ ROUTES: dict[str, tuple[Call, dict[tuple[str, str], int]]] = {
     "PATCH /v1/events/{id}": (edit_event, ORGANIZERS),
     "PATCH /v1/events/{id} state (moderation)": (
         moderate_event,
-        _table(_row(200, 403, 403, 401, 401), _row(200, 403, 404, 401, 401)),
+        _table(_row(200, 403, 403, 401, 401), _member_keys_only(_row(200, 403, 404, 401, 401))),
     ),
     "DELETE /v1/events/{id}": (
         delete_event,
-        _table(_row(204, 204, 403, 401, 401), _row(204, 204, 404, 401, 401)),
+        _table(_row(204, 204, 403, 401, 401), _member_keys_only(_row(204, 204, 404, 401, 401))),
     ),
     "GET /v1/events/{id}/history": (read_history, ORGANIZERS),
     "POST /v1/events/{id}/registrations": (

@@ -147,18 +147,23 @@ async def test_only_staff_and_the_organizers_members_read_it(
     async with animator:
         assert (await animator.get(url(pending))).status_code == 200
     assert (await anonymous.get(url(public))).status_code == 401
-    outsiders = [
-        member_of(uuid.uuid4()),
+    async with member_of(uuid.uuid4()) as stranger:
+        forbidden = await stranger.get(url(public))
+        assert forbidden.status_code == 403
+        assert forbidden.json()["type"].endswith("/event-history-forbidden")
+        # An unpublished event does not exist for them.
+        assert (await stranger.get(url(pending))).status_code == 404
+    # Reader and partner keys are refused by role, before any event is read.
+    keys = [
         asgi_client(events_app, identity_headers(identity_signer, "reader")),
         asgi_client(events_app, identity_headers(identity_signer, "partner", partner="openagenda")),
     ]
-    for outsider in outsiders:
-        async with outsider:
-            forbidden = await outsider.get(url(public))
-            assert forbidden.status_code == 403
-            assert forbidden.json()["type"].endswith("/event-history-forbidden")
-            # An unpublished event does not exist for them.
-            assert (await outsider.get(url(pending))).status_code == 404
+    for key in keys:
+        async with key:
+            for event in (public, pending):
+                refused = await key.get(url(event))
+                assert refused.status_code == 403
+                assert refused.json()["type"].endswith("/forbidden")
     assert (await admin.get(f"/v1/events/{uuid.uuid4()}/history")).status_code == 404
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from contracts.events import EventRead
+from events.access import OrganizerOrStaffIdentity
 from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
 from events.agenda.schemas import EventCreate, EventUpdate
@@ -18,7 +19,7 @@ from events.search.params import facet_params, updated_since_param
 from events.search.schemas import EventListPage
 from events.search.service import event_search_service
 from kit.etags import etag_for
-from kit.identity import AuthenticatedIdentity, CurrentIdentity
+from kit.identity import CurrentIdentity
 from kit.paging import PageParams, page_params
 from kit.service import DbSession, runtime_of
 
@@ -33,7 +34,7 @@ Filters = Annotated[EventFilters, Depends(event_filters)]
     summary="Add an event (published at once by staff, pending for members)",
 )
 async def create_event(
-    body: EventCreate, session: DbSession, identity: AuthenticatedIdentity, response: Response
+    body: EventCreate, session: DbSession, identity: OrganizerOrStaffIdentity, response: Response
 ) -> EventRead:
     event = await event_service.create(session, data=body, identity=identity)
     response.headers["ETag"] = etag_for(event.version)
@@ -122,7 +123,7 @@ async def update_event(
     event_id: uuid.UUID,
     body: EventUpdate,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: OrganizerOrStaffIdentity,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> EventRead:
@@ -143,7 +144,7 @@ async def update_event(
 async def delete_event(
     event_id: uuid.UUID,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: OrganizerOrStaffIdentity,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     await event_service.delete(session, event_id=event_id, identity=identity, if_match=if_match)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from events.access import OrganizerOrStaffIdentity
 from events.history.schemas import EventChangeRead
 from events.history.service import event_history_service
-from kit.identity import AuthenticatedIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
 from kit.problems import InvalidInput
 from kit.service import DbSession
@@ -23,7 +23,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
     summary="Who changed what and when, oldest first (staff and the organizers' members)",
 )
 async def event_history(
-    event_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity, paging: Paging
+    event_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity, paging: Paging
 ) -> Page[EventChangeRead]:
     after = None
     if paging.after:

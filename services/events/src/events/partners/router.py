@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 from contracts.events import EventRead
+from events.access import PartnerOrStaffIdentity
 from events.agenda.schemas import EventCreate
 from events.partners.service import partner_event_service
 from kit.etags import etag_for
-from kit.identity import AuthenticatedIdentity
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/events/ext", tags=["partners"])
@@ -50,7 +50,7 @@ async def put_partner_event(
     body: EventCreate,
     request: Request,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: PartnerOrStaffIdentity,
     response: Response,
 ) -> EventRead:
     result = await partner_event_service.upsert(
@@ -77,7 +77,7 @@ async def cancel_partner_event(
     source: Source,
     ext_id: ExtId,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: PartnerOrStaffIdentity,
     response: Response,
 ) -> EventRead:
     result = await partner_event_service.cancel(

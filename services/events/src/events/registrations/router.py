@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from contracts.events import RegistrationStatus
+from events.access import OrganizerOrStaffIdentity
 from events.registrations.schemas import (
     AttendanceRecord,
     AttendanceSheetRead,
@@ -21,7 +22,7 @@ from events.registrations.schemas import (
     RegistrationRead,
 )
 from events.registrations.service import registration_service
-from kit.identity import AuthenticatedIdentity, CurrentIdentity
+from kit.identity import CurrentIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
 from kit.problems import InvalidInput
 from kit.service import DbSession
@@ -60,7 +61,7 @@ async def register(
 async def list_registrations(
     event_id: uuid.UUID,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: OrganizerOrStaffIdentity,
     paging: Paging,
     status: Annotated[list[RegistrationStatus] | None, Query()] = None,
 ) -> Page[RegistrationRead]:
@@ -86,7 +87,7 @@ async def list_registrations(
     responses={200: {"content": {"text/csv": {}}, "description": "Semicolon-separated, UTF-8"}},
 )
 async def export_registrations(
-    event_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+    event_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity
 ) -> Response:
     body = await registration_service.export_csv(session, event_id=event_id, identity=identity)
     return Response(
@@ -101,7 +102,7 @@ async def export_registrations(
     summary="Attendance sheet: present, absent, unrecorded per session (organizers and staff)",
 )
 async def attendance_sheet(
-    event_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+    event_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity
 ) -> AttendanceSheetRead:
     return await registration_service.attendance_sheet(
         session, event_id=event_id, identity=identity
@@ -138,7 +139,7 @@ async def cancel_registration(
     summary="Accept a registration pending approval (organizers, staff)",
 )
 async def approve_registration(
-    registration_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+    registration_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity
 ) -> RegistrationRead:
     return await registration_service.approve(
         session, registration_id=registration_id, identity=identity
@@ -150,7 +151,7 @@ async def approve_registration(
     summary="Refuse a registration pending approval (organizers, staff)",
 )
 async def refuse_registration(
-    registration_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity
+    registration_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity
 ) -> RegistrationRead:
     return await registration_service.refuse(
         session, registration_id=registration_id, identity=identity
@@ -165,7 +166,7 @@ async def record_attendance(
     registration_id: uuid.UUID,
     body: AttendanceRecord,
     session: DbSession,
-    identity: AuthenticatedIdentity,
+    identity: OrganizerOrStaffIdentity,
 ) -> RegistrationRead:
     return await registration_service.record_attendance(
         session, registration_id=registration_id, data=body, identity=identity
