@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from contracts.text import ONE_LINE, TEXT
 from gateway.partners.schemas import SLUG_PATTERN
 
 
@@ -33,8 +34,10 @@ class ApiKeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, examples=["Échosciences sync"])
-    description: str | None = Field(default=None, max_length=2000)
+    name: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE] = Field(
+        examples=["Échosciences sync"]
+    )
+    description: Annotated[str, Field(max_length=2000), TEXT] | None = None
     role: KeyRole
     actor_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=100, description="Required for `member`, else empty."

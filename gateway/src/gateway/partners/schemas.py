@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.text import ONE_LINE
 from gateway.webhooks.schemas import WebhookAttemptRead
 
 #: Partner slugs are the ``partner`` of partner API keys and the ``source`` of ``ext_ids``
@@ -33,7 +35,9 @@ class PartnerCreate(BaseModel):
         description="The partner's name in URLs, partner API keys and `ext_ids`.",
         examples=["openagenda"],
     )
-    name: str = Field(min_length=1, max_length=200, examples=["OpenAgenda"])
+    name: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE] = Field(
+        examples=["OpenAgenda"]
+    )
 
 
 class PartnerRead(BaseModel):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from contracts.text import TEXT
 
 # ``events.registration.created``, ``events.*``, ``directory.actor.*``, ``*``.
 _EVENT_TYPE = re.compile(r"^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$")
@@ -43,7 +46,7 @@ class WebhookEndpointCreate(BaseModel):
         description="Exact types or wildcards: `events.*`, `directory.actor.*`, `*`.",
         examples=[["events.*"]],
     )
-    description: str | None = Field(default=None, max_length=2000)
+    description: Annotated[str, Field(max_length=2000), TEXT] | None = None
 
     @field_validator("event_types")
     @classmethod
@@ -63,7 +66,7 @@ class WebhookEndpointUpdate(BaseModel):
         description="https only, resolving to public addresses (checked again).",
     )
     event_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=2000)
+    description: Annotated[str, Field(max_length=2000), TEXT] | None = None
     disabled: bool | None = Field(
         default=None,
         description="true: stop deliveries; false: resume them (and forget past failures).",

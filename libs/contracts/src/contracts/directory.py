@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from contracts.event_type import EventType
 from contracts.territory import Postcode, Territory
+from contracts.text import ONE_LINE
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 
 ACTOR_CREATED = "directory.actor.created"
@@ -26,9 +27,9 @@ STREAM = "DIRECTORY"
 class Address(Territory):
     """A postal address with its INSEE territory and coordinates."""
 
-    street: Annotated[str, Field(max_length=300)] | None = None
+    street: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
     postcode: Postcode | None = None
-    city: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 

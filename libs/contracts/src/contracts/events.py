@@ -27,6 +27,7 @@ from pydantic import (
 
 from contracts.event_type import EventType
 from contracts.territory import Postcode, Territory
+from contracts.text import ONE_LINE
 from contracts.vocabularies import (
     AttendanceMode,
     Audience,
@@ -100,7 +101,9 @@ class AttendanceRecorded(BaseModel):
 #: The same bound as an event's timings: a training session holds some of them.
 MAX_SESSIONS = 800
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), ONE_LINE
+]
 
 
 class Timing(BaseModel):
@@ -117,10 +120,10 @@ class Timing(BaseModel):
 
 
 class Location(Territory):
-    name: Annotated[str, Field(max_length=300)] | None = None
-    street: Annotated[str, Field(max_length=300)] | None = None
+    name: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
+    street: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
     postcode: Postcode | None = None
-    city: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
@@ -170,7 +173,9 @@ class RegistrationSettings(BaseModel):
 class Trainer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+    ]
     actor_id: uuid.UUID | None = Field(
         None, description="The trainer's record in the directory (a person or an organisation)."
     )
@@ -196,7 +201,9 @@ class TrainingSession(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), ONE_LINE
+    ]
     timings: Annotated[
         list[SessionTiming],
         Field(min_length=1, max_length=MAX_SESSIONS, description="Among the event's timings."),

@@ -274,3 +274,16 @@ async def test_republish_sends_every_actor_again_for_rebuilding_projections(
         assert seen[gone["id"]] == "directory.actor.deleted"
     finally:
         await client.close()
+
+
+async def test_names_are_one_line_and_text_holds_no_control_character(
+    admin: httpx.AsyncClient,
+) -> None:
+    for overrides, field in (
+        ({"name": "Muséum\nX-INJECTED"}, "name"),
+        ({"acronym": "MHN\u2028T"}, "acronym"),
+        ({"description": "Texte\x00nul"}, "description"),
+    ):
+        response = await admin.post("/v1/actors", json=museum_body(**overrides))
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]

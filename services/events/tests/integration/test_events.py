@@ -155,6 +155,11 @@ async def test_unknown_organizer_is_422_naming_the_field(admin: httpx.AsyncClien
         ({"organizer_ids": []}, "organizer_ids"),
         ({"age": {"min": 12, "max": 8}}, "age"),
         ({"location": {"commune_insee": "34172", "department": "31"}}, "location.department"),
+        # Text is checked where it comes in: a name is one line, no text holds NUL or ESC.
+        ({"location": {"name": "Quai\rdes Savoirs", "city": "Toulouse"}}, "location.name"),
+        ({"location": {"name": "Quai des Savoirs", "city": "Tou\u2028louse"}}, "location.city"),
+        ({"summary": "Résumé \x1b[31mrouge"}, "summary"),
+        ({"description": "Texte\x00nul"}, "description"),
     ],
 )
 async def test_bad_event_input_names_the_field_and_writes_nothing(
@@ -170,6 +175,24 @@ async def test_bad_event_input_names_the_field_and_writes_nothing(
     assert field in [e["field"] for e in response.json()["errors"]]
     listed = (await admin.get("/v1/events?limit=200")).json()["items"]
     assert title not in [e["title"] for e in listed]
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\x0b", "\x0c", "\x85", "\u2028"])
+async def test_a_title_is_one_line(
+    admin: httpx.AsyncClient, new_event: Callable[..., Any], separator: str
+) -> None:
+    """A line feed in a title made the event's .ics a 500; it is refused where it comes in."""
+    event = await new_event()
+    title = f"Fête{separator}X-INJECTED:1"
+    organizer = uuid.UUID(event["organizers"][0]["id"])
+    created = await admin.post("/v1/events", json=forum(organizer, title=title))
+    changed = await admin.patch(f"/v1/events/{event['id']}", json={"title": title})
+    for response in (created, changed):
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["title"]
+    calendar = await admin.get(f"/v1/events/{event['id']}.ics")
+    assert calendar.status_code == 200
+    assert b"X-INJECTED" not in calendar.content
 
 
 async def test_members_create_pending_events_only_for_their_actors(

@@ -137,3 +137,19 @@ def test_folding_never_cuts_a_character_wherever_the_line_breaks() -> None:
             line.decode()
         [vevent] = Calendar.from_ical(raw).events
         assert str(vevent["summary"]) == title
+
+
+def test_no_control_character_or_line_break_escapes_its_value() -> None:
+    """Text stored before input refused them, or from an import, is escaped all the same:
+    a calendar name with a line feed made the library fail (500), a bare CR was written raw
+    into the head, and VT, FF, ESC, NEL and U+2028 passed into SUMMARY."""
+    title = "A\nB\rC\x0bD\x0cE\x1bF\x85G\u2028H\u2029I"
+    raw = ical.calendar(title, [(_event(title=title, description=title), [])])
+    for character in "\r\x0b\x0c\x1b\x85\u2028\u2029":
+        assert character not in raw.replace(b"\r\n", b"").decode()
+    lines = [line for line in raw.decode().split("\r\n") if line]
+    assert all(line.startswith(" ") or ":" in line for line in lines)
+    parsed = Calendar.from_ical(raw)
+    assert str(parsed["x-wr-calname"]) == "A B C D EF G H I"
+    summaries = [str(v["summary"]) for v in parsed.events]
+    assert summaries[0] == "A\nB\nC\nD\nEF\nG\nH\nI (1/2)"

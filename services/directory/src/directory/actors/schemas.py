@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from contracts.directory import ActorPublic, Address
+from contracts.text import ONE_LINE, TEXT
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 from directory.actors.validators import normalize_phone, siret_is_valid
 
@@ -34,15 +35,19 @@ def _unique(values: list[Any]) -> list[Any]:
 
 Siret = Annotated[str, AfterValidator(_check_siret)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
-Name = Annotated[str, Field(min_length=1, max_length=300)]
-Text = Annotated[str, Field(max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=300), ONE_LINE]
+Text = Annotated[str, Field(max_length=20_000), TEXT]
+
+
+#: An id a source gave the record (``ext_ids`` values).
+ExtId = Annotated[str, Field(max_length=200), ONE_LINE]
 
 
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    role: Annotated[str, Field(max_length=200)] | None = None
+    role: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     public: bool = Field(False, description="Shown to the public and partners only if true.")
@@ -61,7 +66,7 @@ class ActorCreate(BaseModel):
 
     kind: ActorKind = ActorKind.ORGANISATION
     name: Name
-    acronym: Annotated[str, Field(max_length=50)] | None = None
+    acronym: Annotated[str, Field(max_length=50), ONE_LINE] | None = None
     types: Annotated[list[ActorType], AfterValidator(_unique)] = []
     circle: Circle | None = None
     themes: Annotated[list[Theme], AfterValidator(_unique)] = []
@@ -76,7 +81,7 @@ class ActorCreate(BaseModel):
     contacts: Annotated[list[Contact], Field(max_length=50)] = []
     membership: Membership | None = None
     charter_signed_at: date | None = None
-    ext_ids: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] = {}
+    ext_ids: Annotated[dict[str, ExtId], Field(max_length=20)] = {}
     status: ActorStatus = ActorStatus.ACTIVE
 
 
@@ -87,7 +92,7 @@ class ActorUpdate(BaseModel):
 
     kind: ActorKind | None = None
     name: Name | None = None
-    acronym: Annotated[str, Field(max_length=50)] | None = None
+    acronym: Annotated[str, Field(max_length=50), ONE_LINE] | None = None
     types: Annotated[list[ActorType], AfterValidator(_unique)] | None = None
     circle: Circle | None = None
     themes: Annotated[list[Theme], AfterValidator(_unique)] | None = None
@@ -102,7 +107,7 @@ class ActorUpdate(BaseModel):
     contacts: Annotated[list[Contact], Field(max_length=50)] | None = None
     membership: Membership | None = None
     charter_signed_at: date | None = None
-    ext_ids: dict[str, Annotated[str, Field(max_length=200)]] | None = None
+    ext_ids: dict[str, ExtId] | None = None
     status: ActorStatus | None = None
 
     @model_validator(mode="after")

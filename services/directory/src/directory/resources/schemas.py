@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.directory import Loan, ResourcePublic
+from contracts.text import ONE_LINE, TEXT
 from contracts.vocabularies import Audience, Theme
 
 ResourceKind = Literal["exhibition", "kit", "equipment", "publication", "other"]
@@ -20,7 +21,7 @@ def _unique(values: list[Any]) -> list[Any]:
 class LoanIn(Loan):
     model_config = ConfigDict(extra="forbid")
 
-    conditions: Annotated[str, Field(max_length=5000)] | None = None
+    conditions: Annotated[str, Field(max_length=5000), TEXT] | None = None
 
 
 class ResourceCreate(BaseModel):
@@ -28,8 +29,8 @@ class ResourceCreate(BaseModel):
 
     owner_id: uuid.UUID
     kind: ResourceKind
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    description: Annotated[str, Field(max_length=20_000)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=300), ONE_LINE]
+    description: Annotated[str, Field(max_length=20_000), TEXT] | None = None
     themes: Annotated[list[Theme], AfterValidator(_unique)] = []
     audiences: Annotated[list[Audience], AfterValidator(_unique)] = []
     loan: LoanIn = LoanIn()
@@ -39,8 +40,8 @@ class ResourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ResourceKind | None = None
-    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    description: Annotated[str, Field(max_length=20_000)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=300), ONE_LINE] | None = None
+    description: Annotated[str, Field(max_length=20_000), TEXT] | None = None
     themes: Annotated[list[Theme], AfterValidator(_unique)] | None = None
     audiences: Annotated[list[Audience], AfterValidator(_unique)] | None = None
     loan: LoanIn | None = None

@@ -14,6 +14,7 @@ the output back with ``icalendar``, which must read the values that were put in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
+from contracts.text import single_line, without_controls
 from contracts.vocabularies import EventStatus
 from events.agenda.models import Event
 from events.trainings.rules import session_titles_by_timing
@@ -67,18 +69,24 @@ def paris_timezone() -> Timezone:
 
 
 def calendar_head(name: str) -> bytes:
-    """Everything of a VCALENDAR before its events (properties and the VTIMEZONE)."""
+    """Everything of a VCALENDAR before its events (properties and the VTIMEZONE).
+
+    The calendar's name (an event's title, a feed's) is written and escaped here like every
+    VEVENT value: the library wrote a bare CR as it came and failed on a line feed."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", TZID)
-    calendar.add_component(paris_timezone())
     text: bytes = calendar.to_ical()
     assert text.endswith(CALENDAR_END)
-    return text[: -len(CALENDAR_END)]
+    timezone: bytes = paris_timezone().to_ical()
+    return (
+        text[: -len(CALENDAR_END)]
+        + _folded(f"X-WR-CALNAME:{_text(single_line(name))}")
+        + _folded(f"X-WR-TIMEZONE:{TZID}")
+        + timezone
+    )
 
 
 def vevents(event: Event, organizer_names: Sequence[str]) -> bytes:
@@ -137,16 +145,19 @@ def _vevent(
 
 
 _TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+#: Every other way to break a line (CR, VT, FF, NEL, U+2028, U+2029) reads as a new line.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def _text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and new lines escaped."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_ESCAPES)
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks escaped,
+    other control characters (which TEXT cannot hold) dropped, whatever was stored."""
+    return without_controls(_LINE_BREAKS.sub("\n", value)).translate(_TEXT_ESCAPES)
 
 
 def _no_breaks(value: str) -> str:
     """A URI value: no escaping, but a line break would end the property."""
-    return value.replace("\r", "").replace("\n", "")
+    return single_line(value).replace(" ", "%20")
 
 
 def _folded(line: str) -> bytes:

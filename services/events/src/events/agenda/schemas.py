@@ -19,6 +19,7 @@ from contracts.events import (
     Timing,
     Training,
 )
+from contracts.text import ONE_LINE, TEXT
 from contracts.vocabularies import (
     AttendanceMode,
     Audience,
@@ -36,12 +37,16 @@ def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
+#: An id a source gave the record (``ext_ids`` values).
+ExtId = Annotated[str, Field(max_length=200), ONE_LINE]
+
+
 class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    summary: Annotated[str, Field(max_length=1000)] | None = None
-    description: Annotated[str, Field(max_length=20_000)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=300), ONE_LINE]
+    summary: Annotated[str, Field(max_length=1000), TEXT] | None = None
+    description: Annotated[str, Field(max_length=20_000), TEXT] | None = None
     kind: EventKind
     organizer_ids: Annotated[
         list[uuid.UUID], Field(min_length=1, max_length=20), AfterValidator(_unique)
@@ -59,7 +64,7 @@ class EventCreate(BaseModel):
         None, description="Defaults to published for staff, pending for members."
     )
     registration: RegistrationSettings = RegistrationSettings()
-    ext_ids: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] = {}
+    ext_ids: Annotated[dict[str, ExtId], Field(max_length=20)] = {}
     training: Training | None = Field(
         None, description="Objectives, trainers, prerequisites, sessions (kind training only)."
     )
@@ -76,9 +81,9 @@ class EventUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    summary: Annotated[str, Field(max_length=1000)] | None = None
-    description: Annotated[str, Field(max_length=20_000)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=300), ONE_LINE] | None = None
+    summary: Annotated[str, Field(max_length=1000), TEXT] | None = None
+    description: Annotated[str, Field(max_length=20_000), TEXT] | None = None
     kind: EventKind | None = None
     organizer_ids: (
         Annotated[list[uuid.UUID], Field(min_length=1, max_length=20), AfterValidator(_unique)]
@@ -95,9 +100,7 @@ class EventUpdate(BaseModel):
     status: EventStatus | None = None
     state: EventState | None = None
     registration: RegistrationSettings | None = None
-    ext_ids: (
-        Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(max_length=20)] | None
-    ) = None
+    ext_ids: Annotated[dict[str, ExtId], Field(max_length=20)] | None = None
     training: TrainingUpdate | None = Field(
         None, description="Changes key by key; a list sent replaces that list; null removes all."
     )

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from contracts.events import RegistrationStatus, SessionTiming
+from contracts.text import ONE_LINE
 
 
 class RegistrationCreate(BaseModel):
@@ -16,7 +17,9 @@ class RegistrationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+    ]
     email: EmailStr
     actor_id: uuid.UUID | None = Field(
         None, description="The organisation the person registers for, if any."

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from contracts.text import ONE_LINE, TEXT
 from contracts.vocabularies import SurveyStatus
 
 QuestionType = Literal[
@@ -19,8 +20,8 @@ Language = Literal["fr", "en"]
 class Label(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fr: Annotated[str, Field(min_length=1, max_length=2000)]
-    en: Annotated[str, Field(max_length=2000)] | None = None
+    fr: Annotated[str, Field(min_length=1, max_length=2000), TEXT]
+    en: Annotated[str, Field(max_length=2000), TEXT] | None = None
 
 
 class Choice(BaseModel):
@@ -55,7 +56,7 @@ class Question(BaseModel):
 class SurveyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Annotated[str, Field(min_length=1, max_length=300), ONE_LINE]
     languages: Annotated[list[Language], Field(min_length=1)] = ["fr"]
     status: SurveyStatus = SurveyStatus.DRAFT
     opens_at: AwareDatetime | None = None
