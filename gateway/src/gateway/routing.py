@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kit.mail.tokens import token_service
+
 API_PREFIX = "/v1/"
 PAGES_PREFIX = "/p/"
 
@@ -32,8 +34,8 @@ PAGE_OWNERS: Mapping[str, str] = {
     "surveys": "surveys",
     "observatory": "surveys",
 }
-#: ``/p/unsubscribe/{token}`` goes to the service that issued the token, named by the token's
-#: prefix up to its first dot (``events.…``): each service keeps its own suppression list.
+#: ``/p/unsubscribe/{token}`` goes to the service that issued the token, which the token names
+#: (``kit.mail.tokens``): each service keeps its own suppression list and checks the signature.
 UNSUBSCRIBE_SEGMENT = "unsubscribe"
 _SERVICE_SPELLINGS = {name: name for name in SERVICES} | {"eu_watch": "eu-watch"}
 
@@ -54,14 +56,14 @@ def owner_of(path: str) -> str | None:
 
 
 def page_owner(path: str) -> str | None:
-    """The service serving the page at ``path`` (``/p/registrations/abc`` → ``events``;
-    ``/p/unsubscribe/surveys.abc`` → ``surveys``), or None when the gateway answers."""
+    """The service serving the page at ``path`` (``/p/registrations/abc`` → ``events``; an
+    unsubscribe token signed by the surveys service → ``surveys``), or None for the gateway."""
     if not path.startswith(PAGES_PREFIX):
         return None
     segment, _, rest = path[len(PAGES_PREFIX) :].partition("/")
     if segment == UNSUBSCRIBE_SEGMENT:
-        issuer = rest.split("/", 1)[0].split(".", 1)[0]
-        return _SERVICE_SPELLINGS.get(issuer)
+        issuer = token_service(rest.split("/", 1)[0])
+        return _SERVICE_SPELLINGS.get(issuer) if issuer else None
     return PAGE_OWNERS.get(segment)
 
 
