@@ -96,6 +96,11 @@ class AttendanceRecorded(BaseModel):
     attended: bool
     session: int | None = None
     recorded_at: datetime
+    #: What the satisfaction chain needs of a training, so that the surveys service never
+    #: reads the events database: its survey, themes and first day (indicators by theme, year).
+    feedback_survey_id: uuid.UUID | None = None
+    event_themes: list[str] = []
+    event_starts_at: datetime | None = None
 
 
 #: The same bound as an event's timings: a training session holds some of them.
@@ -223,6 +228,11 @@ class Training(BaseModel):
     trainers: Annotated[list[Trainer], Field(max_length=50)] = []
     prerequisites: Annotated[list[Line], Field(max_length=50)] = []
     sessions: Annotated[list[TrainingSession], Field(max_length=MAX_SESSIONS)] = []
+    feedback_survey_id: uuid.UUID | None = Field(
+        None,
+        description="The satisfaction survey the surveys service invites each attendee to, "
+        "once per person, the morning after their attendance is recorded.",
+    )
 
 
 class OrganizerRead(BaseModel):

@@ -210,7 +210,13 @@ async def test_attendance_per_session_of_a_training(
     new_event: NewEvent,
     jetstream: JetStreamContext,
 ) -> None:
-    event = await a_training(new_event)
+    feedback_survey_id = str(uuid.uuid4())
+    event = await a_training(
+        new_event,
+        themes=["biology", "health"],
+        training=training(feedback_survey_id=feedback_survey_id),
+    )
+    assert event["training"]["feedback_survey_id"] == feedback_survey_id
     registration = (
         await anonymous.post(
             f"/v1/events/{event['id']}/registrations",
@@ -242,6 +248,10 @@ async def test_attendance_per_session_of_a_training(
         (None, False),
     ]
     assert recorded[0]["data"]["event_kind"] == "training"
+    # What the surveys service needs for the satisfaction chain, without reading our database.
+    assert recorded[0]["data"]["feedback_survey_id"] == feedback_survey_id
+    assert recorded[0]["data"]["event_themes"] == ["biology", "health"]
+    assert recorded[0]["data"]["event_starts_at"] == DAY_1["start"]  # the first day
 
     export = await admin.get(f"/v1/events/{event['id']}/registrations.csv")
     assert "1:oui 2:non" in export.content.decode("utf-8-sig")

@@ -384,6 +384,11 @@ class RegistrationService:
             attended=data.attended,
             session=data.session,
             recorded_at=registration.attendance_recorded_at,
+            feedback_survey_id=(event.training or {}).get("feedback_survey_id"),
+            event_themes=event.themes,
+            event_starts_at=min(
+                (datetime.fromisoformat(t["start"]) for t in event.timings), default=None
+            ),
         )
         await outbox.emit(
             session,

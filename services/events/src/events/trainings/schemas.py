@@ -3,6 +3,7 @@ is part of the event's payload, in ``contracts.events``."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,3 +20,4 @@ class TrainingUpdate(BaseModel):
     trainers: Annotated[list[Trainer], Field(max_length=50)] | None = None
     prerequisites: Annotated[list[Line], Field(max_length=50)] | None = None
     sessions: Annotated[list[TrainingSession], Field(max_length=MAX_SESSIONS)] | None = None
+    feedback_survey_id: uuid.UUID | None = None
