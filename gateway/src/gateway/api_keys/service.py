@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api_keys import repository
+from gateway.api_keys.errors import ApiKeyNotFound
 from gateway.api_keys.models import ApiKey
 from gateway.api_keys.schemas import (
     ApiKeyCreate,
@@ -20,11 +21,7 @@ from gateway.api_keys.tokens import hash_key, hint_of, new_key, new_key_id
 from kit.identity import Identity, Role
 from kit.models import as_utc, utcnow
 from kit.paging import PageParams, build_page, decode_cursor
-from kit.problems import InvalidInput, NotFound
-
-
-class ApiKeyNotFound(NotFound):
-    slug = "api-key-not-found"
+from kit.problems import InvalidInput
 
 
 def identity_of(key: ApiKey) -> Identity:

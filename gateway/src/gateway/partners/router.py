@@ -14,6 +14,7 @@ from gateway.dependencies import (
     current_caller,
     gateway_of,
 )
+from gateway.partners.errors import InvalidSignature, PartnerNotFound
 from gateway.partners.schemas import (
     MessageStatus,
     PartnerCreate,
@@ -26,13 +27,7 @@ from gateway.partners.schemas import (
     PushAccepted,
     PushDuplicate,
 )
-from gateway.partners.service import (
-    InvalidSignature,
-    PartnerNotFound,
-    inbox_service,
-    partner_service,
-    read_model,
-)
+from gateway.partners.service import inbox_service, partner_service, read_model
 from kit.api_docs import register_role_requirement
 from kit.identity import Identity, Role
 from kit.models import utcnow

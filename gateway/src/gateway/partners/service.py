@@ -12,6 +12,13 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.partners import repository
+from gateway.partners.errors import (
+    InvalidSignature,
+    MessageNotRetriable,
+    PartnerExists,
+    PartnerMessageNotFound,
+    PartnerNotFound,
+)
 from gateway.partners.forwarding import FORWARDS
 from gateway.partners.models import Partner, PartnerMessage
 from gateway.partners.schemas import (
@@ -31,32 +38,11 @@ from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, build_page, decode_cursor
-from kit.problems import Conflict, InvalidInput, NotFound, Unauthenticated
+from kit.problems import InvalidInput
 
 #: Partner record ids end up in a URL path: kept to characters that need no escaping there,
 #: and to the 200 characters the services keep of an external id.
 _RECORD_ID = re.compile(r"^[A-Za-z0-9._:~-]{1,200}$")
-
-
-class PartnerNotFound(NotFound):
-    slug = "partner-not-found"
-
-
-class PartnerExists(Conflict):
-    slug = "partner-exists"
-
-
-class PartnerMessageNotFound(NotFound):
-    slug = "partner-message-not-found"
-
-
-class MessageNotRetriable(Conflict):
-    slug = "partner-message-not-retriable"
-
-
-class InvalidSignature(Unauthenticated):
-    slug = "invalid-signature"
-    title = "Invalid webhook signature"
 
 
 def inbox_path(slug: str) -> str:

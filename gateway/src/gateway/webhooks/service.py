@@ -12,6 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import registry
 from gateway.webhooks import repository
 from gateway.webhooks.audience import matches
+from gateway.webhooks.errors import (
+    TooManyEndpoints,
+    WebhookDeliveryNotFound,
+    WebhookDeliveryPending,
+    WebhookEndpointNotFound,
+)
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import (
     MAX_ENDPOINTS_PER_PARTNER,
@@ -30,19 +36,7 @@ from gateway.webhooks.urls import UnsafeUrl, check_url
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, build_page, decode_cursor
-from kit.problems import Conflict, InvalidInput, NotFound
-
-
-class WebhookEndpointNotFound(NotFound):
-    slug = "webhook-endpoint-not-found"
-
-
-class WebhookDeliveryNotFound(NotFound):
-    slug = "webhook-delivery-not-found"
-
-
-class TooManyEndpoints(Conflict):
-    slug = "too-many-webhook-endpoints"
+from kit.problems import InvalidInput
 
 
 def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
@@ -65,10 +59,6 @@ def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
                 f"{pattern} is about people (registrations, attendance): sent to the "
                 "network's own endpoints only",
             )
-
-
-class WebhookDeliveryPending(Conflict):
-    slug = "webhook-delivery-pending"
 
 
 def read_model(endpoint: WebhookEndpoint) -> WebhookEndpointRead:

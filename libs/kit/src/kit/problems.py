@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -82,6 +83,28 @@ class InvalidInput(DomainError):
         super().__init__(
             f"{field}: {message}", errors=[{"field": field, "message": message}], **extensions
         )
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> InvalidInput:
+        """The 422 of a model validated in domain code (an update merged into the current
+        record), with the same field errors as a request body failing validation."""
+        errors = validation_errors(exc.errors())
+        invalid = cls.__new__(cls)
+        DomainError.__init__(invalid, validation_detail(errors), errors=errors)
+        return invalid
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors as problem field errors: ``{"field": "address.postcode", ...}``."""
+    return [
+        {"field": field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
+        for err in errors
+    ]
+
+
+def validation_detail(errors: Sequence[dict[str, Any]]) -> str:
+    """The problem's ``detail``: its first field errors in one line."""
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
 
 
 def problem_body(
@@ -200,11 +223,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         page = _as_page(request, 422, exc, None)
         if page is not None:
             return page
-        errors = [
-            {"field": field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        errors = validation_errors(exc.errors())
+        detail = validation_detail(errors)
         return problem_response(
             status=422,
             slug="validation",

@@ -14,16 +14,12 @@ from directory.actors import history
 from directory.actors.errors import ClaimAlreadyDecided, NotAShadowRecord
 from directory.actors.models import Actor
 from directory.actors.service import actor_service
+from directory.claims.errors import ClaimNotFound
 from directory.claims.models import Claim
 from directory.claims.schemas import ClaimCreate, ClaimDecision
 from directory.db import outbox
 from kit.identity import Identity
 from kit.models import utcnow
-from kit.problems import NotFound
-
-
-class ClaimNotFound(NotFound):
-    slug, title = "claim-not-found", "Claim not found"
 
 
 class ClaimService:

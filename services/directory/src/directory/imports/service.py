@@ -27,31 +27,20 @@ from directory.actors.deduplication import find_duplicates
 from directory.actors.models import Actor
 from directory.actors.schemas import ActorCreate, ActorUpdate
 from directory.actors.service import actor_service
+from directory.imports.errors import ImportAlreadyWritten, ImportNotFound, UnreadableImport
 from directory.imports.mapping import RowError, row_to_actor
 from directory.imports.models import ActorExternalId, ImportJob
 from directory.imports.parsing import Sheet, UnreadableFile, detect_format, read_sheet
 from kit.db import Database, dialect_of
 from kit.identity import Identity, Role
 from kit.models import utcnow
-from kit.problems import Conflict, DomainError, InvalidInput, NotFound, field_path
+from kit.problems import DomainError, field_path
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
 MAX_REPORTED = 1000
 LEASE = timedelta(minutes=2)
-
-
-class ImportNotFound(NotFound):
-    slug, title = "import-not-found", "Import not found"
-
-
-class ImportAlreadyWritten(Conflict):
-    slug, title = "import-already-written", "This import already wrote its rows"
-
-
-class UnreadableImport(InvalidInput):
-    slug, title = "unreadable-file", "The file cannot be read"
 
 
 @dataclass

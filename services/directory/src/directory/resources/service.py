@@ -20,20 +20,13 @@ from directory.actors.fulltext import query_terms, terms
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.db import outbox
+from directory.resources.errors import ResourceEditForbidden, ResourceNotFound
 from directory.resources.models import Resource
 from directory.resources.schemas import ResourceCreate, ResourceUpdate
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.normalize import fold
-from kit.problems import Forbidden, InvalidInput, NotFound
-
-
-class ResourceNotFound(NotFound):
-    slug, title = "resource-not-found", "Resource not found"
-
-
-class ResourceEditForbidden(Forbidden):
-    slug, title = "resource-edit-forbidden", "You may not change this resource"
+from kit.problems import InvalidInput
 
 
 class ResourceService:

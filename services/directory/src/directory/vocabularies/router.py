@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
 
-from contracts.labels import VOCABULARIES
+from directory.vocabularies.schemas import Term
+from directory.vocabularies.service import vocabulary_service
 
 router = APIRouter(prefix="/v1/vocabularies", tags=["vocabularies"])
-
-
-class Label(BaseModel):
-    fr: str
-    en: str
-
-
-class Term(BaseModel):
-    code: str
-    label: Label
-
-
-_ALL = {
-    name: [Term(code=code, label=Label(fr=fr, en=en)) for code, (fr, en) in labels.items()]
-    for name, labels in VOCABULARIES.items()
-}
 
 
 @router.get("", summary="Every vocabulary with fr/en labels")
 async def list_vocabularies(response: Response) -> dict[str, list[Term]]:
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return _ALL
+    return vocabulary_service.all()

@@ -9,20 +9,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.eu_watch import CALL_PUBLISHED
+from eu_watch.calls.errors import CallAlreadyWatched, CallNotFound
 from eu_watch.calls.models import Call
 from eu_watch.calls.repository import call_repository
 from eu_watch.calls.schemas import CallCreate, CallRead
 from eu_watch.db import outbox
 from kit.identity import Identity
-from kit.problems import Conflict, NotFound
-
-
-class CallNotFound(NotFound):
-    slug, title = "call-not-found", "Call not found"
-
-
-class CallAlreadyWatched(Conflict):
-    slug, title = "call-already-watched", "This call is already watched"
 
 
 class CallService:

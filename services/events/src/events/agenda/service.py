@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,7 +138,7 @@ class EventService:
                 )
             )
         except ValidationError as exc:
-            raise RequestValidationError(exc.errors()) from exc
+            raise InvalidInput.from_validation(exc) from exc
         if after == before:
             return (await self.read_many(session, [event]))[0]
         if not imported:

@@ -18,7 +18,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -189,10 +188,6 @@ class OpenAgendaImporter:
         except ValidationError as exc:
             error = exc.errors()[0]
             _failed(summary, uid, field_path(error["loc"]), error["msg"])
-            return
-        except RequestValidationError as exc:
-            error = exc.errors()[0]
-            _failed(summary, uid, field_path(error.get("loc", ())), error.get("msg", "invalid"))
             return
         except DomainError as exc:
             problem = (exc.errors or [{"field": None, "message": exc.detail}])[0]

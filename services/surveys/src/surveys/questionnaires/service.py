@@ -12,15 +12,11 @@ from contracts.surveys import SURVEY_OPENED
 from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
 from kit.models import as_utc
-from kit.problems import NotFound
 from surveys.db import outbox
+from surveys.questionnaires.errors import SurveyNotFound
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.repository import survey_repository
 from surveys.questionnaires.schemas import SurveyCreate, SurveyRead
-
-
-class SurveyNotFound(NotFound):
-    slug, title = "survey-not-found", "Survey not found"
 
 
 class SurveyService:
