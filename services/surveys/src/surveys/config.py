@@ -12,3 +12,7 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/surveys.db"
     port: int = 8003
+    #: Durable consumer names start with this, so two deployments can share a NATS server.
+    consumer_prefix: str = "surveys"
+    #: The gateway's public address: personal links in lists and e-mails start with it.
+    public_url: str = "http://127.0.0.1:8000"

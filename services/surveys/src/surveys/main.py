@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.service import ServiceSpec, create_service_app
+from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
 from surveys.db import inbox, outbox
 from surveys.questionnaires.router import router as surveys_router
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbox=inbox,
             stream="SURVEYS",
             routers=[surveys_router],
+            subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[{"name": "surveys", "description": "Questionnaires of the observatory."}],
         )
     )

@@ -1,0 +1,123 @@
+"""Every query on invitations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from surveys.invitations.models import Invitation
+
+
+class InvitationRepository:
+    async def get(self, session: AsyncSession, invitation_id: uuid.UUID) -> Invitation | None:
+        return await session.get(Invitation, invitation_id)
+
+    async def by_token(self, session: AsyncSession, token: str) -> Invitation | None:
+        query = sa.select(Invitation).where(Invitation.token == token)
+        return (await session.scalars(query)).one_or_none()
+
+    async def lock_by_token(self, session: AsyncSession, token: str) -> Invitation | None:
+        """The invitation, locked: two saves through one link never interleave."""
+        query = (
+            sa.select(Invitation)
+            .where(Invitation.token == token)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).one_or_none()
+
+    async def count_of(self, session: AsyncSession, survey_id: uuid.UUID) -> int:
+        query = sa.select(sa.func.count()).where(Invitation.survey_id == survey_id)
+        return int(await session.scalar(query) or 0)
+
+    async def invited_actor_ids(
+        self, session: AsyncSession, survey_id: uuid.UUID, actor_ids: Iterable[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of ``actor_ids`` are already invited to the survey."""
+        ids = list(actor_ids)
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(ids), 500):
+            query = sa.select(Invitation.actor_id).where(
+                Invitation.survey_id == survey_id,
+                Invitation.actor_id.in_(ids[start : start + 500]),
+            )
+            found.update(a for a in await session.scalars(query) if a is not None)
+        return found
+
+    async def invited_emails(
+        self, session: AsyncSession, survey_id: uuid.UUID, emails: Iterable[str]
+    ) -> set[str]:
+        """Which of ``emails`` are already invited (as people, not actors)."""
+        wanted = list(emails)
+        if not wanted:
+            return set()
+        query = sa.select(Invitation.email).where(
+            Invitation.survey_id == survey_id,
+            Invitation.actor_id.is_(None),
+            Invitation.email.in_(wanted),
+        )
+        return {e for e in await session.scalars(query) if e is not None}
+
+    async def list_after(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID | None = None,
+        actor_ids: Sequence[uuid.UUID] | None = None,
+        status: str | None = None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Invitation]:
+        """A page of invitations of one survey, or of some actors (across surveys)."""
+        query = sa.select(Invitation)
+        if survey_id is not None:
+            query = query.where(Invitation.survey_id == survey_id)
+        if actor_ids is not None:
+            query = query.where(Invitation.actor_id.in_(actor_ids))
+        if status is not None:
+            query = query.where(Invitation.status == status)
+        if after is not None:
+            created_at, invitation_id = after
+            query = query.where(
+                sa.tuple_(Invitation.created_at, Invitation.id)
+                > sa.tuple_(created_at, invitation_id)
+            )
+        query = query.order_by(Invitation.created_at, Invitation.id).limit(limit)
+        return (await session.scalars(query)).all()
+
+    async def due_for_reminder(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, invited_before: datetime
+    ) -> Sequence[Invitation]:
+        """Invitations not submitted, with an address, never reminded, older than the date."""
+        query = (
+            sa.select(Invitation)
+            .where(
+                Invitation.survey_id == survey_id,
+                Invitation.status != "submitted",
+                Invitation.email.is_not(None),
+                Invitation.reminders_sent == 0,
+                Invitation.created_at <= invited_before,
+            )
+            .order_by(Invitation.created_at, Invitation.id)
+            .with_for_update(skip_locked=True)
+        )
+        return (await session.scalars(query)).all()
+
+    async def move_to_survivor(
+        self, session: AsyncSession, *, old: uuid.UUID, new: uuid.UUID
+    ) -> None:
+        """A merged actor's invitations become the survivor's, on every survey where the
+        survivor has none (one invitation per actor and survey stays true)."""
+        survivor_surveys = sa.select(Invitation.survey_id).where(Invitation.actor_id == new)
+        await session.execute(
+            sa.update(Invitation)
+            .where(Invitation.actor_id == old, Invitation.survey_id.not_in(survivor_surveys))
+            .values(actor_id=new)
+        )
+
+
+invitation_repository = InvitationRepository()
