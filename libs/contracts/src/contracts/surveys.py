@@ -16,9 +16,6 @@ from contracts.event_type import EventType
 
 SURVEY_PUBLISHED = "surveys.survey.published"
 SURVEY_CLOSED = "surveys.survey.closed"
-INVITATION_CREATED = "surveys.invitation.created"
-RESPONSE_SUBMITTED = "surveys.response.submitted"
-SURVEY_EVENT_TYPES = (SURVEY_PUBLISHED, SURVEY_CLOSED, INVITATION_CREATED, RESPONSE_SUBMITTED)
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
 INVITATION_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -91,24 +88,5 @@ EVENT_TYPES: tuple[EventType, ...] = (
         SurveyClosed,
         "surveys",
         STREAM,
-    ),
-    # Who is invited and who answered are about people: the network's endpoints only.
-    EventType(
-        INVITATION_CREATED,
-        "Someone was invited to answer a survey.",
-        InvitationCreated,
-        "surveys",
-        STREAM,
-        partners=False,
-        private_fields=INVITATION_PRIVATE_FIELDS,
-    ),
-    EventType(
-        RESPONSE_SUBMITTED,
-        "A response was submitted (never its answers).",
-        ResponseSubmitted,
-        "surveys",
-        STREAM,
-        partners=False,
-        private_fields=RESPONSE_PRIVATE_FIELDS,
     ),
 )
