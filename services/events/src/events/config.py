@@ -33,6 +33,11 @@ class Settings(ServiceSettings):
     #: (0: only on demand, by ``maillage-events openagenda-import`` or the endpoint).
     openagenda_sync_interval_seconds: float = 0.0
 
+    #: Confirmed registrants get a reminder this many hours before their event (0: none).
+    reminder_hours_before: float = 24.0
+    #: How often one replica looks for reminders to send.
+    reminder_check_seconds: float = 300.0
+
     def is_trusted(self, source: str) -> bool:
         """Whether ``source``'s events are published without moderation."""
         return source in {s.strip() for s in self.trusted_sources.split(",") if s.strip()}

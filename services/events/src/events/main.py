@@ -15,6 +15,7 @@ from events.organizers.consumers import actor_subscription
 from events.partners.imports_router import router as imports_router
 from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
+from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -42,11 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 registrations_router,
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
-            workers=(
-                [openagenda_sync_worker(settings)]
-                if settings.openagenda_sync_interval_seconds > 0
-                else []
-            ),
+            workers=[
+                *(
+                    [openagenda_sync_worker(settings)]
+                    if settings.openagenda_sync_interval_seconds > 0
+                    else []
+                ),
+                *([reminder_worker(settings)] if settings.reminder_hours_before > 0 else []),
+            ],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},
                 {

@@ -18,6 +18,7 @@ from events.main import SERVICE_ROOT, create_app
 from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.identity import IdentitySigner
+from kit.mail.sink import MailSink
 from kit.settings import CommonSettings
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
@@ -27,15 +28,33 @@ from kit.testing.polling import wait_until
 Announce = Callable[..., Awaitable[CloudEvent]]
 
 
+PUBLIC_URL = "https://maillage.example.org"
+
+
+@pytest.fixture(scope="session")
+async def events_mail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MailSink]:
+    """The SMTP server the events apps mail to; tests find their messages by recipient."""
+    async with MailSink(tmp_path_factory.mktemp("events-mail")) as sink:
+        yield sink
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 async def events_app(
-    request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
+    request: pytest.FixtureRequest,
+    nats_server: NatsServer,
+    database_factory: DatabaseFactory,
+    events_mail: MailSink,
 ) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param, "events")
     settings = Settings(
         database_url=url,
         consumer_prefix=f"events-test-{request.param}-{uuid.uuid4().hex[:6]}",
-        common=CommonSettings(nats_url=nats_server.url),
+        common=CommonSettings(
+            nats_url=nats_server.url,
+            smtp_url=events_mail.url,
+            public_url=PUBLIC_URL,
+            mail_poll_seconds=0.5,
+        ),
     )
     async with running_service(create_app, settings, SERVICE_ROOT) as app:
         yield app

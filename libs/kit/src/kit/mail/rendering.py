@@ -187,12 +187,14 @@ def build_message(
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     for attachment in attachments or []:
-        maintype, _, subtype = attachment["content_type"].partition("/")
+        maintype, _, subtype = attachment["content_type"].partition(";")[0].partition("/")
         message.add_attachment(
             base64.b64decode(attachment["content_base64"]),
-            maintype=maintype,
-            subtype=subtype.partition(";")[0] or "octet-stream",
+            maintype=maintype.strip() or "application",
+            subtype=subtype.strip() or "octet-stream",
             filename=one_line(attachment["filename"]),
+            # Text attachments (an .ics) are UTF-8: said so, so clients read accents right.
+            params={"charset": "utf-8"} if maintype.strip() == "text" else {},
         )
     return message
 

@@ -138,14 +138,11 @@ class ReceivedMail:
         return [str(v) for v in self.message.get_all("X-Sink-Envelope-To", [])]
 
     def attachments(self) -> list[tuple[str, bytes]]:
+        """``(filename, bytes)`` of each attachment, as sent."""
         return [
-            (
-                str(part.get_filename()),
-                bytes(part.get_content())
-                if not isinstance(part.get_content(), str)
-                else part.get_content().encode(),
-            )
+            (str(part.get_filename()), bytes(part.get_payload(decode=True) or b""))
             for part in self.message.iter_attachments()
+            if isinstance(part, EmailMessage)
         ]
 
 

@@ -134,7 +134,7 @@ def _vevent(
     if place.get("lat") is not None and place.get("lon") is not None:
         lines.append(f"GEO:{float(place['lat'])};{float(place['lon'])}")
     lines.append(f"LAST-MODIFIED:{_utc_time(event.updated_at)}")
-    location = _location(event)
+    location = place_of(event)
     if location:
         lines.append(f"LOCATION:{_text(location)}")
     lines.append(f"STATUS:{_STATUS.get(event.status, 'CONFIRMED')}")
@@ -214,7 +214,8 @@ def _training_parts(training: dict[str, Any]) -> list[str]:
     return parts
 
 
-def _location(event: Event) -> str:
+def place_of(event: Event) -> str:
+    """The place of an event on one line (name, street, postcode and city)."""
     place = event.location or {}
     city = " ".join(p for p in (place.get("postcode"), place.get("city")) if p)
     return ", ".join(p for p in (place.get("name"), place.get("street"), city) if p)

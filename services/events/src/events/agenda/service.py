@@ -131,6 +131,11 @@ class EventService:
             raise EventUpdateForbidden("Only the event's organizers and network staff change it.")
         check_if_match(if_match, event.version)
         before = _as_input(event, current_organizers)
+        told_before = {
+            "status": event.status,
+            "timings": list(event.timings),
+            "attendance_mode": event.attendance_mode,
+        }
         try:
             after = EventCreate.model_validate(
                 _merge(
@@ -185,6 +190,7 @@ class EventService:
             identity=identity,
         )
         await _announce(session, _announcement(before, after), event, read)
+        await registration_service.tell_registrants(session, event, before=told_before)
         return read
 
     async def _check_capacity(

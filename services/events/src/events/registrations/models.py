@@ -53,8 +53,11 @@ class Registration(VersionedRecord, Base):
     email_slot: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     status: Mapped[str] = mapped_column(sa.String(20))
-    #: SHA-256 of the personal token that lets the registrant read and cancel without account.
-    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: SHA-256 of the personal token that lets the registrant read and cancel without account
+    #: (see ``registrations.tokens``); indexed, as the registrant's page finds it by token.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    #: The language the registrant's messages are written in (``fr`` or ``en``).
+    language: Mapped[str] = mapped_column(sa.String(5), server_default=sa.text("'fr'"))
     attended: Mapped[bool | None] = mapped_column(sa.Boolean)
     #: Attendance per session of a multi-session event: timing index (as text) → present.
     sessions_attended: Mapped[dict[str, bool]] = mapped_column(Json, default=dict)

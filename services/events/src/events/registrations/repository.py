@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.events import RegistrationStatus
+from contracts.vocabularies import EventState, EventStatus
+from events.agenda.models import Event
 from events.registrations.models import RELEASED_STATUSES, Registration
 
 WAITLISTED = RegistrationStatus.WAITLISTED.value
@@ -35,6 +38,13 @@ class SeatState:
 class RegistrationRepository:
     async def get(self, session: AsyncSession, registration_id: uuid.UUID) -> Registration | None:
         return await session.get(Registration, registration_id)
+
+    async def get_by_token_hash(
+        self, session: AsyncSession, token_hash: str
+    ) -> Registration | None:
+        return await session.scalar(
+            sa.select(Registration).where(Registration.token_hash == token_hash).limit(1)
+        )
 
     async def get_for_update(
         self, session: AsyncSession, registration_id: uuid.UUID
@@ -174,6 +184,25 @@ class RegistrationRepository:
             query = query.where(Registration.number > after)
         query = query.order_by(Registration.number).limit(limit)
         return (await session.scalars(query)).all()
+
+    async def confirmed_for_events_starting(
+        self, session: AsyncSession, *, after: datetime, until: datetime
+    ) -> Sequence[tuple[Event, Registration]]:
+        """Confirmed registrations of published, live events starting in ``(after, until]``."""
+        query = (
+            sa.select(Event, Registration)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(
+                Event.starts_at > after,
+                Event.starts_at <= until,
+                Event.deleted_at.is_(None),
+                Event.state == EventState.PUBLISHED.value,
+                Event.status != EventStatus.CANCELLED.value,
+                Registration.status == RegistrationStatus.CONFIRMED.value,
+            )
+            .order_by(Event.starts_at, Registration.number)
+        )
+        return [(event, registration) for event, registration in (await session.execute(query))]
 
     async def holding_or_awaiting_a_seat(
         self, session: AsyncSession, event_id: uuid.UUID, statuses: Sequence[str]

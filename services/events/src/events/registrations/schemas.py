@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -23,6 +23,9 @@ class RegistrationCreate(BaseModel):
     email: EmailStr
     actor_id: uuid.UUID | None = Field(
         None, description="The organisation the person registers for, if any."
+    )
+    language: Literal["fr", "en"] = Field(
+        "fr", description="The language of the messages the person receives."
     )
 
 

@@ -9,13 +9,12 @@ flush, never commit.
 from __future__ import annotations
 
 import csv
-import hashlib
 import hmac
 import io
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +48,7 @@ from events.registrations.errors import (
     RegistrationStateConflict,
     RegistrationUnavailable,
 )
+from events.registrations.messages import EventChange, event_change, registration_messages
 from events.registrations.models import Registration
 from events.registrations.repository import RegistrationCounts, registration_repository
 from events.registrations.schemas import (
@@ -60,6 +60,7 @@ from events.registrations.schemas import (
     RegistrationRead,
     SessionAttendanceRead,
 )
+from events.registrations.tokens import hash_token, personal_token
 from events.trainings.rules import sessions_of
 from kit.identity import Identity
 from kit.models import utcnow
@@ -88,10 +89,6 @@ CSV_COLUMNS = [
 ]
 
 _EVENT_TYPE_OF_STATUS = {CONFIRMED: REGISTRATION_CONFIRMED, WAITLISTED: REGISTRATION_WAITLISTED}
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def email_key(email: str) -> str:
@@ -138,10 +135,11 @@ class RegistrationService:
             waitlist_position = counts.waitlisted + 1
         else:
             raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
-        token = secrets.token_urlsafe(24)
+        registration_id = uuid.uuid4()
+        token = personal_token(registration_id)
         now = utcnow()
         registration = Registration(
-            id=uuid.uuid4(),
+            id=registration_id,
             version=1,
             event_id=event.id,
             number=state.last_number + 1,
@@ -153,6 +151,7 @@ class RegistrationService:
             actor_id=data.actor_id,
             status=status,
             token_hash=hash_token(token),
+            language=data.language,
             sessions_attended={},
             created_by=identity.subject,
             created_at=now,
@@ -165,6 +164,9 @@ class RegistrationService:
             await self._emit(session, _EVENT_TYPE_OF_STATUS[status], event, read)
         else:
             await session.flush()
+        await registration_messages.registered(
+            session, event=event, registration=registration, waitlist_position=waitlist_position
+        )
         return RegistrationCreated(
             **read.model_dump(),
             token=token,
@@ -190,6 +192,13 @@ class RegistrationService:
             # Same answer as an unknown id: a wrong token reveals nothing.
             raise RegistrationNotFound(f"No registration with id {registration_id}.")
         return registration
+
+    async def find_by_token(self, session: AsyncSession, token: str) -> Registration | None:
+        """The registration whose personal token is ``token`` (the registrant's page), or
+        None: the page then answers 404 whatever the token, telling nothing."""
+        if not token or len(token) > 200:
+            return None
+        return await registration_repository.get_by_token_hash(session, hash_token(token))
 
     async def list_for_event(
         self,
@@ -280,6 +289,7 @@ class RegistrationService:
         await session.flush()
         read = (await self.read_many(session, [registration]))[0]
         await self._emit(session, REGISTRATION_CANCELLED, event, read)
+        await registration_messages.cancelled(session, event=event, registration=registration)
         if freed_seat:
             await self._fill_seats(session, event)
         return read
@@ -300,6 +310,32 @@ class RegistrationService:
         await session.flush()
         for read in await self.read_many(session, active):
             await self._emit(session, REGISTRATION_CANCELLED, event, read)
+        await registration_messages.event_changed(
+            session, event=event, change=EventChange.CANCELLED, registrations=active
+        )
+
+    async def tell_registrants(
+        self, session: AsyncSession, event: Event, *, before: dict[str, Any]
+    ) -> None:
+        """After a change of ``event`` (locked): if it was cancelled, rescheduled or moved
+        online, mail each registrant holding or awaiting a seat, once. ``before``: the
+        event's status, timings and attendance mode before the change."""
+        change = event_change(
+            status_before=before["status"],
+            status_after=event.status,
+            timings_before=before["timings"],
+            timings_after=event.timings,
+            mode_before=before["attendance_mode"],
+            mode_after=event.attendance_mode,
+        )
+        if change is None or event.registration.get("mode") != "internal":
+            return
+        active = await registration_repository.holding_or_awaiting_a_seat(
+            session, event.id, [CONFIRMED, WAITLISTED, PENDING]
+        )
+        await registration_messages.event_changed(
+            session, event=event, change=change, registrations=active
+        )
 
     async def approve(
         self, session: AsyncSession, *, registration_id: uuid.UUID, identity: Identity
@@ -321,6 +357,12 @@ class RegistrationService:
         await session.flush()
         read = (await self.read_many(session, [registration]))[0]
         await self._emit(session, _EVENT_TYPE_OF_STATUS[registration.status], event, read)
+        await registration_messages.approved(
+            session,
+            event=event,
+            registration=registration,
+            waitlist_position=read.waitlist_position,
+        )
         return read
 
     async def refuse(
@@ -332,6 +374,7 @@ class RegistrationService:
         await session.flush()
         read = (await self.read_many(session, [registration]))[0]
         await self._emit(session, REGISTRATION_REFUSED, event, read)
+        await registration_messages.refused(session, event=event, registration=registration)
         return read
 
     async def record_attendance(
@@ -474,6 +517,8 @@ class RegistrationService:
         await session.flush()
         for read in await self.read_many(session, promoted):
             await self._emit(session, REGISTRATION_PROMOTED, event, read)
+        for registration in promoted:
+            await registration_messages.promoted(session, event=event, registration=registration)
         return RegistrationCounts(
             confirmed=counts.confirmed + len(promoted),
             waitlisted=counts.waitlisted - len(promoted),
