@@ -1,9 +1,10 @@
 """Unsubscribe tokens: an address and a kind of message, signed by the service that mails.
 
-A token is ``<payload>.<signature>``: the payload is base64url JSON
-``{"s": service, "a": address, "k": kind}``, the signature an HMAC-SHA256 of it under a key
-derived from the platform's identity secret (so no new secret to configure, and a token signed
-for one service is refused by another). The token travels only to the address it names, in
+A token is ``<service>.<payload>.<signature>``: the service that issued it (the gateway routes
+``/p/unsubscribe/{token}`` to it by this prefix), base64url JSON ``{"a": address, "k": kind}``,
+and an HMAC-SHA256 of both under a key derived from the platform's identity secret and the
+service (so no new secret to configure, and a token signed for one service is refused by
+another). The token travels only to the address it names, in
 that address's own messages; a forged or altered token reads as "no such token".
 """
 
@@ -48,21 +49,22 @@ class UnsubscribeTokens:
 
     def sign(self, address: str, kind: str) -> str:
         """The token that unsubscribes ``address`` from ``kind`` (``ALL_KINDS``: all of them)."""
-        payload = _b64(orjson.dumps({"s": self.service, "a": address.lower(), "k": kind}))
-        return f"{payload}.{self._signature(payload)}"
+        payload = _b64(orjson.dumps({"a": address.strip().lower(), "k": kind}))
+        return f"{self.service}.{payload}.{self._signature(payload)}"
 
     def read(self, token: str) -> UnsubscribeTarget | None:
         """The target of a valid token of this service, or None (forged, altered, foreign)."""
-        payload, _, signature = token.partition(".")
-        if not payload or not signature or len(token) > 2000:
+        parts = token.split(".")
+        if len(parts) != 3 or len(token) > 2000 or parts[0] != self.service:
             return None
+        _, payload, signature = parts
         if not hmac.compare_digest(signature, self._signature(payload)):
             return None
         try:
             data = orjson.loads(_unb64(payload))
         except (ValueError, orjson.JSONDecodeError):
             return None
-        if not isinstance(data, dict) or data.get("s") != self.service:
+        if not isinstance(data, dict):
             return None
         address, kind = data.get("a"), data.get("k")
         if not isinstance(address, str) or not isinstance(kind, str):
@@ -74,15 +76,10 @@ class UnsubscribeTokens:
 
 
 def token_service(token: str) -> str | None:
-    """The service a token claims to belong to, read WITHOUT checking its signature.
+    """The service a token names as its issuer, read WITHOUT checking its signature.
 
     For routing only (the gateway sends ``/p/unsubscribe/{token}`` to that service, which
     verifies the token itself); never trust the answer for anything else.
     """
-    payload = token.partition(".")[0]
-    try:
-        data = orjson.loads(_unb64(payload))
-    except (ValueError, orjson.JSONDecodeError):
-        return None
-    service = data.get("s") if isinstance(data, dict) else None
-    return service if isinstance(service, str) else None
+    service, dot, _ = token.partition(".")
+    return service if dot and service else None
