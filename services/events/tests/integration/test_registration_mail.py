@@ -171,7 +171,7 @@ async def test_english_for_who_registers_in_english(
     [got] = await mail_to(events_mail, email)
     assert got.message["Subject"] == "Registration confirmed: Star night"
     assert "Your registration (see it, cancel it)" in got.text
-    assert "Wednesday 12 March 2031 at 09:00" in got.text
+    assert "Wednesday 12 March 2031 at 09:00" in got.text, got.text
 
 
 async def test_the_day_before_reminder_goes_once_with_one_click_unsubscribe(
