@@ -12,6 +12,8 @@ from collections.abc import Hashable
 
 import pytest
 
+from surveys.results.crosstab import Respondent, crosstab
+from surveys.results.statistics import QuestionShape, summarise
 from surveys.results.suppression import (
     TOTAL,
     CountTable,
@@ -23,25 +25,47 @@ from surveys.results.suppression import (
 )
 
 
-def recomputable(table: CountTable, withheld: frozenset[Hashable] | set[Hashable]) -> list[object]:
-    """Every withheld cell whose value the published table pins down (the attacker's view)."""
+def recomputable(
+    table: CountTable, withheld: frozenset[Hashable] | set[Hashable], k: int = 5
+) -> list[object]:
+    """Every withheld cell whose value the published table pins down (the attacker's view).
+
+    A zero pinned by a published zero total is not counted: the total already said it.
+    """
     hidden = sorted(withheld, key=repr)
-    return [cell for cell in hidden if not _another_value_fits(table, hidden, cell)]
+    small = [
+        c for size, cells in table.populations.items() if table.values[size] < k for c in cells
+    ]
+    floors = {c: 1 if table.values[c] > 0 and c not in small else 0 for c in hidden}
+    said = {
+        m
+        for r in table.relations
+        if r.total not in withheld and table.values[r.total] == 0
+        for m in r.members
+    }
+    return [
+        cell
+        for cell in hidden
+        if cell not in said and not _another_value_fits(table, hidden, cell, floors)
+    ]
 
 
-def _lowest(table: CountTable, cell: Hashable) -> int:
-    return 1 if table.values[cell] > 0 else 0
+Floors = dict[Hashable, int]
 
 
-def _another_value_fits(table: CountTable, hidden: list[Hashable], target: Hashable) -> bool:
+def _another_value_fits(
+    table: CountTable, hidden: list[Hashable], target: Hashable, floors: Floors
+) -> bool:
     true_value = table.values[target]
-    for guess in range(_lowest(table, target), true_value + 4):
-        if guess != true_value and _solve(table, hidden, {target: guess}):
+    for guess in range(floors[target], true_value + 4):
+        if guess != true_value and _solve(table, hidden, {target: guess}, floors):
             return True
     return False
 
 
-def _solve(table: CountTable, hidden: list[Hashable], assigned: dict[Hashable, int]) -> bool:
+def _solve(
+    table: CountTable, hidden: list[Hashable], assigned: dict[Hashable, int], floors: Floors
+) -> bool:
     assigned = dict(assigned)
     hidden_set = set(hidden)
 
@@ -65,7 +89,7 @@ def _solve(table: CountTable, hidden: list[Hashable], assigned: dict[Hashable, i
             forced = (
                 known_members if cell == relation.total else value(relation.total) - known_members
             )
-            if forced < _lowest(table, cell):
+            if forced < floors[cell]:
                 return False
             assigned[cell] = forced
             progress = True
@@ -74,8 +98,8 @@ def _solve(table: CountTable, hidden: list[Hashable], assigned: dict[Hashable, i
         return True
     cell = remaining[0]
     return any(
-        _solve(table, hidden, {**assigned, cell: guess})
-        for guess in range(_lowest(table, cell), table.values[cell] + 4)
+        _solve(table, hidden, {**assigned, cell: guess}, floors)
+        for guess in range(floors[cell], table.values[cell] + 4)
     )
 
 
@@ -97,7 +121,7 @@ def test_a_lone_small_cell_is_recomputed_from_its_row_unless_complements_are_wit
     assert primary <= withheld
     assert len(withheld) >= 4  # at least a rectangle: its row and column need a partner each
     assert recomputable(table, withheld) == []
-    assert unprotected(table, withheld) == []
+    assert unprotected(table, withheld, k=5) == []
 
 
 def test_two_withheld_ones_in_a_row_are_not_enough_when_both_are_known_to_be_non_zero() -> None:
@@ -181,7 +205,7 @@ def test_no_withheld_count_of_random_tables_can_be_recomputed(k: int) -> None:
         table = _grid(_random_matrix(rng))
         withheld = suppress(table, k)
         assert primary_cells(table, k) <= withheld
-        assert recomputable(table, withheld) == [], table.values
+        assert recomputable(table, withheld, k) == [], table.values
         checked += bool(withheld)
     assert checked > 60  # most random tables had something to hide
 
@@ -205,3 +229,43 @@ def test_the_attacker_would_catch_primary_suppression_alone_in_random_tables() -
         table = _grid(_random_matrix(rng))
         caught += bool(recomputable(table, primary_cells(table, 5)))
     assert caught > 10
+
+
+def test_a_crosstab_and_the_results_of_its_question_together_give_nothing_back() -> None:
+    """The crosstab's total row is the question's results: both withhold the same totals, and
+    the published crosstab with those results recomputes none of its withheld counts."""
+    rng = random.Random(5)
+    question = QuestionShape("q", "single_choice", choices=("a", "b", "c"))
+    for _ in range(25):
+        people = [
+            Respondent(rng.choice("aabbbcc"), {"circle": rng.choice([1, 2, 2, 3, 3, 3])})
+            for _ in range(rng.randint(8, 40))
+        ]
+        staff = crosstab(question, people, ["circle"], k=None)
+        public = crosstab(question, people, ["circle"], k=5)
+        results = summarise(question, [p.answer for p in people], k=5)
+
+        results_hidden = {c["code"] for c in results["choices"] if c["suppressed"]}
+        total_hidden = {c["code"] for c in public["total"]["cells"] if c["suppressed"]}
+        assert results_hidden == total_hidden
+
+        rows = [tuple(r["cut"].values()) for r in staff["rows"]]
+        counts = {
+            (row, c["code"]): c["count"]
+            for row, r in zip(rows, staff["rows"], strict=True)
+            for c in r["cells"]
+        }
+        table = grid_table(counts, rows, ["a", "b", "c"])
+        withheld = {
+            (row, c["code"])
+            for row, r in zip(rows, public["rows"], strict=True)
+            for c in r["cells"]
+            if c["suppressed"]
+        }
+        withheld |= {
+            (row, TOTAL) for row, r in zip(rows, public["rows"], strict=True) if r["suppressed"]
+        }
+        withheld |= {(TOTAL, code) for code in total_hidden}
+        if public["total"]["suppressed"]:
+            withheld.add((TOTAL, TOTAL))
+        assert recomputable(table, withheld) == [], staff

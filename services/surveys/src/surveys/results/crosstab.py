@@ -20,6 +20,9 @@ from surveys.results.statistics import (
     SINGLE_CHOICE_TYPES,
     QuestionShape,
     Summary,
+    choice_codes,
+    counts_table,
+    scale_points,
 )
 from surveys.results.suppression import (
     TOTAL,
@@ -116,12 +119,29 @@ def _answer_codes(question: QuestionShape, answer: Any) -> list[Any]:
     return [answer] if isinstance(answer, str | int) else []
 
 
-def _columns(question: QuestionShape, seen: set[Any]) -> list[Any]:
+def _columns(question: QuestionShape, answers: Sequence[Any]) -> list[Any]:
+    """The same columns as the question's results (so that their totals are the same cells)."""
     if question.type in ("scale", "nps") or question.is_nps:
-        low, high = question.scale or (0, 10)
-        return list(range(low, high + 1))
-    codes: list[Any] = list(question.choices)
-    return codes + sorted((c for c in seen if c not in codes), key=str)
+        return list(scale_points(question, [a for a in answers if isinstance(a, int)]))
+    seen = {c for answer in answers for c in _answer_codes(question, answer)}
+    return choice_codes(question, {str(c) for c in seen})
+
+
+def _results_row(question: QuestionShape, answers: Sequence[Any], k: int | None) -> dict[Any, bool]:
+    """The question's public results as cells of the total row: cell → withheld there."""
+    if k is None:
+        return {}
+    table = counts_table(question, answers)
+    withheld = suppress(table, k)
+    row: dict[Any, bool] = {}
+    for cell in table.values:
+        if cell == TOTAL:
+            row[(TOTAL, TOTAL)] = cell in withheld
+        elif isinstance(cell, tuple):  # an NPS score ("score", v); its groups are not columns
+            row[(TOTAL, cell[1])] = cell in withheld
+        elif not (question.is_nps and isinstance(cell, str)):
+            row[(TOTAL, cell)] = cell in withheld
+    return row
 
 
 def _counts_by_cut(
@@ -147,7 +167,8 @@ def _counts_by_cut(
             row_sizes[key] += 1
             counts.update((key, code) for code in codes)
     rows = [row for row in rows if row_sizes[row]]
-    columns = _columns(question, set(overall))
+    answers = [answer for keys, answer in cuts if _answer_codes(question, answer)]
+    columns = _columns(question, answers)
     single_answer = question.type != "multiple_choice"
     table = grid_table(
         counts,
@@ -159,7 +180,7 @@ def _counts_by_cut(
         rows_add_up=single_answer,
         columns_add_up=partition,
     )
-    withheld = frozenset() if k is None else suppress(table, k)
+    withheld = _withheld(table, k, _results_row(question, answers, k))
     return {
         "question": question.code,
         "type": question.type,
@@ -168,6 +189,20 @@ def _counts_by_cut(
         "rows": [_row(table, withheld, row, columns, by) for row in rows],
         "total": _row(table, withheld, TOTAL, columns, by),
     }
+
+
+def _withheld(
+    table: CountTable, k: int | None, results_row: Mapping[Any, bool]
+) -> frozenset[Hashable]:
+    if k is None:
+        return frozenset()
+    in_table = {cell: hidden for cell, hidden in results_row.items() if cell in table.values}
+    return suppress(
+        table,
+        k,
+        published=[cell for cell, hidden in in_table.items() if not hidden],
+        withheld_elsewhere=[cell for cell, hidden in in_table.items() if hidden],
+    )
 
 
 def _row(

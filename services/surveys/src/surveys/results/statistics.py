@@ -47,9 +47,11 @@ class QuestionShape:
     scale: tuple[int, int] | None = None  # inclusive bounds of scale, nps and matrix values
     allows_other: bool = False
 
+    nps: bool = False  # a 0-10 scale read as a Net Promoter Score (the nps preset)
+
     @property
     def is_nps(self) -> bool:
-        return self.type == "nps" or (self.type == "scale" and self.scale == (0, 10))
+        return self.type == "nps" or (self.type == "scale" and self.nps)
 
     @property
     def has_figures(self) -> bool:
@@ -78,6 +80,37 @@ def response_rate(*, invited: int, partial: int, submitted: int, k: int | None) 
     )
     out["suppressed"] = bool(withheld)
     return out
+
+
+def counts_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
+    """The one-way table of counts the question's public figures come from.
+
+    Its cells: choice codes (choice questions), scale points (scales), ``("score", v)`` and the
+    three groups (NPS), and ``TOTAL`` (respondents) for every type. Crosstabs fix their total
+    row to it so that the two publications agree on what is withheld.
+    """
+    if question.type in SINGLE_CHOICE_TYPES:
+        return _single_choice_table(question, answers)
+    if question.type == "multiple_choice":
+        return _multiple_choice_table(question, answers)
+    if question.is_nps:
+        return _nps_table(question, answers)
+    if question.type == "scale":
+        return _scale_table(question, _integers(answers))
+    if question.type in NUMBER_TYPES:
+        size = len([a for a in answers if _is_number(a)])
+    else:
+        size = len([a for a in answers if a not in (None, "", [])])
+    return CountTable({TOTAL: size}, [], {TOTAL: ()})
+
+
+def public_withheld(question: QuestionShape, answers: Sequence[Any], k: int) -> frozenset[Hashable]:
+    """The cells of :func:`counts_table` that the public results withhold."""
+    return suppress(counts_table(question, answers), check_k(k))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _summariser(
@@ -127,7 +160,7 @@ def _distribution(
     return out
 
 
-def _choice_codes(question: QuestionShape, seen: Iterable[str]) -> list[str]:
+def choice_codes(question: QuestionShape, seen: Iterable[str]) -> list[str]:
     codes = list(question.choices)
     if question.allows_other and OTHER not in codes:
         codes.append(OTHER)
@@ -141,11 +174,14 @@ def _as_code(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _single_choice_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
+    counts = Counter(code for code in map(_as_code, answers) if code is not None)
+    return one_way_table({code: counts.get(code, 0) for code in choice_codes(question, counts)})
+
+
 def _single_choice(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = [code for code in map(_as_code, answers) if code is not None]
-    counts = Counter(given)
-    codes = _choice_codes(question, counts)
-    table = one_way_table({code: counts.get(code, 0) for code in codes})
+    table = _single_choice_table(question, answers)
+    codes = [c for c in table.values if c != TOTAL]
     withheld = _withheld(table, k)
     return {
         **_respondents(table, withheld),
@@ -153,14 +189,19 @@ def _single_choice(question: QuestionShape, answers: Sequence[Any], k: int | Non
     }
 
 
-def _multiple_choice(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
+def _multiple_choice_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
     ticked = [
         {c for c in answer if isinstance(c, str)} for answer in answers if isinstance(answer, list)
     ]
     counts = Counter(code for answer in ticked for code in answer)
-    codes = _choice_codes(question, counts)
+    codes = choice_codes(question, counts)
     # Shares of respondents: the counts add up to more than the respondents, no relation.
-    table = one_way_table({c: counts.get(c, 0) for c in codes}, size=len(ticked), adds_up=False)
+    return one_way_table({c: counts.get(c, 0) for c in codes}, size=len(ticked), adds_up=False)
+
+
+def _multiple_choice(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
+    table = _multiple_choice_table(question, answers)
+    codes = [c for c in table.values if c != TOTAL]
     withheld = _withheld(table, k)
     return {
         **_respondents(table, withheld),
@@ -168,7 +209,7 @@ def _multiple_choice(question: QuestionShape, answers: Sequence[Any], k: int | N
     }
 
 
-def _scale_values(question: QuestionShape, given: Iterable[int]) -> list[int]:
+def scale_points(question: QuestionShape, given: Iterable[int]) -> list[int]:
     low, high = question.scale or (min(given, default=0), max(given, default=0))
     return list(range(low, high + 1))
 
@@ -182,10 +223,14 @@ def _scale(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Su
     return _scale_summary(question, given, k)
 
 
-def _scale_summary(question: QuestionShape, given: list[int], k: int | None) -> Summary:
-    values = _scale_values(question, given)
+def _scale_table(question: QuestionShape, given: list[int]) -> CountTable:
     counts = Counter(given)
-    table = one_way_table({v: counts.get(v, 0) for v in values})
+    return one_way_table({v: counts.get(v, 0) for v in scale_points(question, given)})
+
+
+def _scale_summary(question: QuestionShape, given: list[int], k: int | None) -> Summary:
+    values = scale_points(question, given)
+    table = _scale_table(question, given)
     withheld = _withheld(table, k)
     # A mean and the published counts would give back two withheld cells (two equations).
     mean = None if withheld or not given else round(stats.fmean(given), 3)
@@ -196,23 +241,33 @@ def _scale_summary(question: QuestionShape, given: list[int], k: int | None) -> 
     }
 
 
-def _nps(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = [a for a in _integers(answers) if 0 <= a <= 10]
-    counts = Counter(given)
-    groups = {
-        "detractors": NPS_DETRACTORS,
-        "passives": NPS_PASSIVES,
-        "promoters": NPS_PROMOTERS,
-    }
+NPS_GROUPS = {"detractors": NPS_DETRACTORS, "passives": NPS_PASSIVES, "promoters": NPS_PROMOTERS}
+
+
+def _nps_answers(answers: Sequence[Any]) -> list[int]:
+    return [a for a in _integers(answers) if 0 <= a <= 10]
+
+
+def _nps_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
+    """Scores 0..10 (cells ``("score", v)``) and their three groups, tied both ways to TOTAL."""
+    counts = Counter(_nps_answers(answers))
+    groups = NPS_GROUPS
     values: dict[Hashable, int] = {("score", v): counts.get(v, 0) for v in range(11)}
     values.update({name: sum(counts.get(v, 0) for v in span) for name, span in groups.items()})
-    values[TOTAL] = len(given)
+    values[TOTAL] = sum(counts.values())
     relations = [Relation(tuple(("score", v) for v in range(11)), TOTAL)]
     relations += [
         Relation(tuple(("score", v) for v in span), name) for name, span in groups.items()
     ]
     relations.append(Relation(tuple(groups), TOTAL))
-    table = CountTable(values, relations, {TOTAL: tuple(c for c in values if c != TOTAL)})
+    return CountTable(values, relations, {TOTAL: tuple(c for c in values if c != TOTAL)})
+
+
+def _nps(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
+    given = _nps_answers(answers)
+    groups = NPS_GROUPS
+    table = _nps_table(question, answers)
+    values = table.values
     withheld = _withheld(table, k)
     score_parts = {"detractors", "promoters", TOTAL}
     nps = (
@@ -232,9 +287,7 @@ def _nps(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summ
 
 
 def _numbers(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = sorted(
-        float(a) for a in answers if isinstance(a, int | float) and not isinstance(a, bool)
-    )
+    given = sorted(float(a) for a in answers if _is_number(a))
     hidden = k is not None and 0 < len(given) < k
     out: Summary = {"respondents": None if hidden else len(given), "suppressed": hidden}
     figures: dict[str, float | None] = dict.fromkeys(("mean", "median", "q1", "q3"))
@@ -300,7 +353,7 @@ def _ranking(question: QuestionShape, answers: Sequence[Any], k: int | None) -> 
 
 def _split(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
     splits = [a for a in answers if isinstance(a, Mapping)]
-    codes = _choice_codes(question, (str(c) for s in splits for c in s))
+    codes = choice_codes(question, (str(c) for s in splits for c in s))
     # The mean shares add up to 100: one withheld would come back, so all or nothing.
     hidden = k is not None and 0 < len(splits) < k
     means = {

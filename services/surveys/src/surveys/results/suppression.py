@@ -15,12 +15,14 @@ Zeros elsewhere are published: they describe no one.
 Secondary suppression (``suppress``): the attacker knows every published value, every relation,
 that counts are whole numbers, and (to be safe) which withheld counts are non-zero. A withheld
 count is *protected* when another table exists that agrees with all of that but differs in this
-count. Such a table is found by walking a closed, sign-alternating path through withheld cells
-(each relation stays balanced: what one member gains, another member loses or the total gains);
-moving along the path by one keeps every published value and changes every cell on it. The
-algorithm adds, for each unprotected primary cell, the cheapest short cycle of complementary
-cells (a 2-by-2 rectangle in a two-way table, a pair in a one-way one) through it, then checks every
-withheld cell again and widens the suppression until each one is protected.
+count. (In a population under ``k``, withheld whole, zeros cannot be told apart: there the
+attacker only knows counts are not negative.) Such a table is found by walking a closed,
+sign-alternating path through withheld cells (each relation stays balanced: what one member
+gains, another member loses or the total gains); moving along the path by one keeps every
+published value and changes every cell on it. The algorithm adds, for each unprotected primary
+cell, the cheapest short cycle of complementary cells (a 2-by-2 rectangle in a two-way table, a
+pair in a one-way one) through it, then checks every withheld cell again and widens the
+suppression until each one is protected.
 
 The functions are pure and deterministic: the same table gives the same withheld cells.
 """
@@ -183,17 +185,31 @@ def primary_cells(table: CountTable, k: int) -> set[Cell]:
     return withheld
 
 
-def suppress(table: CountTable, k: int) -> frozenset[Cell]:
-    """Primary and secondary suppression: the cells to withhold, none of them recomputable."""
-    withheld = primary_cells(table, k)
+def suppress(
+    table: CountTable,
+    k: int,
+    *,
+    published: Iterable[Cell] = (),
+    withheld_elsewhere: Iterable[Cell] = (),
+) -> frozenset[Cell]:
+    """Primary and secondary suppression: the cells to withhold, none of them recomputable.
+
+    ``published`` and ``withheld_elsewhere`` tie this table to another publication of some of
+    its cells (a crosstab's totals are the question's results): those published there are
+    never chosen as complements here, those withheld there stay withheld here.
+    """
+    fixed = frozenset(published)
+    withheld = (primary_cells(table, k) | set(withheld_elsewhere)) - fixed
     # Smallest first: the most sensitive cells choose their complements while all are free.
     for cell in sorted(withheld, key=lambda c: (table.values[c], repr(c))):
-        if alternative(table, withheld, cell) is None:
-            withheld.update(_cheapest_cycle(table, withheld, cell))
-    return frozenset(_widen_until_protected(table, withheld))
+        if alternative(table, withheld, cell, k=k) is None:
+            withheld.update(_cheapest_cycle(table, withheld, cell, fixed, k))
+    return frozenset(_widen_until_protected(table, withheld, fixed, k))
 
 
-def alternative(table: CountTable, withheld: Iterable[Cell], cell: Cell) -> dict[Cell, int] | None:
+def alternative(
+    table: CountTable, withheld: Iterable[Cell], cell: Cell, *, k: int
+) -> dict[Cell, int] | None:
     """A change to the withheld counts, invisible in everything published, that moves ``cell``.
 
     Returns the change (cell → +/- amount), or ``None`` when this search finds none, in which
@@ -206,25 +222,39 @@ def alternative(table: CountTable, withheld: Iterable[Cell], cell: Cell) -> dict
     if ends is None:
         return {cell: 1}  # tied to nothing: any value fits
     adjacency = _adjacency(table, hidden)
+    floors = _floors(table, hidden, k)
     for delta in (1, -1):
-        if not _may_move(table, cell, delta):
+        if not _may_move(table, cell, delta, floors):
             continue
-        change = _closing_walk(table, adjacency, cell, delta, ends)
-        if change is not None and _is_invisible(table, hidden, change):
+        change = _closing_walk(table, adjacency, cell, delta, ends, floors)
+        if change is not None and _is_invisible(table, hidden, change, floors):
             return change
     return None
 
 
-def unprotected(table: CountTable, withheld: Iterable[Cell]) -> list[Cell]:
+def unprotected(table: CountTable, withheld: Iterable[Cell], *, k: int) -> list[Cell]:
     """The withheld cells this module cannot show to be safe (empty for a good suppression)."""
     hidden = set(withheld)
-    return [c for c in sorted(hidden, key=repr) if alternative(table, hidden, c) is None]
+    return [c for c in sorted(hidden, key=repr) if alternative(table, hidden, c, k=k) is None]
 
 
-def _may_move(table: CountTable, cell: Cell, delta: int) -> bool:
+def _floors(table: CountTable, hidden: set[Cell], k: int) -> dict[Cell, int]:
+    """What the attacker knows each withheld count to be at least.
+
+    To be safe it knows which withheld counts are not zero (published zeros hint at it),
+    except in a population under ``k``, withheld whole: zeros and others look alike there.
+    """
+    blurred: set[Cell] = set()
+    for size, described in table.populations.items():
+        if table.values[size] < k:
+            blurred.update(described)
+    return {c: 1 if table.values[c] > 0 and c not in blurred else 0 for c in hidden}
+
+
+def _may_move(table: CountTable, cell: Cell, delta: int, floors: Mapping[Cell, int]) -> bool:
     # Lowering a count of 1 would make it 0, and published zeros tell the attacker that
     # withheld counts are not zero; lowering 0 is impossible.
-    return delta > 0 or table.values[cell] >= 2
+    return delta > 0 or table.values[cell] - 1 >= floors.get(cell, 0)
 
 
 Edge = tuple[Cell, int, int, int]  # cell, coefficient here, other end, coefficient there
@@ -248,6 +278,7 @@ def _closing_walk(
     cell: Cell,
     delta: int,
     ends: tuple[tuple[int, int], tuple[int, int]],
+    floors: Mapping[Cell, int],
 ) -> dict[Cell, int] | None:
     """Breadth-first search of a sign-alternating walk from one end of ``cell`` back to the other.
 
@@ -265,7 +296,7 @@ def _closing_walk(
                 continue
             moves = (1, -1) if node == FREE else (required * coef_here,)
             for move in moves:
-                if not _may_move(table, other, move):
+                if not _may_move(table, other, move, floors):
                     continue
                 arriving = 0 if far == FREE else coef_far * move
                 if far == goal and (goal == FREE or arriving == -goal_coef * delta):
@@ -295,7 +326,9 @@ def _walk_change(
     return {c: d for c, d in change.items() if d}
 
 
-def _is_invisible(table: CountTable, hidden: set[Cell], change: Mapping[Cell, int]) -> bool:
+def _is_invisible(
+    table: CountTable, hidden: set[Cell], change: Mapping[Cell, int], floors: Mapping[Cell, int]
+) -> bool:
     """Every relation still holds, only withheld cells move, and none goes below what is known."""
     if any(c not in hidden for c in change):
         return False
@@ -305,26 +338,30 @@ def _is_invisible(table: CountTable, hidden: set[Cell], change: Mapping[Cell, in
             balance[index] = balance.get(index, 0) + coefficient * amount
     if any(balance.values()):
         return False
-    for moved, amount in change.items():
-        value = table.values[moved]
-        if value + amount < (1 if value > 0 else 0):
-            return False
-    return True
+    return all(table.values[moved] + amount >= floors[moved] for moved, amount in change.items())
 
 
-def _cheapest_cycle(table: CountTable, withheld: set[Cell], cell: Cell) -> set[Cell]:
+def _cheapest_cycle(
+    table: CountTable, withheld: set[Cell], cell: Cell, fixed: frozenset[Cell], k: int
+) -> set[Cell]:
     """The published cells to add so that a short cycle protects ``cell`` (cheapest first).
 
     A cycle is judged on its own cells (enough, since withholding more only adds freedom);
     pairs are tried before rectangles, which withhold more.
     """
     for length in (1, 3):
-        best: tuple[tuple[int, int, str], set[Cell]] | None = None
+        best: tuple[tuple[int, int, int, str], set[Cell]] | None = None
         for cycle in _short_cycles(table, cell, length):
-            if alternative(table, {cell, *cycle}, cell) is None:
+            if fixed.intersection(cycle):
+                continue
+            if alternative(table, {cell, *cycle}, cell, k=k) is None:
                 continue
             added = {c for c in cycle if c not in withheld}
-            cost = (sum(table.values[c] for c in added), len(added), repr(sorted(map(repr, added))))
+            # A withheld zero can only go up, so it protects less: non-zero partners first,
+            # then the least information withheld.
+            zeros = sum(table.values[c] == 0 for c in added)
+            values = sum(table.values[c] for c in added)
+            cost = (zeros, values, len(added), repr(sorted(map(repr, added))))
             if best is None or cost < best[0]:
                 best = (cost, added)
         if best is not None:
@@ -357,18 +394,21 @@ def _short_cycles(table: CountTable, cell: Cell, others: int) -> Iterator[tuple[
                 yield (second, third, fourth)
 
 
-def _widen_until_protected(table: CountTable, withheld: set[Cell]) -> set[Cell]:
-    """Last resort: withhold every cell related to an unprotected one until none is left."""
+def _widen_until_protected(
+    table: CountTable, withheld: set[Cell], fixed: frozenset[Cell], k: int
+) -> set[Cell]:
+    """Last resort: withhold every cell related to an unprotected one until none is left,
+    and then everything not published elsewhere."""
     while True:
-        exposed = unprotected(table, withheld)
+        exposed = unprotected(table, withheld, k=k)
         if not exposed:
             return withheld
         before = len(withheld)
         for cell in exposed:
-            ends = table.ends(cell)
-            for relation_index, _ in ends or ():
-                if relation_index != FREE:
-                    withheld.update(table.cells_of(relation_index))
+            for relation_index, _ in table.memberships(cell):
+                withheld.update(set(table.cells_of(relation_index)) - fixed)
         if len(withheld) == before:
-            # Everything reachable is already withheld; nothing published can give it back.
-            return withheld
+            every = set(table.values) - fixed
+            if withheld >= every:
+                return withheld  # nothing more can be withheld here
+            withheld |= every
