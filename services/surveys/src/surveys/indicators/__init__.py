@@ -1,0 +1,1 @@
+"""Indicators: one measure of one question, followed across the waves of a series."""
