@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from kit.pages import format_period, format_when
 from kit.pages.csrf import CSRF_COOKIE, CSRF_FIELD
 from kit.pages.languages import preferred_by_browser
 
@@ -188,3 +190,19 @@ async def test_a_page_error_says_what_happened_in_the_readers_language(
     english = await client.get("/p/closed?lang=en")
     assert "Registrations are closed." in english.text
     assert html_lang(english.text) == "en"
+
+
+def test_times_are_written_in_paris_in_the_readers_words() -> None:
+    start = datetime(2027, 4, 12, 12, 0, tzinfo=UTC)  # 14:00 in Paris (summer time)
+    end = datetime(2027, 4, 12, 15, 30, tzinfo=UTC)
+    assert format_when(start, "fr") == "lundi 12 avril 2027 à 14\u00a0h\u00a000"
+    assert format_when(start, "en") == "Monday 12 April 2027, 14:00"
+    assert (
+        format_period(start, end, "fr")
+        == "lundi 12 avril 2027, de 14\u00a0h\u00a000 à 17\u00a0h\u00a030"
+    )
+    assert format_period(start, end, "en") == "Monday 12 April 2027, 14:00 to 17:30"
+    winter = datetime(2027, 1, 4, 23, 30, tzinfo=UTC)  # already Tuesday 00:30 in Paris
+    assert format_period(winter, end, "fr") == (
+        "du mardi 5 janvier 2027 à 0\u00a0h\u00a030 au lundi 12 avril 2027 à 17\u00a0h\u00a030"
+    )

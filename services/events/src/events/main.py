@@ -15,11 +15,21 @@ from events.organizers.consumers import actor_subscription
 from events.partners.imports_router import router as imports_router
 from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
+from events.registrations.messages import REMINDER_KIND
+from events.registrations.pages import router as registration_pages
 from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
+from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+#: What each kind of message one may unsubscribe from is, for the unsubscribe page.
+MAIL_KINDS = {
+    REMINDER_KIND: (
+        "les rappels envoyés la veille des événements auxquels vous êtes inscrit·e",
+        "the reminders sent the day before the events you registered for",
+    ),
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 agenda_router,
                 history_router,
                 registrations_router,
+                registration_pages,
+                unsubscribe_router(mail, kinds=MAIL_KINDS),
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             workers=[

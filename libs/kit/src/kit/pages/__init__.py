@@ -27,6 +27,7 @@ from kit.pages.rendering import (
     STATIC_PATH,
     PageTemplates,
     csrf_key,
+    format_period,
     format_when,
 )
 from kit.problems import PAGES_PREFIX, DomainError
@@ -38,6 +39,7 @@ __all__ = [
     "Language",
     "PageError",
     "PageTemplates",
+    "format_period",
     "format_when",
     "install_pages",
     "page_language",

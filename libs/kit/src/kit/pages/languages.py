@@ -1,7 +1,8 @@
 """Which language a page speaks: French first, English on request.
 
 The choice, strongest first: ``?lang=`` in the address (the switch link, or a link a message
-carries), the ``maillage_lang`` cookie the switch leaves behind, the browser's
+carries), the ``maillage_lang`` cookie the switch leaves behind, the language the reader chose
+elsewhere when the page knows it (the one a registrant registered in), the browser's
 ``Accept-Language`` when it prefers English to French, then French.
 """
 
@@ -53,11 +54,13 @@ def preferred_by_browser(accept_language: str | None) -> Language | None:
     return best[2] if best else None
 
 
-def page_language(request: Request) -> Language:
-    """The language to render ``request``'s page in."""
+def page_language(request: Request, known: str | None = None) -> Language:
+    """The language to render ``request``'s page in; ``known``: the reader's own choice
+    recorded elsewhere, if the page has one."""
     return (
         as_language(request.query_params.get(LANGUAGE_QUERY))
         or as_language(request.cookies.get(LANGUAGE_COOKIE))
+        or as_language(known)
         or preferred_by_browser(request.headers.get("accept-language"))
         or DEFAULT_LANGUAGE
     )

@@ -12,8 +12,8 @@ Templates get, besides their own context:
 - ``csrf_field(action)``, the hidden input every form that POSTs must carry (see
   :mod:`kit.pages.csrf`), and ``csp_nonce`` for an inline script, should one be unavoidable;
 - ``language_switch_url``, ``other_language``, ``stylesheet_url``;
-- ``when(moment)`` writing an aware datetime in Europe/Paris, in words of the page's
-  language.
+- ``when(moment)`` and ``period(start, end)`` writing aware datetimes in Europe/Paris, in
+  words of the page's language.
 """
 
 from __future__ import annotations
@@ -73,8 +73,27 @@ def format_when(moment: datetime, lang: Language, *, with_time: bool = True) -> 
     if not with_time:
         return day
     if lang == "fr":
-        return f"{day} à {local.hour} h {local.minute:02d}"
+        return f"{day} à {_french_time(local)}"
     return f"{day}, {local.hour:02d}:{local.minute:02d}"
+
+
+def _french_time(moment: datetime) -> str:
+    """``14 h 30``, with no-break spaces so that a line never ends inside a time."""
+    return f"{moment.hour}\u00a0h\u00a0{moment.minute:02d}"
+
+
+def format_period(start: datetime, end: datetime, lang: Language) -> str:
+    """A span of time in words: ``lundi 12 avril 2027, de 14 h 00 à 17 h 30`` on one day,
+    ``du lundi 12 avril 2027 à 9 h 00 au mardi 13 avril 2027 à 17 h 00`` across days."""
+    first, last = start.astimezone(PARIS), end.astimezone(PARIS)
+    if first.date() == last.date():
+        day = format_when(first, lang, with_time=False)
+        if lang == "fr":
+            return f"{day}, de {_french_time(first)} à {_french_time(last)}"
+        return f"{day}, {first:%H:%M} to {last:%H:%M}"
+    if lang == "fr":
+        return f"du {format_when(first, lang)} au {format_when(last, lang)}"
+    return f"from {format_when(first, lang)} to {format_when(last, lang)}"
 
 
 def _static_version() -> str:
@@ -125,9 +144,11 @@ class PageTemplates:
         *,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        language: str | None = None,
     ) -> HTMLResponse:
-        """Render template ``name`` for ``request`` as a complete HTML answer."""
-        lang = page_language(request)
+        """Render template ``name`` for ``request`` as a complete HTML answer; ``language``
+        is the reader's recorded choice, if known (see :func:`page_language`)."""
+        lang = page_language(request, language)
         nonce = secrets.token_urlsafe(16)
         key = csrf_key(request)
         browser_cookie = csrf.browser_cookie(request)
@@ -149,12 +170,16 @@ class PageTemplates:
         def when(moment: datetime, with_time: bool = True) -> str:
             return format_when(moment, lang, with_time=with_time)
 
+        def period(start: datetime, end: datetime) -> str:
+            return format_period(start, end, lang)
+
         variables = {
             "request": request,
             "lang": lang,
             "other_language": "en" if lang == "fr" else "fr",
             "t": t,
             "when": when,
+            "period": period,
             "csrf_field": csrf_field,
             "csp_nonce": nonce,
             "language_switch_url": language_switch_url(request, lang),

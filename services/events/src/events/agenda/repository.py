@@ -46,6 +46,10 @@ class EventRepository:
         event = await session.get(Event, event_id)
         return event if event is not None and event.deleted_at is None else None
 
+    async def get_even_deleted(self, session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+        """The event, deleted or not (a registrant's page still names a deleted event)."""
+        return await session.get(Event, event_id)
+
     async def lock(self, session: AsyncSession, event_id: uuid.UUID) -> Event | None:
         """Read an event and lock its row until the transaction ends.
 
