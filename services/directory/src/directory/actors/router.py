@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from contracts.directory import ActorPublic
-from directory.actors import exports, history, policies
+from directory.actors import exports, history
+from directory.actors.errors import ActorEditForbidden
 from directory.actors.models import Actor
 from directory.actors.query_params import actor_search_params, facet_params
 from directory.actors.schemas import (
@@ -22,13 +23,13 @@ from directory.actors.schemas import (
     DuplicateRead,
     MergeRequest,
 )
-from directory.actors.search import ActorSearch, facet_counts, search_page
+from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, search_page
 from directory.actors.service import actor_service
 from directory.actors.stats import GROUPABLE, actor_stats
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, MemberOrStaffIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput
+from kit.problems import Forbidden, InvalidInput
 from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
@@ -79,7 +80,8 @@ async def list_actors(
     search: Annotated[ActorSearch, Depends(actor_search_params)],
     facets: Annotated[tuple[str, ...], Depends(facet_params)],
 ) -> ActorListPage:
-    policies.check_search(identity, member_filter=search.member is not None, facets=facets)
+    if not identity.is_staff and (search.member is not None or PRIVATE_FACETS & set(facets)):
+        raise Forbidden("Membership is private: only network staff may filter or count by it.")
     # Facet counts run in their own read transactions beside the page query.
     counting = (
         asyncio.ensure_future(facet_counts(runtime_of(request).database, search, facets))
@@ -117,7 +119,8 @@ async def export_actors(
     search: Annotated[ActorSearch, Depends(actor_search_params)],
     format: Annotated[str, Query(pattern="^(csv|xlsx|geojson|vcf)$")] = "csv",
 ) -> Response:
-    policies.check_export(identity, member_filter=search.member is not None, format=format)
+    if not identity.is_staff and (format == "vcf" or search.member is not None):
+        raise Forbidden("Contacts and membership are private: network staff only.")
     actors = exports.actors_in_batches(runtime_of(request).database, search)
     if format == "xlsx":
         columns = exports.columns_for(identity)
@@ -168,7 +171,8 @@ async def actor_history(
     identity: MemberOrStaffIdentity,
     paging: Paging,
 ) -> Page[ActorChangeRead]:
-    policies.check_history(identity, actor_id)
+    if not identity.acts_for(actor_id):
+        raise ActorEditForbidden("Only staff and the actor's members may read its history.")
     after = None
     if paging.after:
         (raw,) = decode_cursor(paging.after, arity=1)

@@ -22,9 +22,10 @@ from contracts.directory import (
     AddressRead,
     PublicContact,
 )
-from directory.actors import history, policies
+from directory.actors import history
 from directory.actors.deduplication import Duplicate, absorb, find_duplicates
 from directory.actors.errors import (
+    ActorEditForbidden,
     ActorMovedToSurvivor,
     ActorNotFound,
     MergeWithItself,
@@ -34,6 +35,7 @@ from directory.actors.fulltext import index_actor, index_actors, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.actors.schemas import (
+    STAFF_ONLY_FIELDS,
     ActorCreate,
     ActorRead,
     ActorTombstone,
@@ -156,7 +158,8 @@ class ActorService:
         if_match: str | None,
     ) -> Actor:
         """Fold ``duplicate_id`` into ``survivor``; the duplicate becomes a pointer."""
-        policies.check_staff(identity, "merge actors")
+        if not identity.is_staff:
+            raise ActorEditForbidden("Only network staff may merge actors.")
         if duplicate_id == survivor.id:
             raise MergeWithItself("duplicate_id", "is the actor itself")
         check_if_match(if_match, survivor.version)
@@ -215,10 +218,14 @@ class ActorService:
         identity: Identity,
         if_match: str | None,
     ) -> Actor:
-        policies.check_edit(identity, actor.id)
+        self._check_may_edit(actor, identity)
         check_if_match(if_match, actor.version)
         fields = changes.model_fields_set
-        policies.check_fields(identity, fields)
+        forbidden = sorted(fields & STAFF_ONLY_FIELDS)
+        if forbidden and not identity.is_staff:
+            raise ActorEditForbidden(
+                f"Only network staff may change {', '.join(forbidden)}.", fields=forbidden
+            )
         if not fields:
             return actor
         before = self.to_read(actor).model_dump(mode="json")
@@ -236,7 +243,8 @@ class ActorService:
     async def delete(
         self, session: AsyncSession, *, actor: Actor, identity: Identity, if_match: str | None
     ) -> None:
-        policies.check_staff(identity, "delete an actor")
+        if not identity.is_staff:
+            raise ActorEditForbidden("Only network staff may delete an actor.")
         check_if_match(if_match, actor.version)
         actor.touch()
         actor.deleted_at = actor.updated_at
@@ -298,9 +306,7 @@ class ActorService:
 
     def view_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
         """The full record for staff and the actor's own members, the public one otherwise."""
-        if policies.may_see_private(identity, actor.id):
-            return self.to_read(actor)
-        return self.to_public(actor)
+        return self.to_read(actor) if identity.acts_for(actor.id) else self.to_public(actor)
 
     def view_or_tombstone(
         self, actor: Actor, identity: Identity
@@ -315,6 +321,10 @@ class ActorService:
                 version=actor.version,
             )
         return self.view_for(actor, identity)
+
+    def _check_may_edit(self, actor: Actor, identity: Identity) -> None:
+        if not identity.acts_for(actor.id):
+            raise ActorEditForbidden("Members may change only the actors they belong to.")
 
     def _apply(
         self, actor: Actor, values: dict[str, Any], *, fields: set[str], identity: Identity

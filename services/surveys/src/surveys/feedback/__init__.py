@@ -1,1 +1,0 @@
-"""The training → satisfaction chain: attendees invited to the training's survey."""
