@@ -31,6 +31,7 @@ from gateway.webhooks.router import router as webhooks_router
 from kit.api_docs import annotate_document
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
+from kit.input_guard import InputGuard
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.pages import HtmlSecurityHeaders, install_pages
 from kit.problems import install_problem_handlers, problem_response
@@ -67,7 +68,7 @@ class Gateway:
         self.proxy = Proxy(
             RequestIdMiddleware(
                 BodyLimitMiddleware(
-                    RateLimitHeaders(HtmlSecurityHeaders(self.api)),
+                    InputGuard(RateLimitHeaders(HtmlSecurityHeaders(self.api))),
                     max_bytes=settings.max_body_bytes,
                 )
             ),

@@ -310,6 +310,7 @@ async def test_a_rejected_push_is_sent_again_on_request_unless_a_later_one_super
         await forwarding.settled(newer)
         superseded = await forwarding.client.post(f"{path}/{old}/retry", headers=ADMIN)
         missing = await forwarding.client.post(f"{path}/999999/retry", headers=ADMIN)
+        beyond = await forwarding.client.post(f"{path}/{2**63}/retry", headers=ADMIN)
 
     assert rejected["status"] == "rejected"
     assert "organizer_ids[0]: unknown actor" in rejected["reason"]
@@ -321,6 +322,8 @@ async def test_a_rejected_push_is_sent_again_on_request_unless_a_later_one_super
     assert superseded.status_code == 409
     assert "superseded" in superseded.json()["detail"]
     assert missing.status_code == 404
+    assert beyond.status_code == 422, beyond.text  # was a 500 (no BIGINT holds 2^63)
+    assert beyond.json()["errors"][0]["field"] == "path.message_id"
     assert forwarding.events.events[(forwarding.slug, "gone")]["title"] == "Corrigé"
     assert forwarding.events.on("gone") == [("PUT", 422), ("PUT", 201)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gateway.dependencies import (
     GatewaySession,
@@ -33,6 +33,7 @@ from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
 from kit.problems import Forbidden, PayloadTooLarge, Unauthenticated
+from kit.sqltypes import BIGINT_MAX
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
@@ -274,7 +275,10 @@ async def list_partner_messages(
     },
 )
 async def retry_partner_message(
-    partner: str, message_id: int, caller: AdminOrPartner, session: GatewaySession
+    partner: str,
+    message_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
+    caller: AdminOrPartner,
+    session: GatewaySession,
 ) -> PartnerMessageRead:
     return await inbox_service.retry(
         session, slug=partner, message_id=message_id, caller=caller, now=utcnow()

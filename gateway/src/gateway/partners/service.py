@@ -36,6 +36,7 @@ from gateway.partners.verification import SignatureRejected, verify_push
 from gateway.webhooks.delivery import signing_secrets
 from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
+from kit.input_guard import json_input_problem
 from kit.models import utcnow
 from kit.paging import PageParams, build_page, decode_cursor
 from kit.problems import InvalidInput
@@ -86,6 +87,9 @@ def parse_push(body: bytes) -> ParsedPush:
         raise InvalidInput("body", "not valid JSON") from exc
     if not isinstance(document, dict):
         raise InvalidInput("body", "must be a JSON object with type, timestamp and data")
+    problem = json_input_problem(document)  # stored and forwarded: refused whatever its type
+    if problem is not None:
+        raise InvalidInput(*problem)
     push_type = document.get("type")
     if push_type not in FORWARDS:
         known = ", ".join(sorted(FORWARDS))

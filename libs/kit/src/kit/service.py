@@ -22,6 +22,7 @@ from kit.broker import Broker
 from kit.consumers import ConsumerRunner, Inbox, Subscription
 from kit.db import Database
 from kit.identity import IdentityMiddleware, IdentityVerifier
+from kit.input_guard import InputGuard
 from kit.mail.outbox import MailOutbox
 from kit.mail.sender import MailSender
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -164,6 +165,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     install_pages(app, secret=secret)  # /p/ pages: stylesheet, HTML problems, CSRF key
     verifier = IdentityVerifier(secret)
     app.add_middleware(IdentityMiddleware, verifier=verifier)
+    app.add_middleware(InputGuard)  # inside the body limit, which bounds what it reads
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
+#: The largest integer both backends store (BIGINT): an id or a number beyond it is refused
+#: at input, never sent to the database (which fails the request with a 500).
+BIGINT_MAX = 2**63 - 1
+
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on both backends.

@@ -287,3 +287,10 @@ async def test_names_are_one_line_and_text_holds_no_control_character(
         response = await admin.post("/v1/actors", json=museum_body(**overrides))
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_a_nul_in_a_query_is_422_naming_the_parameter(admin: httpx.AsyncClient) -> None:
+    """PostgreSQL refuses NUL in text: the search failed with a 500."""
+    response = await admin.get("/v1/actors", params={"q": "musée\x00"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "query.q"

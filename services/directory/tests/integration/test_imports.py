@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import zipfile
 from typing import Any
 
 import httpx
@@ -155,6 +156,33 @@ async def test_unreadable_files_are_clear_422s(admin: httpx.AsyncClient) -> None
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["errors"][0]["field"] == "file"
         assert fragment in response.json()["detail"]
+
+
+def _xlsx_with_entity() -> bytes:
+    """A workbook whose sheet declares a DTD with an entity (it was a 500)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Nom"])
+    sheet.append(["Planétarium"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = b'<!DOCTYPE worksheet [<!ENTITY big "ha">]>' + data
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+async def test_a_workbook_declaring_a_dtd_is_refused(admin: httpx.AsyncClient) -> None:
+    response = await admin.post("/v1/imports", content=_xlsx_with_entity())
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["errors"][0]["field"] == "file"
+    assert "DTD" in response.json()["detail"]
 
 
 async def test_imports_take_bigger_bodies_than_other_routes(

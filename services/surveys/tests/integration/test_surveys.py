@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import httpx
@@ -264,3 +265,39 @@ async def test_lists_filter_by_series_and_status(admin: httpx.AsyncClient) -> No
     ids = [s["id"] for s in found["items"]]
     assert wave["id"] in ids
     assert other["id"] not in ids
+
+
+def _nested(depth: int) -> Any:
+    value: Any = {}
+    for _ in range(depth):
+        value = {"any": value}
+    return value
+
+
+SHOW_IF = "sections[0].questions[2].show_if"
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        (2**64, f"{SHOW_IF}.value"),
+        ("a\x00b", f"{SHOW_IF}.value"),
+        ("\ud800", f"{SHOW_IF}.value"),
+        (_nested(300), f"{SHOW_IF}.value" + ".any" * 26),  # cut at 32 levels
+    ],
+)
+async def test_free_json_that_cannot_be_stored_is_422_naming_the_field(
+    admin: httpx.AsyncClient, value: Any, field: str
+) -> None:
+    """Each was a 500 (and a dropped connection) from the database or the JSON writer."""
+    body = actors_survey(series=f"bad-json-{len(field)}")
+    body["sections"][0]["questions"][2]["show_if"]["value"] = value
+    response = await admin.post(
+        "/v1/surveys",
+        content=json.dumps(body),  # ensure_ascii: \ud800 travels as an escape
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    listed = (await admin.get(f"/v1/surveys?series=bad-json-{len(field)}")).json()["items"]
+    assert listed == []

@@ -10,9 +10,9 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from zipfile import BadZipFile
 
 from kit.normalize import fold
+from kit.spreadsheets import UnreadableWorkbook, xlsx_sheets
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -117,17 +117,12 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # noqa: PLC0415 - heavy; only XLSX uploads need it
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook: {exc}") from exc
-    sheet = workbook.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
+        sheets = xlsx_sheets(content)
+    except UnreadableWorkbook as exc:
+        raise UnreadableFile(str(exc)) from exc
+    for values in next(iter(sheets.values()), []):
         yield ["" if v is None else _cell_text(v) for v in values]
-    workbook.close()
 
 
 def _cell_text(value: object) -> str:
