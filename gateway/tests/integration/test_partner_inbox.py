@@ -14,6 +14,7 @@ import orjson
 from standardwebhooks import Webhook
 
 from gateway.main import create_app
+from gateway.webhooks.tokens import new_secret
 from kit.testing.apps import served
 
 from .conftest import ADMIN_KEY, KeyedGateway
@@ -218,13 +219,28 @@ async def test_any_of_several_signatures_may_match(keyed_client: httpx.AsyncClie
     assert response.status_code == 202, response.text
 
 
-async def test_unknown_and_disabled_partners_are_404(keyed_client: httpx.AsyncClient) -> None:
+async def test_unknown_and_disabled_partners_answer_as_a_wrong_signature_does(
+    keyed_client: httpx.AsyncClient,
+) -> None:
+    """A 404 for unknown names and a 401 for known ones told anyone which partners exist."""
     slug = new_slug("agenda")
     secret = await register(keyed_client, slug)
     body = push_body("event.deleted", "ev-4")
 
+    def same_answer(response: httpx.Response) -> tuple[int, str, str, str]:
+        problem = response.json()
+        return (
+            response.status_code,
+            response.headers["content-type"],
+            problem["type"],
+            problem["detail"],
+        )
+
     unknown = await keyed_client.post(
         f"/v1/partners/{new_slug('nobody')}/inbox", content=body, headers=signed(secret, body)
+    )
+    forged = await keyed_client.post(
+        f"/v1/partners/{slug}/inbox", content=body, headers=signed(new_secret(), body)
     )
     disabled = await keyed_client.post(f"/v1/partners/{slug}/disable", headers=ADMIN)
     refused = await keyed_client.post(
@@ -235,10 +251,9 @@ async def test_unknown_and_disabled_partners_are_404(keyed_client: httpx.AsyncCl
         f"/v1/partners/{slug}/inbox", content=body, headers=signed(secret, body)
     )
 
-    assert unknown.status_code == 404
-    assert unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.status_code == 401, unknown.text
+    assert same_answer(unknown) == same_answer(forged) == same_answer(refused)
     assert disabled.json()["status"] == "disabled"
-    assert refused.status_code == 404
     assert enabled.json()["status"] == "active"
     assert accepted.status_code == 202
     assert len(await messages(keyed_client, slug)) == 1

@@ -14,7 +14,7 @@ from gateway.dependencies import (
     current_caller,
     gateway_of,
 )
-from gateway.partners.errors import InvalidSignature, PartnerNotFound
+from gateway.partners.errors import InvalidSignature
 from gateway.partners.schemas import (
     MessageStatus,
     PartnerCreate,
@@ -209,8 +209,10 @@ _PUSH_DOC: dict[str, Any] = {
     openapi_extra=_PUSH_DOC,
     responses={
         200: {"model": PushDuplicate, "description": "Already received: dropped."},
-        401: {"description": "Missing, malformed, forged or stale signature: nothing stored."},
-        404: {"description": "No such partner, or its inbox is disabled."},
+        401: {
+            "description": "Missing, malformed, forged or stale signature, or no active "
+            "partner of that name (answered alike): nothing stored."
+        },
         413: {"description": "The body is over the inbox limit."},
         422: {"description": "Not a push: unknown `type`, no `data.id`… (field named)."},
     },
@@ -234,7 +236,7 @@ async def push_to_inbox(
                 now=now,
                 tolerance_seconds=settings.partner_inbox_tolerance_seconds,
             )
-    except (InvalidSignature, PartnerNotFound):
+    except InvalidSignature:
         charge_address(request)
         raise
     charge_partner(request, partner)

@@ -32,7 +32,7 @@ from gateway.partners.schemas import (
     PushAccepted,
     PushDuplicate,
 )
-from gateway.partners.verification import SignatureRejected, verify_push
+from gateway.partners.verification import NO_MATCH, SignatureRejected, verify_push
 from gateway.webhooks.delivery import signing_secrets
 from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
@@ -169,6 +169,10 @@ class PartnerService:
         return partner
 
 
+#: Stands in for an unknown partner's secret; generated at start, never stored or shown.
+_NOBODY_S_SECRET = new_secret()
+
+
 class InboxService:
     async def check(
         self,
@@ -180,22 +184,26 @@ class InboxService:
         now: datetime,
         tolerance_seconds: float,
     ) -> tuple[str, ParsedPush]:
-        """The verified ``webhook-id`` and the push's type and record; 404 for an unknown
-        or disabled partner, 401 for a missing, forged or stale signature, 422 for a body
-        that is not a push. Reads only."""
+        """The verified ``webhook-id`` and the push's type and record; 401 for a missing,
+        forged or stale signature and alike for an unknown or disabled partner (a 404 told
+        anyone which partner names exist), 422 for a body that is not a push. Reads only."""
         partner = await repository.get(session, slug)
-        if partner is None or partner.disabled_at is not None:
-            raise PartnerNotFound(f"No partner {slug} (or its inbox is disabled).")
+        active = partner is not None and partner.disabled_at is None
+        # An unknown partner's push is checked against a secret nobody has, so it is refused
+        # with the same answer, after the same work, as a wrong signature to a known inbox.
+        secrets = signing_secrets(partner, now) if partner and active else [_NOBODY_S_SECRET]
         try:
             verified = verify_push(
                 headers=headers,
                 body=body,
-                secrets=signing_secrets(partner, now),
+                secrets=secrets,
                 now=now.timestamp(),
                 tolerance_seconds=tolerance_seconds,
             )
         except SignatureRejected as exc:
             raise InvalidSignature(exc.reason) from exc
+        if not active:  # pragma: no cover - nobody signs with a secret made for no one
+            raise InvalidSignature(NO_MATCH)
         return verified.webhook_id, parse_push(body)
 
     async def store(

@@ -43,6 +43,10 @@ def _digest(value: str) -> bytes | None:
         return None
 
 
+#: Said alike whether the partner is unknown, disabled, or signed with another secret.
+NO_MATCH = "No signature matches the inbox secret of an active partner of that name."
+
+
 def verify_push(
     *,
     headers: Mapping[str, str],
@@ -103,4 +107,4 @@ def verify_push(
             matched |= hmac.compare_digest(expected, digest)
         if matched:
             return VerifiedPush(webhook_id=webhook_id, timestamp=timestamp)
-    raise SignatureRejected("No signature matches the partner's inbox secret.")
+    raise SignatureRejected(NO_MATCH)
