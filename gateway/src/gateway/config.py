@@ -53,9 +53,11 @@ class Settings(BaseSettings):
     circuit_failure_threshold: int = 5
     circuit_cooldown_seconds: float = 10.0
     #: Proxies in front of the gateway (addresses or networks, comma-separated) whose
-    #: X-Forwarded-For names the caller, as uvicorn reads it (its default: 127.0.0.1).
-    #: Rate limits by address count that caller. Empty: the TCP peer is always the caller.
-    trusted_proxies: str = "127.0.0.1"
+    #: X-Forwarded-For names the caller. Rate limits by address (key guessing included)
+    #: count that caller. Empty, the default: the TCP peer is always the caller. Not
+    #: uvicorn's 127.0.0.1, which let any local process, or a proxy on the same host passing
+    #: the client's header through, pick the address it is counted under.
+    trusted_proxies: str = ""
     #: Front-end origins allowed to call the API from a browser, comma-separated
     #: (``https://app.example.org,https://admin.example.org``; ``*``: any). Empty: none.
     cors_origins: str = ""

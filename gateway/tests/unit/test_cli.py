@@ -50,14 +50,23 @@ def test_an_unknown_command_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("trusted", "proxy_headers", "allowed"),
-    [("10.0.0.0/8,192.0.2.7", True, "10.0.0.0/8,192.0.2.7"), ("", False, None)],
+    [
+        ("10.0.0.0/8,192.0.2.7", True, "10.0.0.0/8,192.0.2.7"),
+        ("", False, None),
+        (None, False, None),
+    ],
 )
 def test_serve_believes_x_forwarded_for_from_trusted_proxies_only(
-    monkeypatch: pytest.MonkeyPatch, trusted: str, proxy_headers: bool, allowed: str | None
+    monkeypatch: pytest.MonkeyPatch, trusted: str | None, proxy_headers: bool, allowed: str | None
 ) -> None:
+    """Unset (None), nothing is believed: uvicorn's default of 127.0.0.1 let any local
+    process choose the address its calls are counted under."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
-    monkeypatch.setenv("MAILLAGE_GATEWAY_TRUSTED_PROXIES", trusted)
+    if trusted is None:
+        monkeypatch.delenv("MAILLAGE_GATEWAY_TRUSTED_PROXIES", raising=False)
+    else:
+        monkeypatch.setenv("MAILLAGE_GATEWAY_TRUSTED_PROXIES", trusted)
 
     main(["serve", "--port", "9999"])
 
