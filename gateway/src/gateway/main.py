@@ -9,9 +9,7 @@ from typing import Any
 import aiohttp
 import orjson
 from fastapi import FastAPI, Response
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api_keys.router import router as api_keys_router
@@ -21,6 +19,7 @@ from gateway.breakers import CircuitBreaker
 from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
+from gateway.docs import install_docs
 from gateway.limits import RateLimitHeaders
 from gateway.openapi_merge import MergedOpenApi
 from gateway.partners.router import router as partners_router
@@ -197,10 +196,7 @@ def _build_api(gateway: Gateway) -> FastAPI:
     async def asyncapi() -> Response:
         return Response(asyncapi_document(), media_type="application/json")
 
-    @api.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} — docs")
-
+    install_docs(api, title=f"{TITLE} — docs")  # Swagger UI from a package, not a CDN
     return api
 
 

@@ -90,4 +90,5 @@ async def test_docs_serve_swagger_ui_on_the_merged_document(client: httpx.AsyncC
 
     assert response.status_code == 200
     assert "swagger-ui" in response.text
-    assert "/openapi.json" in response.text
+    start_up = await client.get("/docs/init.js")
+    assert '"/openapi.json"' in start_up.text
