@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from maillage_cli import actors, keys
+from kit.mail.smtp import SmtpServer
+from maillage_cli import actors, keys, mail
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -34,6 +35,7 @@ def banner(stack: Stack) -> str:
         ("API docs", f"{stack.api_url}/docs"),
         ("Admin key", stack.admin_key),
         ("NATS", nats),
+        ("Mail", mail_destination(stack)),
         ("State", str(stack.var_dir)),
     ]
     rows += [(f"  {name}", endpoint.url) for name, endpoint in stack.endpoints.items()]
@@ -50,6 +52,17 @@ def banner(stack: Stack) -> str:
             "",
         ]
     )
+
+
+def mail_destination(stack: Stack) -> str:
+    """Where messages go, for the banner (a relay's password never shown)."""
+    if stack.mail_sink_port is not None:
+        sink = f"local sink on port {stack.mail_sink_port}"
+        return f"kept in {stack.mail_dir}/ ({sink}; read with `maillage mail list`)"
+    try:
+        return f"sent to {SmtpServer.from_url(stack.smtp_url).display} (MAILLAGE_SMTP_URL)"
+    except ValueError as exc:
+        return f"MAILLAGE_SMTP_URL is not usable: {exc}"
 
 
 async def run_stack(var_dir: Path, *, seed_demo: bool, quiet: bool) -> int:
@@ -219,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     export_cmd.add_argument("--output", "-o", type=Path, help="default: standard output")
 
     keys.register(commands)
+    mail.register(commands)
 
     args = parser.parse_args(argv)
     if args.command == "migrate":
@@ -228,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = asyncio.run(actors_command(args, key))
     elif args.command == "keys":
         code = asyncio.run(keys.run(args, args.key or _default_admin_key(args.var_dir)))
+    elif args.command == "mail":
+        code = mail.run(args)
     elif args.command == "run":
         code = asyncio.run(run_stack(args.var_dir, seed_demo=not args.no_seed, quiet=args.quiet))
     else:

@@ -1,5 +1,6 @@
 """The whole platform on one machine: NATS, migrations, the four services, the gateway and
-its worker (partner webhooks out, partner pushes in).
+its worker (partner webhooks out, partner pushes in), and a local mail sink (every message kept
+under ``var/mail/``) unless ``MAILLAGE_SMTP_URL`` names a real SMTP server.
 
 :class:`Stack` is what ``maillage run`` runs and what the end-to-end tests and benchmarks
 start: given a state directory it settles the NATS URL, the ports, the secrets and each
@@ -27,6 +28,8 @@ from maillage_cli.supervisor import ChildSpec, Reporter, Supervisor, run_once
 
 DEFAULT_GATEWAY_PORT = 8000
 DEFAULT_NATS_PORT = 4222
+DEFAULT_MAIL_SINK_PORT = 8025
+MAIL_SINK_CHILD = "mail-sink"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Stack:
         self.endpoints: dict[str, Endpoint] = {}
         self.nats_url = ""
         self.nats_port: int | None = None
+        #: Where every process sends mail; the local sink's port when the stack runs one.
+        self.smtp_url = ""
+        self.mail_sink_port: int | None = None
         self.identity_secret = ""
         self.admin_key = ""
         self._http: httpx.AsyncClient | None = None
@@ -122,6 +128,11 @@ class Stack:
     def owns_nats(self) -> bool:
         return self.nats_port is not None
 
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local sink keeps each message as an ``.eml`` file."""
+        return self.var_dir / "mail"
+
     async def __aenter__(self) -> Stack:
         await self.start()
         return self
@@ -140,6 +151,7 @@ class Stack:
         self._http = httpx.AsyncClient(timeout=2.0)
         try:
             await self._start_nats()
+            await self._start_mail_sink()
             await self.migrate()
             # All at once: the gateway starts while the services do, and is ready (its
             # /readyz answers 200) only once every service is.
@@ -214,6 +226,16 @@ class Stack:
             port = int(configured) if configured else self._pick_port(process.default_port, taken)
             taken.add(port)
             self.endpoints[process.name] = Endpoint(process, port)
+        self._choose_mail(taken)
+
+    def _choose_mail(self, taken: set[int]) -> None:
+        configured = self._setting("MAILLAGE_SMTP_URL")
+        if configured:
+            self.smtp_url = configured
+            return
+        self.mail_sink_port = self._pick_port(DEFAULT_MAIL_SINK_PORT, taken)
+        taken.add(self.mail_sink_port)
+        self.smtp_url = f"smtp://127.0.0.1:{self.mail_sink_port}?starttls=off"
 
     def _pick_port(self, preferred: int, taken: set[int]) -> int:
         if self.options.prefer_default_ports and preferred not in taken and port_is_free(preferred):
@@ -232,6 +254,33 @@ class Stack:
         self.nats_url = f"nats://127.0.0.1:{self.nats_port}"
         await self.supervisor.start(self._nats_child())
         await self.supervisor.wait_ready([NATS_CHILD], within=self.options.ready_timeout)
+
+    async def _start_mail_sink(self) -> None:
+        if self.mail_sink_port is None:
+            return  # MAILLAGE_SMTP_URL names the server
+        port = self.mail_sink_port
+
+        async def listening() -> bool:
+            return await tcp_open(port)
+
+        await self.supervisor.start(
+            ChildSpec(
+                name=MAIL_SINK_CHILD,
+                argv=[
+                    sys.executable,
+                    "-m",
+                    "kit.mail.sink",
+                    "--dir",
+                    str(self.mail_dir),
+                    "--port",
+                    str(port),
+                ],
+                env=dict(self.options.environ),
+                log_path=self.var_dir / "logs" / f"{MAIL_SINK_CHILD}.log",
+                ready=listening,
+            )
+        )
+        await self.supervisor.wait_ready([MAIL_SINK_CHILD], within=self.options.ready_timeout)
 
     def _nats_child(self) -> ChildSpec:
         assert self.nats_port is not None
@@ -289,6 +338,9 @@ class Stack:
             env[process.prefix + "HOST"] = "127.0.0.1"
         for process in SERVICES:
             env[f"MAILLAGE_GATEWAY_{process.env_key}_URL"] = self.endpoints[process.name].url
+        env["MAILLAGE_SMTP_URL"] = self.smtp_url
+        # Links in messages lead to this gateway unless you say where people reach it.
+        env.setdefault("MAILLAGE_PUBLIC_URL", self.api_url)
         # Yours wins: set it to "" to test the SSRF guard as production runs it.
         env.setdefault("MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS", LOCAL_WEBHOOK_HOSTS)
         return env
