@@ -109,6 +109,15 @@ POST   /v1/registrations/{registration_id}/attendance                          -
 GET    /v1/events/{event_id}/attendance                                        -       ok   ok   ok   403  403  403  403  401
 GET    /v1/events/{event_id}/attendance                                        pending ok   ok   ok   404  404  404  404  401
 
+# mail: each service answers for its own messages; staff list them and resend (admins alone
+# read what a message was rendered from).
+GET    /v1/mail/events                                                         -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/events/{mail_id}                                               -       ok   ok   403  403  403  403  403  401
+POST   /v1/mail/events/{mail_id}/resend                                        -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/directory                                                      -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/directory/{mail_id}                                            -       ok   ok   403  403  403  403  403  401
+POST   /v1/mail/directory/{mail_id}/resend                                     -       ok   ok   403  403  403  403  403  401
+
 # surveys and EU watch: staff write; drafts are hidden from everyone else.
 GET    /v1/surveys                                                             -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/surveys                                                             -       ok   ok   403  403  403  403  403  401

@@ -401,6 +401,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         "MAILLAGE_GATEWAY_RATE_LIMIT_KEY_PER_MINUTE": "0",
         "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "0",
         "MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        # Claims then mail staff: the directory has messages to list.
+        "MAILLAGE_STAFF_EMAIL": "equipe@maillage.example.org",
     }
     options = StackOptions(
         var_dir=tmp_path_factory.mktemp("access-var"),
@@ -571,6 +573,33 @@ async def _decide_claim(world: World, target: Target, prepared: Prepared) -> Non
     )
     prepared.ids["claim_id"] = claim
     prepared.json = {"decision": "refused", "reason": "Pas de justificatif."}
+
+
+async def a_mail_id(world: World, service: str) -> str:
+    """A message of ``service``: a claim mails staff (directory), a registration its
+    registrant (events, made by the world)."""
+    if service == "directory":
+        shadow = await world.admin.create_actor(status="shadow")
+        await world.admin.created_id(f"/v1/actors/{shadow}/claims", {"message": "C'est nous."})
+
+    async def listed() -> str | None:
+        page = await world.admin.http.get(f"/v1/mail/{service}")
+        items = page.json()["items"]
+        return str(items[0]["id"]) if items else None
+
+    return await wait_until(listed, what=f"a message of {service}")
+
+
+def _mail_recipe(service: str) -> Recipe:
+    async def fill(world: World, target: Target, prepared: Prepared) -> None:
+        prepared.ids["mail_id"] = await a_mail_id(world, service)
+
+    return fill
+
+
+for _service in ("events", "directory"):
+    for _method, _path in (("GET", "/{mail_id}"), ("POST", "/{mail_id}/resend")):
+        recipe(_method, f"/v1/mail/{_service}{_path}")(_mail_recipe(_service))
 
 
 @recipe("POST", "/v1/resources")

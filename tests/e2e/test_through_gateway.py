@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from kit.mail.sink import ReceivedMail, received
 from kit.testing.nats import NatsServer
 from kit.testing.polling import wait_until
 from maillage_cli.api import Api, Versioned
@@ -199,3 +201,47 @@ async def test_a_crashed_service_is_reported_and_restarted(
 
 def service_path(service: str) -> str:
     return {"directory": "actors", "events": "events"}[service]
+
+
+async def test_a_registrant_is_mailed_and_staff_see_the_message(stack: Stack, api: Api) -> None:
+    actor = await api.create_actor(actor_payload(unique("Ciel du Gers")))
+    payload = event_payload(unique("Nuit des étoiles"), [actor])
+    payload["registration"] = {"mode": "internal", "capacity": 5}
+    event = await api.create_event(payload)
+    email = f"ada.{uuid.uuid4().hex[:6]}@exemple.fr"
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=10) as anonymous:
+        registered = await anonymous.post(
+            f"/v1/events/{event.id}/registrations", json={"name": "Ada", "email": email}
+        )
+    assert registered.status_code == 201, registered.text
+
+    async def arrived() -> list[ReceivedMail]:
+        return [m for m in received(stack.mail_dir) if m.envelope_to == [email]]
+
+    [mail] = await wait_until(arrived, within=PROPAGATION, what="the confirmation in var/mail")
+    token = registered.json()["token"]
+    assert f"{stack.api_url}/p/registrations/{token}" in mail.text  # links lead to the gateway
+    assert [name for name, _ in mail.attachments()] == ["evenement.ics"]
+
+    admin = {"Authorization": f"Bearer {stack.admin_key}"}
+    async with httpx.AsyncClient(base_url=stack.api_url, headers=admin, timeout=10) as client:
+
+        async def recorded_sent() -> dict[str, Any] | None:
+            listed = await client.get("/v1/mail/events", params={"to": email})
+            assert listed.status_code == 200, listed.text
+            [item] = listed.json()["items"]
+            return dict(item) if item["status"] == "sent" else None
+
+        item = await wait_until(recorded_sent, what="the message recorded as sent")
+        anonymous_list = await client.get("/v1/mail/events", headers={"Authorization": ""})
+    assert item["template"] == "registration_confirmed"
+    assert [a["outcome"] for a in item["history"]] == ["sent"]
+    assert anonymous_list.status_code == 401
+
+    command = ["mail", "list", "--var-dir", str(stack.var_dir), "--to", email]
+    shown = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "maillage_cli", *command, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await shown.communicate()
+    assert shown.returncode == 0
+    assert "Inscription confirmée" in out.decode()

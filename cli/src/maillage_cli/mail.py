@@ -15,13 +15,14 @@ def register(commands: Any) -> None:
     mail = commands.add_parser(
         "mail", help="list or show the messages kept by the local mail sink (var/mail/)"
     )
-    mail.add_argument("--var-dir", type=Path, default=Path("var"))
     actions = mail.add_subparsers(dest="mail_command", required=True)
     listing = actions.add_parser("list", help="one line per message, newest last")
+    listing.add_argument("--var-dir", type=Path, default=Path("var"), help="default: var/")
     listing.add_argument("--to", help="only messages to this address")
     listing.add_argument("--last", type=int, help="only the last N messages")
     show = actions.add_parser("show", help="print one message (its headers and text part)")
     show.add_argument("id", help="a message id from `maillage mail list`")
+    show.add_argument("--var-dir", type=Path, default=Path("var"), help="default: var/")
     show.add_argument("--raw", action="store_true", help="the whole .eml, as received")
 
 

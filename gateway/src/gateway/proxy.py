@@ -27,7 +27,7 @@ from yarl import URL
 from gateway.breakers import CircuitBreaker
 from gateway.callers import CallerRejected, CallerResolver
 from gateway.limits import Allowance, RateLimits
-from gateway.routing import first_segment, page_owner
+from gateway.routing import MAIL_SEGMENT, first_segment, owner_of, page_owner
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
@@ -188,6 +188,9 @@ class Proxy:
         """The service owning ``path`` (``/v1/events.ics`` belongs to ``events``, and so
         does the page ``/p/registrations/{token}``)."""
         segment = first_segment(path)
+        if segment == MAIL_SEGMENT:  # /v1/mail/{service}/...: the service it names
+            owner = owner_of(path)
+            return self.upstreams.get(owner) if owner else None
         if segment:
             return self.routes.get(segment)
         owner = page_owner(path)

@@ -49,9 +49,16 @@ def first_segment(path: str) -> str | None:
     return segment.split(".", 1)[0] or None
 
 
+#: ``/v1/mail/{service}/...`` goes to the service it names: each answers for its own mail.
+MAIL_SEGMENT = "mail"
+
+
 def owner_of(path: str) -> str | None:
     """The service that serves ``path``, or None when the gateway itself answers."""
     segment = first_segment(path)
+    if segment == MAIL_SEGMENT:
+        service = path[len(API_PREFIX) + len(MAIL_SEGMENT) + 1 :].split("/", 1)[0]
+        return _SERVICE_SPELLINGS.get(service)
     return SEGMENT_OWNERS.get(segment) if segment else None
 
 

@@ -81,3 +81,19 @@ def test_pages_are_routed_by_their_first_segment_or_token_issuer(
     assert page_owner(path) == owner
     if path.startswith("/p"):
         assert owner_of(path) is None, "pages are not API paths"
+
+
+@pytest.mark.parametrize(
+    ("path", "owner"),
+    [
+        ("/v1/mail/events", "events"),
+        ("/v1/mail/directory/12/resend", "directory"),
+        ("/v1/mail/eu-watch", "eu-watch"),
+        ("/v1/mail/eu_watch/3", "eu-watch"),
+        ("/v1/mail", None),
+        ("/v1/mail/gateway", None),
+        ("/v1/mail/../actors", None),
+    ],
+)
+def test_mail_goes_to_the_service_it_names(path: str, owner: str | None) -> None:
+    assert owner_of(path) == owner

@@ -14,6 +14,7 @@ from directory.imports.router import router as imports_router
 from directory.imports.worker import import_worker
 from directory.resources.router import router as resources_router
 from directory.vocabularies.router import router as vocabularies_router
+from kit.mail.router import mail_router
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ def service_spec(settings: Settings) -> ServiceSpec:
             imports_router,
             resources_router,
             vocabularies_router,
+            mail_router(mail),
         ],
         workers=[import_worker],
         body_limit_overrides={"/v1/imports": settings.import_max_bytes},

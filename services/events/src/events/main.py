@@ -19,6 +19,7 @@ from events.registrations.messages import REMINDER_KIND
 from events.registrations.pages import router as registration_pages
 from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
+from kit.mail.router import mail_router
 from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 registrations_router,
                 registration_pages,
                 unsubscribe_router(mail, kinds=MAIL_KINDS),
+                mail_router(mail),
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             workers=[

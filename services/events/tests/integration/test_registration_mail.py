@@ -11,7 +11,9 @@ import httpx
 from fastapi import FastAPI
 
 from events.registrations.reminders import send_reminders
+from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink, ReceivedMail
+from kit.testing.plugin import asgi_client, identity_headers
 from kit.testing.polling import wait_until
 
 from .conftest import PUBLIC_URL
@@ -194,3 +196,48 @@ async def test_the_day_before_reminder_goes_once_with_one_click_unsubscribe(
     assert reminder.message["Subject"].startswith("Rappel : Atelier")
     assert reminder.message["List-Unsubscribe"].startswith(f"<{PUBLIC_URL}/p/unsubscribe/")
     assert reminder.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+async def test_staff_see_messages_with_attempts_and_only_admins_their_content(
+    anonymous: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    new_event: NewEvent,
+    events_mail: MailSink,
+    events_app: FastAPI,
+    identity_signer: IdentitySigner,
+) -> None:
+    event = await new_event()
+    email = address("listed")
+    await register(anonymous, event["id"], email)
+    await mail_to(events_mail, email)
+
+    async def recorded_sent() -> dict[str, Any] | None:
+        listed = await admin.get("/v1/mail/events", params={"to": email})
+        assert listed.status_code == 200, listed.text
+        [item] = listed.json()["items"]
+        return dict(item) if item["status"] == "sent" else None  # recorded just after the 250
+
+    item = await wait_until(recorded_sent, what="the message recorded as sent")
+    assert (item["status"], item["template"], item["recipient"]) == (
+        "sent", "registration_confirmed", email
+    )  # fmt: skip
+    assert [a["outcome"] for a in item["history"]] == ["sent"]
+    assert "data" not in item
+
+    detail = await admin.get(f"/v1/mail/events/{item['id']}")
+    assert detail.json()["data"]["event"]["title"] == event["title"]
+    async with asgi_client(events_app, identity_headers(identity_signer, "animator")) as animator:
+        seen = await animator.get(f"/v1/mail/events/{item['id']}")
+        assert seen.status_code == 200
+        assert seen.json()["data"] is None  # personal links stay with admins
+    for role in ("member", "partner", "reader"):
+        async with asgi_client(events_app, identity_headers(identity_signer, role)) as other:
+            assert (await other.get("/v1/mail/events")).status_code == 403
+    assert (await anonymous.get("/v1/mail/events")).status_code == 401
+    assert (await admin.get("/v1/mail/events/999999999")).status_code == 404
+
+    resent = await admin.post(f"/v1/mail/events/{item['id']}/resend")
+    assert resent.status_code == 202, resent.text
+    first, second = await mail_to(events_mail, email, 2)
+    assert second.message["Subject"] == first.message["Subject"]
+    assert second.message["Message-ID"] != first.message["Message-ID"]  # a new copy
