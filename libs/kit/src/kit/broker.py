@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Mapping, Sequence
 
 import nats
@@ -79,6 +80,21 @@ class Broker:
     @property
     def is_connected(self) -> bool:
         return self.client.is_connected
+
+    async def answers(self, *, timeout_seconds: float) -> str:
+        """``ok`` when the server answers a PING within ``timeout_seconds``, else why not.
+
+        A connection object says nothing of a frozen server (a stopped process, a full
+        disk, a network that drops packets): its socket stays open for up to three missed
+        pings (15 s). Readiness asks the server itself."""
+        if not self.client.is_connected:
+            return "error: not connected"
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                await self.client.flush(timeout=max(1, math.ceil(timeout_seconds)))
+        except (TimeoutError, nats.errors.Error) as exc:
+            return f"error: no answer within {timeout_seconds:g}s ({type(exc).__name__})"
+        return "ok"
 
     async def close(self) -> None:
         if self._task and not self._task.done():

@@ -34,6 +34,8 @@ from kit.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: How long /readyz waits for each dependency to answer before calling the process not ready.
+READY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass
@@ -188,12 +190,12 @@ def health_router() -> APIRouter:
         runtime: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
-            async with asyncio.timeout(2):
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                 await runtime.database.ping()
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
-        checks["nats"] = "ok" if runtime.broker.is_connected else "error: not connected"
+        checks["nats"] = await runtime.broker.answers(timeout_seconds=READY_TIMEOUT_SECONDS)
         if all(v == "ok" for v in checks.values()):
             return {"status": "ok", "checks": checks}
         return problem_response(

@@ -4,10 +4,12 @@ committed before the response, events relayed right after commit, problems every
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +25,13 @@ from kit.consumers import Inbox
 from kit.identity import IdentitySigner, Role
 from kit.outbox import Outbox
 from kit.problems import Conflict
-from kit.service import DbSession, Runtime, ServiceSpec, create_service_app
+from kit.service import (
+    READY_TIMEOUT_SECONDS,
+    DbSession,
+    Runtime,
+    ServiceSpec,
+    create_service_app,
+)
 from kit.settings import CommonSettings, ServiceSettings
 from kit.sqltypes import UtcDateTime
 from kit.testing.jetstream import stream_messages
@@ -242,6 +250,29 @@ async def test_readiness_reports_the_database_and_nats(sample: Sample) -> None:
 
     response = await wait_until(ready, what="readyz answers 200")  # NATS connects lazily
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "nats": "ok"}}
+
+
+async def test_readiness_fails_fast_while_nats_is_frozen(database_url: str, tmp_path: Path) -> None:
+    """A frozen broker keeps its socket open: readiness said ok while nothing answered."""
+    with NatsServer(tmp_path / "nats") as broker:
+        app = sample_service(database_url, broker.url)[0]
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+
+                async def ready() -> bool:
+                    return (await client.get("/readyz")).status_code == 200
+
+                await wait_until(ready, what="readyz answers 200")
+                with broker.frozen():
+                    started = time.monotonic()
+                    frozen = await client.get("/readyz")
+                    waited = time.monotonic() - started
+                assert frozen.status_code == 503, frozen.text
+                assert frozen.json()["checks"]["nats"].startswith("error: no answer within")
+                assert frozen.json()["checks"]["database"] == "ok"
+                assert waited < READY_TIMEOUT_SECONDS + 1.5
+                await wait_until(ready, what="readyz answers 200 once NATS resumes")
 
 
 async def test_untyped_handlers_answer_json(sample: Sample, member: dict[str, str]) -> None:
