@@ -126,6 +126,8 @@ GET    /v1/surveys/{survey_id}                                                 d
 GET    /v1/calls                                                               -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/calls                                                               -       ok   ok   403  403  403  403  403  401
 GET    /v1/calls/{call_id}                                                     -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/calls/sources                                                       -       ok   ok   ok   ok   ok   ok   ok   ok
+POST   /v1/calls/sources/sedia/sync                                            -       ok   ok   403  403  403  403  403  401
 
 # gateway: only admins manage keys (BFLA).
 POST   /v1/api-keys                                                            -       ok   403  403  403  403  403  403  401

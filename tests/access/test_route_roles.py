@@ -413,6 +413,9 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     async with outside_world() as outside:
         environ["MAILLAGE_EVENTS_OPENAGENDA_BASE_URL"] = f"{outside}/v2"
         environ["MAILLAGE_EVENTS_OPENAGENDA_KEY"] = "oa-public-key"
+        # The EU portal is the outside too (a staff sync gets a 204 and stops at once).
+        environ["MAILLAGE_EU_WATCH_SEDIA_URL"] = f"{outside}/search-api/prod/rest/search"
+        environ["MAILLAGE_EU_WATCH_SEDIA_SYNC"] = "false"
         async with Stack(options) as stack:
             headers = {"Authorization": f"Bearer {stack.admin_key}"}
             async with httpx.AsyncClient(

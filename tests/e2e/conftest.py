@@ -14,8 +14,10 @@ from maillage_cli.stack import Stack, StackOptions
 
 
 def clean_environ() -> dict[str, str]:
-    """This machine's environment without any ``MAILLAGE_*`` setting that could leak in."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+    """This machine's environment without any ``MAILLAGE_*`` setting that could leak in, and
+    the EU watch's portal sync off: tests never reach the internet."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+    return environ | {"MAILLAGE_EU_WATCH_SEDIA_SYNC": "false"}
 
 
 @pytest.fixture(name="clean_environ")

@@ -1,20 +1,93 @@
-"""Events published by the EU watch service.
+"""Events published by the eu-watch service about EU calls and watches.
 
-The types are registered in :data:`EVENT_TYPES`, which :mod:`contracts.registry` collects.
-``euwatch.call.published`` keeps the spelling its stream (``EUWATCH``, subjects ``euwatch.>``)
-was created with, and names its payload by the API's ``CallRead`` schema; both move to
-``eu_watch.*`` with a model here when the EU watch work lands.
+Calls are public data (a call for proposals is meant to be read by anyone): partners may
+receive the call events, so a platform such as Echosciences can relay open calls to its
+community.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
 from contracts.event_type import EventType
+from contracts.vocabularies import CallStatus, Theme
 
 STREAM = "EUWATCH"
-CALL_PUBLISHED = "euwatch.call.published"
+
+CALL_PUBLISHED = "eu_watch.call.published"
+CALL_UPDATED = "eu_watch.call.updated"
+CALL_CLOSED = "eu_watch.call.closed"
+
+
+class CallBudget(BaseModel):
+    """The budget of one topic (the portal's ``budgetOverview`` rows of that topic)."""
+
+    total_eur: float | None = None
+    min_contribution_eur: float | None = None
+    max_contribution_eur: float | None = None
+    expected_grants: int | None = None
+
+
+class CallTheme(BaseModel):
+    """A network theme given to a call, with the call's terms that put it there."""
+
+    theme: Theme
+    terms: list[str] = Field(description="The call's keywords, priorities or programme parts.")
+
+
+class CallPublic(BaseModel):
+    """A call as anyone (and every partner) sees it; the payload of ``eu_watch.call.*``."""
+
+    id: uuid.UUID
+    identifier: str
+    call_identifier: str | None = None
+    title: str
+    call_title: str | None = None
+    funder: str
+    programme: str | None = None
+    programme_parts: list[str] = []
+    type_of_action: str | None = None
+    status: CallStatus
+    opening_date: date | None = None
+    deadlines: list[datetime] = Field(description="Every cut-off, Brussels time, in order.")
+    deadline_model: str | None = None
+    budget: CallBudget = CallBudget()
+    keywords: list[str] = []
+    cross_cutting_priorities: list[str] = []
+    description: str | None = None
+    url: str | None = None
+    source: str
+    themes: list[CallTheme] = []
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
-        CALL_PUBLISHED, "An EU call for projects is watched.", "CallRead", "eu_watch", STREAM
+        CALL_PUBLISHED,
+        "A call for projects is watched: new on the EU Funding & Tenders Portal, or entered"
+        " by the network's staff (another funder's call).",
+        CallPublic,
+        "eu_watch",
+        STREAM,
+    ),
+    EventType(
+        CALL_UPDATED,
+        "A watched call changed: on the portal (dates, budget, texts), or its status moved"
+        " with its dates (forthcoming to open).",
+        CallPublic,
+        "eu_watch",
+        STREAM,
+    ),
+    EventType(
+        CALL_CLOSED,
+        "A watched call's last deadline passed (sent with the call.updated of that move).",
+        CallPublic,
+        "eu_watch",
+        STREAM,
     ),
 )

@@ -26,7 +26,7 @@ STREAMS: Mapping[str, Sequence[str]] = {
     "DIRECTORY": ["directory.>"],
     "EVENTS": ["events.>"],
     "SURVEYS": ["surveys.>"],
-    "EUWATCH": ["euwatch.>"],
+    "EUWATCH": ["eu_watch.>"],
     "GATEWAY": ["gateway.>"],
     "DEADLETTER": ["deadletter.>"],
 }

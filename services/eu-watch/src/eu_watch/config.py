@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
+
+PORTAL_SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
 
 
 class Settings(ServiceSettings):
@@ -12,3 +15,21 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/eu_watch.db"
     port: int = 8004
+
+    #: The portal's search endpoint; the facet endpoint is its sibling ``…/facet``.
+    sedia_url: str = PORTAL_SEARCH_URL
+    #: false: no scheduled sync (staff can still ask for one, which then runs in this process).
+    sedia_sync: bool = True
+    sedia_sync_interval_seconds: float = Field(default=6 * 3600, gt=0)
+    sedia_page_size: int = Field(default=100, ge=1, le=100)
+    sedia_programme_period: str | None = "2021 - 2027"
+    sedia_timeout_seconds: float = Field(default=60.0, gt=0)
+    #: Attempts per page (5xx, timeouts, bodies that are not JSON), with exponential backoff.
+    sedia_max_attempts: int = Field(default=5, ge=1)
+    sedia_backoff_seconds: float = Field(default=2.0, ge=0)
+    #: The longest a ``429 Retry-After`` is waited before the page is asked again.
+    sedia_max_retry_after_seconds: float = Field(default=300.0, ge=0)
+    #: How long a sync holds its lease without renewing it (a page renews it).
+    sync_lease_seconds: float = Field(default=600.0, gt=0)
+    #: How often the scheduler looks for due work (syncs asked for, status moves).
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0)

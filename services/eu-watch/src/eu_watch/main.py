@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from eu_watch.calls.router import router as calls_router
 from eu_watch.config import Settings
 from eu_watch.db import inbox, outbox
+from eu_watch.sources.router import router as sources_router
+from eu_watch.sources.worker import scheduler
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EUWATCH",
-            routers=[calls_router],
+            # /v1/calls/sources before /v1/calls/{call_id}, which would take "sources".
+            routers=[sources_router, calls_router],
+            workers=[scheduler(settings)],
             openapi_tags=[{"name": "calls", "description": "EU funding calls."}],
         )
     )

@@ -1,4 +1,4 @@
-"""What can go wrong with watched EU calls."""
+"""Errors of the calls API."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The EU Funding & Tenders Portal (SEDIA) search API: its client and its records."""

@@ -1,0 +1,43 @@
+"""HTTP routes of /v1/calls/sources: the portal sync's state, and running it now."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, status
+
+from eu_watch.config import Settings
+from eu_watch.sources.schemas import SourceRead
+from eu_watch.sources.service import sedia_sync
+from kit.identity import StaffIdentity
+from kit.service import runtime_of
+
+router = APIRouter(prefix="/v1/calls/sources", tags=["calls"])
+
+
+@router.get("", summary="Sources of calls: last run, counts, errors and next run")
+async def list_sources(request: Request) -> list[SourceRead]:
+    settings: Settings = request.app.state.settings
+    return [await sedia_sync.status(runtime_of(request).database, settings)]
+
+
+@router.post(
+    "/sedia/sync",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Sync the EU Funding & Tenders Portal now (network staff)",
+    description="The run goes on after the answer; `GET /v1/calls/sources` shows it. When a"
+    " sync is already running (here or on another replica), none is started and the answer"
+    " says `running`.",
+)
+async def sync_sedia(request: Request, identity: StaffIdentity) -> SourceRead:
+    runtime = runtime_of(request)
+    settings: Settings = request.app.state.settings
+    current = await sedia_sync.status(runtime.database, settings)
+    if current.running:
+        return current
+
+    async def sync_now() -> None:
+        await sedia_sync.run(runtime.database, settings, trigger=f"staff:{identity.subject}")
+
+    runtime.tasks.append(asyncio.create_task(sync_now(), name="eu-watch-sedia-sync-now"))
+    return current.model_copy(update={"running": True})

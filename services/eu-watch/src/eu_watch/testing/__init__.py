@@ -1,0 +1,1 @@
+"""Test helpers of the eu-watch service: a local fake of the EU Funding & Tenders Portal."""
