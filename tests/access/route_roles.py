@@ -124,8 +124,11 @@ POST   /v1/surveys                                                             -
 GET    /v1/surveys/{survey_id}                                                 -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/surveys/{survey_id}                                                 draft   ok   ok   404  404  404  404  404  404
 GET    /v1/calls                                                               -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/calls.ics                                                           -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/calls.rss                                                           -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/calls                                                               -       ok   ok   403  403  403  403  403  401
 GET    /v1/calls/{call_id}                                                     -       ok   ok   ok   ok   ok   ok   ok   ok
+DELETE /v1/calls/{call_id}                                                     -       ok   ok   403  403  403  403  403  401
 GET    /v1/calls/sources                                                       -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/calls/sources/sedia/sync                                            -       ok   ok   403  403  403  403  403  401
 

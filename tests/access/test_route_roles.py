@@ -694,6 +694,13 @@ async def _create_call(world: World, target: Target, prepared: Prepared) -> None
     }
 
 
+@recipe("DELETE", "/v1/calls/{call_id}")
+async def _delete_call(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["call_id"] = await world.admin.created_id(
+        "/v1/calls", {"identifier": f"REGION-{uuid.uuid4().hex[:8]}", "title": "Appel CSTI"}
+    )
+
+
 @recipe("POST", "/v1/api-keys")
 async def _create_key(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"name": unique("Échosciences"), "role": "reader"}

@@ -181,7 +181,8 @@ def test_payloads_copying_a_read_model_name_a_schema_of_the_public_api() -> None
         schemas |= set(app.openapi()["components"]["schemas"])
     named = {e.payload for e in EVENT_TYPES if isinstance(e.payload, str)}
 
-    assert named
+    # None is left since the EU watch's payloads moved into contracts; a type named this way
+    # again must still name a schema of the public API.
     assert named <= schemas
 
 

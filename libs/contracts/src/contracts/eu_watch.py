@@ -20,6 +20,7 @@ STREAM = "EUWATCH"
 CALL_PUBLISHED = "eu_watch.call.published"
 CALL_UPDATED = "eu_watch.call.updated"
 CALL_CLOSED = "eu_watch.call.closed"
+CALL_DELETED = "eu_watch.call.deleted"
 
 
 class CallBudget(BaseModel):
@@ -66,6 +67,15 @@ class CallPublic(BaseModel):
     version: int
 
 
+class CallDeleted(BaseModel):
+    """Payload of ``eu_watch.call.deleted``: a tombstone (staff removed the call)."""
+
+    id: uuid.UUID
+    identifier: str
+    version: int
+    deleted_at: datetime
+
+
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         CALL_PUBLISHED,
@@ -87,6 +97,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
         CALL_CLOSED,
         "A watched call's last deadline passed (sent with the call.updated of that move).",
         CallPublic,
+        "eu_watch",
+        STREAM,
+    ),
+    EventType(
+        CALL_DELETED,
+        "Staff removed a call (entered by mistake, withdrawn): a tombstone, drop your copy.",
+        CallDeleted,
         "eu_watch",
         STREAM,
     ),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from eu_watch.calls.router import feeds_router
 from eu_watch.calls.router import router as calls_router
 from eu_watch.config import Settings
 from eu_watch.db import inbox, outbox
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbox=inbox,
             stream="EUWATCH",
             # /v1/calls/sources before /v1/calls/{call_id}, which would take "sources".
-            routers=[sources_router, calls_router],
+            routers=[sources_router, feeds_router, calls_router],
             workers=[scheduler(settings)],
             openapi_tags=[{"name": "calls", "description": "EU funding calls."}],
         )

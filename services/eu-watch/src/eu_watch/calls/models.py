@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -49,3 +50,42 @@ class Call(VersionedRecord, Base):
     themes: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     #: Hash of what a synced source said last: an unchanged record is not written again.
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class CallSearch(Base):
+    """The folded, stemmed words of a call (English and French stems: calls are mostly in
+    English, people search in both), matched by FTS5 on SQLite and a tsvector on PostgreSQL."""
+
+    __tablename__ = "call_search"
+
+    rowid_: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    call_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("calls.id", ondelete="CASCADE"), unique=True
+    )
+    terms: Mapped[str] = mapped_column(sa.Text)
+
+
+class CallDeadline(Base):
+    """One cut-off of a call, for ``deadline_from``/``deadline_to`` and the calendar feed."""
+
+    __tablename__ = "call_deadlines"
+    __table_args__ = (sa.Index("ix_call_deadlines_deadline_call_id", "deadline", "call_id"),)
+
+    call_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+
+
+class CallTheme(Base):
+    """A network theme of a call (the filter ``theme`` and the theme facet)."""
+
+    __tablename__ = "call_themes"
+    __table_args__ = (sa.Index("ix_call_themes_theme_call_id", "theme", "call_id"),)
+
+    call_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

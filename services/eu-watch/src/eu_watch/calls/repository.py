@@ -4,13 +4,54 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabularies import CallStatus
-from eu_watch.calls.models import Call
+from eu_watch.calls.filters import CallFilters
+from eu_watch.calls.models import Call, CallDeadline, CallSearch, CallTheme
+from eu_watch.calls.policies import BRUSSELS
+from eu_watch.calls.search import (
+    INDEXED_FIELDS,
+    fts5_match,
+    index_terms,
+    query_groups,
+    tsquery_text,
+)
+from kit.db import dialect_of
+from kit.sqltypes import UtcDateTime
+
+#: Where calls without a deadline sort (last), as a value a cursor can hold.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+_FTS = sa.table("calls_fts", sa.column("rowid"))
+_VECTOR: sa.ColumnClause[Any] = sa.literal_column("call_search.vector")
+FACET_LIMIT = 50
+
+
+def status_condition(status: CallStatus, *, now: datetime, today: date) -> sa.ColumnElement[bool]:
+    """The calls in ``status`` now, from their dates (what :func:`derive_status` says)."""
+    forthcoming = sa.and_(Call.opening_date.is_not(None), Call.opening_date > today)
+    if status is CallStatus.FORTHCOMING:
+        return forthcoming
+    closed = sa.and_(Call.final_deadline.is_not(None), Call.final_deadline < now)
+    if status is CallStatus.CLOSED:
+        return sa.and_(sa.not_(forthcoming), closed)
+    return sa.and_(sa.not_(forthcoming), sa.not_(closed))
+
+
+def status_case(*, now: datetime, today: date) -> sa.ColumnElement[str]:
+    return sa.case(
+        (status_condition(CallStatus.FORTHCOMING, now=now, today=today), "forthcoming"),
+        (status_condition(CallStatus.CLOSED, now=now, today=today), "closed"),
+        else_="open",
+    )
+
+
+def _brussels_day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(UTC)
 
 
 class CallRepository:
@@ -67,6 +108,204 @@ class CallRepository:
             .with_for_update()
         )
         return (await session.scalars(query)).all()
+
+    async def write_index(
+        self, session: AsyncSession, calls: Sequence[Call], *, replace: bool
+    ) -> None:
+        """Write the search rows of ``calls`` (terms, cut-offs, themes), in the caller's
+        transaction, replacing their old ones when asked."""
+        if not calls:
+            return
+        ids = [call.id for call in calls]
+        if replace:
+            for table in (CallSearch, CallDeadline, CallTheme):
+                await session.execute(sa.delete(table).where(table.call_id.in_(ids)))
+        await session.execute(
+            sa.insert(CallSearch),
+            [
+                {
+                    "call_id": call.id,
+                    "terms": index_terms({f: getattr(call, f) for f in INDEXED_FIELDS}),
+                }
+                for call in calls
+            ],
+        )
+        deadlines = [
+            {"call_id": call.id, "deadline": moment}
+            for call in calls
+            for moment in {datetime.fromisoformat(d) for d in call.deadlines}
+        ]
+        if deadlines:
+            await session.execute(sa.insert(CallDeadline), deadlines)
+        themes = [
+            {"call_id": call.id, "theme": theme}
+            for call in calls
+            for theme in dict.fromkeys(t["theme"] for t in call.themes)
+        ]
+        if themes:
+            await session.execute(sa.insert(CallTheme), themes)
+
+    def conditions(
+        self, session: AsyncSession, filters: CallFilters, *, now: datetime
+    ) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses of ``filters`` (live calls only)."""
+        today = now.astimezone(BRUSSELS).date()
+        where: list[sa.ColumnElement[bool]] = [Call.deleted_at.is_(None)]
+        groups = query_groups(filters.q) if filters.q else []
+        if groups:
+            where.append(Call.id.in_(self._matching(session, groups)))
+        if filters.statuses:
+            where.append(
+                sa.or_(*(status_condition(s, now=now, today=today) for s in filters.statuses))
+            )
+        if filters.programmes:
+            programme = sa.func.lower(Call.programme)
+            where.append(
+                sa.or_(
+                    *(
+                        sa.or_(programme == p.lower(), programme.endswith(f"({p.lower()})"))
+                        for p in filters.programmes
+                    )
+                )
+            )
+        if filters.type_of_action:
+            where.append(
+                sa.func.lower(Call.type_of_action).contains(
+                    filters.type_of_action.lower(), autoescape=True
+                )
+            )
+        if filters.themes:
+            where.append(
+                Call.id.in_(
+                    sa.select(CallTheme.call_id).where(
+                        CallTheme.theme.in_([t.value for t in filters.themes])
+                    )
+                )
+            )
+        if filters.funders:
+            where.append(sa.func.lower(Call.funder).in_([f.lower() for f in filters.funders]))
+        if filters.deadline_from or filters.deadline_to:
+            cut_offs = sa.select(CallDeadline.call_id)
+            if filters.deadline_from:
+                cut_offs = cut_offs.where(
+                    CallDeadline.deadline >= _brussels_day_start(filters.deadline_from)
+                )
+            if filters.deadline_to:
+                cut_offs = cut_offs.where(
+                    CallDeadline.deadline
+                    < _brussels_day_start(filters.deadline_to + timedelta(days=1))
+                )
+            where.append(Call.id.in_(cut_offs))
+        if filters.min_budget is not None:
+            where.append(Call.budget_total_eur >= filters.min_budget)
+        if filters.ids is not None:
+            where.append(Call.id.in_(list(filters.ids)))
+        return where
+
+    def _matching(self, session: AsyncSession, groups: list[tuple[str, ...]]) -> sa.Select[Any]:
+        if dialect_of(session) == "postgresql":
+            return sa.select(CallSearch.call_id).where(
+                _VECTOR.op("@@")(sa.func.to_tsquery("simple", tsquery_text(groups)))
+            )
+        rowids = sa.select(_FTS.c.rowid).where(
+            sa.literal_column("calls_fts").op("MATCH")(fts5_match(groups))
+        )
+        return sa.select(CallSearch.call_id).where(CallSearch.rowid_.in_(rowids))
+
+    async def search(
+        self,
+        session: AsyncSession,
+        filters: CallFilters,
+        *,
+        now: datetime,
+        sort: str,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[Call]:
+        """A page of live calls by deadline (soonest last cut-off first), last update
+        (newest first) or relevance (``after`` is then the offset)."""
+        query = sa.select(Call).where(*self.conditions(session, filters, now=now))
+        if sort == "relevance":
+            rank = self._ranks(session, query_groups(filters.q or ""))
+            offset = int(after[0]) if after else 0
+            query = (
+                query.join(rank, rank.c.call_id == Call.id)
+                .order_by(rank.c.rank, Call.id)
+                .offset(offset)
+            )
+        elif sort == "updated":
+            if after is not None:
+                query = query.where(sa.tuple_(Call.updated_at, Call.id) < sa.tuple_(*after))
+            query = query.order_by(Call.updated_at.desc(), Call.id.desc())
+        else:
+            deadline = sa.func.coalesce(Call.final_deadline, sa.literal(NO_DEADLINE, UtcDateTime()))
+            if after is not None:
+                query = query.where(
+                    sa.tuple_(deadline, Call.id)
+                    > sa.tuple_(sa.literal(after[0], UtcDateTime()), sa.literal(after[1]))
+                )
+            query = query.order_by(deadline, Call.id)
+        return (await session.scalars(query.limit(limit))).all()
+
+    def _ranks(self, session: AsyncSession, groups: list[tuple[str, ...]]) -> sa.Subquery:
+        """Call id → rank (lower is better) for the calls matching ``groups``."""
+        if dialect_of(session) == "postgresql":
+            tsquery = sa.func.to_tsquery("simple", tsquery_text(groups))
+            return (
+                sa.select(CallSearch.call_id, (-sa.func.ts_rank(_VECTOR, tsquery)).label("rank"))
+                .where(_VECTOR.op("@@")(tsquery))
+                .subquery()
+            )
+        match = sa.literal_column("calls_fts").op("MATCH")(fts5_match(groups))
+        return (
+            sa.select(
+                CallSearch.call_id, sa.func.bm25(sa.literal_column("calls_fts")).label("rank")
+            )
+            .select_from(CallSearch)
+            .join(_FTS, _FTS.c.rowid == CallSearch.rowid_)
+            .where(match)
+            .subquery()
+        )
+
+    async def changed_since(
+        self,
+        session: AsyncSession,
+        filters: CallFilters,
+        *,
+        now: datetime,
+        since: datetime,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Call]:
+        """Calls changed at or after ``since``, oldest change first: the live ones the
+        filters select, and every removed one (a tombstone)."""
+        live = sa.and_(*self.conditions(session, filters, now=now))
+        query = sa.select(Call).where(
+            Call.updated_at >= since, sa.or_(Call.deleted_at.is_not(None), live)
+        )
+        if after is not None:
+            query = query.where(sa.tuple_(Call.updated_at, Call.id) > sa.tuple_(*after))
+        query = query.order_by(Call.updated_at, Call.id).limit(limit)
+        return (await session.scalars(query)).all()
+
+    async def facet_counts(
+        self, session: AsyncSession, filters: CallFilters, facet: str, *, now: datetime
+    ) -> list[tuple[str, int]]:
+        """(value, count) of ``facet`` among the calls the other filters select."""
+        where = self.conditions(session, filters.without(facet), now=now)
+        count = sa.func.count().label("n")
+        value: sa.ColumnElement[Any] | sa.orm.InstrumentedAttribute[Any]
+        if facet == "theme":
+            value = CallTheme.theme
+            query = sa.select(value, count).join(Call, Call.id == CallTheme.call_id)
+        elif facet == "status":
+            value = status_case(now=now, today=now.astimezone(BRUSSELS).date())
+            query = sa.select(value, count)
+        else:
+            value = getattr(Call, facet)
+            query = sa.select(value, count).where(value.is_not(None))
+        query = query.where(*where).group_by(value).order_by(count.desc(), value).limit(FACET_LIMIT)
+        return [(str(v), int(n)) for v, n in await session.execute(query)]
 
     async def list_after(
         self, session: AsyncSession, *, after: tuple[datetime, uuid.UUID] | None, limit: int

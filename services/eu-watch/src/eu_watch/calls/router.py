@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from eu_watch.calls.schemas import CallCreate, CallRead
+from eu_watch.calls import feeds
+from eu_watch.calls.filters import (
+    CallFilters,
+    Sort,
+    call_filters,
+    facet_params,
+    updated_since_param,
+)
+from eu_watch.calls.schemas import CallCreate, CallListPage, CallRead
 from eu_watch.calls.service import call_service
 from kit.etags import etag_for
 from kit.identity import StaffIdentity
-from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.models import utcnow
+from kit.paging import PageParams, page_params
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
+#: /v1/calls.ics and /v1/calls.rss: the feeds sit beside the collection they export.
+feeds_router = APIRouter(prefix="/v1", tags=["calls"])
 Paging = Annotated[PageParams, Depends(page_params)]
+Filters = Annotated[CallFilters, Depends(call_filters)]
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Add an EU call to watch (network staff)"
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a call to watch (network staff)")
 async def create_call(
     body: CallCreate, session: DbSession, identity: StaffIdentity, response: Response
 ) -> CallRead:
@@ -30,16 +41,99 @@ async def create_call(
     return call_service.to_read(call)
 
 
-@router.get("", summary="List watched EU calls")
-async def list_calls(session: DbSession, paging: Paging) -> Page[CallRead]:
-    after = decode_time_id_cursor(paging.after)
-    rows = await call_service.list_page(session, after=after, limit=paging.limit + 1)
-    calls, next_cursor = build_page(rows, paging, key=lambda s: time_id_key(s.created_at, s.id))
-    return Page(items=[call_service.to_read(s) for s in calls], next=next_cursor)
+@router.get(
+    "",
+    summary="Search the watched calls",
+    description="Full text in English and French (`q`), filters, facet counts (`facets`),"
+    " sorted by last deadline (default), by update (`sort=updated`) or by relevance to `q`;"
+    " cursor-paginated. With `updated_since`: the changes since then, oldest first, with"
+    " tombstones for removed calls, for partners who sync.",
+)
+async def list_calls(
+    session: DbSession,
+    paging: Paging,
+    filters: Filters,
+    facets: Annotated[tuple[str, ...], Depends(facet_params)],
+    updated_since: Annotated[datetime | None, Depends(updated_since_param)],
+    sort: Annotated[Sort, Query(description="deadline, updated or relevance (needs q).")] = (
+        "deadline"
+    ),
+) -> CallListPage:
+    return await call_service.search(
+        session,
+        filters=filters,
+        paging=paging,
+        sort=sort,
+        facets=facets,
+        updated_since=updated_since,
+    )
 
 
-@router.get("/{call_id}", summary="Read an EU call")
+@router.get("/{call_id}", summary="Read a call, with the reasons for its themes")
 async def get_call(call_id: uuid.UUID, session: DbSession, response: Response) -> CallRead:
     call = await call_service.get(session, call_id=call_id)
     response.headers["ETag"] = etag_for(call.version)
     return call_service.to_read(call)
+
+
+@router.delete(
+    "/{call_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a call (network staff); partners who sync get a tombstone",
+)
+async def delete_call(call_id: uuid.UUID, session: DbSession, identity: StaffIdentity) -> None:
+    await call_service.delete(session, call_id=call_id)
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+FEED_LIMIT_MAX = 2000
+FeedLimit = Annotated[int, Query(ge=1, le=FEED_LIMIT_MAX, description="How many calls at most.")]
+
+
+def _public_base(request: Request) -> str:
+    """The public origin the caller used: the gateway passes it as X-Forwarded-Host/Proto."""
+    host = request.headers.get("x-forwarded-host")
+    if host:
+        proto = request.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
+        return f"{proto}://{host.split(',')[0].strip()}"
+    return str(request.base_url).rstrip("/")
+
+
+@feeds_router.get(
+    "/calls.ics",
+    summary="Every deadline of the calls the filters select, as an iCalendar feed",
+    description="Same filters as `GET /v1/calls`; one event per cut-off at its Brussels time,"
+    " stable UIDs, so a calendar subscribed to `?status=open&theme=environment` follows the"
+    " calls as they change.",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def calls_calendar(session: DbSession, filters: Filters, limit: FeedLimit = 500) -> Response:
+    calls = await call_service.feed(session, filters=filters, sort="deadline", limit=limit)
+    body = feeds.calendar("Appels à projets — dates limites", calls)
+    return Response(body, media_type=feeds.ICS_MEDIA_TYPE)
+
+
+@feeds_router.get(
+    "/calls.rss",
+    summary="The calls the filters select as RSS 2.0, newest change first",
+    response_class=Response,
+    responses={200: {"content": {"application/rss+xml": {}}}},
+)
+async def calls_rss(
+    request: Request, session: DbSession, filters: Filters, limit: FeedLimit = 100
+) -> Response:
+    now = utcnow()
+    calls = await call_service.feed(session, filters=filters, sort="updated", limit=limit)
+    base = _public_base(request)
+    query = request.url.query
+    body = feeds.rss(
+        title="Appels à projets suivis par le réseau",
+        self_url=f"{base}{request.url.path}" + (f"?{query}" if query else ""),
+        list_url=f"{base}/v1/calls" + (f"?{query}" if query else ""),
+        call_url=base + "/v1/calls/{id}",
+        calls=calls,
+        now=now,
+    )
+    return Response(body, media_type=feeds.RSS_MEDIA_TYPE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -164,3 +165,31 @@ class CallContent:
             description=data.description,
             url=str(data.url) if data.url else None,
         )
+
+
+class CallTombstone(BaseModel):
+    """A call removed since the sync time asked for: drop your copy."""
+
+    id: uuid.UUID
+    identifier: str
+    deleted: Literal[True] = True
+    removed_at: datetime
+    updated_at: datetime = Field(description="Same as removed_at: the sync order's key.")
+    version: int
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class CallListPage(BaseModel):
+    """A page of calls; with ``updated_since``, tombstones among them; ``facets`` if asked."""
+
+    items: list[CallRead | CallTombstone]
+    next: str | None = None
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None,
+        description="Per facet asked for, the count of each value under all the other filters"
+        " (a facet's own filter is left out, so a user can widen it).",
+    )

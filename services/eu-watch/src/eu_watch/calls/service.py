@@ -10,16 +10,40 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.eu_watch import CALL_CLOSED, CALL_PUBLISHED, CALL_UPDATED, CallPublic
+from contracts.eu_watch import (
+    CALL_CLOSED,
+    CALL_DELETED,
+    CALL_PUBLISHED,
+    CALL_UPDATED,
+    CallDeleted,
+    CallPublic,
+)
 from contracts.vocabularies import CallStatus
 from eu_watch.calls.errors import CallAlreadyWatched, CallNotFound
+from eu_watch.calls.filters import CallFilters
 from eu_watch.calls.models import Call
 from eu_watch.calls.policies import BRUSSELS, derive_status
-from eu_watch.calls.repository import call_repository
-from eu_watch.calls.schemas import CallContent, CallCreate, CallRead
+from eu_watch.calls.repository import NO_DEADLINE, call_repository
+from eu_watch.calls.schemas import (
+    CallContent,
+    CallCreate,
+    CallListPage,
+    CallRead,
+    CallTombstone,
+    FacetCount,
+)
+from eu_watch.calls.search import query_groups
 from eu_watch.db import outbox
 from kit.identity import Identity
 from kit.models import utcnow
+from kit.paging import (
+    PageParams,
+    build_page,
+    decode_cursor,
+    decode_time_id_cursor,
+    time_id_key,
+)
+from kit.problems import InvalidInput
 
 
 @dataclass
@@ -42,6 +66,7 @@ class CallService:
         call = self._new(content, now=utcnow())
         session.add(call)
         await session.flush()
+        await call_repository.write_index(session, [call], replace=False)
         await self._announce(session, [(call, None)])
         return call
 
@@ -71,6 +96,12 @@ class CallService:
                 changes.append((call, before))
                 counts.updated += 1
         await session.flush()
+        await call_repository.write_index(
+            session, [call for call, before in changes if before is None], replace=False
+        )
+        await call_repository.write_index(
+            session, [call for call, before in changes if before is not None], replace=True
+        )
         await self._announce(session, changes)
         return counts
 
@@ -99,13 +130,114 @@ class CallService:
             raise CallNotFound(f"No call with id {call_id}.")
         return call
 
-    async def list_page(
-        self, session: AsyncSession, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    async def delete(self, session: AsyncSession, *, call_id: uuid.UUID) -> None:
+        """Remove a call (a tombstone stays for partners who sync), announced."""
+        call = await self.get(session, call_id=call_id)
+        call.deleted_at = utcnow()
+        call.touch()
+        await session.flush()
+        await outbox.emit(
+            session,
+            type=CALL_DELETED,
+            subject=str(call.id),
+            data=CallDeleted(
+                id=call.id,
+                identifier=call.identifier,
+                version=call.version,
+                deleted_at=call.deleted_at,
+            ).model_dump(mode="json"),
+        )
+
+    async def search(
+        self,
+        session: AsyncSession,
+        *,
+        filters: CallFilters,
+        paging: PageParams,
+        sort: str,
+        facets: Sequence[str] = (),
+        updated_since: datetime | None = None,
+    ) -> CallListPage:
+        """One page of the list (by deadline, update or relevance), or the changes since a
+        time with tombstones; facet counts beside it when asked."""
+        now = utcnow()
+        if sort == "relevance" and not (filters.q and query_groups(filters.q)):
+            raise InvalidInput("query.sort", "relevance needs words to search for (q)")
+        items: list[CallRead | CallTombstone]
+        if updated_since is not None:
+            after_key = decode_time_id_cursor(paging.after)
+            rows = await call_repository.changed_since(
+                session,
+                filters,
+                now=now,
+                since=updated_since,
+                after=after_key,
+                limit=paging.limit + 1,
+            )
+            page, next_cursor = build_page(
+                rows, paging, key=lambda c: time_id_key(c.updated_at, c.id)
+            )
+            items = [self.to_tombstone(c) if c.deleted_at else self.to_read(c) for c in page]
+        else:
+            after: list[Any] | None = None
+            if paging.after and sort == "relevance":
+                after = decode_cursor(paging.after, arity=1)
+                if not isinstance(after[0], int) or after[0] < 0:
+                    raise InvalidInput("query.after", "not a cursor returned by this API")
+            elif paging.after:
+                after = list(decode_time_id_cursor(paging.after) or ())
+            rows = await call_repository.search(
+                session, filters, now=now, sort=sort, after=after, limit=paging.limit + 1
+            )
+            offset = int(after[0]) if sort == "relevance" and after else 0
+            page, next_cursor = build_page(
+                rows,
+                paging,
+                key=lambda c: self._sort_key(c, sort, offset + len(rows[: paging.limit])),
+            )
+            items = list(map(self.to_read, page))
+        result = CallListPage(items=items, next=next_cursor)
+        if facets:
+            result.facets = {
+                facet: [
+                    FacetCount(value=value, count=count)
+                    for value, count in await call_repository.facet_counts(
+                        session, filters, facet, now=now
+                    )
+                ]
+                for facet in facets
+            }
+        return result
+
+    async def feed(
+        self, session: AsyncSession, *, filters: CallFilters, sort: str, limit: int
     ) -> Sequence[Call]:
-        return await call_repository.list_after(session, after=after, limit=limit)
+        """The first ``limit`` calls of the list, for a feed (no paging)."""
+        return await call_repository.search(
+            session, filters, now=utcnow(), sort=sort, after=None, limit=limit
+        )
+
+    @staticmethod
+    def _sort_key(call: Call, sort: str, offset: int) -> list[Any]:
+        if sort == "relevance":
+            return [offset]
+        if sort == "updated":
+            return [call.updated_at.isoformat(), str(call.id)]
+        deadline = call.final_deadline or NO_DEADLINE
+        return [deadline.isoformat(), str(call.id)]
 
     def to_read(self, call: Call) -> CallRead:
         return CallRead.model_validate(call, from_attributes=True)
+
+    def to_tombstone(self, call: Call) -> CallTombstone:
+        removed = call.deleted_at or call.updated_at
+        return CallTombstone(
+            id=call.id,
+            identifier=call.identifier,
+            removed_at=removed,
+            updated_at=call.updated_at,
+            version=call.version,
+        )
 
     def _new(self, content: CallContent, *, now: datetime) -> Call:
         call = Call(id=uuid.uuid4(), version=1, created_at=now, updated_at=now)

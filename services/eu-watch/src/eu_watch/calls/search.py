@@ -1,0 +1,76 @@
+"""Full text over calls in English and French.
+
+Calls are mostly written in English and read by French teams: every word of a call is
+indexed under its English and its French Snowball stem, and every word of a query matches
+either stem as a prefix (``musée`` finds *museum* through ``muse``, ``citizens`` finds
+*citizen science*, ``sciences participatives`` finds *sciences participatives*). The same
+stems feed FTS5 on SQLite and a ``tsvector`` on PostgreSQL, so both find the same calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+
+from kit.fulltext import MAX_QUERY_TERMS
+from kit.normalize import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ENGLISH = snowballstemmer.stemmer("english")
+_FRENCH = snowballstemmer.stemmer("french")
+#: Fields whose words are indexed (lists are joined).
+INDEXED_FIELDS = (
+    "identifier",
+    "call_identifier",
+    "title",
+    "call_title",
+    "funder",
+    "programme",
+    "programme_parts",
+    "type_of_action",
+    "keywords",
+    "cross_cutting_priorities",
+    "description",
+)
+
+
+@lru_cache(maxsize=65536)
+def word_stems(word: str) -> tuple[str, ...]:
+    """The distinct English and French stems of one folded word."""
+    return tuple(dict.fromkeys((str(_ENGLISH.stemWord(word)), str(_FRENCH.stemWord(word)))))
+
+
+def words(text: str | None) -> list[str]:
+    return _WORD.findall(fold(text)) if text else []
+
+
+def index_terms(call: Mapping[str, Any]) -> str:
+    """The space-separated stems a call is found by."""
+    texts: list[str] = []
+    for field in INDEXED_FIELDS:
+        value = call.get(field)
+        if isinstance(value, list | tuple):
+            texts.extend(str(v) for v in value)
+        elif value:
+            texts.append(str(value))
+    stems = dict.fromkeys(stem for text in texts for w in words(text) for stem in word_stems(w))
+    return " ".join(stems)
+
+
+def query_groups(q: str) -> list[tuple[str, ...]]:
+    """Per word of the query, the stems any of which it matches (at most a dozen words)."""
+    return list(dict.fromkeys(word_stems(w) for w in words(q)))[:MAX_QUERY_TERMS]
+
+
+def fts5_match(groups: list[tuple[str, ...]]) -> str:
+    """An FTS5 ``MATCH`` expression: every word, by either stem, as a prefix."""
+    return " AND ".join("(" + " OR ".join(f'"{s}"*' for s in group) + ")" for group in groups)
+
+
+def tsquery_text(groups: list[tuple[str, ...]]) -> str:
+    """A ``to_tsquery('simple', …)`` argument: every word, by either stem, as a prefix."""
+    return " & ".join("(" + " | ".join(f"{s}:*" for s in group) + ")" for group in groups)

@@ -1,0 +1,221 @@
+"""Searching calls: full text in English and French, filters, facets, sorts, paging and
+incremental sync, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+PROBLEM = "application/problem+json"
+
+
+def call(funder: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "identifier": f"T-{uuid.uuid4().hex[:10]}",
+        "title": "A call",
+        "funder": funder,
+        "opening_date": "2026-01-05",
+        "deadlines": ["2099-03-01"],
+    }
+    return body | fields
+
+
+async def add(admin: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = await admin.post("/v1/calls", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def titles(client: httpx.AsyncClient, funder: str, **params: Any) -> list[str]:
+    response = await client.get("/v1/calls", params={"funder": funder, **params})
+    assert response.status_code == 200, response.text
+    return [item["title"] for item in response.json()["items"]]
+
+
+async def test_full_text_in_english_and_french(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    await add(
+        admin,
+        call(
+            funder,
+            title="Citizen science in natural history museums",
+            keywords=["Science communication"],
+            description="Museums and researchers engage citizens.",
+        ),
+    )
+    await add(admin, call(funder, title="Sciences participatives en Occitanie"))
+    await add(admin, call(funder, title="Quantum computing infrastructures"))
+    assert await titles(anonymous, funder, q="museums") == [
+        "Citizen science in natural history museums"
+    ]
+    # French words find the English call by their stems: musées → muse*, citoyens → citoyen*.
+    assert await titles(anonymous, funder, q="musée") == [
+        "Citizen science in natural history museums"
+    ]
+    assert await titles(anonymous, funder, q="participatives") == [
+        "Sciences participatives en Occitanie"
+    ]
+    assert sorted(await titles(anonymous, funder, q="science")) == [
+        "Citizen science in natural history museums",
+        "Sciences participatives en Occitanie",
+    ]
+    assert await titles(anonymous, funder, q="communication citizens") == [
+        "Citizen science in natural history museums"
+    ]
+    assert await titles(anonymous, funder, q="quantum", sort="relevance") == [
+        "Quantum computing infrastructures"
+    ]
+    no_words = await anonymous.get("/v1/calls", params={"sort": "relevance"})
+    assert no_words.status_code == 422
+    assert no_words.headers["content-type"] == PROBLEM
+    assert no_words.json()["errors"][0]["field"] == "query.sort"
+
+
+async def test_filters_each_select_what_they_say(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    await add(
+        admin,
+        call(
+            funder,
+            title="open CSA",
+            programme="Horizon Europe (HORIZON)",
+            type_of_action="HORIZON Coordination and Support Actions",
+            budget={"total_eur": 3_000_000},
+            deadlines=["2099-03-01", "2099-09-15"],
+        ),
+    )
+    await add(
+        admin,
+        call(
+            funder,
+            title="forthcoming RIA",
+            programme="Horizon Europe (HORIZON)",
+            type_of_action="HORIZON Research and Innovation Actions",
+            opening_date="2098-01-01",
+            deadlines=["2099-06-01"],
+            budget={"total_eur": 10_000_000},
+        ),
+    )
+    await add(
+        admin,
+        call(
+            funder,
+            title="closed Erasmus",
+            programme="Erasmus+ (ERASMUS+)",
+            opening_date="2019-01-01",
+            deadlines=[(now - timedelta(days=3)).date().isoformat()],
+        ),
+    )
+    assert await titles(anonymous, funder, status="open") == ["open CSA"]
+    assert sorted(await titles(anonymous, funder, status="open,forthcoming")) == [
+        "forthcoming RIA",
+        "open CSA",
+    ]
+    assert await titles(anonymous, funder, open_now="true") == ["open CSA"]
+    assert await titles(anonymous, funder, status="closed") == ["closed Erasmus"]
+    assert await titles(anonymous, funder, programme="ERASMUS+") == ["closed Erasmus"]
+    assert sorted(await titles(anonymous, funder, programme="Horizon Europe (HORIZON)")) == [
+        "forthcoming RIA",
+        "open CSA",
+    ]
+    assert await titles(anonymous, funder, type_of_action="coordination") == ["open CSA"]
+    assert await titles(anonymous, funder, min_budget=5_000_000) == ["forthcoming RIA"]
+    # Any cut-off in the window counts, the first stage's too.
+    assert await titles(
+        anonymous, funder, deadline_from="2099-02-01", deadline_to="2099-03-31"
+    ) == ["open CSA"]
+    assert await titles(anonymous, funder, deadline_from="2099-05-01") == [
+        "forthcoming RIA",
+        "open CSA",
+    ]
+    # Sorted by last deadline by default; by update, newest first.
+    assert await titles(anonymous, funder, sort="updated") == [
+        "closed Erasmus",
+        "forthcoming RIA",
+        "open CSA",
+    ]
+    bad = await anonymous.get("/v1/calls", params={"status": "ongoing"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.status"
+    backwards = await anonymous.get(
+        "/v1/calls", params={"deadline_from": "2099-02-01", "deadline_to": "2099-01-01"}
+    )
+    assert backwards.json()["errors"][0]["field"] == "query.deadline_to"
+
+
+async def test_facets_count_under_the_other_filters(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    for programme, deadline in [
+        ("LIFE", "2099-01-01"),
+        ("LIFE", "2020-01-01"),
+        ("CREA", "2099-01-01"),
+    ]:
+        await add(
+            admin,
+            call(funder, programme=programme, opening_date="2019-01-01", deadlines=[deadline]),
+        )
+    response = await anonymous.get(
+        "/v1/calls",
+        params={"funder": funder, "status": "open", "facets": "programme,status,funder"},
+    )
+    facets = response.json()["facets"]
+    assert facets["programme"] == [{"value": "CREA", "count": 1}, {"value": "LIFE", "count": 1}]
+    # The status facet leaves the status filter out, so a user can widen it.
+    assert facets["status"] == [{"value": "open", "count": 2}, {"value": "closed", "count": 1}]
+    # The funder facet leaves the funder filter out: every funder's open calls are counted.
+    assert {"value": funder, "count": 2} in facets["funder"]
+    unknown = await anonymous.get("/v1/calls", params={"facets": "colour"})
+    assert unknown.status_code == 422
+
+
+async def test_cursor_paging_walks_every_call_once(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    for n in range(7):
+        await add(admin, call(funder, title=f"Call {n}", deadlines=[f"2099-0{1 + n % 3}-01"]))
+    for sort in ("deadline", "updated"):
+        seen: list[str] = []
+        after: str | None = None
+        while True:
+            params: dict[str, str | int] = {"funder": funder, "limit": 3, "sort": sort}
+            if after:
+                params["after"] = after
+            page = (await anonymous.get("/v1/calls", params=params)).json()
+            seen += [item["title"] for item in page["items"]]
+            after = page["next"]
+            if after is None:
+                break
+        assert sorted(seen) == [f"Call {n}" for n in range(7)], sort
+
+
+async def test_updated_since_gives_changes_and_tombstones(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    kept = await add(admin, call(funder, title="kept"))
+    since = datetime.now(UTC).isoformat()
+    removed = await add(admin, call(funder, title="removed"))
+    later = await add(admin, call(funder, title="later"))
+    assert (await admin.delete(f"/v1/calls/{removed['id']}")).status_code == 204
+    assert (await anonymous.get(f"/v1/calls/{removed['id']}")).status_code == 404
+    assert (await anonymous.delete(f"/v1/calls/{later['id']}")).status_code == 401
+    page = (
+        await anonymous.get("/v1/calls", params={"funder": funder, "updated_since": since})
+    ).json()
+    items = page["items"]
+    assert [i["id"] for i in items] == [later["id"], removed["id"]]
+    assert items[1]["deleted"] is True
+    assert items[1]["identifier"] == removed["identifier"]
+    assert kept["id"] not in [i["id"] for i in items]
