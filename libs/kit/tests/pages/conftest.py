@@ -49,6 +49,27 @@ def build_app() -> FastAPI:
             request, "guestbook.html", {"errors": {}, "name": "", "signed": name}
         )
 
+    @router.get("/p/questions", response_class=HTMLResponse)
+    async def questions(request: Request) -> HTMLResponse:
+        return templates.render(request, "survey_demo.html", {"errors": {}, "answers": {}})
+
+    @router.post("/p/questions", response_class=HTMLResponse)
+    async def answer_questions(request: Request, form: CheckedForm) -> HTMLResponse:
+        answers = {
+            "audience": form.getlist("audience"),
+            "satisfied": form.getlist("satisfied"),
+            "region": form.get("region"),
+            "comment": form.get("comment") or "",
+            "visitors": form.get("visitors") or "",
+        }
+        errors = {} if answers["audience"] else {"audience": "Choisissez au moins un public."}
+        return templates.render(
+            request,
+            "survey_demo.html",
+            {"errors": errors, "answers": answers},
+            status_code=422 if errors else 200,
+        )
+
     @router.post("/p/elsewhere", response_class=HTMLResponse)
     async def other_form(request: Request, form: CheckedForm) -> HTMLResponse:
         return HTMLResponse("accepted")

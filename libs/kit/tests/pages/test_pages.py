@@ -137,7 +137,7 @@ async def test_a_field_error_is_written_beside_its_field(client: httpx.AsyncClie
     refused = await client.post("/p/guestbook", data={CSRF_FIELD: form_token(page.text)})
     assert refused.status_code == 422
     assert '<p class="field__error" id="field-name-error">Indiquez votre nom.</p>' in refused.text
-    assert 'aria-invalid="true" aria-describedby="field-name-error"' in refused.text
+    assert 'aria-describedby="field-name-error" aria-invalid="true"' in refused.text
     assert '<a href="#field-name">Indiquez votre nom.</a>' in refused.text
 
 
@@ -206,3 +206,39 @@ def test_times_are_written_in_paris_in_the_readers_words() -> None:
     assert format_period(winter, end, "fr") == (
         "du mardi 5 janvier 2027 à 0\u00a0h\u00a030 au lundi 12 avril 2027 à 17\u00a0h\u00a030"
     )
+
+
+async def test_groups_of_choices_are_fieldsets_that_keep_the_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/p/questions")
+    assert '<legend>Quels publics ? <span class="required">(obligatoire)</span></legend>' in (
+        page.text
+    )
+    assert '<input id="field-audience" type="checkbox" name="audience" value="schools">' in (
+        page.text
+    )
+    assert '<label for="field-audience-2">Familles</label>' in page.text
+    assert 'aria-describedby="field-satisfied-hint"' in page.text
+    assert '<option value="">Choisir…</option>' in page.text
+    assert 'maxlength="2000"' in page.text
+    assert 'min="0"' in page.text
+    assert 'inputmode="numeric"' in page.text
+
+    answered = await client.post(
+        "/p/questions",
+        data={
+            "csrf_token": form_token(page.text),
+            "satisfied": "0",
+            "region": "76",
+            "comment": "<b>bien</b>",
+            "visitors": "12",
+        },
+    )
+    assert answered.status_code == 422
+    assert '<p class="field__error" id="field-audience-error">' in answered.text
+    assert 'aria-invalid="true">' in answered.text
+    assert 'value="0" checked' in answered.text, "the answers given are kept"
+    assert '<option value="76" selected>Occitanie</option>' in answered.text
+    assert ">&lt;b&gt;bien&lt;/b&gt;</textarea>" in answered.text
+    assert 'value="12"' in answered.text

@@ -155,3 +155,24 @@ async def test_the_layout_fits_a_laptop_and_a_phone(
         assert re.search(r"kit-layout-\d+\.png$", path.name)
     finally:
         await page.context.close()
+
+
+async def test_choices_are_groups_a_keyboard_can_answer(browser_page: Page, site: str) -> None:
+    await browser_page.goto(f"{site}/p/questions")
+    satisfied = browser_page.get_by_role("group", name="Satisfait·e ?")
+    await expect(satisfied).to_be_visible()
+    await satisfied.get_by_label("Oui").focus()
+    await browser_page.keyboard.press("Space")
+    await browser_page.keyboard.press("ArrowDown")  # radios: arrows move the answer
+    await expect(satisfied.get_by_label("Non")).to_be_checked()
+    await browser_page.get_by_label("Région").select_option("76")
+    await browser_page.get_by_role("button", name="Envoyer").click()
+
+    audience = browser_page.get_by_role("group", name="Quels publics ?")
+    await expect(audience.locator(".field__error")).to_have_text("Choisissez au moins un public.")
+    await expect(
+        browser_page.get_by_role("group", name="Satisfait·e ?").get_by_label("Non")
+    ).to_be_checked()
+    await save_screenshot(browser_page, "kit-forms-choices-1280")
+    await browser_page.get_by_role("link", name="Choisissez au moins un public.").click()
+    await expect(audience.get_by_label("Scolaires")).to_be_focused()
