@@ -16,6 +16,7 @@ from contracts.event_type import EventType
 
 SURVEY_PUBLISHED = "surveys.survey.published"
 SURVEY_CLOSED = "surveys.survey.closed"
+RESULTS_PUBLISHED = "surveys.results.published"
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
 INVITATION_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -72,6 +73,42 @@ class ResponseSubmitted(BaseModel):
     submitted_at: datetime
 
 
+class ResultsPublished(BaseModel):
+    """Payload of ``surveys.results.published``: anyone may now read the survey's results,
+    figures of fewer than ``k`` respondents withheld (``respondents`` too when under ``k``)."""
+
+    survey_id: uuid.UUID
+    series: str | None = None
+    k: int
+    respondents: int | None = None
+    published_at: datetime
+
+
+class IndicatorValue(BaseModel):
+    """One wave of an indicator as published: ``value`` null when withheld."""
+
+    survey_id: uuid.UUID
+    wave: str
+    value: float | None = None
+    respondents: int | None = None
+    suppressed: bool
+
+
+class IndicatorUpdated(BaseModel):
+    """Payload of ``surveys.indicator.updated``: a public indicator (or one that stopped being
+    public: ``public`` false, no values) with its values per wave as published, suppressed."""
+
+    id: uuid.UUID
+    series: str
+    name: SurveyTitle
+    question: str
+    measure: str
+    unit: str | None = None
+    public: bool
+    values: list[IndicatorValue]
+    updated_at: datetime
+
+
 STREAM = "SURVEYS"
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -86,6 +123,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
         SURVEY_CLOSED,
         "A survey stopped taking answers (with its counts).",
         SurveyClosed,
+        "surveys",
+        STREAM,
+    ),
+    EventType(
+        RESULTS_PUBLISHED,
+        "A survey's results were published (small cells withheld).",
+        ResultsPublished,
         "surveys",
         STREAM,
     ),

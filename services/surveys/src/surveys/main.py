@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from kit.service import ServiceSpec, create_service_app
 from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
-from surveys.db import inbox, outbox
+from surveys.db import inbox, mail, outbox
 from surveys.questionnaires.router import router as surveys_router
+from surveys.results.router import router as results_router
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,8 +27,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="SURVEYS",
-            routers=[surveys_router],
+            mail=mail,
+            routers=[surveys_router, results_router],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
-            openapi_tags=[{"name": "surveys", "description": "Questionnaires of the observatory."}],
+            openapi_tags=[
+                {"name": "surveys", "description": "Questionnaires of the observatory."},
+                {
+                    "name": "results",
+                    "description": "Figures, crosstabs and exports; small cells withheld.",
+                },
+            ],
         )
     )

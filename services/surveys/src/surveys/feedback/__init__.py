@@ -1,0 +1,1 @@
+"""The training → satisfaction chain: attendees invited to the training's survey."""

@@ -1,0 +1,132 @@
+"""Every query of the results: settings, submitted answers, invitations, versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.db import Database
+from surveys.invitations.models import Invitation
+from surveys.questionnaires.models import SurveyVersion
+from surveys.responses.models import Response
+from surveys.results.models import ResultSettings
+
+SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class SubmittedRow:
+    id: uuid.UUID
+    version: int
+    actor_id: uuid.UUID | None
+    profile: dict[str, Any] | None
+    answers: dict[str, Any]
+    submitted_at: datetime | None
+    language: str
+    status: str
+
+
+_COLUMNS = (
+    Response.id,
+    Response.version,
+    Response.actor_id,
+    Response.profile,
+    Response.answers,
+    Response.submitted_at,
+    Response.language,
+    Response.status,
+)
+
+
+def _submitted(survey_ids: Sequence[uuid.UUID], version: int | None) -> sa.Select[Any]:
+    query = sa.select(*_COLUMNS, Response.survey_id).where(
+        Response.survey_id.in_(survey_ids), Response.status == SUBMITTED
+    )
+    if version is not None:
+        query = query.where(Response.version == version)
+    return query
+
+
+class ResultRepository:
+    async def settings(self, session: AsyncSession, survey_id: uuid.UUID) -> ResultSettings | None:
+        return await session.get(ResultSettings, survey_id)
+
+    async def settings_of(
+        self, session: AsyncSession, survey_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ResultSettings]:
+        if not survey_ids:
+            return {}
+        rows = await session.scalars(
+            sa.select(ResultSettings).where(ResultSettings.survey_id.in_(survey_ids))
+        )
+        return {row.survey_id: row for row in rows}
+
+    async def lock_settings(
+        self, session: AsyncSession, survey_id: uuid.UUID
+    ) -> ResultSettings | None:
+        query = (
+            sa.select(ResultSettings)
+            .where(ResultSettings.survey_id == survey_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).one_or_none()
+
+    async def submitted(
+        self, session: AsyncSession, survey_id: uuid.UUID, *, version: int | None = None
+    ) -> list[SubmittedRow]:
+        rows = await session.execute(_submitted([survey_id], version))
+        return [SubmittedRow(*row[:8]) for row in rows]
+
+    async def submitted_by_survey(
+        self, session: AsyncSession, survey_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[SubmittedRow]]:
+        found: dict[uuid.UUID, list[SubmittedRow]] = {s: [] for s in survey_ids}
+        for row in await session.execute(_submitted(survey_ids, None)):
+            found[row.survey_id].append(SubmittedRow(*row[:8]))
+        return found
+
+    async def stream_responses(
+        self, database: Database, survey_id: uuid.UUID, *, batch: int = 500
+    ) -> AsyncIterator[list[SubmittedRow]]:
+        """Every response (partial ones too) in batches, each batch its own short read."""
+        after: uuid.UUID | None = None
+        while True:
+            query = sa.select(*_COLUMNS).where(Response.survey_id == survey_id)
+            if after is not None:
+                query = query.where(Response.id > after)
+            query = query.order_by(Response.id).limit(batch)
+            async with database.transaction() as session:
+                rows = (await session.execute(query)).all()
+            if not rows:
+                return
+            yield [SubmittedRow(*row[:8]) for row in rows]
+            after = rows[-1].id
+
+    async def invitation_statuses(
+        self, session: AsyncSession, survey_id: uuid.UUID
+    ) -> list[tuple[uuid.UUID | None, str]]:
+        rows = await session.execute(
+            sa.select(Invitation.actor_id, Invitation.status).where(
+                Invitation.survey_id == survey_id
+            )
+        )
+        return [(row.actor_id, row.status) for row in rows]
+
+    async def versions(self, session: AsyncSession, survey_id: uuid.UUID) -> list[SurveyVersion]:
+        """Published versions, newest first."""
+        query = (
+            sa.select(SurveyVersion)
+            .where(SurveyVersion.survey_id == survey_id)
+            .order_by(SurveyVersion.number.desc())
+        )
+        return list((await session.scalars(query)).all())
+
+
+result_repository = ResultRepository()

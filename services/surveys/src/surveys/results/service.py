@@ -1,0 +1,293 @@
+"""The results of a survey: figures per question, crosstabs, publication. Services flush,
+never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.surveys import RESULTS_PUBLISHED, ResultsPublished
+from contracts.vocabularies import SurveyStatus
+from kit.identity import Identity
+from kit.models import utcnow
+from kit.problems import InvalidInput
+from surveys.actors.models import KnownActor
+from surveys.actors.repository import known_actor_repository
+from surveys.db import outbox
+from surveys.questionnaires.errors import SurveyNotFound
+from surveys.questionnaires.models import Survey
+from surveys.questionnaires.repository import survey_repository
+from surveys.responses.repository import response_repository
+from surveys.results import policies
+from surveys.results.crosstab import (
+    ATTRIBUTES,
+    MAX_BY,
+    Respondent,
+    UnknownAttribute,
+    check_by,
+    crosstab_supported,
+)
+from surveys.results.crosstab import crosstab as crosstab_of
+from surveys.results.cuts import Filters, attributes_of, questions_of, shape_of
+from surveys.results.errors import PrivateAttribute, ResultsNotFound
+from surveys.results.models import ResultSettings
+from surveys.results.policies import Publication
+from surveys.results.repository import SubmittedRow, result_repository
+from surveys.results.statistics import response_rate, summarise
+from surveys.results.suppression import DEFAULT_K
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A submitted response with its respondent's attributes."""
+
+    answers: dict[str, Any]
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    survey: Survey
+    publication: Publication
+    questions: list[dict[str, Any]]
+    respondents: list[Answered]
+
+
+def profile_of(actor: KnownActor) -> dict[str, Any]:
+    """What results are cut by, as the projection knows the actor today."""
+    return {
+        "circle": actor.circle,
+        "types": actor.types,
+        "clubs": actor.clubs,
+        "themes": actor.themes,
+        "department": actor.department,
+        "region": actor.region,
+        "member": actor.member,
+    }
+
+
+def publication_of(settings: ResultSettings | None) -> Publication:
+    if settings is None:
+        return Publication()
+    return Publication(k=settings.k, published=settings.published_at is not None)
+
+
+class ResultService:
+    async def readable(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity
+    ) -> tuple[Survey, Publication]:
+        """The survey and how its results are published, if the caller may read them.
+
+        To whoever is not staff an unknown survey and unpublished results are the same 404.
+        """
+        survey = await survey_repository.get(session, survey_id)
+        publication = publication_of(await result_repository.settings(session, survey_id))
+        if survey is None or (survey.status == SurveyStatus.DRAFT and not identity.is_staff):
+            if identity.is_staff:
+                raise SurveyNotFound(f"No survey with id {survey_id}.")
+            raise ResultsNotFound(f"No published results for survey {survey_id}.")
+        if not policies.may_read_results(identity, publication):
+            raise ResultsNotFound(f"No published results for survey {survey_id}.")
+        return survey, publication
+
+    def check_filters(self, identity: Identity, filters: Filters) -> None:
+        for name in filters.names:
+            if not policies.may_use_attribute(identity, name):
+                raise PrivateAttribute(f"query.{name}")
+
+    async def dataset(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID,
+        identity: Identity,
+        filters: Filters,
+        version: int | None,
+    ) -> Dataset:
+        survey, publication = await self.readable(session, survey_id=survey_id, identity=identity)
+        self.check_filters(identity, filters)
+        versions = await result_repository.versions(session, survey.id)
+        if version is not None and version not in {v.number for v in versions}:
+            raise InvalidInput("query.version", f"survey {survey.id} has no version {version}")
+        definitions = [v.definition for v in versions] or [{"sections": survey.sections}]
+        rows = await result_repository.submitted(session, survey.id, version=version)
+        respondents = await self._with_attributes(session, rows)
+        kept = [r for r in respondents if filters.keeps(r.attributes)]
+        return Dataset(survey, publication, questions_of(definitions), kept)
+
+    async def _with_attributes(
+        self, session: AsyncSession, rows: Sequence[SubmittedRow]
+    ) -> list[Answered]:
+        # A response keeps its actor's profile as it was when submitted; older ones (or a
+        # response without a profile) fall back on the actor as the projection knows it.
+        missing = {r.actor_id for r in rows if not r.profile and r.actor_id is not None}
+        actors = await known_actor_repository.get_many(session, missing)
+        out = []
+        for row in rows:
+            source: dict[str, Any] | None = row.profile
+            actor = actors.get(row.actor_id) if row.actor_id is not None else None
+            if not source and actor is not None:
+                source = profile_of(actor)
+            out.append(Answered(row.answers or {}, attributes_of(source)))
+        return out
+
+    async def results(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID,
+        identity: Identity,
+        filters: Filters,
+        version: int | None,
+        as_public: bool = False,
+    ) -> dict[str, Any]:
+        data = await self.dataset(
+            session, survey_id=survey_id, identity=identity, filters=filters, version=version
+        )
+        k = policies.threshold_for(identity, data.publication, as_public=as_public)
+        questions = []
+        for question in data.questions:
+            shape = shape_of(question)
+            if not shape.has_figures:
+                continue
+            answers = [r.answers[shape.code] for r in data.respondents if shape.code in r.answers]
+            summary = summarise(shape, [a for a in answers if a not in (None, "", [])], k=k)
+            questions.append({**summary, "label": question.get("label")})
+        count = len(data.respondents)
+        return {
+            "survey_id": data.survey.id,
+            "series": data.survey.series,
+            "version": version,
+            "k": k,
+            "published": data.publication.published,
+            "filters": filters.as_dict(),
+            "respondents": None if k is not None and 0 < count < k else count,
+            "response_rate": await self._response_rate(session, data.survey, filters, k),
+            "questions": questions,
+        }
+
+    async def _response_rate(
+        self, session: AsyncSession, survey: Survey, filters: Filters, k: int | None
+    ) -> dict[str, Any]:
+        statuses = await result_repository.invitation_statuses(session, survey.id)
+        if filters.values:
+            ids = {actor_id for actor_id, _ in statuses if actor_id is not None}
+            actors = await known_actor_repository.get_many(session, ids)
+
+            def kept(actor_id: uuid.UUID | None) -> bool:
+                actor = actors.get(actor_id) if actor_id is not None else None
+                if actor is None:
+                    return False
+                return filters.keeps(attributes_of(profile_of(actor)))
+
+            statuses = [(a, s) for a, s in statuses if kept(a)]
+        counted = [s for _, s in statuses]
+        return response_rate(
+            invited=len(counted),
+            partial=counted.count("partial"),
+            submitted=counted.count("submitted"),
+            k=k,
+        )
+
+    async def crosstab(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID,
+        identity: Identity,
+        question: str,
+        by: list[str],
+        filters: Filters,
+        version: int | None,
+        as_public: bool = False,
+    ) -> dict[str, Any]:
+        try:
+            check_by(by)
+        except UnknownAttribute as exc:
+            raise InvalidInput("query.by", str(exc)) from exc
+        except ValueError as exc:
+            raise InvalidInput(
+                "query.by", f"{exc}: at most {MAX_BY} among {', '.join(ATTRIBUTES)}"
+            ) from exc
+        for name in by:
+            if not policies.may_use_attribute(identity, name):
+                raise PrivateAttribute("query.by")
+        data = await self.dataset(
+            session, survey_id=survey_id, identity=identity, filters=filters, version=version
+        )
+        found = next((q for q in data.questions if q.get("code") == question), None)
+        if found is None:
+            raise InvalidInput("query.question", f"no question {question!r} in this survey")
+        shape = shape_of(found)
+        if not crosstab_supported(shape):
+            raise InvalidInput("query.question", f"a {shape.type} question has no counts to cut")
+        k = policies.threshold_for(identity, data.publication, as_public=as_public)
+        respondents = [
+            Respondent(r.answers[shape.code], r.attributes)
+            for r in data.respondents
+            if r.answers.get(shape.code) not in (None, "", [])
+        ]
+        table = crosstab_of(shape, respondents, by, k=k)
+        return {
+            "survey_id": data.survey.id,
+            "k": k,
+            "filters": filters.as_dict(),
+            **table,
+        }
+
+    async def settings(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity
+    ) -> ResultSettings:
+        survey, _ = await self.readable(session, survey_id=survey_id, identity=identity)
+        current = await result_repository.settings(session, survey.id)
+        return current or ResultSettings(survey_id=survey.id, k=DEFAULT_K, updated_at=utcnow())
+
+    async def publish(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity, k: int | None
+    ) -> ResultSettings:
+        """Publish (or re-publish with another ``k``): everyone reads them from now on."""
+        survey, _ = await self.readable(session, survey_id=survey_id, identity=identity)
+        settings = await result_repository.lock_settings(session, survey.id)
+        if settings is None:
+            settings = ResultSettings(survey_id=survey.id, k=DEFAULT_K)
+            session.add(settings)
+        settings.k = k if k is not None else settings.k or DEFAULT_K
+        now = utcnow()
+        settings.published_at, settings.published_by = now, identity.subject
+        settings.updated_at = now
+        await session.flush()
+        submitted = await response_repository.count_submitted(session, survey.id)
+        payload = ResultsPublished(
+            survey_id=survey.id,
+            series=survey.series,
+            k=settings.k,
+            respondents=None if 0 < submitted < settings.k else submitted,
+            published_at=now,
+        )
+        await outbox.emit(
+            session,
+            type=RESULTS_PUBLISHED,
+            subject=str(survey.id),
+            data=payload.model_dump(mode="json"),
+        )
+        return settings
+
+    async def unpublish(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity
+    ) -> ResultSettings:
+        survey, _ = await self.readable(session, survey_id=survey_id, identity=identity)
+        settings = await result_repository.lock_settings(session, survey.id)
+        if settings is None:
+            settings = ResultSettings(survey_id=survey.id, k=DEFAULT_K)
+            session.add(settings)
+        settings.published_at, settings.published_by = None, None
+        settings.updated_at = utcnow()
+        await session.flush()
+        return settings
+
+
+result_service = ResultService()
