@@ -134,6 +134,7 @@ class Gateway:
         try:
             yield
         finally:
+            await self.proxy.stop_watches()
             await self.proxy.session.close()
             self.proxy.session = None
             await self.keys.close()

@@ -27,6 +27,7 @@ from yarl import URL
 from gateway.breakers import CircuitBreaker
 from gateway.callers import CallerRejected, CallerResolver
 from gateway.limits import Allowance, RateLimits
+from gateway.readiness import probe
 from gateway.routing import MAIL_SEGMENT, first_segment, owner_of, page_owner
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
@@ -67,6 +68,12 @@ _RESPONSE_DROPPED = HOP_BY_HOP | {REQUEST_ID_HEADER, b"date", b"server"}
 # Answers up to this size are read whole and sent in one message; larger ones stream.
 _WHOLE_BODY_MAX = 64 * 1024
 _STREAM_CHUNK = 64 * 1024
+
+
+#: While a service's breaker is open, its /readyz is asked this often, each answer awaited
+#: this long: a restart is noticed within a fraction of a second.
+READINESS_POLL_SECONDS = 0.2
+READINESS_PROBE_TIMEOUT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,8 @@ class Proxy:
         self.max_body_bytes = max_body_bytes
         #: Set by the lifespan; one per process.
         self.session: aiohttp.ClientSession | None = None
+        #: Service name → the task watching its /readyz while its breaker is open.
+        self.readiness_watches: dict[str, asyncio.Task[None]] = {}
 
     def limit_for(self, path: str) -> int:
         for prefix, limit in self.body_limit_overrides.items():
@@ -286,7 +295,7 @@ class Proxy:
                 await self._refuse_body(send, path, rid)
             elif not body_state.client_gone:
                 logger.warning("%s %s: %s failed: %r", method, path, upstream.name, exc)
-                breaker.record_failure()
+                self._record_unreachable(upstream, breaker)
                 await _send_upstream_problem(send, exc, upstream, path, rid)
             return
         breaker.record_success()
@@ -337,6 +346,36 @@ class Proxy:
             await _refuse_down(send, upstream, wait, path, rid)
             return None
         return identity, rate_headers
+
+    def _record_unreachable(self, upstream: Upstream, breaker: CircuitBreaker) -> None:
+        """Count a call that did not reach the service; once its breaker is open, watch the
+        service's /readyz so the first call after it is back goes through instead of
+        waiting out the breaker's wait."""
+        breaker.record_failure()
+        if not breaker.is_open:
+            return
+        watch = self.readiness_watches.get(upstream.name)
+        if watch is None or watch.done():
+            self.readiness_watches[upstream.name] = asyncio.create_task(
+                self._await_ready(upstream, breaker), name=f"readiness-{upstream.name}"
+            )
+
+    async def _await_ready(self, upstream: Upstream, breaker: CircuitBreaker) -> None:
+        while breaker.is_open and self.session is not None:
+            answer = await probe(
+                self.session, upstream.base_url, timeout_seconds=READINESS_PROBE_TIMEOUT_SECONDS
+            )
+            if answer == "ok":
+                breaker.mark_ready()
+            # Once ready, the next call closes the breaker; until one comes, ask less often.
+            await asyncio.sleep(1.0 if answer == "ok" else READINESS_POLL_SECONDS)
+
+    async def stop_watches(self) -> None:
+        """Cancel the readiness watches (the lifespan's end)."""
+        for watch in self.readiness_watches.values():
+            watch.cancel()
+        await asyncio.gather(*self.readiness_watches.values(), return_exceptions=True)
+        self.readiness_watches.clear()
 
     async def _send_response(
         self,

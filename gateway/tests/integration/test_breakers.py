@@ -64,3 +64,33 @@ async def test_a_down_service_is_refused_at_once_until_a_probe_finds_it_back(
                 await asyncio.sleep(0.05)
             assert answer.json() == {"id": "s1"}
             assert (await client.get("/v1/surveys/s2")).status_code == 200
+
+
+async def test_a_restarted_service_is_called_again_as_soon_as_it_is_ready(
+    stack: Stack, another_gateway: Callable[..., AbstractAsyncContextManager[str]]
+) -> None:
+    """With the default 10 s cool-down, callers got 503s for about 12 s after a service
+    restarted in half a second: the breaker waited its whole cool-down before probing."""
+    surveys_port = free_port()
+    async with (
+        another_gateway(
+            directory_url=stack.directory_url,
+            surveys_url=f"http://127.0.0.1:{surveys_port}",
+            circuit_failure_threshold=2,
+            circuit_cooldown_seconds=10,
+        ) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        loop = asyncio.get_running_loop()
+        down_until = loop.time() + 3  # long enough for the probes to back off
+        while loop.time() < down_until:
+            assert (await client.get("/v1/surveys/s1")).status_code in (502, 503)
+            await asyncio.sleep(0.05)
+        async with served(surveys_app(), port=surveys_port):
+            back_at = loop.time()
+            while (answer := await client.get("/v1/surveys/s1")).status_code != 200:
+                assert answer.status_code == 503
+                assert loop.time() - back_at < 10, "the breaker never let a probe through"
+                await asyncio.sleep(0.05)
+            unavailable_for = loop.time() - back_at
+    assert unavailable_for < 1.0, f"503s for {unavailable_for:.1f} s after the service was up"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from gateway.breakers import CircuitBreaker
 
 
@@ -12,7 +14,9 @@ class Clock:
 
 
 def breaker(clock: Clock, threshold: int = 3) -> CircuitBreaker:
-    return CircuitBreaker(failure_threshold=threshold, cooldown_seconds=10, clock=clock)
+    return CircuitBreaker(
+        failure_threshold=threshold, cooldown_seconds=10, first_wait_seconds=0.5, clock=clock
+    )
 
 
 def test_it_opens_after_failures_in_a_row_only() -> None:
@@ -27,27 +31,49 @@ def test_it_opens_after_failures_in_a_row_only() -> None:
     assert service.wait_seconds() is None
 
     service.record_failure()
-    clock.now += 4
+    clock.now += 0.2
 
-    assert service.wait_seconds() == 6
+    assert service.wait_seconds() == pytest.approx(0.3)
 
 
-def test_after_the_cool_down_one_probe_goes_and_its_outcome_decides() -> None:
+def test_probes_start_early_and_back_off_to_the_cool_down_while_they_fail() -> None:
+    """A restart of half a second used to cost callers the whole cool-down (10 s)."""
     clock = Clock()
     service = breaker(clock, threshold=1)
     service.record_failure()
-    clock.now += 10
-
-    assert service.wait_seconds() is None  # the probe
-    assert service.wait_seconds() == 10  # the others wait for it
-    service.record_failure()  # the probe failed: open again
-    assert service.wait_seconds() == 10
+    waits = []
+    for _ in range(7):
+        waits.append(service.wait_seconds())
+        clock.now += waits[-1] or 0
+        assert service.wait_seconds() is None  # the probe
+        assert service.wait_seconds() is not None  # the others wait for it
+        service.record_failure()  # the probe failed
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
 
     clock.now += 10
     assert service.wait_seconds() is None
     service.record_success()
     assert service.wait_seconds() is None
-    assert service.wait_seconds() is None
+    service.record_failure()  # down again: the first wait is short again
+    assert service.wait_seconds() == 0.5
+
+
+def test_readiness_lets_the_next_call_probe_at_once() -> None:
+    clock = Clock()
+    service = breaker(clock, threshold=1)
+    service.record_failure()
+    for _ in range(5):  # long down: probes 10 s apart
+        clock.now += 10
+        assert service.wait_seconds() is None
+        service.record_failure()
+    assert service.wait_seconds() == 10
+
+    service.mark_ready()
+
+    assert service.wait_seconds() is None  # the probe, without waiting
+    assert service.wait_seconds() == 10
+    service.record_success()
+    assert not service.is_open
 
 
 def test_a_threshold_of_zero_never_opens() -> None:
@@ -56,3 +82,5 @@ def test_a_threshold_of_zero_never_opens() -> None:
         service.record_failure()
 
     assert service.wait_seconds() is None
+    service.mark_ready()
+    assert not service.is_open
