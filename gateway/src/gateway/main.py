@@ -22,6 +22,7 @@ from gateway.cors import Cors, parse_origins
 from gateway.docs import install_docs
 from gateway.limits import RateLimitHeaders
 from gateway.openapi_merge import MergedOpenApi
+from gateway.page_problems import PageProblems
 from gateway.partners.router import router as partners_router
 from gateway.proxy import Proxy, Upstream, new_upstream_session
 from gateway.readiness import check_services
@@ -91,11 +92,13 @@ class Gateway:
             body_limit_overrides={"/v1/imports": settings.import_max_bytes},
         )
         origins = parse_origins(settings.cors_origins)
+        # The gateway's own errors on /p/ paths (429, 503...) reach people as pages.
+        relayed = PageProblems(self.proxy)
         #: What the server calls: the proxy, behind CORS when front-end origins are listed.
         self.entry: ASGIApp = (
-            Cors(self.proxy, origins=origins, max_age_seconds=settings.cors_max_age_seconds)
+            Cors(relayed, origins=origins, max_age_seconds=settings.cors_max_age_seconds)
             if origins
-            else self.proxy
+            else relayed
         )
         self.openapi = MergedOpenApi(
             own_document=self._own_openapi,

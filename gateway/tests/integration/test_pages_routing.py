@@ -56,6 +56,29 @@ async def test_a_page_form_posts_without_a_key_with_its_cookies(
     assert echoed["headers"]["cookie"] == "maillage_csrf=c1; maillage_lang=en"
 
 
+async def test_a_page_of_a_service_that_is_down_is_a_503_page(
+    stack: Stack, another_gateway: Callable[..., AbstractAsyncContextManager[str]]
+) -> None:
+    async with (
+        another_gateway(
+            events_url=stack.surveys_url,  # nothing listens there
+            circuit_failure_threshold=1,
+        ) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as http,
+    ):
+        unreachable = await http.get("/p/registrations/tok")
+        down = await http.get("/p/registrations/tok")
+        api = await http.get("/v1/events/e1")
+
+    assert unreachable.status_code == 502
+    assert "Service momentanément indisponible" in unreachable.text
+    assert down.status_code == 503
+    assert down.headers["content-type"].startswith("text/html")
+    assert down.headers["retry-after"]
+    assert '<html lang="fr">' in down.text
+    assert api.headers["content-type"] == "application/problem+json", "the API stays JSON"
+
+
 async def test_unknown_pages_are_a_404_page_of_the_gateway(client: httpx.AsyncClient) -> None:
     for path in ("/p/nothing", f"/p/unsubscribe/{token('nobody')}", "/p/unsubscribe/plain"):
         response = await client.get(path)
@@ -90,5 +113,13 @@ async def test_pages_are_rate_limited_like_the_api(
     ):
         answers = [(await http.get("/p/registrations/tok")).status_code for _ in range(3)]
 
+        refused = await http.get("/p/registrations/tok", headers={"accept-language": "en"})
+
     assert answers[:2] == [200, 200]
     assert answers[2] == 429
+    # A person who follows a link meets a page in their language, not a JSON document.
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Too many requests" in refused.text
+    assert refused.headers["retry-after"]
+    assert refused.headers["x-request-id"]
+    assert "default-src 'none'" in refused.headers["content-security-policy"]

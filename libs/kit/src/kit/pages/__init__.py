@@ -44,6 +44,7 @@ __all__ = [
     "install_pages",
     "page_language",
     "page_policy",
+    "render_problem",
 ]
 
 
@@ -98,6 +99,13 @@ _STATUS_TEXTS: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
             "This action is no longer possible: things have changed in the meantime.",
         ),
     ),
+    413: (
+        ("Envoi trop volumineux", "Too much sent"),
+        (
+            "Ce que vous avez envoyé dépasse la taille acceptée.",
+            "What you sent is larger than accepted.",
+        ),
+    ),
     422: (
         ("Informations non valables", "Invalid information"),
         (
@@ -116,7 +124,18 @@ _STATUS_TEXTS: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
             "An unexpected error occurred; it has been logged. Try again later.",
         ),
     ),
+    503: (
+        ("Service momentanément indisponible", "Service unavailable for a moment"),
+        (
+            "Cette page ne peut pas être affichée pour l'instant. Réessayez dans quelques "
+            "minutes : rien de ce que vous aviez fait n'est perdu.",
+            "This page cannot be shown right now. Try again in a few minutes: nothing you had "
+            "done is lost.",
+        ),
+    ),
 }
+# An unreachable or slow service reads, for a person, as one that is down.
+_STATUS_TEXTS[502] = _STATUS_TEXTS[504] = _STATUS_TEXTS[503]
 
 _problem_templates = PageTemplates(KIT_TEMPLATES)
 
@@ -134,8 +153,8 @@ def render_problem(
     detail such as "No registration with id …" never reaches the page.
     """
     lang = page_language(request)
-    fallback = 500 if status >= 500 else (status if status in _STATUS_TEXTS else 400)
-    title, text = _STATUS_TEXTS[fallback]
+    texts = _STATUS_TEXTS.get(status) or _STATUS_TEXTS[500 if status >= 500 else 400]
+    title, text = texts
     message = text[0] if lang == "fr" else text[1]
     if isinstance(error, PageError):
         message = error.page_text[lang]

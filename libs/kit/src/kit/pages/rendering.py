@@ -150,7 +150,6 @@ class PageTemplates:
         is the reader's recorded choice, if known (see :func:`page_language`)."""
         lang = page_language(request, language)
         nonce = secrets.token_urlsafe(16)
-        key = csrf_key(request)
         browser_cookie = csrf.browser_cookie(request)
         new_cookie: list[str] = []
 
@@ -159,6 +158,7 @@ class PageTemplates:
             if browser_cookie is None:
                 browser_cookie = csrf.new_cookie_value()
                 new_cookie.append(browser_cookie)
+            key = csrf_key(request)  # only pages with a form need the app's key
             token = csrf.token_for(key, browser_cookie, action or request.url.path)
             return Markup('<input type="hidden" name="{}" value="{}">').format(
                 csrf.CSRF_FIELD, token
