@@ -352,6 +352,33 @@ async def test_malformed_registration_is_422_naming_the_field(
     assert (await admin.get(f"/v1/events/{event['id']}/registrations")).json()["items"] == []
 
 
+async def test_only_a_member_key_of_the_actor_registers_on_its_behalf(
+    anonymous: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    announce: Callable[..., Any],
+    new_event: NewEvent,
+) -> None:
+    """Anyone could claim any actor_id: the actor then showed in the attendee list."""
+    actor_id = uuid.uuid4()
+    await announce("directory.actor.created", actor_id, name="Muséum de Toulouse")
+    event = await new_event(organizer_id=actor_id)  # waits until the calendar knows the actor
+    url = f"/v1/events/{event['id']}/registrations"
+
+    def body(email: str) -> dict[str, Any]:
+        return {"name": "Zoé", "email": email, "actor_id": str(actor_id)}
+
+    claimed = await anonymous.post(url, json=body("zoe.claim@exemple.fr"))
+    async with member_of(uuid.uuid4()) as stranger, member_of(actor_id) as member:
+        strangers = await stranger.post(url, json=body("zoe.stranger@exemple.fr"))
+        members = await member.post(url, json=body("zoe.member@exemple.fr"))
+
+    for refused in (claimed, strangers):
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["actor_id"]
+    assert members.status_code == 201, members.text
+    assert members.json()["actor_id"] == str(actor_id)
+
+
 async def test_unknown_or_unpublished_event_is_404(
     anonymous: httpx.AsyncClient,
     member_of: Callable[..., httpx.AsyncClient],

@@ -22,7 +22,9 @@ class RegistrationCreate(BaseModel):
     ]
     email: EmailStr
     actor_id: uuid.UUID | None = Field(
-        None, description="The organisation the person registers for, if any."
+        None,
+        description="The organisation the person registers for, if any: only with a member "
+        "key of that actor, or a staff key.",
     )
     language: Literal["fr", "en"] = Field(
         "fr", description="The language of the messages the person receives."

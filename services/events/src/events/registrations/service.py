@@ -107,11 +107,17 @@ class RegistrationService:
     ) -> RegistrationCreated:
         event = await self._locked_event(session, event_id, identity)
         self._check_open(event)
-        if (
-            data.actor_id is not None
-            and await known_actor_repository.get(session, data.actor_id) is None
-        ):
-            raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
+        if data.actor_id is not None:
+            # Registering for an organisation is said by its member's key (or staff's), not
+            # claimed by anyone: the actor shows in the attendee list and the statistics.
+            if not identity.acts_for(data.actor_id):
+                raise InvalidInput(
+                    "actor_id",
+                    "only network staff and the members of that actor, with their API key, "
+                    "register on its behalf",
+                )
+            if await known_actor_repository.get(session, data.actor_id) is None:
+                raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
         key = email_key(data.email)
         state = await registration_repository.seat_state(session, event_id=event.id, email_key=key)
         several = bool(event.registration.get("allow_several_per_email"))
