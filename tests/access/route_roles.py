@@ -123,6 +123,24 @@ GET    /v1/surveys                                                             -
 POST   /v1/surveys                                                             -       ok   ok   403  403  403  403  403  401
 GET    /v1/surveys/{survey_id}                                                 -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/surveys/{survey_id}                                                 draft   ok   ok   404  404  404  404  404  404
+POST   /v1/surveys/import                                                      -       ok   ok   403  403  403  403  403  401
+PATCH  /v1/surveys/{survey_id}                                                 -       ok   ok   403  403  403  403  403  401
+DELETE /v1/surveys/{survey_id}                                                 -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/publish                                         -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/close                                           -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/archive                                         -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/versions                                        -       ok   ok   403  403  403  403  403  401
+GET    /v1/surveys/{survey_id}/versions                                        -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/surveys/{survey_id}/versions/{number}                               -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/surveys/{survey_id}/definition                                      -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/surveys/{survey_id}/definition                                      draft   ok   ok   404  404  404  404  404  404
+POST   /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
+GET    /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/reminders                                       -       ok   ok   403  403  403  403  403  401
+# invitations: a member key sees its own actor's invitations only; an invitation sent to a
+# person's address is staff's.
+GET    /v1/invitations                                                         -       ok   ok   ok   403  403  403  403  401
+GET    /v1/invitations/{invitation_id}                                         -       ok   ok   404  404  404  404  404  401
 GET    /v1/calls                                                               -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/calls.ics                                                           -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/calls.rss                                                           -       ok   ok   ok   ok   ok   ok   ok   ok

@@ -226,6 +226,14 @@ class Admin:
     async def created_id(self, path: str, payload: dict[str, Any]) -> str:
         return str((await self.call("POST", path, expect=201, json=payload))["id"])
 
+    async def open_survey(self, *, status: str = "open") -> str:
+        """A new survey, published (and closed when ``status`` says so)."""
+        survey_id = await self.created_id("/v1/surveys", survey_payload("Enquête acteurs"))
+        await self.call("POST", f"/v1/surveys/{survey_id}/publish", expect=200)
+        if status == "closed":
+            await self.call("POST", f"/v1/surveys/{survey_id}/close", expect=200)
+        return survey_id
+
     async def create_key(self, role: str, **bindings: Any) -> tuple[str, str]:
         payload = {"name": unique(f"access {role}"), "role": role, **bindings}
         body = await self.call("POST", "/v1/api-keys", expect=201, json=payload)
@@ -462,12 +470,8 @@ async def build_world(admin: Admin, *, receiver: str) -> World:
             "/v1/calls",
             {"identifier": f"HORIZON-CL2-2027-{uuid.uuid4().hex[:8]}", "title": "Science"},
         ),
-        open_survey=await admin.created_id(
-            "/v1/surveys", {"title": unique("Enquête acteurs"), "status": "open"}
-        ),
-        draft_survey=await admin.created_id(
-            "/v1/surveys", {"title": unique("Enquête bibliothèques"), "status": "draft"}
-        ),
+        open_survey=await admin.open_survey(),
+        draft_survey=await admin.created_id("/v1/surveys", survey_payload("Enquête bibliothèques")),
         key_id=(await admin.create_key("reader"))[0],
         agenda_uid=agenda_uid,
         identity_secret="",
@@ -493,6 +497,7 @@ class Prepared:
     """One request, ready to send (path parameters filled in)."""
 
     ids: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
     json: Any = None
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -681,9 +686,86 @@ async def _attendance(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"attended": True}
 
 
+def survey_payload(title: str) -> dict[str, Any]:
+    return {
+        "title": {"fr": unique(title)},
+        "sections": [
+            {
+                "title": {"fr": "Votre structure"},
+                "questions": [{"code": "member", "type": "yes_no", "label": {"fr": "Adhérent ?"}}],
+            }
+        ],
+    }
+
+
 @recipe("POST", "/v1/surveys")
 async def _create_survey(world: World, target: Target, prepared: Prepared) -> None:
-    prepared.json = {"title": unique("Enquête centres de loisirs")}
+    prepared.json = survey_payload("Enquête centres de loisirs")
+
+
+@recipe("POST", "/v1/surveys/import")
+async def _import_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = survey_payload("Enquête bibliothèques (import)")
+
+
+@recipe("PATCH", "/v1/surveys/{survey_id}")
+async def _change_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"remind_after_days": 7}
+
+
+@recipe("DELETE", "/v1/surveys/{survey_id}")
+async def _delete_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["survey_id"] = await world.admin.created_id(
+        "/v1/surveys", survey_payload("Brouillon")
+    )
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/publish")
+async def _publish_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["survey_id"] = await world.admin.created_id(
+        "/v1/surveys", survey_payload("À publier")
+    )
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/close")
+async def _close_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["survey_id"] = await world.admin.open_survey()
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/archive")
+async def _archive_survey(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["survey_id"] = await world.admin.open_survey(status="closed")
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/versions")
+async def _new_version(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"sections": survey_payload("v2")["sections"]}
+
+
+@recipe("GET", "/v1/surveys/{survey_id}/versions/{number}")
+async def _read_version(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["number"] = "1"
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/invitations")
+async def _invite(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"audience": {"circle": [1]}}
+
+
+@recipe("GET", "/v1/invitations")
+async def _list_invitations(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.params["actor_id"] = target.side.actor
+
+
+@recipe("GET", "/v1/invitations/{invitation_id}")
+async def _read_invitation(world: World, target: Target, prepared: Prepared) -> None:
+    email = f"{uuid.uuid4().hex[:10]}@example.org"
+    survey = f"/v1/surveys/{world.open_survey}/invitations"
+    await world.admin.call(
+        "POST", survey, expect=200, json={"people": [{"email": email}], "dry_run": False}
+    )
+    listed = await world.admin.call("GET", survey, expect=200, params={"limit": 200})
+    prepared.ids["invitation_id"] = next(i["id"] for i in listed["items"] if i["email"] == email)
 
 
 @recipe("POST", "/v1/calls")
@@ -826,6 +908,7 @@ async def call_as(world: World, rule: Any, column: str) -> httpx.Response:
             rule.method,
             path,
             headers=headers,
+            params=prepared.params,
             json=prepared.json,
             content=prepared.content,
             follow_redirects=False,

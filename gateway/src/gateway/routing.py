@@ -21,6 +21,7 @@ SEGMENT_OWNERS: Mapping[str, str] = {
     "registrations": "events",
     "surveys": "surveys",
     "responses": "surveys",
+    "invitations": "surveys",
     "calls": "eu-watch",
     "watches": "eu-watch",
 }

@@ -24,6 +24,7 @@ def token(service: str) -> str:
         ("/v1/registrations/r1", "events"),
         ("/v1/surveys/s1/questions", "surveys"),
         ("/v1/responses", "surveys"),
+        ("/v1/invitations/i1", "surveys"),
         ("/v1/calls/HORIZON-CL2-2025-01", "eu-watch"),
         ("/v1/watches", "eu-watch"),
     ],

@@ -17,6 +17,7 @@ from contracts.event_type import EventType
 SURVEY_PUBLISHED = "surveys.survey.published"
 SURVEY_CLOSED = "surveys.survey.closed"
 RESULTS_PUBLISHED = "surveys.results.published"
+INVITATION_CREATED = "surveys.invitation.created"
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
 INVITATION_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -132,5 +133,15 @@ EVENT_TYPES: tuple[EventType, ...] = (
         ResultsPublished,
         "surveys",
         STREAM,
+    ),
+    # Who is invited is about people: the network's own endpoints only.
+    EventType(
+        INVITATION_CREATED,
+        "Someone was invited to answer a survey.",
+        InvitationCreated,
+        "surveys",
+        STREAM,
+        partners=False,
+        private_fields=INVITATION_PRIVATE_FIELDS,
     ),
 )

@@ -14,5 +14,6 @@ class Settings(ServiceSettings):
     port: int = 8003
     #: Durable consumer names start with this, so two deployments can share a NATS server.
     consumer_prefix: str = "surveys"
-    #: The gateway's public address: personal links in lists and e-mails start with it.
-    public_url: str = "http://127.0.0.1:8000"
+    #: Every this many seconds one replica reminds who has not answered (surveys with
+    #: ``remind_after_days``) and closes the surveys whose ``closes_at`` has passed.
+    schedule_check_seconds: float = 300.0

@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.identity import IdentitySigner
+from kit.mail.sink import MailSink
 from kit.settings import CommonSettings
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
@@ -29,18 +30,33 @@ from surveys.config import Settings
 from surveys.main import SERVICE_ROOT, create_app
 
 Announce = Callable[..., Awaitable[CloudEvent]]
+PUBLIC_URL = "https://maillage.example.org"
+
+
+@pytest.fixture(scope="session")
+async def surveys_mail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MailSink]:
+    """The SMTP server the surveys apps mail to; tests find their messages by recipient."""
+    async with MailSink(tmp_path_factory.mktemp("surveys-mail")) as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 async def app(
-    request: pytest.FixtureRequest, nats_server: NatsServer, database_factory: DatabaseFactory
+    request: pytest.FixtureRequest,
+    nats_server: NatsServer,
+    database_factory: DatabaseFactory,
+    surveys_mail: MailSink,
 ) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param, "surveys")
     settings = Settings(
         database_url=url,
         consumer_prefix=f"surveys-test-{request.param}-{uuid.uuid4().hex[:6]}",
-        public_url="https://maillage.example.org",
-        common=CommonSettings(nats_url=nats_server.url),
+        common=CommonSettings(
+            nats_url=nats_server.url,
+            smtp_url=surveys_mail.url,
+            public_url=PUBLIC_URL,
+            mail_poll_seconds=0.5,
+        ),
     )
     async with running_service(create_app, settings, SERVICE_ROOT) as running:
         yield running

@@ -31,7 +31,7 @@ IfMatch = Annotated[
 
 
 def public_url(request: Request) -> str:
-    return str(request.app.state.settings.public_url)
+    return str(request.app.state.settings.common.public_url)
 
 
 PublicUrl = Annotated[str, Depends(public_url)]

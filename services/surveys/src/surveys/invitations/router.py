@@ -1,0 +1,125 @@
+"""HTTP routes of invitations: runs and reminders under a survey, and members' own list."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from kit.identity import AuthenticatedIdentity, StaffIdentity
+from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.service import DbSession
+from surveys.invitations.schemas import (
+    InvitationRead,
+    InvitationReport,
+    InvitationRun,
+    ReminderReport,
+    ReminderRun,
+)
+from surveys.invitations.service import invitation_service
+
+router = APIRouter(tags=["invitations"])
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def public_url(request: Request) -> str:
+    return str(request.app.state.settings.common.public_url)
+
+
+PublicUrl = Annotated[str, Depends(public_url)]
+
+
+@router.post(
+    "/v1/surveys/{survey_id}/invitations",
+    summary="Invite an audience, named actors or people (staff; a dry run unless told)",
+    description=(
+        "`audience` takes the directory's filters (`type`, `circle`, `club`, `theme`, "
+        "`department`, `region`, `member`, `status`). The answer counts who matched, who has "
+        "an address (`reachable`), who has none (`unreachable`) and, for a real run "
+        "(`dry_run: false`), the invitations made; a second run adds only who is new. Each "
+        "invitation is mailed with its personal link."
+    ),
+)
+async def invite(
+    survey_id: uuid.UUID, body: InvitationRun, session: DbSession, identity: StaffIdentity
+) -> InvitationReport:
+    return await invitation_service.invite(
+        session, survey_id=survey_id, run=body, identity=identity
+    )
+
+
+@router.get(
+    "/v1/surveys/{survey_id}/invitations",
+    summary="A survey's invitations, with their personal links (staff)",
+)
+async def list_survey_invitations(
+    survey_id: uuid.UUID,
+    session: DbSession,
+    identity: StaffIdentity,
+    paging: Paging,
+    base: PublicUrl,
+    status: Literal["invited", "partial", "submitted"] | None = None,
+) -> Page[InvitationRead]:
+    rows = await invitation_service.list_of_survey(
+        session,
+        survey_id=survey_id,
+        status=status,
+        after=decode_time_id_cursor(paging.after),
+        limit=paging.limit + 1,
+    )
+    items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
+    return Page(
+        items=await invitation_service.to_reads(session, items, public_url=base), next=next_cursor
+    )
+
+
+@router.post(
+    "/v1/surveys/{survey_id}/reminders",
+    summary="Remind who has not submitted, once each, never an unsubscribed address (staff)",
+)
+async def remind(
+    survey_id: uuid.UUID,
+    session: DbSession,
+    identity: StaffIdentity,
+    body: ReminderRun | None = None,
+) -> ReminderReport:
+    run = body or ReminderRun()
+    return await invitation_service.remind(
+        session, survey_id=survey_id, invited_days_ago=run.invited_days_ago
+    )
+
+
+@router.get(
+    "/v1/invitations",
+    summary="An actor's invitations (staff, or a member key of that actor)",
+)
+async def list_actor_invitations(
+    session: DbSession,
+    identity: AuthenticatedIdentity,
+    paging: Paging,
+    base: PublicUrl,
+    actor_id: Annotated[uuid.UUID, Query(description="The actor whose invitations to list.")],
+) -> Page[InvitationRead]:
+    rows = await invitation_service.list_of_actor(
+        session,
+        actor_id=actor_id,
+        identity=identity,
+        after=decode_time_id_cursor(paging.after),
+        limit=paging.limit + 1,
+    )
+    items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
+    return Page(
+        items=await invitation_service.to_reads(session, items, public_url=base), next=next_cursor
+    )
+
+
+@router.get("/v1/invitations/{invitation_id}", summary="One invitation (staff, or its member)")
+async def get_invitation(
+    invitation_id: uuid.UUID, session: DbSession, identity: AuthenticatedIdentity, base: PublicUrl
+) -> InvitationRead:
+    invitation = await invitation_service.get(
+        session, invitation_id=invitation_id, identity=identity
+    )
+    [read] = await invitation_service.to_reads(session, [invitation], public_url=base)
+    return read

@@ -1,0 +1,317 @@
+"""Invitations: who is asked to answer, with a personal link each, and their reminders.
+Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.surveys import INVITATION_CREATED, InvitationCreated
+from contracts.vocabularies import SurveyStatus
+from kit.identity import Identity
+from kit.mail import MailCategory
+from kit.models import utcnow
+from kit.problems import InvalidInput
+from surveys.actors.models import KnownActor
+from surveys.actors.repository import ActorFilter, known_actor_repository
+from surveys.db import mail, outbox
+from surveys.invitations import policies
+from surveys.invitations.errors import (
+    InvitationNotFound,
+    InvitationsClosed,
+    InvitationsForbidden,
+)
+from surveys.invitations.models import Invitation
+from surveys.invitations.repository import invitation_repository
+from surveys.invitations.schemas import (
+    Audience,
+    InvitationRead,
+    InvitationReport,
+    InvitationRun,
+    ReminderReport,
+    Unreachable,
+)
+from surveys.links import form_path, form_url, new_token
+from surveys.questionnaires.errors import SurveyNotFound
+from surveys.questionnaires.models import Survey
+from surveys.questionnaires.repository import survey_repository
+
+#: What a respondent unsubscribes from: every survey message (invitations and reminders).
+MAIL_KIND = "surveys"
+
+
+@dataclass(frozen=True)
+class _Invitee:
+    actor_id: uuid.UUID | None
+    email: str | None
+    name: str | None
+    language: str
+    source: str
+
+
+def audience_filter(audience: Audience) -> ActorFilter:
+    return ActorFilter(
+        types=[t.value for t in audience.type],
+        circles=list(audience.circle),
+        clubs=[c.value for c in audience.club],
+        themes=[t.value for t in audience.theme],
+        departments=list(audience.department),
+        regions=list(audience.region),
+        member=audience.member,
+        statuses=[s.value for s in audience.status],
+    )
+
+
+class InvitationService:
+    async def invite(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID,
+        run: InvitationRun,
+        identity: Identity,
+    ) -> InvitationReport:
+        """Match the run against the actor projection; unless ``dry_run``, invite each new
+        actor and person once (running it again adds only who is new) and mail the link."""
+        survey = await survey_repository.lock(session, survey_id)
+        if survey is None:
+            raise SurveyNotFound(f"No survey with id {survey_id}.")
+        if not run.dry_run and survey.status != SurveyStatus.OPEN:
+            raise InvitationsClosed(
+                f"Invitations go out for an open survey; this one is {survey.status}"
+                " (a dry run still reports who would be invited)."
+            )
+        if survey.status in (SurveyStatus.CLOSED, SurveyStatus.ARCHIVED):
+            raise InvitationsClosed(f"The survey is {survey.status}.")
+        actors = await self._actors_of(session, run)
+        invited = await invitation_repository.invited_actor_ids(
+            session, survey.id, [a.id for a in actors]
+        )
+        emails = {p.email.lower(): p for p in run.people}
+        invited_emails = await invitation_repository.invited_emails(session, survey.id, emails)
+        invitees = [
+            _Invitee(a.id, a.email, a.name, run.language, "audience" if run.audience else "actor")
+            for a in actors
+            if a.id not in invited
+        ] + [
+            _Invitee(None, email, person.name, person.language, "email")
+            for email, person in emails.items()
+            if email not in invited_emails
+        ]
+        report = InvitationReport(
+            dry_run=run.dry_run,
+            matched=len(actors) + len(emails),
+            already_invited=len(invited) + len(invited_emails),
+            reachable=sum(1 for i in invitees if i.email),
+            unreachable=[
+                Unreachable(actor_id=a.id, name=a.name)
+                for a in actors
+                if a.id not in invited and not a.email
+            ],
+            created=0,
+        )
+        if run.dry_run or not invitees:
+            return report
+        created = await self._create(session, survey, invitees, identity=identity)
+        return report.model_copy(update={"created": len(created)})
+
+    async def _actors_of(self, session: AsyncSession, run: InvitationRun) -> list[KnownActor]:
+        found: dict[uuid.UUID, KnownActor] = {}
+        if run.audience is not None:
+            for actor in await known_actor_repository.matching(
+                session, audience_filter(run.audience)
+            ):
+                found[actor.id] = actor
+        if run.actor_ids:
+            named = await known_actor_repository.get_many(session, run.actor_ids)
+            for index, actor_id in enumerate(run.actor_ids):
+                known = named.get(actor_id)
+                if known is None or known.deleted_at is not None or known.merged_into:
+                    raise InvalidInput(f"actor_ids[{index}]", f"no live actor {actor_id}")
+                found[actor_id] = known
+        return list(found.values())
+
+    async def _create(
+        self,
+        session: AsyncSession,
+        survey: Survey,
+        invitees: Sequence[_Invitee],
+        *,
+        identity: Identity,
+    ) -> list[Invitation]:
+        now = utcnow()
+        invitations = [
+            Invitation(
+                id=uuid.uuid4(),
+                survey_id=survey.id,
+                actor_id=invitee.actor_id,
+                email=invitee.email,
+                name=invitee.name,
+                token=new_token(),
+                source=invitee.source,
+                language=invitee.language,
+                status="invited",
+                reminders_sent=0,
+                created_at=now,
+                updated_at=now,
+                created_by=identity.subject,
+            )
+            for invitee in invitees
+        ]
+        session.add_all(invitations)
+        await session.flush()
+        await outbox.emit_many(
+            session,
+            [
+                (
+                    INVITATION_CREATED,
+                    str(invitation.id),
+                    InvitationCreated(
+                        id=invitation.id,
+                        survey_id=survey.id,
+                        actor_id=invitation.actor_id,
+                        created_at=now,
+                    ).model_dump(mode="json"),
+                )
+                for invitation in invitations
+            ],
+        )
+        for invitation in invitations:
+            if invitation.email:
+                await self._mail(session, survey, invitation, template="survey_invitation")
+        return invitations
+
+    async def remind(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, invited_days_ago: int = 0
+    ) -> ReminderReport:
+        """Remind once each invitation not submitted, with an address, at least
+        ``invited_days_ago`` old; addresses that unsubscribed are counted, not mailed."""
+        survey = await survey_repository.lock(session, survey_id)
+        if survey is None:
+            raise SurveyNotFound(f"No survey with id {survey_id}.")
+        if survey.status != SurveyStatus.OPEN:
+            raise InvitationsClosed(f"Reminders go out for an open survey; it is {survey.status}.")
+        return await self.remind_locked(
+            session, survey, invited_before=utcnow() - timedelta(days=invited_days_ago)
+        )
+
+    async def remind_locked(
+        self, session: AsyncSession, survey: Survey, *, invited_before: datetime
+    ) -> ReminderReport:
+        due = await invitation_repository.due_for_reminder(
+            session, survey_id=survey.id, invited_before=invited_before
+        )
+        reminded = suppressed = 0
+        now = utcnow()
+        for invitation in due:
+            invitation.reminders_sent += 1
+            invitation.last_reminded_at = now
+            if invitation.email and await mail.is_suppressed(session, invitation.email, MAIL_KIND):
+                suppressed += 1
+                continue
+            reminded += await self._mail(session, survey, invitation, template="survey_reminder")
+        await session.flush()
+        return ReminderReport(reminded=reminded, suppressed=suppressed)
+
+    async def _mail(
+        self, session: AsyncSession, survey: Survey, invitation: Invitation, *, template: str
+    ) -> int:
+        assert invitation.email is not None
+        language = invitation.language
+        title = survey.title.get(language) or survey.title["fr"]
+        data: dict[str, Any] = {
+            "survey": {
+                "title": title,
+                "closes_at": survey.closes_at.isoformat() if survey.closes_at else None,
+                "anonymous": survey.anonymous,
+            },
+            "name": invitation.name,
+            "link": form_path(invitation.token),
+        }
+        written = await mail.send(
+            session,
+            to=invitation.email,
+            to_name=invitation.name,
+            template=template,
+            data=data,
+            key=f"{template}:{invitation.id}",
+            language=language,
+            category=MailCategory.REMINDER,
+            kind=MAIL_KIND,
+        )
+        return int(written)
+
+    async def list_of_survey(
+        self,
+        session: AsyncSession,
+        *,
+        survey_id: uuid.UUID,
+        status: str | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Invitation]:
+        if await survey_repository.get(session, survey_id) is None:
+            raise SurveyNotFound(f"No survey with id {survey_id}.")
+        return await invitation_repository.list_after(
+            session, survey_id=survey_id, status=status, after=after, limit=limit
+        )
+
+    async def list_of_actor(
+        self,
+        session: AsyncSession,
+        *,
+        actor_id: uuid.UUID,
+        identity: Identity,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Invitation]:
+        if not policies.may_see_invitations_of(identity, actor_id):
+            raise InvitationsForbidden(
+                "A member key sees the invitations of the actors it belongs to only."
+            )
+        survivor = await known_actor_repository.final_survivor(session, actor_id)
+        return await invitation_repository.list_after(
+            session, actor_ids=sorted({actor_id, survivor}), after=after, limit=limit
+        )
+
+    async def get(
+        self, session: AsyncSession, *, invitation_id: uuid.UUID, identity: Identity
+    ) -> Invitation:
+        invitation = await invitation_repository.get(session, invitation_id)
+        # Another actor's invitation answers as an unknown one: no oracle of who is invited.
+        if invitation is None or not policies.may_see_invitations_of(identity, invitation.actor_id):
+            raise InvitationNotFound(f"No invitation with id {invitation_id}.")
+        return invitation
+
+    async def to_reads(
+        self, session: AsyncSession, invitations: Sequence[Invitation], *, public_url: str
+    ) -> list[InvitationRead]:
+        actors = await known_actor_repository.get_many(
+            session, [i.actor_id for i in invitations if i.actor_id]
+        )
+        return [
+            InvitationRead(
+                id=i.id,
+                survey_id=i.survey_id,
+                actor_id=i.actor_id,
+                actor_name=actors[i.actor_id].name if i.actor_id in actors else None,
+                name=i.name,
+                email=i.email,
+                status=i.status,
+                source=i.source,
+                language=i.language,
+                url=form_url(public_url, i.token),
+                reminders_sent=i.reminders_sent,
+                last_reminded_at=i.last_reminded_at,
+                created_at=i.created_at,
+            )
+            for i in invitations
+        ]
+
+
+invitation_service = InvitationService()
