@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from maillage_cli.stack import SERVICES, Stack, StackError, StackOptions, port_is_free
+from maillage_cli.supervisor import run_once
 
 
 @pytest.fixture
@@ -83,3 +85,29 @@ def test_a_configured_database_is_used_instead_of_sqlite(tmp_path: Path) -> None
     stack.prepare()
     assert stack.environment()["MAILLAGE_DIRECTORY_DATABASE_URL"] == url
     assert stack.environment()["MAILLAGE_EVENTS_DATABASE_URL"].startswith("sqlite+aiosqlite:")
+
+
+async def test_var_and_what_the_children_write_there_are_private(tmp_path: Path) -> None:
+    """var/*.db were world-readable (0644 in a 0755 directory) under make run: the gateway's
+    database holds webhook and inbox secrets, the directory's private contacts."""
+    var = tmp_path / "var"
+    (var / "mail").mkdir(parents=True)
+    var.chmod(0o755)
+    (var / "gateway.db").write_text("made by an older make run")
+    (var / "gateway.db").chmod(0o644)
+    make_stack(var).prepare()
+
+    await run_once(
+        "writer",
+        [sys.executable, "-c", "open('events.db', 'w').write('x')"],
+        {},
+        cwd=var,
+    )
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(var) == 0o700
+    assert mode(var / "mail") == 0o700
+    assert mode(var / "gateway.db") == 0o600
+    assert mode(var / "events.db") == 0o600

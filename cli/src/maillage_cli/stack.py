@@ -170,6 +170,7 @@ class Stack:
         """Create ``var/``, settle the secrets and the ports; starts nothing."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         (self.var_dir / "logs").mkdir(exist_ok=True)
+        make_private(self.var_dir)
         self.identity_secret = self._secret("MAILLAGE_IDENTITY_SECRET", "identity-secret")
         self.admin_key = self._secret("MAILLAGE_ADMIN_KEY", "admin-key")
         self._choose_ports()
@@ -402,6 +403,20 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def make_private(var_dir: Path) -> None:
+    """``var_dir`` and everything in it readable by their owner alone (0700 directories,
+    0600 files): a var/ made before, or by hand, with the usual 0755/0644 let every user of
+    the machine read the databases (webhook secrets, private contacts)."""
+    var_dir.chmod(0o700)
+    for root, directories, files in os.walk(var_dir):
+        for name in directories:
+            (Path(root) / name).chmod(0o700)
+        for name in files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                path.chmod(0o600)
 
 
 async def tcp_open(port: int, host: str = "127.0.0.1") -> bool:

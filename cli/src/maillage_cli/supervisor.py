@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,17 @@ logger = logging.getLogger(__name__)
 ReadinessProbe = Callable[[], Awaitable[bool]]
 #: Where the supervisor tells what happens (a line of text).
 Reporter = Callable[[str], None]
+
+
+#: What children create (databases, their journals, NATS's store, mail, logs) is readable by
+#: the user running the stack alone: the databases hold private contacts and secrets.
+PRIVATE_UMASK = 0o077
+
+
+def _private_log(path: Path) -> BinaryIO:
+    """``path`` opened for appending, created readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return os.fdopen(fd, "ab")
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,7 @@ class Supervisor:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            umask=PRIVATE_UMASK,
             # Own process group: the terminal's Ctrl-C goes to the supervisor alone, which
             # then stops the children in order.
             start_new_session=True,
@@ -249,7 +262,7 @@ async def _pump_output(
 ) -> None:
     """Copy the child's output to its log file, its recent-lines buffer and ``echo``."""
     assert process.stdout is not None
-    log = child.spec.log_path.open("ab") if child.spec.log_path else None
+    log = _private_log(child.spec.log_path) if child.spec.log_path else None
     try:
         while True:
             try:
@@ -288,6 +301,7 @@ async def run_once(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        umask=PRIVATE_UMASK,
         start_new_session=True,
     )
     try:
