@@ -38,6 +38,8 @@ DOMAIN_MODULES = ("service.py", "repository.py", "models.py", "policies.py", "er
 WEB_OR_DOCS = ("fastapi", "starlette", "kit.api_docs", "gateway.asyncapi", "gateway.openapi_merge")
 #: Session calls that run a query: only a repository makes them.
 QUERY_CALLS = frozenset({"execute", "scalar", "scalars", "stream", "stream_scalars", "get"})
+#: Where routes live: the JSON API in router.py, the human pages (``/p/...``) in pages.py.
+ROUTE_MODULES = ("router.py", "pages.py")
 #: What a service may take from SQLAlchemy: the session it is handed, and its errors.
 SESSION_ONLY = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
 #: Base classes of domain errors (kit.problems): their subclasses live in errors.py.
@@ -165,7 +167,7 @@ def violations(package: Package) -> dict[str, list[str]]:
                 ):
                     add(QUERIES, f"{where} session.{method}")
             routes = isinstance(node, ast.Call) and ast.unparse(node.func).endswith("APIRouter")
-            if routes and path.name != "router.py":
+            if routes and path.name not in ROUTE_MODULES:
                 add(ROUTES, where)
             if isinstance(node, ast.ClassDef) and path.name != "errors.py":
                 bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases}

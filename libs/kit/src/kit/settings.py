@@ -56,6 +56,9 @@ class CommonSettings(BaseSettings):
     mail_retry_cap_seconds: float = 300.0
     mail_max_attempts: int = 20
     smtp_timeout_seconds: float = 30.0
+    #: Where messages for the network's staff go (a claim to review, the daily summary);
+    #: empty: staff get no mail.
+    staff_email: str = ""
 
     @model_validator(mode="after")
     def _refuse_weak_identity_secret(self) -> Self:

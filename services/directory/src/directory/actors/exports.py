@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from directory.actors import policies
 from directory.actors.fields import ADDRESS_FIELDS, MEMBERSHIP_FIELDS
 from directory.actors.models import Actor
 from directory.actors.search import ActorSearch, Sort, search_page
@@ -46,7 +47,7 @@ STAFF_COLUMNS = [*PUBLIC_COLUMNS, "member", *MEMBERSHIP_FIELDS]
 
 
 def columns_for(identity: Identity) -> list[str]:
-    return STAFF_COLUMNS if identity.is_staff else PUBLIC_COLUMNS
+    return STAFF_COLUMNS if policies.may_export_private(identity) else PUBLIC_COLUMNS
 
 
 def cell(actor: Actor, column: str) -> Any:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from contracts.directory import ActorPublic
-from directory.actors import exports, history
-from directory.actors.errors import ActorEditForbidden
+from directory.actors import exports, history, policies
 from directory.actors.models import Actor
 from directory.actors.query_params import actor_search_params, facet_params
 from directory.actors.schemas import (
@@ -23,13 +22,13 @@ from directory.actors.schemas import (
     DuplicateRead,
     MergeRequest,
 )
-from directory.actors.search import PRIVATE_FACETS, ActorSearch, facet_counts, search_page
+from directory.actors.search import ActorSearch, facet_counts, search_page
 from directory.actors.service import actor_service
 from directory.actors.stats import GROUPABLE, actor_stats
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, MemberOrStaffIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import Forbidden, InvalidInput
+from kit.problems import InvalidInput
 from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
@@ -80,8 +79,7 @@ async def list_actors(
     search: Annotated[ActorSearch, Depends(actor_search_params)],
     facets: Annotated[tuple[str, ...], Depends(facet_params)],
 ) -> ActorListPage:
-    if not identity.is_staff and (search.member is not None or PRIVATE_FACETS & set(facets)):
-        raise Forbidden("Membership is private: only network staff may filter or count by it.")
+    policies.check_search(identity, member_filter=search.member is not None, facets=facets)
     # Facet counts run in their own read transactions beside the page query.
     counting = (
         asyncio.ensure_future(facet_counts(runtime_of(request).database, search, facets))
@@ -119,8 +117,7 @@ async def export_actors(
     search: Annotated[ActorSearch, Depends(actor_search_params)],
     format: Annotated[str, Query(pattern="^(csv|xlsx|geojson|vcf)$")] = "csv",
 ) -> Response:
-    if not identity.is_staff and (format == "vcf" or search.member is not None):
-        raise Forbidden("Contacts and membership are private: network staff only.")
+    policies.check_export(identity, member_filter=search.member is not None, format=format)
     actors = exports.actors_in_batches(runtime_of(request).database, search)
     if format == "xlsx":
         columns = exports.columns_for(identity)
@@ -171,8 +168,7 @@ async def actor_history(
     identity: MemberOrStaffIdentity,
     paging: Paging,
 ) -> Page[ActorChangeRead]:
-    if not identity.acts_for(actor_id):
-        raise ActorEditForbidden("Only staff and the actor's members may read its history.")
+    policies.check_history(identity, actor_id)
     after = None
     if paging.after:
         (raw,) = decode_cursor(paging.after, arity=1)

@@ -136,10 +136,6 @@ class ActorRead(ActorPublic):
     charter_signed_at: date | None = None
 
 
-#: Fields only network staff may change (a member editing its own record cannot).
-STAFF_ONLY_FIELDS = frozenset({"circle", "membership", "status", "charter_signed_at", "ext_ids"})
-
-
 class ActorTombstone(BaseModel):
     """What incremental sync returns for an actor that was deleted or merged away."""
 

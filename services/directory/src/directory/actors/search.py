@@ -36,7 +36,6 @@ COLUMN_FACETS = {
     "member": Actor.member,
 }
 FACETS = frozenset(COLUMN_FACETS) | frozenset(TAG_FIELDS)
-PRIVATE_FACETS = frozenset({"member"})
 
 
 class Sort(StrEnum):

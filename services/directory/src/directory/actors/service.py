@@ -22,10 +22,9 @@ from contracts.directory import (
     AddressRead,
     PublicContact,
 )
-from directory.actors import history
+from directory.actors import history, policies
 from directory.actors.deduplication import Duplicate, absorb, find_duplicates
 from directory.actors.errors import (
-    ActorEditForbidden,
     ActorMovedToSurvivor,
     ActorNotFound,
     MergeWithItself,
@@ -35,7 +34,6 @@ from directory.actors.fulltext import index_actor, index_actors, unindex_actor
 from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.actors.schemas import (
-    STAFF_ONLY_FIELDS,
     ActorCreate,
     ActorRead,
     ActorTombstone,
@@ -158,8 +156,7 @@ class ActorService:
         if_match: str | None,
     ) -> Actor:
         """Fold ``duplicate_id`` into ``survivor``; the duplicate becomes a pointer."""
-        if not identity.is_staff:
-            raise ActorEditForbidden("Only network staff may merge actors.")
+        policies.check_staff(identity, "merge actors")
         if duplicate_id == survivor.id:
             raise MergeWithItself("duplicate_id", "is the actor itself")
         check_if_match(if_match, survivor.version)
@@ -218,14 +215,10 @@ class ActorService:
         identity: Identity,
         if_match: str | None,
     ) -> Actor:
-        self._check_may_edit(actor, identity)
+        policies.check_edit(identity, actor.id)
         check_if_match(if_match, actor.version)
         fields = changes.model_fields_set
-        forbidden = sorted(fields & STAFF_ONLY_FIELDS)
-        if forbidden and not identity.is_staff:
-            raise ActorEditForbidden(
-                f"Only network staff may change {', '.join(forbidden)}.", fields=forbidden
-            )
+        policies.check_fields(identity, fields)
         if not fields:
             return actor
         before = self.to_read(actor).model_dump(mode="json")
@@ -243,8 +236,7 @@ class ActorService:
     async def delete(
         self, session: AsyncSession, *, actor: Actor, identity: Identity, if_match: str | None
     ) -> None:
-        if not identity.is_staff:
-            raise ActorEditForbidden("Only network staff may delete an actor.")
+        policies.check_staff(identity, "delete an actor")
         check_if_match(if_match, actor.version)
         actor.touch()
         actor.deleted_at = actor.updated_at
@@ -306,7 +298,9 @@ class ActorService:
 
     def view_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
         """The full record for staff and the actor's own members, the public one otherwise."""
-        return self.to_read(actor) if identity.acts_for(actor.id) else self.to_public(actor)
+        if policies.may_see_private(identity, actor.id):
+            return self.to_read(actor)
+        return self.to_public(actor)
 
     def view_or_tombstone(
         self, actor: Actor, identity: Identity
@@ -321,10 +315,6 @@ class ActorService:
                 version=actor.version,
             )
         return self.view_for(actor, identity)
-
-    def _check_may_edit(self, actor: Actor, identity: Identity) -> None:
-        if not identity.acts_for(actor.id):
-            raise ActorEditForbidden("Members may change only the actors they belong to.")
 
     def _apply(
         self, actor: Actor, values: dict[str, Any], *, fields: set[str], identity: Identity

@@ -27,3 +27,7 @@ class Claim(Base):
     decided_by: Mapped[str | None] = mapped_column(sa.String(120))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Where the decision is mailed, and in which language (given with the claim).
+    contact_email: Mapped[str | None] = mapped_column(sa.String(320))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(200))
+    language: Mapped[str] = mapped_column(sa.String(5), server_default=sa.text("'fr'"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from directory.actors.router import ActorById
 from directory.claims.schemas import ClaimCreate, ClaimDecision, ClaimRead
@@ -21,9 +21,19 @@ router = APIRouter(prefix="/v1/actors/{actor_id}/claims", tags=["claims"])
     summary="Ask to take over a shadow record (members' and staff keys)",
 )
 async def request_claim(
-    actor: ActorById, body: ClaimCreate, session: DbSession, identity: MemberOrStaffIdentity
+    actor: ActorById,
+    body: ClaimCreate,
+    session: DbSession,
+    identity: MemberOrStaffIdentity,
+    request: Request,
 ) -> ClaimRead:
-    claim = await claim_service.request(session, actor=actor, data=body, identity=identity)
+    claim = await claim_service.request(
+        session,
+        actor=actor,
+        data=body,
+        identity=identity,
+        staff_email=request.app.state.settings.common.staff_email,
+    )
     return ClaimRead.model_validate(claim, from_attributes=True)
 
 

@@ -15,6 +15,7 @@ from directory.actors.errors import ClaimAlreadyDecided, NotAShadowRecord
 from directory.actors.models import Actor
 from directory.actors.service import actor_service
 from directory.claims.errors import ClaimNotFound
+from directory.claims.messages import claim_messages
 from directory.claims.models import Claim
 from directory.claims.schemas import ClaimCreate, ClaimDecision
 from directory.db import outbox
@@ -24,8 +25,15 @@ from kit.models import utcnow
 
 class ClaimService:
     async def request(
-        self, session: AsyncSession, *, actor: Actor, data: ClaimCreate, identity: Identity
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        data: ClaimCreate,
+        identity: Identity,
+        staff_email: str = "",
     ) -> Claim:
+        """Record a claim on a shadow record; staff are mailed at ``staff_email`` if set."""
         if actor.status != ActorStatus.SHADOW.value:
             raise NotAShadowRecord(
                 f"Actor {actor.id} is {actor.status}; only shadow records can be claimed."
@@ -37,9 +45,13 @@ class ClaimService:
             message=data.message,
             status="pending",
             created_at=utcnow(),
+            contact_email=data.contact_email,
+            contact_name=data.contact_name,
+            language=data.language,
         )
         session.add(claim)
         await session.flush()
+        await claim_messages.received(session, actor=actor, claim=claim, staff_email=staff_email)
         return claim
 
     async def list_for(self, session: AsyncSession, *, actor: Actor) -> Sequence[Claim]:
@@ -86,6 +98,7 @@ class ClaimService:
                 data=actor_service.to_event(actor).model_dump(mode="json"),
             )
         await session.flush()
+        await claim_messages.decided(session, actor=actor, claim=claim)
         return claim
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from contracts.events import RegistrationSettings
 from events.db import Base
 from kit.models import VersionedRecord
 from kit.sqltypes import Json, UtcDateTime
@@ -42,6 +43,11 @@ class Event(VersionedRecord, Base):
     created_by: Mapped[str | None] = mapped_column(sa.String(120))
     #: A training's objectives, trainers, prerequisites and sessions (null for other kinds).
     training: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+    @property
+    def registration_settings(self) -> RegistrationSettings:
+        """``registration`` as its typed model (stored as the JSON that model dumped)."""
+        return RegistrationSettings.model_validate(self.registration)
 
 
 class EventOrganizer(Base):

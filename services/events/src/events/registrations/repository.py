@@ -15,15 +15,9 @@ from contracts.events import RegistrationStatus
 from contracts.vocabularies import EventState, EventStatus
 from events.agenda.models import Event
 from events.registrations.models import RELEASED_STATUSES, Registration
+from events.registrations.policies import RegistrationCounts
 
 WAITLISTED = RegistrationStatus.WAITLISTED.value
-
-
-@dataclass(frozen=True)
-class RegistrationCounts:
-    confirmed: int = 0
-    waitlisted: int = 0
-    pending_approval: int = 0
 
 
 @dataclass(frozen=True)

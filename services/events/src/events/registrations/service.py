@@ -37,10 +37,10 @@ from events.agenda.models import Event
 from events.agenda.repository import event_repository
 from events.db import outbox
 from events.organizers.repository import known_actor_repository
+from events.registrations import policies
 from events.registrations.errors import (
     AlreadyRegistered,
     EventCancelled,
-    EventFull,
     RegistrationClosed,
     RegistrationNotFound,
     RegistrationNotOpen,
@@ -50,7 +50,8 @@ from events.registrations.errors import (
 )
 from events.registrations.messages import EventChange, event_change, registration_messages
 from events.registrations.models import Registration
-from events.registrations.repository import RegistrationCounts, registration_repository
+from events.registrations.policies import RegistrationCounts
+from events.registrations.repository import registration_repository
 from events.registrations.schemas import (
     AttendanceRecord,
     AttendanceSheetRead,
@@ -120,27 +121,19 @@ class RegistrationService:
                 raise InvalidInput("actor_id", f"unknown actor {data.actor_id}")
         key = email_key(data.email)
         state = await registration_repository.seat_state(session, event_id=event.id, email_key=key)
-        several = bool(event.registration.get("allow_several_per_email"))
+        settings = event.registration_settings
+        several = settings.allow_several_per_email
         if state.email_taken and not several:
             raise AlreadyRegistered(
                 f"{data.email} is already registered to this event; use the link you were "
                 "given to see or cancel that registration."
             )
         counts = state.counts
-        if _free_seats(event, counts) > 0 and counts.waitlisted > 0:
+        if policies.seats_to_promote(settings, counts, event_cancelled=False) > 0:
             counts = await self._fill_seats(session, event)  # heals a missed promotion
-        capacity = _capacity(event)
-        waitlist_position = None
-        if event.registration.get("requires_approval"):
-            status = PENDING
-        elif counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
-            status = CONFIRMED
-        elif event.registration.get("waitlist"):
-            status = WAITLISTED
-            # The newest arrival, with the event locked: last in the queue.
-            waitlist_position = counts.waitlisted + 1
-        else:
-            raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
+        status = policies.newcomer_status(settings, counts).value
+        # The newest arrival, with the event locked: last in the queue.
+        waitlist_position = counts.waitlisted + 1 if status == WAITLISTED else None
         registration_id = uuid.uuid4()
         token = personal_token(registration_id)
         now = utcnow()
@@ -334,7 +327,7 @@ class RegistrationService:
             mode_before=before["attendance_mode"],
             mode_after=event.attendance_mode,
         )
-        if change is None or event.registration.get("mode") != "internal":
+        if change is None or event.registration_settings.mode != "internal":
             return
         active = await registration_repository.holding_or_awaiting_a_seat(
             session, event.id, [CONFIRMED, WAITLISTED, PENDING]
@@ -352,13 +345,7 @@ class RegistrationService:
             # As for registering; refusing stays possible, to answer the person.
             raise EventCancelled("This event is cancelled: registrations cannot be approved.")
         counts = await self._fill_seats(session, event)
-        capacity = _capacity(event)
-        if counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity):
-            registration.status = CONFIRMED
-        elif event.registration.get("waitlist"):
-            registration.status = WAITLISTED
-        else:
-            raise EventFull(f"All {capacity} seats are taken and this event has no waitlist.")
+        registration.status = policies.placement(event.registration_settings, counts).value
         registration.touch()
         await session.flush()
         read = (await self.read_many(session, [registration]))[0]
@@ -479,16 +466,16 @@ class RegistrationService:
         self, session: AsyncSession, events: Sequence[Event]
     ) -> dict[uuid.UUID, RegistrationCountsRead]:
         """Public counts of the events taking internal registrations (one query)."""
-        internal = [e for e in events if e.registration.get("mode") == "internal"]
+        settings = {event.id: event.registration_settings for event in events}
+        internal = [e for e in events if settings[e.id].mode == "internal"]
         by_event = await registration_repository.counts(session, [e.id for e in internal])
         result = {}
         for event in internal:
             counts = by_event.get(event.id, RegistrationCounts())
-            capacity = _capacity(event)
             result[event.id] = RegistrationCountsRead(
                 confirmed=counts.confirmed,
-                capacity=capacity,
-                available=None if capacity is None else max(capacity - counts.confirmed, 0),
+                capacity=settings[event.id].capacity,
+                available=policies.available_seats(settings[event.id], counts),
                 waitlisted=counts.waitlisted,
                 pending_approval=counts.pending_approval,
             )
@@ -513,10 +500,14 @@ class RegistrationService:
         counts = (await registration_repository.counts(session, [event.id])).get(
             event.id, RegistrationCounts()
         )
-        free = _free_seats(event, counts)
-        if free <= 0 or counts.waitlisted == 0 or event.status == EventStatus.CANCELLED.value:
+        seats = policies.seats_to_promote(
+            event.registration_settings,
+            counts,
+            event_cancelled=event.status == EventStatus.CANCELLED.value,
+        )
+        if seats == 0:
             return counts
-        promoted = await registration_repository.first_waitlisted(session, event.id, limit=free)
+        promoted = await registration_repository.first_waitlisted(session, event.id, limit=seats)
         for registration in promoted:
             registration.status = CONFIRMED
             registration.touch()
@@ -575,9 +566,9 @@ class RegistrationService:
         return event, registration
 
     def _check_open(self, event: Event) -> None:
-        settings = event.registration
-        if settings.get("mode") != "internal":
-            where = f" Register at {settings['url']}." if settings.get("url") else ""
+        settings = event.registration_settings
+        if settings.mode != "internal":
+            where = f" Register at {settings.url}." if settings.url else ""
             raise RegistrationUnavailable(
                 f"This event does not take registrations through Maillage.{where}"
             )
@@ -586,13 +577,11 @@ class RegistrationService:
         if event.state != EventState.PUBLISHED.value:
             raise RegistrationUnavailable("This event is not published yet.")
         now = utcnow()
-        opens_at = _moment(settings.get("opens_at"))
-        if opens_at is not None and now < opens_at:
-            raise RegistrationNotOpen(
-                f"Registration opens at {settings['opens_at']}.", opens_at=settings["opens_at"]
-            )
+        if settings.opens_at is not None and now < settings.opens_at:
+            opens_at = settings.model_dump(mode="json")["opens_at"]  # as the event reads it
+            raise RegistrationNotOpen(f"Registration opens at {opens_at}.", opens_at=opens_at)
         # Without an explicit closing time, registration closes when the event ends.
-        closes_at = _moment(settings.get("closes_at")) or event.ends_at
+        closes_at = settings.closes_at or event.ends_at
         if now >= closes_at:
             raise RegistrationClosed(
                 f"Registration closed at {closes_at.isoformat()}.", closed_at=closes_at.isoformat()
@@ -658,21 +647,6 @@ def _tally(marks: Sequence[bool | None]) -> dict[str, int]:
     present = sum(1 for mark in marks if mark is True)
     absent = sum(1 for mark in marks if mark is False)
     return {"present": present, "absent": absent, "unrecorded": len(marks) - present - absent}
-
-
-def _free_seats(event: Event, counts: RegistrationCounts) -> int:
-    """Seats a waitlisted person could take now (all of the waitlist when unlimited)."""
-    capacity = _capacity(event)
-    return counts.waitlisted if capacity is None else capacity - counts.confirmed
-
-
-def _capacity(event: Event) -> int | None:
-    capacity = event.registration.get("capacity")
-    return int(capacity) if capacity is not None else None
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 registration_service = RegistrationService()
