@@ -82,8 +82,6 @@ WAITING: dict[tuple[str, str], str] = {
     ("directory.resources", MISSING): "its queries are still in service.py (below)",
     ("surveys.feedback", MISSING): "tables landed first (issue 12, observatory); the "
     "repository comes with the code that reads them",
-    ("surveys.indicators", MISSING): "tables landed first (issue 12, observatory); the "
-    "repository comes with the code that reads them",
     ("directory.resources", QUERIES): "the search query in service.py waits for a repository.py",
 }
 

@@ -18,6 +18,7 @@ SURVEY_PUBLISHED = "surveys.survey.published"
 SURVEY_CLOSED = "surveys.survey.closed"
 RESULTS_PUBLISHED = "surveys.results.published"
 INVITATION_CREATED = "surveys.invitation.created"
+INDICATOR_UPDATED = "surveys.indicator.updated"
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
 INVITATION_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -143,5 +144,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
         STREAM,
         partners=False,
         private_fields=INVITATION_PRIVATE_FIELDS,
+    ),
+    EventType(
+        INDICATOR_UPDATED,
+        "A public indicator's values changed, as published (small cells withheld).",
+        IndicatorUpdated,
+        "surveys",
+        STREAM,
     ),
 )

@@ -10,6 +10,7 @@ from kit.service import ServiceSpec, create_service_app
 from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
+from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.questionnaires.router import router as surveys_router
 from surveys.results.router import router as results_router
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbox=inbox,
             stream="SURVEYS",
             mail=mail,
-            routers=[surveys_router, invitations_router, results_router],
+            routers=[surveys_router, invitations_router, results_router, indicators_router],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[
                 {"name": "surveys", "description": "Questionnaires of the observatory."},
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "name": "results",
                     "description": "Figures, crosstabs and exports; small cells withheld.",
                 },
+                {"name": "indicators", "description": "Indicators across a series' waves."},
             ],
         )
     )

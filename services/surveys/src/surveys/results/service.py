@@ -47,6 +47,7 @@ class Answered:
 
     answers: dict[str, Any]
     attributes: dict[str, Any]
+    actor_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,21 @@ class ResultService:
         kept = [r for r in respondents if filters.keeps(r.attributes)]
         return Dataset(survey, publication, questions_of(definitions), kept)
 
+    async def answered(
+        self, session: AsyncSession, survey_id: uuid.UUID, *, version: int | None = None
+    ) -> list[Answered]:
+        """The submitted responses of a survey with their respondents' attributes."""
+        rows = await result_repository.submitted(session, survey_id, version=version)
+        return await self._with_attributes(session, rows)
+
+    async def questions(self, session: AsyncSession, survey: Survey) -> list[dict[str, Any]]:
+        """The questions of every published version (newest definition of each code)."""
+        versions = await result_repository.versions(session, survey.id)
+        return questions_of([v.definition for v in versions] or [{"sections": survey.sections}])
+
+    async def publication(self, session: AsyncSession, survey_id: uuid.UUID) -> Publication:
+        return publication_of(await result_repository.settings(session, survey_id))
+
     async def _with_attributes(
         self, session: AsyncSession, rows: Sequence[SubmittedRow]
     ) -> list[Answered]:
@@ -132,7 +148,7 @@ class ResultService:
             actor = actors.get(row.actor_id) if row.actor_id is not None else None
             if not source and actor is not None:
                 source = profile_of(actor)
-            out.append(Answered(row.answers or {}, attributes_of(source)))
+            out.append(Answered(row.answers or {}, attributes_of(source), row.actor_id))
         return out
 
     async def results(
@@ -274,6 +290,7 @@ class ResultService:
             subject=str(survey.id),
             data=payload.model_dump(mode="json"),
         )
+        await self._series_changed(session, survey)
         return settings
 
     async def unpublish(
@@ -287,7 +304,14 @@ class ResultService:
         settings.published_at, settings.published_by = None, None
         settings.updated_at = utcnow()
         await session.flush()
+        await self._series_changed(session, survey)
         return settings
+
+    async def _series_changed(self, session: AsyncSession, survey: Survey) -> None:
+        # The public indicators of the series gain or lose this wave.
+        from surveys.indicators.service import indicator_service  # noqa: PLC0415 (cycle)
+
+        await indicator_service.announce_series(session, survey.series)
 
 
 result_service = ResultService()

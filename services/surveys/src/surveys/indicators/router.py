@@ -1,0 +1,168 @@
+"""HTTP routes of /v1/indicators: definitions, values across waves, CSV, panel."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from kit.etags import etag_for
+from kit.identity import CurrentIdentity, StaffIdentity
+from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.service import DbSession
+from kit.spreadsheets import neutralise
+from surveys.indicators.schemas import (
+    IndicatorCreate,
+    IndicatorPanel,
+    IndicatorRead,
+    IndicatorUpdate,
+    IndicatorValues,
+)
+from surveys.indicators.service import indicator_service
+
+router = APIRouter(prefix="/v1/indicators", tags=["indicators"])
+Paging = Annotated[PageParams, Depends(page_params)]
+By = Annotated[
+    str | None,
+    Query(max_length=20, description="Values per cut too: circle, type, club, theme, region…"),
+]
+View = Annotated[
+    Literal["full", "public"],
+    Query(description="Staff: `public` shows what everyone else sees (small cells withheld)."),
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Define an indicator (staff)")
+async def create_indicator(
+    body: IndicatorCreate, session: DbSession, identity: StaffIdentity, response: Response
+) -> IndicatorRead:
+    indicator = await indicator_service.create(session, data=body, identity=identity)
+    response.headers["Location"] = f"/v1/indicators/{indicator.id}"
+    response.headers["ETag"] = etag_for(indicator.version)
+    return indicator_service.to_read(indicator)
+
+
+@router.get("", summary="List indicators (public ones for everyone but staff)")
+async def list_indicators(
+    session: DbSession,
+    identity: CurrentIdentity,
+    paging: Paging,
+    series: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[IndicatorRead]:
+    rows = await indicator_service.list_page(
+        session,
+        identity=identity,
+        series=series,
+        after=decode_time_id_cursor(paging.after),
+        limit=paging.limit + 1,
+    )
+    items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
+    return Page(items=[indicator_service.to_read(i) for i in items], next=next_cursor)
+
+
+@router.patch("/{indicator_id}", summary="Change an indicator (staff)")
+async def update_indicator(
+    indicator_id: uuid.UUID, body: IndicatorUpdate, session: DbSession, identity: StaffIdentity
+) -> IndicatorRead:
+    indicator = await indicator_service.update(
+        session, indicator_id=indicator_id, data=body, identity=identity
+    )
+    return indicator_service.to_read(indicator)
+
+
+async def _values(
+    session: DbSession,
+    identity: CurrentIdentity,
+    indicator_id: uuid.UUID,
+    by: str | None,
+    view: str,
+) -> IndicatorValues:
+    indicator = await indicator_service.get(session, indicator_id=indicator_id, identity=identity)
+    waves = await indicator_service.values(
+        session, indicator=indicator, identity=identity, by=by, as_public=view == "public"
+    )
+    return IndicatorValues.model_validate(
+        {**indicator_service.to_read(indicator).model_dump(), "by": by, "waves": waves}
+    )
+
+
+# Before /{indicator_id}, which would take "….csv" for an id.
+@router.get(
+    "/{indicator_id}.csv",
+    summary="An indicator's series as CSV (UTF-8 with BOM, `;`)",
+    response_class=Response,
+)
+async def indicator_csv(
+    indicator_id: uuid.UUID,
+    session: DbSession,
+    identity: CurrentIdentity,
+    by: By = None,
+    view: View = "full",
+) -> Response:
+    values = await _values(session, identity, indicator_id, by, view)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["wave", by or "cut", "value", "unit", "respondents", "suppressed"])
+    for wave in values.waves:
+        rows: list[dict[str, Any]] = [
+            {
+                "cut": "",
+                "value": wave.value,
+                "respondents": wave.respondents,
+                "suppressed": wave.suppressed,
+            }
+        ]
+        rows += [{**cut, "cut": cut["cut"]} for cut in wave.cuts or []]
+        for row in rows:
+            writer.writerow(
+                [
+                    neutralise(v)
+                    for v in (
+                        wave.wave,
+                        "" if row["cut"] is None else row["cut"],
+                        "" if row["value"] is None else row["value"],
+                        values.unit or "",
+                        "" if row["respondents"] is None else row["respondents"],
+                        "yes" if row["suppressed"] else "no",
+                    )
+                ]
+            )
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="indicator-{indicator_id}.csv"'},
+    )
+
+
+@router.get(
+    "/{indicator_id}",
+    summary="An indicator's value per wave (and per cut with `by`)",
+    description=(
+        "Everyone but staff reads public indicators over the waves whose results are "
+        "published; figures of fewer than the survey's `k` respondents are null with "
+        "`suppressed: true`."
+    ),
+)
+async def indicator_values(
+    indicator_id: uuid.UUID,
+    session: DbSession,
+    identity: CurrentIdentity,
+    by: By = None,
+    view: View = "full",
+) -> IndicatorValues:
+    return await _values(session, identity, indicator_id, by, view)
+
+
+@router.get(
+    "/{indicator_id}/panel",
+    summary="Actors who answered two waves and how their answer moved (staff)",
+)
+async def indicator_panel(
+    indicator_id: uuid.UUID, session: DbSession, identity: StaffIdentity
+) -> IndicatorPanel:
+    indicator = await indicator_service.get(session, indicator_id=indicator_id, identity=identity)
+    steps = await indicator_service.panel(session, indicator=indicator, identity=identity)
+    return IndicatorPanel.model_validate({"indicator_id": indicator.id, "steps": steps})
