@@ -12,6 +12,7 @@ from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
+from surveys.observatory.router import router as observatory_router
 from surveys.questionnaires.router import router as surveys_router
 from surveys.results.router import router as results_router
 
@@ -30,7 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbox=inbox,
             stream="SURVEYS",
             mail=mail,
-            routers=[surveys_router, invitations_router, results_router, indicators_router],
+            routers=[
+                surveys_router,
+                invitations_router,
+                results_router,
+                indicators_router,
+                observatory_router,
+            ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             openapi_tags=[
                 {"name": "surveys", "description": "Questionnaires of the observatory."},

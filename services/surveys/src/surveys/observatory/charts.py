@@ -20,6 +20,8 @@ MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 16, 40
 BAR_ROW = 28
 BAR_LABEL_WIDTH = 180
 TICKS = 4
+#: Colours as SVG attributes (the pages' CSP allows no inline style), from kit's palette.
+INK, MUTED, BRAND, LINE, WARN = "#1b1f24", "#4a5561", "#0b5cab", "#c9d1d9", "#7a4b00"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def _chart(height: int, chart_id: str, title: str, description: str, body: list[
     # Safe: every text that reaches the SVG went through escape() above or in the callers.
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" role="img" class="chart" aria-labelledby="{ident}-title {ident}-desc">'
+        f'width="100%" role="img" class="chart" font-family="system-ui, sans-serif" '
+        f'font-size="12" fill="{INK}" aria-labelledby="{ident}-title {ident}-desc">'
         f'<title id="{ident}-title">{escape(title)}</title>'
         f'<desc id="{ident}-desc">{escape(description)}</desc>' + "".join(body) + "</svg>"
     )
@@ -94,7 +97,7 @@ def line_chart(
     for index, point in enumerate(points):
         x = x_of(index)
         body.append(
-            f'<text class="axis" x="{x:.1f}" y="{height - MARGIN_BOTTOM + 18}" '
+            f'<text class="axis" fill="{MUTED}" x="{x:.1f}" y="{height - MARGIN_BOTTOM + 18}" '
             f'text-anchor="middle">{escape(point.label)}</text>'
         )
         if point.value is None or point.withheld:
@@ -106,7 +109,7 @@ def line_chart(
         segments[-1].append((x, y))
         shown = format_number(point.value, language)
         body.append(
-            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>'
+            f'<circle class="point" fill="{BRAND}" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>'
             f"{escape(point.label)}: {escape(shown)} {escape(unit)}</title></circle>"
             f'<text class="value" x="{x:.1f}" y="{y - 9:.1f}" text-anchor="middle">'
             f"{escape(shown)}</text>"
@@ -114,7 +117,11 @@ def line_chart(
     for segment in segments:
         if len(segment) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
-            body.insert(0, f'<polyline class="line" fill="none" points="{path}"/>')
+            body.insert(
+                0,
+                f'<polyline class="line" fill="none" stroke="{BRAND}" stroke-width="2.5" '
+                f'points="{path}"/>',
+            )
     description = "; ".join(_describe(p, unit, withheld_label, language) for p in points)
     return _chart(height, chart_id, title, description, body)
 
@@ -146,15 +153,17 @@ def bar_chart(
             if bar.withheld:
                 body.append(
                     f'<rect class="withheld" x="{left}" y="{y + 5}" width="{plot_w:.1f}" '
-                    f'height="{BAR_ROW - 10}" fill="none" stroke-dasharray="4 3"/>'
-                    f'<text class="withheld-label" x="{left + 8}" y="{middle + 4:.1f}">'
+                    f'height="{BAR_ROW - 10}" fill="none" stroke="{WARN}" '
+                    f'stroke-dasharray="4 3"/>'
+                    f'<text class="withheld-label" fill="{WARN}" font-style="italic" '
+                    f'x="{left + 8}" y="{middle + 4:.1f}">'
                     f"{escape(withheld_label)}</text>"
                 )
             continue
         width = plot_w * min(bar.value, ceiling) / ceiling
         shown = format_number(bar.value, language)
         body.append(
-            f'<rect class="bar" x="{left}" y="{y + 5}" width="{width:.1f}" '
+            f'<rect class="bar" fill="{BRAND}" x="{left}" y="{y + 5}" width="{width:.1f}" '
             f'height="{BAR_ROW - 10}"><title>{escape(bar.label)}: {escape(shown)} '
             f"{escape(unit)}</title></rect>"
             f'<text class="value" x="{left + width + 6:.1f}" y="{middle + 4:.1f}">'
@@ -175,7 +184,8 @@ def _describe(point: Point, unit: str, withheld_label: str, language: str) -> st
 def _withheld_marker(x: float, y: float, label: str) -> str:
     return (
         f'<circle class="withheld" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="none" '
-        f'stroke-dasharray="2 2"/><text class="withheld-label" x="{x:.1f}" '
+        f'stroke="{WARN}" stroke-dasharray="2 2"/><text class="withheld-label" fill="{WARN}" '
+        f'font-style="italic" x="{x:.1f}" '
         f'y="{y + 18:.1f}" text-anchor="middle">{escape(label)}</text>'
     )
 
@@ -191,7 +201,8 @@ def _y_axis(
     for tick in _ticks(ceiling):
         y = MARGIN_TOP + plot_h * (1 - tick / ceiling)
         out.append(
-            f'<line class="grid" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<line class="grid" stroke="{LINE}" x1="{left}" x2="{right}" '
+            f'y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(format_number(tick, language))}</text>"
         )
@@ -208,7 +219,8 @@ def _x_axis(
     for tick in _ticks(ceiling):
         x = left + plot_w * tick / ceiling
         out.append(
-            f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{MARGIN_TOP}" y2="{bottom}"/>'
+            f'<line class="grid" stroke="{LINE}" x1="{x:.1f}" x2="{x:.1f}" y1="{MARGIN_TOP}" '
+            f'y2="{bottom}"/>'
             f'<text class="axis" x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">'
             f"{escape(format_number(tick, language))}</text>"
         )
