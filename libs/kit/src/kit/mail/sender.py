@@ -5,7 +5,7 @@ One runs beside the event relay in every process of a service that mails (see
 setting them ``sending`` until ``claimed_until``: on PostgreSQL with ``FOR UPDATE SKIP
 LOCKED`` so replicas share the work, on SQLite under its single writer lock. Each message is
 then rendered, sent over one of a few reused SMTP connections and its outcome recorded at
-once, in its own short transaction:
+once (outcomes arriving together share a transaction):
 
 - accepted: ``sent``, with the server's answer;
 - refused for good (5xx, an address that is not one): ``failed`` with the server's answer,
@@ -30,6 +30,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -75,6 +76,40 @@ class _Outcome:
     status: MailStatus
     attempt: str
     response: str
+
+
+class _Recorder:
+    """Records outcomes as they come, many per transaction (group commit): each is written
+    within milliseconds of the server's answer, without a transaction per message."""
+
+    def __init__(self, write: Callable[[list[tuple[Any, _Outcome]]], Awaitable[None]]) -> None:
+        self._write = write
+        self._items: list[tuple[Any, _Outcome]] = []
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def add(self, row: Any, outcome: _Outcome) -> None:
+        self._items.append((row, outcome))
+        self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            items, self._items = self._items, []
+            if items:
+                try:
+                    await self._write(items)
+                except Exception:
+                    # Unrecorded, they stay claimed; once the claim runs out they are sent
+                    # again (same Message-ID): late rather than lost.
+                    logger.exception("mail sender: cannot record %d outcomes", len(items))
+            if self._closed and not self._items:
+                return
 
 
 class RateLimiter:
@@ -141,7 +176,14 @@ class MailSender:
             queue.put_nowait(row)
         down: list[int] = []  # attempts of the messages that found the server down
         workers = min(self.settings.mail_connections, len(rows))
-        await asyncio.gather(*(self._work(queue, down) for _ in range(workers)))
+        recorder = _Recorder(self._record)
+        recording = asyncio.create_task(recorder.run())
+        try:
+            await asyncio.gather(*(self._work(queue, down, recorder) for _ in range(workers)))
+        finally:
+            # What the server accepted is recorded even if this task is being cancelled.
+            recorder.close()
+            await asyncio.shield(recording)
         # The server went away: what was not tried waits as long as what was.
         leftover = [queue.get_nowait() for _ in range(queue.qsize())]
         if leftover:
@@ -177,7 +219,7 @@ class MailSender:
                 )
         return rows
 
-    async def _work(self, queue: asyncio.Queue[Any], down: list[int]) -> None:
+    async def _work(self, queue: asyncio.Queue[Any], down: list[int], recorder: _Recorder) -> None:
         client: aiosmtplib.SMTP | None = None
         try:
             while not down:
@@ -188,8 +230,7 @@ class MailSender:
                 outcome, client = await self._deliver(row, client)
                 if outcome.attempt == "down":
                     down.append(row.attempts + 1)
-                # Recorded even if this task is being cancelled: the server has answered.
-                await asyncio.shield(self._record(row, outcome))
+                recorder.add(row, outcome)
         finally:
             if client is not None:
                 with contextlib.suppress(Exception):
@@ -288,39 +329,59 @@ class MailSender:
             )
         return _Outcome(MailStatus.PENDING, attempt, response)
 
-    async def _record(self, row: Any, outcome: _Outcome) -> None:
+    async def _record(self, outcomes: list[tuple[Any, _Outcome]]) -> None:
+        """Record outcomes (and one attempt row each) in one transaction."""
         t = self.mail.table
         now = datetime.now(UTC)
-        values: dict[str, Any] = {
-            "status": outcome.status.value,
-            "attempts": row.attempts + 1,
-            "claimed_until": None,
-        }
-        if outcome.status is MailStatus.SENT:
-            values["sent_at"] = now
-            values["last_error"] = None
-        elif outcome.status is MailStatus.PENDING:
-            values["next_attempt_at"] = now + timedelta(seconds=self._backoff(row.attempts + 1))
-            values["last_error"] = outcome.response[:2000]
-        else:
-            values["last_error"] = outcome.response[:2000]
-        if outcome.status is not MailStatus.SENT and outcome.status is not MailStatus.SUPPRESSED:
-            logger.warning(
-                "mail %s to message %s (attempt %d): %s",
-                outcome.attempt,
-                row.id,
-                row.attempts + 1,
-                outcome.response,
+        updates = []
+        for row, outcome in outcomes:
+            sent = outcome.status is MailStatus.SENT
+            retry = outcome.status is MailStatus.PENDING
+            updates.append(
+                {
+                    "b_id": row.id,
+                    "b_status": outcome.status.value,
+                    "b_attempts": row.attempts + 1,
+                    "b_sent_at": now if sent else None,
+                    "b_next_attempt_at": now + timedelta(seconds=self._backoff(row.attempts + 1))
+                    if retry
+                    else row.next_attempt_at,
+                    "b_last_error": None if sent else outcome.response[:2000],
+                }
             )
-        async with self.database.transaction() as session:
-            await session.execute(sa.update(t).where(t.c.id == row.id).values(**values))
-            await session.execute(
-                sa.insert(self.mail.attempts).values(
-                    mail_id=row.id,
-                    attempted_at=now,
-                    outcome=outcome.attempt,
-                    response=outcome.response[:2000],
+            if not sent and outcome.status is not MailStatus.SUPPRESSED:
+                logger.warning(
+                    "mail %s to message %s (attempt %d): %s",
+                    outcome.attempt,
+                    row.id,
+                    row.attempts + 1,
+                    outcome.response,
                 )
+        async with self.database.transaction() as session:
+            await session.execute(
+                sa.update(t)
+                .where(t.c.id == sa.bindparam("b_id"))
+                .values(
+                    status=sa.bindparam("b_status"),
+                    attempts=sa.bindparam("b_attempts"),
+                    claimed_until=None,
+                    sent_at=sa.bindparam("b_sent_at"),
+                    next_attempt_at=sa.bindparam("b_next_attempt_at"),
+                    last_error=sa.bindparam("b_last_error"),
+                ),
+                updates,
+            )
+            await session.execute(
+                sa.insert(self.mail.attempts),
+                [
+                    {
+                        "mail_id": row.id,
+                        "attempted_at": now,
+                        "outcome": outcome.attempt,
+                        "response": outcome.response[:2000],
+                    }
+                    for row, outcome in outcomes
+                ],
             )
 
     def _backoff(self, attempts: int) -> float:
