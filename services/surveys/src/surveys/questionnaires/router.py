@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from contracts.vocabularies import SurveyStatus
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.problems import InvalidInput
 from kit.service import DbSession
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.schemas import (
@@ -24,6 +26,7 @@ from surveys.questionnaires.schemas import (
 from surveys.questionnaires.service import survey_service
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Paging = Annotated[PageParams, Depends(page_params)]
 IfMatch = Annotated[
     str | None, Header(description="ETag from a previous read; 412 if the survey changed since.")
@@ -57,6 +60,70 @@ async def create_survey(
     survey = await survey_service.create(session, data=body, identity=identity)
     response.headers["Location"] = f"/v1/surveys/{survey.id}"
     return _answer(survey, response, base)
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SurveyCreate"}},
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a draft from an exported definition (JSON) or an XLSForm (staff)",
+    description=(
+        "`format=json` (default) takes what `GET /v1/surveys/{id}/definition` gives. "
+        "`format=xlsform` takes an XLSForm workbook as the body or as a multipart `file` "
+        "field; whatever it cannot take is a 422 naming sheet, row and column, and nothing "
+        "is created."
+    ),
+    openapi_extra=_IMPORT_BODY,
+)
+async def import_survey(
+    request: Request,
+    session: DbSession,
+    identity: StaffIdentity,
+    response: Response,
+    base: PublicUrl,
+    format: Annotated[Literal["json", "xlsform"], Query()] = "json",
+) -> SurveyRead:
+    content = await _uploaded(request)
+    if format == "xlsform":
+        survey = await survey_service.import_xlsform(session, content=content, identity=identity)
+    else:
+        try:
+            document = orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidInput("body", f"not JSON: {exc}") from exc
+        survey = await survey_service.import_definition(
+            session, document=document, identity=identity
+        )
+    response.headers["Location"] = f"/v1/surveys/{survey.id}"
+    return _answer(survey, response, base)
+
+
+async def _uploaded(request: Request) -> bytes:
+    """The body, or the ``file`` field of a multipart form."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        async with request.form() as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise InvalidInput("file", "a multipart upload needs a file field")
+            return await upload.read()
+    return await request.body()
 
 
 @router.get("", summary="List surveys (drafts for staff only)")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.surveys import SURVEY_CLOSED, SURVEY_PUBLISHED, SurveyClosed, SurveyPublished
@@ -14,6 +15,7 @@ from contracts.vocabularies import SurveyStatus
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.models import as_utc, utcnow
+from kit.problems import InvalidInput
 from surveys.db import outbox
 from surveys.invitations.repository import invitation_repository
 from surveys.links import form_url, new_token
@@ -24,6 +26,7 @@ from surveys.questionnaires.errors import (
     SurveyStatusConflict,
     SurveyVersionNotFound,
     SurveyVersionPublished,
+    XlsFormInvalid,
 )
 from surveys.questionnaires.models import Survey, SurveyVersion
 from surveys.questionnaires.repository import survey_repository, version_repository
@@ -35,6 +38,7 @@ from surveys.questionnaires.schemas import (
     SurveyUpdate,
     VersionCreate,
 )
+from surveys.questionnaires.xlsform import XlsFormRefused, locate, parse_xlsform
 from surveys.responses.repository import response_repository
 
 
@@ -58,6 +62,39 @@ class SurveyService:
         session.add(survey)
         await session.flush()
         return survey
+
+    async def import_definition(
+        self, session: AsyncSession, *, document: Any, identity: Identity
+    ) -> Survey:
+        """A new draft from an exported definition (the JSON of ``GET .../definition``, with
+        settings such as ``closes_at`` allowed beside it)."""
+        try:
+            data = SurveyCreate.model_validate(document)
+        except ValidationError as exc:
+            raise InvalidInput.from_validation(exc) from exc
+        return await self.create(session, data=data, identity=identity)
+
+    async def import_xlsform(
+        self, session: AsyncSession, *, content: bytes, identity: Identity
+    ) -> Survey:
+        """A new draft from an XLSForm workbook; any error names sheet, row and column, and
+        nothing is created."""
+        try:
+            parsed = parse_xlsform(content)
+        except XlsFormRefused as refused:
+            raise XlsFormInvalid(
+                f"{len(refused.errors)} problem(s) in the XLSForm: {refused}",
+                errors=[e.as_error() for e in refused.errors],
+            ) from refused
+        try:
+            data = SurveyCreate.model_validate(parsed.definition)
+        except ValidationError as exc:
+            errors = [locate(parsed, tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+            raise XlsFormInvalid(
+                f"{len(errors)} problem(s) in the XLSForm: " + errors[0].message,
+                errors=[e.as_error() for e in errors],
+            ) from exc
+        return await self.create(session, data=data, identity=identity)
 
     async def get(
         self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity
