@@ -20,7 +20,7 @@ from gateway.api_keys.schemas import (
 from gateway.api_keys.tokens import hash_key, hint_of, new_key, new_key_id
 from kit.identity import Identity, Role
 from kit.models import as_utc, utcnow
-from kit.paging import PageParams, build_page, decode_cursor
+from kit.paging import TIME_TEXT, PageParams
 from kit.problems import InvalidInput
 
 
@@ -96,15 +96,9 @@ class ApiKeyService:
         self, session: AsyncSession, *, params: PageParams
     ) -> tuple[list[ApiKey], str | None]:
         """A page of keys, newest first."""
-        before: tuple[datetime, str] | None = None
-        if params.after:
-            raw_time, raw_id = decode_cursor(params.after, arity=2)
-            try:
-                before = (datetime.fromisoformat(str(raw_time)), str(raw_id))
-            except ValueError as exc:
-                raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+        before = TIME_TEXT.decode(params.after)
         rows = await repository.newest_first(session, before=before, limit=params.limit + 1)
-        return build_page(rows, params, lambda k: (k.created_at.isoformat(), k.id))
+        return TIME_TEXT.page(rows, params, lambda k: (k.created_at, k.id))
 
     async def revoke(self, session: AsyncSession, *, key_id: str) -> ApiKey:
         """Revoke the key (idempotent: the first revocation time is kept)."""

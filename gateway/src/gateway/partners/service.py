@@ -38,7 +38,7 @@ from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
 from kit.input_guard import json_input_problem
 from kit.models import utcnow
-from kit.paging import PageParams, build_page, decode_cursor
+from kit.paging import NUMBER, TEXT, PageParams
 from kit.problems import InvalidInput
 
 #: Partner record ids end up in a URL path: kept to characters that need no escaping there,
@@ -141,9 +141,9 @@ class PartnerService:
     async def list(
         self, session: AsyncSession, *, params: PageParams
     ) -> tuple[list[Partner], str | None]:
-        after = str(decode_cursor(params.after, arity=1)[0]) if params.after else None
+        after = TEXT.decode(params.after)
         rows = await repository.by_slug(session, after=after, limit=params.limit + 1)
-        return build_page(rows, params, lambda p: (p.slug,))
+        return TEXT.page(rows, params, lambda p: p.slug)
 
     async def rotate(
         self, session: AsyncSession, *, slug: str, caller: Identity, grace: timedelta
@@ -248,12 +248,7 @@ class InboxService:
     ) -> tuple[list[PartnerMessageRead], str | None]:
         """A page of the partner's messages, newest first, each with its attempts."""
         partner = await partner_service.get(session, slug=slug, caller=caller)
-        before: int | None = None
-        if params.after:
-            raw = decode_cursor(params.after, arity=1)[0]
-            if not isinstance(raw, int):
-                raise InvalidInput("query.after", "not a cursor returned by this API")
-            before = raw
+        before = NUMBER.decode(params.after)
         rows = await repository.messages_newest_first(
             session,
             partner=partner.slug,
@@ -261,7 +256,7 @@ class InboxService:
             before=before,
             limit=params.limit + 1,
         )
-        page, next_cursor = build_page(rows, params, lambda m: (m.id,))
+        page, next_cursor = NUMBER.page(rows, params, lambda m: m.id)
         return await _read_messages(session, page), next_cursor
 
     async def retry(

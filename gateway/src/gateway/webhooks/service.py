@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ from gateway.webhooks.tokens import new_endpoint_id, new_secret
 from gateway.webhooks.urls import UnsafeUrl, check_url
 from kit.identity import Identity, Role
 from kit.models import utcnow
-from kit.paging import PageParams, build_page, decode_cursor
+from kit.paging import TIME_TEXT, PageParams
 from kit.problems import InvalidInput
 
 
@@ -92,16 +92,6 @@ def _sees(caller: Identity, endpoint: WebhookEndpoint) -> bool:
 
 
 _DeliveryPage = tuple[list[WebhookDeliveryRead], str | None]
-
-
-def _cursor(params: PageParams) -> tuple[datetime, str] | None:
-    if not params.after:
-        return None
-    raw_time, raw_id = decode_cursor(params.after, arity=2)
-    try:
-        return datetime.fromisoformat(str(raw_time)), str(raw_id)
-    except ValueError as exc:
-        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
 
 
 @dataclass(frozen=True)
@@ -169,7 +159,7 @@ class WebhookEndpointService:
         self, session: AsyncSession, *, caller: Identity, params: PageParams
     ) -> tuple[list[WebhookEndpoint], str | None]:
         """A page of the caller's endpoints (every endpoint for an admin), newest first."""
-        before = _cursor(params)
+        before = TIME_TEXT.decode(params.after)
         rows = await repository.newest_first(
             session,
             partner=caller.partner,
@@ -177,18 +167,18 @@ class WebhookEndpointService:
             before=before,
             limit=params.limit + 1,
         )
-        return build_page(rows, params, lambda e: (e.created_at.isoformat(), e.id))
+        return TIME_TEXT.page(rows, params, lambda e: (e.created_at, e.id))
 
     async def deliveries(
         self, session: AsyncSession, *, endpoint_id: str, caller: Identity, params: PageParams
     ) -> _DeliveryPage:
         """A page of the endpoint's deliveries, newest first, each with its attempts."""
         endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
-        before = _cursor(params)
+        before = TIME_TEXT.decode(params.after)
         rows = await repository.deliveries_newest_first(
             session, endpoint_id=endpoint.id, before=before, limit=params.limit + 1
         )
-        page, next_cursor = build_page(rows, params, lambda d: (d.created_at.isoformat(), d.id))
+        page, next_cursor = TIME_TEXT.page(rows, params, lambda d: (d.created_at, d.id))
         return await _delivery_reads(session, page), next_cursor
 
     async def delivery(

@@ -2,6 +2,10 @@
 
 Cursors are opaque to callers (URL-safe base64 of a small JSON array holding the sort key of
 the last item), so the keyset behind them can change without breaking clients.
+
+Every list reads its ``after`` through a typed :class:`Cursor` (:data:`NUMBER`, :data:`TEXT`,
+:data:`TIME_ID`, :data:`TIME_TEXT`, :data:`TEXT_ID`, or one of its own), so a bad cursor has
+one answer everywhere: 422 naming ``query.after``, never a silent restart from the top.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -20,6 +25,10 @@ from pydantic import BaseModel
 from kit.problems import InvalidInput
 
 T = TypeVar("T")
+K = TypeVar("K")
+#: The field a bad cursor is reported on, and why.
+AFTER = "query.after"
+NOT_OURS = "not a cursor returned by this API"
 
 
 class Page(BaseModel, Generic[T]):
@@ -40,9 +49,9 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
-        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+        raise InvalidInput(AFTER, NOT_OURS) from exc
     if not isinstance(key, list) or len(key) != arity:
-        raise InvalidInput("query.after", "not a cursor returned by this API")
+        raise InvalidInput(AFTER, NOT_OURS)
     return key
 
 
@@ -79,15 +88,90 @@ def build_page(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T]
     return items, (encode_cursor(key(items[-1])) if has_more and items else None)
 
 
+@dataclass(frozen=True)
+class Cursor(Generic[K]):
+    """One list's keyset: how the sort key of its last item becomes the ``after`` cursor,
+    and back into typed values.
+
+    ``parse`` turns the cursor's JSON values into the key (raising ``ValueError`` or
+    ``TypeError`` on anything else), ``dump`` turns a key into JSON values.
+    """
+
+    arity: int
+    parse: Callable[[Sequence[Any]], K]
+    dump: Callable[[K], Sequence[Any]]
+
+    def decode(self, after: str | None) -> K | None:
+        """The key ``after`` names; None without one; 422 naming ``query.after`` for a
+        cursor this list did not give."""
+        if not after:
+            return None
+        raw = decode_cursor(after, arity=self.arity)
+        try:
+            return self.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(AFTER, NOT_OURS) from exc
+
+    def encode(self, key: K) -> str:
+        """The cursor of the item whose sort key is ``key``."""
+        return encode_cursor(self.dump(key))
+
+    def page(
+        self, rows: Sequence[T], params: PageParams, key: Callable[[T], K]
+    ) -> tuple[list[T], str | None]:
+        """Cut ``rows`` (fetched with ``limit + 1``) to a page and give its ``next`` cursor."""
+        items = list(rows[: params.limit])
+        more = len(rows) > params.limit
+        return items, (self.encode(key(items[-1])) if more and items else None)
+
+
+def number(value: Any) -> int:
+    """A cursor part that must be an integer (JSON ``true`` is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("not an integer")
+    return value
+
+
+def text(value: Any) -> str:
+    """A cursor part that must be a string."""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def moment(value: Any) -> datetime:
+    """A cursor part holding an ISO 8601 time."""
+    return datetime.fromisoformat(text(value))
+
+
+def record_id(value: Any) -> uuid.UUID:
+    """A cursor part holding a UUID."""
+    return uuid.UUID(text(value))
+
+
+#: Lists ordered by an integer (a version, an arrival number, a change id).
+NUMBER: Cursor[int] = Cursor(1, lambda raw: number(raw[0]), lambda key: [key])
+#: Lists ordered by a unique text (a slug).
+TEXT: Cursor[str] = Cursor(1, lambda raw: text(raw[0]), lambda key: [key])
+#: Time-ordered lists of records with a UUID.
+TIME_ID: Cursor[tuple[datetime, uuid.UUID]] = Cursor(
+    2,
+    lambda raw: (moment(raw[0]), record_id(raw[1])),
+    lambda key: [key[0].isoformat(), str(key[1])],
+)
+#: Time-ordered lists of records with a text id (API keys, webhook endpoints).
+TIME_TEXT: Cursor[tuple[datetime, str]] = Cursor(
+    2, lambda raw: (moment(raw[0]), text(raw[1])), lambda key: [key[0].isoformat(), key[1]]
+)
+#: Lists ordered by a text (a folded title) then a UUID.
+TEXT_ID: Cursor[tuple[str, uuid.UUID]] = Cursor(
+    2, lambda raw: (text(raw[0]), record_id(raw[1])), lambda key: [key[0], str(key[1])]
+)
+
+
 def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """Decode a cursor over ``(timestamp, id)``, the common keyset of time-ordered lists."""
-    if not cursor:
-        return None
-    raw_time, raw_id = decode_cursor(cursor, arity=2)
-    try:
-        return datetime.fromisoformat(str(raw_time)), uuid.UUID(str(raw_id))
-    except ValueError as exc:
-        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+    """:data:`TIME_ID` ``.decode`` (kept for the lists written with it)."""
+    return TIME_ID.decode(cursor)
 
 
 def time_id_key(moment: datetime, record_id: uuid.UUID) -> tuple[str, str]:

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
-from kit.paging import Page, PageParams, build_page, decode_cursor, encode_cursor, page_params
+from kit.paging import (
+    NUMBER,
+    TEXT,
+    TEXT_ID,
+    TIME_ID,
+    TIME_TEXT,
+    Cursor,
+    Page,
+    PageParams,
+    build_page,
+    decode_cursor,
+    encode_cursor,
+    page_params,
+)
 from kit.problems import InvalidInput, install_problem_handlers
 from kit.settings import ServiceSettings
 
@@ -44,6 +59,58 @@ def test_forged_cursor_is_invalid_input(forged: str) -> None:
     assert raised.value.errors == [
         {"field": "query.after", "message": "not a cursor returned by this API"}
     ]
+
+
+MOMENT = datetime(2026, 10, 2, 8, 30, tzinfo=UTC)
+RECORD = uuid.UUID("0b6c1f5e-0000-4000-8000-000000000001")
+
+
+@pytest.mark.parametrize(
+    ("cursor", "key"),
+    [
+        (NUMBER, 42),
+        (TEXT, "echosciences"),
+        (TIME_ID, (MOMENT, RECORD)),
+        (TIME_TEXT, (MOMENT, "whe_abc")),
+        (TEXT_ID, ("museum de toulouse", RECORD)),
+    ],
+)
+def test_typed_cursors_give_back_the_typed_key(cursor: Cursor[Any], key: Any) -> None:
+    assert cursor.decode(cursor.encode(key)) == key
+    assert cursor.decode(None) is None
+    assert cursor.decode("") is None
+
+
+@pytest.mark.parametrize(
+    ("cursor", "forged"),
+    [
+        (NUMBER, ["12"]),  # a string where the list gave a number
+        (NUMBER, [True]),  # JSON true is no arrival number
+        (TEXT, [3]),
+        (TIME_ID, ["yesterday", str(RECORD)]),
+        (TIME_ID, [MOMENT.isoformat(), "not-a-uuid"]),
+        (TIME_TEXT, [MOMENT.isoformat(), None]),
+        (TEXT_ID, ["a", 1]),
+        (TIME_ID, [MOMENT.isoformat()]),  # another list's cursor: wrong arity
+    ],
+)
+def test_a_cursor_of_the_wrong_shape_is_one_422_naming_after(
+    cursor: Cursor[Any], forged: list[Any]
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        cursor.decode(encode_cursor(forged))
+    assert raised.value.errors == [
+        {"field": "query.after", "message": "not a cursor returned by this API"}
+    ]
+
+
+def test_a_typed_page_points_at_the_next_one() -> None:
+    items, cursor = NUMBER.page(list(range(1, 12)), PageParams(limit=10), key=lambda n: n)
+
+    assert items == list(range(1, 11))
+    assert cursor is not None
+    assert NUMBER.decode(cursor) == 10
+    assert NUMBER.page([1, 2], PageParams(limit=10), key=lambda n: n) == ([1, 2], None)
 
 
 def test_build_page_cuts_and_points_at_the_next_page() -> None:

@@ -191,6 +191,10 @@ async def test_history_records_who_changed_what(
     assert (await anonymous.get(f"/v1/actors/{actor['id']}/history")).status_code == 401
     unknown = await admin.get(f"/v1/actors/{uuid.uuid4()}/history")
     assert unknown.status_code == 404
+    # A cursor the history did not give is refused, as on every list (it used to restart).
+    forged = await admin.get(f"/v1/actors/{actor['id']}/history", params={"after": "WyJ4Il0"})
+    assert forged.status_code == 422
+    assert forged.json()["errors"][0]["field"] == "query.after"
 
 
 async def test_unknown_filter_values_are_422_naming_the_parameter(admin: httpx.AsyncClient) -> None:

@@ -19,8 +19,8 @@ from kit.identity import Role, StaffIdentity
 from kit.mail.outbox import MailOutbox, MailStatus
 from kit.mail.repository import mail_repository
 from kit.mail.schemas import MailAttemptRead, MailDetail, MailRead
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput, NotFound
+from kit.paging import NUMBER, Page, PageParams, page_params
+from kit.problems import NotFound
 from kit.service import DbSession
 
 MailStatusName = Literal["pending", "sending", "sent", "failed", "suppressed"]
@@ -47,16 +47,11 @@ def mail_router(mail: MailOutbox) -> APIRouter:
         status_: Annotated[MailStatusName | None, Query(alias="status")] = None,
         to: Annotated[str | None, Query(max_length=320, description="Recipient address")] = None,
     ) -> Page[MailRead]:
-        before = None
-        if paging.after:
-            (raw,) = decode_cursor(paging.after, arity=1)
-            if not isinstance(raw, int):
-                raise InvalidInput("query.after", "not a cursor returned by this API")
-            before = raw
+        before = NUMBER.decode(paging.after)
         rows = await mail_repository.page(
             session, mail, before_id=before, limit=paging.limit + 1, status=status_, recipient=to
         )
-        items, next_cursor = build_page(rows, paging, lambda row: [row.id])
+        items, next_cursor = NUMBER.page(rows, paging, lambda row: row.id)
         history = await mail_repository.attempts(session, mail, [row.id for row in items])
         return Page(items=[_read(mail, row, history[row.id]) for row in items], next=next_cursor)
 

@@ -27,7 +27,7 @@ from directory.actors.service import actor_service
 from directory.actors.stats import GROUPABLE, actor_stats
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, MemberOrStaffIdentity, StaffIdentity
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
+from kit.paging import NUMBER, Page, PageParams, page_params
 from kit.problems import InvalidInput
 from kit.service import DbSession, runtime_of
 
@@ -169,16 +169,13 @@ async def actor_history(
     paging: Paging,
 ) -> Page[ActorChangeRead]:
     policies.check_history(identity, actor_id)
-    after = None
-    if paging.after:
-        (raw,) = decode_cursor(paging.after, arity=1)
-        after = int(raw) if isinstance(raw, int) else None
+    after = NUMBER.decode(paging.after)
     rows = await history.list_changes(
         session, actor_id, after_version=after, limit=paging.limit + 1
     )
     if not rows and after is None:
         await actor_service.get(session, actor_id=actor_id)  # 404 for an unknown actor
-    changes, next_cursor = build_page(rows, paging, key=lambda change: (change.version,))
+    changes, next_cursor = NUMBER.page(rows, paging, key=lambda change: change.version)
     return Page(
         items=[ActorChangeRead.model_validate(c, from_attributes=True) for c in changes],
         next=next_cursor,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -23,7 +23,7 @@ from directory.actors.fulltext import apply_match, query_terms
 from directory.actors.models import Actor, ActorTag
 from directory.actors.tags import TAG_FIELDS
 from kit.db import Database, dialect_of
-from kit.paging import decode_cursor, encode_cursor
+from kit.paging import Cursor, moment, record_id, text
 from kit.problems import InvalidInput
 
 KM_PER_DEGREE = 111.32
@@ -211,13 +211,10 @@ async def search_page(
     }[sort]
     labelled = key.label("sort_key")
     query = query.add_columns(labelled)
-    if after:
-        raw_key, raw_id = decode_cursor(after, arity=2)
-        cursor_key = _cursor_value(sort, raw_key)
-        try:
-            cursor_id = uuid.UUID(str(raw_id))
-        except ValueError as exc:
-            raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+    cursor = CURSORS[sort]
+    after_key = cursor.decode(after)
+    if after_key is not None:
+        cursor_key, cursor_id = after_key
         query = query.where(
             sa.or_(key > cursor_key, sa.and_(key == cursor_key, Actor.id > cursor_id))
         )
@@ -226,7 +223,7 @@ async def search_page(
     next_cursor = None
     if len(rows) > limit and page:
         last_actor, last_key = page[-1]
-        next_cursor = encode_cursor([_cursor_json(sort, last_key), str(last_actor.id)])
+        next_cursor = cursor.encode((last_key, last_actor.id))
     distances = (
         {actor.id: round(math.sqrt(max(value, 0.0)), 3) for actor, value in page}
         if sort is Sort.DISTANCE
@@ -235,19 +232,25 @@ async def search_page(
     return SearchPage(actors=[actor for actor, _ in page], next=next_cursor, distances_km=distances)
 
 
-def _cursor_json(sort: Sort, value: Any) -> Any:
+def _sort_value_json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _cursor_value(sort: Sort, raw: Any) -> Any:
-    try:
-        if sort is Sort.UPDATED:
-            return datetime.fromisoformat(str(raw))
-        if sort is Sort.NAME:
-            return str(raw)
-        return float(raw)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+def _actor_cursor(sort_value: Callable[[Any], Any]) -> Cursor[tuple[Any, uuid.UUID]]:
+    return Cursor(
+        2,
+        lambda raw: (sort_value(raw[0]), record_id(raw[1])),
+        lambda key: [_sort_value_json(key[0]), str(key[1])],
+    )
+
+
+#: Each sort's keyset (its sort value, then the actor's id) as a cursor.
+CURSORS: dict[Sort, Cursor[tuple[Any, uuid.UUID]]] = {
+    Sort.NAME: _actor_cursor(text),
+    Sort.UPDATED: _actor_cursor(moment),
+    Sort.RELEVANCE: _actor_cursor(float),
+    Sort.DISTANCE: _actor_cursor(float),
+}
 
 
 async def facet_counts(

@@ -17,8 +17,7 @@ from directory.resources.schemas import ResourceCreate, ResourceKind, ResourceUp
 from directory.resources.service import resource_service
 from kit.etags import etag_for
 from kit.identity import MemberOrStaffIdentity
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput
+from kit.paging import TEXT_ID, Page, PageParams, page_params
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/resources", tags=["resources"])
@@ -56,13 +55,7 @@ async def list_resources(
     available: bool | None = None,
     department: Annotated[list[Department] | None, Query()] = None,
 ) -> Page[ResourcePublic]:
-    after = None
-    if paging.after:
-        raw_key, raw_id = decode_cursor(paging.after, arity=2)
-        try:
-            after = (str(raw_key), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise InvalidInput("query.after", "not a cursor returned by this API") from exc
+    after = TEXT_ID.decode(paging.after)
     rows = await resource_service.search(
         session,
         q=q,
@@ -75,7 +68,7 @@ async def list_resources(
         after=after,
         limit=paging.limit + 1,
     )
-    page, next_cursor = build_page(rows, paging, key=lambda row: (row[0].title_key, str(row[0].id)))
+    page, next_cursor = TEXT_ID.page(rows, paging, key=lambda row: (row[0].title_key, row[0].id))
     return Page(items=[resource_service.to_public(r, owner) for r, owner in page], next=next_cursor)
 
 

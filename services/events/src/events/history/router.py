@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends
 from events.access import OrganizerOrStaffIdentity
 from events.history.schemas import EventChangeRead
 from events.history.service import event_history_service
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput
+from kit.paging import NUMBER, Page, PageParams, page_params
 from kit.service import DbSession
 
 router = APIRouter(tags=["events"])
@@ -25,14 +24,9 @@ Paging = Annotated[PageParams, Depends(page_params)]
 async def event_history(
     event_id: uuid.UUID, session: DbSession, identity: OrganizerOrStaffIdentity, paging: Paging
 ) -> Page[EventChangeRead]:
-    after = None
-    if paging.after:
-        (raw,) = decode_cursor(paging.after, arity=1)
-        if not isinstance(raw, int):
-            raise InvalidInput("query.after", "not a cursor returned by this API")
-        after = raw
+    after = NUMBER.decode(paging.after)
     rows = await event_history_service.list_changes(
         session, event_id=event_id, identity=identity, after=after, limit=paging.limit + 1
     )
-    changes, next_cursor = build_page(rows, paging, key=lambda change: (change.id,))
+    changes, next_cursor = NUMBER.page(rows, paging, key=lambda change: change.id)
     return Page(items=[event_history_service.read(c) for c in changes], next=next_cursor)

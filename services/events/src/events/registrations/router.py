@@ -23,8 +23,7 @@ from events.registrations.schemas import (
 )
 from events.registrations.service import registration_service
 from kit.identity import CurrentIdentity
-from kit.paging import Page, PageParams, build_page, decode_cursor, page_params
-from kit.problems import InvalidInput
+from kit.paging import NUMBER, Page, PageParams, page_params
 from kit.service import DbSession
 
 router = APIRouter(tags=["registrations"])
@@ -65,7 +64,7 @@ async def list_registrations(
     paging: Paging,
     status: Annotated[list[RegistrationStatus] | None, Query()] = None,
 ) -> Page[RegistrationRead]:
-    after = _decode_number_cursor(paging.after)
+    after = NUMBER.decode(paging.after)
     rows = await registration_service.list_for_event(
         session,
         event_id=event_id,
@@ -74,7 +73,7 @@ async def list_registrations(
         limit=paging.limit + 1,
         statuses=[s.value for s in status] if status else None,
     )
-    registrations, next_cursor = build_page(rows, paging, key=lambda r: [r.number])
+    registrations, next_cursor = NUMBER.page(rows, paging, key=lambda r: r.number)
     return Page(
         items=await registration_service.read_many(session, registrations), next=next_cursor
     )
@@ -171,12 +170,3 @@ async def record_attendance(
     return await registration_service.record_attendance(
         session, registration_id=registration_id, data=body, identity=identity
     )
-
-
-def _decode_number_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    (number,) = decode_cursor(cursor, arity=1)
-    if not isinstance(number, int):
-        raise InvalidInput("query.after", "not a cursor returned by this API")
-    return number

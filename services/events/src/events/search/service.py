@@ -19,7 +19,7 @@ from events.search.models import EventTombstone
 from events.search.schemas import EventListPage, EventTombstoneRead, FacetCount
 from kit.db import Database
 from kit.identity import Identity
-from kit.paging import PageParams, decode_time_id_cursor, encode_cursor, time_id_key
+from kit.paging import TIME_ID, PageParams
 
 PUBLIC_STATES = [EventState.PUBLISHED.value]
 
@@ -41,7 +41,7 @@ class EventSearchService:
         Given the ``database``, facet counts run in their own read transaction beside the
         page's queries (another connection: on PostgreSQL another backend, in parallel).
         """
-        after = decode_time_id_cursor(paging.after)
+        after = TIME_ID.decode(paging.after)
         counting = (
             asyncio.ensure_future(
                 self._facets_apart(database, identity=identity, filters=filters, facets=facets)
@@ -88,7 +88,7 @@ class EventSearchService:
             events = list(rows[: paging.limit])
             items: list[Event | EventTombstone] = list(events)
             more = len(rows) > paging.limit
-            last = time_id_key(events[-1].starts_at, events[-1].id) if events else None
+            last = (events[-1].starts_at, events[-1].id) if events else None
         else:
             items, more = await self._changes(
                 session,
@@ -98,13 +98,13 @@ class EventSearchService:
                 limit=paging.limit,
                 filters=filters,
             )
-            last = time_id_key(*_change_key(items[-1])) if items else None
+            last = _change_key(items[-1]) if items else None
         reads = iter(
             await event_service.read_many(session, [i for i in items if isinstance(i, Event)])
         )
         return EventListPage(
             items=[next(reads) if isinstance(i, Event) else _tombstone(i) for i in items],
-            next=encode_cursor(last) if more and last else None,
+            next=TIME_ID.encode(last) if more and last else None,
         )
 
     async def _facets_apart(
