@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from gateway.config import Settings
 from gateway.partners.forwarding import partner_forwarder
-from gateway.webhooks.delivery import Clock, Deliverer
+from gateway.webhooks.delivery import AttemptPolicy, Clock, Deliverer
 from gateway.webhooks.fanout import FanOutRunner, OneWriterDatabase
 from gateway.webhooks.models import inbox, outbox
 from gateway.webhooks.urls import parse_allowed_hosts
@@ -48,12 +48,11 @@ async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncI
     deliverer = Deliverer(
         database,
         allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
-        schedule=settings.webhook_retry_schedule_seconds,
+        policy=AttemptPolicy.from_settings(settings),
         timeout_seconds=settings.webhook_timeout_seconds,
         poll_seconds=settings.webhook_poll_seconds,
         concurrency=settings.webhook_concurrency,
         per_endpoint=settings.webhook_endpoint_concurrency,
-        disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
         retention=timedelta(days=settings.webhook_retention_days),
         clock=clock,
     )

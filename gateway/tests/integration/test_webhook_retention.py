@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import event
 
 from gateway.webhooks import repository
-from gateway.webhooks.delivery import Deliverer
+from gateway.webhooks.delivery import AttemptPolicy, Deliverer
 from gateway.webhooks.fanout import OneWriterDatabase
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.worker import webhook_worker
@@ -28,6 +28,19 @@ from kit.testing.polling import wait_until
 from .conftest import gateway_settings, migrated_database
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def deliverer_of(database: Database, **options: Any) -> Deliverer:
+    """A deliverer with the default settings' policy and retention (30 days), as the
+    worker builds it, changed by ``options``."""
+    settings = gateway_settings()
+    values: dict[str, Any] = {
+        "policy": AttemptPolicy.from_settings(settings),
+        "retention": timedelta(days=settings.webhook_retention_days),
+    }
+    return Deliverer(database, **(values | options))
+
+
 DAY = timedelta(days=1)
 
 
@@ -136,7 +149,7 @@ async def test_prune_deletes_old_finished_deliveries_and_their_attempts_only(
 ) -> None:
     await seed(database)
     # Two a batch: the prune goes on until no batch is full.
-    deliverer = Deliverer(database, allowed_hosts=set(), clock=lambda: NOW, prune_batch=2)
+    deliverer = deliverer_of(database, allowed_hosts=set(), clock=lambda: NOW, prune_batch=2)
 
     assert await deliverer.prune() == len(OLD_FINISHED)
 
@@ -152,7 +165,7 @@ async def test_prune_deletes_old_finished_deliveries_and_their_attempts_only(
 async def test_the_running_deliverer_prunes_by_its_clock(database: Database) -> None:
     await seed(database)
     now = [NOW - 10 * DAY]
-    deliverer = Deliverer(
+    deliverer = deliverer_of(
         database,
         allowed_hosts={"127.0.0.1"},
         clock=lambda: now[0],
@@ -187,7 +200,7 @@ async def _gone(database: Database, ids: set[str]) -> bool:
 
 async def test_retention_none_keeps_everything(database: Database) -> None:
     await seed(database)
-    deliverer = Deliverer(database, allowed_hosts=set(), clock=lambda: NOW, retention=None)
+    deliverer = deliverer_of(database, allowed_hosts=set(), clock=lambda: NOW, retention=None)
     assert await deliverer.prune() == 0
     deliveries, _ = await remaining(database)
     assert deliveries == set(KEPT + OLD_FINISHED)

@@ -4,13 +4,7 @@ import pytest
 
 from contracts.events import PERSONAL_FIELDS
 from gateway.webhooks.audience import delivered_to, matches
-from gateway.webhooks.delivery import (
-    SVIX_SCHEDULE,
-    next_delay,
-    ordering_key,
-    public_data,
-    retry_after_seconds,
-)
+from gateway.webhooks.delivery import ordering_key, public_data
 from kit.cloudevents import CloudEvent
 
 
@@ -72,23 +66,6 @@ def test_actors_lose_their_membership_before_any_webhook() -> None:
             "name": "Muséum",
             "email": "contact@museum.fr",
         }
-
-
-def test_the_schedule_is_svix_with_jitter_then_gives_up() -> None:
-    delays = [next_delay(SVIX_SCHEDULE, n, None) for n in range(len(SVIX_SCHEDULE) + 1)]
-
-    assert delays[-1] is None
-    for delay, step in zip(delays, SVIX_SCHEDULE, strict=False):
-        assert delay is not None
-        assert step * 0.9 <= delay <= step * 1.1
-
-
-def test_retry_after_postpones_the_next_attempt_within_the_schedule() -> None:
-    assert next_delay(SVIX_SCHEDULE, 1, 120.0) == 120.0
-    assert next_delay(SVIX_SCHEDULE, 1, 10**9) == max(SVIX_SCHEDULE)
-    assert retry_after_seconds("30") == 30.0
-    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") is None
-    assert retry_after_seconds(None) is None
 
 
 def test_a_records_changes_share_an_ordering_key_its_subject_else_its_id() -> None:

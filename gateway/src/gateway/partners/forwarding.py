@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.partners import repository
 from gateway.partners.models import PartnerAttempt, PartnerMessage
-from gateway.webhooks.delivery import retry_after_seconds
+from gateway.retries import RetrySchedule, lease_for, retry_after_seconds
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.models import utcnow
@@ -40,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 _EXCERPT_CHARS = 1024
 _ANSWER_BYTES = 16 * 1024
-_JITTER = 0.1
 #: 4xx answers that say nothing against the push itself: retried like a 5xx.
 _RETRIED_CLIENT_ERRORS = frozenset({401, 408, 425, 429})
 
@@ -93,16 +91,6 @@ def call_for(message: PartnerMessage) -> ServiceCall:
     return ServiceCall(forward.service, forward.method, path, body)
 
 
-def retry_delay(schedule: Sequence[float], attempts: int, retry_after: float | None) -> float:
-    """Seconds before the next try after ``attempts`` failed ones (the schedule's last step
-    repeats), later if the service asked so (never beyond the longest step)."""
-    step = schedule[min(max(attempts, 1), len(schedule)) - 1] if schedule else 1.0
-    delay = step * random.uniform(1 - _JITTER, 1 + _JITTER)  # noqa: S311
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, max(schedule, default=step)))
-    return delay
-
-
 def rejection_reason(status: int, answer: str) -> str:
     """What the service said against the push: a problem's detail and field errors."""
     try:
@@ -143,7 +131,7 @@ class Forwarder:
         *,
         service_urls: Mapping[str, str],
         signer: IdentitySigner,
-        schedule: Sequence[float],
+        schedule: RetrySchedule,
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
         concurrency: int = 20,
@@ -153,9 +141,9 @@ class Forwarder:
         self.database = database
         self.service_urls = {name: url.rstrip("/") for name, url in service_urls.items()}
         self.signer = signer
-        self.schedule = tuple(schedule)
+        self.schedule = schedule
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self.lease = timedelta(seconds=timeout_seconds + 30)
+        self.lease = lease_for(timeout_seconds)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         #: Forwarded pushes and received ids older than this are forgotten (None: kept).
@@ -308,7 +296,8 @@ class Forwarder:
             message.finished_at = outcome.attempted_at
             message.reason = rejection_reason(status, outcome.answer or "")
         else:
-            delay = retry_delay(self.schedule, message.attempts, outcome.retry_after)
+            delay = self.schedule.delay(message.attempts, outcome.retry_after)
+            assert delay is not None  # a forever schedule always has a next step
             next_at = outcome.attempted_at + timedelta(seconds=delay)
             message.reason = (
                 f"{status}: {(outcome.answer or '')[:300]}" if status else outcome.error
@@ -350,7 +339,7 @@ def partner_forwarder(settings: Settings, database: Database) -> Forwarder:
             settings.common.identity_secret.get_secret_value(),
             ttl_seconds=settings.common.identity_ttl_seconds,
         ),
-        schedule=settings.partner_forward_retry_seconds,
+        schedule=RetrySchedule.retries(settings.partner_forward_retry_seconds, forever=True),
         timeout_seconds=settings.partner_forward_timeout_seconds,
         poll_seconds=settings.partner_forward_poll_seconds,
         retention=timedelta(days=settings.partner_inbox_retention_days),

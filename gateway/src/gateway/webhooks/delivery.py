@@ -2,8 +2,9 @@
 
 The fan-out runs inside kit's idempotent consumers (one transaction with the inbox row), so
 each event gives one delivery per matching endpoint, once. The loop posts due deliveries,
-logs every attempt and schedules the next one like Svix: immediately, 5 s, 5 min, 30 min,
-2 h, 5 h, 10 h, 10 h, each with some jitter, later if the receiver asks (``Retry-After``).
+logs every attempt and schedules the next one by ``gateway.retries`` on the schedule of the
+settings (Svix's: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), with jitter, later
+if the receiver asks (``Retry-After``).
 A 410 Gone disables the endpoint, and so does failing without a success for five days; the
 owner is told by a ``gateway.webhook_endpoint.disabled`` event. Deliveries to one endpoint
 about one record (the CloudEvent subject) go out one at a time, in order.
@@ -14,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import random
 import secrets as random_tokens
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 from sqlalchemy import event as orm_event
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import registry
 from contracts.gateway import ENDPOINT_DISABLED, WEBHOOK_PING
+from gateway.retries import RetrySchedule, lease_for, retry_after_seconds
 from gateway.webhooks import repository
 from gateway.webhooks.audience import delivered_to
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
@@ -38,17 +39,13 @@ from kit.db import Database
 from kit.models import utcnow
 from kit.wakeup import woken
 
+if TYPE_CHECKING:
+    from gateway.config import Settings
+
 logger = logging.getLogger(__name__)
 
-#: Delays before each attempt, in seconds (Svix's schedule); then the delivery gives up.
-SVIX_SCHEDULE: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 _EXCERPT_BYTES = 1024
-_JITTER = 0.1
 _ORDERING_KEY_LENGTH = 200
-#: An endpoint failing without a single success for this long is disabled.
-DISABLE_AFTER = timedelta(days=5)
-#: Finished deliveries (and their attempts) older than this are deleted.
-RETENTION = timedelta(days=30)
 #: Deliveries deleted per statement while pruning: no purge holds its locks for long.
 PRUNE_BATCH = 1000
 
@@ -139,27 +136,6 @@ def signing_secrets(endpoint: _Secrets, now: datetime) -> list[str]:
     return keys
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (only the delay form; dates are rare from receivers)."""
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        return None
-
-
-def next_delay(schedule: Sequence[float], attempts: int, retry_after: float | None) -> float | None:
-    """Seconds until the next attempt after ``attempts`` tries, or None to give up."""
-    if attempts >= len(schedule):
-        return None
-    delay = schedule[attempts] * random.uniform(1 - _JITTER, 1 + _JITTER)  # noqa: S311
-    if retry_after is not None:
-        # Honoured, but never beyond the longest step of the schedule.
-        delay = max(delay, min(retry_after, max(schedule)))
-    return delay
-
-
 def webhook_session(
     allowed_hosts: Collection[str], *, timeout_seconds: float, connections: int = 100
 ) -> aiohttp.ClientSession:
@@ -237,8 +213,15 @@ async def post(
 class AttemptPolicy:
     """What follows an attempt: when to retry, when to give up on the endpoint."""
 
-    schedule: Sequence[float] = SVIX_SCHEDULE
-    disable_after: timedelta = DISABLE_AFTER
+    schedule: RetrySchedule
+    disable_after: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AttemptPolicy:
+        return cls(
+            schedule=RetrySchedule.of(settings.webhook_retry_schedule_seconds),
+            disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+        )
 
 
 async def record_attempts(
@@ -273,7 +256,7 @@ async def record_attempts(
                     session, attempt.endpoint_id, outcome, reason="the receiver answered 410 Gone"
                 )
             else:
-                delay = next_delay(policy.schedule, done + 1, outcome.retry_after)
+                delay = policy.schedule.delay(done + 1, outcome.retry_after)
                 if delay is not None:
                     status = "pending"
                     next_at = outcome.attempted_at + timedelta(seconds=delay)
@@ -367,24 +350,23 @@ class Deliverer:
         database: Database,
         *,
         allowed_hosts: Collection[str],
-        schedule: Sequence[float] = SVIX_SCHEDULE,
+        policy: AttemptPolicy,
         timeout_seconds: float = 15.0,
         poll_seconds: float = 1.0,
         concurrency: int = 50,
         per_endpoint: int | None = None,
-        disable_after: timedelta = DISABLE_AFTER,
         clock: Clock = utcnow,
         record_batch: int = 500,
-        retention: timedelta | None = RETENTION,
+        retention: timedelta | None,
         prune_every_seconds: float = 3600.0,
         prune_batch: int = PRUNE_BATCH,
     ) -> None:
         self.database = database
         self.allowed_hosts = allowed_hosts
-        self.policy = AttemptPolicy(schedule=tuple(schedule), disable_after=disable_after)
+        self.policy = policy
         self.timeout_seconds = timeout_seconds
         #: How long a claimed delivery stays with this worker before others may retry it.
-        self.lease = timedelta(seconds=timeout_seconds + 30)
+        self.lease = lease_for(timeout_seconds)
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         #: Most deliveries one endpoint may have claimed at once (None: no limit).

@@ -148,10 +148,7 @@ async def ping_webhook_endpoint(
         endpoint,
         allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
         timeout_seconds=settings.webhook_timeout_seconds,
-        policy=AttemptPolicy(
-            schedule=settings.webhook_retry_schedule_seconds,
-            disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
-        ),
+        policy=AttemptPolicy.from_settings(settings),
     )
     async with gateway.database.transaction(write=False) as session:
         return await webhook_endpoint_service.delivery(
