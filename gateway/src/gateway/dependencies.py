@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -76,28 +76,38 @@ async def current_caller(request: Request) -> Identity:
     return identity
 
 
-async def require_admin(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
-    if caller.is_anonymous:
-        raise Unauthenticated(
-            "This operation needs an admin API key (Authorization: Bearer <key>).",
-            headers={"www-authenticate": 'Bearer realm="maillage"'},
-        )
-    if caller.role is not Role.ADMIN:
-        raise Forbidden("Only admins manage API keys.")
-    return caller
+def caller_with_role(
+    roles: Collection[Role], *, key: str, refusal: str, partner_bound: bool = False
+) -> Callable[[Identity], Awaitable[Identity]]:
+    """A dependency admitting keys of ``roles`` only: no key is a 401 asking for ``key``
+    ("an admin API key"), another role a 403 saying ``refusal``. With ``partner_bound``, a
+    partner key must name its partner (a key for no partner manages nothing)."""
+    admitted = frozenset(roles)
+
+    async def guard(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
+        if caller.is_anonymous:
+            raise Unauthenticated(
+                f"This operation needs {key} (Authorization: Bearer <key>).",
+                headers={"www-authenticate": 'Bearer realm="maillage"'},
+            )
+        if caller.role not in admitted or (
+            partner_bound and caller.role is Role.PARTNER and not caller.partner
+        ):
+            raise Forbidden(refusal)
+        return caller
+
+    return guard
 
 
-async def require_webhook_owner(
-    caller: Annotated[Identity, Depends(current_caller)],
-) -> Identity:
-    if caller.is_anonymous:
-        raise Unauthenticated(
-            "This operation needs an admin or partner API key (Authorization: Bearer <key>).",
-            headers={"www-authenticate": 'Bearer realm="maillage"'},
-        )
-    if caller.role is not Role.ADMIN and not (caller.role is Role.PARTNER and caller.partner):
-        raise Forbidden("Only admins and partners manage webhook endpoints.")
-    return caller
+require_admin = caller_with_role(
+    [Role.ADMIN], key="an admin API key", refusal="Only admins manage API keys."
+)
+require_webhook_owner = caller_with_role(
+    [Role.ADMIN, Role.PARTNER],
+    key="an admin or partner API key",
+    refusal="Only admins and partners manage webhook endpoints.",
+    partner_bound=True,
+)
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:

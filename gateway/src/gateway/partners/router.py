@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gateway.dependencies import (
     GatewaySession,
+    caller_with_role,
     charge_address,
     charge_partner,
-    current_caller,
     gateway_of,
 )
 from gateway.partners.errors import InvalidSignature
@@ -32,7 +32,7 @@ from kit.api_docs import register_role_requirement
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
-from kit.problems import Forbidden, PayloadTooLarge, Unauthenticated
+from kit.problems import PayloadTooLarge
 from kit.sqltypes import BIGINT_MAX
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
@@ -44,27 +44,13 @@ _KEY_PROBLEMS: dict[int | str, dict[str, str]] = {
 _SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
-def _needs_key(caller: Identity) -> None:
-    if caller.is_anonymous:
-        raise Unauthenticated(
-            "This operation needs an API key (Authorization: Bearer <key>).",
-            headers={"www-authenticate": 'Bearer realm="maillage"'},
-        )
-
-
-async def _admin(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
-    _needs_key(caller)
-    if caller.role is not Role.ADMIN:
-        raise Forbidden("Only admins manage partners.")
-    return caller
-
-
-async def _admin_or_partner(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
-    """An admin, or a partner key (which then sees only its own partner: others are 404)."""
-    _needs_key(caller)
-    if caller.role not in (Role.ADMIN, Role.PARTNER):
-        raise Forbidden("Only admins and the partner itself see a partner.")
-    return caller
+_admin = caller_with_role([Role.ADMIN], key="an API key", refusal="Only admins manage partners.")
+#: An admin, or a partner key (which then sees only its own partner: others are 404).
+_admin_or_partner = caller_with_role(
+    [Role.ADMIN, Role.PARTNER],
+    key="an API key",
+    refusal="Only admins and the partner itself see a partner.",
+)
 
 
 # What the merged OpenAPI document says of these routes (x-roles), from the dependencies.
