@@ -3,6 +3,7 @@ no figure from fewer than k respondents; screenshots at 1280 and 390 px."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,14 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
 from kit.identity import IdentitySigner
-from kit.testing.apps import served
 from kit.testing.browser import DESKTOP, PHONE, new_page, save_screenshot
+from kit.testing.nats import free_port
 from kit.testing.plugin import identity_headers
-from surveys.main import create_app
+from kit.testing.polling import wait_until
 from surveys.responses.models import Response
 
 KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
@@ -26,13 +28,21 @@ K = 5
 
 @pytest.fixture
 async def site(app: FastAPI) -> AsyncIterator[str]:
-    """A second replica of the service on the same database, served over HTTP for the
-    browser (the first runs in-process for the API calls)."""
-    settings = app.state.settings.model_copy(
-        update={"consumer_prefix": f"{app.state.settings.consumer_prefix}-page"}
-    )
-    async with served(create_app(settings)) as url:
-        yield url
+    """The app under test (its lifespan already running) served over HTTP for the browser."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    await wait_until(started, what="the page server listens")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def wave(series: str, year: int) -> dict[str, Any]:
