@@ -2,9 +2,10 @@
 
 A domain package is a subpackage of a service (``services/<svc>/src/<svc>/<package>/``) or of
 the gateway (``gateway/src/gateway/<package>/``). The template: ``router.py`` (the only place
-with routes), ``schemas.py``, ``models.py``, ``repository.py`` (every query), ``service.py``
-(never commits), ``errors.py`` (every domain error), ``policies.py`` where rules exist; no
-service imports another; domain code never imports FastAPI/Starlette or a docs generator.
+with routes, beside ``pages.py`` for human pages), ``schemas.py``, ``models.py``,
+``repository.py`` (every query), ``service.py`` (never commits, nor does any module of a
+package), ``errors.py`` (every domain error), ``policies.py`` where rules exist; no service
+imports another; domain code never imports FastAPI/Starlette or a docs generator.
 
 Read from the source (``ast``), no import, no I/O: a package breaking the template fails here
 with the file and line. A package that does not follow it yet is listed in :data:`WAITING`
@@ -156,7 +157,7 @@ def violations(package: Package) -> dict[str, list[str]]:
             where = f"{path.name}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 method = node.func.attr
-                if method == "commit" and path.name == "service.py":
+                if method == "commit":  # the request dependency or a transaction block does
                     add(COMMITS, where)
                 if (
                     method in QUERY_CALLS

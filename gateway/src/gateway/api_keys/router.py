@@ -52,12 +52,12 @@ async def read_api_key(key_id: str, _: AdminCaller, session: GatewaySession) -> 
     status_code=204,
     summary="Revoke an API key (admins); refused within the key cache time everywhere",
 )
-async def revoke_api_key(
-    key_id: str, _: AdminCaller, session: GatewaySession, request: Request
-) -> Response:
-    await api_key_service.revoke(session, key_id=key_id)
+async def revoke_api_key(key_id: str, _: AdminCaller, request: Request) -> Response:
+    gateway = gateway_of(request)
     # Committed before the cache is cleared, so no concurrent call can cache the key again
-    # as it was before the revocation.
-    await session.commit()
-    gateway_of(request).keys.forget(key_id)
+    # as it was before the revocation: the handler opens the transaction, as for any work
+    # that must follow the commit.
+    async with gateway.database.transaction() as session:
+        await api_key_service.revoke(session, key_id=key_id)
+    gateway.keys.forget(key_id)
     return Response(status_code=204)
