@@ -1,10 +1,12 @@
 """End to end, through the gateway only: an actor's new name reaches the events that it
-organizes, across NATS restarts, and nothing reaches a service without the gateway."""
+organizes, across NATS restarts, and nothing reaches a service without the gateway; a
+registrant follows the link of the message the stack's mail sink received, in Chromium."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import uuid
@@ -12,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Page, expect
 
 from kit.mail.sink import ReceivedMail, received
+from kit.testing.browser import DESKTOP, PHONE, new_page, save_screenshot
 from kit.testing.nats import NatsServer
 from kit.testing.polling import wait_until
 from maillage_cli.api import Api, Versioned
@@ -245,3 +249,83 @@ async def test_a_registrant_is_mailed_and_staff_see_the_message(stack: Stack, ap
     out, _ = await shown.communicate()
     assert shown.returncode == 0
     assert "Inscription confirmée" in out.decode()
+
+
+async def message_to(stack: Stack, address: str, subject_words: str) -> ReceivedMail:
+    """The message to ``address`` whose subject holds ``subject_words``, once it arrives."""
+
+    async def arrived() -> ReceivedMail | None:
+        for mail in received(stack.mail_dir):
+            if address in mail.envelope_to and subject_words in str(mail.message["Subject"]):
+                return mail
+        return None
+
+    return await wait_until(arrived, within=PROPAGATION, what=f"{subject_words!r} to {address}")
+
+
+def personal_link(mail: ReceivedMail, base_url: str) -> str:
+    match = re.search(re.escape(base_url) + r"/p/registrations/[A-Za-z0-9_-]+", mail.text)
+    assert match, f"no personal link in:\n{mail.text}"
+    return match.group(0)
+
+
+async def test_cancelling_through_the_received_link_promotes_the_waitlisted_person(
+    stack: Stack, api: Api, browser: Browser
+) -> None:
+    """Two people register to a one-seat event; the first opens the link of the message the
+    sink received, cancels on the page (JavaScript off), and the waitlisted person's
+    promotion message arrives with their link, which shows the seat. Screenshots at 1280 and
+    390 px go to var/artifacts/screenshots/."""
+    actor = await api.create_actor(actor_payload(unique("Science Animation")))
+    payload = event_payload(unique("Journée escape game et médiation"), [actor])
+    payload["registration"] = {"mode": "internal", "capacity": 1, "waitlist": True}
+    event = await api.create_event(payload)
+    ada = f"ada.{uuid.uuid4().hex[:6]}@example.org"
+    grace = f"grace.{uuid.uuid4().hex[:6]}@example.org"
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=10) as public:  # no API key
+        for name, email in (("Ada Lovelace", ada), ("Grace Hopper", grace)):
+            registered = await public.post(
+                f"/v1/events/{event.id}/registrations", json={"name": name, "email": email}
+            )
+            assert registered.status_code == 201, registered.text
+        assert registered.json()["status"] == "waitlisted"
+
+    link = personal_link(await message_to(stack, ada, "Inscription confirmée"), stack.api_url)
+    waitlisted = await message_to(stack, grace, "Liste d'attente")
+    desktop = await new_page(browser, viewport=DESKTOP)
+    phone = await new_page(browser, viewport=PHONE)
+    try:
+        await open_and_cancel(desktop, phone, link)
+        promotion = await message_to(stack, grace, "Une place s'est libérée")
+        promoted = personal_link(promotion, stack.api_url)
+        assert promoted == personal_link(waitlisted, stack.api_url), "one link per registration"
+        await phone.goto(promoted)
+        await expect(phone.locator("#registration-status")).to_contain_text("Confirmée")
+        await save_screenshot(phone, "registration-promoted-390")
+        await desktop.goto(promoted)
+        await save_screenshot(desktop, "registration-promoted-1280")
+    finally:
+        await desktop.context.close()
+        await phone.context.close()
+
+
+async def open_and_cancel(desktop: Page, phone: Page, link: str) -> None:
+    answer = await desktop.goto(link)
+    assert answer is not None
+    assert answer.status == 200
+    await expect(desktop.get_by_role("heading", level=1)).to_contain_text("Journée escape game")
+    await expect(desktop.locator("#registration-status")).to_contain_text("Confirmée")
+    await save_screenshot(desktop, "registration-confirmed-1280")
+    await phone.goto(link)
+    await save_screenshot(phone, "registration-confirmed-390")
+
+    await desktop.get_by_role("link", name="Annuler mon inscription").click()
+    await expect(desktop.get_by_role("heading", level=1)).to_have_text(
+        "Annuler votre inscription ?"
+    )
+    await save_screenshot(desktop, "registration-cancel-confirm-1280")
+    await desktop.get_by_role("button", name="Oui, annuler mon inscription").click()
+    assert desktop.url == link, "back on the registration's page after the POST"
+    await expect(desktop.locator("#registration-status")).to_contain_text("Annulée")
+    await expect(desktop.get_by_role("link", name="Annuler mon inscription")).to_have_count(0)
+    await save_screenshot(desktop, "registration-cancelled-1280")
