@@ -59,6 +59,10 @@ class CommonSettings(BaseSettings):
     #: Where messages for the network's staff go (a claim to review, the daily summary);
     #: empty: staff get no mail.
     staff_email: str = ""
+    #: A daily message to ``staff_email`` per service of what waits for staff (events to
+    #: moderate, claims, failed mail), from this hour on (Europe/Paris); off by default.
+    staff_summary: bool = False
+    staff_summary_hour: int = 8
 
     @model_validator(mode="after")
     def _refuse_weak_identity_secret(self) -> Self:

@@ -18,6 +18,7 @@ from kit.lease import finish_lease, lease_table, take_lease
 from kit.mail import Attachment, MailCategory, MailOutbox, UnsubscribeTokens
 from kit.mail.sender import MailSender
 from kit.mail.sink import MailSink, ReceivedMail
+from kit.mail.summary import SummarySection, write_staff_summary
 from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
 from kit.testing.nats import free_port
 from kit.testing.polling import wait_until
@@ -293,3 +294,35 @@ async def test_a_lease_is_held_by_one_replica_per_period(database: Database) -> 
         row = (await session.execute(sa.select(table))).one()
     assert row.holder == "late"
     assert row.last_run_at > datetime.now(UTC) - timedelta(minutes=1)
+
+
+async def test_the_staff_summary_goes_once_a_day_when_something_waits(
+    database: Database, mail: MailOutbox, tmp_path: Path
+) -> None:
+    waiting = [SummarySection(key="pending_events", count=2, examples=["Forum", "Atelier"])]
+
+    async def collect(session: Any) -> list[SummarySection]:
+        return waiting
+
+    async with MailSink(tmp_path / "mail") as sink:
+        settings = settings_for(sink.port, staff_email="equipe@example.org", staff_summary_hour=8)
+        sender = MailSender(database, mail, settings)
+        early = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)  # 07:30 in Paris
+        assert not (await write_staff_summary(database, mail, settings, collect, now=early))[
+            "written"
+        ]
+        morning = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+        first = await write_staff_summary(database, mail, settings, collect, now=morning)
+        again = await write_staff_summary(database, mail, settings, collect, now=morning)
+        assert (first["written"], again["written"]) == (True, False)
+        await sender.send_due()
+        [summary] = sink.received()
+        assert summary.message["Subject"] == "Ce qui vous attend (kittest) : 2 élément(s)"
+        assert "Événements à modérer : 2" in summary.text
+        assert "- Atelier" in summary.text
+        assert summary.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        waiting = []
+        next_day = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+        assert (await write_staff_summary(database, mail, settings, collect, now=next_day))[
+            "waiting"
+        ] == 0

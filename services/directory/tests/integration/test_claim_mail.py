@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
 
+from directory.db import mail
+from directory.staff_summary import directory_waiting_for_staff
 from kit.mail.sink import MailSink, ReceivedMail
+from kit.mail.summary import write_staff_summary
 from kit.testing.polling import wait_until
 
 from .conftest import STAFF_EMAIL
@@ -84,3 +91,39 @@ async def test_a_claim_without_contact_mails_only_staff(
 
 async def _settled(admin: httpx.AsyncClient, actor_id: str) -> bool:
     return bool((await admin.get(f"/v1/actors/{actor_id}")).json()["status"] == "active")
+
+
+async def test_the_staff_summary_lists_the_claims_waiting(
+    admin: httpx.AsyncClient, directory_app: FastAPI, directory_mail: MailSink
+) -> None:
+    name = f"Muséum {uuid.uuid4().hex[:6]}"
+    shadow = (
+        await admin.post(
+            "/v1/actors", json={"kind": "organisation", "name": name, "status": "shadow"}
+        )
+    ).json()
+    await admin.post(f"/v1/actors/{shadow['id']}/claims", json={})
+    settings = directory_app.state.settings.common
+    written = await write_staff_summary(
+        directory_app.state.runtime.database,
+        mail,
+        settings,
+        directory_waiting_for_staff,
+        now=datetime.now(UTC).replace(hour=12),
+    )
+    assert written["written"]
+    async with directory_app.state.runtime.database.transaction(write=False) as session:
+        message_id = await session.scalar(
+            sa.select(mail.table.c.message_id).where(mail.table.c.template == "staff_summary")
+        )
+
+    async def ours() -> ReceivedMail | None:  # the sink is shared by both backends' apps
+        found = [m for m in directory_mail.received() if message_id in m.message["Message-ID"]]
+        return found[0] if found else None
+
+    summary = await wait_until(ours, within=15, what="the staff summary")
+    assert summary.envelope_to == [STAFF_EMAIL]
+    assert summary.message["Subject"].startswith("Ce qui vous attend (directory)")
+    waiting = re.search(r"Revendications de fiches à examiner : (\d+)", summary.text)
+    assert waiting is not None
+    assert int(waiting.group(1)) >= 1

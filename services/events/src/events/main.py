@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from events.agenda.feeds import router as feeds_router
 from events.agenda.router import router as agenda_router
 from events.config import Settings
-from events.db import inbox, mail, outbox
+from events.db import inbox, leases, mail, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
 from events.partners.imports_router import router as imports_router
@@ -19,7 +19,9 @@ from events.registrations.messages import REMINDER_KIND
 from events.registrations.pages import router as registration_pages
 from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
+from events.staff_summary import events_waiting_for_staff
 from kit.mail.router import mail_router
+from kit.mail.summary import SUMMARY_KIND, SUMMARY_KIND_LABEL, staff_summary_worker
 from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -30,6 +32,7 @@ MAIL_KINDS = {
         "les rappels envoyés la veille des événements auxquels vous êtes inscrit·e",
         "the reminders sent the day before the events you registered for",
     ),
+    SUMMARY_KIND: SUMMARY_KIND_LABEL,
 }
 
 
@@ -64,6 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     else []
                 ),
                 *([reminder_worker(settings)] if settings.reminder_hours_before > 0 else []),
+                *(
+                    [staff_summary_worker(mail, leases, settings.common, events_waiting_for_staff)]
+                    if settings.common.staff_summary
+                    else []
+                ),
             ],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},

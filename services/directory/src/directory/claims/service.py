@@ -54,6 +54,20 @@ class ClaimService:
         await claim_messages.received(session, actor=actor, claim=claim, staff_email=staff_email)
         return claim
 
+    async def pending(self, session: AsyncSession, *, limit: int) -> tuple[int, list[str]]:
+        """How many claims wait for staff, and the names of the oldest claimed records."""
+        count = await session.scalar(
+            sa.select(sa.func.count()).select_from(Claim).where(Claim.status == "pending")
+        )
+        names = await session.scalars(
+            sa.select(Actor.name)
+            .join(Claim, Claim.actor_id == Actor.id)
+            .where(Claim.status == "pending")
+            .order_by(Claim.created_at)
+            .limit(limit)
+        )
+        return int(count or 0), list(names)
+
     async def list_for(self, session: AsyncSession, *, actor: Actor) -> Sequence[Claim]:
         rows = await session.scalars(
             sa.select(Claim).where(Claim.actor_id == actor.id).order_by(Claim.created_at)

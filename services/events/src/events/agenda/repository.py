@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.vocabularies import EventState
 from events.agenda.filters import FACET_FILTERS, EventFilters, Near, Relative
 from events.agenda.models import Event, EventOrganizer, EventTiming
 from events.search.index import (
@@ -64,6 +65,17 @@ class EventRepository:
             .execution_options(populate_existing=True)
         )
         return (await session.scalars(query)).one_or_none()
+
+    async def awaiting_moderation(
+        self, session: AsyncSession, *, limit: int
+    ) -> tuple[int, list[str]]:
+        """How many live events wait for an animator's moderation, and the oldest titles."""
+        waiting = sa.and_(Event.state == EventState.PENDING.value, Event.deleted_at.is_(None))
+        count = await session.scalar(sa.select(sa.func.count()).where(waiting))
+        titles = await session.scalars(
+            sa.select(Event.title).where(waiting).order_by(Event.created_at).limit(limit)
+        )
+        return int(count or 0), list(titles)
 
     async def organizer_ids(
         self, session: AsyncSession, event_ids: Sequence[uuid.UUID]

@@ -179,6 +179,19 @@ class RegistrationRepository:
         query = query.order_by(Registration.number).limit(limit)
         return (await session.scalars(query)).all()
 
+    async def pending_approval_count(self, session: AsyncSession) -> int:
+        """Registrations waiting for their organizers' approval, across live events."""
+        count = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.status == RegistrationStatus.PENDING_APPROVAL.value,
+                Event.deleted_at.is_(None),
+            )
+        )
+        return int(count or 0)
+
     async def confirmed_for_events_starting(
         self, session: AsyncSession, *, after: datetime, until: datetime
     ) -> Sequence[tuple[Event, Registration]]:
