@@ -137,6 +137,10 @@ GET    /v1/surveys/{survey_id}/definition                                      d
 POST   /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
 GET    /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
 POST   /v1/surveys/{survey_id}/reminders                                       -       ok   ok   403  403  403  403  403  401
+# responses: the personal link's token is the key, whoever holds it.
+GET    /v1/responses/{token}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok
+PUT    /v1/responses/{token}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok
+POST   /v1/responses/{token}/submit                                            -       ok   ok   ok   ok   ok   ok   ok   ok
 # invitations: a member key sees its own actor's invitations only; an invitation sent to a
 # person's address is staff's.
 GET    /v1/invitations                                                         -       ok   ok   ok   403  403  403  403  401

@@ -757,15 +757,37 @@ async def _list_invitations(world: World, target: Target, prepared: Prepared) ->
     prepared.params["actor_id"] = target.side.actor
 
 
-@recipe("GET", "/v1/invitations/{invitation_id}")
-async def _read_invitation(world: World, target: Target, prepared: Prepared) -> None:
+async def new_invitation(world: World) -> dict[str, Any]:
+    """A new invitation to the open survey, of a person by address."""
     email = f"{uuid.uuid4().hex[:10]}@example.org"
     survey = f"/v1/surveys/{world.open_survey}/invitations"
     await world.admin.call(
         "POST", survey, expect=200, json={"people": [{"email": email}], "dry_run": False}
     )
     listed = await world.admin.call("GET", survey, expect=200, params={"limit": 200})
-    prepared.ids["invitation_id"] = next(i["id"] for i in listed["items"] if i["email"] == email)
+    return next(i for i in listed["items"] if i["email"] == email)
+
+
+@recipe("GET", "/v1/invitations/{invitation_id}")
+async def _read_invitation(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["invitation_id"] = (await new_invitation(world))["id"]
+
+
+@recipe("GET", "/v1/responses/{token}")
+async def _read_response(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["token"] = (await new_invitation(world))["url"].rsplit("/", 1)[1]
+
+
+@recipe("PUT", "/v1/responses/{token}")
+async def _save_response(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["token"] = (await new_invitation(world))["url"].rsplit("/", 1)[1]
+    prepared.json = {"answers": {"member": True}}
+
+
+@recipe("POST", "/v1/responses/{token}/submit")
+async def _submit_response(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["token"] = (await new_invitation(world))["url"].rsplit("/", 1)[1]
+    prepared.json = {"answers": {"member": True}}
 
 
 @recipe("POST", "/v1/calls")

@@ -24,19 +24,19 @@ BOOTSTRAP_ADMIN = Identity(subject="bootstrap-admin", role=Role.ADMIN)
 ANONYMOUS_POSTS = (
     re.compile(r"^/v1/events/[^/]+/registrations$"),
     re.compile(r"^/v1/registrations/[^/]+/cancel$"),
+    re.compile(r"^/v1/responses/[^/]+/submit$"),
     re.compile(r"^/p/[^/]+/"),
 )
+#: Saving answers through a personal link: the token in the path is the credential.
+ANONYMOUS_PUTS = (re.compile(r"^/v1/responses/[^/]+$"),)
 
 
 def anonymous_may(method: str, path: str | None) -> bool:
     """Whether a caller without a key may send ``method`` to ``path``."""
     if method in SAFE_METHODS:
         return True
-    return (
-        method == "POST"
-        and path is not None
-        and any(pattern.match(path) for pattern in ANONYMOUS_POSTS)
-    )
+    patterns = {"POST": ANONYMOUS_POSTS, "PUT": ANONYMOUS_PUTS}.get(method, ())
+    return path is not None and any(pattern.match(path) for pattern in patterns)
 
 
 class CallerRejected(Exception):

@@ -14,6 +14,7 @@ from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.observatory.router import router as observatory_router
 from surveys.questionnaires.router import router as surveys_router
+from surveys.responses.router import router as responses_router
 from surveys.results.router import router as results_router
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=[
                 surveys_router,
                 invitations_router,
+                responses_router,
                 results_router,
                 indicators_router,
                 observatory_router,
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             openapi_tags=[
                 {"name": "surveys", "description": "Questionnaires of the observatory."},
                 {"name": "invitations", "description": "Who is asked to answer, with links."},
+                {"name": "responses", "description": "Answering through a personal link."},
                 {
                     "name": "results",
                     "description": "Figures, crosstabs and exports; small cells withheld.",

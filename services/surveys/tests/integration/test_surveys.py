@@ -17,7 +17,7 @@ def actors_survey(**overrides: Any) -> dict[str, Any]:
         "title": {"fr": "Enquête acteurs de la CSTI", "en": "Survey of science-culture actors"},
         "series": "enquete-acteurs",
         "languages": ["fr", "en"],
-        "opens_at": "2027-01-10T00:00:00+01:00",
+        "opens_at": "2026-11-02T00:00:00+01:00",
         "closes_at": "2027-03-31T23:59:00+02:00",
         "sections": [
             {

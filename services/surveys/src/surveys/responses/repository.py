@@ -17,6 +17,17 @@ class ResponseRepository:
         query = sa.select(Response).where(Response.invitation_id == invitation_id)
         return (await session.scalars(query)).one_or_none()
 
+    async def lock_of_invitation(
+        self, session: AsyncSession, invitation_id: uuid.UUID
+    ) -> Response | None:
+        query = (
+            sa.select(Response)
+            .where(Response.invitation_id == invitation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(query)).one_or_none()
+
     async def by_respondent_key(self, session: AsyncSession, key: str) -> Response | None:
         query = sa.select(Response).where(Response.respondent_key == key)
         return (await session.scalars(query)).one_or_none()

@@ -1,0 +1,234 @@
+"""Answering through a personal link: read, save partially, submit. Services flush, never
+commit.
+
+The token is the only key: an unknown token, a token of another survey than the one named
+and a token of a deleted survey all get the same 404. A named survey's response points at
+its invitation and actor (and keeps the actor's profile when submitted); an anonymous
+survey's response keeps neither, only ``respondent_key``, an HMAC of the token under the
+service's secret, so the invitations table cannot be joined to the answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.surveys import RESPONSE_SUBMITTED, ResponseSubmitted
+from contracts.vocabularies import SurveyStatus
+from kit.models import utcnow
+from surveys.actors.repository import known_actor_repository
+from surveys.db import outbox
+from surveys.invitations.models import Invitation
+from surveys.invitations.repository import invitation_repository
+from surveys.questionnaires.models import Survey, SurveyVersion
+from surveys.questionnaires.repository import survey_repository, version_repository
+from surveys.questionnaires.schemas import SurveyDefinition
+from surveys.responses import policies, validation
+from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound, SurveyNotAnswerable
+from surveys.responses.models import Response
+from surveys.responses.repository import response_repository
+from surveys.responses.schemas import ResponseRead, ResponseSave
+
+_REFUSALS = {
+    policies.Refusal.CLOSED: (
+        "Ce questionnaire est fermé : il ne prend plus de réponses.",
+        "This survey is closed: it takes no more answers.",
+    ),
+    policies.Refusal.NOT_OPEN_YET: (
+        "Ce questionnaire n'est pas encore ouvert.",
+        "This survey is not open yet.",
+    ),
+    policies.Refusal.SUBMITTED: (
+        "Vos réponses ont été envoyées ; ce questionnaire ne permet plus de les modifier.",
+        "Your answers were submitted; this survey does not let them change any more.",
+    ),
+}
+
+
+@dataclass
+class Answering:
+    """Everything one link opens."""
+
+    invitation: Invitation
+    survey: Survey
+    version: SurveyVersion
+    response: Response | None
+
+    @property
+    def sections(self) -> list[dict[str, Any]]:
+        return list(self.version.definition["sections"])
+
+
+def respondent_key(secret: str, token: str) -> str:
+    """The key of an anonymous response: its link's token, hashed under a secret."""
+    return hmac.new(
+        secret.encode(), f"surveys-response:{token}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+class ResponseService:
+    async def open(
+        self,
+        session: AsyncSession,
+        *,
+        token: str,
+        secret: str,
+        survey_id: uuid.UUID | None = None,
+        for_update: bool = False,
+    ) -> Answering:
+        """What ``token`` opens (locked for a change with ``for_update``)."""
+        lookup = (
+            invitation_repository.lock_by_token if for_update else invitation_repository.by_token
+        )
+        invitation = await lookup(session, token)
+        if invitation is None or (survey_id is not None and invitation.survey_id != survey_id):
+            raise ResponseLinkNotFound
+        survey = await survey_repository.get(session, invitation.survey_id)
+        if survey is None or survey.status == SurveyStatus.DRAFT or not survey.current_version:
+            raise ResponseLinkNotFound
+        version = await version_repository.get(session, survey.id, survey.current_version)
+        if version is None:
+            raise ResponseLinkNotFound
+        if survey.anonymous:
+            response = await response_repository.by_respondent_key(
+                session, respondent_key(secret, token)
+            )
+        elif for_update:
+            response = await response_repository.lock_of_invitation(session, invitation.id)
+        else:
+            response = await response_repository.of_invitation(session, invitation.id)
+        return Answering(invitation, survey, version, response)
+
+    def read(self, answering: Answering) -> ResponseRead:
+        response = answering.response
+        answers = response.answers if response else {}
+        checked = validation.check(answering.sections, answers, complete=False)
+        return ResponseRead(
+            survey_id=answering.survey.id,
+            version=answering.version.number,
+            survey=SurveyDefinition.model_validate(answering.version.definition),
+            status=answering.invitation.status,
+            answers=checked.answers,
+            visible_questions=sorted(checked.visible),
+            editable=self.refusal(answering) is None,
+            closes_at=answering.survey.closes_at,
+            submitted_at=response.submitted_at if response else None,
+            language=(response.language if response else answering.invitation.language),
+        )
+
+    def refusal(self, answering: Answering) -> policies.Refusal | None:
+        survey = answering.survey
+        return policies.answering_refusal(
+            status=SurveyStatus(survey.status),
+            opens_at=survey.opens_at,
+            closes_at=survey.closes_at,
+            now=utcnow(),
+            submitted=answering.invitation.status == "submitted",
+            allow_edit_after_submit=survey.allow_edit_after_submit,
+        )
+
+    async def save(
+        self,
+        session: AsyncSession,
+        *,
+        token: str,
+        data: ResponseSave,
+        secret: str,
+        survey_id: uuid.UUID | None = None,
+        submit: bool = False,
+    ) -> Answering:
+        """Merge ``data`` into the stored answers and check them (all of them when
+        ``submit``); a 422 names every question at fault and nothing is stored then."""
+        answering = await self.open(
+            session, token=token, secret=secret, survey_id=survey_id, for_update=True
+        )
+        refusal = self.refusal(answering)
+        if refusal is not None:
+            fr, en = _REFUSALS[refusal]
+            raise SurveyNotAnswerable(fr=fr, en=en)
+        stored = answering.response.answers if answering.response else {}
+        merged = validation.merge(stored, data.answers)
+        # Once submitted, a response stays whole: every later edit is checked as a submission.
+        complete = submit or answering.invitation.status == "submitted"
+        checked = validation.check(answering.sections, merged, complete=complete)
+        wrong = {c: m for c, m in checked.errors.items() if c in data.answers or complete}
+        if wrong:
+            raise AnswersInvalid(
+                f"{len(wrong)} answer(s) to correct: "
+                + "; ".join(f"{c}: {m}" for c, m in sorted(wrong.items())[:5]),
+                errors=validation.Checked({}, wrong).as_errors(),
+            )
+        now = utcnow()
+        response = answering.response or self._new_response(answering, secret, token)
+        response.answers = checked.answers
+        response.version = answering.version.number
+        response.language = data.language or response.language
+        response.updated_at = now
+        first_submission = submit and response.status != "submitted"
+        if submit:
+            response.status = "submitted"
+            response.submitted_at = now
+            answering.invitation.status = "submitted"
+            if not answering.survey.anonymous and answering.invitation.actor_id:
+                response.profile = await self._profile(session, answering.invitation.actor_id)
+        elif answering.invitation.status == "invited":
+            answering.invitation.status = "partial"
+        answering.invitation.updated_at = now
+        if answering.response is None:
+            session.add(response)
+            answering.response = response
+        await session.flush()
+        if first_submission:
+            await outbox.emit(
+                session,
+                type=RESPONSE_SUBMITTED,
+                subject=str(response.id),
+                data=ResponseSubmitted(
+                    id=response.id,
+                    survey_id=answering.survey.id,
+                    version=response.version,
+                    anonymous=answering.survey.anonymous,
+                    actor_id=response.actor_id,
+                    submitted_at=now,
+                ).model_dump(mode="json"),
+            )
+        return answering
+
+    def _new_response(self, answering: Answering, secret: str, token: str) -> Response:
+        invitation, anonymous = answering.invitation, answering.survey.anonymous
+        return Response(
+            id=uuid.uuid4(),
+            survey_id=answering.survey.id,
+            version=answering.version.number,
+            invitation_id=None if anonymous else invitation.id,
+            respondent_key=respondent_key(secret, token) if anonymous else None,
+            actor_id=None if anonymous else invitation.actor_id,
+            answers={},
+            status="partial",
+            language=invitation.language,
+            created_at=utcnow(),
+        )
+
+    async def _profile(self, session: AsyncSession, actor_id: uuid.UUID) -> dict[str, Any] | None:
+        """What the actor was when it answered: the cuts of this wave's results."""
+        actor = await known_actor_repository.get(session, actor_id)
+        if actor is None:
+            return None
+        return {
+            "kind": actor.kind,
+            "types": actor.types,
+            "circle": actor.circle,
+            "clubs": actor.clubs,
+            "themes": actor.themes,
+            "department": actor.department,
+            "region": actor.region,
+            "member": actor.member,
+        }
+
+
+response_service = ResponseService()

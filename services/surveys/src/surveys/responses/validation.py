@@ -1,0 +1,287 @@
+"""Answers checked against a questionnaire version, in one pure module (API and form alike).
+
+Values by question type: a choice code (``single_choice``, ``dropdown``), a list of codes
+(``multiple_choice``; ``ranking``, in order), ``true``/``false`` (``yes_no``), text
+(``short_text``, ``long_text``, ``email``, ``url``), a number (``integer``, ``decimal``,
+``percent``, ``scale``), ``YYYY-MM-DD`` (``date``), ``{row: point}`` (``matrix``),
+``{choice: share}`` summing to 100 (``split``). A choice question allowing "other" takes the
+code ``other`` and the text under ``<code>.other``. ``null`` (or an empty value) clears an
+answer. Answers to questions hidden by their conditions are dropped, and ``required`` applies
+only to questions shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from surveys.questionnaires.conditions import is_answered, visibility
+from surveys.questionnaires.schemas import DEFAULT_MAX_LENGTH, OTHER, SPLIT_TOTAL
+
+OTHER_SUFFIX = ".other"
+MAX_OTHER_LENGTH = 300
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+#: Tolerance on a split's total (shares typed with decimals).
+_SPLIT_EPSILON = 1e-6
+
+
+@dataclass
+class Checked:
+    """Answers kept (shown questions only), and what is wrong, by question code."""
+
+    answers: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    visible: set[str] = field(default_factory=set)
+
+    def as_errors(self) -> list[dict[str, str]]:
+        return [
+            {"field": f"answers.{code}", "question": code.removesuffix(OTHER_SUFFIX), "message": m}
+            for code, m in sorted(self.errors.items())
+        ]
+
+
+def questions_of(sections: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {q["code"]: q for s in sections for q in s.get("questions", [])}
+
+
+def merge(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored answers with the given ones on top; a cleared value removes its answer."""
+    merged = dict(stored)
+    for code, value in given.items():
+        if is_answered(value) or value is False or value == 0:
+            merged[code] = value
+        else:
+            merged.pop(code, None)
+    return merged
+
+
+def check(
+    sections: Sequence[Mapping[str, Any]], answers: Mapping[str, Any], *, complete: bool
+) -> Checked:
+    """Check ``answers`` (merged) against ``sections``: every value by its type and bounds;
+    with ``complete`` (a submission) also what must be there: required shown questions,
+    selections at least ``min_selections``, every row of a required matrix, splits at 100."""
+    questions = questions_of(sections)
+    errors: dict[str, str] = {}
+    for code in answers:
+        base = code.removesuffix(OTHER_SUFFIX)
+        question = questions.get(base)
+        if question is None or (code != base and not question.get("allow_other")):
+            errors[code] = "not a question of this survey"
+    typed = {c: v for c, v in answers.items() if c not in errors}
+    for code, value in typed.items():
+        if code.endswith(OTHER_SUFFIX):
+            continue
+        message = _value_problem(questions[code], value, complete=complete)
+        if message:
+            errors[code] = message
+    shown = visibility(sections, {c: v for c, v in typed.items() if c not in errors})
+    kept = {
+        code: value
+        for code, value in typed.items()
+        if code.removesuffix(OTHER_SUFFIX) in shown.questions
+    }
+    errors.update(_other_problems(questions, kept))
+    if complete:
+        for code in shown.questions:
+            question = questions[code]
+            if question.get("required") and question["type"] != "note" and code not in kept:
+                errors.setdefault(code, "required")
+    return Checked(
+        answers={c: v for c, v in kept.items() if c not in errors},
+        errors=errors,
+        visible=shown.questions,
+    )
+
+
+def _other_problems(
+    questions: Mapping[str, Mapping[str, Any]], kept: Mapping[str, Any]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for code, question in questions.items():
+        if not question.get("allow_other"):
+            continue
+        value = kept.get(code)
+        picked = value == OTHER or (isinstance(value, list) and OTHER in value)
+        text = kept.get(code + OTHER_SUFFIX)
+        if picked and not (isinstance(text, str) and text.strip()):
+            errors[code + OTHER_SUFFIX] = "say what 'other' is"
+        elif text is not None and not picked:
+            errors[code + OTHER_SUFFIX] = "given without choosing 'other'"
+        elif isinstance(text, str) and len(text) > MAX_OTHER_LENGTH:
+            errors[code + OTHER_SUFFIX] = f"at most {MAX_OTHER_LENGTH} characters"
+    return errors
+
+
+def _value_problem(question: Mapping[str, Any], value: Any, *, complete: bool) -> str | None:
+    check_type = _CHECKS.get(question["type"])
+    if check_type is None:
+        return "a note takes no answer"
+    return check_type(question, value, complete)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _in_bounds(question: Mapping[str, Any], number: float) -> str | None:
+    low, high = question.get("min"), question.get("max")
+    if question["type"] == "percent":
+        low = 0 if low is None else low
+        high = 100 if high is None else high
+    if low is not None and number < low:
+        return f"at least {_shown(low)}"
+    if high is not None and number > high:
+        return f"at most {_shown(high)}"
+    return None
+
+
+def _shown(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _choices(question: Mapping[str, Any]) -> set[str]:
+    codes = {c["code"] for c in question.get("choices", [])}
+    if question.get("allow_other"):
+        codes.add(OTHER)
+    return codes
+
+
+def _one_choice(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    if not isinstance(value, str) or value not in _choices(question):
+        return f"one of {', '.join(sorted(_choices(question)))}"
+    return None
+
+
+def _many_choices(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    known = _choices(question)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "a list of choice codes"
+    unknown = sorted(set(value) - known)
+    if unknown:
+        return f"unknown choice {unknown[0]} (one of {', '.join(sorted(known))})"
+    if len(set(value)) != len(value):
+        return "each choice once"
+    return _selections_problem(question, value, known, complete)
+
+
+def _selections_problem(
+    question: Mapping[str, Any], value: list[str], known: set[str], complete: bool
+) -> str | None:
+    high, low = question.get("max_selections"), question.get("min_selections")
+    if high is not None and len(value) > high:
+        return f"at most {high} choices"
+    if complete and low is not None and len(value) < low:
+        return f"at least {low} choices"
+    ranks_all = question["type"] == "ranking" and low is None and question.get("required")
+    if complete and ranks_all and len(value) != len(known):
+        return "rank every choice"
+    return None
+
+
+def _yes_no(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
+def _text(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    if not isinstance(value, str):
+        return "text"
+    limit = question.get("max_length") or DEFAULT_MAX_LENGTH.get(question["type"], 300)
+    if len(value) > limit:
+        return f"at most {limit} characters"
+    if question["type"] == "email" and not _EMAIL.match(value.strip()):
+        return "an e-mail address"
+    if question["type"] == "url":
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return "an http(s) address"
+    return None
+
+
+def _integer(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    number = _number(value)
+    if number is None or not number.is_integer():
+        return "a whole number"
+    return _in_bounds(question, number)
+
+
+def _decimal(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    number = _number(value)
+    if number is None:
+        return "a number"
+    return _in_bounds(question, number)
+
+
+def _scale(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    number = _number(value)
+    if number is None or not number.is_integer():
+        return f"a whole number from {question['min']} to {question['max']}"
+    return _in_bounds(question, number)
+
+
+def _date(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    try:
+        date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+    except ValueError:
+        return "a date written YYYY-MM-DD"
+    return None
+
+
+def _matrix(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    rows = {r["code"] for r in question.get("rows", [])}
+    if not isinstance(value, dict):
+        return "an object: row code → point of the scale"
+    for row, point in value.items():
+        if row not in rows:
+            return f"unknown row {row}"
+        if _scale(question, point, complete):
+            return f"{row}: a whole number from {question['min']} to {question['max']}"
+    if complete and question.get("required") and set(value) != rows:
+        return f"every row: {', '.join(sorted(rows - set(value)))} missing"
+    return None
+
+
+def _split(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+    known = _choices(question)
+    if not isinstance(value, dict):
+        return "an object: choice code → share"
+    total = 0.0
+    for code, share in value.items():
+        number = _number(share)
+        if code not in known:
+            return f"unknown choice {code}"
+        if number is None or number < 0:
+            return f"{code}: a share of 0 or more"
+        total += number
+    if total > SPLIT_TOTAL + _SPLIT_EPSILON:
+        return f"the shares add up to {_shown(total)}, more than {SPLIT_TOTAL}"
+    if complete and abs(total - SPLIT_TOTAL) > _SPLIT_EPSILON:
+        return f"the shares add up to {_shown(total)}, not {SPLIT_TOTAL}"
+    return None
+
+
+_CHECKS: dict[str, Callable[[Mapping[str, Any], Any, bool], str | None]] = {
+    "single_choice": _one_choice,
+    "dropdown": _one_choice,
+    "multiple_choice": _many_choices,
+    "ranking": _many_choices,
+    "yes_no": _yes_no,
+    "short_text": _text,
+    "long_text": _text,
+    "email": _text,
+    "url": _text,
+    "integer": _integer,
+    "decimal": _decimal,
+    "percent": _decimal,
+    "scale": _scale,
+    "date": _date,
+    "matrix": _matrix,
+    "split": _split,
+}
