@@ -19,8 +19,6 @@ SURVEY_CLOSED = "surveys.survey.closed"
 RESULTS_PUBLISHED = "surveys.results.published"
 INVITATION_CREATED = "surveys.invitation.created"
 INDICATOR_UPDATED = "surveys.indicator.updated"
-    ),
-    EventType(
 RESPONSE_SUBMITTED = "surveys.response.submitted"
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -149,13 +147,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
         private_fields=INVITATION_PRIVATE_FIELDS,
     ),
     EventType(
-<<<<<<< HEAD
         INDICATOR_UPDATED,
         "A public indicator's values changed, as published (small cells withheld).",
         IndicatorUpdated,
         "surveys",
         STREAM,
-=======
+    ),
+    EventType(
         RESPONSE_SUBMITTED,
         "A response was submitted (never its answers).",
         ResponseSubmitted,
@@ -163,6 +161,5 @@ EVENT_TYPES: tuple[EventType, ...] = (
         STREAM,
         partners=False,
         private_fields=RESPONSE_PRIVATE_FIELDS,
->>>>>>> c0d0ec3 (Responses through the personal link: GET /v1/responses/{token} gives the survey's current version, the answers so far and which questions they show; PUT saves a partial response (answers merged, each checked by its question's type and bounds, answers to hidden questions not kept); POST .../submit checks the whole (required shown questions, selections, every matrix row, splits at 100) with a 422 naming every question code at fault and nothing stored. One response per invitation, locked while it changes; after submit, edits only when the survey allows them and is open (and the response stays whole); a closed or not yet open survey is a 409; an unknown token, another survey's token (?survey_id=) and a deleted survey's are the same 404. Anonymous surveys keep no actor, no invitation and no profile with the answers, only an HMAC of the token; named ones keep the actor's profile (circle, types, clubs, territory, membership) as it was at submission for the results' cuts. surveys.response.submitted (registered: network endpoints only, actor_id private, never answers). Answer checks are one pure module (responses/validation.py) with unit tests of every type; answering rules in responses/policies.py. The gateway lets callers without a key PUT and submit through /v1/responses/{token} (the token is the credential); the access table classifies the three routes.)
     ),
 )
