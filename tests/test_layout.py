@@ -81,8 +81,6 @@ WAITING: dict[tuple[str, str], str] = {
     ("directory.imports", MISSING): "its queries are still in service.py (below)",
     ("directory.imports", QUERIES): "a dozen queries in service.py wait for a repository.py",
     ("directory.resources", MISSING): "its queries are still in service.py (below)",
-    ("surveys.feedback", MISSING): "tables landed first (issue 12, observatory); the "
-    "repository comes with the code that reads them",
     ("directory.resources", QUERIES): "the search query in service.py waits for a repository.py",
 }
 

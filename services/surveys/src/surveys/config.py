@@ -17,3 +17,8 @@ class Settings(ServiceSettings):
     #: Every this many seconds one replica reminds who has not answered (surveys with
     #: ``remind_after_days``) and closes the surveys whose ``closes_at`` has passed.
     schedule_check_seconds: float = 300.0
+    #: Training attendees are invited to the satisfaction survey the next morning at this
+    #: hour (Europe/Paris).
+    feedback_invite_hour: int = 9
+    #: How often the job looks for attendees whose morning has come (seconds).
+    feedback_every_seconds: float = 60.0

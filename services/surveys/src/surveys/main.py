@@ -10,6 +10,8 @@ from kit.service import ServiceSpec, create_service_app
 from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
+from surveys.feedback.consumers import attendance_subscription
+from surveys.feedback.jobs import feedback_worker
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.observatory.router import router as observatory_router
@@ -40,7 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 indicators_router,
                 observatory_router,
             ],
-            subscriptions=[actor_subscription(settings.consumer_prefix)],
+            subscriptions=[
+                actor_subscription(settings.consumer_prefix),
+                attendance_subscription(
+                    settings.consumer_prefix, invite_hour=settings.feedback_invite_hour
+                ),
+            ],
+            workers=[feedback_worker(every_seconds=settings.feedback_every_seconds)],
             openapi_tags=[
                 {"name": "surveys", "description": "Questionnaires of the observatory."},
                 {"name": "invitations", "description": "Who is asked to answer, with links."},

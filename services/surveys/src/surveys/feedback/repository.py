@@ -1,0 +1,44 @@
+"""Every query on training feedback rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from surveys.feedback.models import TrainingFeedback
+
+
+class FeedbackRepository:
+    async def add_once(self, session: AsyncSession, values: dict[str, Any]) -> bool:
+        """Insert unless this training already has this address; True if inserted."""
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TrainingFeedback)
+        result = await session.execute(
+            insert.values(**values).on_conflict_do_nothing(index_elements=["event_id", "email"])
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def due(
+        self, session: AsyncSession, *, now: datetime, limit: int
+    ) -> Sequence[TrainingFeedback]:
+        """Pending rows whose morning has come, locked (another replica skips them)."""
+        query = (
+            sa.select(TrainingFeedback)
+            .where(TrainingFeedback.status == "pending", TrainingFeedback.due_at <= now)
+            .order_by(TrainingFeedback.due_at, TrainingFeedback.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await session.scalars(query)).all()
+
+    async def of_event(self, session: AsyncSession, event_id: Any) -> Sequence[TrainingFeedback]:
+        query = sa.select(TrainingFeedback).where(TrainingFeedback.event_id == event_id)
+        return (await session.scalars(query.order_by(TrainingFeedback.created_at))).all()
+
+
+feedback_repository = FeedbackRepository()

@@ -1,0 +1,150 @@
+"""The training → satisfaction chain: attendance from the events service's domain events,
+one invitation per training and person, the morning after."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+
+from kit.broker import ensure_streams
+from kit.cloudevents import CloudEvent
+from kit.testing.polling import wait_until
+from surveys.db import mail
+from surveys.feedback.models import TrainingFeedback
+from surveys.feedback.service import feedback_service
+from surveys.invitations.models import Invitation
+
+
+async def attendance(
+    js: JetStreamContext, *, event_id: uuid.UUID, survey_id: str | None, **data: Any
+) -> None:
+    payload = {
+        "registration_id": str(uuid.uuid4()),
+        "event_id": str(event_id),
+        "event_title": "Animer un atelier de médiation",
+        "event_kind": "training",
+        "name": "Maëlle Kerbrat",
+        "email": "Maelle.Kerbrat@exemple.fr",
+        "attended": True,
+        "session": None,
+        "recorded_at": "2026-12-07T15:00:00+00:00",
+        "feedback_survey_id": survey_id,
+        "event_themes": ["biology"],
+        "event_starts_at": "2026-12-07T08:00:00+00:00",
+        **data,
+    }
+    event = CloudEvent(
+        source="maillage/events",
+        type="events.attendance.recorded",
+        subject=payload["registration_id"],
+        data=payload,
+    )
+    await js.publish(event.type, event.to_json(), headers={"Nats-Msg-Id": event.id})
+
+
+async def rows(app: FastAPI, event_id: uuid.UUID) -> list[TrainingFeedback]:
+    async with app.state.runtime.database.transaction() as session:
+        found = await session.scalars(
+            sa.select(TrainingFeedback).where(TrainingFeedback.event_id == event_id)
+        )
+        return list(found.all())
+
+
+async def test_present_attendees_are_invited_once_the_morning_after(
+    app: FastAPI, admin: httpx.AsyncClient, jetstream: JetStreamContext
+) -> None:
+    await ensure_streams(jetstream, ["EVENTS"])
+    survey = (
+        await admin.post(
+            "/v1/surveys",
+            json={
+                "title": {"fr": "Votre avis sur la formation"},
+                "series": "satisfaction-formations",
+                "sections": [
+                    {
+                        "code": "avis",
+                        "title": {"fr": "Avis"},
+                        "questions": [
+                            {
+                                "code": "reco",
+                                "type": "scale",
+                                "preset": "nps",
+                                "label": {"fr": "Recommanderiez-vous cette formation ?"},
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
+    ).json()
+    assert (await admin.post(f"/v1/surveys/{survey['id']}/publish")).status_code == 200
+    training = uuid.uuid4()
+
+    await attendance(jetstream, event_id=training, survey_id=survey["id"])
+    await attendance(jetstream, event_id=training, survey_id=survey["id"])  # recorded twice
+    await attendance(  # absent: never invited
+        jetstream,
+        event_id=training,
+        survey_id=survey["id"],
+        email="absent@exemple.fr",
+        attended=False,
+    )
+    await attendance(  # not a training: not this chain
+        jetstream,
+        event_id=training,
+        survey_id=survey["id"],
+        email="forum@exemple.fr",
+        event_kind="forum",
+    )
+    await attendance(jetstream, event_id=training, survey_id=survey["id"], email="b@exemple.fr")
+
+    async def both() -> list[TrainingFeedback] | None:
+        found = await rows(app, training)
+        return found if len(found) == 2 else None
+
+    found = await wait_until(both, what="two attendees noted")
+    first = next(r for r in found if r.email == "maelle.kerbrat@exemple.fr")
+    assert first.due_at == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)  # 9:00 in Paris
+    assert first.event_themes == ["biology"]
+
+    database = app.state.runtime.database
+    async with database.transaction() as session:
+        early = await feedback_service.invite_due(session, now=first.due_at - timedelta(minutes=1))
+    assert early["invited"] == 0
+    # (Both backends' apps hear the same NATS: rows of the other run name a survey unknown
+    # here and are skipped, hence counts of invitations only.)
+    async with database.transaction() as session:
+        counts = await feedback_service.invite_due(session, now=first.due_at)
+    assert counts["invited"] == 2
+    async with database.transaction() as session:
+        again = await feedback_service.invite_due(session, now=first.due_at + timedelta(days=1))
+    assert again["invited"] == 0
+
+    async with database.transaction() as session:
+        invitations = (
+            await session.scalars(
+                sa.select(Invitation).where(Invitation.survey_id == uuid.UUID(survey["id"]))
+            )
+        ).all()
+        messages = (
+            await session.execute(
+                sa.select(mail.table.c.recipient, mail.table.c.template).where(
+                    mail.table.c.recipient.in_([i.email for i in invitations])
+                )
+            )
+        ).all()
+    assert sorted(i.email or "" for i in invitations) == [
+        "b@exemple.fr",
+        "maelle.kerbrat@exemple.fr",
+    ]
+    assert sorted(messages) == [
+        ("b@exemple.fr", "survey_invitation"),
+        ("maelle.kerbrat@exemple.fr", "survey_invitation"),
+    ]
+    assert {r.status for r in await rows(app, training)} == {"invited"}

@@ -1,0 +1,14 @@
+"""When a training's attendee is invited (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from surveys.feedback.policies import next_morning
+
+
+def test_the_invitation_waits_for_the_next_morning_in_paris() -> None:
+    winter = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 16:00 in Paris
+    assert next_morning(winter, hour=9) == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)
+    late_summer_evening = datetime(2026, 6, 10, 22, 30, tzinfo=UTC)  # 00:30 on the 11th
+    assert next_morning(late_summer_evening, hour=9) == datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
