@@ -12,7 +12,9 @@ import httpx
 
 NewEvent = Callable[..., Awaitable[dict[str, Any]]]
 ATOM = "{http://www.w3.org/2005/Atom}"
-NASTY = 'Chimie & "réactions" <explosives> \x01\x0b d\'été ]]> fin'
+# Control characters never get this far (a title is one line without them: a 422 at input,
+# and the feed writers drop any stored before: events.search.syndication._clean).
+NASTY = 'Chimie & "réactions" <explosives> d\'été ]]> fin'
 
 
 async def change(admin: httpx.AsyncClient, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -52,7 +54,7 @@ async def test_rss_lists_published_events_newest_first_with_the_list_filters(
         f"urn:uuid:{first['id']}",
         f"urn:uuid:{second['id']}",
     ]  # newest change first; the pending event stays out
-    assert items[0].findtext("title") == NASTY.replace("\x01", "").replace("\x0b", "") + f" {word}"
+    assert items[0].findtext("title") == f"{NASTY} {word}"
     description = items[0].findtext("description") or ""
     assert "14 juillet 2031, de 21:00 à 23:00" in description
     assert "Science & Cité <Lyon>" in description
