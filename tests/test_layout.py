@@ -76,12 +76,8 @@ WAITING: dict[tuple[str, str], str] = {
     "join router.py in the next step of issue 9",
     ("events.search", MISSING): "index.py and service.py hold the search queries; they move "
     "to a repository.py with the list route now in agenda/router.py",
-    ("directory.claims", MISSING): "its queries are still in service.py (below)",
-    ("directory.claims", QUERIES): "two queries in service.py wait for a repository.py",
     ("directory.imports", MISSING): "its queries are still in service.py (below)",
     ("directory.imports", QUERIES): "a dozen queries in service.py wait for a repository.py",
-    ("directory.resources", MISSING): "its queries are still in service.py (below)",
-    ("directory.resources", QUERIES): "the search query in service.py waits for a repository.py",
 }
 
 

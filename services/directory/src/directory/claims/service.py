@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.directory import ACTOR_UPDATED
@@ -17,6 +16,7 @@ from directory.actors.service import actor_service
 from directory.claims.errors import ClaimNotFound
 from directory.claims.messages import claim_messages
 from directory.claims.models import Claim
+from directory.claims.repository import claim_repository
 from directory.claims.schemas import ClaimCreate, ClaimDecision
 from directory.db import outbox
 from kit.identity import Identity
@@ -56,23 +56,10 @@ class ClaimService:
 
     async def pending(self, session: AsyncSession, *, limit: int) -> tuple[int, list[str]]:
         """How many claims wait for staff, and the names of the oldest claimed records."""
-        count = await session.scalar(
-            sa.select(sa.func.count()).select_from(Claim).where(Claim.status == "pending")
-        )
-        names = await session.scalars(
-            sa.select(Actor.name)
-            .join(Claim, Claim.actor_id == Actor.id)
-            .where(Claim.status == "pending")
-            .order_by(Claim.created_at)
-            .limit(limit)
-        )
-        return int(count or 0), list(names)
+        return await claim_repository.pending(session, limit=limit)
 
     async def list_for(self, session: AsyncSession, *, actor: Actor) -> Sequence[Claim]:
-        rows = await session.scalars(
-            sa.select(Claim).where(Claim.actor_id == actor.id).order_by(Claim.created_at)
-        )
-        return rows.all()
+        return await claim_repository.list_for_actor(session, actor.id)
 
     async def decide(
         self,
@@ -83,7 +70,7 @@ class ClaimService:
         decision: ClaimDecision,
         identity: Identity,
     ) -> Claim:
-        claim = await session.get(Claim, claim_id)
+        claim = await claim_repository.get(session, claim_id)
         if claim is None or claim.actor_id != actor.id:
             raise ClaimNotFound(f"No claim {claim_id} on actor {actor.id}.")
         if claim.status != "pending":

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.directory import (
@@ -17,11 +16,11 @@ from contracts.directory import (
     ResourcePublic,
 )
 from directory.actors.fulltext import query_terms, terms
-from directory.actors.models import Actor
 from directory.actors.repository import actor_repository
 from directory.db import outbox
 from directory.resources.errors import ResourceEditForbidden, ResourceNotFound
 from directory.resources.models import Resource
+from directory.resources.repository import resource_repository
 from directory.resources.schemas import ResourceCreate, ResourceUpdate
 from kit.etags import check_if_match
 from kit.identity import Identity
@@ -45,7 +44,7 @@ class ResourceService:
         return resource
 
     async def get(self, session: AsyncSession, *, resource_id: uuid.UUID) -> Resource:
-        resource = await session.get(Resource, resource_id)
+        resource = await resource_repository.get(session, resource_id)
         if resource is None or resource.deleted_at is not None:
             raise ResourceNotFound(f"No resource with id {resource_id}.")
         return resource
@@ -99,36 +98,18 @@ class ResourceService:
         limit: int,
     ) -> Sequence[tuple[Resource, str]]:
         """Live resources with their owner's name, by title, after the cursor key."""
-        query = (
-            sa.select(Resource, Actor.name)
-            .join(Actor, Actor.id == Resource.owner_id)
-            .where(Resource.deleted_at.is_(None))
+        return await resource_repository.search(
+            session,
+            stems=query_terms(q) if q else [],
+            kinds=kinds,
+            themes=themes,
+            audiences=audiences,
+            owner_id=owner_id,
+            available=available,
+            department=department,
+            after=after,
+            limit=limit,
         )
-        for stem in query_terms(q) if q else []:
-            query = query.where(Resource.search_text.contains(f" {stem}"))
-        if kinds:
-            query = query.where(Resource.kind.in_(kinds))
-        if owner_id:
-            query = query.where(Resource.owner_id == owner_id)
-        if available is not None:
-            query = query.where(Resource.loan_available.is_(available))
-        if department:
-            query = query.where(Actor.department.in_(department))
-        # Lists are short JSON arrays here: match their JSON text, the same on both backends.
-        for column, values in ((Resource.themes, themes), (Resource.audiences, audiences)):
-            if values:
-                text = sa.cast(column, sa.Text)
-                query = query.where(sa.or_(*(text.contains(f'"{v}"') for v in values)))
-        if after is not None:
-            title_key, resource_id = after
-            query = query.where(
-                sa.or_(
-                    Resource.title_key > title_key,
-                    sa.and_(Resource.title_key == title_key, Resource.id > resource_id),
-                )
-            )
-        rows = await session.execute(query.order_by(Resource.title_key, Resource.id).limit(limit))
-        return [(resource, owner) for resource, owner in rows]
 
     def to_public(self, resource: Resource, owner_name: str | None = None) -> ResourcePublic:
         return ResourcePublic(
