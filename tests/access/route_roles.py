@@ -152,6 +152,10 @@ POST   /v1/calls                                                               -
 GET    /v1/calls/{call_id}                                                     -       ok   ok   ok   ok   ok   ok   ok   ok
 DELETE /v1/calls/{call_id}                                                     -       ok   ok   403  403  403  403  403  401
 GET    /v1/calls/sources                                                       -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/calls/themes                                                        -       ok   ok   ok   ok   ok   ok   ok   ok
+PUT    /v1/calls/themes/{theme}                                                -       ok   ok   403  403  403  403  403  401
+GET    /v1/calls/{call_id}/matches                                             -       ok   ok   ok   ok   403  403  403  401
+GET    /v1/calls/{call_id}/partners                                            -       ok   ok   ok   403  403  403  403  401
 POST   /v1/calls/sources/sedia/sync                                            -       ok   ok   403  403  403  403  403  401
 
 # gateway: only admins manage keys (BFLA).

@@ -502,6 +502,7 @@ class Prepared:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     key: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def default_ids(world: World, target: Target, variant: str) -> dict[str, str]:
@@ -805,6 +806,42 @@ async def _delete_call(world: World, target: Target, prepared: Prepared) -> None
     )
 
 
+@recipe("PUT", "/v1/calls/themes/{theme}")
+async def _theme_mapping(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["theme"] = "critical_thinking"
+    prepared.json = {
+        "keywords": ["disinformation", "media literacy", "critical thinking"],
+        "priorities": [],
+        "programme_parts": [],
+    }
+
+
+@recipe("GET", "/v1/calls/{call_id}/partners")
+async def _partners(world: World, target: Target, prepared: Prepared) -> None:
+    """The caller's side's actor leads; actor A is made a member once (the EU watch suggests
+    consortia around members only) and the recipe waits until the EU watch has heard of it."""
+    prepared.params["lead"] = target.side.actor
+    if world.a.actor in MEMBERS_MADE:
+        return
+    path = f"/v1/actors/{world.a.actor}"
+    await world.admin.call(
+        "PATCH",
+        path,
+        expect=200,
+        json={"membership": {"member": True, "since": "2020-01-01"}},
+        headers={"If-Match": await world.admin.etag(path)},
+    )
+    partners = f"/v1/calls/{world.call_id}/partners"
+    deadline = asyncio.get_running_loop().time() + PROPAGATION
+    while (await world.admin.http.get(partners, params={"lead": world.a.actor})).status_code != 200:
+        assert asyncio.get_running_loop().time() < deadline, "actor A never reached the EU watch"
+        await asyncio.sleep(0.1)
+    MEMBERS_MADE.add(world.a.actor)
+
+
+MEMBERS_MADE: set[str] = set()
+
+
 @recipe("POST", "/v1/api-keys")
 async def _create_key(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"name": unique("Échosciences"), "role": "reader"}
@@ -933,6 +970,7 @@ async def call_as(world: World, rule: Any, column: str) -> httpx.Response:
             params=prepared.params,
             json=prepared.json,
             content=prepared.content,
+            params=prepared.params or None,
             follow_redirects=False,
         )
 

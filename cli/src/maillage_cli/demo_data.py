@@ -92,6 +92,9 @@ def _organisation(
     }
     if acronym:
         payload["acronym"] = acronym
+    if circle in (1, 2):
+        # The network's own actors are its members (what the EU watch matches calls to).
+        payload["membership"] = {"member": True, "since": "2019-01-01"}
     return DemoActor(key, payload)
 
 

@@ -25,6 +25,8 @@ from maillage_cli.api import unknown_organizer
 from maillage_cli.demo_data import ACTORS, EVENTS, DemoActor, DemoEvent
 
 MARKER_FILE = "seeded.json"
+#: A saved answer of the EU portal's search API (with its facet labels), for the EU watch.
+DEMO_CALLS_FILE = "demo_calls.json"
 
 
 class SeedError(RuntimeError):
@@ -37,12 +39,14 @@ class SeedResult:
     actors_existing: int = 0
     events_created: int = 0
     events_existing: int = 0
+    calls_created: int = 0
     actor_ids: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"{self.actors_created} actors created ({self.actors_existing} already there), "
-            f"{self.events_created} events created ({self.events_existing} already there)"
+            f"{self.events_created} events created ({self.events_existing} already there), "
+            f"{self.calls_created} EU calls created"
         )
 
 
@@ -87,6 +91,14 @@ async def seed(
         result.events_created += 1
         if report:
             report(f"  event  {event.title}")
+
+    # EU calls in the shape the Funding & Tenders Portal answers (no network needed): read
+    # by the EU watch as a sync reads a page, so a second seeding writes nothing.
+    answer = json.loads((Path(__file__).parent / DEMO_CALLS_FILE).read_text(encoding="utf-8"))
+    response = await client.post("/v1/calls/sources/sedia/import", json=answer)
+    result.calls_created = int(_expect(response, 200, "demo EU calls")["counts"]["created"])
+    if report:
+        report(f"  calls  {result.calls_created} from the portal's demo answer")
     return result
 
 

@@ -62,6 +62,9 @@ class CallPublic(BaseModel):
     url: str | None = None
     source: str
     themes: list[CallTheme] = []
+    regions: list[str] = Field(
+        default=[], description="INSEE regions the call is limited to (a Région's call)."
+    )
     created_at: datetime
     updated_at: datetime
     version: int

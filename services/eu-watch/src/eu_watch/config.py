@@ -15,6 +15,8 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/eu_watch.db"
     port: int = 8004
+    #: Durable consumer names start with this (one set per deployment).
+    consumer_prefix: str = "eu-watch"
 
     #: The portal's search endpoint; the facet endpoint is its sibling ``…/facet``.
     sedia_url: str = PORTAL_SEARCH_URL

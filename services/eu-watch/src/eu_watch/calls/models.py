@@ -48,6 +48,8 @@ class Call(VersionedRecord, Base):
     source: Mapped[str] = mapped_column(sa.String(40), default="manual")
     #: The network's themes with the terms that put them there ([{theme, terms}]).
     themes: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    #: INSEE regions the call is limited to (none: anywhere).
+    regions: Mapped[list[str]] = mapped_column(Json, default=list)
     #: Hash of what a synced source said last: an unchanged record is not written again.
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
 

@@ -307,6 +307,15 @@ class CallRepository:
         query = query.where(*where).group_by(value).order_by(count.desc(), value).limit(FACET_LIMIT)
         return [(str(v), int(n)) for v, n in await session.execute(query)]
 
+    async def batch_after(
+        self, session: AsyncSession, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[Call]:
+        """Live calls in id order after ``after``, locked (a walk over every call)."""
+        query = sa.select(Call).where(Call.deleted_at.is_(None))
+        if after is not None:
+            query = query.where(Call.id > after)
+        return (await session.scalars(query.order_by(Call.id).limit(limit).with_for_update())).all()
+
     async def list_after(
         self, session: AsyncSession, *, after: tuple[datetime, uuid.UUID] | None, limit: int
     ) -> Sequence[Call]:

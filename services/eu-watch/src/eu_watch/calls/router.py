@@ -18,10 +18,12 @@ from eu_watch.calls.filters import (
 )
 from eu_watch.calls.schemas import CallCreate, CallListPage, CallRead
 from eu_watch.calls.service import call_service
+from eu_watch.matching.service import matching_service
 from kit.etags import etag_for
-from kit.identity import StaffIdentity
+from kit.identity import CurrentIdentity, StaffIdentity
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
+from kit.problems import Unauthenticated
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -55,10 +57,24 @@ async def list_calls(
     filters: Filters,
     facets: Annotated[tuple[str, ...], Depends(facet_params)],
     updated_since: Annotated[datetime | None, Depends(updated_since_param)],
+    identity: CurrentIdentity,
     sort: Annotated[Sort, Query(description="deadline, updated or relevance (needs q).")] = (
         "deadline"
     ),
+    for_actor: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="A member's calls, best first, each with its score and reasons (staff,"
+            " or a member key for its own actor)."
+        ),
+    ] = None,
 ) -> CallListPage:
+    if for_actor is not None:
+        if identity.is_anonymous:
+            raise Unauthenticated("for_actor needs an API key (Authorization: Bearer <key>).")
+        return await matching_service.calls_for_actor(
+            session, actor_id=for_actor, identity=identity, filters=filters, paging=paging
+        )
     return await call_service.search(
         session,
         filters=filters,

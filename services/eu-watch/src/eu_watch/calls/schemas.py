@@ -66,6 +66,9 @@ class CallCreate(BaseModel):
     ] = []
     description: Annotated[str, Field(max_length=50_000)] | None = None
     url: HttpUrl | None = None
+    regions: Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{2}$")]], Field(max_length=18)] = (
+        Field(default=[], description="INSEE region codes, for a call limited to them.")
+    )
 
     def deadline_moments(self) -> list[datetime]:
         return [as_moment(d) for d in self.deadlines]
@@ -85,8 +88,19 @@ def as_moment(deadline: datetime | date) -> datetime:
     return deadline if isinstance(deadline, datetime) else deadline_moment(deadline)
 
 
+class MatchSummary(BaseModel):
+    """How well a call suits the actor asked about (``for_actor``), and why."""
+
+    score: int
+    reasons: list[dict[str, Any]]
+
+
 class CallRead(CallPublic):
     """A call with every field (calls hold no private data)."""
+
+    match: MatchSummary | None = Field(
+        default=None, description="With `for_actor` only: the actor's score and its reasons."
+    )
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ class CallContent:
     cross_cutting_priorities: tuple[str, ...] = ()
     description: str | None = None
     url: str | None = None
+    regions: tuple[str, ...] = ()
 
     def column_values(self) -> dict[str, Any]:
         """The values of the ``calls`` columns this content sets."""
@@ -135,6 +150,7 @@ class CallContent:
             "description": self.description,
             "url": self.url,
             "source": self.source,
+            "regions": list(self.regions),
         }
 
     def fingerprint(self) -> str:
@@ -164,6 +180,7 @@ class CallContent:
             cross_cutting_priorities=tuple(data.cross_cutting_priorities),
             description=data.description,
             url=str(data.url) if data.url else None,
+            regions=tuple(dict.fromkeys(data.regions)),
         )
 
 

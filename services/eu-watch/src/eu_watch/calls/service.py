@@ -34,6 +34,8 @@ from eu_watch.calls.schemas import (
 )
 from eu_watch.calls.search import query_groups
 from eu_watch.db import outbox
+from eu_watch.themes.policies import classify
+from eu_watch.themes.repository import theme_mapping_repository
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.paging import (
@@ -44,6 +46,8 @@ from kit.paging import (
     time_id_key,
 )
 from kit.problems import InvalidInput
+
+ThemeMap = dict[str, dict[str, list[str]]]
 
 
 @dataclass
@@ -63,7 +67,8 @@ class CallService:
                 errors=[{"field": "identifier", "message": "already used"}],
             )
         content = CallContent.from_create(data)
-        call = self._new(content, now=utcnow())
+        mapping = await theme_mapping_repository.as_mapping(session)
+        call = self._new(content, now=utcnow(), mapping=mapping)
         session.add(call)
         await session.flush()
         await call_repository.write_index(session, [call], replace=False)
@@ -76,12 +81,13 @@ class CallService:
         """Write what a source said: new calls are added and published, changed ones
         updated and announced, unchanged ones left alone (no write, no event)."""
         counts = WriteCounts()
+        mapping = await theme_mapping_repository.as_mapping(session)
         known = await call_repository.by_identifiers(session, [c.identifier for c in contents])
         changes: list[tuple[Call, str | None]] = []
         for content in contents:
             call = known.get(content.identifier)
             if call is None:
-                call = self._new(content, now=now)
+                call = self._new(content, now=now, mapping=mapping)
                 session.add(call)
                 known[content.identifier] = call
                 changes.append((call, None))
@@ -90,7 +96,7 @@ class CallService:
                 counts.unchanged += 1
             else:
                 before = call.status
-                self._apply(call, content, now=now)
+                self._apply(call, content, now=now, mapping=mapping)
                 call.deleted_at = None
                 call.touch()
                 changes.append((call, before))
@@ -239,14 +245,47 @@ class CallService:
             version=call.version,
         )
 
-    def _new(self, content: CallContent, *, now: datetime) -> Call:
+    async def reclassify_all(self, session: AsyncSession, *, batch: int = 500) -> int:
+        """Give every live call the themes the current mapping says; announce those whose
+        themes changed. Returns how many changed."""
+        mapping = await theme_mapping_repository.as_mapping(session)
+        changed = 0
+        after: uuid.UUID | None = None
+        while True:
+            calls = await call_repository.batch_after(session, after=after, limit=batch)
+            if not calls:
+                return changed
+            moved = []
+            for call in calls:
+                themes = classify(self._classified_fields(call), mapping)
+                if themes != call.themes:
+                    call.themes = themes
+                    call.touch()
+                    moved.append(call)
+            await session.flush()
+            await call_repository.write_index(session, moved, replace=True)
+            await self._announce(session, [(call, call.status) for call in moved])
+            changed += len(moved)
+            after = calls[-1].id
+
+    @staticmethod
+    def _classified_fields(call: Call) -> dict[str, object]:
+        return {
+            "keywords": call.keywords,
+            "cross_cutting_priorities": call.cross_cutting_priorities,
+            "programme_parts": call.programme_parts,
+            "programme": call.programme,
+        }
+
+    def _new(self, content: CallContent, *, now: datetime, mapping: ThemeMap) -> Call:
         call = Call(id=uuid.uuid4(), version=1, created_at=now, updated_at=now)
-        self._apply(call, content, now=now)
+        self._apply(call, content, now=now, mapping=mapping)
         return call
 
-    def _apply(self, call: Call, content: CallContent, *, now: datetime) -> None:
+    def _apply(self, call: Call, content: CallContent, *, now: datetime, mapping: ThemeMap) -> None:
         for name, value in content.column_values().items():
             setattr(call, name, value)
+        call.themes = classify(self._classified_fields(call), mapping)
         call.source_hash = content.fingerprint()
         call.status = derive_status(
             opening_date=call.opening_date, final_deadline=call.final_deadline, now=now

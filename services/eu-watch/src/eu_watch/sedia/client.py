@@ -78,6 +78,19 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+def labels_of_facets(groups: list[Any]) -> dict[str, dict[str, str]]:
+    """Facet name → {code → label}, from the facet endpoint's ``facets`` list."""
+    labels: dict[str, dict[str, str]] = {}
+    for group in groups:
+        if not isinstance(group, dict) or not isinstance(group.get("name"), str):
+            continue
+        values = labels.setdefault(group["name"], {})
+        for value in group.get("values") or ():
+            if isinstance(value, dict) and value.get("rawValue") and value.get("value"):
+                values[str(value["rawValue"])] = str(value["value"])
+    return labels
+
+
 class SediaClient:
     def __init__(
         self,
@@ -123,15 +136,7 @@ class SediaClient:
         groups = body.get("facets")
         if not isinstance(groups, list):
             raise PortalUnavailable("The portal's facet answer has no list of facets.")
-        labels: dict[str, dict[str, str]] = {}
-        for group in groups:
-            if not isinstance(group, dict) or not isinstance(group.get("name"), str):
-                continue
-            values = labels.setdefault(group["name"], {})
-            for value in group.get("values") or ():
-                if isinstance(value, dict) and value.get("rawValue") and value.get("value"):
-                    values[str(value["rawValue"])] = str(value["value"])
-        return labels
+        return labels_of_facets(groups)
 
     async def pages(self) -> AsyncIterator[SearchPage]:
         """Every page of open and forthcoming grants. The first page must be read (it says

@@ -7,10 +7,10 @@ import asyncio
 from fastapi import APIRouter, Request, status
 
 from eu_watch.config import Settings
-from eu_watch.sources.schemas import SourceRead
+from eu_watch.sources.schemas import ImportReport, PortalAnswer, SourceRead
 from eu_watch.sources.service import sedia_sync
 from kit.identity import StaffIdentity
-from kit.service import runtime_of
+from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/calls/sources", tags=["calls"])
 
@@ -41,3 +41,17 @@ async def sync_sedia(request: Request, identity: StaffIdentity) -> SourceRead:
 
     runtime.tasks.append(asyncio.create_task(sync_now(), name="eu-watch-sedia-sync-now"))
     return current.model_copy(update={"running": True})
+
+
+@router.post(
+    "/sedia/import",
+    summary="Import a saved answer of the portal's search API (network staff)",
+    description="The body is what `…/rest/search` answered (its `results`), with the facet"
+    " endpoint's `facets` if at hand: read as a sync reads a page (FAQ skipped, duplicates"
+    " once, unreadable records counted, only changes written and announced). For a portal"
+    " that cannot be reached, and the demo data.",
+)
+async def import_sedia_answer(
+    body: PortalAnswer, session: DbSession, identity: StaffIdentity
+) -> ImportReport:
+    return await sedia_sync.import_answer(session, body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,3 +39,15 @@ class SourceRead(BaseModel):
     next_run_at: datetime | None = Field(
         default=None, description="When the schedule runs it next (null: not scheduled)."
     )
+
+
+class PortalAnswer(BaseModel):
+    """A saved answer of the portal's search API (and, optionally, of its facet endpoint)."""
+
+    results: list[dict[str, Any]] = Field(max_length=5000)
+    facets: list[dict[str, Any]] = Field(default=[], max_length=100)
+
+
+class ImportReport(BaseModel):
+    counts: SyncCounts
+    errors: list[str]

@@ -17,17 +17,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from eu_watch.calls.repository import call_repository
 from eu_watch.calls.schemas import CallContent
 from eu_watch.calls.service import call_service
 from eu_watch.config import Settings
 from eu_watch.db import leases
-from eu_watch.sedia.client import SearchPage, SediaClient
+from eu_watch.sedia.client import SearchPage, SediaClient, labels_of_facets
 from eu_watch.sedia.errors import PortalUnavailable, UnreadableRecord
 from eu_watch.sedia.records import SOURCE, Labels, is_faq, read_topic, record_key
 from eu_watch.sources.repository import label_repository, source_repository
-from eu_watch.sources.schemas import SourceRead, SyncCounts
+from eu_watch.sources.schemas import ImportReport, PortalAnswer, SourceRead, SyncCounts
 from kit.db import Database
 from kit.lease import finish_lease, take_lease
 from kit.models import utcnow
@@ -210,6 +211,22 @@ class SediaSync:
         for facet, table in fresh.items():
             merged.setdefault(facet, {}).update(table)
         return merged
+
+    async def import_answer(self, session: AsyncSession, answer: PortalAnswer) -> ImportReport:
+        """Read a saved portal answer the way a sync reads a page: its facet labels kept,
+        FAQ records skipped, duplicates kept once, unreadable records counted, only what
+        changed written and announced. For offline imports and the demo data."""
+        run = SyncRun()
+        if answer.facets:
+            fresh = labels_of_facets(answer.facets)
+            await label_repository.store(session, fresh, now=utcnow())
+        labels = await label_repository.all(session)
+        page = SearchPage(number=1, total=len(answer.results), results=answer.results)
+        contents = self._read_page(page, labels, run)
+        written = await call_service.write_contents(session, contents, now=utcnow())
+        run.counts.created, run.counts.updated = written.created, written.updated
+        run.counts.unchanged = written.unchanged
+        return ImportReport(counts=run.counts, errors=run.errors)
 
     async def status(self, database: Database, settings: Settings) -> SourceRead:
         async with database.transaction(write=False) as session:

@@ -1,0 +1,307 @@
+"""EU watch at network scale, on SQLite and PostgreSQL in turn.
+
+* the portal sync of 5,000 topics from the local fake portal (pages of 100, in the portal's
+  shape, served over HTTP on this machine): target ≤ 60 s;
+* the same sync again with nothing changed: target ≤ 15 s, and no call written, no event;
+* the matches of one call against 10,000 member actors (the service's own projection):
+  target ≤ 200 ms;
+* calls search through the gateway at 10,000 calls (``q`` + filters + facets, and a plain
+  filtered list): target p95 ≤ 30 ms.
+
+Prints each figure beside its target and the ratio (figure / target: under 1 is within it).
+
+    .venv/bin/python bench/eu_watch.py [--topics 5000] [--actors 10000] [--requests 300]
+"""
+
+# ruff: noqa: E402 - the import path is fixed before the imports (below)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named after the package it measures: run as a script, its folder comes first on
+# the import path and would shadow the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+import uvicorn
+
+from eu_watch.actors.consumers import description_terms
+from eu_watch.actors.models import KnownActor, spaced
+from eu_watch.actors.repository import ActorFilters
+from eu_watch.calls.models import Call
+from eu_watch.calls.service import call_service
+from eu_watch.config import Settings
+from eu_watch.db import outbox
+from eu_watch.main import SERVICE_ROOT
+from eu_watch.matching.service import matching_service
+from eu_watch.sedia.records import read_topic
+from eu_watch.sources.service import sedia_sync
+from eu_watch.testing.fake_portal import FACETS, SEARCH_PATH, FakePortal, portal_topic
+from kit.db import Database
+from kit.migrations import upgrade
+from kit.models import utcnow
+from kit.testing.databases import create_postgres_database, drop_postgres_database
+from kit.testing.nats import free_port
+from maillage_cli.stack import Stack, StackOptions
+
+KEYWORDS = [
+    "Citizen science", "Science communication", "Ocean", "Biodiversity", "Climate change",
+    "Artificial intelligence", "Health", "Space", "Cultural heritage", "Energy", "Mathematics",
+    "Disinformation", "Agroecology", "Quantum", "Robotics", "Marine", "Democracy", "Food",
+]  # fmt: skip
+DIVISIONS = list(FACETS["programmeDivision"])
+ACTIONS = ["HORIZON Coordination and Support Actions", "HORIZON Research and Innovation Actions"]
+TYPES = [
+    "science_centre", "museum", "natural_history_museum", "university", "laboratory",
+    "research_organisation", "association", "popular_education", "local_authority", "library",
+]  # fmt: skip
+THEMES = [
+    "biology", "environment", "sea_coast", "digital", "health", "astronomy_space", "heritage",
+    "science_society", "critical_thinking", "energy", "mathematics", "agriculture_food",
+]  # fmt: skip
+WORDS = [
+    "océans", "climat", "biodiversité", "numérique", "santé", "espace", "musée", "patrimoine",
+]  # fmt: skip
+
+
+def topics(count: int, *, seed: int = 7, prefix: str = "HORIZON-BENCH") -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        year = rng.choice([2026, 2027])
+        deadlines = [f"{year + 1}-0{rng.randint(1, 9)}-{rng.randint(10, 28)}"]
+        if rng.random() < 0.2:
+            deadlines.insert(0, f"{year}-1{rng.randint(0, 2)}-{rng.randint(10, 28)}")
+        out.append(
+            portal_topic(
+                f"{prefix}-{n:05d}",
+                title=f"{rng.choice(KEYWORDS)} and {rng.choice(KEYWORDS).lower()} topic {n}",
+                divisions=[rng.choice(DIVISIONS)],
+                keywords=rng.sample(KEYWORDS, 3),
+                type_of_action=rng.choice(ACTIONS),
+                start=f"{year - 1}-0{rng.randint(1, 9)}-15",
+                deadlines=deadlines,
+                budget_years={str(year): rng.choice([1, 2, 4, 8]) * 1_000_000},
+                description_html="<p>" + ". ".join(rng.sample(KEYWORDS, 5)) + ".</p>",
+            )
+        )
+    return out
+
+
+def serve_portal(port: int, count: int) -> None:
+    """The fake portal in a process of its own, as the real one is on another machine: its
+    JSON encoding does not share the sync's CPU time slice."""
+    portal = FakePortal()
+    portal.reset(topics(count))
+    uvicorn.run(portal.app(), host="127.0.0.1", port=port, log_level="warning")
+
+
+@contextlib.asynccontextmanager
+async def portal_process(count: int) -> AsyncIterator[str]:
+    port = free_port()
+    process = multiprocessing.get_context("spawn").Process(
+        target=serve_portal, args=(port, count), daemon=True
+    )
+    process.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(600):
+                try:
+                    await client.post(f"http://127.0.0.1:{port}{SEARCH_PATH}")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.join(5)
+
+
+async def counts(database: Database) -> tuple[int, int, Any]:
+    """Calls, outbox rows, and the latest change of a call: what a write would move."""
+    async with database.transaction(write=False) as session:
+        calls = await session.scalar(sa.select(sa.func.count()).select_from(Call))
+        events = await session.scalar(sa.select(sa.func.count()).select_from(outbox.table))
+        latest = await session.scalar(sa.select(sa.func.max(Call.updated_at)))
+    return int(calls or 0), int(events or 0), latest
+
+
+async def load_actors(database: Database, count: int) -> None:
+    rng = random.Random(3)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "name": f"Acteur {n}",
+            "types": spaced(rng.sample(TYPES, rng.randint(1, 2))),
+            "circle": rng.choice([1, 2]),
+            "themes": spaced(rng.sample(THEMES, rng.randint(1, 3))),
+            "description_terms": description_terms(" ".join(rng.sample(WORDS, 4))),
+            "department": "31",
+            "region": rng.choice(["76", "75", "84", "11", "32"]),
+            "member": True,
+            "email": None,
+            "status": "active",
+            "version": 1,
+        }
+        for n in range(count)
+    ]
+    async with database.transaction() as session:
+        await session.execute(sa.insert(KnownActor), rows)
+
+
+def line(what: str, value: float, target: float, unit: str) -> str:
+    ratio = value / target
+    return f"  {what:<58} {value:>9.1f} {unit:<3} (target {target:g} {unit}: ratio {ratio:.2f})"
+
+
+async def bench_backend(backend: str, args: argparse.Namespace) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix=f"maillage-bench-euwatch-{backend}-"))
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / 'eu_watch.db'}"
+    else:
+        url = await create_postgres_database("maillage_bench_eu_watch")
+    print(f"\n[{backend}]")
+    try:
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        async with portal_process(args.topics) as base:
+            settings = Settings(
+                database_url=url, sedia_url=f"{base}{SEARCH_PATH}", sedia_sync=False
+            )
+            database = Database(url)
+            try:
+                started = time.perf_counter()
+                report = await sedia_sync.run(database, settings, trigger="bench")
+                first = time.perf_counter() - started
+                assert report is not None
+                assert report.counts.created == args.topics, report.counts
+                print(line(f"sync of {args.topics:,} topics (pages of 100)", first, 60, "s"))
+                before = await counts(database)
+                started = time.perf_counter()
+                again = await sedia_sync.run(database, settings, trigger="bench")
+                second = time.perf_counter() - started
+                assert again is not None
+                after = await counts(database)
+                print(line("the same sync again, nothing changed", second, 15, "s"))
+                print(
+                    f"  {'':<58} written: {again.counts.created + again.counts.updated} calls, "
+                    f"{after[1] - before[1]} events (calls' latest change "
+                    f"{'unchanged' if after[2] == before[2] else 'MOVED'})"
+                )
+
+                # Up to 10,000 calls for the search: the rest read straight from portal records.
+                extra = [
+                    read_topic(t, FACETS)
+                    for t in topics(args.calls - args.topics, seed=8, prefix="HORIZON-MORE")
+                ]
+                for start in range(0, len(extra), 500):
+                    async with database.transaction() as session:
+                        await call_service.write_contents(
+                            session, extra[start : start + 500], now=utcnow()
+                        )
+
+                await load_actors(database, args.actors)
+                async with database.transaction(write=False) as session:
+                    call_id = await session.scalar(sa.select(Call.id).limit(1))
+                assert call_id is not None
+                timings = []
+                for _ in range(20):
+                    async with database.transaction(write=False) as session:
+                        started = time.perf_counter()
+                        found = await matching_service.matches(
+                            session, call_id=call_id, actors=ActorFilters(), limit=20
+                        )
+                        timings.append((time.perf_counter() - started) * 1000)
+                print(
+                    line(
+                        f"matches of one call vs {args.actors:,} actors (median of 20)",
+                        statistics.median(timings),
+                        200,
+                        "ms",
+                    )
+                )
+                print(f"  {'':<58} best score {found.items[0].score if found.items else 0}")
+            finally:
+                await database.dispose()
+
+        await search_through_gateway(workdir, url, args)
+    finally:
+        if backend == "postgresql":
+            await drop_postgres_database(url)
+
+
+async def search_through_gateway(workdir: Path, url: str, args: argparse.Namespace) -> None:
+    options = StackOptions(
+        var_dir=workdir / "var",
+        environ={
+            **os.environ,
+            "MAILLAGE_EU_WATCH_DATABASE_URL": url,
+            "MAILLAGE_EU_WATCH_SEDIA_SYNC": "false",
+            "MAILLAGE_LOG_LEVEL": "WARNING",
+            "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "0",
+            "MAILLAGE_GATEWAY_RATE_LIMIT_KEY_PER_MINUTE": "0",
+        },
+        gateway_port=0,
+        prefer_default_ports=False,
+    )
+    rng = random.Random(5)
+    selective = [
+        f"/v1/calls?q={rng.choice(['ocean', 'biodiversité', 'citizen', 'climat', 'space'])}"
+        f"&status=open&programme=HORIZON&facets=status,programme,theme&limit=20"
+        for _ in range(args.requests)
+    ]
+    plain = [
+        f"/v1/calls?status=open&theme={rng.choice(THEMES)}&limit=20" for _ in range(args.requests)
+    ]
+    async with (
+        Stack(options) as stack,
+        httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client,
+    ):
+        count = (await client.get("/v1/calls?limit=1&facets=status")).json()["facets"]["status"]
+        total = sum(c["count"] for c in count)
+        for name, urls in (("q + filters + facets", selective), ("filtered list", plain)):
+            await latencies(client, urls[:30])  # warm up
+            p50, p95 = await latencies(client, urls)
+            print(line(f"search at {total:,} calls, {name}: p95 (p50 {p50:.1f})", p95, 30, "ms"))
+
+
+async def latencies(client: httpx.AsyncClient, urls: list[str]) -> tuple[float, float]:
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = await client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+    quantiles = statistics.quantiles(timings, n=100)
+    return quantiles[49], quantiles[94]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--topics", type=int, default=5000)
+    parser.add_argument("--calls", type=int, default=10000)
+    parser.add_argument("--actors", type=int, default=10000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        await bench_backend(backend, args)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,42 @@
+"""Actors as last announced by the directory, with what matching reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eu_watch.db import Base
+from kit.sqltypes import UtcDateTime
+
+
+def spaced(words: Iterable[str]) -> str:
+    """``words`` as `` a b c ``: each word between spaces, so ``LIKE '% b %'`` finds it."""
+    joined = " ".join(dict.fromkeys(words))
+    return f" {joined} " if joined else ""
+
+
+class KnownActor(Base):
+    __tablename__ = "known_actors"
+    __table_args__ = (sa.Index("ix_known_actors_status_member", "status", "member"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    #: Codes and stems are kept as words between spaces (`` museum library ``): matching reads
+    #: thousands of actors per request, and narrows them with ``LIKE '% word %'`` first.
+    types: Mapped[str] = mapped_column(sa.Text, default="")
+    circle: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    themes: Mapped[str] = mapped_column(sa.Text, default="")
+    #: English and French stems of the name and description (what call terms meet).
+    description_terms: Mapped[str] = mapped_column(sa.Text, default="")
+    department: Mapped[str | None] = mapped_column(sa.String(3))
+    region: Mapped[str | None] = mapped_column(sa.String(2))
+    member: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)

@@ -1,0 +1,62 @@
+"""HTTP routes of /v1/calls/{id}/matches and /v1/calls/{id}/partners."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from eu_watch.actors.repository import ActorFilters
+from eu_watch.matching.schemas import MatchList, PartnerSuggestions
+from eu_watch.matching.service import matching_service
+from kit.identity import MemberOrStaffIdentity
+from kit.service import DbSession
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+
+
+@router.get(
+    "/{call_id}/matches",
+    summary="The network's members this call suits, best first, each with its reasons",
+    description="Active members of circles 1 and 2 by default (`circle`, `type`, `region`,"
+    " `department` narrow or widen it); the score is the sum of the reasons' points: shared"
+    " themes, the call's terms in the actor's description, the fit between the type of action"
+    " and the actor's types, the territory when the call names one. For network staff and"
+    " members (membership is the network's own business).",
+)
+async def call_matches(
+    call_id: uuid.UUID,
+    session: DbSession,
+    identity: MemberOrStaffIdentity,
+    circle: Annotated[list[int] | None, Query(ge=1, le=3)] = None,
+    type: Annotated[list[str] | None, Query(description="Actor types.")] = None,
+    region: Annotated[list[str] | None, Query(max_length=2)] = None,
+    department: Annotated[list[str] | None, Query(max_length=3)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> MatchList:
+    filters = ActorFilters(
+        circles=tuple(circle) if circle else (1, 2),
+        types=tuple(type or ()),
+        regions=tuple(region or ()),
+        departments=tuple(department or ()),
+    )
+    return await matching_service.matches(session, call_id=call_id, actors=filters, limit=limit)
+
+
+@router.get(
+    "/{call_id}/partners",
+    summary="Consortia suggested around a lead member for this call, each explained",
+    description="Complementary types (research + science centre or museum + local authority"
+    " or association), spread across territories, from the members the call suits. `lead`"
+    " must be an active member (422 otherwise); a member key suggests for its own actor only.",
+)
+async def call_partners(
+    call_id: uuid.UUID,
+    session: DbSession,
+    identity: MemberOrStaffIdentity,
+    lead: Annotated[uuid.UUID, Query(description="The member that would lead the project.")],
+) -> PartnerSuggestions:
+    return await matching_service.partners(
+        session, call_id=call_id, lead_id=lead, identity=identity
+    )

@@ -1,0 +1,160 @@
+"""Matching calls and members, and suggesting consortia. Reads only; never commits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eu_watch.actors.repository import ActorFilters, ActorProfile, known_actor_repository
+from eu_watch.calls.filters import CallFilters
+from eu_watch.calls.models import Call
+from eu_watch.calls.schemas import CallListPage, CallRead, CallTombstone, MatchSummary
+from eu_watch.calls.service import call_service
+from eu_watch.matching.errors import NotYourActor
+from eu_watch.matching.policies import (
+    ROLES,
+    CallProfile,
+    Match,
+    call_profile,
+    consortia,
+    rank,
+    roles_of,
+    score,
+)
+from eu_watch.matching.schemas import (
+    ActorMatch,
+    ConsortiumMember,
+    ConsortiumSuggestion,
+    MatchList,
+    PartnerSuggestions,
+)
+from kit.identity import Identity
+from kit.paging import PageParams, decode_cursor, encode_cursor
+from kit.problems import InvalidInput
+
+#: How many calls ``for_actor`` ranks at most (open and forthcoming ones come first anyway).
+FOR_ACTOR_CALLS = 20_000
+
+
+def profile_of(call: Call) -> CallProfile:
+    return call_profile(
+        call_id=call.id,
+        themes=call.themes,
+        keywords=call.keywords,
+        priorities=call.cross_cutting_priorities,
+        type_of_action=call.type_of_action,
+        regions=call.regions,
+    )
+
+
+def to_match(match: Match) -> ActorMatch:
+    return ActorMatch(
+        actor_id=match.actor.id,
+        name=match.actor.name,
+        types=sorted(match.actor.types),
+        region=match.actor.region,
+        score=match.score,
+        reasons=match.reasons,
+    )
+
+
+class MatchingService:
+    async def matches(
+        self, session: AsyncSession, *, call_id: uuid.UUID, actors: ActorFilters, limit: int
+    ) -> MatchList:
+        call = await call_service.get(session, call_id=call_id)
+        profile = profile_of(call)
+        ranked = rank(profile, await self._candidates(session, profile, actors))[:limit]
+        return MatchList(call_id=call.id, items=[to_match(m) for m in ranked])
+
+    async def partners(
+        self, session: AsyncSession, *, call_id: uuid.UUID, lead_id: uuid.UUID, identity: Identity
+    ) -> PartnerSuggestions:
+        if not identity.acts_for(lead_id):
+            raise NotYourActor("Members suggest consortia for their own actor only.")
+        lead = await self._member(session, lead_id, field="query.lead")
+        call = await call_service.get(session, call_id=call_id)
+        profile = profile_of(call)
+        ranked = rank(profile, await self._candidates(session, profile, ActorFilters()))
+        own = score(profile, lead)
+        suggestions = [
+            ConsortiumSuggestion(
+                members=[
+                    ConsortiumMember(**to_match(m).model_dump(), role=role, why=why)
+                    for m, role, why in consortium.members
+                ],
+                regions=consortium.regions,
+            )
+            for consortium in consortia(lead, ranked)
+        ]
+        return PartnerSuggestions(
+            call_id=call.id,
+            lead=to_match(own) if own is not None else None,
+            missing_roles=[role for role in ROLES if role not in roles_of(lead)],
+            suggestions=suggestions,
+        )
+
+    async def calls_for_actor(
+        self,
+        session: AsyncSession,
+        *,
+        actor_id: uuid.UUID,
+        identity: Identity,
+        filters: CallFilters,
+        paging: PageParams,
+    ) -> CallListPage:
+        """The calls the filters select that suit the actor, best first, with reasons."""
+        if not identity.acts_for(actor_id):
+            raise NotYourActor("A member sees the calls of its own actor only.")
+        actor = await self._member(session, actor_id, field="query.for_actor")
+        calls = await call_service.feed(
+            session, filters=filters, sort="deadline", limit=FOR_ACTOR_CALLS
+        )
+        scored: list[tuple[Match, Call]] = []
+        for call in calls:
+            match = score(profile_of(call), actor)
+            if match is not None:
+                scored.append((match, call))
+        scored.sort(key=lambda pair: -pair[0].score)  # stable: soonest deadline first on ties
+        offset = 0
+        if paging.after:
+            (offset,) = decode_cursor(paging.after, arity=1)
+            if not isinstance(offset, int) or offset < 0:
+                raise InvalidInput("query.after", "not a cursor returned by this API")
+        page = scored[offset : offset + paging.limit]
+        more = len(scored) > offset + paging.limit
+        items: list[CallRead | CallTombstone] = []
+        for match, call in page:
+            read = call_service.to_read(call)
+            items.append(
+                read.model_copy(
+                    update={"match": MatchSummary(score=match.score, reasons=match.reasons)}
+                )
+            )
+        return CallListPage(
+            items=items,
+            next=encode_cursor([offset + paging.limit]) if more else None,
+        )
+
+    async def _candidates(
+        self, session: AsyncSession, profile: CallProfile, actors: ActorFilters
+    ) -> list[ActorProfile]:
+        """The actors that may match: a theme or a term of the call in common."""
+        stems = {stem for _, term_stems in profile.terms for stem in term_stems}
+        return list(
+            await known_actor_repository.profiles(
+                session, actors, themes=profile.themes.keys(), stems=stems
+            )
+        )
+
+    async def _member(
+        self, session: AsyncSession, actor_id: uuid.UUID, *, field: str
+    ) -> ActorProfile:
+        actor = await known_actor_repository.profile(session, actor_id)
+        if actor is None or not actor.member or not actor.active:
+            raise InvalidInput(field, "not an active member of the network")
+        return actor
+
+
+matching_service = MatchingService()
