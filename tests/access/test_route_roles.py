@@ -502,7 +502,6 @@ class Prepared:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     key: str | None = None
-    params: dict[str, str] = field(default_factory=dict)
 
 
 def default_ids(world: World, target: Target, variant: str) -> dict[str, str]:
@@ -970,7 +969,6 @@ async def call_as(world: World, rule: Any, column: str) -> httpx.Response:
             params=prepared.params,
             json=prepared.json,
             content=prepared.content,
-            params=prepared.params or None,
             follow_redirects=False,
         )
 
