@@ -157,6 +157,7 @@ PUT    /v1/calls/themes/{theme}                                                -
 GET    /v1/calls/{call_id}/matches                                             -       ok   ok   ok   ok   403  403  403  401
 GET    /v1/calls/{call_id}/partners                                            -       ok   ok   ok   403  403  403  403  401
 POST   /v1/calls/sources/sedia/sync                                            -       ok   ok   403  403  403  403  403  401
+POST   /v1/calls/sources/sedia/import                                          -       ok   ok   403  403  403  403  403  401
 
 # gateway: only admins manage keys (BFLA).
 POST   /v1/api-keys                                                            -       ok   403  403  403  403  403  403  401

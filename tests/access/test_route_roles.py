@@ -805,6 +805,11 @@ async def _delete_call(world: World, target: Target, prepared: Prepared) -> None
     )
 
 
+@recipe("POST", "/v1/calls/sources/sedia/import")
+async def _import_portal_answer(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"results": []}
+
+
 @recipe("PUT", "/v1/calls/themes/{theme}")
 async def _theme_mapping(world: World, target: Target, prepared: Prepared) -> None:
     prepared.ids["theme"] = "critical_thinking"
