@@ -12,6 +12,7 @@ from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
 from surveys.feedback.consumers import attendance_subscription
 from surveys.feedback.jobs import feedback_worker
+from surveys.forms.router import router as forms_router
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.observatory.router import router as observatory_router
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 surveys_router,
                 invitations_router,
                 responses_router,
+                forms_router,
                 results_router,
                 indicators_router,
                 observatory_router,

@@ -34,7 +34,7 @@ from surveys.responses.models import Response
 from surveys.responses.repository import response_repository
 from surveys.responses.schemas import ResponseRead, ResponseSave
 
-_REFUSALS = {
+REFUSAL_WORDS = {
     policies.Refusal.CLOSED: (
         "Ce questionnaire est fermé : il ne prend plus de réponses.",
         "This survey is closed: it takes no more answers.",
@@ -149,7 +149,7 @@ class ResponseService:
         )
         refusal = self.refusal(answering)
         if refusal is not None:
-            fr, en = _REFUSALS[refusal]
+            fr, en = REFUSAL_WORDS[refusal]
             raise SurveyNotAnswerable(fr=fr, en=en)
         stored = answering.response.answers if answering.response else {}
         merged = validation.merge(stored, data.answers)

@@ -1,0 +1,168 @@
+"""The questionnaire as a web page, ``/p/surveys/{token}``: the link every invitation carries.
+
+One page per section, a progress indicator, "save and finish later", a confirmation page.
+Without JavaScript the server applies the conditions when a page is sent (the next page is
+chosen, hidden questions are left out); with it, a small script evaluates the same rules as
+JSON and shows or hides questions as the respondent answers. Answers are saved through
+:mod:`surveys.responses.service`, with the API's checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kit.pages import CheckedForm, PageTemplates
+from kit.service import DbSession
+from surveys.forms.schemas import FormPage
+from surveys.forms.service import FIELD_PREFIX, form_service
+from surveys.responses.errors import AnswersInvalid
+from surveys.responses.schemas import ResponseSave
+from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
+from surveys.responses.validation import merge
+
+router = APIRouter(include_in_schema=False)
+templates = PageTemplates(Path(__file__).parent / "templates")
+SCRIPT = (Path(__file__).parent / "static" / "conditions.js").read_text(encoding="utf-8")
+
+
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.common.identity_secret.get_secret_value())
+
+
+def _language(answering: Answering) -> str:
+    response = answering.response
+    return response.language if response else answering.invitation.language
+
+
+def _render(
+    request: Request,
+    answering: Answering,
+    token: str,
+    page: FormPage,
+    *,
+    saved: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    definition = answering.version.definition
+    section = definition["sections"][page.section_index]
+    rules = {
+        "answers": {k: v for k, v in page.answers.items() if k in page.visible},
+        "questions": [
+            {"code": q["code"], "type": q["type"], "show_if": q.get("show_if")}
+            for s in definition["sections"]
+            for q in s.get("questions", [])
+        ],
+    }
+    context: dict[str, Any] = {
+        "survey": definition,
+        "section": section,
+        "section_index": page.section_index,
+        "position": page.position,
+        "pages": page.pages,
+        "has_previous": page.has_previous,
+        "has_next": page.has_next,
+        "answers": page.answers,
+        "visible": page.visible,
+        "errors": page.errors,
+        "saved": saved,
+        "page_path": f"/p/surveys/{token}",
+        "rules": rules,
+        "script": SCRIPT,
+    }
+    return templates.render(
+        request, "form.html", context, language=_language(answering), status_code=status_code
+    )
+
+
+@router.get("/p/surveys/{token}", response_class=HTMLResponse)
+async def show_form(
+    request: Request, token: str, session: DbSession, page: int | None = None, saved: int = 0
+) -> Response:
+    answering = await response_service.open(session, token=token, secret=_secret(request))
+    refusal = response_service.refusal(answering)
+    if answering.invitation.status == "submitted" and refusal is not None:
+        return RedirectResponse(f"/p/surveys/{token}/done", status_code=303)
+    if refusal is not None:
+        fr, en = REFUSAL_WORDS[refusal]  # the same words as the API's 409
+        return templates.render(
+            request,
+            "closed.html",
+            {"survey": answering.version.definition, "message_fr": fr, "message_en": en},
+            language=_language(answering),
+            status_code=409,
+        )
+    answers = answering.response.answers if answering.response else {}
+    current = form_service.page(answering.sections, answers, page)
+    return _render(request, answering, token, current, saved=bool(saved))
+
+
+@router.post("/p/surveys/{token}")
+async def send_page(
+    request: Request, token: str, session: DbSession, form: CheckedForm
+) -> Response:
+    secret = _secret(request)
+    answering = await response_service.open(session, token=token, secret=secret)
+    sections = answering.sections
+    try:
+        index = min(max(int(str(form.get("page") or 0)), 0), len(sections) - 1)
+    except ValueError:
+        index = 0
+    action = str(form.get("action") or "save")
+    given = form_service.answers_from_form(sections[index], form)
+    stored = answering.response.answers if answering.response else {}
+    try:
+        answering = await response_service.save(
+            session, token=token, data=ResponseSave(answers=given), secret=secret
+        )
+        if action == "submit":
+            answering = await response_service.save(
+                session, token=token, data=ResponseSave(), secret=secret, submit=True
+            )
+    except AnswersInvalid as invalid:
+        errors = {
+            FIELD_PREFIX + str(e["field"]).removeprefix("answers."): str(e["message"])
+            for e in invalid.errors or []
+        }
+        shown = merge(stored, given)
+        first = form_service.section_of(sections, next(iter(errors)))
+        wanted = (
+            index
+            if any(
+                form_service.section_of(sections, name.removeprefix(FIELD_PREFIX)) == index
+                for name in errors
+            )
+            else first
+        )
+        page = form_service.page(sections, shown, wanted, errors)
+        return _render(request, answering, token, page, status_code=422)
+    if action == "submit":
+        return RedirectResponse(f"/p/surveys/{token}/done", status_code=303)
+    answers = answering.response.answers if answering.response else {}
+    if action == "next":
+        target = form_service.neighbour(sections, answers, index, +1)
+    elif action == "previous":
+        target = form_service.neighbour(sections, answers, index, -1)
+    else:
+        return RedirectResponse(f"/p/surveys/{token}?page={index}&saved=1", status_code=303)
+    return RedirectResponse(f"/p/surveys/{token}?page={target}", status_code=303)
+
+
+@router.get("/p/surveys/{token}/done", response_class=HTMLResponse)
+async def confirmation(request: Request, token: str, session: DbSession) -> Response:
+    answering = await response_service.open(session, token=token, secret=_secret(request))
+    if answering.invitation.status != "submitted":
+        return RedirectResponse(f"/p/surveys/{token}", status_code=303)
+    return templates.render(
+        request,
+        "done.html",
+        {
+            "survey": answering.version.definition,
+            "editable": response_service.refusal(answering) is None,
+            "page_path": f"/p/surveys/{token}",
+        },
+        language=_language(answering),
+    )

@@ -1,0 +1,128 @@
+"""The web form's logic: form fields to typed answers, and which page comes next. The
+answers are then saved by :mod:`surveys.responses.service`, with the same checks and the same
+conditions as the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from surveys.forms.schemas import FormPage
+from surveys.questionnaires.conditions import visibility
+
+FIELD_PREFIX = "q."
+_NUMBER_TYPES = frozenset({"integer", "decimal", "percent", "scale"})
+
+
+def _number(raw: str) -> Any:
+    text = raw.strip().replace(",", ".").replace("\u202f", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return raw  # kept as typed: the check names it "a number"
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+class FormService:
+    def answers_from_form(self, section: Mapping[str, Any], form: FormData) -> dict[str, Any]:
+        """The answers a page's fields hold (a field left empty clears its answer)."""
+        answers: dict[str, Any] = {}
+        for question in section.get("questions", []):
+            kind, code = question["type"], question["code"]
+            if kind == "note":
+                continue
+            name = FIELD_PREFIX + code
+            answers[code] = self._value(question, name, form)
+            if question.get("allow_other"):
+                picked = answers[code] == "other" or (
+                    isinstance(answers[code], list) and "other" in answers[code]
+                )
+                text = str(form.get(name + ".other") or "").strip()
+                answers[code + ".other"] = text if picked and text else None
+        return answers
+
+    def _value(self, question: Mapping[str, Any], name: str, form: FormData) -> Any:
+        kind = question["type"]
+        if kind == "multiple_choice":
+            return [str(v) for v in form.getlist(name)] or None
+        if kind in ("matrix", "split", "ranking"):
+            return self._parts(question, name, form)
+        raw = str(form.get(name) or "").strip()
+        if not raw:
+            return None
+        if kind == "yes_no":
+            return {"true": True, "false": False}.get(raw, raw)
+        return _number(raw) if kind in _NUMBER_TYPES else raw
+
+    def _parts(self, question: Mapping[str, Any], name: str, form: FormData) -> Any:
+        """A matrix (row → point), a split (choice → share) or a ranking (choices by rank),
+        from one field per row or choice."""
+        kind = question["type"]
+        keys = (
+            [r["code"] for r in question["rows"]]
+            if kind == "matrix"
+            else [c["code"] for c in question["choices"]]
+        )
+        parts = {key: _number(str(form.get(f"{name}.{key}") or "")) for key in keys}
+        given = {k: v for k, v in parts.items() if v is not None}
+        if kind != "ranking" or not given:
+            return given or None
+        if not all(isinstance(v, int | float) for v in given.values()):
+            return list(given.values())  # not ranks: named by the check
+        return [code for code, _ in sorted(given.items(), key=lambda item: item[1])]
+
+    def page(
+        self,
+        sections: Sequence[Mapping[str, Any]],
+        answers: Mapping[str, Any],
+        wanted: int | None,
+        errors: dict[str, str] | None = None,
+    ) -> FormPage:
+        """The page to show: ``wanted`` if shown for these answers, else the nearest shown
+        page before it (or the first)."""
+        shown = visibility(sections, answers)
+        pages = sorted(shown.sections) or [0]
+        index = (
+            wanted
+            if wanted in pages
+            else max([p for p in pages if wanted is not None and p < wanted] or [pages[0]])
+        )
+        position = pages.index(index)
+        return FormPage(
+            section_index=index,
+            position=position + 1,
+            pages=len(pages),
+            has_previous=position > 0,
+            has_next=position < len(pages) - 1,
+            answers=dict(answers),
+            visible=shown.questions,
+            errors=errors or {},
+        )
+
+    def neighbour(
+        self,
+        sections: Sequence[Mapping[str, Any]],
+        answers: Mapping[str, Any],
+        current: int,
+        step: int,
+    ) -> int:
+        """The shown page ``step`` (+1 or -1) away from ``current``, for these answers."""
+        pages = sorted(visibility(sections, answers).sections) or [0]
+        later = [p for p in pages if (p > current if step > 0 else p < current)]
+        if not later:
+            return current
+        return later[0] if step > 0 else later[-1]
+
+    def section_of(self, sections: Sequence[Mapping[str, Any]], code: str) -> int:
+        base = code.removeprefix("answers.").removesuffix(".other")
+        for index, section in enumerate(sections):
+            if any(q["code"] == base for q in section.get("questions", [])):
+                return index
+        return 0
+
+
+form_service = FormService()

@@ -1,0 +1,85 @@
+// The show_if rules of questionnaires/conditions.py, in the browser: the same JSON, the same
+// meaning (an unanswered question satisfies no comparison). Hides and shows the questions of
+// the page as the respondent answers; without JavaScript the server applies them when the
+// page is sent.
+(function () {
+  "use strict";
+  var rules = JSON.parse(document.getElementById("survey-rules").textContent);
+  var form = document.getElementById("survey-form");
+  function answered(v) {
+    if (v === null || v === undefined) return false;
+    if (typeof v === "string") return v.trim() !== "";
+    if (Array.isArray(v)) return v.length > 0;
+    return true;
+  }
+  function same(a, b) {
+    if (typeof a === "boolean" || typeof b === "boolean") return a === b;
+    if (typeof a === "number" && typeof b === "number") return a === b;
+    return a === b;
+  }
+  function ordered(v) { return (typeof v === "number" || typeof v === "string") ? v : null; }
+  function compare(op, answer, value) {
+    var items = Array.isArray(answer) ? answer : [answer];
+    switch (op) {
+      case "eq": return same(answer, value);
+      case "ne": return !same(answer, value);
+      case "in": return items.some(function (i) { return value.some(function (c) { return same(i, c); }); });
+      case "contains":
+        if (Array.isArray(answer)) return answer.some(function (i) { return same(i, value); });
+        return typeof answer === "string" && typeof value === "string" &&
+          answer.toLowerCase().indexOf(value.toLowerCase()) >= 0;
+      default:
+        var l = ordered(answer), r = ordered(value);
+        if (l === null || r === null || typeof l !== typeof r) return false;
+        return op === "gt" ? l > r : op === "gte" ? l >= r : op === "lt" ? l < r : l <= r;
+    }
+  }
+  function evaluate(c, answers) {
+    if (!c) return true;
+    if (c.all) return c.all.every(function (p) { return evaluate(p, answers); });
+    if (c.any) return c.any.some(function (p) { return evaluate(p, answers); });
+    if (c.not) return !evaluate(c.not, answers);
+    var a = answers[c.q];
+    if (c.op === "answered") return answered(a) === (c.value === undefined ? true : c.value);
+    return answered(a) && compare(c.op, a, c.value);
+  }
+  function valueOf(q) {
+    var inputs = form.querySelectorAll('[name="q.' + q.code + '"]');
+    if (!inputs.length) return undefined;
+    if (q.type === "multiple_choice") {
+      return Array.prototype.filter.call(inputs, function (i) { return i.checked; })
+        .map(function (i) { return i.value; });
+    }
+    var v = null;
+    Array.prototype.forEach.call(inputs, function (i) {
+      if (i.type === "radio" || i.type === "checkbox") { if (i.checked) v = i.value; }
+      else v = i.value;
+    });
+    if (v === null || v === "") return null;
+    if (q.type === "yes_no") return v === "true";
+    if (["integer", "decimal", "percent", "scale"].indexOf(q.type) >= 0) {
+      var n = Number(v.replace(",", "."));
+      return isNaN(n) ? v : n;
+    }
+    return v;
+  }
+  function refresh() {
+    var answers = Object.assign({}, rules.answers), shown = {};
+    rules.questions.forEach(function (q) {
+      var live = valueOf(q);
+      if (live !== undefined) answers[q.code] = live;
+    });
+    var effective = {};
+    rules.questions.forEach(function (q) {
+      var visible = evaluate(q.show_if, effective);
+      if (visible && answers[q.code] !== undefined) effective[q.code] = answers[q.code];
+      var block = document.getElementById("question-" + q.code);
+      if (block) block.hidden = !visible;
+      shown[q.code] = visible;
+    });
+    return shown;
+  }
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  refresh();
+})();

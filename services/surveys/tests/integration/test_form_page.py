@@ -1,0 +1,135 @@
+"""The questionnaire's web form in headless Chromium: fill a page, save, come back through
+the link, meet a condition, submit, find the response through the API; without JavaScript
+(the server applies the conditions) and with it (the same rules in the page's script);
+screenshots at 1280 and 390 px."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from kit.identity import IdentitySigner
+from kit.testing.browser import DESKTOP, PHONE, new_page, save_screenshot
+from kit.testing.nats import free_port
+from kit.testing.plugin import identity_headers
+from kit.testing.polling import wait_until
+
+from .test_invitations import open_survey
+from .test_responses import invite
+
+
+@pytest.fixture
+async def site(app: FastAPI) -> AsyncIterator[str]:
+    """The app under test (its lifespan already running) served over HTTP for the browser."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    await wait_until(started, what="the form server listens")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_fill_save_come_back_meet_a_condition_and_submit_without_javascript(
+    browser: Browser,
+    site: str,
+    admin: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    identity_signer: IdentitySigner,
+) -> None:
+    survey = await open_survey(admin)
+    [token] = await invite(admin, survey)
+    headers = identity_headers(identity_signer, "anonymous")  # what the gateway adds to /p/
+    page = await new_page(browser, viewport=DESKTOP)
+    await page.set_extra_http_headers(headers)
+    try:
+        answer = await page.goto(f"{site}/p/surveys/{token}")
+        assert answer is not None
+        assert answer.status == 200
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Enquête acteurs de la CSTI"
+        )
+        await expect(page.get_by_text("Page 1 / 2")).to_be_visible()
+        # Without JavaScript the volunteers question waits for the server's decision.
+        await expect(page.get_by_label("Bénévoles")).to_be_hidden()
+        await page.get_by_label("Association").check()
+        await page.get_by_label("Salariés (ETP)").fill("abc")
+        await page.get_by_role("button", name="Enregistrer et finir plus tard").click()
+        # A wrong answer: the error beside its field, nothing stored.
+        await expect(page.locator("#field-q\\.staff-error")).to_contain_text("a whole number")
+        await page.get_by_label("Salariés (ETP)").fill("3")
+        await page.get_by_role("button", name="Enregistrer et finir plus tard").click()
+        await expect(page.get_by_role("status")).to_contain_text("Vos réponses sont enregistrées")
+        # The condition met: the server shows the volunteers question now.
+        await expect(page.get_by_label("Bénévoles")).to_be_visible()
+        await save_screenshot(page, "survey-form-1280")
+
+        # Come back later through the same link: the answers are there.
+        again = await new_page(browser, viewport=PHONE)
+        await again.set_extra_http_headers(headers)
+        await again.goto(f"{site}/p/surveys/{token}")
+        await expect(again.get_by_label("Association")).to_be_checked()
+        await expect(again.get_by_label("Salariés (ETP)")).to_have_value("3")
+        await again.get_by_label("Bénévoles").fill("12")
+        await save_screenshot(again, "survey-form-390")
+        await again.get_by_role("button", name="Page suivante").click()
+        await expect(again.get_by_text("Page 2 / 2")).to_be_visible()
+        await again.get_by_label("Expositions").fill("30")
+        await again.get_by_label("Ateliers").fill("70")
+        await again.get_by_role("radio", name="9", exact=True).check()
+        await again.get_by_role("button", name="Envoyer mes réponses").click()
+        await expect(again.get_by_role("heading", level=1)).to_have_text("Merci !")
+        await again.context.close()
+    finally:
+        await page.context.close()
+
+    found = (await anonymous.get(f"/v1/responses/{token}")).json()
+    assert found["status"] == "submitted"
+    assert found["answers"] == {
+        "structure_type": "association",
+        "staff": 3,
+        "volunteers": 12,
+        "budget": {"exhibitions": 30, "workshops": 70},
+        "recommend": 9,
+    }
+
+
+async def test_with_javascript_questions_appear_as_the_respondent_answers(
+    browser: Browser, site: str, admin: httpx.AsyncClient, identity_signer: IdentitySigner
+) -> None:
+    survey = await open_survey(admin)
+    [token] = await invite(admin, survey)
+    page = await new_page(browser, viewport=DESKTOP, javascript=True, locale="en-GB")
+    await page.set_extra_http_headers(identity_headers(identity_signer, "anonymous"))
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    try:
+        await page.goto(f"{site}/p/surveys/{token}")
+        await page.get_by_role("link", name="English").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Survey of science-culture actors"
+        )
+        volunteers = page.locator("#question-volunteers")
+        await expect(volunteers).to_be_hidden()
+        await page.get_by_label("Association").check()
+        await expect(volunteers).to_be_visible()
+        await page.get_by_label("Musée").check()
+        await expect(volunteers).to_be_hidden()
+    finally:
+        await page.context.close()
+    assert errors == []  # the script runs under the page's CSP nonce
