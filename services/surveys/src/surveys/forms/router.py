@@ -112,7 +112,8 @@ async def send_page(
     except ValueError:
         index = 0
     action = str(form.get("action") or "save")
-    given = form_service.answers_from_form(sections[index], form)
+    fields = {name: [str(v) for v in form.getlist(name)] for name in form}
+    given = form_service.answers_from_form(sections[index], fields)
     stored = answering.response.answers if answering.response else {}
     try:
         answering = await response_service.save(

@@ -7,13 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from starlette.datastructures import FormData
-
 from surveys.forms.schemas import FormPage
 from surveys.questionnaires.conditions import visibility
 
 FIELD_PREFIX = "q."
 _NUMBER_TYPES = frozenset({"integer", "decimal", "percent", "scale"})
+
+#: A sent form: every value of each field name, as text.
+FormFields = Mapping[str, Sequence[str]]
+
+
+def _one(form: FormFields, name: str) -> str:
+    values = form.get(name) or [""]
+    return str(values[0])
 
 
 def _number(raw: str) -> Any:
@@ -28,7 +34,7 @@ def _number(raw: str) -> Any:
 
 
 class FormService:
-    def answers_from_form(self, section: Mapping[str, Any], form: FormData) -> dict[str, Any]:
+    def answers_from_form(self, section: Mapping[str, Any], form: FormFields) -> dict[str, Any]:
         """The answers a page's fields hold (a field left empty clears its answer)."""
         answers: dict[str, Any] = {}
         for question in section.get("questions", []):
@@ -41,24 +47,24 @@ class FormService:
                 picked = answers[code] == "other" or (
                     isinstance(answers[code], list) and "other" in answers[code]
                 )
-                text = str(form.get(name + ".other") or "").strip()
+                text = _one(form, name + ".other").strip()
                 answers[code + ".other"] = text if picked and text else None
         return answers
 
-    def _value(self, question: Mapping[str, Any], name: str, form: FormData) -> Any:
+    def _value(self, question: Mapping[str, Any], name: str, form: FormFields) -> Any:
         kind = question["type"]
         if kind == "multiple_choice":
-            return [str(v) for v in form.getlist(name)] or None
+            return [str(v) for v in form.get(name, [])] or None
         if kind in ("matrix", "split", "ranking"):
             return self._parts(question, name, form)
-        raw = str(form.get(name) or "").strip()
+        raw = _one(form, name).strip()
         if not raw:
             return None
         if kind == "yes_no":
             return {"true": True, "false": False}.get(raw, raw)
         return _number(raw) if kind in _NUMBER_TYPES else raw
 
-    def _parts(self, question: Mapping[str, Any], name: str, form: FormData) -> Any:
+    def _parts(self, question: Mapping[str, Any], name: str, form: FormFields) -> Any:
         """A matrix (row → point), a split (choice → share) or a ranking (choices by rank),
         from one field per row or choice."""
         kind = question["type"]
@@ -67,7 +73,7 @@ class FormService:
             if kind == "matrix"
             else [c["code"] for c in question["choices"]]
         )
-        parts = {key: _number(str(form.get(f"{name}.{key}") or "")) for key in keys}
+        parts = {key: _number(_one(form, f"{name}.{key}")) for key in keys}
         given = {k: v for k, v in parts.items() if v is not None}
         if kind != "ranking" or not given:
             return given or None
