@@ -135,6 +135,8 @@ async def test_state_survives_a_restart_and_demo_data_is_loaded_once(
     output = "\n".join(first.lines)
     assert "Demo data: 15 actors created" in output
     assert f"http://127.0.0.1:{port}/docs" in output
+    assert f"kept in {var_dir.resolve()}/mail/" in output  # where mail goes, and how to read it
+    assert "maillage mail list" in output
     admin_key = (var_dir / "admin-key").read_text().strip()
     assert admin_key in output
     async with (
