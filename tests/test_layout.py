@@ -72,8 +72,6 @@ CROSS = "imports another service"
 WAITING: dict[tuple[str, str], str] = {
     ("events.agenda", ROUTES): "feeds.py holds the RSS/Atom/iCalendar routes; they join "
     "router.py (or a feeds package of their own) in the next step of issue 9",
-    ("events.partners", ROUTES): "imports_router.py holds the OpenAgenda import routes; they "
-    "join router.py in the next step of issue 9",
     ("events.search", MISSING): "index.py and service.py hold the search queries; they move "
     "to a repository.py with the list route now in agenda/router.py",
     ("directory.imports", MISSING): "its queries are still in service.py (below)",

@@ -12,7 +12,6 @@ from events.config import Settings
 from events.db import inbox, leases, mail, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
-from events.partners.imports_router import router as imports_router
 from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
 from events.registrations.messages import REMINDER_KIND
@@ -51,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=[
                 feeds_router,
                 partners_router,
-                imports_router,
                 agenda_router,
                 history_router,
                 registrations_router,
