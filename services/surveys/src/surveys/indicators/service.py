@@ -152,7 +152,7 @@ class IndicatorService:
             if question is None:  # not asked in this wave
                 out.append({**head, "value": None, "respondents": None, "suppressed": False})
                 continue
-            answered = await result_service.answered(session, survey.id)
+            answered = await result_service.answered(session, survey.id, only=indicator.question)
             respondents = [
                 Respondent(a.answers.get(indicator.question), a.attributes) for a in answered
             ]
@@ -165,7 +165,7 @@ class IndicatorService:
     ) -> list[dict[str, Any]]:
         """Actors who answered two consecutive waves and how their answer moved (staff)."""
         waves = [
-            (survey, await result_service.answered(session, survey.id))
+            (survey, await result_service.answered(session, survey.id, only=indicator.question))
             for survey in await indicator_repository.waves(session, indicator.series)
         ]
         actor_ids = {a.actor_id for _, answered in waves for a in answered if a.actor_id}

@@ -108,6 +108,7 @@ class ResultService:
         identity: Identity,
         filters: Filters,
         version: int | None,
+        only: str | None = None,
     ) -> Dataset:
         survey, publication = await self.readable(session, survey_id=survey_id, identity=identity)
         self.check_filters(identity, filters)
@@ -115,16 +116,22 @@ class ResultService:
         if version is not None and version not in {v.number for v in versions}:
             raise InvalidInput("query.version", f"survey {survey.id} has no version {version}")
         definitions = [v.definition for v in versions] or [{"sections": survey.sections}]
-        rows = await result_repository.submitted(session, survey.id, version=version)
+        rows = await result_repository.submitted(session, survey.id, version=version, only=only)
         respondents = await self._with_attributes(session, rows)
         kept = [r for r in respondents if filters.keeps(r.attributes)]
         return Dataset(survey, publication, questions_of(definitions), kept)
 
     async def answered(
-        self, session: AsyncSession, survey_id: uuid.UUID, *, version: int | None = None
+        self,
+        session: AsyncSession,
+        survey_id: uuid.UUID,
+        *,
+        version: int | None = None,
+        only: str | None = None,
     ) -> list[Answered]:
-        """The submitted responses of a survey with their respondents' attributes."""
-        rows = await result_repository.submitted(session, survey_id, version=version)
+        """The submitted responses of a survey with their respondents' attributes (with
+        ``only``, the answers to that question alone)."""
+        rows = await result_repository.submitted(session, survey_id, version=version, only=only)
         return await self._with_attributes(session, rows)
 
     async def questions(self, session: AsyncSession, survey: Survey) -> list[dict[str, Any]]:
@@ -233,7 +240,12 @@ class ResultService:
             if not policies.may_use_attribute(identity, name):
                 raise PrivateAttribute("query.by")
         data = await self.dataset(
-            session, survey_id=survey_id, identity=identity, filters=filters, version=version
+            session,
+            survey_id=survey_id,
+            identity=identity,
+            filters=filters,
+            version=version,
+            only=question,
         )
         found = next((q for q in data.questions if q.get("code") == question), None)
         if found is None:

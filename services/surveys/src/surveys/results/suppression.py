@@ -63,8 +63,12 @@ class CountTable:
     _incidence: dict[Cell, list[tuple[int, int]]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    #: Each cell's position, the deterministic order of every walk (cheaper than repr()).
+    _order: dict[Cell, int] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _every: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._order.update({cell: i for i, cell in enumerate(self.values)})
         for index, relation in enumerate(self.relations):
             for member in relation.members:
                 self._incidence.setdefault(member, []).append((index, 1))
@@ -262,7 +266,7 @@ Edge = tuple[Cell, int, int, int]  # cell, coefficient here, other end, coeffici
 
 def _adjacency(table: CountTable, cells: Iterable[Cell]) -> dict[int, list[Edge]]:
     adjacency: dict[int, list[Edge]] = {}
-    for cell in sorted(cells, key=repr):
+    for cell in sorted(cells, key=table._order.__getitem__):
         ends = table.ends(cell)
         if ends is None:
             continue
@@ -350,23 +354,39 @@ def _cheapest_cycle(
     pairs are tried before rectangles, which withhold more.
     """
     for length in (1, 3):
-        best: tuple[tuple[int, int, int, str], set[Cell]] | None = None
+        candidates = []
         for cycle in _short_cycles(table, cell, length):
             if fixed.intersection(cycle):
                 continue
-            if alternative(table, {cell, *cycle}, cell, k=k) is None:
-                continue
-            added = {c for c in cycle if c not in withheld}
+            added = [c for c in cycle if c not in withheld]
             # A withheld zero can only go up, so it protects less: non-zero partners first,
             # then the least information withheld.
             zeros = sum(table.values[c] == 0 for c in added)
             values = sum(table.values[c] for c in added)
-            cost = (zeros, values, len(added), repr(sorted(map(repr, added))))
-            if best is None or cost < best[0]:
-                best = (cost, added)
-        if best is not None:
-            return best[1]
+            order = tuple(sorted(table._order[c] for c in added))
+            candidates.append(((zeros, values, len(added), order), cycle, added))
+        # Cheapest first; the first that protects the cell is the one (its own cells suffice,
+        # since withholding more only adds freedom).
+        for _, cycle, added in sorted(candidates, key=lambda item: item[0]):
+            if alternative(table, {cell, *cycle}, cell, k=k) is not None:
+                return set(added)
     return set()
+
+
+def _whole_graph(
+    table: CountTable,
+) -> tuple[dict[int, list[Edge]], dict[frozenset[int], list[Cell]]]:
+    """The graph of every cell, and the cells between each pair of nodes (built once)."""
+    if "graph" not in table._every:
+        adjacency = _adjacency(table, table.values.keys())
+        between: dict[frozenset[int], list[Cell]] = {}
+        for node, edges in adjacency.items():
+            for other, _, far, _ in edges:
+                if node <= far:
+                    between.setdefault(frozenset((node, far)), []).append(other)
+        table._every["graph"] = (adjacency, between)
+    graph: tuple[dict[int, list[Edge]], dict[frozenset[int], list[Cell]]] = table._every["graph"]
+    return graph
 
 
 def _short_cycles(table: CountTable, cell: Cell, others: int) -> Iterator[tuple[Cell, ...]]:
@@ -374,12 +394,7 @@ def _short_cycles(table: CountTable, cell: Cell, others: int) -> Iterator[tuple[
     ends = table.ends(cell)
     if ends is None:
         return
-    adjacency = _adjacency(table, table.values.keys())
-    between: dict[frozenset[int], list[Cell]] = {}
-    for node, edges in adjacency.items():
-        for other, _, far, _ in edges:
-            if node <= far:
-                between.setdefault(frozenset((node, far)), []).append(other)
+    adjacency, between = _whole_graph(table)
     (u, _), (v, _) = ends
     if others == 1:
         yield from ((c,) for c in between.get(frozenset((u, v)), []) if c != cell)

@@ -1,0 +1,303 @@
+"""The observatory at network scale, on SQLite and PostgreSQL in turn.
+
+Loads straight into a fresh, migrated surveys database: a 40-question survey (choices,
+multiple choices, numbers, NPS, scales, matrix, ranking, split, text) with 10,000 submitted
+responses whose actors spread over 3 circles, 13 régions and several types; and a series of
+5 waves of 2,000 responses each. Then measures, through the service layer (what a request
+runs, without HTTP), the median and worst of several runs of
+
+* the results of the 40-question survey, public view (suppression included): target ≤ 300 ms;
+* a two-way crosstab (circle x région) of one question, with suppression: target ≤ 300 ms;
+* an indicator over the 5 waves by région: target ≤ 100 ms;
+
+and streams the CSV export of the 10,000 responses, reporting the peak memory it allocated
+(tracemalloc) beside the file size.
+
+    .venv/bin/python bench/observatory.py [--responses 10000] [--runs 5] [--sqlite-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from kit.db import Database
+from kit.identity import Identity, Role
+from kit.migrations import upgrade
+from kit.testing.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+)
+from surveys.indicators.models import Indicator
+from surveys.indicators.service import indicator_service
+from surveys.main import SERVICE_ROOT
+from surveys.questionnaires.models import Survey, SurveyVersion
+from surveys.responses.models import Response
+from surveys.results import exports
+from surveys.results.cuts import Filters
+from surveys.results.models import ResultSettings
+from surveys.results.service import result_service
+
+STAFF = Identity(subject="bench", role=Role.ADMIN)
+REGIONS = ["76", "75", "84", "11", "32", "28", "44", "52", "53", "24", "27", "93", "94"]
+TYPES = ["association", "museum", "library", "university", "leisure_centre", "school"]
+CHOICES = [{"code": c, "label": {"fr": c}} for c in ("a", "b", "c", "d", "e")]
+
+
+def questions() -> list[dict[str, Any]]:
+    """40 questions of every type the results summarise."""
+    out: list[dict[str, Any]] = []
+    kinds = [
+        ("single_choice", 12),
+        ("multiple_choice", 6),
+        ("integer", 6),
+        ("scale", 5),
+        ("nps", 2),
+        ("matrix", 2),
+        ("ranking", 2),
+        ("split", 2),
+        ("long_text", 3),
+    ]
+    for kind, count in kinds:
+        for i in range(count):
+            q: dict[str, Any] = {"code": f"{kind}_{i}", "type": kind, "label": {"fr": kind}}
+            if kind in ("single_choice", "multiple_choice", "ranking", "split"):
+                q["choices"] = CHOICES
+            if kind == "scale":
+                q.update(min=1, max=5)
+            if kind == "nps":
+                q.update(type="scale", preset="nps", min=0, max=10)
+            if kind == "matrix":
+                q.update(min=1, max=5, rows=[{"code": r, "label": {"fr": r}} for r in "xyz"])
+            out.append(q)
+    return out
+
+
+def answer(question: dict[str, Any], rng: random.Random) -> Any:
+    kind = question["type"]
+    codes = [c["code"] for c in CHOICES]
+    if kind == "single_choice":
+        return rng.choices(codes, weights=[40, 30, 20, 8, 2])[0]
+    if kind == "multiple_choice":
+        return rng.sample(codes, rng.randint(1, 3))
+    if kind == "integer":
+        return rng.randint(0, 200)
+    if kind == "scale" and question.get("preset") == "nps":
+        return rng.randint(0, 10)
+    if kind == "scale":
+        return rng.randint(1, 5)
+    if kind == "matrix":
+        return {r: rng.randint(1, 5) for r in "xyz"}
+    if kind == "ranking":
+        return rng.sample(codes, len(codes))
+    if kind == "split":
+        first = rng.randint(0, 100)
+        return {"a": first, "b": 100 - first}
+    return f"réponse {rng.randint(0, 10**6)}"
+
+
+def profile(rng: random.Random) -> dict[str, Any]:
+    return {
+        "circle": rng.choices([1, 2, 3], weights=[2, 3, 5])[0],
+        "types": rng.sample(TYPES, rng.randint(1, 2)),
+        "clubs": [],
+        "themes": [],
+        "department": None,
+        "region": rng.choices(REGIONS, weights=[30, 20, 15, 10, 5, 5, 4, 3, 3, 2, 1, 1, 1])[0],
+        "member": rng.random() < 0.4,
+    }
+
+
+async def load_survey(
+    database: Database,
+    *,
+    series: str,
+    year: int,
+    qs: list[dict[str, Any]],
+    responses: int,
+    seed: int,
+) -> uuid.UUID:
+    rng = random.Random(seed)
+    survey_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    sections = [{"code": "s", "title": {"fr": "S"}, "questions": qs}]
+    async with database.transaction() as session:
+        session.add(
+            Survey(
+                id=survey_id,
+                title={"fr": f"Bench {year}"},
+                series=series,
+                languages=["fr"],
+                status="closed",
+                opens_at=datetime(year, 2, 1, tzinfo=UTC),
+                anonymous=False,
+                allow_edit_after_submit=False,
+                sections=sections,
+                current_version=1,
+                version=1,
+            )
+        )
+        await session.flush()
+        session.add(SurveyVersion(survey_id=survey_id, number=1, definition={"sections": sections}))
+        session.add(ResultSettings(survey_id=survey_id, k=5, published_at=now, updated_at=now))
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "survey_id": survey_id,
+            "version": 1,
+            "actor_id": uuid.uuid4(),
+            "profile": profile(rng),
+            "answers": {q["code"]: answer(q, rng) for q in qs},
+            "status": "submitted",
+            "language": "fr",
+            "created_at": now,
+            "updated_at": now,
+            "submitted_at": now,
+        }
+        for _ in range(responses)
+    ]
+    for start in range(0, len(rows), 1000):
+        async with database.transaction() as session:
+            await session.execute(sa.insert(Response), rows[start : start + 1000])
+    return survey_id
+
+
+async def timed(run: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, float]:
+    await run()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)
+
+
+async def bench(url: str, label: str, responses: int, runs: int) -> None:
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+    database = Database(url)
+    try:
+        qs = questions()
+        survey_id = await load_survey(
+            database, series="bench-one", year=2026, qs=qs, responses=responses, seed=1
+        )
+        wave_questions = qs[:1]
+        for w in range(5):
+            await load_survey(
+                database,
+                series="bench-waves",
+                year=2022 + w,
+                qs=wave_questions,
+                responses=2000,
+                seed=10 + w,
+            )
+        async with database.transaction() as session:
+            indicator = Indicator(
+                id=uuid.uuid4(),
+                name={"fr": "Part a"},
+                series="bench-waves",
+                question=wave_questions[0]["code"],
+                measure="share",
+                answers=["a"],
+                unit="%",
+                public=True,
+                version=1,
+            )
+            session.add(indicator)
+
+        async def results() -> None:
+            async with database.transaction() as session:
+                await result_service.results(
+                    session,
+                    survey_id=survey_id,
+                    identity=STAFF,
+                    filters=Filters(),
+                    version=None,
+                    as_public=True,
+                )
+
+        async def crosstab() -> None:
+            async with database.transaction() as session:
+                await result_service.crosstab(
+                    session,
+                    survey_id=survey_id,
+                    identity=STAFF,
+                    question="single_choice_0",
+                    by=["circle", "region"],
+                    filters=Filters(),
+                    version=None,
+                    as_public=True,
+                )
+
+        async def indicator_by_region() -> None:
+            async with database.transaction() as session:
+                await indicator_service.values(
+                    session, indicator=indicator, identity=STAFF, by="region", as_public=True
+                )
+
+        print(f"== {label}: {responses} responses x {len(qs)} questions; 5 waves x 2,000")
+        for name, run, target in (
+            ("results (public, suppressed)", results, 300),
+            ("crosstab circle x région", crosstab, 300),
+            ("indicator, 5 waves by région", indicator_by_region, 100),
+        ):
+            median, worst = await timed(run, runs)
+            print(
+                f"  {name:32s} median {median:7.1f} ms  worst {worst:7.1f} ms  "
+                f"target {target} ms  ratio {median / target:.2f}"
+            )
+
+        async with database.transaction() as session:
+            layout = await exports.layout_for(session, survey_id=survey_id, identity=STAFF)
+        tracemalloc.start()
+        size = 0
+        started = time.perf_counter()
+        async for chunk in exports.csv_lines(database, layout, labels=False, language="fr"):
+            size += len(chunk)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"  CSV export: {size / 1e6:6.1f} MB in {elapsed:5.1f} s (under tracemalloc), "
+            f"peak allocated {peak / 1e6:5.1f} MB, peak/size {peak / size:.2f}"
+        )
+    finally:
+        await database.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--responses", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'surveys.db'}"
+        await bench(url, "SQLite", args.responses, args.runs)
+    if args.sqlite_only:
+        return
+    if not await postgres_reachable():
+        print("== PostgreSQL: not reachable, skipped", file=sys.stderr)
+        return
+    url = await create_postgres_database("bench_observatory")
+    try:
+        await bench(url, "PostgreSQL", args.responses, args.runs)
+    finally:
+        await drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
