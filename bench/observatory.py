@@ -283,14 +283,17 @@ async def main() -> None:
     parser.add_argument("--responses", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'surveys.db'}"
-        await bench(url, "SQLite", args.responses, args.runs)
+    if not args.postgres_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'surveys.db'}"
+            await bench(url, "SQLite", args.responses, args.runs)
     if args.sqlite_only:
         return
-    if not await postgres_reachable():
-        print("== PostgreSQL: not reachable, skipped", file=sys.stderr)
+    unreachable = await postgres_reachable()
+    if unreachable is not None:
+        print(f"== PostgreSQL: not reachable ({unreachable}), skipped", file=sys.stderr)
         return
     url = await create_postgres_database("bench_observatory")
     try:
