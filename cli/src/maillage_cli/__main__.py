@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from kit.mail.smtp import SmtpServer
-from maillage_cli import actors, keys, mail
+from maillage_cli import actors, keys, mail, surveys
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -233,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     keys.register(commands)
     mail.register(commands)
+    surveys.register(commands)
 
     args = parser.parse_args(argv)
     if args.command == "migrate":
@@ -242,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = asyncio.run(actors_command(args, key))
     elif args.command == "keys":
         code = asyncio.run(keys.run(args, args.key or _default_admin_key(args.var_dir)))
+    elif args.command == "surveys":
+        code = asyncio.run(surveys.run(args, args.key or _default_admin_key(args.var_dir)))
     elif args.command == "mail":
         code = mail.run(args)
     elif args.command == "run":

@@ -1,0 +1,161 @@
+"""``maillage surveys import FILE.xlsx|FILE.json`` and ``maillage surveys invite SURVEY
+[filters]``: questionnaires from the command line, through the gateway.
+
+``invite`` takes the directory's filters as ``key=value`` (``type=museum region=76 member=true``;
+a key given twice is "any of"), runs the audience as a dry run first and prints the report;
+with ``--for-real`` it then invites, with a progress bar while the invitations are listed
+back, and prints how many were made and mailed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BAR_WIDTH = 30
+LIST_FILTERS = ("type", "circle", "club", "theme", "department", "region", "status")
+
+
+def register(commands: Any) -> None:
+    """Add ``surveys`` and its subcommands to the ``maillage`` parser's ``commands``."""
+    surveys = commands.add_parser("surveys", help="import questionnaires, invite an audience")
+    surveys.add_argument(
+        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
+    )
+    surveys.add_argument("--key", help="staff key; default: $MAILLAGE_ADMIN_KEY or var/admin-key")
+    surveys.add_argument("--var-dir", type=Path, default=Path("var"))
+    actions = surveys.add_subparsers(dest="surveys_command", required=True)
+    imported = actions.add_parser("import", help="a draft from an XLSForm (.xlsx) or JSON file")
+    imported.add_argument("file", type=Path)
+    invite = actions.add_parser("invite", help="invite an audience (a dry run unless --for-real)")
+    invite.add_argument("survey", help="the survey's id")
+    invite.add_argument("filters", nargs="*", help="e.g. type=museum region=76 member=true")
+    invite.add_argument("--for-real", action="store_true", help="make and mail the invitations")
+
+
+def audience_of(filters: list[str]) -> dict[str, Any]:
+    """``["type=museum", "type=library", "member=true"]`` → the API's audience object."""
+    audience: dict[str, Any] = {}
+    for item in filters:
+        key, sep, value = item.partition("=")
+        if not sep or not value:
+            raise ValueError(f"'{item}' is not key=value")
+        if key == "member":
+            audience["member"] = value.lower() in ("true", "yes", "1", "oui")
+        elif key in LIST_FILTERS:
+            audience.setdefault(key, []).append(int(value) if key == "circle" else value)
+        else:
+            raise ValueError(f"unknown filter '{key}' (one of {', '.join(LIST_FILTERS)}, member)")
+    return audience
+
+
+def _problem(response: httpx.Response, err: IO[str]) -> int:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text[:300]}
+    print(f"refused ({response.status_code}): {body.get('detail', '')}", file=err)
+    for error in body.get("errors") or []:
+        print(f"  {error.get('field')}: {error.get('message')}", file=err)
+    return 1
+
+
+async def import_file(
+    client: httpx.AsyncClient, path: Path, *, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr
+) -> int:
+    """Upload ``path`` as a draft; print its id and title (0), or the errors (1)."""
+    content = await asyncio.to_thread(path.read_bytes)
+    if path.suffix.lower() == ".json":
+        response = await client.post(
+            "/v1/surveys/import", content=content, headers={"content-type": "application/json"}
+        )
+    else:
+        response = await client.post(
+            "/v1/surveys/import?format=xlsform", content=content, headers={"content-type": XLSX}
+        )
+    if response.status_code != 201:
+        return _problem(response, err)
+    survey = response.json()
+    questions = sum(len(s["questions"]) for s in survey["sections"])
+    print(
+        f"draft {survey['id']}: {survey['title']['fr']} "
+        f"({len(survey['sections'])} pages, {questions} questions)",
+        file=out,
+    )
+    return 0
+
+
+def _report(report: dict[str, Any], out: IO[str]) -> None:
+    print(
+        f"matched {report['matched']}, already invited {report['already_invited']}, "
+        f"reachable {report['reachable']}, unreachable {len(report['unreachable'])}, "
+        f"created {report['created']}",
+        file=out,
+    )
+    for actor in report["unreachable"][:20]:
+        print(f"  no e-mail: {actor['name']} ({actor['actor_id']})", file=out)
+
+
+async def invite(
+    client: httpx.AsyncClient,
+    survey_id: str,
+    filters: list[str],
+    *,
+    for_real: bool,
+    out: IO[str] = sys.stdout,
+    err: IO[str] = sys.stderr,
+    progress: IO[str] = sys.stderr,
+) -> int:
+    """Report who the audience matches and, ``for_real``, invite them."""
+    try:
+        audience = audience_of(filters)
+    except ValueError as exc:
+        print(f"maillage surveys invite: {exc}", file=err)
+        return 2
+    url = f"/v1/surveys/{survey_id}/invitations"
+    dry = await client.post(url, json={"audience": audience})
+    if dry.status_code != 200:
+        return _problem(dry, err)
+    _report(dry.json(), out)
+    if not for_real:
+        print(
+            "Dry run: nobody was invited. To invite: maillage surveys invite --for-real …", file=out
+        )
+        return 0
+    real = await client.post(url, json={"audience": audience, "dry_run": False})
+    if real.status_code != 200:
+        return _problem(real, err)
+    report = real.json()
+    total, seen, after = report["created"] + report["already_invited"], 0, None
+    while True:  # list what exists now: the bar shows the invitations being confirmed
+        params = {"limit": 200} | ({"after": after} if after else {})
+        page = (await client.get(url, params=params)).json()
+        seen += len(page["items"])
+        filled = BAR_WIDTH if not total else min(BAR_WIDTH, int(BAR_WIDTH * seen / total))
+        print(
+            f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {seen} invitations",
+            end="",
+            file=progress,
+        )
+        after = page["next"]
+        if not after:
+            break
+    print(file=progress)
+    _report(report, out)
+    return 0
+
+
+async def run(args: argparse.Namespace, key: str | None) -> int:
+    """Run ``maillage surveys <args.surveys_command>``."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(base_url=args.api_url, headers=headers, timeout=120) as client:
+        if args.surveys_command == "import":
+            return await import_file(client, args.file)
+        return await invite(client, args.survey, args.filters, for_real=args.for_real)

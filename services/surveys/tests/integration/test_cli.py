@@ -1,0 +1,54 @@
+"""``maillage surveys import`` and ``invite`` against the surveys API."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import httpx
+
+from maillage_cli import surveys as cli
+
+from .conftest import KnownActors
+from .test_imports import workbook
+
+
+async def test_import_an_xlsform_then_invite_an_audience(
+    admin: httpx.AsyncClient, known_actors: KnownActors, tmp_path: Path
+) -> None:
+    path = tmp_path / "acteurs.xlsx"
+    path.write_bytes(workbook())
+    out, err = io.StringIO(), io.StringIO()
+    assert await cli.import_file(admin, path, out=out, err=err) == 0
+    survey_id = out.getvalue().split()[1].rstrip(":")
+    assert "(2 pages, 7 questions)" in out.getvalue()
+    assert (await admin.post(f"/v1/surveys/{survey_id}/publish")).status_code == 200
+
+    tag = uuid.uuid4().hex[:6]
+    await known_actors(
+        {"name": f"{tag} planétarium", "types": ["planetarium"], "email": f"{tag}@example.org"}
+    )
+    dry, progress = io.StringIO(), io.StringIO()
+    code = await cli.invite(
+        admin, survey_id, ["type=planetarium"], for_real=False, out=dry, err=err
+    )
+    assert code == 0
+    assert "Dry run" in dry.getvalue()
+    real = io.StringIO()
+    code = await cli.invite(
+        admin, survey_id, ["type=planetarium"], for_real=True, out=real, err=err, progress=progress
+    )
+    assert code == 0, err.getvalue()
+    created = int(real.getvalue().rsplit("created ", 1)[1].split()[0])
+    assert created >= 1
+    assert "invitations" in progress.getvalue()
+    assert await cli.invite(admin, survey_id, ["colour=red"], for_real=False, err=err) == 2
+
+
+async def test_a_bad_workbook_prints_where(admin: httpx.AsyncClient, tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(b"not a workbook")
+    err = io.StringIO()
+    assert await cli.import_file(admin, path, out=io.StringIO(), err=err) == 1
+    assert "workbook" in err.getvalue()
