@@ -19,6 +19,7 @@ from surveys.observatory.router import router as observatory_router
 from surveys.questionnaires.router import router as surveys_router
 from surveys.responses.router import router as responses_router
 from surveys.results.router import router as results_router
+from surveys.schedule import schedule_worker
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     settings.consumer_prefix, invite_hour=settings.feedback_invite_hour
                 ),
             ],
-            workers=[feedback_worker(every_seconds=settings.feedback_every_seconds)],
+            workers=[
+                feedback_worker(every_seconds=settings.feedback_every_seconds),
+                schedule_worker(settings),
+            ],
             openapi_tags=[
                 {"name": "surveys", "description": "Questionnaires of the observatory."},
                 {"name": "invitations", "description": "Who is asked to answer, with links."},

@@ -63,6 +63,15 @@ class SurveyRepository:
         )
         return (await session.scalars(query)).all()
 
+    async def open_reminding(self, session: AsyncSession) -> Sequence[Survey]:
+        """Open surveys that remind who has not answered (``remind_after_days`` set)."""
+        query = sa.select(Survey).where(
+            Survey.deleted_at.is_(None),
+            Survey.status == "open",
+            Survey.remind_after_days.is_not(None),
+        )
+        return (await session.scalars(query)).all()
+
 
 class SurveyVersionRepository:
     async def get(
