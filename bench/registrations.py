@@ -100,7 +100,12 @@ async def one_round(
                     {"start": "2031-03-12T09:00:00+01:00", "end": "2031-03-12T17:30:00+01:00"}
                 ],
                 "location": {"city": "Toulouse", "commune_insee": "31555"},
-                "registration": {"mode": "internal", "capacity": seats, "waitlist": True},
+                "registration": {
+                    "mode": "internal",
+                    "capacity": seats,
+                    "waitlist": True,
+                    "confirm_email": False,  # measured: the seat decision, not the mail
+                },
             },
         )
         created.raise_for_status()

@@ -104,6 +104,7 @@ def event_payload(organizer_id: str, *, approval: bool = False) -> dict[str, Any
             "capacity": 500,
             "waitlist": True,
             "requires_approval": approval,
+            "confirm_email": False,  # anonymous registrants get their token in the answer
         },
     }
 

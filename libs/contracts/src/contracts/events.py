@@ -63,6 +63,8 @@ class RegistrationStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     PENDING_APPROVAL = "pending_approval"
+    #: A seat held for an anonymous registrant until they open the link mailed to them.
+    PENDING_EMAIL = "pending_email"
     REFUSED = "refused"
     CANCELLED = "cancelled"
 
@@ -172,6 +174,13 @@ class RegistrationSettings(BaseModel):
         False,
         description="One registration per e-mail unless true (a person registering others "
         "with one address); a cancelled or refused registration always frees the e-mail.",
+    )
+    confirm_email: bool = Field(
+        True,
+        description="A registration made without an API key holds its seat as "
+        "`pending_email` until the person opens the link mailed to them (30 minutes by "
+        "default); an unconfirmed hold expires, freeing the seat for the waitlist. False: "
+        "anonymous registrations are confirmed at once.",
     )
 
 

@@ -223,3 +223,14 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 #: The one transaction of a request; committed before the response is sent.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _writing_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).database.transaction(write=True) as session:
+        yield session
+
+
+#: The request's one transaction, taking the write lock at once even for a GET: for a link
+#: whose opening changes something (a mailed confirmation link), so SQLite never has to
+#: upgrade a reader mid-way while another writer holds the lock.
+WriteSession = Annotated[AsyncSession, Depends(_writing_session, scope="function")]

@@ -37,6 +37,12 @@ class Settings(ServiceSettings):
     reminder_hours_before: float = 24.0
     #: How often one replica looks for reminders to send.
     reminder_check_seconds: float = 300.0
+    #: How long an anonymous registrant's seat is held (``pending_email``) for them to open
+    #: the link mailed to them; and how often one replica frees the seats of expired holds.
+    registration_hold_minutes: float = 30.0
+    registration_hold_check_seconds: float = 60.0
+    #: Unconfirmed holds one client address may have on one event at a time.
+    registration_holds_per_client: int = 3
 
     def is_trusted(self, source: str) -> bool:
         """Whether ``source``'s events are published without moderation."""

@@ -14,6 +14,7 @@ from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
 from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
+from events.registrations.holds import hold_expiry_worker
 from events.registrations.messages import REMINDER_KIND
 from events.registrations.pages import router as registration_pages
 from events.registrations.reminders import reminder_worker
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     if settings.common.staff_summary
                     else []
                 ),
+                hold_expiry_worker(settings),
             ],
             openapi_tags=[
                 {"name": "events", "description": "Events and trainings."},

@@ -315,7 +315,12 @@ async def make_scene(
         "timings": [{"start": "2031-09-15T09:00:00+02:00", "end": "2031-09-15T17:00:00+02:00"}],
         "attendance_mode": "offline",
         "location": {"name": "Cap Sciences", "city": "Bordeaux", "commune_insee": "33063"},
-        "registration": {"mode": "internal", "capacity": 20, "requires_approval": True},
+        "registration": {
+            "mode": "internal",
+            "capacity": 20,
+            "requires_approval": True,
+            "confirm_email": False,  # the registrants' tokens come in the answer
+        },
     }
 
     async def created() -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.problems import Conflict, Forbidden, NotFound
+from kit.problems import Conflict, DomainError, Forbidden, NotFound
 
 
 class RegistrationNotFound(NotFound):
@@ -39,3 +39,9 @@ class AlreadyRegistered(Conflict):
 
 class RegistrationStateConflict(Conflict):
     slug, title = "registration-state", "Not possible in the registration's current status"
+
+
+class TooManyHolds(DomainError):
+    """One client holds as many unconfirmed seats at the event as it may."""
+
+    status, slug, title = 429, "too-many-holds", "Too many unconfirmed registrations"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from events.organizers.repository import known_actor_repository
 from events.registrations.models import Registration
 from events.registrations.tokens import personal_path
 from kit.mail import Attachment, MailCategory
+from kit.models import utcnow
 
 #: What a registrant unsubscribes from when they stop the day-before reminders.
 REMINDER_KIND = "event_reminders"
@@ -109,17 +111,30 @@ class RegistrationMessages:
             "confirmed": "registration_confirmed",
             "waitlisted": "registration_waitlisted",
             "pending_approval": "registration_pending",
+            "pending_email": "registration_confirm_email",
         }[registration.status]
         attachments = (
             [await _calendar(session, event)] if registration.status == "confirmed" else None
         )
+        extra: dict[str, Any] = {"position": waitlist_position}
+        if registration.hold_expires_at is not None:
+            extra["hold_until"] = _paris_time(registration.hold_expires_at)
+        await self._send(
+            session, event, registration, template, extra=extra, attachments=attachments
+        )
+
+    async def already_registered(
+        self, session: AsyncSession, *, event: Event, registration: Registration
+    ) -> None:
+        """Someone registered this address again: only its owner hears of it, by mail (the
+        answer to the request was the one any new registration gets). Once per minute."""
+        minute = utcnow().strftime("%Y%m%d%H%M")
         await self._send(
             session,
             event,
             registration,
-            template,
-            extra={"position": waitlist_position},
-            attachments=attachments,
+            "registration_already",
+            key=f"registration:{registration.id}:already:{minute}",
         )
 
     async def promoted(
@@ -236,3 +251,8 @@ class RegistrationMessages:
 
 
 registration_messages = RegistrationMessages()
+
+
+def _paris_time(moment: datetime) -> str:
+    """``moment`` as people in the network read it (Europe/Paris, to the minute)."""
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M")

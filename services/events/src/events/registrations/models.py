@@ -31,6 +31,7 @@ class Registration(VersionedRecord, Base):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "number", name="uq_registrations_event_id_number"),
         sa.Index("ix_registrations_event_id_status_number", "event_id", "status", "number"),
+        sa.Index("ix_registrations_status_hold_expires_at", "status", "hold_expires_at"),
         sa.Index(
             "uq_registrations_event_id_email_key_slot_active",
             "event_id",
@@ -63,4 +64,9 @@ class Registration(VersionedRecord, Base):
     sessions_attended: Mapped[dict[str, bool]] = mapped_column(Json, default=dict)
     attendance_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Until when a ``pending_email`` seat is held for the registrant to open the mailed link.
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who asked for an anonymous hold (a keyed hash of the client address), to bound the
+    #: holds one client may have on one event; never the address itself.
+    client_key: Mapped[str | None] = mapped_column(sa.String(64))
     created_by: Mapped[str | None] = mapped_column(sa.String(120))

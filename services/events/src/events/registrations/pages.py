@@ -19,7 +19,7 @@ from events.agenda import ical
 from events.registrations.personal import PersonalRegistration, personal_registration_service
 from kit.identity import CurrentIdentity
 from kit.pages import CheckedForm, PageTemplates
-from kit.service import DbSession
+from kit.service import DbSession, WriteSession
 
 router = APIRouter(include_in_schema=False)
 templates = PageTemplates(Path(__file__).parent / "templates")
@@ -41,7 +41,8 @@ def _context(personal: PersonalRegistration, token: str) -> dict[str, object]:
 
 
 @router.get("/p/registrations/{token}", response_class=HTMLResponse)
-async def show_registration(request: Request, token: str, session: DbSession) -> HTMLResponse:
+async def show_registration(request: Request, token: str, session: WriteSession) -> HTMLResponse:
+    # Opening the page from the mailed link confirms a held seat: a write.
     personal = await personal_registration_service.open(session, token=token)
     return templates.render(
         request, "registration.html", _context(personal, token), language=personal.language

@@ -29,6 +29,7 @@ CANCELLABLE = frozenset(
         RegistrationStatus.CONFIRMED,
         RegistrationStatus.WAITLISTED,
         RegistrationStatus.PENDING_APPROVAL,
+        RegistrationStatus.PENDING_EMAIL,
     }
 )
 
@@ -52,6 +53,8 @@ class PersonalRegistrationService:
     async def open(self, session: AsyncSession, *, token: str) -> PersonalRegistration:
         """The registration ``token`` opens, with its event."""
         registration, event = await self._find(session, token)
+        # Opening the mailed link proves the address: a held seat becomes the registrant's.
+        registration = await registration_service.confirm_email(session, registration)
         read = (await registration_service.read_many(session, [registration]))[0]
         names = await event_service.organizer_names(session, [event])
         return PersonalRegistration(

@@ -23,26 +23,33 @@ class RegistrationCounts:
     confirmed: int = 0
     waitlisted: int = 0
     pending_approval: int = 0
+    #: Seats held for anonymous registrants until they open the link mailed to them.
+    pending_email: int = 0
+
+    @property
+    def seats_taken(self) -> int:
+        """Confirmed seats and seats held for an unconfirmed address alike."""
+        return self.confirmed + self.pending_email
 
 
 def seat_is_free(settings: RegistrationSettings, counts: RegistrationCounts) -> bool:
     """Whether a newcomer may take a seat now: one is free and nobody waits for it."""
     capacity = settings.capacity
-    return counts.waitlisted == 0 and (capacity is None or counts.confirmed < capacity)
+    return counts.waitlisted == 0 and (capacity is None or counts.seats_taken < capacity)
 
 
 def free_seats(settings: RegistrationSettings, counts: RegistrationCounts) -> int:
     """Seats the waitlist could take now (all of it when the capacity is unlimited)."""
     if settings.capacity is None:
         return counts.waitlisted
-    return settings.capacity - counts.confirmed
+    return settings.capacity - counts.seats_taken
 
 
 def available_seats(settings: RegistrationSettings, counts: RegistrationCounts) -> int | None:
     """Seats left, as shown to the public; None when the capacity is unlimited."""
     if settings.capacity is None:
         return None
-    return max(settings.capacity - counts.confirmed, 0)
+    return max(settings.capacity - counts.seats_taken, 0)
 
 
 def seats_to_promote(

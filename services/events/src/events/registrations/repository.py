@@ -70,6 +70,7 @@ class RegistrationRepository:
                     tally(Registration.status == RegistrationStatus.CONFIRMED.value),
                     tally(Registration.status == WAITLISTED),
                     tally(Registration.status == RegistrationStatus.PENDING_APPROVAL.value),
+                    tally(Registration.status == RegistrationStatus.PENDING_EMAIL.value),
                     sa.func.coalesce(sa.func.max(Registration.number), 0),
                     tally(
                         sa.and_(
@@ -80,10 +81,13 @@ class RegistrationRepository:
                 ).where(Registration.event_id == event_id)
             )
         ).one()
-        confirmed, waitlisted, pending, last_number, taken = (int(v) for v in row)
+        confirmed, waitlisted, pending, holds, last_number, taken = (int(v) for v in row)
         return SeatState(
             counts=RegistrationCounts(
-                confirmed=confirmed, waitlisted=waitlisted, pending_approval=pending
+                confirmed=confirmed,
+                waitlisted=waitlisted,
+                pending_approval=pending,
+                pending_email=holds,
             ),
             last_number=last_number,
             email_taken=taken > 0,
@@ -104,6 +108,7 @@ class RegistrationRepository:
                         RegistrationStatus.CONFIRMED.value,
                         WAITLISTED,
                         RegistrationStatus.PENDING_APPROVAL.value,
+                        RegistrationStatus.PENDING_EMAIL.value,
                     ]
                 ),
             )
@@ -125,6 +130,60 @@ class RegistrationRepository:
             )
         )
         return [(attended, sessions or {}) for attended, sessions in rows]
+
+    async def holds_of_client(
+        self, session: AsyncSession, *, event_id: uuid.UUID, client: str
+    ) -> int:
+        """How many seats of the event one client holds unconfirmed."""
+        count = await session.scalar(
+            sa.select(sa.func.count()).where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.PENDING_EMAIL.value,
+                Registration.client_key == client,
+            )
+        )
+        return int(count or 0)
+
+    async def active_by_email(
+        self, session: AsyncSession, *, event_id: uuid.UUID, email_key: str
+    ) -> Registration | None:
+        """The registration of ``email_key`` at the event that is neither cancelled nor
+        refused (the first, when several are allowed)."""
+        return await session.scalar(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.email_key == email_key,
+                Registration.status.not_in(RELEASED_STATUSES),
+            )
+            .order_by(Registration.number)
+            .limit(1)
+        )
+
+    async def expired_holds(
+        self, session: AsyncSession, event_id: uuid.UUID, *, now: datetime
+    ) -> Sequence[Registration]:
+        """The event's ``pending_email`` holds past their expiry."""
+        query = sa.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.PENDING_EMAIL.value,
+            Registration.hold_expires_at <= now,
+        )
+        return (await session.scalars(query.execution_options(populate_existing=True))).all()
+
+    async def events_with_expired_holds(
+        self, session: AsyncSession, *, now: datetime
+    ) -> Sequence[uuid.UUID]:
+        """Events with at least one expired hold (the index on status and expiry finds them)."""
+        query = (
+            sa.select(Registration.event_id)
+            .where(
+                Registration.status == RegistrationStatus.PENDING_EMAIL.value,
+                Registration.hold_expires_at <= now,
+            )
+            .distinct()
+        )
+        return (await session.scalars(query)).all()
 
     async def first_waitlisted(
         self, session: AsyncSession, event_id: uuid.UUID, *, limit: int

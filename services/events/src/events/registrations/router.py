@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from contracts.events import RegistrationStatus
 from events.access import OrganizerOrStaffIdentity
@@ -21,7 +21,7 @@ from events.registrations.schemas import (
     RegistrationCreated,
     RegistrationRead,
 )
-from events.registrations.service import registration_service
+from events.registrations.service import HoldRules, registration_service
 from kit.identity import CurrentIdentity
 from kit.paging import NUMBER, Page, PageParams, page_params
 from kit.service import DbSession
@@ -44,10 +44,19 @@ async def register(
     body: RegistrationCreate,
     session: DbSession,
     identity: CurrentIdentity,
+    request: Request,
     response: Response,
 ) -> RegistrationCreated:
     created = await registration_service.register(
-        session, event_id=event_id, data=body, identity=identity
+        session,
+        event_id=event_id,
+        data=body,
+        identity=identity,
+        client_address=_client_address(request),
+        hold=HoldRules(
+            minutes=request.app.state.settings.registration_hold_minutes,
+            per_client=request.app.state.settings.registration_holds_per_client,
+        ),
     )
     response.headers["Location"] = f"/v1/registrations/{created.id}"
     return created
@@ -170,3 +179,12 @@ async def record_attendance(
     return await registration_service.record_attendance(
         session, registration_id=registration_id, data=body, identity=identity
     )
+
+
+def _client_address(request: Request) -> str | None:
+    """The caller's address as the gateway saw it: the gateway replaces any X-Forwarded-For
+    with its own view, and this service answers only calls bearing its signed identity."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else None

@@ -65,10 +65,23 @@ class RegistrationRead(BaseModel):
 
 
 class RegistrationCreated(RegistrationRead):
-    """The registration, once with the personal token that reads and cancels it."""
+    """The registration, once with the personal token that reads and cancels it.
 
-    token: str = Field(description="Keep it: it lets you see or cancel this registration.")
-    cancel_url: str
+    A registration made without an API key to an event that confirms addresses
+    (``registration.confirm_email``) answers ``pending_email`` with no token: the seat is held
+    until ``hold_expires_at`` for the person to open the link mailed to them. A second
+    registration of the same address gets the very same answer (the message then says it is
+    already registered), so the answer tells nobody who registered.
+    """
+
+    token: str | None = Field(
+        description="Keep it: it lets you see or cancel this registration. Null while the "
+        "address is unconfirmed (the link is mailed)."
+    )
+    cancel_url: str | None
+    hold_expires_at: datetime | None = Field(
+        None, description="Until when a pending_email seat is held for the link to be opened."
+    )
 
 
 class AttendanceTally(BaseModel):

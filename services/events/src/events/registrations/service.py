@@ -13,7 +13,8 @@ import hmac
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,7 @@ from events.registrations.errors import (
     RegistrationsForbidden,
     RegistrationStateConflict,
     RegistrationUnavailable,
+    TooManyHolds,
 )
 from events.registrations.messages import EventChange, event_change, registration_messages
 from events.registrations.models import Registration
@@ -61,7 +63,7 @@ from events.registrations.schemas import (
     RegistrationRead,
     SessionAttendanceRead,
 )
-from events.registrations.tokens import hash_token, personal_token
+from events.registrations.tokens import client_key, hash_token, personal_token
 from events.trainings.rules import sessions_of
 from kit.identity import Identity
 from kit.models import utcnow
@@ -73,6 +75,7 @@ WAITLISTED = RegistrationStatus.WAITLISTED.value
 PENDING = RegistrationStatus.PENDING_APPROVAL.value
 CANCELLED = RegistrationStatus.CANCELLED.value
 REFUSED = RegistrationStatus.REFUSED.value
+PENDING_EMAIL = RegistrationStatus.PENDING_EMAIL.value
 
 MAX_EXPORT_ROWS = 100_000
 PARIS = ZoneInfo("Europe/Paris")
@@ -97,6 +100,21 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+@dataclass(frozen=True)
+class HoldRules:
+    """How long an unconfirmed address holds a seat, and how many holds one client may have
+    at one event at a time (``MAILLAGE_EVENTS_REGISTRATION_HOLD_*``)."""
+
+    minutes: float = 30.0
+    per_client: int = 3
+
+    def expiry(self, now: datetime) -> datetime:
+        return now + timedelta(minutes=self.minutes)
+
+
+DEFAULT_HOLD = HoldRules()
+
+
 class RegistrationService:
     async def register(
         self,
@@ -105,9 +123,16 @@ class RegistrationService:
         event_id: uuid.UUID,
         data: RegistrationCreate,
         identity: Identity,
+        client_address: str | None = None,
+        hold: HoldRules = DEFAULT_HOLD,
     ) -> RegistrationCreated:
+        """Register to an event. Without an API key, to an event that confirms addresses,
+        the seat is held as ``pending_email`` until the link mailed to the person is opened,
+        and the answer is the same whether the address was already registered or not."""
         event = await self._locked_event(session, event_id, identity)
         self._check_open(event)
+        now = utcnow()
+        await self._expire_holds(session, event, now=now)
         if data.actor_id is not None:
             # Registering for an organisation is said by its member's key (or staff's), not
             # claimed by anyone: the actor shows in the attendee list and the statistics.
@@ -123,7 +148,18 @@ class RegistrationService:
         state = await registration_repository.seat_state(session, event_id=event.id, email_key=key)
         settings = event.registration_settings
         several = settings.allow_several_per_email
-        if state.email_taken and not several:
+        held = identity.is_anonymous and settings.confirm_email
+        client = client_key(client_address) if held and client_address else None
+        if client is not None and (
+            await registration_repository.holds_of_client(session, event_id=event.id, client=client)
+            >= hold.per_client
+        ):
+            raise TooManyHolds(
+                f"This connection already holds {hold.per_client} unconfirmed seats at this "
+                "event: confirm them with the links mailed, or wait until they expire.",
+                headers={"Retry-After": str(int(hold.minutes * 60))},
+            )
+        if state.email_taken and not several and not held:
             raise AlreadyRegistered(
                 f"{data.email} is already registered to this event; use the link you were "
                 "given to see or cancel that registration."
@@ -132,11 +168,23 @@ class RegistrationService:
         if policies.seats_to_promote(settings, counts, event_cancelled=False) > 0:
             counts = await self._fill_seats(session, event)  # heals a missed promotion
         status = policies.newcomer_status(settings, counts).value
+        if held and status == CONFIRMED:
+            status = PENDING_EMAIL  # the seat is held until the mailed link is opened
         # The newest arrival, with the event locked: last in the queue.
         waitlist_position = counts.waitlisted + 1 if status == WAITLISTED else None
+        if held and state.email_taken and not several:
+            # Answered as a new registration is: whether an address registered is told only
+            # to that address, by mail.
+            existing = await registration_repository.active_by_email(
+                session, event_id=event.id, email_key=key
+            )
+            if existing is not None:
+                await registration_messages.already_registered(
+                    session, event=event, registration=existing
+                )
+            return _unstored_answer(event, data, status, waitlist_position, now=now, hold=hold)
         registration_id = uuid.uuid4()
         token = personal_token(registration_id)
-        now = utcnow()
         registration = Registration(
             id=registration_id,
             version=1,
@@ -155,6 +203,8 @@ class RegistrationService:
             created_by=identity.subject,
             created_at=now,
             updated_at=now,
+            hold_expires_at=hold.expiry(now) if status == PENDING_EMAIL else None,
+            client_key=client,
         )
         session.add(registration)
         read = _read(registration, waitlist_position)
@@ -166,11 +216,65 @@ class RegistrationService:
         await registration_messages.registered(
             session, event=event, registration=registration, waitlist_position=waitlist_position
         )
+        if held:  # the token travels by mail only, the proof the address is the registrant's
+            return RegistrationCreated(
+                **read.model_dump(),
+                token=None,
+                cancel_url=None,
+                hold_expires_at=registration.hold_expires_at,
+            )
         return RegistrationCreated(
             **read.model_dump(),
             token=token,
             cancel_url=f"/v1/registrations/{registration.id}/cancel?token={token}",
         )
+
+    async def confirm_email(
+        self, session: AsyncSession, registration: Registration
+    ) -> Registration:
+        """The registrant opened the mailed link: a held seat becomes theirs (confirmed, with
+        the confirmation message). A hold that expired meanwhile freed its seat: the
+        registration was cancelled and stays so."""
+        if registration.status != PENDING_EMAIL:
+            return registration
+        event, registration = await self._lock(session, registration)
+        now = utcnow()
+        await self._expire_holds(session, event, now=now)
+        if registration.status != PENDING_EMAIL:
+            return registration
+        registration.status = CONFIRMED
+        registration.hold_expires_at = None
+        registration.touch()
+        await session.flush()
+        read = (await self.read_many(session, [registration]))[0]
+        await self._emit(session, REGISTRATION_CONFIRMED, event, read)
+        await registration_messages.registered(
+            session, event=event, registration=registration, waitlist_position=None
+        )
+        return registration
+
+    async def expire_holds(self, session: AsyncSession, *, now: datetime) -> int:
+        """Free the seats of every expired ``pending_email`` hold, event by event (each
+        locked), promoting the waitlist as a cancellation does; return how many expired."""
+        expired = 0
+        for event_id in await registration_repository.events_with_expired_holds(session, now=now):
+            event = await event_repository.lock(session, event_id)
+            if event is not None:
+                expired += await self._expire_holds(session, event, now=now)
+        return expired
+
+    async def _expire_holds(self, session: AsyncSession, event: Event, *, now: datetime) -> int:
+        """Cancel the expired holds of ``event`` (locked) and give their seats on."""
+        holds = await registration_repository.expired_holds(session, event.id, now=now)
+        if not holds:
+            return 0
+        for registration in holds:
+            registration.status = CANCELLED
+            registration.cancelled_at = now
+            registration.touch()
+        await session.flush()
+        await self._fill_seats(session, event)
+        return len(holds)
 
     async def get(
         self,
@@ -520,6 +624,7 @@ class RegistrationService:
             confirmed=counts.confirmed + len(promoted),
             waitlisted=counts.waitlisted - len(promoted),
             pending_approval=counts.pending_approval,
+            pending_email=counts.pending_email,
         )
 
     async def _locked_event(
@@ -625,6 +730,35 @@ class RegistrationService:
         await outbox.emit(
             session, type=type, subject=str(read.id), data=payload.model_dump(mode="json")
         )
+
+
+def _unstored_answer(
+    event: Event,
+    data: RegistrationCreate,
+    status: str,
+    waitlist_position: int | None,
+    *,
+    now: datetime,
+    hold: HoldRules,
+) -> RegistrationCreated:
+    """What a new registration would answer now, for an address already registered (and
+    told so by mail): nothing is stored."""
+    return RegistrationCreated(
+        id=uuid.uuid4(),
+        event_id=event.id,
+        name=data.name,
+        email=data.email,
+        actor_id=None,
+        status=RegistrationStatus(status),
+        waitlist_position=waitlist_position,
+        attended=None,
+        sessions_attended={},
+        created_at=now,
+        updated_at=now,
+        token=None,
+        cancel_url=None,
+        hold_expires_at=hold.expiry(now) if status == PENDING_EMAIL else None,
+    )
 
 
 def _read(registration: Registration, waitlist_position: int | None) -> RegistrationRead:

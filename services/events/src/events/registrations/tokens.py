@@ -38,3 +38,9 @@ def hash_token(token: str) -> str:
 def personal_path(registration_id: uuid.UUID) -> str:
     """The registrant's page, as a path under ``MAILLAGE_PUBLIC_URL``."""
     return f"/p/registrations/{personal_token(registration_id)}"
+
+
+def client_key(address: str) -> str:
+    """What the database keeps of an anonymous registrant's client address: a keyed hash,
+    enough to count one client's holds, never the address (nor one a dictionary finds)."""
+    return hmac.new(_key(), b"client:" + address.encode(), hashlib.sha256).hexdigest()
