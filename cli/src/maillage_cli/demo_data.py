@@ -400,3 +400,114 @@ EVENTS: tuple[DemoEvent, ...] = (
         },
     ),
 )
+
+
+#: The network's survey of its actors, in two waves of one series (the observatory compares
+#: them): 2025 closed and answered by most demo actors, 2026 open.
+SURVEY_SERIES = "enquete-acteurs"
+
+
+def actors_survey(year: int) -> dict[str, Any]:
+    """The questionnaire of one wave of "Enquête acteurs de la CSTI"."""
+    return {
+        "title": {
+            "fr": f"Enquête acteurs de la CSTI {year}",
+            "en": f"Survey of science-culture actors {year}",
+        },
+        "series": SURVEY_SERIES,
+        "languages": ["fr", "en"],
+        "sections": [
+            {
+                "code": "structure",
+                "title": {"fr": "Votre structure", "en": "Your organisation"},
+                "questions": [
+                    {
+                        "code": "staff",
+                        "type": "integer",
+                        "label": {"fr": "Salariés (ETP)", "en": "Staff (FTE)"},
+                        "min": 0,
+                        "max": 5000,
+                        "required": True,
+                    },
+                    {
+                        "code": "volunteers",
+                        "type": "yes_no",
+                        "label": {
+                            "fr": "Travaillez-vous avec des bénévoles ?",
+                            "en": "Do you work with volunteers?",
+                        },
+                    },
+                    {
+                        "code": "volunteer_count",
+                        "type": "integer",
+                        "label": {"fr": "Combien de bénévoles ?", "en": "How many volunteers?"},
+                        "min": 0,
+                        "show_if": {"q": "volunteers", "op": "eq", "value": True},
+                    },
+                ],
+            },
+            {
+                "code": "activity",
+                "title": {"fr": "Vos activités", "en": "Your activities"},
+                "questions": [
+                    {
+                        "code": "activities",
+                        "type": "multiple_choice",
+                        "label": {"fr": "Activités menées", "en": "Activities"},
+                        "allow_other": True,
+                        "choices": [
+                            {
+                                "code": "exhibitions",
+                                "label": {"fr": "Expositions", "en": "Exhibitions"},
+                            },
+                            {"code": "workshops", "label": {"fr": "Ateliers", "en": "Workshops"}},
+                            {"code": "conferences", "label": {"fr": "Conférences", "en": "Talks"}},
+                            {"code": "trainings", "label": {"fr": "Formations", "en": "Trainings"}},
+                        ],
+                    },
+                    {
+                        "code": "budget",
+                        "type": "split",
+                        "label": {"fr": "Répartition du budget", "en": "Budget split"},
+                        "choices": [
+                            {"code": "mediation", "label": {"fr": "Médiation", "en": "Outreach"}},
+                            {"code": "staff", "label": {"fr": "Salaires", "en": "Salaries"}},
+                            {"code": "other", "label": {"fr": "Autres", "en": "Other"}},
+                        ],
+                    },
+                    {
+                        "code": "recommend",
+                        "type": "scale",
+                        "preset": "nps",
+                        "label": {
+                            "fr": "Recommanderiez-vous le réseau à une structure voisine ?",
+                            "en": "Would you recommend the network to a neighbour?",
+                        },
+                        "min_label": {"fr": "Pas du tout", "en": "Not at all"},
+                        "max_label": {"fr": "Tout à fait", "en": "Absolutely"},
+                        "required": True,
+                    },
+                ],
+            },
+        ],
+    }
+
+
+def actors_survey_answers(position: int, year: int) -> dict[str, Any]:
+    """Plausible answers of the ``position``-th demo actor (deterministic, varied)."""
+    staff = [2, 5, 12, 1, 3, 8, 0, 4, 25, 60, 3, 15, 40, 9, 6][position % 15]
+    activities = [
+        ["exhibitions", "workshops"],
+        ["workshops", "conferences"],
+        ["exhibitions", "trainings"],
+        ["workshops"],
+    ][position % 4]
+    mediation = 30 + (position * 7) % 40
+    return {
+        "staff": staff + (1 if year > 2025 and position % 3 == 0 else 0),
+        "volunteers": position % 2 == 0,
+        **({"volunteer_count": 5 + position * 3} if position % 2 == 0 else {}),
+        "activities": activities,
+        "budget": {"mediation": mediation, "staff": 100 - mediation - 10, "other": 10},
+        "recommend": [9, 10, 8, 7, 9, 6, 10, 9, 8, 5, 9, 10, 7, 9, 8][position % 15],
+    }

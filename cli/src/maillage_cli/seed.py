@@ -22,7 +22,14 @@ from typing import Any
 import httpx
 
 from maillage_cli.api import unknown_organizer
-from maillage_cli.demo_data import ACTORS, EVENTS, DemoActor, DemoEvent
+from maillage_cli.demo_data import (
+    ACTORS,
+    EVENTS,
+    DemoActor,
+    DemoEvent,
+    actors_survey,
+    actors_survey_answers,
+)
 
 MARKER_FILE = "seeded.json"
 #: A saved answer of the EU portal's search API (with its facet labels), for the EU watch.
@@ -40,13 +47,16 @@ class SeedResult:
     events_created: int = 0
     events_existing: int = 0
     calls_created: int = 0
+    surveys_created: int = 0
+    responses_created: int = 0
     actor_ids: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"{self.actors_created} actors created ({self.actors_existing} already there), "
             f"{self.events_created} events created ({self.events_existing} already there), "
-            f"{self.calls_created} EU calls created"
+            f"{self.calls_created} EU calls created, {self.surveys_created} survey waves "
+            f"({self.responses_created} responses)"
         )
 
 
@@ -99,7 +109,70 @@ async def seed(
     result.calls_created = int(_expect(response, 200, "demo EU calls")["counts"]["created"])
     if report:
         report(f"  calls  {result.calls_created} from the portal's demo answer")
+    await _seed_surveys(client, result, within=projection_timeout, report=report)
     return result
+
+
+#: Of the demo actors, how many answered the closed 2025 wave ("most" of them).
+ANSWERED_2025 = 12
+
+
+async def _seed_surveys(
+    client: httpx.AsyncClient,
+    result: SeedResult,
+    *,
+    within: float,
+    report: Callable[[str], None] | None,
+) -> None:
+    """The "Enquête acteurs de la CSTI": a closed 2025 wave answered by most demo actors and
+    an open 2026 wave (a few answers begun), unless already there."""
+    titles = {item["title"]["fr"] async for item in _list(client, "/v1/surveys")}
+    actor_ids = list(result.actor_ids.values())
+    for year in (2025, 2026):
+        definition = actors_survey(year)
+        if definition["title"]["fr"] in titles:
+            continue
+        survey = _expect(await client.post("/v1/surveys", json=definition), 201, f"survey {year}")
+        url = f"/v1/surveys/{survey['id']}"
+        _expect(await client.post(f"{url}/publish"), 200, f"publishing survey {year}")
+        tokens = await _invite(client, url, actor_ids, within=within)
+        answering = actor_ids[:ANSWERED_2025] if year == 2025 else actor_ids[:3]
+        for position, actor_id in enumerate(answering):
+            token = tokens[actor_id]
+            answers = actors_survey_answers(position, year)
+            action = f"/v1/responses/{token}" + ("/submit" if year == 2025 else "")
+            method = client.post if year == 2025 else client.put
+            _expect(await method(action, json={"answers": answers}), 200, f"answers {year}")
+            result.responses_created += 1
+        if year == 2025:
+            dates = {
+                "opens_at": "2025-02-03T09:00:00+01:00",
+                "closes_at": "2025-04-30T23:59:00+02:00",
+            }
+            _expect(await client.patch(url, json=dates), 200, "survey 2025 dates")
+            _expect(await client.post(f"{url}/close"), 200, "closing survey 2025")
+        result.surveys_created += 1
+        if report:
+            report(f"  survey {definition['title']['fr']}")
+
+
+async def _invite(
+    client: httpx.AsyncClient, url: str, actor_ids: list[str], *, within: float
+) -> dict[str, str]:
+    """Invite the demo actors (retried while the surveys service has not heard of them yet);
+    their personal tokens by actor id."""
+    deadline = time.monotonic() + within
+    body = {"actor_ids": actor_ids, "dry_run": False}
+    while True:
+        response = await client.post(f"{url}/invitations", json=body)
+        if response.status_code == 200 or time.monotonic() >= deadline:
+            _expect(response, 200, "demo invitations")
+            break
+        await asyncio.sleep(0.1)
+    return {
+        str(item["actor_id"]): str(item["url"]).rsplit("/", 1)[1]
+        async for item in _list(client, f"{url}/invitations")
+    }
 
 
 async def _create_event(

@@ -1,0 +1,32 @@
+"""The demo's two waves of "Enquête acteurs de la CSTI", seeded through the surveys API."""
+
+from __future__ import annotations
+
+import httpx
+
+from maillage_cli.demo_data import ACTORS
+from maillage_cli.seed import ANSWERED_2025, SeedResult, _seed_surveys
+
+from .conftest import KnownActors
+
+
+async def test_a_closed_answered_wave_and_an_open_one_once(
+    admin: httpx.AsyncClient, known_actors: KnownActors
+) -> None:
+    ids = await known_actors(*({"name": a.name, "email": "demo@example.org"} for a in ACTORS))
+    result = SeedResult(actor_ids={a.key: str(i) for a, i in zip(ACTORS, ids, strict=True)})
+    await _seed_surveys(admin, result, within=10, report=None)
+    assert (result.surveys_created, result.responses_created) == (2, ANSWERED_2025 + 3)
+    waves = (await admin.get("/v1/surveys?series=enquete-acteurs&limit=10")).json()["items"]
+    by_title = {w["title"]["fr"]: w for w in waves}
+    closed = by_title["Enquête acteurs de la CSTI 2025"]
+    opened = by_title["Enquête acteurs de la CSTI 2026"]
+    assert (closed["status"], opened["status"]) == ("closed", "open")
+    invitations = (await admin.get(f"/v1/surveys/{closed['id']}/invitations?limit=200")).json()
+    statuses = [i["status"] for i in invitations["items"]]
+    assert statuses.count("submitted") == ANSWERED_2025
+    assert len(statuses) == len(ACTORS)
+
+    again = SeedResult(actor_ids=result.actor_ids)
+    await _seed_surveys(admin, again, within=10, report=None)
+    assert again.surveys_created == 0
