@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway.dependencies import (
     GatewaySession,
@@ -31,9 +31,8 @@ from gateway.partners.service import inbox_service, partner_service, read_model
 from kit.api_docs import register_role_requirement
 from kit.identity import Identity, Role
 from kit.models import utcnow
-from kit.paging import PageParams, page_params
+from kit.paging import PageParams, RowIdPath, page_params
 from kit.problems import PayloadTooLarge
-from kit.sqltypes import BIGINT_MAX
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
@@ -264,7 +263,7 @@ async def list_partner_messages(
 )
 async def retry_partner_message(
     partner: str,
-    message_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
+    message_id: RowIdPath,
     caller: AdminOrPartner,
     session: GatewaySession,
 ) -> PartnerMessageRead:

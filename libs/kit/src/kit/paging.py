@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel
 
 from kit.problems import InvalidInput
+from kit.sqltypes import BIGINT_MAX
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -177,3 +178,8 @@ def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | No
 def time_id_key(moment: datetime, record_id: uuid.UUID) -> tuple[str, str]:
     """The cursor key matching :func:`decode_time_id_cursor`."""
     return moment.isoformat(), str(record_id)
+
+
+#: A row id in a path (``/v1/mail/{service}/{mail_id}``): 1 to the largest BIGINT, so a
+#: larger number is a 422 naming it, never sent to the database (where it was a 500).
+RowIdPath = Annotated[int, Path(ge=1, le=BIGINT_MAX)]

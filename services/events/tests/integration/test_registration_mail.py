@@ -241,3 +241,11 @@ async def test_staff_see_messages_with_attempts_and_only_admins_their_content(
     first, second = await mail_to(events_mail, email, 2)
     assert second.message["Subject"] == first.message["Subject"]
     assert second.message["Message-ID"] != first.message["Message-ID"]  # a new copy
+
+
+async def test_a_mail_id_beyond_bigint_is_a_422(admin: httpx.AsyncClient) -> None:
+    """A contract fuzzer's 18458304573254230016 reached the database: a 500."""
+    for method, path in (("GET", "/v1/mail/events/{}"), ("POST", "/v1/mail/events/{}/resend")):
+        response = await admin.request(method, path.format(2**64))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "path.mail_id"

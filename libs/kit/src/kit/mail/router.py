@@ -19,7 +19,7 @@ from kit.identity import Role, StaffIdentity
 from kit.mail.outbox import MailOutbox, MailStatus
 from kit.mail.repository import mail_repository
 from kit.mail.schemas import MailAttemptRead, MailDetail, MailRead
-from kit.paging import NUMBER, Page, PageParams, page_params
+from kit.paging import NUMBER, Page, PageParams, RowIdPath, page_params
 from kit.problems import NotFound
 from kit.service import DbSession
 
@@ -56,7 +56,9 @@ def mail_router(mail: MailOutbox) -> APIRouter:
         return Page(items=[_read(mail, row, history[row.id]) for row in items], next=next_cursor)
 
     @router.get("/{mail_id}", summary="One message with its attempts (staff; content: admins)")
-    async def get_mail(mail_id: int, session: DbSession, identity: StaffIdentity) -> MailDetail:
+    async def get_mail(
+        mail_id: RowIdPath, session: DbSession, identity: StaffIdentity
+    ) -> MailDetail:
         row = await _found(session, mail, mail_id)
         history = await mail_repository.attempts(session, mail, [row.id])
         read = _read(mail, row, history[row.id])
@@ -68,7 +70,9 @@ def mail_router(mail: MailOutbox) -> APIRouter:
         status_code=status.HTTP_202_ACCEPTED,
         summary="Send a message again: a failed one after a fix, or a copy of a sent one (staff)",
     )
-    async def resend_mail(mail_id: int, session: DbSession, identity: StaffIdentity) -> MailRead:
+    async def resend_mail(
+        mail_id: RowIdPath, session: DbSession, identity: StaffIdentity
+    ) -> MailRead:
         row = await _found(session, mail, mail_id)
         if row.status in (MailStatus.PENDING.value, MailStatus.SENDING.value):
             history = await mail_repository.attempts(session, mail, [row.id])
