@@ -6,6 +6,7 @@ screenshots at 1280 and 390 px."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
 from kit.identity import IdentitySigner
+from kit.pages.csrf import CSRF_FIELD
 from kit.testing.browser import DESKTOP, PHONE, new_page, save_screenshot
 from kit.testing.nats import free_port
 from kit.testing.plugin import identity_headers
@@ -133,3 +135,25 @@ async def test_with_javascript_questions_appear_as_the_respondent_answers(
     finally:
         await page.context.close()
     assert errors == []  # the script runs under the page's CSP nonce
+
+
+async def test_the_public_link_starts_a_response_of_its_own(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    survey = await open_survey(admin, public_link=True)
+    path = survey["public_url"].removeprefix("https://maillage.example.org")
+    start = await anonymous.get(path)
+    assert start.status_code == 200
+    [token_field] = re.findall(rf'name="{CSRF_FIELD}" value="([^"]+)"', start.text)
+    assert (await admin.get(f"/v1/surveys/{survey['id']}/invitations")).json()["items"] == []
+    begun = await anonymous.post(path, data={CSRF_FIELD: token_field})
+    assert begun.status_code == 303
+    token = begun.headers["location"].rsplit("/", 1)[1]
+    saved = await anonymous.put(f"/v1/responses/{token}", json={"answers": {"staff": 2}})
+    assert saved.status_code == 200
+    [invitation] = (await admin.get(f"/v1/surveys/{survey['id']}/invitations")).json()["items"]
+    assert (invitation["source"], invitation["email"]) == ("public_link", None)
+    forged = await anonymous.post(path, data={CSRF_FIELD: "forged"})
+    assert forged.status_code == 403
+    await admin.patch(f"/v1/surveys/{survey['id']}", json={"public_link": False})
+    assert (await anonymous.get(path)).status_code == 404

@@ -19,7 +19,9 @@ from kit.pages import CheckedForm, PageTemplates
 from kit.service import DbSession
 from surveys.forms.schemas import FormPage
 from surveys.forms.service import FIELD_PREFIX, form_service
-from surveys.responses.errors import AnswersInvalid
+from surveys.invitations.service import invitation_service
+from surveys.questionnaires.repository import survey_repository
+from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound
 from surveys.responses.schemas import ResponseSave
 from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
 from surveys.responses.validation import merge
@@ -150,6 +152,26 @@ async def send_page(
     else:
         return RedirectResponse(f"/p/surveys/{token}?page={index}&saved=1", status_code=303)
     return RedirectResponse(f"/p/surveys/{token}?page={target}", status_code=303)
+
+
+@router.get("/p/surveys/s/{public_token}", response_class=HTMLResponse)
+async def public_start(request: Request, public_token: str, session: DbSession) -> Response:
+    """The public link: a page with one button, so that a crawler following the link makes
+    nothing; the button makes a response of its own (the gateway rate-limits /p/)."""
+    survey = await survey_repository.by_public_token(session, public_token)
+    if survey is None or survey.status != "open" or not survey.current_version:
+        raise ResponseLinkNotFound
+    return templates.render(
+        request,
+        "start.html",
+        {"survey": survey, "page_path": f"/p/surveys/s/{public_token}"},
+    )
+
+
+@router.post("/p/surveys/s/{public_token}")
+async def public_begin(public_token: str, session: DbSession, form: CheckedForm) -> Response:
+    token = await invitation_service.start_public(session, public_token=public_token)
+    return RedirectResponse(f"/p/surveys/{token}", status_code=303)
 
 
 @router.get("/p/surveys/{token}/done", response_class=HTMLResponse)

@@ -186,6 +186,28 @@ class InvitationService:
                 await self._mail(session, survey, invitation, template="survey_invitation")
         return invitations
 
+    async def start_public(self, session: AsyncSession, *, public_token: str) -> str:
+        """A new anonymous-link invitation of the open survey whose public link this is;
+        its personal token (the respondent continues on ``/p/surveys/{token}``)."""
+        survey = await survey_repository.by_public_token(session, public_token)
+        if survey is None or survey.status != SurveyStatus.OPEN:
+            raise InvitationNotFound("No open survey answers at this public link.")
+        now = utcnow()
+        invitation = Invitation(
+            id=uuid.uuid4(),
+            survey_id=survey.id,
+            token=new_token(),
+            source="public_link",
+            language="fr",
+            status="invited",
+            reminders_sent=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(invitation)
+        await session.flush()
+        return invitation.token
+
     async def remind(
         self, session: AsyncSession, *, survey_id: uuid.UUID, invited_days_ago: int = 0
     ) -> ReminderReport:
