@@ -7,7 +7,7 @@ latency, one request at a time, of
 
 * ``q`` + ``department`` (a word and a territory, as a user types them),
 * ``q`` + ``from``/``to`` (a word within a month),
-* ``near=lat,lon,20`` (a 20 km map query),
+* ``near=lat,lon&radius_km=20`` (a 20 km map query),
 * facet counts (kind, theme, audience, department, status) beside ``q`` + ``department``,
 * the same facets beside ``q`` alone (a common word: 5 % of the events match; not selective),
 * facet counts over the whole published calendar (no filter: what a calendar page shows
@@ -258,7 +258,7 @@ def query_urls(kind: str, count: int, seed: int = 11) -> list[str]:
             {
                 "q + department": f"/v1/events?q={word}&department={department}&limit=20",
                 "q + from/to": f"/v1/events?q={word}&{window}&limit=20",
-                "near 20 km": f"/v1/events?near={lat},{lon},20&limit=20",
+                "near 20 km": f"/v1/events?near={lat},{lon}&radius_km=20&limit=20",
                 "q + dept + facets": f"/v1/events?q={word}&department={department}"
                 "&facets=kind,theme,audience,department,status&limit=20",
                 "q + facets (5 % match)": f"/v1/events?q={word}"

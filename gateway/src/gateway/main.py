@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import orjson
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -35,6 +35,7 @@ from kit.input_guard import InputGuard
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.pages import HtmlSecurityHeaders, install_pages
 from kit.problems import install_problem_handlers, problem_response
+from kit.query import refuse_unknown_query_parameters
 
 TITLE = "Maillage API"
 DESCRIPTION = (
@@ -152,6 +153,8 @@ def _build_api(gateway: Gateway) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # Its own /v1 routes refuse unknown query parameters as the services' do.
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     api.state.gateway = gateway
     api.state.settings = gateway.settings  # paging reads its limits there

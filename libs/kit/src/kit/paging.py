@@ -57,26 +57,37 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
 
 
 class PageParams(BaseModel):
-    """Validated paging parameters; ``limit`` is already capped by the service settings."""
+    """Validated paging parameters; ``limit`` is within the service's maximum."""
 
     limit: int
     after: str | None = None
 
 
+LIMIT_DESCRIPTION = (
+    "Items per page, from 1 to the maximum (200 unless the operator sets "
+    "`MAILLAGE_<SERVICE>_PAGE_SIZE_MAX`); a larger value is a 422 naming the maximum, never "
+    "silently cut."
+)
+
+
 async def page_params(
     request: Request,
-    limit: Annotated[int | None, Query(ge=1, description="Items per page (capped).")] = None,
+    limit: Annotated[int | None, Query(ge=1, description=LIMIT_DESCRIPTION)] = None,
     after: Annotated[
         str | None, Query(max_length=512, description="Cursor from a previous page's `next`.")
     ] = None,
 ) -> PageParams:
-    """FastAPI dependency reading ``limit`` and ``after``, capping ``limit`` silently.
+    """FastAPI dependency reading ``limit`` and ``after``.
 
-    The cap and default come from ``app.state.settings`` so operators can tune them.
+    The default and maximum come from ``app.state.settings`` so operators can tune them. A
+    ``limit`` above the maximum is refused: a client asking for 1000 and getting 200 with a
+    ``next`` cursor it does not expect would believe it has everything.
     """
     settings = request.app.state.settings
+    if limit is not None and limit > settings.page_size_max:
+        raise InvalidInput("query.limit", f"at most {settings.page_size_max}")
     effective = settings.page_size_default if limit is None else limit
-    return PageParams(limit=min(effective, settings.page_size_max), after=after)
+    return PageParams(limit=effective, after=after)
 
 
 def build_page(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str | None]:

@@ -29,6 +29,7 @@ from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.outbox import Outbox, OutboxRelay
 from kit.pages import HtmlSecurityHeaders, install_pages
 from kit.problems import install_problem_handlers, problem_response
+from kit.query import refuse_unknown_query_parameters
 from kit.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_tags=spec.openapi_tags or None,
+        # A misspelt filter is a 422 naming it, never silently ignored.
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
     install_problem_handlers(app)

@@ -170,10 +170,11 @@ async def test_default_limit_comes_from_settings(client: httpx.AsyncClient) -> N
     assert (await client.get("/numbers")).json()["items"] == [1, 2, 3, 4]
 
 
-async def test_limit_is_capped_silently(client: httpx.AsyncClient) -> None:
+async def test_a_limit_above_the_maximum_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
     response = await client.get("/numbers", params={"limit": 10_000})
-    assert response.status_code == 200
-    assert len(response.json()["items"]) == 10
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "query.limit", "message": "at most 10"}]
+    assert len((await client.get("/numbers", params={"limit": 10})).json()["items"]) == 10
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "ten"])

@@ -66,6 +66,9 @@ async def test_filters_select_events_for_the_list_and_the_feed(
     assert await found(anonymous, "from=2033-01-20T00:00:00Z&to=2033-01-25T00:00:00Z") == [
         "training"
     ]
+    # A date alone is the start of that day in Europe/Paris.
+    assert await found(anonymous, "from=2033-01-12&to=2033-01-20") == ["forum"]
+    assert await found(anonymous, "from=2033-01-16&to=2033-01-20") == []
     assert await found(anonymous, f"{WINDOW}&kind=training") == ["training"]
     assert await found(anonymous, f"{WINDOW}&kind=training&kind=forum") == ["training", "forum"]
     assert await found(anonymous, f"{WINDOW}&theme=sea_coast") == ["forum"]

@@ -130,11 +130,19 @@ async def test_near_bbox_accessibility_and_age(
         online_url="https://visio.example.org/csti",
     )
     lat, lon = TOULOUSE
-    assert await ids(anonymous, f"q={word}&near={lat},{lon},5") == [toulouse["id"]]
-    assert sorted(await ids(anonymous, f"q={word}&near={lat},{lon},10")) == sorted(
+    # near=lat,lon&radius_km= as for actors (20 km by default).
+    assert await ids(anonymous, f"q={word}&near={lat},{lon}&radius_km=5") == [toulouse["id"]]
+    assert sorted(await ids(anonymous, f"q={word}&near={lat},{lon}&radius_km=10")) == sorted(
         [toulouse["id"], blagnac["id"]]
     )
-    assert len(await ids(anonymous, f"q={word}&near={lat},{lon},200")) == 3
+    assert sorted(await ids(anonymous, f"q={word}&near={lat},{lon}")) == sorted(
+        [toulouse["id"], blagnac["id"]]
+    )
+    assert len(await ids(anonymous, f"q={word}&near={lat},{lon}&radius_km=200")) == 3
+    # The former near=lat,lon,km still answers, marked deprecated.
+    legacy = await anonymous.get(f"/v1/events?q={word}&near={lat},{lon},5")
+    assert [e["id"] for e in legacy.json()["items"]] == [toulouse["id"]]
+    assert legacy.headers["Deprecation"] == "true"
     assert await ids(anonymous, f"q={word}&bbox=3.5,43.5,4.0,43.7") == [montpellier["id"]]
     assert sorted(await ids(anonymous, f"q={word}&bbox=1.0,43.0,2.0,44.0")) == sorted(
         [toulouse["id"], blagnac["id"]]
@@ -161,7 +169,7 @@ async def test_near_bbox_accessibility_and_age(
     assert await ids(anonymous, f"q={word}&attendance_mode=online") == [online["id"]]
 
     # The iCalendar feed takes the same filters.
-    feed = await anonymous.get(f"/v1/events.ics?q={word}&near={lat},{lon},5")
+    feed = await anonymous.get(f"/v1/events.ics?q={word}&near={lat},{lon}&radius_km=5")
     assert feed.status_code == 200
     assert f"Atelier {word}".encode() in feed.content
     assert b"Visite" not in feed.content
@@ -342,8 +350,14 @@ async def test_bad_search_input_is_a_problem_naming_the_parameter(
     anonymous: httpx.AsyncClient,
 ) -> None:
     cases = {
-        "near=43.6,1.44": "query.near",
+        "near=43.6": "query.near",
         "near=43.6,1.44,0": "query.near",
+        "near=43.6,1.44,5&radius_km=5": "query.near",
+        "near=43.6,1.44&radius_km=0": "radius_km",
+        "radius_km=5": "query.radius_km",
+        "from=2027-01-01T09:00:00": "query.from",
+        "typ=forum": "query.typ",
+        "limit=201": "query.limit",
         "near=95,1.44,10": "query.near",
         "near=a,b,c": "query.near",
         "bbox=2,43,1,44": "query.bbox",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AwareDatetime
 
 from contracts.territory import REGION_OF_DEPARTMENT
 from contracts.vocabularies import ActorStatus, ActorType, Audience, Club, Theme
 from directory.actors.search import FACETS, BBox, Near, Sort
 from directory.actors.search import ActorSearch as ActorSearchQuery
+from kit.moments import MOMENT_FORMATS, moment
 from kit.problems import InvalidInput
 
 MultiValue = Annotated[
@@ -64,8 +65,11 @@ async def actor_search_params(
     radius_km: Annotated[float, Query(gt=0, le=MAX_RADIUS_KM)] = 20.0,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
     updated_since: Annotated[
-        AwareDatetime | None,
-        Query(description="Changes since this time, oldest first, tombstones included."),
+        date | datetime | None,
+        Query(
+            description="Changes since this time, oldest first, tombstones included; "
+            f"{MOMENT_FORMATS}."
+        ),
     ] = None,
     sort: Sort | None = None,
 ) -> ActorSearchQuery:
@@ -109,7 +113,7 @@ async def actor_search_params(
         member=member,
         near=near_value,
         bbox=bbox_value,
-        updated_since=updated_since,
+        updated_since=moment("query.updated_since", updated_since),
         sort=sort,
     )
 

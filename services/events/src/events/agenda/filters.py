@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from contracts.territory import Department, Region
@@ -20,9 +21,12 @@ from contracts.vocabularies import (
     Theme,
 )
 from kit.fulltext import query_terms
+from kit.moments import MOMENT_FORMATS, moment
 from kit.problems import InvalidInput
 
 MAX_RADIUS_KM = 500.0
+#: The radius when ``near`` comes without ``radius_km``, as for actors.
+DEFAULT_RADIUS_KM = 20.0
 
 
 class Relative(StrEnum):
@@ -112,17 +116,30 @@ def _numbers(field: str, raw: str, count: int) -> list[float]:
     return values
 
 
-def _near(raw: str | None) -> Near | None:
+def _near(raw: str | None, radius_km: float | None, response: Response) -> Near | None:
+    """``near=lat,lon`` with ``radius_km=`` (default 20), as for actors. The former
+    ``near=lat,lon,km`` still works, answered with a ``Deprecation`` header."""
     if raw is None:
+        if radius_km is not None:
+            raise InvalidInput("query.radius_km", "give near=lat,lon with it")
         return None
-    lat, lon, radius_km = _numbers("near", raw, 3)
+    parts = raw.split(",")
+    if len(parts) == 3:
+        lat, lon, legacy_radius = _numbers("near", raw, 3)
+        if radius_km is not None:
+            raise InvalidInput("query.near", "give lat,lon only when radius_km is given")
+        radius_km = legacy_radius
+        response.headers["Deprecation"] = "true"
+        response.headers["Link"] = '<#near>; rel="deprecation"; type="text/plain"'
+    else:
+        lat, lon = _numbers("near", raw, 2)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InvalidInput("query.near", "latitude or longitude out of range")
-    if not 0 < radius_km <= MAX_RADIUS_KM:
-        raise InvalidInput(
-            "query.near", f"the radius must be above 0 and at most {MAX_RADIUS_KM:g} km"
-        )
-    return Near(lat=lat, lon=lon, radius_km=radius_km)
+    radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
+    if not 0 < radius <= MAX_RADIUS_KM:
+        field = "query.near" if len(parts) == 3 else "query.radius_km"
+        raise InvalidInput(field, f"the radius must be above 0 and at most {MAX_RADIUS_KM:g} km")
+    return Near(lat=lat, lon=lon, radius_km=radius)
 
 
 def _bbox(raw: str | None) -> BBox | None:
@@ -148,16 +165,17 @@ def _accessibility(raw: list[str] | None) -> list[AccessibilityFlag]:
 
 
 async def event_filters(
+    response: Response,
     from_: Annotated[
-        AwareDatetime | None,
+        date | datetime | None,
         Query(
             alias="from",
-            description="Events with a timing ending after this moment (RFC 3339 with offset).",
+            description=f"Events with a timing ending after this moment: {MOMENT_FORMATS}.",
         ),
     ] = None,
     to: Annotated[
-        AwareDatetime | None,
-        Query(description="Events with a timing starting before this moment."),
+        date | datetime | None,
+        Query(description=f"Events with a timing starting before this moment: {MOMENT_FORMATS}."),
     ] = None,
     kind: Annotated[list[EventKind] | None, Query()] = None,
     theme: Annotated[list[Theme] | None, Query()] = None,
@@ -188,9 +206,18 @@ async def event_filters(
     near: Annotated[
         str | None,
         Query(
-            description="lat,lon,km: events whose place lies within km of the point "
-            f"(at most {MAX_RADIUS_KM:g} km).",
-            examples=["43.6045,1.4440,20"],
+            description="lat,lon of the centre of a map search, with `radius_km`, as for "
+            "actors: events whose place lies within that distance. The former `lat,lon,km` "
+            "form is deprecated (still answered, with a `Deprecation: true` header).",
+            examples=["43.6045,1.4440"],
+        ),
+    ] = None,
+    radius_km: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            le=MAX_RADIUS_KM,
+            description=f"Radius around `near`, in km (default {DEFAULT_RADIUS_KM:g}).",
         ),
     ] = None,
     bbox: Annotated[
@@ -218,14 +245,15 @@ async def event_filters(
     ] = None,
 ) -> EventFilters:
     """FastAPI dependency reading the calendar filters from the query string."""
-    if from_ is not None and to is not None and from_ >= to:
+    ends_after, starts_before = moment("query.from", from_), moment("query.to", to)
+    if ends_after is not None and starts_before is not None and ends_after >= starts_before:
         raise InvalidInput("query.to", "must be after from")
     stems = query_terms(q) if q else []
     if q and not stems:
         raise InvalidInput("query.q", "type at least one letter or digit")
     return EventFilters(
-        starts_before=to,
-        ends_after=from_,
+        starts_before=starts_before,
+        ends_after=ends_after,
         kinds=kind or [],
         themes=theme or [],
         audiences=audience or [],
@@ -237,7 +265,7 @@ async def event_filters(
         statuses=status or [],
         attendance_modes=attendance_mode or [],
         q_terms=stems,
-        near=_near(near),
+        near=_near(near, radius_km, response),
         bbox=_bbox(bbox),
         accessibility=_accessibility(accessibility),
         age=age,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AwareDatetime
 
 from events.agenda.repository import FACETS
+from kit.moments import MOMENT_FORMATS, moment
 from kit.problems import InvalidInput
 
 
@@ -29,12 +30,13 @@ async def facet_params(
 
 async def updated_since_param(
     updated_since: Annotated[
-        AwareDatetime | None,
+        date | datetime | None,
         Query(
             description="Incremental sync: events changed at or after this time, oldest change "
             "first, with tombstones (`deleted: true`) for events that left the public calendar "
-            "(deleted, refused, unpublished). Keep the latest `updated_at` you saw for next time."
+            "(deleted, refused, unpublished). Keep the latest `updated_at` you saw for next time. "
+            f"Written as {MOMENT_FORMATS}."
         ),
     ] = None,
-) -> AwareDatetime | None:
-    return updated_since
+) -> datetime | None:
+    return moment("query.updated_since", updated_since)
