@@ -8,10 +8,12 @@ A date-time without an offset is ambiguous and refused by name.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from kit.problems import InvalidInput
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
 NETWORK_TIME_ZONE = ZoneInfo("Europe/Paris")
 MOMENT_FORMATS = (
@@ -25,12 +27,43 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=NETWORK_TIME_ZONE)
 
 
-def moment(field: str, value: date | datetime | None) -> datetime | None:
-    """The aware date-time ``value`` stands for; ``field`` names it in a 422."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        return start_of_day(value)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(field, "add an offset (`Z` or `+01:00`), or give a date alone")
-    return value
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_moment(value: Any) -> Any:
+    """A query string's moment as an aware date-time (a date: 00:00 Europe/Paris).
+
+    Parsed here rather than by a ``datetime | date`` union, which would read
+    ``2027-01-01T00:00:00`` (no offset) as a date and ``2027-01-01`` as a naive date-time.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _DATE_ONLY.match(text):
+        try:
+            return start_of_day(date.fromisoformat(text))
+        except ValueError as exc:
+            raise ValueError(f"not a date: {text}") from exc
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"expected {MOMENT_FORMATS}") from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("add an offset (`Z` or `+01:00`), or give a date alone")
+    return parsed
+
+
+#: A filter's moment: an aware date-time, from either written form (documented as both).
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(parse_moment),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ],
+            "description": MOMENT_FORMATS,
+        }
+    ),
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from contracts.territory import REGION_OF_DEPARTMENT
 from contracts.vocabularies import ActorStatus, ActorType, Audience, Club, Theme
 from directory.actors.search import FACETS, BBox, Near, Sort
 from directory.actors.search import ActorSearch as ActorSearchQuery
-from kit.moments import MOMENT_FORMATS, moment
+from kit.moments import MOMENT_FORMATS, Moment
 from kit.problems import InvalidInput
 
 MultiValue = Annotated[
@@ -65,7 +64,7 @@ async def actor_search_params(
     radius_km: Annotated[float, Query(gt=0, le=MAX_RADIUS_KM)] = 20.0,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
     updated_since: Annotated[
-        date | datetime | None,
+        Moment | None,
         Query(
             description="Changes since this time, oldest first, tombstones included; "
             f"{MOMENT_FORMATS}."
@@ -113,7 +112,7 @@ async def actor_search_params(
         member=member,
         near=near_value,
         bbox=bbox_value,
-        updated_since=moment("query.updated_since", updated_since),
+        updated_since=updated_since,
         sort=sort,
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -21,7 +20,7 @@ from contracts.vocabularies import (
     Theme,
 )
 from kit.fulltext import query_terms
-from kit.moments import MOMENT_FORMATS, moment
+from kit.moments import MOMENT_FORMATS, Moment
 from kit.problems import InvalidInput
 
 MAX_RADIUS_KM = 500.0
@@ -167,14 +166,14 @@ def _accessibility(raw: list[str] | None) -> list[AccessibilityFlag]:
 async def event_filters(
     response: Response,
     from_: Annotated[
-        date | datetime | None,
+        Moment | None,
         Query(
             alias="from",
             description=f"Events with a timing ending after this moment: {MOMENT_FORMATS}.",
         ),
     ] = None,
     to: Annotated[
-        date | datetime | None,
+        Moment | None,
         Query(description=f"Events with a timing starting before this moment: {MOMENT_FORMATS}."),
     ] = None,
     kind: Annotated[list[EventKind] | None, Query()] = None,
@@ -245,7 +244,7 @@ async def event_filters(
     ] = None,
 ) -> EventFilters:
     """FastAPI dependency reading the calendar filters from the query string."""
-    ends_after, starts_before = moment("query.from", from_), moment("query.to", to)
+    ends_after, starts_before = from_, to
     if ends_after is not None and starts_before is not None and ends_after >= starts_before:
         raise InvalidInput("query.to", "must be after from")
     stems = query_terms(q) if q else []

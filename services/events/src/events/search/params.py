@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
 
 from events.agenda.repository import FACETS
-from kit.moments import MOMENT_FORMATS, moment
+from kit.moments import MOMENT_FORMATS, Moment
 from kit.problems import InvalidInput
 
 
@@ -30,7 +30,7 @@ async def facet_params(
 
 async def updated_since_param(
     updated_since: Annotated[
-        date | datetime | None,
+        Moment | None,
         Query(
             description="Incremental sync: events changed at or after this time, oldest change "
             "first, with tombstones (`deleted: true`) for events that left the public calendar "
@@ -39,4 +39,4 @@ async def updated_since_param(
         ),
     ] = None,
 ) -> datetime | None:
-    return moment("query.updated_since", updated_since)
+    return updated_since
