@@ -127,6 +127,7 @@ async def test_one_real_call_per_tag_parses_its_answer(
         "registrations": ("registrations.get_registration", None),
         "resources": ("resources.list_resources", {}),
         "surveys": ("surveys.list_surveys", {}),
+        "territories": ("territories.list_communes", {"q": "toulouse"}),
         "vocabularies": ("vocabularies.list_vocabularies", {}),
         "webhooks": ("webhooks.list_webhook_endpoints", {}),
     }

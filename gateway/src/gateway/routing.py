@@ -17,6 +17,7 @@ SEGMENT_OWNERS: Mapping[str, str] = {
     "resources": "directory",
     "imports": "directory",
     "vocabularies": "directory",
+    "territories": "directory",
     "events": "events",
     "registrations": "events",
     "surveys": "surveys",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contracts.territory import DEPARTMENT_NAMES, REGION_NAMES
+
 Labels = dict[str, tuple[str, str]]  # code → (fr, en)
 
 CIRCLE: Labels = {
@@ -111,4 +113,7 @@ VOCABULARIES: dict[str, Labels] = {
     "actor_kind": ACTOR_KIND,
     "actor_status": ACTOR_STATUS,
     "event_kind": EVENT_KIND,
+    # Proper names: the same in French and English.
+    "department": {code: (name, name) for code, name in DEPARTMENT_NAMES.items()},
+    "region": {code: (name, name) for code, name in REGION_NAMES.items()},
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,12 @@ Department = Annotated[
 ]
 #: INSEE region code, two digits (e.g. 76 Occitanie).
 Region = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+#: How precise a place's coordinates are: its own (``address``) or its commune's centre.
+GeoPrecision = Literal["address", "commune"]
+GEO_PRECISION_DESCRIPTION = (
+    "`address`: the coordinates were given (or geocoded from the address); `commune`: none "
+    "were, so the place is shown at its commune's centre (the town hall)."
+)
 #: French postcode, five digits.
 Postcode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
 
@@ -67,6 +73,111 @@ REGION_NAMES: dict[str, str] = {
     "84": "Auvergne-Rhône-Alpes",
     "93": "Provence-Alpes-Côte d'Azur",
     "94": "Corse",
+}
+
+#: Names of the départements (INSEE Code officiel géographique 2026).
+DEPARTMENT_NAMES: dict[str, str] = {
+    "01": "Ain",
+    "02": "Aisne",
+    "03": "Allier",
+    "04": "Alpes-de-Haute-Provence",
+    "05": "Hautes-Alpes",
+    "06": "Alpes-Maritimes",
+    "07": "Ardèche",
+    "08": "Ardennes",
+    "09": "Ariège",
+    "10": "Aube",
+    "11": "Aude",
+    "12": "Aveyron",
+    "13": "Bouches-du-Rhône",
+    "14": "Calvados",
+    "15": "Cantal",
+    "16": "Charente",
+    "17": "Charente-Maritime",
+    "18": "Cher",
+    "19": "Corrèze",
+    "21": "Côte-d'Or",
+    "22": "Côtes-d'Armor",
+    "23": "Creuse",
+    "24": "Dordogne",
+    "25": "Doubs",
+    "26": "Drôme",
+    "27": "Eure",
+    "28": "Eure-et-Loir",
+    "29": "Finistère",
+    "2A": "Corse-du-Sud",
+    "2B": "Haute-Corse",
+    "30": "Gard",
+    "31": "Haute-Garonne",
+    "32": "Gers",
+    "33": "Gironde",
+    "34": "Hérault",
+    "35": "Ille-et-Vilaine",
+    "36": "Indre",
+    "37": "Indre-et-Loire",
+    "38": "Isère",
+    "39": "Jura",
+    "40": "Landes",
+    "41": "Loir-et-Cher",
+    "42": "Loire",
+    "43": "Haute-Loire",
+    "44": "Loire-Atlantique",
+    "45": "Loiret",
+    "46": "Lot",
+    "47": "Lot-et-Garonne",
+    "48": "Lozère",
+    "49": "Maine-et-Loire",
+    "50": "Manche",
+    "51": "Marne",
+    "52": "Haute-Marne",
+    "53": "Mayenne",
+    "54": "Meurthe-et-Moselle",
+    "55": "Meuse",
+    "56": "Morbihan",
+    "57": "Moselle",
+    "58": "Nièvre",
+    "59": "Nord",
+    "60": "Oise",
+    "61": "Orne",
+    "62": "Pas-de-Calais",
+    "63": "Puy-de-Dôme",
+    "64": "Pyrénées-Atlantiques",
+    "65": "Hautes-Pyrénées",
+    "66": "Pyrénées-Orientales",
+    "67": "Bas-Rhin",
+    "68": "Haut-Rhin",
+    "69": "Rhône",
+    "70": "Haute-Saône",
+    "71": "Saône-et-Loire",
+    "72": "Sarthe",
+    "73": "Savoie",
+    "74": "Haute-Savoie",
+    "75": "Paris",
+    "76": "Seine-Maritime",
+    "77": "Seine-et-Marne",
+    "78": "Yvelines",
+    "79": "Deux-Sèvres",
+    "80": "Somme",
+    "81": "Tarn",
+    "82": "Tarn-et-Garonne",
+    "83": "Var",
+    "84": "Vaucluse",
+    "85": "Vendée",
+    "86": "Vienne",
+    "87": "Haute-Vienne",
+    "88": "Vosges",
+    "89": "Yonne",
+    "90": "Territoire de Belfort",
+    "91": "Essonne",
+    "92": "Hauts-de-Seine",
+    "93": "Seine-Saint-Denis",
+    "94": "Val-de-Marne",
+    "95": "Val-d'Oise",
+    "971": "Guadeloupe",
+    "972": "Martinique",
+    "973": "Guyane",
+    "974": "La Réunion",
+    "976": "Mayotte",
 }
 
 
@@ -126,3 +237,32 @@ class Territory(BaseModel):
         if self.department and not self.region:
             self.region = REGION_OF_DEPARTMENT.get(self.department)
         return self
+
+
+def placed(territory: Territory) -> None:
+    """Give a place (an actor's address, an event's location: a :class:`Territory` with
+    ``postcode``, ``city``, ``lat``, ``lon`` and ``geo_precision``) its map position: its
+    commune's centre when it has no coordinates (contracts.communes.place). Changes it."""
+    from contracts.communes import place  # noqa: PLC0415 (the table loads on first use)
+
+    values = territory.__dict__
+    placement = place(
+        commune_insee=territory.commune_insee,
+        postcode=values.get("postcode"),
+        city=values.get("city"),
+        lat=values.get("lat"),
+        lon=values.get("lon"),
+        geo_precision=values.get("geo_precision"),
+    )
+    values.update(lat=placement.lat, lon=placement.lon, geo_precision=placement.geo_precision)
+    if placement.commune_insee and not territory.commune_insee:
+        found_department = department_of_commune(placement.commune_insee)
+        if territory.department and territory.department != found_department:
+            # The city names a commune elsewhere than the département given: no guess.
+            values.update(lat=None, lon=None, geo_precision=None)
+            return
+        values["commune_insee"] = placement.commune_insee
+        values["department"] = territory.department or department_of_commune(
+            placement.commune_insee
+        )
+        values["region"] = territory.region or REGION_OF_DEPARTMENT.get(values["department"])

@@ -14,6 +14,7 @@ from directory.imports.router import router as imports_router
 from directory.imports.worker import import_worker
 from directory.resources.router import router as resources_router
 from directory.staff_summary import directory_waiting_for_staff
+from directory.territories.router import router as territories_router
 from directory.vocabularies.router import router as vocabularies_router
 from kit.mail.router import mail_router
 from kit.mail.summary import SUMMARY_KIND, SUMMARY_KIND_LABEL, staff_summary_worker
@@ -41,6 +42,7 @@ def service_spec(settings: Settings) -> ServiceSpec:
             vocabularies_router,
             mail_router(mail),
             unsubscribe_router(mail, kinds={SUMMARY_KIND: SUMMARY_KIND_LABEL}),
+            territories_router,
         ],
         workers=[
             import_worker,
@@ -54,6 +56,7 @@ def service_spec(settings: Settings) -> ServiceSpec:
         openapi_tags=[
             {"name": "actors", "description": "Actors of the network."},
             {"name": "vocabularies", "description": "Codes and their fr/en labels."},
+            {"name": "territories", "description": "Communes of the official geographic code."},
             {"name": "imports", "description": "Spreadsheet imports with dry runs."},
             {"name": "resources", "description": "What actors lend: the catalogue."},
         ],

@@ -1,0 +1,1 @@
+"""Communes of the official geographic code: search by name or postcode, check a code."""
