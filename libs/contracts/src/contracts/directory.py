@@ -9,10 +9,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from contracts.event_type import EventType
-from contracts.territory import Postcode, Territory
+from contracts.territory import (
+    GEO_PRECISION_DESCRIPTION,
+    GeoPrecision,
+    Postcode,
+    Territory,
+    placed,
+)
 from contracts.text import ONE_LINE
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 
@@ -32,6 +38,12 @@ class Address(Territory):
     city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _on_the_map(self) -> Address:
+        placed(self)
+        return self
 
 
 class AddressRead(BaseModel):
@@ -45,6 +57,7 @@ class AddressRead(BaseModel):
     region: str | None = None
     lat: float | None = None
     lon: float | None = None
+    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
 
 
 class PublicContact(BaseModel):

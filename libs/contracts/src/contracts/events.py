@@ -26,7 +26,13 @@ from pydantic import (
 )
 
 from contracts.event_type import EventType
-from contracts.territory import Postcode, Territory
+from contracts.territory import (
+    GEO_PRECISION_DESCRIPTION,
+    GeoPrecision,
+    Postcode,
+    Territory,
+    placed,
+)
 from contracts.text import ONE_LINE
 from contracts.vocabularies import (
     AttendanceMode,
@@ -133,6 +139,12 @@ class Location(Territory):
     city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _on_the_map(self) -> Location:
+        placed(self)
+        return self
 
 
 class AgeRange(BaseModel):

@@ -12,6 +12,7 @@ ADDRESS_FIELDS = (
     "region",
     "lat",
     "lon",
+    "geo_precision",
 )
 #: Multi-valued fields (JSON lists, mirrored in actor_tags).
 LIST_FIELDS = ("types", "themes", "audiences", "clubs")

@@ -43,6 +43,8 @@ class Actor(VersionedRecord, Base):
     region: Mapped[str | None] = mapped_column(sa.String(2), index=True)
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
+    #: ``address`` (coordinates given) or ``commune`` (its commune's centre).
+    geo_precision: Mapped[str | None] = mapped_column(sa.String(10))
     website: Mapped[str | None] = mapped_column(sa.String(500))
     email: Mapped[str | None] = mapped_column(sa.String(320))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
