@@ -43,9 +43,14 @@ class RunningCli:
 
         await asyncio.wait_for(read(), timeout=within)
 
-    async def interrupt(self) -> int:
-        """Ctrl-C, then the rest of the output and the exit code."""
+    async def interrupt(self, *, delivered_twice: bool = False) -> int:
+        """Ctrl-C, then the rest of the output and the exit code. ``delivered_twice``: the
+        signal arrives twice in a row, as through `uv run` (the terminal signals the whole
+        foreground group and uv forwards it once more)."""
         self.process.send_signal(signal.SIGINT)
+        if delivered_twice:
+            await asyncio.sleep(0.05)
+            self.process.send_signal(signal.SIGINT)
         assert self.process.stdout is not None
         rest, _ = await asyncio.wait_for(self.process.communicate(), timeout=60)
         self.lines += rest.decode().splitlines()
@@ -139,6 +144,9 @@ async def test_state_survives_a_restart_and_demo_data_is_loaded_once(
     assert "maillage mail list" in output
     admin_key = (var_dir / "admin-key").read_text().strip()
     assert admin_key in output
+    # The command line finds this stack without being told its address.
+    assert (var_dir / "api-url").read_text().strip() == f"http://127.0.0.1:{port}"
+    assert "http://localhost:5173" in output  # browser origins allowed, and said
     async with (
         Api(f"http://127.0.0.1:{port}", admin_key) as api,
         webhook_receiver() as (receiver_url, received),
@@ -159,8 +167,11 @@ async def test_state_survives_a_restart_and_demo_data_is_loaded_once(
             received, endpoint.json()["secret"], "directory.actor.created", added.id
         )
         assert delivered["data"]["name"] == "Science Animation"
-    assert await first.interrupt() == 0
+    assert await first.interrupt(delivered_twice=True) == 0
     assert "Stopped." in first.lines
+    # One Ctrl-C, even delivered twice, is a graceful stop, not "kill everything now".
+    assert not any("Killing every process" in line for line in first.lines)
+    assert not (var_dir / "api-url").exists()
 
     second = await start(var_dir, port, clean_environ)
     try:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 
 from kit.mail.smtp import SmtpServer
 from maillage_cli import actors, keys, mail, surveys
+from maillage_cli.address import refused_key, resolve_api_url, unreachable
 from maillage_cli.seed import SeedError, admin_client, already_seeded, mark_seeded, seed
 from maillage_cli.stack import GATEWAY, SERVICES, Stack, StackError, StackOptions
 from maillage_cli.supervisor import ChildFailed
@@ -36,6 +38,7 @@ def banner(stack: Stack) -> str:
         ("Admin key", stack.admin_key),
         ("NATS", nats),
         ("Mail", mail_destination(stack)),
+        ("Browser origins", stack.cors_origins.replace(",", ", ")),
         ("State", str(stack.var_dir)),
     ]
     rows += [(f"  {name}", endpoint.url) for name, endpoint in stack.endpoints.items()]
@@ -48,6 +51,9 @@ def banner(stack: Stack) -> str:
             *lines,
             "",
             f'Try: curl -H "Authorization: Bearer {stack.admin_key}" {stack.api_url}/v1/actors',
+            "or: .venv/bin/maillage actors export (the CLI finds this stack through var/api-url).",
+            "Front-ends served from the browser origins above may call the API (CORS); set",
+            "MAILLAGE_GATEWAY_CORS_ORIGINS to change them.",
             "Ctrl-C stops everything.",
             "",
         ]
@@ -65,14 +71,26 @@ def mail_destination(stack: Stack) -> str:
         return f"MAILLAGE_SMTP_URL is not usable: {exc}"
 
 
+#: Signals closer than this are one Ctrl-C delivered twice, not a second Ctrl-C.
+DUPLICATE_SIGNAL_SECONDS = 1.0
+
+
 async def run_stack(var_dir: Path, *, seed_demo: bool, quiet: bool) -> int:
     stack = Stack(StackOptions(var_dir=var_dir, echo=None if quiet else _say, report=_warn))
     stop = asyncio.Event()
 
+    first_signal_at: list[float] = []
+
     def on_signal() -> None:
-        if stop.is_set():  # a second Ctrl-C while stopping: no more waiting
+        now = time.monotonic()
+        if first_signal_at and now - first_signal_at[0] > DUPLICATE_SIGNAL_SECONDS:
+            # A second Ctrl-C while stopping: no more waiting.
             _warn("Killing every process now.")
             stack.supervisor.kill_all()
+        elif not first_signal_at:
+            first_signal_at.append(now)
+        # Within the window it is the same Ctrl-C arriving twice (the terminal signals the
+        # whole foreground group, and `uv run` forwards it once more): stop gracefully once.
         stop.set()
 
     loop = asyncio.get_running_loop()
@@ -135,10 +153,18 @@ async def load_demo_data(stack: Stack, stop: asyncio.Event) -> None:
         )
 
 
-async def seed_only(api_url: str, admin_key: str) -> int:
+async def seed_only(api_url: str, origin: str, admin_key: str) -> int:
     async with admin_client(api_url, admin_key) as client:
         try:
+            probe = await client.get("/v1/api-keys", params={"limit": 1})
+            refused = refused_key("maillage seed", api_url, probe)
+            if refused:
+                _warn(refused)
+                return 1
             result = await seed(client, report=_say)
+        except httpx.HTTPError as exc:
+            _warn(unreachable("maillage seed", api_url, origin, exc))
+            return 1
         except SeedError as exc:
             _warn(f"maillage seed: {exc}")
             return 1
@@ -160,6 +186,12 @@ def migrate_all() -> int:
     return 0
 
 
+API_URL_HELP = (
+    "default: $MAILLAGE_API_URL, else the address `maillage run` wrote to var/api-url, "
+    "else http://127.0.0.1:8000"
+)
+
+
 def _default_admin_key(var_dir: Path) -> str | None:
     given = os.environ.get("MAILLAGE_ADMIN_KEY")
     if given:
@@ -169,6 +201,17 @@ def _default_admin_key(var_dir: Path) -> str | None:
 
 
 async def actors_command(args: argparse.Namespace, key: str | None) -> int:
+    try:
+        return await _actors_command(args, key)
+    except httpx.HTTPError as exc:
+        _warn(unreachable(f"maillage actors {args.actors_command}", args.api_url, args.origin, exc))
+        return 1
+    except actors.KeyRefused as exc:
+        _warn(str(exc))
+        return 1
+
+
+async def _actors_command(args: argparse.Namespace, key: str | None) -> int:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     async with httpx.AsyncClient(base_url=args.api_url, headers=headers, timeout=60) as client:
         if args.actors_command == "import":
@@ -200,9 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--quiet", action="store_true", help="logs only to var/logs/, not here")
 
     seed_cmd = commands.add_parser("seed", help="load the demo data through the API (idempotent)")
-    seed_cmd.add_argument(
-        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
-    )
+    seed_cmd.add_argument("--api-url", help=API_URL_HELP)
     seed_cmd.add_argument("--admin-key", help="default: $MAILLAGE_ADMIN_KEY or var/admin-key")
     seed_cmd.add_argument("--var-dir", type=Path, default=Path("var"))
 
@@ -212,9 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
 
     actors_cmd = commands.add_parser("actors", help="import or export the actor directory")
-    actors_cmd.add_argument(
-        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
-    )
+    actors_cmd.add_argument("--api-url", help=API_URL_HELP)
     actors_cmd.add_argument("--key", help="default: $MAILLAGE_ADMIN_KEY or var/admin-key")
     actors_cmd.add_argument("--var-dir", type=Path, default=Path("var"))
     actor_commands = actors_cmd.add_subparsers(dest="actors_command", required=True)
@@ -236,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     surveys.register(commands)
 
     args = parser.parse_args(argv)
+    if args.command in ("seed", "actors", "keys", "surveys"):
+        args.api_url, args.origin = resolve_api_url(args.api_url, args.var_dir)
     if args.command == "migrate":
         code = migrate_all()
     elif args.command == "actors":
@@ -253,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         key = args.admin_key or _default_admin_key(args.var_dir)
         if not key:
             parser.error("no admin key: pass --admin-key or set MAILLAGE_ADMIN_KEY")
-        code = asyncio.run(seed_only(args.api_url, key))
+        code = asyncio.run(seed_only(args.api_url, args.origin, key))
     sys.exit(code)
 
 

@@ -10,8 +10,20 @@ from typing import IO, Any
 
 import httpx
 
+from maillage_cli.address import api_base, refused_key
+
 POLL_SECONDS = 0.5
 BAR_WIDTH = 30
+
+
+class KeyRefused(Exception):
+    """The API refused the key (401/403); the message names the API's address."""
+
+
+def _check_key(command: str, response: httpx.Response) -> None:
+    refused = refused_key(command, api_base(response), response)
+    if refused:
+        raise KeyRefused(refused)
 
 
 def _bar(done: int, total: int) -> str:
@@ -66,6 +78,7 @@ async def import_file(
         params={"dry_run": str(not for_real).lower(), "source": source, "filename": path.name},
         headers={"Content-Type": content_type},
     )
+    _check_key("maillage actors import", response)
     if response.status_code != 202:
         problem = response.json() if "json" in response.headers.get("content-type", "") else {}
         print(f"refused ({response.status_code}): {problem.get('detail', response.text)}", file=out)
@@ -94,6 +107,7 @@ async def export_actors(
         params.append((key, value))
     query = httpx.QueryParams(params)
     async with client.stream("GET", "/v1/actors/export", params=query) as response:
+        _check_key("maillage actors export", response)
         if response.status_code != 200:
             body = await response.aread()
             print(f"refused ({response.status_code}): {body.decode()[:500]}", file=sys.stderr)

@@ -7,12 +7,13 @@ works) and everything else on standard error: the key is shown this once and nev
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
+
+from maillage_cli.address import api_base, refused_key, unreachable
 
 ROLES = ("admin", "animator", "member", "partner", "reader")
 
@@ -21,7 +22,9 @@ def register(commands: Any) -> None:
     """Add ``keys`` and its subcommands to the ``maillage`` parser's ``commands``."""
     keys = commands.add_parser("keys", help="create, list or revoke API keys (admin key needed)")
     keys.add_argument(
-        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
+        "--api-url",
+        help="default: $MAILLAGE_API_URL, else the address `maillage run` wrote to "
+        "var/api-url, else http://127.0.0.1:8000",
     )
     keys.add_argument("--key", help="admin key; default: $MAILLAGE_ADMIN_KEY or var/admin-key")
     keys.add_argument("--var-dir", type=Path, default=Path("var"))
@@ -60,7 +63,8 @@ async def run(
                 return await list_keys(client, out=out, err=err)
             return await revoke_key(client, args.key_id, err=err)
         except httpx.HTTPError as exc:
-            print(f"maillage keys: cannot reach {args.api_url}: {exc}", file=err)
+            origin = getattr(args, "origin", "--api-url")
+            print(unreachable("maillage keys", args.api_url, origin, exc), file=err)
             return 1
 
 
@@ -142,6 +146,10 @@ def _moment(value: str | None) -> str:
 
 
 def _refused(action: str, response: httpx.Response, err: IO[str]) -> int:
+    key_refused = refused_key(f"maillage keys {action}", api_base(response), response)
+    if key_refused:
+        print(key_refused, file=err)
+        return 1
     try:
         problem = response.json()
         detail = problem.get("detail") or problem.get("title")

@@ -24,6 +24,7 @@ from types import TracebackType
 import httpx
 
 from kit.testing.nats import free_port, nats_server_binary
+from maillage_cli.address import clear_api_url, write_api_url
 from maillage_cli.supervisor import ChildSpec, Reporter, Supervisor, run_once
 
 DEFAULT_GATEWAY_PORT = 8000
@@ -58,6 +59,14 @@ GATEWAY_WORKER = "gateway-worker"
 NATS_CHILD = "nats"
 #: Webhook receivers the embedded run may post to over plain http: this machine's own
 #: (a partner's test receiver, a demo). Production keeps the SSRF guard's default: none.
+#: Browser origins of front-end development servers (Vite, Create React App / Next.js,
+#: Angular, Vue CLI…) that `maillage run` lets call the API, unless
+#: MAILLAGE_GATEWAY_CORS_ORIGINS says otherwise. Never in production: compose lists none.
+LOCAL_DEV_ORIGINS = ",".join(
+    f"http://{host}:{port}"
+    for host in ("localhost", "127.0.0.1")
+    for port in (3000, 4200, 5173, 8080)
+)
 LOCAL_WEBHOOK_HOSTS = "127.0.0.1,localhost,::1"
 
 
@@ -125,6 +134,11 @@ class Stack:
         return self.endpoints[name].url
 
     @property
+    def cors_origins(self) -> str:
+        """The browser origins the gateway lets call the API."""
+        return self._setting("MAILLAGE_GATEWAY_CORS_ORIGINS") or LOCAL_DEV_ORIGINS
+
+    @property
     def owns_nats(self) -> bool:
         return self.nats_port is not None
 
@@ -162,6 +176,8 @@ class Stack:
             await self.supervisor.wait_ready(
                 [p.name for p in everyone], within=self.options.ready_timeout
             )
+            # What `maillage actors|keys|seed` call when no address is given.
+            write_api_url(self.var_dir, self.api_url)
         except BaseException:
             await self.stop()
             raise
@@ -177,6 +193,7 @@ class Stack:
 
     async def stop(self) -> None:
         """Stop every process (gateway first, NATS last)."""
+        clear_api_url(self.var_dir)
         await self.supervisor.stop_all()
         if self._http is not None:
             await self._http.aclose()
@@ -344,6 +361,7 @@ class Stack:
         env.setdefault("MAILLAGE_PUBLIC_URL", self.api_url)
         # Yours wins: set it to "" to test the SSRF guard as production runs it.
         env.setdefault("MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS", LOCAL_WEBHOOK_HOSTS)
+        env.setdefault("MAILLAGE_GATEWAY_CORS_ORIGINS", LOCAL_DEV_ORIGINS)
         return env
 
     def _worker_child(self) -> ChildSpec:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +26,9 @@ def register(commands: Any) -> None:
     """Add ``surveys`` and its subcommands to the ``maillage`` parser's ``commands``."""
     surveys = commands.add_parser("surveys", help="import questionnaires, invite an audience")
     surveys.add_argument(
-        "--api-url", default=os.environ.get("MAILLAGE_API_URL", "http://127.0.0.1:8000")
+        "--api-url",
+        help="default: $MAILLAGE_API_URL, else the address `maillage run` wrote to "
+        "var/api-url, else http://127.0.0.1:8000",
     )
     surveys.add_argument("--key", help="staff key; default: $MAILLAGE_ADMIN_KEY or var/admin-key")
     surveys.add_argument("--var-dir", type=Path, default=Path("var"))
