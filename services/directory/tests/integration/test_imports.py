@@ -100,6 +100,34 @@ async def test_dry_run_reports_then_real_run_writes_then_rerun_changes_nothing(
     assert len((await admin.get(f"/v1/actors?q={tag}")).json()["items"]) == 2
 
 
+async def test_rows_without_siret_or_id_are_matched_by_name_and_commune(
+    admin: httpx.AsyncClient,
+) -> None:
+    tag = "nid" + uuid.uuid4().hex[:6]
+    content = (
+        "Nom;Code INSEE;Courriel\n"
+        f"Fermat Science {tag};31555;contact@fermat.fr\n"
+        f"A Ciel Ouvert {tag};32132;\n"
+    ).encode()
+    first = await submit(admin, content, source="adherents", dry_run="false")
+    assert (first["created_count"], first["failed_count"]) == (2, 0)
+
+    again = await submit(admin, content, source="adherents")
+    assert (again["created_count"], again["updated_count"]) == (0, 2)
+    assert {(m["line"], m["rule"]) for m in again["matches"]} == {
+        (2, "name_and_commune"),
+        (3, "name_and_commune"),
+    }
+    written = await submit(admin, content, source="adherents", dry_run="false")
+    assert (written["created_count"], written["updated_count"]) == (0, 0)
+    assert len((await admin.get(f"/v1/actors?q={tag}")).json()["items"]) == 2
+
+    # Accents and case aside it is the same name; in another commune, another actor.
+    moved = f"FERMAT SCIENCE {tag};34172;\nA Ciel Ouvert {tag};32132;\n".upper()
+    other = await submit(admin, ("Nom;Code INSEE\n" + moved).encode(), source="adherents")
+    assert (other["created_count"], other["updated_count"]) == (1, 1)
+
+
 async def test_windows_1252_comma_csv_and_xlsx_are_read(admin: httpx.AsyncClient) -> None:
     tag = "enc" + uuid.uuid4().hex[:6]
     legacy = f"name,city,commune_insee\nÉcole de l'ADN {tag},Nîmes,30189\n".encode("cp1252")
@@ -247,6 +275,17 @@ async def test_exports_follow_filters_and_visibility(
     assert "FN:Jeanne Martin" in vcards
     assert "TITLE:Médiatrice\\, sciences" in vcards
     assert f"ORG:Muséum {tag}" in vcards
+    # A card per actor too, contacts or not, each card with its own UID.
+    assert vcards.count("BEGIN:VCARD") == 3
+    assert vcards.count("KIND:org") == 2
+    assert "GEO:geo:43.6,1.44" in vcards
+    uids = [line for line in vcards.split("\r\n") if line.startswith("UID:")]
+    assert len(set(uids)) == 3
+    # A filter the export does not know is refused by name, not ignored.
+    unknown = await admin.get(f"/v1/actors/export?q={tag}&format=csv&regoin=76")
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "query.regoin"
+    assert "`region`" in unknown.json()["errors"][0]["message"]
 
     xlsx = await admin.get(f"/v1/actors/export?q={tag}&format=xlsx")
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")

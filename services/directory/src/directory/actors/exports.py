@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
@@ -121,25 +122,51 @@ def _vcard_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
 
 
+def _card(lines: list[str | None]) -> bytes:
+    kept = [line for line in lines if line]
+    return ("\r\n".join(["BEGIN:VCARD", "VERSION:4.0", *kept, "END:VCARD"]) + "\r\n").encode()
+
+
 async def vcard_chunks(actors: AsyncIterator[Actor], identity: Identity) -> AsyncIterator[bytes]:
-    """One vCard 4.0 per contact person (RFC 6350), with the organisation it belongs to."""
+    """vCard 4.0 (RFC 6350): one card per actor (``KIND:org``, with its address, position,
+    e-mail, phone and website), then one per contact person with the organisation it belongs
+    to. Each card has its own UID, so an address book keeps them apart."""
     async for actor in actors:
         view = actor_service.to_read(actor)
-        for contact in view.contacts:
-            lines = [
-                "BEGIN:VCARD",
-                "VERSION:4.0",
-                f"FN:{_vcard_escape(contact.name)}",
+        address = view.address
+        adr = geo = None
+        if address is not None and (address.street or address.city or address.postcode):
+            parts = ["", "", address.street or "", address.city or "", "", address.postcode or ""]
+            adr = "ADR;TYPE=work:" + ";".join(_vcard_escape(p) for p in parts) + ";France"
+        if address is not None and address.lat is not None and address.lon is not None:
+            geo = f"GEO:geo:{address.lat},{address.lon}"
+        yield _card(
+            [
+                "KIND:org",
+                f"FN:{_vcard_escape(actor.name)}",
                 f"ORG:{_vcard_escape(actor.name)}",
+                adr,
+                geo,
+                f"EMAIL;TYPE=work:{view.email}" if view.email else None,
+                f"TEL;TYPE=work;VALUE=uri:tel:{view.phone}" if view.phone else None,
+                f"URL:{view.website}" if view.website else None,
+                f"UID:urn:uuid:{actor.id}",
             ]
-            if contact.role:
-                lines.append(f"TITLE:{_vcard_escape(contact.role)}")
-            if contact.email:
-                lines.append(f"EMAIL:{contact.email}")
-            if contact.phone:
-                lines.append(f"TEL;VALUE=uri:tel:{contact.phone}")
-            lines += [f"UID:urn:uuid:{actor.id}", "END:VCARD"]
-            yield ("\r\n".join(lines) + "\r\n").encode()
+        )
+        for contact in view.contacts:
+            person = uuid.uuid5(actor.id, contact.name)
+            yield _card(
+                [
+                    "KIND:individual",
+                    f"FN:{_vcard_escape(contact.name)}",
+                    f"ORG:{_vcard_escape(actor.name)}",
+                    f"TITLE:{_vcard_escape(contact.role)}" if contact.role else None,
+                    f"EMAIL:{contact.email}" if contact.email else None,
+                    f"TEL;VALUE=uri:tel:{contact.phone}" if contact.phone else None,
+                    f"RELATED;TYPE=co-worker:urn:uuid:{actor.id}",
+                    f"UID:urn:uuid:{person}",
+                ]
+            )
 
 
 def xlsx_bytes(rows: list[list[Any]]) -> bytes:

@@ -34,6 +34,8 @@ class ImportJob(Base):
     failed_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     duplicates: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    #: Rows matched to an existing actor: {line, actor_id, rule}.
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     created_by: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

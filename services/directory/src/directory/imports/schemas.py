@@ -24,6 +24,13 @@ class ImportRead(BaseModel):
     failed_count: int
     errors: list[dict[str, Any]] = Field(description="{line, field, message}, first 1000.")
     duplicates: list[dict[str, Any]] = Field(description="Likely duplicates, first 1000.")
+    matches: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rows that update (or would update) an existing actor, first 1000: "
+        "{line, actor_id, rule}; rule is `external_id` (the file's id column under its "
+        "source), `siret`, or `name_and_commune` (rows with neither: the same name, accents "
+        "and case aside, in the same commune).",
+    )
     created_by: str
     created_at: datetime
     started_at: datetime | None

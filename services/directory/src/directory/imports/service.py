@@ -34,6 +34,7 @@ from directory.imports.parsing import Sheet, UnreadableFile, detect_format, read
 from kit.db import Database, dialect_of
 from kit.identity import Identity, Role
 from kit.models import utcnow
+from kit.normalize import fold
 from kit.problems import DomainError, field_path
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,20 @@ class BatchOutcome:
     failed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    #: Rows that update an existing actor, and by which rule they were matched to it.
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: How a row is matched to an actor, strongest first; the report names the rule.
+RULE_EXTERNAL_ID = "external_id"
+RULE_SIRET = "siret"
+RULE_NAME_COMMUNE = "name_and_commune"
+
+
+def _name_commune_key(data: ActorCreate) -> tuple[str, str] | None:
+    """A row without SIRET or id is the actor of the same folded name in the same commune."""
+    commune = data.address.commune_insee if data.address else None
+    return (fold(data.name), commune) if commune else None
 
 
 class ImportService:
@@ -83,6 +98,7 @@ class ImportService:
             next_line=2,
             errors=[],
             duplicates=[],
+            matches=[],
             created_by=identity.subject,
             created_at=utcnow(),
         )
@@ -224,7 +240,13 @@ class ImportService:
             if parsed is None:
                 continue
             data, external_id = parsed
-            keys = [k for k in (external_id, f"siret:{data.siret}" if data.siret else None) if k]
+            by_name = _name_commune_key(data)
+            name_key = f"name and commune {by_name[0]!r} {by_name[1]}" if by_name else None
+            keys = [
+                k
+                for k in (external_id, f"siret:{data.siret}" if data.siret else None, name_key)
+                if k
+            ]
             for key in keys:
                 if key in seen_in_file:
                     repeats.add(line)
@@ -234,6 +256,10 @@ class ImportService:
                 seen_in_file.setdefault(key, line)
             valid.append((line, data, external_id))
         matches = await self._match_many(session, source=source, rows=valid)
+        outcome.matches.extend(
+            {"line": line, "actor_id": str(actor_id), "rule": rule}
+            for line, (actor_id, rule) in sorted(matches.items())
+        )
         fresh = [row for row in valid if row[0] not in matches and row[0] not in repeats]
         later = [row for row in valid if row[0] in matches or row[0] in repeats]
         if dry_run:
@@ -308,32 +334,59 @@ class ImportService:
         *,
         source: str,
         rows: list[tuple[int, ActorCreate, str | None]],
-    ) -> set[int]:
-        """Lines of ``rows`` that match an existing actor (by external id, then SIRET)."""
+    ) -> dict[int, tuple[uuid.UUID, str]]:
+        """Lines of ``rows`` that match an existing actor → (that actor, the rule): by external
+        id, then SIRET, then (rows with neither) the same folded name in the same commune."""
         external_ids = {e for _, _, e in rows if e}
         sirets = {d.siret for _, d, _ in rows if d.siret}
-        known_ids: set[str] = set()
+        by_name = {key for _, d, _ in rows if (key := _name_commune_key(d))}
+        known_ids: dict[str, uuid.UUID] = {}
         if external_ids:
-            known_ids = set(
-                await session.scalars(
-                    sa.select(ActorExternalId.external_id).where(
-                        ActorExternalId.source == source,
-                        ActorExternalId.external_id.in_(external_ids),
-                    )
+            found_ids = await session.execute(
+                sa.select(ActorExternalId.external_id, ActorExternalId.actor_id).where(
+                    ActorExternalId.source == source,
+                    ActorExternalId.external_id.in_(external_ids),
                 )
             )
-        known_sirets: set[str] = set()
+            known_ids = {row[0]: row[1] for row in found_ids.all()}
+        known_sirets: dict[str, uuid.UUID] = {}
         if sirets:
-            found = await session.scalars(
-                sa.select(Actor.siret).where(Actor.siret.in_(sirets), Actor.deleted_at.is_(None))
+            found_sirets = await session.execute(
+                sa.select(Actor.siret, Actor.id).where(
+                    Actor.siret.in_(sirets), Actor.deleted_at.is_(None)
+                )
             )
-            known_sirets = {siret for siret in found if siret}
-        return {
-            line
-            for line, data, external_id in rows
-            if (external_id and external_id in known_ids)
-            or (data.siret and data.siret in known_sirets)
-        }
+            known_sirets = {siret: actor for siret, actor in found_sirets.all() if siret}
+        known_names = await self._actors_by_name_and_commune(session, by_name)
+        matched: dict[int, tuple[uuid.UUID, str]] = {}
+        for line, data, external_id in rows:
+            if external_id and external_id in known_ids:
+                matched[line] = (known_ids[external_id], RULE_EXTERNAL_ID)
+            elif data.siret and data.siret in known_sirets:
+                matched[line] = (known_sirets[data.siret], RULE_SIRET)
+            elif not data.siret and (key := _name_commune_key(data)) in known_names:
+                matched[line] = (known_names[key], RULE_NAME_COMMUNE)
+        return matched
+
+    async def _actors_by_name_and_commune(
+        self, session: AsyncSession, keys: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], uuid.UUID]:
+        """The one live actor of each (folded name, commune); a pair naming several actors
+        matches none (it is reported as a likely duplicate instead)."""
+        if not keys:
+            return {}
+        found = await session.execute(
+            sa.select(Actor.name_key, Actor.commune_insee, Actor.id).where(
+                Actor.name_key.in_({name for name, _ in keys}),
+                Actor.commune_insee.in_({commune for _, commune in keys}),
+                Actor.deleted_at.is_(None),
+            )
+        )
+        seen: dict[tuple[str, str], list[uuid.UUID]] = {}
+        for name, commune, actor_id in found.all():
+            if commune is not None and (name, commune) in keys:
+                seen.setdefault((name, commune), []).append(actor_id)
+        return {key: ids[0] for key, ids in seen.items() if len(ids) == 1}
 
     async def _match(
         self, session: AsyncSession, *, source: str, external_id: str | None, data: ActorCreate
@@ -352,6 +405,11 @@ class ImportService:
                 .where(Actor.siret == data.siret, Actor.deleted_at.is_(None))
                 .limit(1)
             )
+        key = _name_commune_key(data)
+        if key is not None:
+            found = await self._actors_by_name_and_commune(session, {key})
+            if key in found:
+                return await session.get(Actor, found[key])
         return None
 
     async def _report_likely_duplicates(
@@ -398,6 +456,9 @@ class ImportService:
         room = MAX_REPORTED - len(job.duplicates)
         if room > 0 and outcome.duplicates:
             job.duplicates = [*job.duplicates, *outcome.duplicates[:room]]
+        room = MAX_REPORTED - len(job.matches)
+        if room > 0 and outcome.matches:
+            job.matches = [*job.matches, *outcome.matches[:room]]
         job.lease_until = utcnow() + LEASE
 
     async def _finish(
