@@ -18,6 +18,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from kit.api_docs import route_roles
+from kit.identity import ANONYMOUS, Identity
 from kit.problems import DomainError, InvalidInput
 
 #: Only the public API is strict; pages (``/p/...``) take ``lang`` and the like.
@@ -70,6 +72,11 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.path.startswith(STRICT_PREFIX):
         return
+    requirement = route_roles(route)
+    identity = request.scope.get("state", {}).get("identity")
+    role = identity.role if isinstance(identity, Identity) else ANONYMOUS.role
+    if requirement is not None and role not in requirement.roles:
+        return  # the route answers 401/403 first: who may call comes before what was sent
     known = known_query_parameters(route)
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
     if unknown:

@@ -10,6 +10,7 @@ import pytest
 from fastapi import Depends, FastAPI, Query
 from pydantic import BaseModel
 
+from kit.identity import AuthenticatedIdentity
 from kit.paging import PageParams, page_params
 from kit.problems import install_problem_handlers
 from kit.query import refuse_unknown_query_parameters
@@ -41,6 +42,10 @@ def strict_app() -> FastAPI:
 
     @app.get("/v1/vocabularies")
     async def vocabularies() -> dict[str, str]:
+        return {}
+
+    @app.post("/v1/actors")
+    async def create(identity: AuthenticatedIdentity) -> dict[str, str]:
         return {}
 
     @app.get("/p/page")
@@ -89,3 +94,8 @@ async def test_a_route_without_parameters_says_so(client: httpx.AsyncClient) -> 
 
 async def test_pages_are_left_alone(client: httpx.AsyncClient) -> None:
     assert (await client.get("/p/page", params={"lang": "en"})).status_code == 200
+
+
+async def test_who_may_call_is_answered_before_what_was_sent(client: httpx.AsyncClient) -> None:
+    # Anonymous on a route that needs a key: the 401, not the unknown parameter.
+    assert (await client.post("/v1/actors", params={"token": "x"})).status_code == 401
