@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
     #: e.g. ``openagenda,echosciences``); other sources' events wait as ``pending`` for an
     #: animator's moderation.
     trusted_sources: str = ""
+    #: Read your writes: how long a write naming an organizer the calendar has not heard of
+    #: yet waits for the directory's event before answering 422 (the projection usually
+    #: takes milliseconds).
+    organizer_wait_seconds: float = 2.0
     #: The OpenAgenda v2 API and the key it gives an account (read access to public events).
     openagenda_base_url: str = "https://api.openagenda.com/v2"
     openagenda_key: SecretStr = SecretStr("")

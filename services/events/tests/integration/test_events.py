@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -110,6 +111,25 @@ async def test_deleted_organizer_leaves_event_readable_but_refuses_new_ones(
     await wait_until(refused, what="deleted organizer refused")
     still = (await admin.get(f"/v1/events/{event['id']}")).json()
     assert still["organizers"][0]["name"] == "Délires d'encre"
+
+
+async def test_an_organizer_the_calendar_hears_of_a_moment_later_is_waited_for(
+    admin: httpx.AsyncClient, announce: Callable[..., Any]
+) -> None:
+    """Read your writes: the actor was created in the directory just before, and its event
+    reaches the calendar while the event's creation is already waiting for it."""
+    actor_id = uuid.uuid4()
+
+    async def created_in_the_directory_meanwhile() -> None:
+        await asyncio.sleep(0.3)
+        await announce("directory.actor.created", actor_id, name="Arrivé à l'instant")
+
+    arriving = asyncio.create_task(created_in_the_directory_meanwhile())
+    response = await admin.post("/v1/events", json=forum(actor_id))
+    await arriving
+
+    assert response.status_code == 201, response.text
+    assert response.json()["organizers"][0]["name"] == "Arrivé à l'instant"
 
 
 async def test_unknown_organizer_is_422_naming_the_field(admin: httpx.AsyncClient) -> None:

@@ -15,6 +15,7 @@ from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
 from events.agenda.schemas import EventCreate, EventUpdate
 from events.agenda.service import event_service
+from events.organizers.service import wait_until_known
 from events.search.params import facet_params, updated_since_param
 from events.search.schemas import EventListPage
 from events.search.service import event_search_service
@@ -28,13 +29,35 @@ Paging = Annotated[PageParams, Depends(page_params)]
 Filters = Annotated[EventFilters, Depends(event_filters)]
 
 
+async def organizers_heard_of(request: Request) -> None:
+    """Route dependency, resolved before the request's transaction opens: waits a bounded
+    moment for organizers the calendar has not heard of yet (read your writes). Reads the
+    body FastAPI has already read; a malformed one is left to validation."""
+    try:
+        body = await request.json()
+        ids = [uuid.UUID(str(i)) for i in body.get("organizer_ids") or []]
+    except (ValueError, TypeError, AttributeError):
+        return
+    await wait_until_known(
+        runtime_of(request).database,
+        ids,
+        within=request.app.state.settings.organizer_wait_seconds,
+    )
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Add an event (published at once by staff, pending for members)",
+    description="An organizer created in the directory a moment ago is waited for (up to "
+    "`MAILLAGE_EVENTS_ORGANIZER_WAIT_SECONDS`, 2 s) before the event is refused with a 422.",
+    dependencies=[Depends(organizers_heard_of)],
 )
 async def create_event(
-    body: EventCreate, session: DbSession, identity: OrganizerOrStaffIdentity, response: Response
+    body: EventCreate,
+    session: DbSession,
+    identity: OrganizerOrStaffIdentity,
+    response: Response,
 ) -> EventRead:
     event = await event_service.create(session, data=body, identity=identity)
     response.headers["ETag"] = etag_for(event.version)
