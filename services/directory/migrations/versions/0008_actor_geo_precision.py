@@ -1,7 +1,7 @@
 """actors.geo_precision; actors with a commune but no coordinates placed at its centre
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 09:15:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from contracts.communes import commune
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
