@@ -292,3 +292,20 @@ async def test_exports_follow_filters_and_visibility(
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     assert sheet.max_row == 3
+
+
+async def test_a_browser_form_upload_is_read_as_the_file(admin: httpx.AsyncClient) -> None:
+    tag = "frm" + uuid.uuid4().hex[:6]
+    response = await admin.post(
+        "/v1/imports",
+        files={"file": ("adherents.csv", french_csv(tag).encode(), "text/csv")},
+        params={"source": "ocim"},
+    )
+    assert response.status_code == 202, response.text
+    job = await finished(admin, response.json()["id"])
+    assert job["filename"] == "adherents.csv"
+    assert (job["created_count"], job["failed_count"]) == (2, 2)
+
+    no_file = await admin.post("/v1/imports", files={"other": ("x.csv", b"nom\nA\n")})
+    assert no_file.status_code == 422
+    assert no_file.json()["errors"][0]["field"] == "file"

@@ -6,11 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.datastructures import UploadFile
 
 from directory.imports.models import ImportJob
 from directory.imports.schemas import ImportRead
 from directory.imports.service import import_service
 from kit.identity import StaffIdentity
+from kit.problems import InvalidInput
 from kit.service import DbSession
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -20,6 +22,14 @@ _SPREADSHEET_BODY = {
         "text/csv": {"schema": {"type": "string", "format": "binary"}},
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
             "schema": {"type": "string", "format": "binary"}
+        },
+        # What a browser's <form enctype="multipart/form-data"> sends.
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
         },
     },
     "required": True,
@@ -43,9 +53,11 @@ def _read(job: ImportJob) -> ImportRead:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Import actors from a CSV or XLSX file (staff); a dry run by default",
     description=(
-        "Send the file itself as the request body. CSV in UTF-8 or Windows-1252, separated "
+        "Send the file itself as the request body, or as the `file` field of a "
+        "`multipart/form-data` upload (a browser form). CSV in UTF-8 or Windows-1252, separated "
         "by `,` or `;`, or XLSX; French or English headers (`nom`/`name`, `code insee`...). "
-        "Rows are matched to existing actors by `external_id` in `source`, then by SIRET. "
+        "Rows are matched to existing actors by `external_id` in `source`, then by SIRET, "
+        "then (rows with neither) by name in the same commune; `matches` says which rule. "
         "Follow the job at `Location`."
     ),
     openapi_extra={"requestBody": _SPREADSHEET_BODY},
@@ -59,7 +71,7 @@ async def submit_import(
     source: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9_.-]{0,59}$")] = "import",
     filename: Annotated[str | None, Query(max_length=300)] = None,
 ) -> ImportRead:
-    content = await request.body()
+    content, filename = await _uploaded(request, filename)
     job = await import_service.submit(
         session,
         content=content,
@@ -70,6 +82,17 @@ async def submit_import(
     )
     response.headers["Location"] = f"/v1/imports/{job.id}"
     return _read(job)
+
+
+async def _uploaded(request: Request, filename: str | None) -> tuple[bytes, str | None]:
+    """The file's bytes and name: the raw body, or the ``file`` field of a form upload."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await request.body(), filename
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("file", "send the spreadsheet as the form's `file` field")
+        return await upload.read(), filename or upload.filename
 
 
 @router.get("", summary="Recent imports (staff)")
