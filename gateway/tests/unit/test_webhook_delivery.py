@@ -76,3 +76,20 @@ def test_a_records_changes_share_an_ordering_key_its_subject_else_its_id() -> No
     assert ordering_key(event(None, {"id": "e2"})) == "e2"
     assert ordering_key(event(None, {"title": "no id"})) is None
     assert ordering_key(event("x" * 500, {})) == "x" * 200  # fits the column
+
+
+async def test_a_failed_attempt_reads_as_words() -> None:
+    import socket  # noqa: PLC0415
+
+    import aiohttp  # noqa: PLC0415
+
+    from gateway.webhooks.delivery import in_words  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientError) as refused:
+            await http.get(f"http://127.0.0.1:{port}/hooks")
+    assert in_words(refused.value) == f"connection refused by 127.0.0.1:{port}"
+    assert in_words(TimeoutError()) == "no answer in time"
