@@ -325,9 +325,9 @@ def _title_schemas_by_name(components: dict[str, dict[str, Any]]) -> None:
 _ACTION_VERBS = frozenset(
     {
         "approve", "cancel", "create", "decide", "delete", "disable", "enable", "export",
-        "get", "import", "list", "merge", "ping", "publish", "push", "put", "read", "record",
-        "recover", "refuse", "register", "request", "resend", "retry", "revoke", "rotate", "run",
-        "submit", "unpublish", "update",
+        "get", "import", "invite", "list", "merge", "ping", "publish", "push", "put", "read",
+        "record", "recover", "refuse", "register", "remind", "request", "resend", "retry",
+        "revoke", "rotate", "run", "save", "submit", "unpublish", "update",
     }
 )  # fmt: skip
 
