@@ -309,3 +309,28 @@ async def test_a_browser_form_upload_is_read_as_the_file(admin: httpx.AsyncClien
     no_file = await admin.post("/v1/imports", files={"other": ("x.csv", b"nom\nA\n")})
     assert no_file.status_code == 422
     assert no_file.json()["errors"][0]["field"] == "file"
+
+
+async def test_headers_are_read_as_people_write_them(admin: httpx.AsyncClient) -> None:
+    tag = "hdr" + uuid.uuid4().hex[:6]
+    content = (
+        "Nom de la structure;Code commune INSEE;N° SIRET;Adresse e-mail;Site internet;Tél.;"
+        "Thématiquess\n"
+        f"Cap Sciences {tag};33063;;contact@cap-sciences.net;https://www.cap-sciences.net;"
+        "05 56 01 07 07;astronomie\n"
+    ).encode()
+    job = await submit(admin, content, source="hdr", dry_run="false")
+    assert (job["created_count"], job["failed_count"]) == (1, 0), job["errors"]
+    # An unknown column is reported with the closest known spelling.
+    assert job["errors"] == [
+        {
+            "line": 1,
+            "field": "Thématiquess",
+            "message": "column not recognised, ignored; did you mean 'thematiques'?",
+        }
+    ]
+    [actor] = (await admin.get(f"/v1/actors?q={tag}")).json()["items"]
+    assert actor["address"]["commune_insee"] == "33063"
+    assert actor["website"].startswith("https://www.cap-sciences.net")
+    assert actor["email"] == "contact@cap-sciences.net"
+    assert actor["phone"]

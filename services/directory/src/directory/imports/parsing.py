@@ -7,7 +7,9 @@ French or English headers. Rows come out as ``(line number, {canonical column: t
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,21 +32,54 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "street": ("street", "address", "adresse", "rue"),
     "postcode": ("postcode", "postal code", "zip", "code postal", "cp"),
     "city": ("city", "ville", "commune"),
-    "commune_insee": ("commune_insee", "insee", "code insee", "code commune"),
+    "commune_insee": (
+        "commune_insee",
+        "insee",
+        "code insee",
+        "code commune",
+        "code commune insee",
+        "commune insee",
+        "code insee commune",
+    ),
     "department": ("department", "departement", "dept"),
     "region": ("region",),
     "lat": ("lat", "latitude"),
     "lon": ("lon", "lng", "longitude"),
-    "website": ("website", "site", "site web", "site internet", "url"),
-    "email": ("email", "e-mail", "courriel", "mail", "adresse electronique"),
-    "phone": ("phone", "telephone", "tel"),
-    "siret": ("siret", "n siret", "numero siret"),
+    "website": ("website", "site", "site web", "site internet", "url", "web"),
+    "email": (
+        "email",
+        "e-mail",
+        "courriel",
+        "mail",
+        "adresse electronique",
+        "adresse e-mail",
+        "adresse mail",
+        "email address",
+    ),
+    "phone": ("phone", "telephone", "tel", "numero de telephone", "portable", "mobile"),
+    "siret": ("siret", "n siret", "numero siret", "no siret", "siret number"),
     "member": ("member", "adherent", "membre"),
     "member_since": ("member_since", "adherent depuis", "date d'adhesion"),
     "status": ("status", "statut"),
     "external_id": ("external_id", "ext_id", "id", "identifiant", "identifiant externe"),
 }
-_LOOKUP = {spelling: column for column, spellings in HEADERS.items() for spelling in spellings}
+
+
+def header_key(title: str) -> str:
+    """A header as compared: accents, case and punctuation away (``N° SIRET`` → ``n siret``,
+    ``Adresse e-mail`` → ``adresse e mail``, ``Tél.`` → ``tel``)."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(title)).split())
+
+
+_LOOKUP = {
+    header_key(spelling): column for column, spellings in HEADERS.items() for spelling in spellings
+}
+
+
+def closest_header(title: str) -> str | None:
+    """The known header nearest an unknown one, to suggest in the report."""
+    close = difflib.get_close_matches(header_key(title), list(_LOOKUP), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 class UnreadableFile(ValueError):
@@ -72,7 +107,7 @@ def read_sheet(content: bytes, file_format: str) -> Sheet:
     mapping: dict[int, str] = {}
     ignored = []
     for index, title in enumerate(header):
-        column = _LOOKUP.get(fold(title).strip(" *:"))
+        column = _LOOKUP.get(header_key(title))
         if column and column not in mapping.values():
             mapping[index] = column
         elif title.strip():

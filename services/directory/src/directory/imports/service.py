@@ -30,7 +30,13 @@ from directory.actors.service import actor_service
 from directory.imports.errors import ImportAlreadyWritten, ImportNotFound, UnreadableImport
 from directory.imports.mapping import RowError, row_to_actor
 from directory.imports.models import ActorExternalId, ImportJob
-from directory.imports.parsing import Sheet, UnreadableFile, detect_format, read_sheet
+from directory.imports.parsing import (
+    Sheet,
+    UnreadableFile,
+    closest_header,
+    detect_format,
+    read_sheet,
+)
 from kit.db import Database, dialect_of
 from kit.identity import Identity, Role
 from kit.models import utcnow
@@ -65,6 +71,12 @@ def _name_commune_key(data: ActorCreate) -> tuple[str, str] | None:
     """A row without SIRET or id is the actor of the same folded name in the same commune."""
     commune = data.address.commune_insee if data.address else None
     return (fold(data.name), commune) if commune else None
+
+
+def _ignored_column(header: str) -> str:
+    closest = closest_header(header)
+    hint = f"; did you mean '{closest}'?" if closest else ""
+    return f"column not recognised, ignored{hint}"
 
 
 class ImportService:
@@ -104,7 +116,7 @@ class ImportService:
         )
         if sheet.ignored_headers:
             job.errors = [
-                {"line": 1, "field": header, "message": "column not recognised, ignored"}
+                {"line": 1, "field": header, "message": _ignored_column(header)}
                 for header in sheet.ignored_headers[:50]
             ]
         session.add(job)
