@@ -511,3 +511,58 @@ def actors_survey_answers(position: int, year: int) -> dict[str, Any]:
         "budget": {"mediation": mediation, "staff": 100 - mediation - 10, "other": 10},
         "recommend": [9, 10, 8, 7, 9, 6, 10, 9, 8, 5, 9, 10, 7, 9, 8][position % 15],
     }
+
+
+def observatory_indicators() -> list[dict[str, Any]]:
+    """The indicators of the "Enquête acteurs" series: four public (the NPS, with only 12
+    respondents, shows what a withheld figure looks like), one for staff only."""
+    return [
+        {
+            "name": {
+                "fr": "Part des acteurs qui proposent des ateliers",
+                "en": "Share of actors who run workshops",
+            },
+            "series": SURVEY_SERIES,
+            "question": "activities",
+            "measure": "share",
+            "answers": ["workshops"],
+            "unit": "%",
+            "public": True,
+        },
+        {
+            "name": {
+                "fr": "Part des acteurs qui accueillent des bénévoles",
+                "en": "Share of actors with volunteers",
+            },
+            "series": SURVEY_SERIES,
+            "question": "volunteers",
+            "measure": "share",
+            "answers": ["yes"],
+            "unit": "%",
+            "public": True,
+        },
+        {
+            "name": {"fr": "Salariés par structure (moyenne, ETP)", "en": "Staff per actor (mean)"},
+            "series": SURVEY_SERIES,
+            "question": "staff",
+            "measure": "mean",
+            "unit": "ETP",
+            "public": True,
+        },
+        {
+            "name": {"fr": "Recommandation du réseau (NPS)", "en": "Network recommendation (NPS)"},
+            "series": SURVEY_SERIES,
+            "question": "recommend",
+            "measure": "nps",
+            "unit": "NPS",
+            "public": True,
+        },
+        {
+            "name": {"fr": "Salariés par structure (médiane, interne)", "en": "Staff (median)"},
+            "series": SURVEY_SERIES,
+            "question": "staff",
+            "measure": "median",
+            "unit": "ETP",
+            "public": False,
+        },
+    ]

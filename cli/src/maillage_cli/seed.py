@@ -25,10 +25,12 @@ from maillage_cli.api import unknown_organizer
 from maillage_cli.demo_data import (
     ACTORS,
     EVENTS,
+    SURVEY_SERIES,
     DemoActor,
     DemoEvent,
     actors_survey,
     actors_survey_answers,
+    observatory_indicators,
 )
 
 MARKER_FILE = "seeded.json"
@@ -110,6 +112,7 @@ async def seed(
     if report:
         report(f"  calls  {result.calls_created} from the portal's demo answer")
     await _seed_surveys(client, result, within=projection_timeout, report=report)
+    await _seed_observatory(client, report=report)
     return result
 
 
@@ -154,6 +157,27 @@ async def _seed_surveys(
         result.surveys_created += 1
         if report:
             report(f"  survey {definition['title']['fr']}")
+
+
+async def _seed_observatory(
+    client: httpx.AsyncClient, *, report: Callable[[str], None] | None
+) -> None:
+    """The closed wave's results published and the indicators the observatory page shows,
+    unless already there."""
+    known = {item["name"]["fr"] async for item in _list(client, "/v1/indicators")}
+    async for survey in _list(client, "/v1/surveys"):
+        if survey.get("series") == SURVEY_SERIES and survey["status"] == "closed":
+            results = f"/v1/surveys/{survey['id']}/results"
+            settings = _expect(await client.get(f"{results}/settings"), 200, "result settings")
+            if not settings["published"]:
+                published = await client.post(f"{results}/publish", json={"k": 5})
+                _expect(published, 200, "publishing the closed wave's results")
+    for indicator in observatory_indicators():
+        if indicator["name"]["fr"] in known:
+            continue
+        _expect(await client.post("/v1/indicators", json=indicator), 201, "demo indicator")
+        if report:
+            report(f"  indicator {indicator['name']['fr']}")
 
 
 async def _invite(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from maillage_cli.demo_data import ACTORS
-from maillage_cli.seed import ANSWERED_2025, SeedResult, _seed_surveys
+from maillage_cli.demo_data import ACTORS, SURVEY_SERIES
+from maillage_cli.seed import ANSWERED_2025, SeedResult, _seed_observatory, _seed_surveys
 
 from .conftest import KnownActors
 
 
 async def test_a_closed_answered_wave_and_an_open_one_once(
-    admin: httpx.AsyncClient, known_actors: KnownActors
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, known_actors: KnownActors
 ) -> None:
     ids = await known_actors(*({"name": a.name, "email": "demo@example.org"} for a in ACTORS))
     result = SeedResult(actor_ids={a.key: str(i) for a, i in zip(ACTORS, ids, strict=True)})
@@ -30,3 +30,23 @@ async def test_a_closed_answered_wave_and_an_open_one_once(
     again = SeedResult(actor_ids=result.actor_ids)
     await _seed_surveys(admin, again, within=10, report=None)
     assert again.surveys_created == 0
+
+    # The observatory: the closed wave's results published and its indicators, once.
+    await _seed_observatory(admin, report=None)
+    await _seed_observatory(admin, report=None)  # a second run adds nothing
+    listed = (await anonymous.get("/v1/indicators", params={"series": SURVEY_SERIES})).json()
+    public = {i["name"]["fr"]: i for i in listed["items"]}
+    assert len(public) == 4  # the median is for staff only
+    staff = (await admin.get("/v1/indicators", params={"series": SURVEY_SERIES})).json()
+    assert len(staff["items"]) == 5
+
+    values = {}
+    for name, indicator in public.items():
+        waves = (await anonymous.get(f"/v1/indicators/{indicator['id']}")).json()["waves"]
+        assert [w["wave"] for w in waves] == ["2025"]  # the open 2026 wave is not published
+        values[name] = waves[0]
+    assert values["Part des acteurs qui proposent des ateliers"]["value"] == 75.0
+    assert values["Part des acteurs qui accueillent des bénévoles"]["value"] == 50.0
+    assert values["Salariés par structure (moyenne, ETP)"]["value"] is not None
+    # 12 respondents, 2 detractors: the NPS is withheld, never shown from so few.
+    assert values["Recommandation du réseau (NPS)"]["suppressed"] is True

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.db import Database
@@ -61,12 +62,24 @@ def _row(values: Sequence[Any]) -> SubmittedRow:
     )
 
 
+def _one_answer(code: str, dialect: str) -> sa.ColumnElement[Any]:
+    """One question's answer as JSON text, extracted by the database. (SQLite's
+    ``json_extract`` would give ``true`` as 1: its ``->`` keeps the JSON.) Codes are
+    ``[a-z][a-z0-9_]*``, checked on every definition, so they are safe in the path."""
+    if dialect == "sqlite":
+        return sa.type_coerce(Response.answers, sa.Text).op("->")(f"$.{code}")
+    return sa.cast(sa.type_coerce(Response.answers, JSONB).op("->")(code), sa.Text)
+
+
 def _submitted(
-    survey_ids: Sequence[uuid.UUID], version: int | None, only: str | None = None
+    survey_ids: Sequence[uuid.UUID],
+    version: int | None,
+    only: str | None = None,
+    dialect: str = "sqlite",
 ) -> sa.Select[Any]:
     columns = list(_COLUMNS)
     if only is not None:  # one question's answer, extracted by the database
-        columns[4] = sa.cast(Response.answers[only], sa.Text).label("answers")
+        columns[4] = _one_answer(only, dialect).label("answers")
     query: sa.Select[Any] = sa.select(*columns, Response.survey_id)  # type: ignore[assignment]
     query = query.where(Response.survey_id.in_(survey_ids), Response.status == SUBMITTED)
     if version is not None:
@@ -108,7 +121,8 @@ class ResultRepository:
         only: str | None = None,
     ) -> list[SubmittedRow]:
         """Submitted responses; with ``only``, their answers hold that question alone."""
-        rows = await session.execute(_submitted([survey_id], version, only))
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        rows = await session.execute(_submitted([survey_id], version, only, dialect))
         if only is None:
             return [_row(row) for row in rows]
         out = []
