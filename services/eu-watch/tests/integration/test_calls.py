@@ -55,3 +55,18 @@ async def test_duplicate_identifier_is_409_and_bad_dates_422(admin: httpx.AsyncC
 async def test_anonymous_cannot_add_calls(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.post("/v1/calls", json=topic())
     assert response.status_code == 401
+
+
+async def test_dates_out_of_any_call_s_range_and_bad_circles_are_422s(
+    admin: httpx.AsyncClient,
+) -> None:
+    """Found by the contract fuzzer: both were 500s."""
+    ancient = await admin.post(
+        "/v1/calls", json=topic(opening_date=None, deadlines=["0050-10-30T19:09:13Z", "0086-01-01"])
+    )
+    assert ancient.status_code == 422, ancient.text
+    assert ancient.json()["errors"][0]["field"].startswith("deadlines[0]")
+    call = (await admin.post("/v1/calls", json=topic())).json()
+    circles = await admin.get(f"/v1/calls/{call['id']}/matches", params={"circle": [1, 9]})
+    assert circles.status_code == 422, circles.text
+    assert circles.json()["errors"][0]["field"].startswith("query.circle")

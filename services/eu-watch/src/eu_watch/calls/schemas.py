@@ -25,6 +25,15 @@ from eu_watch.calls.policies import deadline_moment, in_brussels
 DeadlineModel = Literal["single-stage", "two-stage", "multiple cut-off", "continuous"]
 
 
+# Dates a call can have: year 0050 was accepted, then failed the round trip through
+# Brussels time when announced (a 500 after the write).
+CallDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+CallMoment = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2100, 12, 31, tzinfo=UTC)),
+]
+
+
 class Budget(CallBudget):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,8 +61,8 @@ class CallCreate(BaseModel):
         list[Annotated[str, Field(max_length=300)]], Field(max_length=10)
     ] = []
     type_of_action: Annotated[str, Field(max_length=120)] | None = None
-    opening_date: date | None = None
-    deadlines: Annotated[list[AwareDatetime | date], Field(max_length=10)] = Field(
+    opening_date: CallDate | None = None
+    deadlines: Annotated[list[CallMoment | CallDate], Field(max_length=10)] = Field(
         default=[],
         description="Cut-offs: moments with an offset, or dates (17:00 Brussels time, as the"
         " portal's).",

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from eu_watch.actors.repository import ActorFilters
 from eu_watch.matching.schemas import MatchList, PartnerSuggestions
@@ -29,7 +30,8 @@ async def call_matches(
     call_id: uuid.UUID,
     session: DbSession,
     identity: MemberOrStaffIdentity,
-    circle: Annotated[list[int] | None, Query(ge=1, le=3)] = None,
+    # The bounds apply to each value: on the list itself they were a TypeError (a 500).
+    circle: Annotated[list[Annotated[int, Field(ge=1, le=3)]] | None, Query()] = None,
     type: Annotated[list[str] | None, Query(description="Actor types.")] = None,
     region: Annotated[list[str] | None, Query(max_length=2)] = None,
     department: Annotated[list[str] | None, Query(max_length=3)] = None,
