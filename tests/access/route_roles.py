@@ -137,6 +137,22 @@ GET    /v1/surveys/{survey_id}/definition                                      d
 POST   /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
 GET    /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
 POST   /v1/surveys/{survey_id}/reminders                                       -       ok   ok   403  403  403  403  403  401
+# results: staff read any survey's; everyone else only published results (the open survey's
+# are not: hidden); publishing, settings and exports are staff's.
+GET    /v1/surveys/{survey_id}/results                                         -       ok   ok   404  404  404  404  404  404
+GET    /v1/surveys/{survey_id}/crosstab                                        -       ok   ok   404  404  404  404  404  404
+GET    /v1/surveys/{survey_id}/results/settings                                -       ok   ok   403  403  403  403  403  401
+POST   /v1/surveys/{survey_id}/results/publish                                 -       ok   ok   403  403  403  403  403  401
+DELETE /v1/surveys/{survey_id}/results/publish                                 -       ok   ok   403  403  403  403  403  401
+GET    /v1/surveys/{survey_id}/responses.csv                                   -       ok   ok   403  403  403  403  403  401
+GET    /v1/surveys/{survey_id}/responses.xlsx                                  -       ok   ok   403  403  403  403  403  401
+# indicators: staff define them; a public one is read by all; the panel names actors: staff.
+POST   /v1/indicators                                                          -       ok   ok   403  403  403  403  403  401
+GET    /v1/indicators                                                          -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/indicators/{indicator_id}                                           -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/indicators/{indicator_id}.csv                                       -       ok   ok   ok   ok   ok   ok   ok   ok
+PATCH  /v1/indicators/{indicator_id}                                           -       ok   ok   403  403  403  403  403  401
+GET    /v1/indicators/{indicator_id}/panel                                     -       ok   ok   403  403  403  403  403  401
 # responses: the personal link's token is the key, whoever holds it.
 GET    /v1/responses/{token}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok
 PUT    /v1/responses/{token}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok

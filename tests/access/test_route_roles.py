@@ -748,6 +748,68 @@ async def _read_version(world: World, target: Target, prepared: Prepared) -> Non
     prepared.ids["number"] = "1"
 
 
+@recipe("GET", "/v1/surveys/{survey_id}/crosstab")
+async def _crosstab(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.params.update({"question": "member", "by": "circle"})
+
+
+@recipe("POST", "/v1/surveys/{survey_id}/results/publish")
+async def _publish_results(world: World, target: Target, prepared: Prepared) -> None:
+    # A survey of its own: publishing the shared one would change what the others may read.
+    prepared.ids["survey_id"] = await world.admin.open_survey()
+    prepared.json = {"k": 5}
+
+
+@recipe("DELETE", "/v1/surveys/{survey_id}/results/publish")
+async def _unpublish_results(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["survey_id"] = await world.admin.open_survey()
+
+
+async def series_survey(world: World) -> str:
+    """A published survey in a series of its own (indicators follow a series)."""
+    series = unique("acces-serie").replace(" ", "-").lower()
+    payload = {**survey_payload("Enquête série"), "series": series}
+    survey_id = await world.admin.created_id("/v1/surveys", payload)
+    await world.admin.call("POST", f"/v1/surveys/{survey_id}/publish", expect=200)
+    return series
+
+
+def indicator_payload(series: str) -> dict[str, Any]:
+    return {
+        "name": {"fr": unique("Part des adhérents")},
+        "series": series,
+        "question": "member",
+        "measure": "share",
+        "answers": ["yes"],
+        "unit": "%",
+        "public": True,
+    }
+
+
+@recipe("POST", "/v1/indicators")
+async def _create_indicator(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = indicator_payload(await series_survey(world))
+
+
+async def _an_indicator(world: World, target: Target, prepared: Prepared) -> None:
+    payload = indicator_payload(await series_survey(world))
+    prepared.ids["indicator_id"] = await world.admin.created_id("/v1/indicators", payload)
+
+
+for _method, _path in (
+    ("GET", "/v1/indicators/{indicator_id}"),
+    ("GET", "/v1/indicators/{indicator_id}.csv"),
+    ("GET", "/v1/indicators/{indicator_id}/panel"),
+):
+    recipe(_method, _path)(_an_indicator)
+
+
+@recipe("PATCH", "/v1/indicators/{indicator_id}")
+async def _change_indicator(world: World, target: Target, prepared: Prepared) -> None:
+    await _an_indicator(world, target, prepared)
+    prepared.json = {"unit": "pourcentage"}
+
+
 @recipe("POST", "/v1/surveys/{survey_id}/invitations")
 async def _invite(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"audience": {"circle": [1]}}

@@ -23,6 +23,7 @@ SEGMENT_OWNERS: Mapping[str, str] = {
     "surveys": "surveys",
     "responses": "surveys",
     "invitations": "surveys",
+    "indicators": "surveys",
     "calls": "eu-watch",
     "watches": "eu-watch",
 }
