@@ -102,6 +102,11 @@ SURVEY: dict[str, Any] = {
 }
 
 
+def delivered(sink: MailSink) -> int:
+    """Messages the sink holds (its .eml files, counted without parsing them)."""
+    return sum(1 for _ in sink.directory.glob("*.eml"))
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -142,20 +147,20 @@ async def bench(
         await admin.post(f"/v1/surveys/{survey['id']}/publish")
         tag = uuid.uuid4().hex[:6]
         people = [{"email": f"{name}-{tag}-{n}@exemple.fr"} for n in range(args.invitations)]
-        before = len(sink.received())
+        before = delivered(sink)
         started = time.perf_counter()
         run = await admin.post(
             f"/v1/surveys/{survey['id']}/invitations", json={"people": people, "dry_run": False}
         )
         created_in = time.perf_counter() - started
         assert run.json()["created"] == args.invitations, run.text
-        while len(sink.received()) - before < args.invitations:
+        while delivered(sink) - before < args.invitations:
             await asyncio.sleep(0.2)
             if time.perf_counter() - started > 300:
                 break
         figures["mailed_s"] = time.perf_counter() - started
         figures["created_s"] = created_in
-        figures["mailed"] = len(sink.received()) - before
+        figures["mailed"] = delivered(sink) - before
         every_token = await tokens_of(admin, survey["id"])
         tokens = every_token[: args.responses]
         unanswered = every_token[-1]  # the form page of someone who has not answered yet
