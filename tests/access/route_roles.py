@@ -39,6 +39,8 @@ method path                                                                    v
 GET    /healthz                                                                -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /readyz                                                                 -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/vocabularies                                                        -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/territories/communes                                                -       ok   ok   ok   ok   ok   ok   ok   ok
+GET    /v1/territories/communes/{code}                                         -       ok   ok   ok   ok   ok   ok   ok   ok
 
 # directory: actors. Staff create, delete, merge, see stats and duplicates; members edit their own
 # and claim shadow records. Reader keys only read; partner keys only sync their platform's data.
@@ -72,6 +74,8 @@ POST   /v1/imports/{import_id}/run                                             -
 
 # events: members submit events of their own actors (pending); animators moderate. An event
 # not published yet is hidden (404) from all but staff and its organizers' members.
+# Reader and partner keys can never write or manage events: refused by role (403) before
+# the event is read, pending or not.
 GET    /v1/events                                                              -       ok   ok   ok   ok   ok   ok   ok   ok
 POST   /v1/events                                                              -       ok   ok   ok   403  403  403  403  401
 GET    /v1/events.ics                                                          -       ok   ok   ok   ok   ok   ok   ok   ok
@@ -80,11 +84,11 @@ GET    /v1/events.atom                                                         -
 GET    /v1/events/{event_id}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  404
 PATCH  /v1/events/{event_id}                                                   -       ok   ok   ok   403  403  403  403  401
-PATCH  /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  401
+PATCH  /v1/events/{event_id}                                                   pending ok   ok   ok   404  403  403  403  401
 DELETE /v1/events/{event_id}                                                   -       ok   ok   ok   403  403  403  403  401
-DELETE /v1/events/{event_id}                                                   pending ok   ok   ok   404  404  404  404  401
+DELETE /v1/events/{event_id}                                                   pending ok   ok   ok   404  403  403  403  401
 GET    /v1/events/{event_id}/history                                           -       ok   ok   ok   403  403  403  403  401
-GET    /v1/events/{event_id}/history                                           pending ok   ok   ok   404  404  404  404  401
+GET    /v1/events/{event_id}/history                                           pending ok   ok   ok   404  403  403  403  401
 GET    /v1/events/{event_id}.ics                                               -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}.ics                                               pending ok   ok   ok   404  404  404  404  404
 
@@ -98,16 +102,16 @@ GET    /v1/events/imports/openagenda/{agenda_uid}                              -
 # itself is personal: without its token, to anyone else it does not exist (404).
 POST   /v1/events/{event_id}/registrations                                     -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/events/{event_id}/registrations                                     -       ok   ok   ok   403  403  403  403  401
-GET    /v1/events/{event_id}/registrations                                     pending ok   ok   ok   404  404  404  404  401
+GET    /v1/events/{event_id}/registrations                                     pending ok   ok   ok   404  403  403  403  401
 GET    /v1/events/{event_id}/registrations.csv                                 -       ok   ok   ok   403  403  403  403  401
-GET    /v1/events/{event_id}/registrations.csv                                 pending ok   ok   ok   404  404  404  404  401
+GET    /v1/events/{event_id}/registrations.csv                                 pending ok   ok   ok   404  403  403  403  401
 GET    /v1/registrations/{registration_id}                                     -       ok   ok   ok   404  404  404  404  404
 POST   /v1/registrations/{registration_id}/cancel                              -       ok   ok   ok   404  404  404  404  404
 POST   /v1/registrations/{registration_id}/approve                             -       ok   ok   ok   403  403  403  403  401
 POST   /v1/registrations/{registration_id}/refuse                              -       ok   ok   ok   403  403  403  403  401
 POST   /v1/registrations/{registration_id}/attendance                          -       ok   ok   ok   403  403  403  403  401
 GET    /v1/events/{event_id}/attendance                                        -       ok   ok   ok   403  403  403  403  401
-GET    /v1/events/{event_id}/attendance                                        pending ok   ok   ok   404  404  404  404  401
+GET    /v1/events/{event_id}/attendance                                        pending ok   ok   ok   404  403  403  403  401
 
 # mail: each service answers for its own messages; staff list them and resend (admins alone
 # read what a message was rendered from).

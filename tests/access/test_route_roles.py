@@ -815,6 +815,16 @@ async def _invite(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"audience": {"circle": [1]}}
 
 
+@recipe("GET", "/v1/territories/communes")
+async def _find_communes(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.params["q"] = "toulouse"
+
+
+@recipe("GET", "/v1/territories/communes/{code}")
+async def _read_commune(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.ids["code"] = "31555"
+
+
 @recipe("GET", "/v1/invitations")
 async def _list_invitations(world: World, target: Target, prepared: Prepared) -> None:
     prepared.params["actor_id"] = target.side.actor

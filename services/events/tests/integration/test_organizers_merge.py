@@ -108,9 +108,12 @@ async def test_merged_actor_events_move_to_the_survivor_once(
         named = body["organizers"][0]["name"] == "Science Animation Occitanie"
         return dict(body) if named else None
 
-    assert (await wait_until(renamed, what="survivor renamed"))["version"] == 2
-    assert (await admin.get(f"/v1/events/{shared['id']}")).json()["version"] == 2
-    assert len(await updates_announced(events_app, alone["id"])) == 1
+    # The replayed merges changed nothing; the rename re-announced each event once.
+    assert (await wait_until(renamed, what="survivor renamed"))["version"] == 3
+    shared_renamed = (await admin.get(f"/v1/events/{shared['id']}")).json()
+    assert shared_renamed["organizers"][-1]["name"] == "Science Animation Occitanie"
+    assert shared_renamed["version"] >= 2
+    assert len(await updates_announced(events_app, alone["id"])) == 2
 
     # The merged actor can no longer organize anything new.
     refused = await admin.post("/v1/events", json=seminar(merged))
@@ -160,3 +163,46 @@ async def test_merges_follow_a_survivor_that_was_merged_itself(
     after = await wait_until(moved, what="event re-pointed")
     assert after["organizer_ids"] == [str(last)]
     assert after["organizers"][0]["name"] == "Ferme des étoiles"
+
+
+async def test_a_renamed_organizer_re_announces_each_event_showing_it(
+    events_app: FastAPI, admin: httpx.AsyncClient, announce: Callable[..., Any]
+) -> None:
+    actor = await known(announce, admin, "Fermat Science")
+    event = (await admin.post("/v1/events", json=seminar(actor))).json()
+    draft = (await admin.post("/v1/events", json=seminar(actor, state="draft"))).json()
+    since = event["updated_at"]
+
+    await announce("directory.actor.updated", actor, name="Fermat Science Occitanie", version=2)
+
+    async def renamed() -> dict[str, Any] | None:
+        body = (await admin.get(f"/v1/events/{event['id']}")).json()
+        return dict(body) if body["version"] == 2 else None
+
+    after = await wait_until(renamed, what="event re-announced with the new name")
+    assert after["organizers"][0]["name"] == "Fermat Science Occitanie"
+    assert after["updated_at"] > since
+    [announced] = await updates_announced(events_app, event["id"])
+    assert announced["organizers"][0]["name"] == "Fermat Science Occitanie"
+    assert await updates_announced(events_app, draft["id"]) == []
+    changed = (await admin.get("/v1/events", params={"updated_since": since})).json()["items"]
+    assert event["id"] in [e["id"] for e in changed]
+
+    # A change that does not show on events (its status) announces nothing more.
+    await announce(
+        "directory.actor.updated",
+        actor,
+        name="Fermat Science Occitanie",
+        status="archived",
+        version=3,
+    )
+    await announce("directory.actor.updated", actor, name="Fermat Science Occitanie", version=4)
+    await announce("directory.actor.updated", actor, name="Fermat Science", version=5)
+
+    async def renamed_back() -> dict[str, Any] | None:
+        body = (await admin.get(f"/v1/events/{event['id']}")).json()
+        return dict(body) if body["organizers"][0]["name"] == "Fermat Science" else None
+
+    # Consumed in order: by the time the name is back, versions 3 and 4 went through.
+    assert (await wait_until(renamed_back, what="renamed back"))["version"] == 3
+    assert len(await updates_announced(events_app, event["id"])) == 2

@@ -8,6 +8,9 @@ so the events it organized stay readable.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.directory import (
@@ -21,6 +24,7 @@ from contracts.directory import (
 )
 from contracts.events import EVENT_UPDATED
 from contracts.vocabularies import EventState
+from events.agenda.models import Event
 from events.agenda.service import event_service
 from events.db import outbox
 from events.organizers.models import KnownActor
@@ -58,6 +62,20 @@ async def _repoint_events(session: AsyncSession, merged: ActorMerged) -> None:
     if not events:
         return
     await organizer_repository.replace_actor(session, old=merged.id, new=survivor)
+    await _announce(session, events)
+
+
+async def _announce_events_of(session: AsyncSession, actor_id: uuid.UUID) -> None:
+    """An organizer's name (or territory) changed: each event showing it gets a new version
+    and ``updated_at``, so it comes back in ``updated_since``, and, when published, an
+    ``events.event.updated`` with the new ``organizers[]``: a partner's mirror never keeps
+    the old name."""
+    events = await organizer_repository.lock_events_of(session, actor_id)
+    if events:
+        await _announce(session, events)
+
+
+async def _announce(session: AsyncSession, events: Sequence[Event]) -> None:
     for event in events:
         event.touch()
     await session.flush()
@@ -89,11 +107,15 @@ async def _upsert(session: AsyncSession, actor: ActorPublic) -> None:
         return
     if known.version >= actor.version:
         return  # stale or replayed: we already know better
+    department = address.department if address else None
+    shown_differently = (known.name, known.department) != (actor.name, department)
     known.name = actor.name
-    known.department = address.department if address else None
+    known.department = department
     known.region = address.region if address else None
     known.status = actor.status.value
     known.version = actor.version
+    if shown_differently:  # what an event shows of its organizers: name and département
+        await _announce_events_of(session, actor.id)
 
 
 def actor_subscription(prefix: str) -> Subscription:
