@@ -31,7 +31,9 @@ async def test_a_pass_closes_due_surveys_and_reminds_once(
     listed = (await admin.get(f"/v1/surveys/{reminding['id']}/invitations")).json()["items"]
     assert [i["reminders_sent"] for i in listed] == [1, 1]  # never twice
 
-    closing = await open_survey(admin)
-    after_close = datetime.fromisoformat(closing["closes_at"]) + timedelta(minutes=1)
+    # Closing an hour from now: other tests' surveys (closing in 2027) stay open.
+    soon_closed = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    closing = await open_survey(admin, closes_at=soon_closed)
+    after_close = datetime.now(UTC) + timedelta(hours=2)
     await schedule_pass(database, now=after_close)
     assert (await admin.get(f"/v1/surveys/{closing['id']}")).json()["status"] == "closed"
