@@ -99,12 +99,14 @@ async def test_refusal_and_training_changes_are_named(
             "trainers": [],
             "prerequisites": [],
             "sessions": [],
+            "feedback_survey_id": None,
         },
         "after": {
             "objectives": ["Animer un débat"],
             "trainers": [],
             "prerequisites": ["Aucun"],
             "sessions": [],
+            "feedback_survey_id": None,
         },
     }
 
