@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from contracts.communes import COG_VINTAGE, commune, search_communes
-from directory.territories.errors import CommuneNotFound
+from contracts.communes import COG_VINTAGE
 from directory.territories.schemas import CommuneList, CommuneRead
+from directory.territories.service import territory_service
 
 router = APIRouter(prefix="/v1/territories", tags=["territories"])
 
@@ -32,7 +32,8 @@ async def list_communes(
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many (1 to 100).")] = 20,
 ) -> CommuneList:
     response.headers["Cache-Control"] = _CACHE
-    return CommuneList(items=[CommuneRead.of(c) for c in search_communes(q, limit=limit)])
+    found = territory_service.find_communes(q, limit=limit)
+    return CommuneList(items=[CommuneRead.of(c) for c in found])
 
 
 @router.get("/communes/{code}", summary="A commune by its INSEE code (404 if none has it)")
@@ -40,8 +41,6 @@ async def get_commune(
     response: Response,
     code: Annotated[str, Path(pattern=r"^(?:\d{5}|2[AB]\d{3})$")],
 ) -> CommuneRead:
-    found = commune(code)
-    if found is None:
-        raise CommuneNotFound(f"No commune has the INSEE code {code} in the geographic code.")
+    found = territory_service.get_commune(code)
     response.headers["Cache-Control"] = _CACHE
     return CommuneRead.of(found)
