@@ -7,6 +7,7 @@ and then wakes whoever waits for committed outbox rows.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -89,6 +90,11 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self._after_commit: list[Callable[[], None]] = []
+        # SQLite has one writer at a time. Writers of this process queue here, before taking
+        # a pooled connection, instead of each holding one while SQLite's busy handler makes
+        # it wait: fifty concurrent saves otherwise filled the pool, starved every read and
+        # ended in pool timeouts (500s). Other processes still queue on busy_timeout.
+        self._sqlite_writer = asyncio.Lock()
 
     def on_outbox_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that wrote outbox rows (wakes the relay)."""
@@ -99,8 +105,18 @@ class Database:
         """Open a session, commit it at the end (or roll back on error), then run hooks.
 
         On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that two writers
-        never both read and then collide on upgrade to a write lock.
+        never both read and then collide on upgrade to a write lock, and the writers of this
+        process take turns before they take a connection (reads are never held up by them).
         """
+        if self.is_sqlite and write:
+            async with self._sqlite_writer, self._transaction(write=True) as session:
+                yield session
+        else:
+            async with self._transaction(write=write) as session:
+                yield session
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncSession]:
         session = self.sessions()
         try:
             if self.is_sqlite and write:

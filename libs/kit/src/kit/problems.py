@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -252,6 +253,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    async def on_database_busy(request: Request, exc: Exception) -> Response:
+        # Every pooled connection stayed taken for the pool's whole timeout: the service is
+        # overloaded, not broken. Say so, and when to try again, instead of a 500.
+        logger.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        slug, title = status_problem(503)
+        return problem_response(
+            status=503,
+            slug=slug,
+            title=title,
+            detail="The service is too busy to reach its database; try again in a few seconds.",
+            instance=request.url.path,
+            headers={"retry-after": "5"},
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # Starlette runs this handler in its outermost middleware, after RequestIdMiddleware
         # has returned: take the request id back from the scope so that the log line, the
@@ -279,4 +294,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, on_database_busy)
     app.add_exception_handler(Exception, on_unexpected)

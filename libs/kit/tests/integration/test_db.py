@@ -144,5 +144,27 @@ async def test_concurrent_writers_queue_instead_of_failing(db: Database) -> None
     assert n == 20
 
 
+async def test_reads_answer_while_many_writers_queue(db: Database) -> None:
+    # Sixty writers holding their transaction 0.1 s each: on SQLite they take turns; a read
+    # meanwhile must not wait behind them for a pooled connection (it waited ~4 s, and at
+    # the surveys bench's load the pool timed out into 500s).
+    async def write(n: int) -> None:
+        async with db.transaction() as session:
+            await session.execute(sa.insert(owners).values(id=1000 + n))
+            await asyncio.sleep(0.1)
+
+    writers = [asyncio.create_task(write(n)) for n in range(60)]
+    await asyncio.sleep(0.3)
+    started = asyncio.get_running_loop().time()
+    async with db.transaction(write=False) as session:
+        await session.execute(sa.select(sa.func.count()).select_from(owners))
+    waited = asyncio.get_running_loop().time() - started
+    await asyncio.gather(*writers)
+    assert waited < 2.0, f"a read waited {waited:.1f} s behind queued writers"
+    async with db.transaction(write=False) as session:
+        count = (await session.execute(sa.select(sa.func.count()).select_from(owners))).scalar()
+    assert count == 60
+
+
 async def test_ping(db: Database) -> None:
     await db.ping()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import sqlalchemy.exc
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
@@ -105,6 +106,10 @@ def problem_app() -> FastAPI:
     async def boom() -> None:
         raise RuntimeError("secret internals")
 
+    @app.get("/pool-exhausted")
+    async def pool_exhausted() -> None:
+        raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached")
+
     return app
 
 
@@ -184,6 +189,15 @@ async def test_wrong_method_is_a_405_problem(client: httpx.AsyncClient) -> None:
     response = await client.delete("/people")
     assert_problem(response, 405, "method-not-allowed")
     assert "POST" in response.headers["allow"]
+
+
+async def test_an_exhausted_database_pool_is_a_503_to_retry_not_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/pool-exhausted")
+    body = assert_problem(response, 503, "service-unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert "QueuePool" not in str(body)
 
 
 async def test_unexpected_error_is_a_500_problem_without_internals(
