@@ -12,6 +12,9 @@ from sqlalchemy.engine import Dialect
 #: The largest integer both backends store (BIGINT): an id or a number beyond it is refused
 #: at input, never sent to the database (which fails the request with a 500).
 BIGINT_MAX = 2**63 - 1
+#: The largest value of an INTEGER column (PostgreSQL's int4): a number compared with one is
+#: bounded by it at input, or PostgreSQL refuses the query (a 500) instead of finding nothing.
+INTEGER_MAX = 2**31 - 1
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):

@@ -225,6 +225,11 @@ async def test_lifecycle_freezes_numbered_versions(
     assert [v["number"] for v in (await anonymous.get(f"{url}/versions")).json()] == [1, 2]
     exported = (await admin.get(f"{url}/definition?version=1")).json()
     assert exported["sections"] == survey["sections"]
+    # A number no INTEGER column holds is refused at input (it was a 500 on PostgreSQL).
+    for too_big in (f"{url}/versions/2147483648", f"{url}/definition?version=2147483648"):
+        refused_number = await admin.get(too_big)
+        assert refused_number.status_code == 422, refused_number.text
+    assert (await admin.get(f"{url}/versions/2147483647")).status_code == 404
 
     assert (await admin.delete(url)).status_code == 409  # answers are kept: archive first
     assert (await admin.post(f"{url}/close")).json()["status"] == "closed"

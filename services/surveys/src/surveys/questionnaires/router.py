@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from contracts.vocabularies import SurveyStatus
 from kit.etags import etag_for
@@ -14,6 +14,7 @@ from kit.identity import CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
 from kit.problems import InvalidInput
 from kit.service import DbSession
+from kit.sqltypes import INTEGER_MAX
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.schemas import (
     SurveyCreate,
@@ -267,7 +268,10 @@ async def list_versions(
 
 @router.get("/{survey_id}/versions/{number}", summary="One published version, frozen")
 async def get_version(
-    survey_id: uuid.UUID, number: int, session: DbSession, identity: CurrentIdentity
+    survey_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=INTEGER_MAX)],
+    session: DbSession,
+    identity: CurrentIdentity,
 ) -> VersionRead:
     survey = await survey_service.get(session, survey_id=survey_id, identity=identity)
     version = await survey_service.version_of(session, survey=survey, number=number)
@@ -288,7 +292,8 @@ async def export_definition(
     session: DbSession,
     identity: CurrentIdentity,
     version: Annotated[
-        int | None, Query(ge=1, description="A published version (default: the working one).")
+        int | None,
+        Query(ge=1, le=INTEGER_MAX, description="A published version (default: the working one)."),
     ] = None,
 ) -> SurveyDefinition:
     survey = await survey_service.get(session, survey_id=survey_id, identity=identity)

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from kit.identity import CurrentIdentity, StaffIdentity
 from kit.problems import InvalidInput
 from kit.service import DbSession, runtime_of
+from kit.sqltypes import INTEGER_MAX
 from surveys.results import exports
 from surveys.results.crosstab import ATTRIBUTES
 from surveys.results.cuts import Filters, parse_values
@@ -30,7 +31,9 @@ View = Annotated[
     Literal["full", "public"],
     Query(description="Staff: `public` shows what everyone else sees (small cells withheld)."),
 ]
-Version = Annotated[int | None, Query(ge=1, description="Only responses to this version.")]
+Version = Annotated[
+    int | None, Query(ge=1, le=INTEGER_MAX, description="Only responses to this version.")
+]
 
 
 def result_filters(
