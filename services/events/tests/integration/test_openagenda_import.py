@@ -222,6 +222,7 @@ async def test_import_maps_openagenda_events_and_reports_bad_ones(
         "city": "Toulouse",
         "lat": 43.6113,
         "lon": 1.4625,
+        "geo_precision": "address",  # OpenAgenda gave the place's own coordinates
     }
     assert stars["timings"] == [
         {"start": "2031-10-10T20:00:00+02:00", "end": "2031-10-10T23:00:00+02:00"}
