@@ -1174,7 +1174,8 @@ async def test_a_member_cannot_moderate_or_hand_its_event_to_another_actor(
 
 
 async def test_a_member_submits_events_for_moderation_never_published(world: World) -> None:
-    """A member's event (co-organizers allowed when one is its own) waits for an animator."""
+    """A member's event waits for an animator, and names as organizers only the member's own
+    actors: on create as on update (issue 15: naming B let B's members take the event over)."""
     async with await as_caller(world, "member") as member:
         published = event_payload(world.a.actor) | {"state": "published"}
         refused = await member.post("/v1/events", json=published)
@@ -1183,7 +1184,9 @@ async def test_a_member_submits_events_for_moderation_never_published(world: Wor
         assert found.json()["items"] == []
 
         with_b = event_payload(world.a.actor) | {"organizer_ids": [world.a.actor, world.b.actor]}
-        submitted = await member.post("/v1/events", json=with_b)
+        naming_b = await member.post("/v1/events", json=with_b)
+        assert naming_b.status_code == 403, naming_b.text
+        submitted = await member.post("/v1/events", json=event_payload(world.a.actor))
         assert submitted.status_code == 201, submitted.text
         assert submitted.json()["state"] == "pending"
     async with httpx.AsyncClient(base_url=world.admin.api_url, timeout=30) as anonymous:

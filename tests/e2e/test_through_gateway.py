@@ -273,10 +273,11 @@ def personal_link(mail: ReceivedMail, base_url: str) -> str:
 async def test_cancelling_through_the_received_link_promotes_the_waitlisted_person(
     stack: Stack, api: Api, browser: Browser
 ) -> None:
-    """Two people register to a one-seat event; the first opens the link of the message the
-    sink received, cancels on the page (JavaScript off), and the waitlisted person's
-    promotion message arrives with their link, which shows the seat. Screenshots at 1280 and
-    390 px go to var/artifacts/screenshots/."""
+    """Two people register to a one-seat event without a key: the first proves her address
+    through the link the sink received and gets the seat, the second is waitlisted; the first
+    then opens the link of her confirmation, cancels on the page (JavaScript off), and the
+    waitlisted person's promotion message arrives with their link, which shows the seat.
+    Screenshots at 1280 and 390 px go to var/artifacts/screenshots/."""
     actor = await api.create_actor(actor_payload(unique("Science Animation")))
     payload = event_payload(unique("Journée escape game et médiation"), [actor])
     payload["registration"] = {"mode": "internal", "capacity": 1, "waitlist": True}
@@ -289,7 +290,12 @@ async def test_cancelling_through_the_received_link_promotes_the_waitlisted_pers
                 f"/v1/events/{event.id}/registrations", json={"name": name, "email": email}
             )
             assert registered.status_code == 201, registered.text
+        # Without a key a seat is held until the address proves itself (issue 15); the
+        # waitlist holds no seat, so the second person is waitlisted at once.
         assert registered.json()["status"] == "waitlisted"
+        proof = await message_to(stack, ada, "Confirmez votre inscription")
+        opened = await public.get(personal_link(proof, stack.api_url))
+        assert opened.status_code == 200, opened.text
 
     link = personal_link(await message_to(stack, ada, "Inscription confirmée"), stack.api_url)
     waitlisted = await message_to(stack, grace, "Liste d'attente")

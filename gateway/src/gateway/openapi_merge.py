@@ -27,7 +27,7 @@ import orjson
 from gateway.callers import anonymous_may
 from gateway.dependencies import current_caller, require_admin, require_webhook_owner
 from gateway.routing import owner_of
-from kit.api_docs import KEY_ROLES, ordered, register_role_requirement
+from kit.api_docs import ordered, register_role_requirement
 from kit.identity import Role
 from kit.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 
@@ -370,13 +370,15 @@ def operation_roles(method: str, path: str, operation: Mapping[str, Any]) -> lis
     """Who may call ``method path``: the roles its service declares (``x-roles``, derived
     from the route's dependencies) less anonymous callers where the gateway wants a key.
 
-    An operation without ``x-roles`` is open to any key, and to anonymous callers for reads.
+    An operation without ``x-roles`` is open to any key, and to anonymous callers where the
+    gateway lets them in (reads, and the few writes of ``callers.anonymous_may``, such as
+    saving answers through a personal link).
     """
     declared = operation.get("x-roles")
     if isinstance(declared, list):
         roles = {str(role) for role in declared}
     else:
-        roles = {role.value for role in (Role if method.upper() in ("GET", "HEAD") else KEY_ROLES)}
+        roles = {role.value for role in Role}
     if not anonymous_may(method.upper(), path):
         roles.discard(Role.ANONYMOUS.value)
     return ordered(roles)
