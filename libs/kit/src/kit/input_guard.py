@@ -30,7 +30,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class _NotJsonConstantError(ValueError):
-    pass
+    """``NaN``/``Infinity`` in a body: Python's parser takes them, JSON does not."""
 
 
 def _refuse_constant(name: str) -> Any:

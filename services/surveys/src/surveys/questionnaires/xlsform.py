@@ -422,7 +422,7 @@ class _SurveyReader:
 
 
 class RelevantError(Exception):
-    pass
+    """A ``relevant`` expression the reader cannot turn into a condition (reported by cell)."""
 
 
 _TOKEN = re.compile(
