@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from events.__main__ import main as events_main
 from events.config import Settings
-from events.db import outbox
+from events.db import leases, outbox
 from events.main import SERVICE_ROOT, create_app
 from events.partners.models import EventExternalId
 from kit.identity import IdentitySigner
@@ -476,3 +476,19 @@ async def test_the_service_keeps_imported_agendas_current_on_its_own(
 
         # Once a run has recorded how far it got, the next ones ask only for changes.
         await wait_until(incremental, what="an incremental run")
+
+        # The scheduled runs hold the lease, so one replica syncs per interval, and each
+        # finished run leaves its counts in the lease row for staff.
+        runtime: Runtime = app.state.runtime
+
+        async def recorded() -> dict[str, Any] | None:
+            async with runtime.database.transaction(write=False) as session:
+                row = (
+                    await session.execute(
+                        sa.select(leases.c.last_result).where(leases.c.name == "openagenda-sync")
+                    )
+                ).scalar_one_or_none()
+            return row if row and row.get("agendas") else None
+
+        result = await wait_until(recorded, what="the sync's lease row")
+        assert set(result) >= {"agendas", "created", "updated", "failed"}

@@ -7,21 +7,23 @@ always asked for). Runs are idempotent, so two processes syncing at once only wa
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from events.config import Settings
+from events.db import leases
 from events.partners.openagenda import OpenAgendaClient
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
 from events.partners.repository import openagenda_sync_repository
 from events.partners.schemas import ImportSummary
 from kit.db import Database
+from kit.lease import run_periodically
 from kit.problems import DomainError
 from kit.service import Runtime
 
@@ -66,15 +68,30 @@ async def sync_all(database: Database, settings: Settings) -> list[ImportSummary
 
 
 def openagenda_sync_worker(settings: Settings) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
-    """The service worker syncing every ``openagenda_sync_interval_seconds``."""
+    """The service worker syncing every ``openagenda_sync_interval_seconds``, on one replica
+    at a time (the ``openagenda-sync`` lease)."""
+    every = settings.openagenda_sync_interval_seconds
 
     async def openagenda_sync(runtime: Runtime) -> None:
-        while True:
-            await asyncio.sleep(settings.openagenda_sync_interval_seconds)
-            try:
-                await sync_all(runtime.database, settings)
-            except Exception:
-                # The database may be briefly unreachable: try again at the next tick.
-                logger.exception("openagenda sync failed; retrying at the next interval")
+        async def run() -> dict[str, Any]:
+            summaries = await sync_all(runtime.database, settings)
+            return {
+                "agendas": len(summaries),
+                **{
+                    count: sum(getattr(summary, count) for summary in summaries)
+                    for count in ("created", "updated", "unchanged", "cancelled", "failed")
+                },
+            }
+
+        await run_periodically(
+            runtime.database,
+            leases,
+            "openagenda-sync",
+            run,
+            period=timedelta(seconds=every),
+            check_every=min(every, 60.0),
+            # A sync of many agendas can take long; a replica that died frees it after this.
+            hold_for=timedelta(seconds=max(every, 1800)),
+        )
 
     return openagenda_sync
