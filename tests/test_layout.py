@@ -74,8 +74,6 @@ WAITING: dict[tuple[str, str], str] = {
     "router.py (or a feeds package of their own) in the next step of issue 9",
     ("events.search", MISSING): "index.py and service.py hold the search queries; they move "
     "to a repository.py with the list route now in agenda/router.py",
-    ("directory.imports", MISSING): "its queries are still in service.py (below)",
-    ("directory.imports", QUERIES): "a dozen queries in service.py wait for a repository.py",
 }
 
 

@@ -17,19 +17,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
 from directory.actors.deduplication import find_duplicates
 from directory.actors.models import Actor
 from directory.actors.schemas import ActorCreate, ActorUpdate
 from directory.actors.service import actor_service
 from directory.imports.errors import ImportAlreadyWritten, ImportNotFound, UnreadableImport
-from directory.imports.mapping import RowError, row_to_actor
-from directory.imports.models import ActorExternalId, ImportJob
+from directory.imports.mapping import RowInvalid, validate_row
+from directory.imports.models import ImportJob
 from directory.imports.parsing import (
     Sheet,
     UnreadableFile,
@@ -37,11 +34,12 @@ from directory.imports.parsing import (
     detect_format,
     read_sheet,
 )
-from kit.db import Database, dialect_of
+from directory.imports.repository import import_repository
+from kit.db import Database
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.normalize import fold
-from kit.problems import DomainError, field_path
+from kit.problems import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +127,7 @@ class ImportService:
         """Queue the file of a finished dry run again, this time writing."""
         if not job.dry_run:
             raise ImportAlreadyWritten(f"Import {job.id} was not a dry run.")
-        content = await session.scalar(sa.select(ImportJob.content).where(ImportJob.id == job.id))
+        content = await import_repository.content(session, job.id)
         return await self.submit(
             session,
             content=content or b"",
@@ -140,16 +138,13 @@ class ImportService:
         )
 
     async def get(self, session: AsyncSession, *, job_id: uuid.UUID) -> ImportJob:
-        job = await session.get(ImportJob, job_id)
+        job = await import_repository.get(session, job_id)
         if job is None:
             raise ImportNotFound(f"No import with id {job_id}.")
         return job
 
     async def list_recent(self, session: AsyncSession, *, limit: int) -> Sequence[ImportJob]:
-        rows = await session.scalars(
-            sa.select(ImportJob).order_by(ImportJob.created_at.desc()).limit(limit)
-        )
-        return rows.all()
+        return await import_repository.list_recent(session, limit=limit)
 
     # --- the worker ------------------------------------------------------------------------
 
@@ -171,20 +166,7 @@ class ImportService:
     async def _claim(self, database: Database) -> uuid.UUID | None:
         now = utcnow()
         async with database.transaction() as session:
-            query = (
-                sa.select(ImportJob)
-                .where(
-                    sa.or_(
-                        ImportJob.status == "queued",
-                        sa.and_(ImportJob.status == "running", ImportJob.lease_until < now),
-                    )
-                )
-                .order_by(ImportJob.created_at)
-                .limit(1)
-            )
-            if dialect_of(session) == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            job = await session.scalar(query)
+            job = await import_repository.next_to_run(session, now=now)
             if job is None:
                 return None
             job.status = "running"
@@ -194,7 +176,7 @@ class ImportService:
 
     async def _run(self, database: Database, job_id: uuid.UUID) -> None:
         async with database.transaction(write=False) as session:
-            job = await session.get(ImportJob, job_id, options=[undefer(ImportJob.content)])
+            job = await import_repository.get(session, job_id, with_content=True)
             assert job is not None
             content, file_format, source = job.content, job.file_format, job.source
             dry_run, next_line = job.dry_run, job.next_line
@@ -299,17 +281,10 @@ class ImportService:
         self, line: int, row: dict[str, str], *, source: str, outcome: BatchOutcome
     ) -> tuple[ActorCreate, str | None] | None:
         try:
-            payload, external_id = row_to_actor(row, source=source)
-            return ActorCreate.model_validate(payload), external_id
-        except RowError as exc:
+            return validate_row(row, source=source)
+        except RowInvalid as exc:
             outcome.failed += 1
-            outcome.errors.append({"line": line, "field": exc.field, "message": str(exc)})
-        except ValidationError as exc:
-            outcome.failed += 1
-            outcome.errors.extend(
-                {"line": line, "field": field_path(("body", *e["loc"])), "message": e["msg"]}
-                for e in exc.errors()
-            )
+            outcome.errors.extend({"line": line, **error} for error in exc.errors)
         return None
 
     async def _write_row(
@@ -352,24 +327,11 @@ class ImportService:
         external_ids = {e for _, _, e in rows if e}
         sirets = {d.siret for _, d, _ in rows if d.siret}
         by_name = {key for _, d, _ in rows if (key := _name_commune_key(d))}
-        known_ids: dict[str, uuid.UUID] = {}
-        if external_ids:
-            found_ids = await session.execute(
-                sa.select(ActorExternalId.external_id, ActorExternalId.actor_id).where(
-                    ActorExternalId.source == source,
-                    ActorExternalId.external_id.in_(external_ids),
-                )
-            )
-            known_ids = {row[0]: row[1] for row in found_ids.all()}
-        known_sirets: dict[str, uuid.UUID] = {}
-        if sirets:
-            found_sirets = await session.execute(
-                sa.select(Actor.siret, Actor.id).where(
-                    Actor.siret.in_(sirets), Actor.deleted_at.is_(None)
-                )
-            )
-            known_sirets = {siret: actor for siret, actor in found_sirets.all() if siret}
-        known_names = await self._actors_by_name_and_commune(session, by_name)
+        known_ids = await import_repository.actor_ids_by_external_id(
+            session, source=source, external_ids=external_ids
+        )
+        known_sirets = await import_repository.actor_ids_by_siret(session, sirets)
+        known_names = await import_repository.actor_ids_by_name_and_commune(session, by_name)
         matched: dict[int, tuple[uuid.UUID, str]] = {}
         for line, data, external_id in rows:
             if external_id and external_id in known_ids:
@@ -380,48 +342,22 @@ class ImportService:
                 matched[line] = (known_names[key], RULE_NAME_COMMUNE)
         return matched
 
-    async def _actors_by_name_and_commune(
-        self, session: AsyncSession, keys: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], uuid.UUID]:
-        """The one live actor of each (folded name, commune); a pair naming several actors
-        matches none (it is reported as a likely duplicate instead)."""
-        if not keys:
-            return {}
-        found = await session.execute(
-            sa.select(Actor.name_key, Actor.commune_insee, Actor.id).where(
-                Actor.name_key.in_({name for name, _ in keys}),
-                Actor.commune_insee.in_({commune for _, commune in keys}),
-                Actor.deleted_at.is_(None),
-            )
-        )
-        seen: dict[tuple[str, str], list[uuid.UUID]] = {}
-        for name, commune, actor_id in found.all():
-            if commune is not None and (name, commune) in keys:
-                seen.setdefault((name, commune), []).append(actor_id)
-        return {key: ids[0] for key, ids in seen.items() if len(ids) == 1}
-
     async def _match(
         self, session: AsyncSession, *, source: str, external_id: str | None, data: ActorCreate
     ) -> Actor | None:
         if external_id:
-            actor_id = await session.scalar(
-                sa.select(ActorExternalId.actor_id).where(
-                    ActorExternalId.source == source, ActorExternalId.external_id == external_id
-                )
+            by_id = await import_repository.actor_ids_by_external_id(
+                session, source=source, external_ids={external_id}
             )
-            if actor_id is not None:
-                return await session.get(Actor, actor_id)
+            if external_id in by_id:
+                return await import_repository.actor(session, by_id[external_id])
         if data.siret:
-            return await session.scalar(
-                sa.select(Actor)
-                .where(Actor.siret == data.siret, Actor.deleted_at.is_(None))
-                .limit(1)
-            )
+            return await import_repository.actor_by_siret(session, data.siret)
         key = _name_commune_key(data)
         if key is not None:
-            found = await self._actors_by_name_and_commune(session, {key})
+            found = await import_repository.actor_ids_by_name_and_commune(session, {key})
             if key in found:
-                return await session.get(Actor, found[key])
+                return await import_repository.actor(session, found[key])
         return None
 
     async def _report_likely_duplicates(
@@ -455,7 +391,7 @@ class ImportService:
         rows: int,
         outcome: BatchOutcome,
     ) -> None:
-        job = await session.get(ImportJob, job_id)
+        job = await import_repository.get(session, job_id)
         assert job is not None
         job.next_line = next_line
         job.processed_rows += rows
@@ -477,7 +413,7 @@ class ImportService:
         self, database: Database, job_id: uuid.UUID, *, failure: str | None = None
     ) -> None:
         async with database.transaction() as session:
-            job = await session.get(ImportJob, job_id)
+            job = await import_repository.get(session, job_id)
             assert job is not None
             job.status = "failed" if failure else "done"
             job.failure = failure
