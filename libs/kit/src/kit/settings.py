@@ -45,7 +45,8 @@ class CommonSettings(BaseSettings):
     mail_from: str = "Maillage <no-reply@maillage.localhost>"
     #: Where people reach the platform: every link in a message is made absolute from it.
     public_url: str = "http://127.0.0.1:8000"
-    #: Messages a sender process hands to the SMTP server per minute (0: as fast as it can).
+    #: Messages a service hands to the SMTP server per minute, all its replicas together
+    #: (0: as fast as the server takes them).
     mail_rate_per_minute: int = 0
     #: Messages claimed per pass, and SMTP connections a sender uses at once.
     mail_batch_size: int = 100

@@ -241,6 +241,36 @@ async def test_the_rate_setting_spaces_the_sends(
     assert elapsed >= 0.5  # 6 sends 0.1 s apart
 
 
+async def test_the_rate_holds_across_replicas(
+    database: Database, mail: MailOutbox, tmp_path: Path
+) -> None:
+    """Two senders of one service share its rate: together they claim at most a minute's
+    worth, where each used to claim a whole batch and pace only itself (and a batch paced
+    over more than its claim could be claimed again by the other and sent twice)."""
+    for i in range(20):
+        await enqueue(database, mail, f"k{i}", to=f"p{i}@example.org")
+    async with MailSink(tmp_path / "mail") as sink:
+        settings = settings_for(sink.port, mail_rate_per_minute=6, mail_batch_size=10)
+        first, second = (MailSender(database, mail, settings) for _ in range(2))
+        assert len(await first._claim()) == 6
+        assert await second._claim() == []
+        # Attempts of the last minute count as well as claims: the six claimed are tried
+        # (recorded as they would be) and given back, and the quota stays spent.
+        now = datetime.now(UTC)
+        async with database.transaction() as session:
+            claimed = (await session.execute(sa.select(mail.table.c.id).where(
+                mail.table.c.status == "sending"))).scalars().all()  # fmt: skip
+            assert len(claimed) == 6
+            await session.execute(sa.insert(mail.attempts), [
+                {"mail_id": i, "attempted_at": now, "outcome": "temporary"} for i in claimed
+            ])  # fmt: skip
+            await session.execute(
+                sa.update(mail.table).values(status="pending", claimed_until=None)
+            )
+        assert await second._claim() == []
+        assert sink.received() == []
+
+
 async def test_reminders_carry_one_click_unsubscribe_and_respect_it(
     database: Database, mail: MailOutbox, tmp_path: Path
 ) -> None:

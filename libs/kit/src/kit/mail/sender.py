@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 import uuid
@@ -113,7 +114,10 @@ class _Recorder:
 
 
 class RateLimiter:
-    """At most ``per_minute`` sends per minute in this process, evenly spaced (0: no limit)."""
+    """Spaces this process's sends evenly, ``60 / per_minute`` seconds apart (0: no limit).
+
+    The limit across replicas is the claim's quota (:meth:`MailSender._claim`): this only
+    keeps one process from sending its share in a burst."""
 
     def __init__(self, per_minute: int) -> None:
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
@@ -128,6 +132,12 @@ class RateLimiter:
             if self._next > now:
                 await asyncio.sleep(self._next - now)
             self._next = max(now, self._next) + self.interval
+
+
+def _advisory_key(service: str) -> int:
+    """A stable 63-bit PostgreSQL advisory lock key for one service's mail claims."""
+    digest = hashlib.blake2b(f"mail-claims:{service}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class MailSender:
@@ -206,7 +216,13 @@ class MailSender:
         if not self.database.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         claim_seconds = self.settings.smtp_timeout_seconds * 3 + CLAIM_MARGIN_SECONDS
+        per_minute = self.settings.mail_rate_per_minute
         async with self.database.transaction() as session:
+            if per_minute > 0:
+                quota = await self._quota(session, per_minute, now, claim_seconds)
+                if quota <= 0:
+                    return []
+                query = query.limit(min(self.settings.mail_batch_size, quota))
             rows = list((await session.execute(query)).all())
             if rows:
                 await session.execute(
@@ -218,6 +234,41 @@ class MailSender:
                     )
                 )
         return rows
+
+    async def _quota(
+        self, session: Any, per_minute: int, now: datetime, claim_seconds: float
+    ) -> int:
+        """How many messages this pass may claim so that the service's replicas together
+        send at most ``per_minute`` a minute: the limit, less the attempts of the last minute
+        and the messages claimed but not yet tried.
+
+        Claims take turns (on PostgreSQL a transaction lock per service; SQLite has one
+        writer), so two replicas never both spend the same quota. Claiming at most a minute's
+        worth also keeps a slow-paced pass inside its claim: claims outliving their pass
+        would let another replica send the same message again.
+        """
+        if not self.database.is_sqlite:
+            await session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(_advisory_key(self.mail.service)))
+            )
+        t, attempts = self.mail.table, self.mail.attempts
+        # The newest ``per_minute`` attempts (read by primary key, so the count stays cheap
+        # however long the log grows) that are less than a minute old.
+        newest = (
+            sa.select(attempts.c.attempted_at)
+            .order_by(attempts.c.id.desc())
+            .limit(per_minute)
+            .subquery()
+        )
+        recent = await session.scalar(
+            sa.select(sa.func.count()).where(newest.c.attempted_at > now - timedelta(minutes=1))
+        )
+        in_flight = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(t)
+            .where(t.c.status == MailStatus.SENDING.value, t.c.claimed_until >= now)
+        )
+        return per_minute - int(recent or 0) - int(in_flight or 0)
 
     async def _work(self, queue: asyncio.Queue[Any], down: list[int], recorder: _Recorder) -> None:
         client: aiosmtplib.SMTP | None = None
