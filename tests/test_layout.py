@@ -69,12 +69,7 @@ CROSS = "imports another service"
 #: Packages that do not follow the template yet: (package, rule) → why it waits. No silent
 #: exemption: each entry says what is left, and test_waiting_entries_are_still_needed fails
 #: once the package conforms, so the entry must then be removed.
-WAITING: dict[tuple[str, str], str] = {
-    ("events.agenda", ROUTES): "feeds.py holds the RSS/Atom/iCalendar routes; they join "
-    "router.py (or a feeds package of their own) in the next step of issue 9",
-    ("events.search", MISSING): "index.py and service.py hold the search queries; they move "
-    "to a repository.py with the list route now in agenda/router.py",
-}
+WAITING: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from events.agenda.feeds import router as feeds_router
 from events.agenda.router import router as agenda_router
 from events.config import Settings
 from events.db import inbox, leases, mail, outbox
@@ -19,6 +18,7 @@ from events.registrations.messages import REMINDER_KIND
 from events.registrations.pages import router as registration_pages
 from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
+from events.search.router import router as search_router
 from events.staff_summary import events_waiting_for_staff
 from kit.mail.router import mail_router
 from kit.mail.summary import SUMMARY_KIND, SUMMARY_KIND_LABEL, staff_summary_worker
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mail=mail,
             stream="EVENTS",
             routers=[
-                feeds_router,
+                search_router,
                 partners_router,
                 agenda_router,
                 history_router,

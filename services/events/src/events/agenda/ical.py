@@ -31,6 +31,11 @@ TZID = "Europe/Paris"
 PARIS = ZoneInfo(TZID)
 PRODID = "-//Maillage//Calendrier du réseau CSTI//FR"
 CALENDAR_END = b"END:VCALENDAR\r\n"
+ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+#: The OpenAPI answer of a route serving iCalendar.
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "RFC 5545 iCalendar"}
+}
 #: Bump when the output changes for the same data, so clients' cached copies are replaced.
 FORMAT_VERSION = 1
 WINTER_OFFSET = timedelta(hours=1)

@@ -13,9 +13,20 @@ from collections.abc import Collection
 
 from contracts.vocabularies import EventState
 from events.agenda.errors import EventCreationForbidden, EventUpdateForbidden
+from events.agenda.filters import EventFilters
 from events.agenda.schemas import EventCreate
 from kit.identity import Identity
 from kit.problems import InvalidInput
+
+
+def visible_states(filters: EventFilters, *, staff: bool) -> list[str] | None:
+    """The states a caller asked for, among those they may see (None: no restriction): staff
+    see every state, everyone else (and every feed, whoever asks) published events only."""
+    asked = [state.value for state in filters.states]
+    if staff:
+        return asked or None
+    published = EventState.PUBLISHED.value
+    return [published] if not asked or published in asked else []
 
 
 def may_manage(identity: Identity, organizer_ids: Collection[uuid.UUID]) -> bool:

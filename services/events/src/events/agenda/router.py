@@ -1,9 +1,9 @@
-"""HTTP routes of /v1/events: thin handlers over event_service."""
+"""HTTP routes of one event, /v1/events/{id}: thin handlers over event_service (the lists and
+feeds of the calendar: search/router.py)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
@@ -12,21 +12,15 @@ from fastapi.responses import JSONResponse
 from contracts.events import EventRead
 from events.access import OrganizerOrStaffIdentity
 from events.agenda import jsonld
-from events.agenda.filters import EventFilters, event_filters
+from events.agenda.ical import ICS_MEDIA_TYPE, ICS_RESPONSE
 from events.agenda.schemas import EventCreate, EventUpdate
 from events.agenda.service import event_service
 from events.organizers.service import wait_until_known
-from events.search.params import facet_params, updated_since_param
-from events.search.schemas import EventListPage
-from events.search.service import event_search_service
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity
-from kit.paging import PageParams, page_params
 from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
-Paging = Annotated[PageParams, Depends(page_params)]
-Filters = Annotated[EventFilters, Depends(event_filters)]
 
 
 async def organizers_heard_of(request: Request) -> None:
@@ -66,49 +60,21 @@ async def create_event(
 
 
 @router.get(
-    "",
-    summary="Search and list events by start date (published ones for the public)",
-    description=(
-        "Full text (`q`), date, territory, map (`near`, `bbox`), accessibility and age "
-        "filters; facet counts (`facets`); cursor-paginated. With `updated_since`: the "
-        "changes since then, by change time, with tombstones, for partners who sync. "
-        "With `Accept: application/ld+json`, the page as a schema.org ItemList of Events "
-        "(same filters and paging; tombstones and facets left out), the next page in a "
-        '`Link: <...>; rel="next"` header.'
-    ),
-    response_model=EventListPage,
-    responses={200: {"content": {jsonld.MEDIA_TYPE: {}}}},
+    "/{event_id}.ics",
+    summary="One event as iCalendar (RFC 5545): one VEVENT per timing",
+    response_class=Response,
+    responses=ICS_RESPONSE,
 )
-async def list_events(
-    request: Request,
-    session: DbSession,
-    identity: CurrentIdentity,
-    paging: Paging,
-    filters: Filters,
-    facets: Annotated[tuple[str, ...], Depends(facet_params)],
-    updated_since: Annotated[datetime | None, Depends(updated_since_param)],
-    response: Response,
-    accept: Annotated[str | None, Header()] = None,
-) -> EventListPage | JSONResponse:
-    as_jsonld = jsonld.wants_jsonld(accept)
-    page = await event_search_service.list_page(
-        session,
-        identity=identity,
-        paging=paging,
-        filters=filters,
-        facets=() if as_jsonld else facets,
-        updated_since=updated_since,
-        database=runtime_of(request).database,
+async def event_calendar(
+    event_id: uuid.UUID, session: DbSession, identity: CurrentIdentity
+) -> Response:
+    """Declared before ``/{event_id}``, which would otherwise read ``<id>.ics`` as an id."""
+    body = await event_service.ics_event(session, event_id=event_id, identity=identity)
+    return Response(
+        body,
+        media_type=ICS_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
     )
-    if not as_jsonld:
-        response.headers["Vary"] = "Accept"
-        return page
-    headers = {"Vary": "Accept"}
-    if page.next is not None:
-        query = request.url.include_query_params(after=page.next).query
-        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
-    events = [item for item in page.items if isinstance(item, EventRead)]
-    return JSONResponse(jsonld.item_list(events), media_type=jsonld.MEDIA_TYPE, headers=headers)
 
 
 @router.get(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +25,6 @@ from contracts.events import (
 from contracts.vocabularies import AttendanceMode, EventState, EventStatus
 from events.agenda import ical, policies
 from events.agenda.errors import EventNotFound, EventUpdateForbidden
-from events.agenda.filters import EventFilters
 from events.agenda.models import Event, EventOrganizer
 from events.agenda.repository import event_repository
 from events.agenda.schemas import EventCreate, EventUpdate
@@ -36,7 +33,6 @@ from events.history.service import event_history_service
 from events.organizers.repository import known_actor_repository
 from events.registrations.service import registration_service
 from events.trainings import rules as training_rules
-from kit.db import Database
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.problems import InvalidInput
@@ -256,23 +252,6 @@ class EventService:
                 raise EventNotFound(f"No event with id {event_id}.")
         return event
 
-    async def list_page(
-        self,
-        session: AsyncSession,
-        *,
-        identity: Identity,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-        filters: EventFilters,
-    ) -> Sequence[Event]:
-        return await event_repository.list_after(
-            session,
-            after=after,
-            limit=limit,
-            states=_visible_states(filters, staff=identity.is_staff),
-            filters=filters,
-        )
-
     async def read_many(self, session: AsyncSession, events: Sequence[Event]) -> list[EventRead]:
         """Events with their organizers' current names and registration counts (3 queries)."""
         organizer_ids = await event_repository.organizer_ids(session, [e.id for e in events])
@@ -316,54 +295,6 @@ class EventService:
             for event_id, ids in organizer_ids.items()
         }
 
-    async def ics_feed(
-        self, database: Database, *, name: str, batch_size: int, filters: EventFilters
-    ) -> AsyncIterator[bytes]:
-        """The iCalendar feed of published events, produced batch by batch.
-
-        The response outlives the request's transaction, so each batch is read in its own
-        short read-only transaction, walking the (start, id) keyset: memory stays that of one
-        batch whatever the number of events, and no connection is held between batches.
-        """
-        yield ical.calendar_head(name)
-        after: tuple[datetime, uuid.UUID] | None = None
-        while True:
-            async with database.transaction(write=False) as session:
-                events = await event_repository.list_after(
-                    session,
-                    after=after,
-                    limit=batch_size,
-                    # A feed is public: published events only, whoever asks.
-                    states=_visible_states(filters, staff=False),
-                    filters=filters,
-                )
-                names = await self.organizer_names(session, events)
-            if not events:
-                break
-            # Rendering takes a while (about 0.5 ms a VEVENT): off the event loop, so other
-            # requests keep being served meanwhile.
-            yield await asyncio.to_thread(_render, events, names)
-            if len(events) < batch_size:
-                break
-            after = (events[-1].starts_at, events[-1].id)
-        yield ical.CALENDAR_END
-
-    async def ics_feed_etag(
-        self, session: AsyncSession, *, name: str, filters: EventFilters
-    ) -> str:
-        """A validator of the feed: calendar clients poll it and mostly get a 304.
-
-        It changes when a matching event is added, changed or removed, or when an organizer's
-        name may have changed (their names are in the descriptions).
-        """
-        count, latest = await event_repository.fingerprint(
-            session, states=_visible_states(filters, staff=False), filters=filters
-        )
-        actors = await known_actor_repository.fingerprint(session)
-        seed = f"{ical.FORMAT_VERSION}|{name}|{count}|{latest}|{actors}|"
-        seed += filters.model_dump_json()
-        return '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
-
     async def ics_event(
         self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity
     ) -> bytes:
@@ -388,19 +319,6 @@ class EventService:
                 raise InvalidInput(
                     f"organizer_ids[{index}]", f"actor {actor_id} was deleted or merged"
                 )
-
-
-def _visible_states(filters: EventFilters, *, staff: bool) -> list[str] | None:
-    """The states a caller asked for, among those they may see (None: no restriction)."""
-    asked = [state.value for state in filters.states]
-    if staff:
-        return asked or None
-    published = EventState.PUBLISHED.value
-    return [published] if not asked or published in asked else []
-
-
-def _render(events: Sequence[Event], names: dict[uuid.UUID, list[str]]) -> bytes:
-    return b"".join(ical.vevents(event, names[event.id]) for event in events)
 
 
 def _ordered_timings(timings: list[Timing]) -> list[Timing]:

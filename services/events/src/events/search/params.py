@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from events.agenda.repository import FACETS
+from events.search.repository import FACETS
 from kit.moments import MOMENT_FORMATS, Moment
 from kit.problems import InvalidInput
 
