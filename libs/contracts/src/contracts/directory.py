@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from contracts.event_type import EventType
+from contracts.event_type import EventType, RecordEvents
 from contracts.territory import (
     GEO_PRECISION_DESCRIPTION,
     GeoPrecision,
@@ -197,4 +197,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(RESOURCE_UPDATED, "A resource changed.", ResourcePublic, "directory", STREAM),
     EventType(RESOURCE_DELETED, "A resource was deleted.", ResourceDeleted, "directory", STREAM),
+)
+
+#: What the events, surveys and EU watch services keep their copy of the actors from.
+ACTOR_RECORD = RecordEvents(
+    "directory-actors",
+    changed=tuple(t for t in EVENT_TYPES if t.name in (ACTOR_CREATED, ACTOR_UPDATED)),
+    deleted=next(t for t in EVENT_TYPES if t.name == ACTOR_DELETED),
+    merged=next(t for t in EVENT_TYPES if t.name == ACTOR_MERGED),
 )

@@ -31,3 +31,16 @@ class EventType:
     #: Whether it is sent by webhook at all (to the network's endpoints, and to partners'
     #: when ``partners``).
     webhook: bool = True
+
+
+@dataclass(frozen=True)
+class RecordEvents:
+    """The events another service keeps its copy of one kind of record from
+    (``kit.projections.Projection``): each carrying the whole record, the deletion
+    (``id``, ``version``, ``deleted_at``), the merge (``id``, ``survivor_id``)."""
+
+    #: Names the durable consumer after the service's prefix: ``directory-actors``.
+    name: str
+    changed: tuple[EventType, ...]
+    deleted: EventType
+    merged: EventType

@@ -1,28 +1,16 @@
-"""Keeps the actor projection current from the directory's events (as the events service
-keeps its organizers): events carry the actor's version, so a stale or replayed event never
-overwrites newer data; with the kit inbox, each event is applied once. ``maillage-directory
-republish`` rebuilds a wiped projection. Membership comes with the events for the network's
-own services (``ActorChanged``); partners never receive it.
+"""Keeps the actor projection current from the directory's events (the mechanic, as in the
+events and surveys services: ``kit.projections``); here what EU watch keeps of an actor, its
+description's stems for matching calls among them. Membership comes with the events for the
+network's own services (``ActorChanged``); partners never receive it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from contracts.directory import (
-    ACTOR_CREATED,
-    ACTOR_DELETED,
-    ACTOR_MERGED,
-    ACTOR_UPDATED,
-    ActorChanged,
-    ActorDeleted,
-    ActorMerged,
-)
+from contracts.directory import ACTOR_RECORD, ActorChanged
 from eu_watch.actors.models import KnownActor, spaced
-from eu_watch.actors.repository import known_actor_repository
 from eu_watch.calls.search import word_stems, words
-from kit.cloudevents import CloudEvent
 from kit.consumers import Subscription
+from kit.projections import Projection
 
 
 def description_terms(text: str | None) -> str:
@@ -30,7 +18,7 @@ def description_terms(text: str | None) -> str:
     return spaced(stem for w in words(text) for stem in word_stems(w))
 
 
-def _fields(actor: ActorChanged) -> dict[str, object]:
+def _columns(actor: ActorChanged) -> dict[str, object]:
     address = actor.address
     return {
         "name": actor.name,
@@ -49,33 +37,10 @@ def _fields(actor: ActorChanged) -> dict[str, object]:
     }
 
 
-async def apply_actor_event(session: AsyncSession, event: CloudEvent) -> None:
-    """Project one ``directory.actor.*`` event."""
-    if event.type in (ACTOR_CREATED, ACTOR_UPDATED):
-        actor = ActorChanged.model_validate(event.data)
-        known = await known_actor_repository.get(session, actor.id)
-        if known is None:
-            session.add(KnownActor(id=actor.id, **_fields(actor)))
-        elif known.version < actor.version:  # else stale or replayed: we know better
-            for key, value in _fields(actor).items():
-                setattr(known, key, value)
-    elif event.type == ACTOR_DELETED:
-        tombstone = ActorDeleted.model_validate(event.data)
-        known = await known_actor_repository.get(session, tombstone.id)
-        if known is not None and known.version < tombstone.version:
-            known.version = tombstone.version
-            known.deleted_at = tombstone.deleted_at
-    elif event.type == ACTOR_MERGED:
-        merged = ActorMerged.model_validate(event.data)
-        known = await known_actor_repository.get(session, merged.id)
-        if known is not None:
-            known.merged_into = merged.survivor_id
+actor_projection: Projection[KnownActor, ActorChanged] = Projection(
+    model=KnownActor, source=ACTOR_RECORD, columns=_columns
+)
 
 
 def actor_subscription(prefix: str) -> Subscription:
-    return Subscription(
-        durable=f"{prefix}-directory-actors",
-        stream="DIRECTORY",
-        subjects=("directory.actor.>",),
-        handler=apply_actor_event,
-    )
+    return actor_projection.subscription(prefix)

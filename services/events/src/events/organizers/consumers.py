@@ -1,67 +1,60 @@
-"""Keeps the actor projection current from the directory's events.
+"""Keeps the actor projection current from the directory's events (``kit.projections``:
+versions, tombstones, merges, replays); here only what the calendar keeps of an actor and
+what it does beyond the copy.
 
-Events carry the actor's version, so a stale or replayed event never overwrites newer data;
-together with the inbox this makes the projection correct whatever the delivery order.
-A merged actor's events are re-pointed to the survivor; a deleted actor stays known by name
-so the events it organized stay readable.
+A merged actor's events are re-pointed to the survivor; a renamed one's (or one moved to
+another département) are re-announced; a deleted actor stays known by name so the events it
+organized stay readable.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.directory import (
-    ACTOR_CREATED,
-    ACTOR_DELETED,
-    ACTOR_MERGED,
-    ACTOR_UPDATED,
-    ActorDeleted,
-    ActorMerged,
-    ActorPublic,
-)
+from contracts.directory import ACTOR_RECORD, ActorPublic
 from contracts.events import EVENT_UPDATED
 from contracts.vocabularies import EventState
 from events.agenda.models import Event
 from events.agenda.service import event_service
 from events.db import outbox
 from events.organizers.models import KnownActor
-from events.organizers.repository import known_actor_repository, organizer_repository
-from kit.cloudevents import CloudEvent
+from events.organizers.repository import organizer_repository
 from kit.consumers import Subscription
+from kit.projections import Projection
 
 
-async def apply_actor_event(session: AsyncSession, event: CloudEvent) -> None:
-    """Project one ``directory.actor.*`` event."""
-    if event.type in (ACTOR_CREATED, ACTOR_UPDATED):
-        await _upsert(session, ActorPublic.model_validate(event.data))
-    elif event.type == ACTOR_DELETED:
-        tombstone = ActorDeleted.model_validate(event.data)
-        known = await known_actor_repository.get(session, tombstone.id)
-        if known is not None and known.version < tombstone.version:
-            known.version = tombstone.version
-            known.deleted_at = tombstone.deleted_at
-    elif event.type == ACTOR_MERGED:
-        merged = ActorMerged.model_validate(event.data)
-        known = await known_actor_repository.get(session, merged.id)
-        if known is not None:
-            known.merged_into = merged.survivor_id
-        await _repoint_events(session, merged)
+def _columns(actor: ActorPublic) -> dict[str, Any]:
+    address = actor.address
+    return {
+        "name": actor.name,
+        "department": address.department if address else None,
+        "region": address.region if address else None,
+        "status": actor.status.value,
+        "version": actor.version,
+    }
 
 
-async def _repoint_events(session: AsyncSession, merged: ActorMerged) -> None:
+async def _after_update(
+    session: AsyncSession, known: KnownActor, before: Mapping[str, Any]
+) -> None:
+    """What an event shows of its organizers is their name and département: when either
+    changed, each event showing the actor is re-announced."""
+    if (before["name"], before["department"]) != (known.name, known.department):
+        await _announce_events_of(session, known.id)
+
+
+async def _repoint_events(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
     """The merged actor's events are now the survivor's: their organizers change, so each
     gets a new version and, when published, an ``events.event.updated``. A replay finds
     nothing left to re-point and changes nothing."""
-    survivor = await known_actor_repository.final_survivor(session, merged.survivor_id)
-    if survivor == merged.id:
-        return  # a merge into itself (or a cycle) moves nothing
-    events = await organizer_repository.lock_events_of(session, merged.id)
+    events = await organizer_repository.lock_events_of(session, merged)
     if not events:
         return
-    await organizer_repository.replace_actor(session, old=merged.id, new=survivor)
+    await organizer_repository.replace_actor(session, old=merged, new=survivor)
     await _announce(session, events)
 
 
@@ -90,38 +83,14 @@ async def _announce(session: AsyncSession, events: Sequence[Event]) -> None:
     )
 
 
-async def _upsert(session: AsyncSession, actor: ActorPublic) -> None:
-    known = await known_actor_repository.get(session, actor.id)
-    address = actor.address
-    if known is None:
-        session.add(
-            KnownActor(
-                id=actor.id,
-                name=actor.name,
-                department=address.department if address else None,
-                region=address.region if address else None,
-                status=actor.status.value,
-                version=actor.version,
-            )
-        )
-        return
-    if known.version >= actor.version:
-        return  # stale or replayed: we already know better
-    department = address.department if address else None
-    shown_differently = (known.name, known.department) != (actor.name, department)
-    known.name = actor.name
-    known.department = department
-    known.region = address.region if address else None
-    known.status = actor.status.value
-    known.version = actor.version
-    if shown_differently:  # what an event shows of its organizers: name and département
-        await _announce_events_of(session, actor.id)
+actor_projection: Projection[KnownActor, ActorPublic] = Projection(
+    model=KnownActor,
+    source=ACTOR_RECORD,
+    columns=_columns,
+    after_update=_after_update,
+    after_merge=_repoint_events,
+)
 
 
 def actor_subscription(prefix: str) -> Subscription:
-    return Subscription(
-        durable=f"{prefix}-directory-actors",
-        stream="DIRECTORY",
-        subjects=("directory.actor.>",),
-        handler=apply_actor_event,
-    )
+    return actor_projection.subscription(prefix)

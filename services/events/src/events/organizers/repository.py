@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.agenda.models import Event, EventOrganizer
 from events.organizers.models import KnownActor
+from kit.projections import final_survivor
 
 
 class KnownActorRepository:
@@ -26,15 +27,8 @@ class KnownActorRepository:
         return {row.id: row for row in rows}
 
     async def final_survivor(self, session: AsyncSession, actor_id: uuid.UUID) -> uuid.UUID:
-        """Where ``actor_id`` lives on, following the merges the calendar heard of (itself
-        when it was never merged)."""
-        seen = {actor_id}
-        while (known := await self.get(session, actor_id)) and known.merged_into:
-            if known.merged_into in seen:
-                break  # a cycle: stop rather than loop
-            actor_id = known.merged_into
-            seen.add(actor_id)
-        return actor_id
+        """Where ``actor_id`` lives on, following the merges the calendar heard of."""
+        return await final_survivor(session, KnownActor, actor_id)
 
     async def fingerprint(self, session: AsyncSession) -> tuple[int, int]:
         """Changes whenever an actor is added or changed (versions only grow)."""

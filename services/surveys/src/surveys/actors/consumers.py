@@ -1,4 +1,5 @@
-"""Keeps the actor projection current from the directory's events.
+"""Keeps the actor projection current from the directory's events (the mechanic:
+``kit.projections``); here what surveys keep of an actor and do beyond the copy.
 
 Events carry the actor's version, so a stale or replayed event never overwrites newer data;
 with the kit inbox (one row per handled event, in the same transaction) this makes the
@@ -13,45 +14,19 @@ responses that name it stay readable, but no audience matches it again.
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.directory import (
-    ACTOR_CREATED,
-    ACTOR_DELETED,
-    ACTOR_MERGED,
-    ACTOR_UPDATED,
-    ActorChanged,
-    ActorDeleted,
-    ActorMerged,
-)
-from kit.cloudevents import CloudEvent
+from contracts.directory import ACTOR_RECORD, ActorChanged
 from kit.consumers import Subscription
+from kit.projections import Projection
 from surveys.actors.models import KnownActor
-from surveys.actors.repository import known_actor_repository
 from surveys.invitations.repository import invitation_repository
 
 
-async def apply_actor_event(session: AsyncSession, event: CloudEvent) -> None:
-    """Project one ``directory.actor.*`` event."""
-    if event.type in (ACTOR_CREATED, ACTOR_UPDATED):
-        await _upsert(session, ActorChanged.model_validate(event.data))
-    elif event.type == ACTOR_DELETED:
-        tombstone = ActorDeleted.model_validate(event.data)
-        known = await known_actor_repository.get(session, tombstone.id)
-        if known is not None and known.version < tombstone.version:
-            known.version = tombstone.version
-            known.deleted_at = tombstone.deleted_at
-    elif event.type == ACTOR_MERGED:
-        merged = ActorMerged.model_validate(event.data)
-        known = await known_actor_repository.get(session, merged.id)
-        if known is not None:
-            known.merged_into = merged.survivor_id
-        survivor = await known_actor_repository.final_survivor(session, merged.survivor_id)
-        if survivor != merged.id:
-            await invitation_repository.move_to_survivor(session, old=merged.id, new=survivor)
-
-
-def _fields(actor: ActorChanged) -> dict[str, object]:
+def _columns(actor: ActorChanged) -> dict[str, Any]:
     address = actor.address
     return {
         "kind": actor.kind.value,
@@ -66,25 +41,18 @@ def _fields(actor: ActorChanged) -> dict[str, object]:
         "email": actor.email,
         "status": actor.status.value,
         "version": actor.version,
+        "deleted_at": None,  # a newer version of the actor is a live one
     }
 
 
-async def _upsert(session: AsyncSession, actor: ActorChanged) -> None:
-    known = await known_actor_repository.get(session, actor.id)
-    if known is None:
-        session.add(KnownActor(id=actor.id, **_fields(actor)))
-        return
-    if known.version >= actor.version:
-        return  # stale or replayed: we already know better
-    for key, value in _fields(actor).items():
-        setattr(known, key, value)
-    known.deleted_at = None
+async def _move_invitations(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    await invitation_repository.move_to_survivor(session, old=merged, new=survivor)
+
+
+actor_projection: Projection[KnownActor, ActorChanged] = Projection(
+    model=KnownActor, source=ACTOR_RECORD, columns=_columns, after_merge=_move_invitations
+)
 
 
 def actor_subscription(prefix: str) -> Subscription:
-    return Subscription(
-        durable=f"{prefix}-directory-actors",
-        stream="DIRECTORY",
-        subjects=("directory.actor.>",),
-        handler=apply_actor_event,
-    )
+    return actor_projection.subscription(prefix)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.projections import final_survivor
 from surveys.actors.models import KnownActor
 
 
@@ -83,13 +84,7 @@ class KnownActorRepository:
 
     async def final_survivor(self, session: AsyncSession, actor_id: uuid.UUID) -> uuid.UUID:
         """Where ``actor_id`` lives on, following the merges heard of (itself if none)."""
-        seen = {actor_id}
-        while (known := await self.get(session, actor_id)) and known.merged_into:
-            if known.merged_into in seen:
-                break
-            actor_id = known.merged_into
-            seen.add(actor_id)
-        return actor_id
+        return await final_survivor(session, KnownActor, actor_id)
 
 
 known_actor_repository = KnownActorRepository()
