@@ -17,6 +17,10 @@ class Settings(ServiceSettings):
     port: int = 8004
     #: Durable consumer names start with this (one set per deployment).
     consumer_prefix: str = "eu-watch"
+    #: Read your writes: how long a question about an actor (``for_actor``, ``lead``) or
+    #: about every member (a call's matches) waits for the directory's events the projection
+    #: has not applied yet (usually milliseconds); an actor still unknown is then a 422.
+    actor_wait_seconds: float = Field(default=2.0, ge=0)
 
     #: The portal's search endpoint; the facet endpoint is its sibling ``…/facet``.
     sedia_url: str = PORTAL_SEARCH_URL

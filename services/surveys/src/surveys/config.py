@@ -22,3 +22,7 @@ class Settings(ServiceSettings):
     feedback_invite_hour: int = 9
     #: How often the job looks for attendees whose morning has come (seconds).
     feedback_every_seconds: float = 60.0
+    #: Read your writes: how long an invitation run naming actors (or an audience) waits for
+    #: the directory's events about them before answering (the projection usually takes
+    #: milliseconds); an actor still unknown is then a 422.
+    actor_wait_seconds: float = 2.0

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from eu_watch.actors.dependencies import actor_heard_of
 from eu_watch.calls import feeds
 from eu_watch.calls.filters import (
     CallFilters,
@@ -49,7 +50,9 @@ async def create_call(
     description="Full text in English and French (`q`), filters, facet counts (`facets`),"
     " sorted by last deadline (default), by update (`sort=updated`) or by relevance to `q`;"
     " cursor-paginated. With `updated_since`: the changes since then, oldest first, with"
-    " tombstones for removed calls, for partners who sync.",
+    " tombstones for removed calls, for partners who sync. With `for_actor`, an actor created"
+    " a moment ago is waited for (up to `MAILLAGE_EU_WATCH_ACTOR_WAIT_SECONDS`, 2 s).",
+    dependencies=[Depends(actor_heard_of("for_actor"))],
 )
 async def list_calls(
     session: DbSession,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
+from eu_watch.actors.dependencies import actor_heard_of, directory_heard_of
 from eu_watch.actors.repository import ActorFilters
 from eu_watch.matching.schemas import MatchList, PartnerSuggestions
 from eu_watch.matching.service import matching_service
@@ -24,7 +25,9 @@ router = APIRouter(prefix="/v1/calls", tags=["calls"])
     " `department` narrow or widen it); the score is the sum of the reasons' points: shared"
     " themes, the call's terms in the actor's description, the fit between the type of action"
     " and the actor's types, the territory when the call names one. For network staff and"
-    " members (membership is the network's own business).",
+    " members (membership is the network's own business). Waits up to"
+    " `MAILLAGE_EU_WATCH_ACTOR_WAIT_SECONDS` (2 s) for the directory's latest changes.",
+    dependencies=[Depends(directory_heard_of)],
 )
 async def call_matches(
     call_id: uuid.UUID,
@@ -51,7 +54,9 @@ async def call_matches(
     summary="Consortia suggested around a lead member for this call, each explained",
     description="Complementary types (research + science centre or museum + local authority"
     " or association), spread across territories, from the members the call suits. `lead`"
-    " must be an active member (422 otherwise); a member key suggests for its own actor only.",
+    " must be an active member (422 otherwise; one created a moment ago is waited for, up to"
+    " `MAILLAGE_EU_WATCH_ACTOR_WAIT_SECONDS`); a member key suggests for its own actor only.",
+    dependencies=[Depends(actor_heard_of("lead"))],
 )
 async def call_partners(
     call_id: uuid.UUID,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from events.organizers.repository import known_actor_repository
 from kit.db import Database
-
-POLL_SECONDS = 0.05
+from kit.read_your_writes import wait_until
 
 
 async def wait_until_known(
@@ -20,18 +19,14 @@ async def wait_until_known(
     directory created a moment ago, so a client that creates an actor and then an event it
     organizes is not told the actor is unknown. Returns at once when all are known, and after
     ``within`` in any case (the caller's own check then answers 422 for those still missing).
-
-    Each look is its own short read transaction, taken before the request's own one: on
-    SQLite that one holds the write lock, which the consumer writing the projection waits for,
-    and keeps the snapshot of its first read.
+    The wait is :func:`kit.read_your_writes.wait_until`, run before the request's own
+    transaction opens.
     """
     wanted = set(actor_ids)
     if not wanted:
         return
-    deadline = time.monotonic() + within
-    while True:
-        async with database.transaction(write=False) as session:
-            known = await known_actor_repository.get_many(session, wanted)
-        if wanted <= known.keys() or time.monotonic() >= deadline:
-            return
-        await asyncio.sleep(POLL_SECONDS)
+
+    async def all_known(session: AsyncSession) -> bool:
+        return wanted <= (await known_actor_repository.get_many(session, wanted)).keys()
+
+    await wait_until(database, all_known, within=within)

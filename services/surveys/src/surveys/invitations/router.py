@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from kit.identity import AuthenticatedIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
-from kit.service import DbSession
+from kit.service import DbSession, runtime_of
+from surveys.actors.service import wait_for_actors
 from surveys.invitations.schemas import (
     InvitationRead,
     InvitationReport,
@@ -30,6 +31,24 @@ def public_url(request: Request) -> str:
 PublicUrl = Annotated[str, Depends(public_url)]
 
 
+async def actors_heard_of(request: Request) -> None:
+    """Route dependency, resolved before the request's transaction opens: waits a bounded
+    moment for actors and audiences the projection has not heard of yet (read your writes).
+    Reads the body FastAPI has already read; a malformed one is left to validation."""
+    try:
+        body = await request.json()
+        ids = [uuid.UUID(str(i)) for i in body.get("actor_ids") or []]
+        audience = body.get("audience") is not None
+    except (ValueError, TypeError, AttributeError):
+        return
+    await wait_for_actors(
+        runtime_of(request),
+        actor_ids=ids,
+        audience=audience,
+        within=request.app.state.settings.actor_wait_seconds,
+    )
+
+
 @router.post(
     "/v1/surveys/{survey_id}/invitations",
     summary="Invite an audience, named actors or people (staff; a dry run unless told)",
@@ -38,8 +57,10 @@ PublicUrl = Annotated[str, Depends(public_url)]
         "`department`, `region`, `member`, `status`). The answer counts who matched, who has "
         "an address (`reachable`), who has none (`unreachable`) and, for a real run "
         "(`dry_run: false`), the invitations made; a second run adds only who is new. Each "
-        "invitation is mailed with its personal link."
+        "invitation is mailed with its personal link. Actors created in the directory a "
+        "moment ago are waited for (up to `MAILLAGE_SURVEYS_ACTOR_WAIT_SECONDS`, 2 s)."
     ),
+    dependencies=[Depends(actors_heard_of)],
 )
 async def invite(
     survey_id: uuid.UUID, body: InvitationRun, session: DbSession, identity: StaffIdentity
