@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 from eu_watch.calls.models import Call
 from eu_watch.calls.policies import BRUSSELS
+from kit import ical
 
-ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
 TZID = "Europe/Brussels"
 PRODID = "-//Maillage//Veille appels européens//FR"
@@ -41,34 +41,6 @@ VTIMEZONE = (
     "END:STANDARD",
     "END:VTIMEZONE",
 )
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
-
-
-def ical_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and new lines escaped."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_ESCAPES)
-
-
-def folded(line: str) -> bytes:
-    """``line`` ended by CRLF, folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8
-    character."""
-    raw = line.encode()
-    if len(raw) <= 75:
-        return raw + b"\r\n"
-    pieces = []
-    start, limit = 0, 75
-    while len(raw) - start > limit:
-        cut = start + limit
-        while raw[cut] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
-            cut -= 1
-        pieces.append(raw[start:cut])
-        start, limit = cut, 74  # continuation lines begin with a space
-    pieces.append(raw[start:])
-    return b"\r\n ".join(pieces) + b"\r\n"
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _summary(call: Call, rank: int) -> str:
@@ -101,20 +73,20 @@ def vevents(call: Call) -> bytes:
         lines = [
             "BEGIN:VEVENT",
             f"UID:{call.id}-{rank}@maillage",
-            f"DTSTAMP:{_utc(call.updated_at)}",
+            f"DTSTAMP:{ical.utc_time(call.updated_at)}",
             f"SEQUENCE:{call.version}",
             f"DTSTART;TZID={TZID}:{local.strftime('%Y%m%dT%H%M%S')}",
-            f"SUMMARY:{ical_text(_summary(call, rank))}",
-            f"DESCRIPTION:{ical_text(_description(call))}",
-            f"CATEGORIES:{','.join(ical_text(t['theme']) for t in call.themes) or 'eu_call'}",
+            f"SUMMARY:{ical.text(_summary(call, rank))}",
+            f"DESCRIPTION:{ical.text(_description(call))}",
+            f"CATEGORIES:{','.join(ical.text(t['theme']) for t in call.themes) or 'eu_call'}",
             "CLASS:PUBLIC",
             "TRANSP:TRANSPARENT",
-            f"LAST-MODIFIED:{_utc(call.updated_at)}",
+            f"LAST-MODIFIED:{ical.utc_time(call.updated_at)}",
         ]
         if call.url:
             lines.append(f"URL:{call.url.replace(chr(13), '').replace(chr(10), '')}")
         lines.append("END:VEVENT")
-        out.append(b"".join(folded(line) for line in lines))
+        out.append(b"".join(ical.folded(line) for line in lines))
     return b"".join(out)
 
 
@@ -125,12 +97,12 @@ def calendar(name: str, calls: Sequence[Call]) -> bytes:
         "VERSION:2.0",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ical_text(name)}",
+        f"X-WR-CALNAME:{ical.text(name)}",
         f"X-WR-TIMEZONE:{TZID}",
         *VTIMEZONE,
     ]
     return (
-        b"".join(folded(line) for line in head)
+        b"".join(ical.folded(line) for line in head)
         + b"".join(vevents(call) for call in calls)
         + b"END:VCALENDAR\r\n"
     )

@@ -20,6 +20,7 @@ from eu_watch.calls.filters import (
 from eu_watch.calls.schemas import CallCreate, CallListPage, CallRead
 from eu_watch.calls.service import call_service
 from eu_watch.matching.service import matching_service
+from kit import ical
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, StaffIdentity
 from kit.models import utcnow
@@ -131,7 +132,7 @@ def _public_base(request: Request) -> str:
 async def calls_calendar(session: DbSession, filters: Filters, limit: FeedLimit = 500) -> Response:
     calls = await call_service.feed(session, filters=filters, sort="deadline", limit=limit)
     body = feeds.calendar("Appels à projets — dates limites", calls)
-    return Response(body, media_type=feeds.ICS_MEDIA_TYPE)
+    return Response(body, media_type=ical.MEDIA_TYPE)
 
 
 @feeds_router.get(

@@ -7,35 +7,30 @@ apply updates, and times given in Europe/Paris with the matching VTIMEZONE.
 The calendar's head (with its VTIMEZONE) is built once with the ``icalendar`` library. The
 VEVENTs, thousands in a feed, are written here directly: the library builds an object per
 property and parameter and took about 1 ms a VEVENT, most of a feed's time; these few
-properties need only the TEXT escaping of RFC 5545 §3.3.11 (backslash, semicolon, comma, new
-line) and §3.1 folding at 75 octets, never cutting a UTF-8 character. The unit tests parse
+properties need only the TEXT escaping of RFC 5545 §3.3.11 and §3.1 folding at 75 octets
+(``kit.ical``, shared with EU watch's feeds). The unit tests parse
 the output back with ``icalendar``, which must read the values that were put in.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
-from contracts.text import single_line, without_controls
+from contracts.text import single_line
 from contracts.vocabularies import EventStatus
 from events.agenda.models import Event
 from events.trainings.rules import session_titles_by_timing
+from kit import ical
 
 TZID = "Europe/Paris"
 PARIS = ZoneInfo(TZID)
 PRODID = "-//Maillage//Calendrier du réseau CSTI//FR"
 CALENDAR_END = b"END:VCALENDAR\r\n"
-ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
-#: The OpenAPI answer of a route serving iCalendar.
-ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/calendar": {}}, "description": "RFC 5545 iCalendar"}
-}
 #: Bump when the output changes for the same data, so clients' cached copies are replaced.
 FORMAT_VERSION = 1
 WINTER_OFFSET = timedelta(hours=1)
@@ -88,8 +83,8 @@ def calendar_head(name: str) -> bytes:
     timezone: bytes = paris_timezone().to_ical()
     return (
         text[: -len(CALENDAR_END)]
-        + _folded(f"X-WR-CALNAME:{_text(single_line(name))}")
-        + _folded(f"X-WR-TIMEZONE:{TZID}")
+        + ical.folded(f"X-WR-CALNAME:{ical.text(single_line(name))}")
+        + ical.folded(f"X-WR-TIMEZONE:{TZID}")
         + timezone
     )
 
@@ -122,42 +117,31 @@ def _vevent(
         title = f"{title} ({index + 1}/{len(event.timings)})"
     lines = [
         "BEGIN:VEVENT",
-        f"SUMMARY:{_text(title)}",
+        f"SUMMARY:{ical.text(title)}",
         f"DTSTART;TZID={TZID}:{_paris_time(timing['start'])}",
         f"DTEND;TZID={TZID}:{_paris_time(timing['end'])}",
-        f"DTSTAMP:{_utc_time(event.updated_at)}",
+        f"DTSTAMP:{ical.utc_time(event.updated_at)}",
         f"UID:{event.id}-{index}@maillage",
         f"SEQUENCE:{event.version}",
-        f"CATEGORIES:{','.join(_text(c) for c in (event.kind, *event.themes))}",
+        f"CATEGORIES:{','.join(ical.text(c) for c in (event.kind, *event.themes))}",
         "CLASS:PUBLIC",
-        f"CREATED:{_utc_time(event.created_at)}",
+        f"CREATED:{ical.utc_time(event.created_at)}",
     ]
     description = _description(event, organizer_names)
     if description:
-        lines.append(f"DESCRIPTION:{_text(description)}")
+        lines.append(f"DESCRIPTION:{ical.text(description)}")
     place = event.location or {}
     if place.get("lat") is not None and place.get("lon") is not None:
         lines.append(f"GEO:{float(place['lat'])};{float(place['lon'])}")
-    lines.append(f"LAST-MODIFIED:{_utc_time(event.updated_at)}")
+    lines.append(f"LAST-MODIFIED:{ical.utc_time(event.updated_at)}")
     location = place_of(event)
     if location:
-        lines.append(f"LOCATION:{_text(location)}")
+        lines.append(f"LOCATION:{ical.text(location)}")
     lines.append(f"STATUS:{_STATUS.get(event.status, 'CONFIRMED')}")
     if event.online_url:
         lines.append(f"URL:{_no_breaks(event.online_url)}")
     lines.append("END:VEVENT")
-    return b"".join(_folded(line) for line in lines)
-
-
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
-#: Every other way to break a line (CR, VT, FF, NEL, U+2028, U+2029) reads as a new line.
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-
-
-def _text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks escaped,
-    other control characters (which TEXT cannot hold) dropped, whatever was stored."""
-    return without_controls(_LINE_BREAKS.sub("\n", value)).translate(_TEXT_ESCAPES)
+    return b"".join(ical.folded(line) for line in lines)
 
 
 def _no_breaks(value: str) -> str:
@@ -165,30 +149,8 @@ def _no_breaks(value: str) -> str:
     return single_line(value).replace(" ", "%20")
 
 
-def _folded(line: str) -> bytes:
-    """``line`` ended by CRLF, folded so no line is over 75 octets (RFC 5545 §3.1); a fold
-    never falls inside a UTF-8 character."""
-    raw = line.encode()
-    if len(raw) <= 75:
-        return raw + b"\r\n"
-    pieces = []
-    start, limit = 0, 75
-    while len(raw) - start > limit:
-        cut = start + limit
-        while raw[cut] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
-            cut -= 1
-        pieces.append(raw[start:cut])
-        start, limit = cut, 74  # continuation lines begin with a space
-    pieces.append(raw[start:])
-    return b"\r\n ".join(pieces) + b"\r\n"
-
-
 def _paris_time(moment: str) -> str:
     return _paris(moment).strftime("%Y%m%dT%H%M%S")
-
-
-def _utc_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _paris(moment: str) -> datetime:

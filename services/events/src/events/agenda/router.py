@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse
 from contracts.events import EventRead
 from events.access import OrganizerOrStaffIdentity
 from events.agenda import jsonld
-from events.agenda.ical import ICS_MEDIA_TYPE, ICS_RESPONSE
 from events.agenda.schemas import EventCreate, EventUpdate
 from events.agenda.service import event_service
 from events.organizers.service import wait_until_known
+from kit import ical
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity
 from kit.service import DbSession, runtime_of
@@ -63,7 +63,7 @@ async def create_event(
     "/{event_id}.ics",
     summary="One event as iCalendar (RFC 5545): one VEVENT per timing",
     response_class=Response,
-    responses=ICS_RESPONSE,
+    responses=ical.OPENAPI_RESPONSE,
 )
 async def event_calendar(
     event_id: uuid.UUID, session: DbSession, identity: CurrentIdentity
@@ -72,7 +72,7 @@ async def event_calendar(
     body = await event_service.ics_event(session, event_id=event_id, identity=identity)
     return Response(
         body,
-        media_type=ICS_MEDIA_TYPE,
+        media_type=ical.MEDIA_TYPE,
         headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
     )
 

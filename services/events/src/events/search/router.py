@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from contracts.events import EventRead
 from events.agenda import jsonld
 from events.agenda.filters import EventFilters, event_filters
-from events.agenda.ical import ICS_MEDIA_TYPE, ICS_RESPONSE
 from events.search import syndication
 from events.search.params import facet_params, updated_since_param
 from events.search.schemas import EventListPage
 from events.search.service import event_search_service
+from kit import ical
 from kit.etags import none_match
 from kit.identity import CurrentIdentity
 from kit.paging import PageParams, page_params
@@ -88,7 +88,7 @@ async def list_events(
     summary="The published calendar as iCalendar (RFC 5545), streamed; same filters as the list",
     description="Send If-None-Match with the ETag you got: 304 while nothing changed.",
     response_class=StreamingResponse,
-    responses=ICS_RESPONSE,
+    responses=ical.OPENAPI_RESPONSE,
 )
 async def calendar_feed(
     request: Request,
@@ -110,7 +110,7 @@ async def calendar_feed(
     )
     return StreamingResponse(
         feed,
-        media_type=ICS_MEDIA_TYPE,
+        media_type=ical.MEDIA_TYPE,
         headers={"Content-Disposition": 'inline; filename="maillage.ics"', "ETag": etag},
     )
 
