@@ -66,7 +66,9 @@ class InvitationCreated(BaseModel):
 
 class ResponseSubmitted(BaseModel):
     """Payload of ``surveys.response.submitted``: never the answers; ``actor_id`` only for a
-    named survey, and internal."""
+    named survey, and internal. For an anonymous survey ``id`` is a random id of the event
+    (not the stored response's) and ``submitted_at`` the start of the day (Paris), so that
+    the event's moment leads to no answers."""
 
     id: uuid.UUID
     survey_id: uuid.UUID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,10 @@ from kit.db import Database
 from kit.migrations import upgrade
 from kit.sqltypes import Json
 from kit.testing.plugin import BACKENDS, DatabaseFactory
+from surveys.invitations.models import Invitation
 from surveys.main import SERVICE_ROOT
+from surveys.questionnaires.models import Survey
+from surveys.responses.models import Response
 
 OLD_SURVEYS = sa.table(
     "surveys",
@@ -82,3 +85,72 @@ async def test_questions_move_into_one_section_with_their_conditions(
         ("what", "short_text"),
     ]
     assert section["questions"][1]["show_if"] == {"q": "lends", "op": "eq", "value": True}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_anonymous_responses_written_before_lose_their_moment_and_submitted_their_key(
+    backend: str, database_factory: DatabaseFactory
+) -> None:
+    url = await database_factory(backend, "surveys_migration_anonymous")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0003")
+    database = Database(url)
+    moment = datetime(2026, 12, 7, 10, 41, 7, tzinfo=UTC)
+    survey = Survey(
+        id=uuid.uuid4(),
+        title={"fr": "Anonyme"},
+        languages=["fr"],
+        status="open",
+        anonymous=True,
+        sections=[],
+        current_version=1,
+    )
+    invited = {"survey_id": survey.id, "source": "email", "created_at": moment, "reminders_sent": 0}
+    used = Invitation(id=uuid.uuid4(), token="a", status="submitted", **invited)
+    begun = Invitation(id=uuid.uuid4(), token="b", status="partial", **invited)
+    for invitation in (used, begun):
+        invitation.updated_at = moment + timedelta(hours=1)
+    answered = {"survey_id": survey.id, "version": 1, "answers": {}, "language": "fr"}
+    submitted = Response(
+        id=uuid.uuid4(),
+        respondent_key="k1",
+        status="submitted",
+        created_at=moment,
+        updated_at=moment,
+        submitted_at=moment,
+        **answered,
+    )
+    partial = Response(
+        id=uuid.uuid4(),
+        respondent_key="k2",
+        status="partial",
+        created_at=moment,
+        updated_at=moment,
+        **answered,
+    )
+    try:
+        async with database.transaction() as session:
+            session.add(survey)
+            await session.flush()
+            session.add_all([used, begun, submitted, partial])
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "head")
+        async with database.transaction() as session:
+            responses = {
+                r.status: r
+                for r in await session.scalars(
+                    sa.select(Response).execution_options(populate_existing=True)
+                )
+            }
+            invitations = {
+                i.token: i
+                for i in await session.scalars(
+                    sa.select(Invitation).execution_options(populate_existing=True)
+                )
+            }
+    finally:
+        await database.dispose()
+    day = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # midnight, Paris
+    assert responses["submitted"].respondent_key is None
+    assert responses["partial"].respondent_key == "k2"  # still to be found by its link
+    assert {responses["submitted"].submitted_at, responses["partial"].created_at} == {day}
+    assert (invitations["a"].status, invitations["b"].status) == ("submitted", "invited")
+    assert {i.updated_at for i in invitations.values()} == {moment}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import nats
@@ -12,7 +13,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from kit.testing.nats import NatsServer
+from surveys.invitations.models import Invitation
 from surveys.responses.models import Response
+from surveys.responses.policies import anonymous_moment
+from surveys.responses.repository import response_repository
+from surveys.responses.service import respondent_key
 
 from .test_invitations import open_survey
 
@@ -155,38 +160,84 @@ async def test_edits_after_submit_when_the_survey_allows_them(
     assert (await anonymous.put(url, json={"answers": {"structure_type": None}})).status_code == 422
 
 
-async def test_an_anonymous_survey_keeps_no_actor_and_no_invitation_with_the_answers(
+async def test_an_anonymous_answer_cannot_be_linked_to_the_invitation_used(
     admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, app: FastAPI, nats_server: NatsServer
 ) -> None:
-    survey = await open_survey(admin, anonymous=True)
-    [token] = await invite(admin, survey)
-    url = f"/v1/responses/{token}"
-    await anonymous.put(url, json={"answers": {"structure_type": "museum"}})
-    assert (await anonymous.get(url)).json()["answers"] == {"structure_type": "museum"}
-    assert (await anonymous.post(f"{url}/submit", json={"answers": FULL})).status_code == 200
+    """Staff hold the invitations (tokens, addresses, times), the database and the service's
+    secret, the exports and the events: none of it leads to whose answers are whose."""
+    survey = await open_survey(admin, anonymous=True, allow_edit_after_submit=True)
+    survey_id = uuid.UUID(survey["id"])
+    tokens = await invite(admin, survey, count=3)
+    first, second, _ = (f"/v1/responses/{t}" for t in tokens)
+    await anonymous.put(first, json={"answers": {"structure_type": "museum"}})
+    reread = (await anonymous.get(first)).json()
+    assert (reread["status"], reread["answers"]) == ("partial", {"structure_type": "museum"})
+    listed = (await admin.get(f"/v1/surveys/{survey_id}/invitations")).json()["items"]
+    # The invitation records only whether it was used: not that answering has begun.
+    assert [i["status"] for i in listed] == ["invited"] * 3
+
+    assert (await anonymous.post(f"{first}/submit", json={"answers": FULL})).status_code == 200
+    assert (await anonymous.post(f"{second}/submit", json={"answers": FULL})).status_code == 200
+    # The link no longer opens the answers (and does not change them: no edit, even if
+    # the survey allows edits of named answers).
+    after = (await anonymous.get(first)).json()
+    assert (after["status"], after["answers"], after["editable"]) == ("submitted", {}, False)
+    assert (await anonymous.put(first, json={"answers": {"staff": 4}})).status_code == 409
+
+    secret = app.state.settings.common.identity_secret.get_secret_value()
     async with app.state.runtime.database.transaction() as session:
-        [row] = (
-            await session.scalars(
-                sa.select(Response).where(Response.survey_id == uuid.UUID(survey["id"]))
-            )
+        rows = (
+            await session.scalars(sa.select(Response).where(Response.survey_id == survey_id))
         ).all()
-    assert (row.invitation_id, row.actor_id, row.profile) == (None, None, None)
-    assert row.respondent_key
-    assert token not in row.respondent_key
-    invitation = (await admin.get(f"/v1/surveys/{survey['id']}/invitations")).json()["items"][0]
-    assert invitation["status"] == "submitted"  # the invitation only records that it was used
+        invitations = (
+            await session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey_id))
+        ).all()
+        for token in tokens:  # the secret and the token find no submitted response
+            assert (
+                await response_repository.by_respondent_key(session, respondent_key(secret, token))
+                is None
+            )
+    assert len(rows) == 2
+    for row in rows:
+        assert (row.invitation_id, row.actor_id, row.profile, row.respondent_key) == (None,) * 4
+        for moment in (row.created_at, row.updated_at, row.submitted_at):
+            assert moment is not None
+            assert moment == anonymous_moment(moment), "an anonymous response keeps its day only"
+    assert sorted(i.status for i in invitations) == ["invited", "submitted", "submitted"]
+    for invitation in invitations:  # no moment of use either
+        assert invitation.updated_at == invitation.created_at
+    linkable = (
+        {str(i.id) for i in invitations}
+        | {i.token for i in invitations}
+        | {str(i.email) for i in invitations}
+    )
 
     client = await nats.connect(nats_server.url)
+    events = []
     try:
         sub = await client.jetstream().subscribe(
             "surveys.response.submitted", ordered_consumer=True
         )
-        while True:
+        while len(events) < 2:
             event = orjson.loads((await sub.next_msg(timeout=10)).data)
             if event["data"]["survey_id"] == survey["id"]:
-                break
+                events.append(event)
     finally:
         await client.close()
-    assert event["data"]["anonymous"] is True
-    assert event["data"]["actor_id"] is None
-    assert "answers" not in event["data"]
+    ids = {str(row.id) for row in rows}
+    for event in events:
+        assert (event["data"]["anonymous"], event["data"]["actor_id"]) == (True, None)
+        assert "answers" not in event["data"]
+        # The event's moment leads nowhere: its id is not a stored response's.
+        assert event["data"]["id"] not in ids
+        assert event["subject"] not in ids
+
+    export = await admin.get(f"/v1/surveys/{survey_id}/responses.csv")
+    assert export.status_code == 200, export.text
+    lines = export.text.lstrip("\ufeff").splitlines()
+    header = lines[0].split(";")
+    assert "actor_id" not in header
+    at = header.index("submitted_at")
+    day = rows[0].submitted_at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    assert [line.split(";")[at] for line in lines[1:]] == [day, day]
+    assert not [value for value in linkable if value in export.text]

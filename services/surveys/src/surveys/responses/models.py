@@ -19,9 +19,10 @@ class Response(Base):
 
     A named survey's response points at its invitation and actor, and keeps a ``profile`` of
     the actor when submitted (circle, types, clubs, territory, membership) so a wave's results
-    are cut by what the actor was then. An anonymous survey's response has neither: it is
-    found again only through ``respondent_key``, a keyed hash of the link's token, so the
-    invitations table cannot be joined to the answers."""
+    are cut by what the actor was then. An anonymous survey's response has neither: while
+    partial it is found again only through ``respondent_key``, a keyed hash of the link's
+    token, which is dropped at submission; its times are the start of its day (Paris), so
+    nothing joins the invitations table to the answers."""
 
     __tablename__ = "responses"
     __table_args__ = (

@@ -3,9 +3,15 @@ commit.
 
 The token is the only key: an unknown token, a token of another survey than the one named
 and a token of a deleted survey all get the same 404. A named survey's response points at
-its invitation and actor (and keeps the actor's profile when submitted); an anonymous
-survey's response keeps neither, only ``respondent_key``, an HMAC of the token under the
-service's secret, so the invitations table cannot be joined to the answers.
+its invitation and actor (and keeps the actor's profile when submitted).
+
+An anonymous survey's response keeps neither. While partial it is found again through
+``respondent_key``, an HMAC of the token under the service's secret; when submitted that key
+is dropped, so nothing (not even the secret with the database) leads from an invitation to
+the answers any more. Its times are the day only (:func:`policies.anonymous_moment`), its id
+is random, the invitation records only that it was used (``invited`` until submitted, its
+``updated_at`` untouched), and the ``surveys.response.submitted`` event names a random id of
+its own, not the response's.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,11 +115,14 @@ class ResponseService:
         response = answering.response
         answers = response.answers if response else {}
         checked = validation.check(answering.sections, answers, complete=False)
+        status = answering.invitation.status
+        if status == "invited" and response is not None:  # an anonymous survey's partial
+            status = "partial"
         return ResponseRead(
             survey_id=answering.survey.id,
             version=answering.version.number,
             survey=SurveyDefinition.model_validate(answering.version.definition),
-            status=answering.invitation.status,
+            status=status,
             answers=checked.answers,
             visible_questions=sorted(checked.visible),
             editable=self.refusal(answering) is None,
@@ -130,6 +140,7 @@ class ResponseService:
             now=utcnow(),
             submitted=answering.invitation.status == "submitted",
             allow_edit_after_submit=survey.allow_edit_after_submit,
+            anonymous=survey.anonymous,
         )
 
     async def save(
@@ -163,43 +174,52 @@ class ResponseService:
                 + "; ".join(f"{c}: {m}" for c, m in sorted(wrong.items())[:5]),
                 errors=validation.Checked({}, wrong).as_errors(),
             )
+        anonymous = answering.survey.anonymous
         now = utcnow()
-        response = answering.response or self._new_response(answering, secret, token)
+        # An anonymous response says which day, never which moment (see the module).
+        stamp = policies.anonymous_moment(now) if anonymous else now
+        response = answering.response or self._new_response(answering, secret, token, stamp)
         response.answers = checked.answers
         response.version = answering.version.number
         response.language = data.language or response.language
-        response.updated_at = now
+        response.updated_at = stamp
         first_submission = submit and response.status != "submitted"
         if submit:
             response.status = "submitted"
-            response.submitted_at = now
+            response.submitted_at = stamp
             answering.invitation.status = "submitted"
-            if not answering.survey.anonymous and answering.invitation.actor_id:
+            if anonymous:
+                response.respondent_key = None  # cut from the link: found by nothing now
+            elif answering.invitation.actor_id:
                 response.profile = await self._profile(session, answering.invitation.actor_id)
-        elif answering.invitation.status == "invited":
+        elif not anonymous and answering.invitation.status == "invited":
             answering.invitation.status = "partial"
-        answering.invitation.updated_at = now
+        if not anonymous:
+            answering.invitation.updated_at = now
         if answering.response is None:
             session.add(response)
             answering.response = response
         await session.flush()
         if first_submission:
+            event_id = uuid.uuid4() if anonymous else response.id
             await outbox.emit(
                 session,
                 type=RESPONSE_SUBMITTED,
-                subject=str(response.id),
+                subject=str(event_id),
                 data=ResponseSubmitted(
-                    id=response.id,
+                    id=event_id,
                     survey_id=answering.survey.id,
                     version=response.version,
-                    anonymous=answering.survey.anonymous,
+                    anonymous=anonymous,
                     actor_id=response.actor_id,
-                    submitted_at=now,
+                    submitted_at=stamp,
                 ).model_dump(mode="json"),
             )
         return answering
 
-    def _new_response(self, answering: Answering, secret: str, token: str) -> Response:
+    def _new_response(
+        self, answering: Answering, secret: str, token: str, stamp: datetime
+    ) -> Response:
         invitation, anonymous = answering.invitation, answering.survey.anonymous
         return Response(
             id=uuid.uuid4(),
@@ -211,7 +231,8 @@ class ResponseService:
             answers={},
             status="partial",
             language=invitation.language,
-            created_at=utcnow(),
+            created_at=stamp,
+            updated_at=stamp,
         )
 
     async def _profile(self, session: AsyncSession, actor_id: uuid.UUID) -> dict[str, Any] | None:

@@ -120,8 +120,13 @@ def _part_cell(kind: str, value: Any, part: str) -> Any:
     return value.get(part, "") if isinstance(value, Mapping) else ""
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(PARIS).isoformat() if moment is not None else ""
+def _when(moment: datetime | None, *, day_only: bool = False) -> str:
+    """A submission time in Paris; only its date for an anonymous survey, which keeps no
+    more (a time would point at the invitation used then)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(PARIS)
+    return local.date().isoformat() if day_only else local.isoformat()
 
 
 async def _rows(
@@ -135,7 +140,7 @@ async def _rows(
                 str(response.id),
                 response.version,
                 response.status,
-                _when(response.submitted_at),
+                _when(response.submitted_at, day_only=not layout.named),
                 response.language,
             ]
             if layout.named:

@@ -379,7 +379,9 @@ def _answered_only(question: QuestionShape, answers: Sequence[Any], k: int | Non
     hidden = k is not None and 0 < len(given) < k
     out: Summary = {"respondents": None if hidden else len(given), "suppressed": hidden}
     if k is None and question.type in TEXT_TYPES:
-        out["answers"] = [str(a) for a in given]  # free text: staff only
+        # Free text (staff only), in the order of the words: the table's order follows when
+        # responses were written, which an anonymous survey's list must not give away.
+        out["answers"] = sorted(str(a) for a in given)
     if k is None and question.type == "date":
         dates = sorted(str(a) for a in given if _is_date(a))
         out.update(
