@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,61 +30,20 @@ FOUNDED = question("founded", "date")
 MEMBER = question("member", "yes_no")
 
 
-@pytest.mark.parametrize(
-    ("condition", "answers", "expected"),
-    [
-        ({"q": "kind", "op": "eq", "value": "museum"}, {"kind": "museum"}, True),
-        ({"q": "kind", "op": "eq", "value": "museum"}, {"kind": "association"}, False),
-        ({"q": "kind", "op": "ne", "value": "museum"}, {"kind": "association"}, True),
-        ({"q": "kind", "op": "ne", "value": "museum"}, {}, False),  # unanswered: no comparison
-        ({"q": "kind", "op": "in", "value": ["museum", "other"]}, {"kind": "other"}, True),
-        (
-            {"q": "activities", "op": "contains", "value": "workshops"},
-            {"activities": ["workshops"]},
-            True,
-        ),
-        (
-            {"q": "activities", "op": "in", "value": ["workshops"]},
-            {"activities": ["exhibitions"]},
-            False,
-        ),
-        ({"q": "staff", "op": "gt", "value": 10}, {"staff": 12}, True),
-        ({"q": "staff", "op": "lte", "value": 10}, {"staff": 10}, True),
-        ({"q": "staff", "op": "gt", "value": 10}, {"staff": "12"}, False),  # text is no number
-        ({"q": "founded", "op": "lt", "value": "2000-01-01"}, {"founded": "1989-05-02"}, True),
-        ({"q": "member", "op": "eq", "value": True}, {"member": True}, True),
-        ({"q": "member", "op": "eq", "value": True}, {"member": 1}, False),
-        ({"q": "name", "op": "contains", "value": "sciences"}, {"name": "Fête des Sciences"}, True),
-        ({"q": "kind", "op": "answered"}, {"kind": ""}, False),
-        ({"q": "kind", "op": "answered", "value": False}, {}, True),
-        ({"not": {"q": "kind", "op": "eq", "value": "museum"}}, {}, True),
-        (
-            {
-                "all": [
-                    {"q": "staff", "op": "gte", "value": 1},
-                    {"q": "member", "op": "eq", "value": True},
-                ]
-            },
-            {"staff": 3, "member": False},
-            False,
-        ),
-        (
-            {
-                "any": [
-                    {"q": "staff", "op": "gte", "value": 1},
-                    {"q": "member", "op": "eq", "value": True},
-                ]
-            },
-            {"staff": 3, "member": False},
-            True,
-        ),
-        (None, {}, True),
-    ],
-)
-def test_evaluate(
-    condition: dict[str, Any] | None, answers: dict[str, Any], expected: bool
-) -> None:
-    assert evaluate(condition, answers) is expected
+#: The cases the form's script is held to too (tests/integration/test_conditions_script.py).
+CASES = json.loads((Path(__file__).parents[1] / "condition_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES["evaluate"], ids=lambda case: case["name"])
+def test_evaluate(case: dict[str, Any]) -> None:
+    assert evaluate(case["condition"], case["answers"]) is case["expected"]
+
+
+@pytest.mark.parametrize("case", CASES["visibility"], ids=lambda case: case["name"])
+def test_visibility(case: dict[str, Any]) -> None:
+    shown = visibility(case["sections"], case["answers"])
+    assert sorted(shown.questions) == case["questions"]
+    assert sorted(shown.sections) == case["sections_shown"]
 
 
 @pytest.mark.parametrize(

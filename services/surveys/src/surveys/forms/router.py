@@ -53,10 +53,15 @@ def _render(
     section = definition["sections"][page.section_index]
     rules = {
         "answers": {k: v for k, v in page.answers.items() if k in page.visible},
-        "questions": [
-            {"code": q["code"], "type": q["type"], "show_if": q.get("show_if")}
+        "sections": [
+            {
+                "show_if": s.get("show_if"),
+                "questions": [
+                    {"code": q["code"], "type": q["type"], "show_if": q.get("show_if")}
+                    for q in s.get("questions", [])
+                ],
+            }
             for s in definition["sections"]
-            for q in s.get("questions", [])
         ],
     }
     context: dict[str, Any] = {

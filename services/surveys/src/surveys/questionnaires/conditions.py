@@ -1,7 +1,9 @@
 """The ``show_if`` condition language, in one pure module: shape checks, checks against the
 questionnaire at publish, and the evaluator that the API (at every save) and the web form
 (when a page is sent) both call. The form's script evaluates the same JSON with the same
-rules (``forms/static/conditions.js``); ``tests/unit/test_conditions.py`` holds both to them.
+rules (``forms/static/conditions.js``); one table of cases, ``tests/condition_cases.json``,
+holds both to them (``tests/unit/test_conditions.py`` here, the script in Chromium by
+``tests/integration/test_conditions_script.py``).
 
 A condition is JSON::
 
@@ -179,7 +181,8 @@ def _contains(answer: Any, value: Any) -> bool:
     if isinstance(answer, list):
         return any(_same(item, value) for item in answer)
     if isinstance(answer, str) and isinstance(value, str):
-        return value.casefold() in answer.casefold()
+        # lower(), as the script's toLowerCase(): casefold() would also match ß with "ss".
+        return value.lower() in answer.lower()
     return False
 
 

@@ -1,20 +1,22 @@
 // The show_if rules of questionnaires/conditions.py, in the browser: the same JSON, the same
-// meaning (an unanswered question satisfies no comparison). Hides and shows the questions of
-// the page as the respondent answers; without JavaScript the server applies them when the
-// page is sent.
-(function () {
+// meaning (an unanswered question satisfies no comparison; a condition sees only the answers
+// of questions shown before it). Hides and shows the questions of the page as the
+// respondent answers; without JavaScript the server applies them when the page is sent.
+// tests/condition_cases.json holds this script and the Python evaluator to the same cases.
+(function (root) {
   "use strict";
-  var rules = JSON.parse(document.getElementById("survey-rules").textContent);
-  var form = document.getElementById("survey-form");
   function answered(v) {
     if (v === null || v === undefined) return false;
     if (typeof v === "string") return v.trim() !== "";
     if (Array.isArray(v)) return v.length > 0;
+    if (typeof v === "object") return Object.keys(v).length > 0;
     return true;
   }
   function same(a, b) {
     if (typeof a === "boolean" || typeof b === "boolean") return a === b;
-    if (typeof a === "number" && typeof b === "number") return a === b;
+    if (Array.isArray(a) && Array.isArray(b)) {
+      return a.length === b.length && a.every(function (x, i) { return same(x, b[i]); });
+    }
     return a === b;
   }
   function ordered(v) { return (typeof v === "number" || typeof v === "string") ? v : null; }
@@ -43,6 +45,26 @@
     if (c.op === "answered") return answered(a) === (c.value === undefined ? true : c.value);
     return answered(a) && compare(c.op, a, c.value);
   }
+  // What is shown for these answers, in questionnaire order (conditions.visibility).
+  function visibility(sections, answers) {
+    var shown = { sections: [], questions: [] }, effective = {};
+    sections.forEach(function (section, index) {
+      if (!evaluate(section.show_if, effective)) return;
+      shown.sections.push(index);
+      (section.questions || []).forEach(function (q) {
+        if (!evaluate(q.show_if, effective)) return;
+        shown.questions.push(q.code);
+        if (Object.prototype.hasOwnProperty.call(answers, q.code)) effective[q.code] = answers[q.code];
+      });
+    });
+    return shown;
+  }
+  root.maillageConditions = { evaluate: evaluate, answered: answered, visibility: visibility };
+
+  var holder = typeof document !== "undefined" && document.getElementById("survey-rules");
+  var form = holder && document.getElementById("survey-form");
+  if (!form) return;
+  var rules = JSON.parse(holder.textContent);
   function valueOf(q) {
     var inputs = form.querySelectorAll('[name="q.' + q.code + '"]');
     if (!inputs.length) return undefined;
@@ -64,22 +86,22 @@
     return v;
   }
   function refresh() {
-    var answers = Object.assign({}, rules.answers), shown = {};
-    rules.questions.forEach(function (q) {
-      var live = valueOf(q);
-      if (live !== undefined) answers[q.code] = live;
+    var answers = Object.assign({}, rules.answers);
+    rules.sections.forEach(function (section) {
+      (section.questions || []).forEach(function (q) {
+        var live = valueOf(q);
+        if (live !== undefined) answers[q.code] = live;
+      });
     });
-    var effective = {};
-    rules.questions.forEach(function (q) {
-      var visible = evaluate(q.show_if, effective);
-      if (visible && answers[q.code] !== undefined) effective[q.code] = answers[q.code];
-      var block = document.getElementById("question-" + q.code);
-      if (block) block.hidden = !visible;
-      shown[q.code] = visible;
+    var shown = visibility(rules.sections, answers).questions;
+    rules.sections.forEach(function (section) {
+      (section.questions || []).forEach(function (q) {
+        var block = document.getElementById("question-" + q.code);
+        if (block) block.hidden = shown.indexOf(q.code) < 0;
+      });
     });
-    return shown;
   }
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
   refresh();
-})();
+})(typeof window !== "undefined" ? window : globalThis);
