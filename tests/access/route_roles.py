@@ -178,6 +178,13 @@ GET    /v1/calls/{call_id}/matches                                             -
 GET    /v1/calls/{call_id}/partners                                            -       ok   ok   ok   403  403  403  403  401
 POST   /v1/calls/sources/sedia/sync                                            -       ok   ok   403  403  403  403  403  401
 POST   /v1/calls/sources/sedia/import                                          -       ok   ok   403  403  403  403  403  401
+# watches: a member's are its own actor's (another actor's are hidden); staff see every one
+# and watch for the network; partner and reader keys have none.
+POST   /v1/watches                                                             -       ok   ok   ok   403  403  403  403  401
+GET    /v1/watches                                                             -       ok   ok   ok   403  403  403  403  401
+GET    /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
+PATCH  /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
+DELETE /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
 
 # gateway: only admins manage keys (BFLA).
 POST   /v1/api-keys                                                            -       ok   403  403  403  403  403  403  401

@@ -919,6 +919,37 @@ async def _partners(world: World, target: Target, prepared: Prepared) -> None:
 MEMBERS_MADE: set[str] = set()
 
 
+def watch_payload(actor_id: str) -> dict[str, Any]:
+    return {"name": unique("Appels océan"), "actor_id": actor_id, "channels": ["webhook"]}
+
+
+@recipe("POST", "/v1/watches")
+async def _create_watch(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = watch_payload(target.side.actor)
+
+
+@recipe("GET", "/v1/watches")
+async def _list_watches(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.params["actor_id"] = target.side.actor
+
+
+async def _a_watch(world: World, target: Target, prepared: Prepared) -> None:
+    """A watch of the target side's actor, made by staff."""
+    prepared.ids["watch_id"] = await world.admin.created_id(
+        "/v1/watches", watch_payload(target.side.actor)
+    )
+
+
+for _method in ("GET", "DELETE"):
+    recipe(_method, "/v1/watches/{watch_id}")(_a_watch)
+
+
+@recipe("PATCH", "/v1/watches/{watch_id}")
+async def _update_watch(world: World, target: Target, prepared: Prepared) -> None:
+    await _a_watch(world, target, prepared)
+    prepared.json = {"name": unique("Appels mer")}
+
+
 @recipe("POST", "/v1/api-keys")
 async def _create_key(world: World, target: Target, prepared: Prepared) -> None:
     prepared.json = {"name": unique("Échosciences"), "role": "reader"}

@@ -21,6 +21,7 @@ CALL_PUBLISHED = "eu_watch.call.published"
 CALL_UPDATED = "eu_watch.call.updated"
 CALL_CLOSED = "eu_watch.call.closed"
 CALL_DELETED = "eu_watch.call.deleted"
+WATCH_MATCHED = "eu_watch.watch.matched"
 
 
 class CallBudget(BaseModel):
@@ -79,6 +80,25 @@ class CallDeleted(BaseModel):
     deleted_at: datetime
 
 
+class WatchMatched(BaseModel):
+    """Payload of ``eu_watch.watch.matched``: a call new to a watch matches it (once per
+    watch and call). Which member watches what is the network's business: ``actor_id`` and
+    ``watch_name`` are removed from partners' webhook bodies."""
+
+    watch_id: uuid.UUID
+    watch_name: str
+    actor_id: uuid.UUID | None = Field(
+        default=None, description="The member the watch is for; null: the network's own."
+    )
+    frequency: str = Field(description="immediate, or weekly (sent with the week's digest).")
+    matched_at: datetime
+    call: CallPublic
+
+
+#: What partners' webhook bodies of ``eu_watch.watch.matched`` leave out.
+WATCH_PRIVATE_FIELDS = frozenset({"actor_id", "watch_name"})
+
+
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         CALL_PUBLISHED,
@@ -109,5 +129,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         CallDeleted,
         "eu_watch",
         STREAM,
+    ),
+    EventType(
+        WATCH_MATCHED,
+        "A call new to a watch (a saved search with webhook among its channels) matches it:"
+        " once per watch and call, at once or with the weekly digest.",
+        WatchMatched,
+        "eu_watch",
+        STREAM,
+        private_fields=WATCH_PRIVATE_FIELDS,
     ),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -39,3 +41,18 @@ class Settings(ServiceSettings):
     sync_lease_seconds: float = Field(default=600.0, gt=0)
     #: How often the scheduler looks for due work (syncs asked for, status moves).
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+
+    #: How often one replica (a lease) looks for calls new to each watch and sends what is
+    #: due (0: no watch worker in this process).
+    watch_check_seconds: float = Field(default=60.0, ge=0)
+    #: When weekly watches get their digest: this weekday (0 Monday … 6 Sunday) from this
+    #: hour, Europe/Paris; a digest holds the calls found before that moment.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    #: Days before each cut-off of a followed call when its followers are reminded (and
+    #: ``eu_watch.call.deadline_approaching`` is announced), once each.
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default=[30, 7], min_length=1, max_length=5
+    )
+    #: How often one replica (a lease) looks for reminders due (0: none in this process).
+    reminder_check_seconds: float = Field(default=900.0, ge=0)

@@ -10,14 +10,25 @@ from eu_watch.actors.consumers import actor_subscription
 from eu_watch.calls.router import feeds_router
 from eu_watch.calls.router import router as calls_router
 from eu_watch.config import Settings
-from eu_watch.db import inbox, outbox
+from eu_watch.db import inbox, mail, outbox
 from eu_watch.matching.router import router as matching_router
 from eu_watch.sources.router import router as sources_router
 from eu_watch.sources.worker import scheduler
 from eu_watch.themes.router import router as themes_router
+from eu_watch.watches.router import router as watches_router
+from eu_watch.watches.service import WATCH_MAIL_KIND
+from eu_watch.watches.worker import watch_worker
+from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+#: What each kind of message one may unsubscribe from is, for the unsubscribe page.
+MAIL_KINDS = {
+    WATCH_MAIL_KIND: (
+        "les alertes et les lettres hebdomadaires de vos veilles d'appels à projets",
+        "the alerts and weekly digests of your calls-for-projects watches",
+    ),
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,10 +42,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             inbox=inbox,
             stream="EUWATCH",
+            mail=mail,
             # /v1/calls/sources and /themes before /v1/calls/{call_id}, which would take them.
-            routers=[sources_router, themes_router, feeds_router, calls_router, matching_router],
+            routers=[
+                sources_router,
+                themes_router,
+                feeds_router,
+                calls_router,
+                matching_router,
+                watches_router,
+                unsubscribe_router(mail, kinds=MAIL_KINDS),
+            ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
-            workers=[scheduler(settings)],
-            openapi_tags=[{"name": "calls", "description": "EU funding calls."}],
+            workers=[
+                scheduler(settings),
+                *([watch_worker(settings)] if settings.watch_check_seconds > 0 else []),
+            ],
+            openapi_tags=[
+                {"name": "calls", "description": "EU funding calls."},
+                {
+                    "name": "watches",
+                    "description": "Saved searches that tell of calls new to them, once each.",
+                },
+            ],
         )
     )

@@ -23,6 +23,7 @@ from eu_watch.testing.fake_portal import SEARCH_PATH, FakePortal
 from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
 from kit.identity import IdentitySigner
+from kit.mail.sink import MailSink
 from kit.service import Runtime
 from kit.settings import CommonSettings
 from kit.testing.apps import running_service, served
@@ -42,17 +43,38 @@ async def portal() -> AsyncIterator[tuple[FakePortal, str]]:
         yield fake, f"{base_url}{SEARCH_PATH}"
 
 
+PUBLIC_URL = "https://maillage.example.org"
+STAFF_EMAIL = "veille@maillage.example.org"
+
+
+@pytest.fixture(scope="session")
+async def eu_watch_mail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MailSink]:
+    """The SMTP server the eu-watch apps mail to; tests find their messages by recipient."""
+    async with MailSink(tmp_path_factory.mktemp("eu-watch-mail")) as sink:
+        yield sink
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 async def app(
     request: pytest.FixtureRequest,
     nats_server: NatsServer,
     database_factory: DatabaseFactory,
     portal: tuple[FakePortal, str],
+    eu_watch_mail: MailSink,
 ) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param, "eu_watch")
     settings = Settings(
         database_url=url,
-        common=CommonSettings(nats_url=nats_server.url),
+        common=CommonSettings(
+            nats_url=nats_server.url,
+            smtp_url=eu_watch_mail.url,
+            public_url=PUBLIC_URL,
+            staff_email=STAFF_EMAIL,
+            mail_poll_seconds=0.5,
+        ),
+        # Tests run the watch and reminder passes with the clock they choose.
+        watch_check_seconds=0,
+        reminder_check_seconds=0,
         consumer_prefix=f"eu-watch-test-{request.param}-{uuid.uuid4().hex[:6]}",
         sedia_url=portal[1],
         # Tests run the sync when they mean to: no run at start-up or on a schedule.
