@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from contracts.event_type import EventType, RecordEvents
 from contracts.territory import (
@@ -17,7 +17,9 @@ from contracts.territory import (
     GeoPrecision,
     Postcode,
     Territory,
+    existing_commune,
     placed,
+    postcode_of_commune,
 )
 from contracts.text import ONE_LINE
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
@@ -44,6 +46,23 @@ class Address(Territory):
     def _on_the_map(self) -> Address:
         placed(self)
         return self
+
+
+class AddressIn(Address):
+    """An address as a caller writes it (an actor's create, change or import row): its
+    commune code names a commune of the official geographic code, and its postcode is one
+    of that commune's. Reads and events carry :class:`Address`, which stored records from
+    before the check may not meet."""
+
+    @field_validator("commune_insee")
+    @classmethod
+    def _commune_exists(cls, value: str | None) -> str | None:
+        return existing_commune(value)
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode_of_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return postcode_of_commune(value, info)
 
 
 class AddressRead(BaseModel):

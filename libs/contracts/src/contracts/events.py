@@ -22,6 +22,8 @@ from pydantic import (
     Field,
     HttpUrl,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -31,7 +33,9 @@ from contracts.territory import (
     GeoPrecision,
     Postcode,
     Territory,
+    existing_commune,
     placed,
+    postcode_of_commune,
 )
 from contracts.text import ONE_LINE
 from contracts.vocabularies import (
@@ -145,6 +149,23 @@ class Location(Territory):
     def _on_the_map(self) -> Location:
         placed(self)
         return self
+
+
+class LocationIn(Location):
+    """A place as a caller writes it (an event's create, change or partner push): its
+    commune code names a commune of the official geographic code, and its postcode is one
+    of that commune's. :class:`EventRead` keeps :class:`Location`, which events stored
+    before the check may not meet."""
+
+    @field_validator("commune_insee")
+    @classmethod
+    def _commune_exists(cls, value: str | None) -> str | None:
+        return existing_commune(value)
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode_of_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return postcode_of_commune(value, info)
 
 
 class AgeRange(BaseModel):

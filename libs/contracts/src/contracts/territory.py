@@ -266,3 +266,31 @@ def placed(territory: Territory) -> None:
             placement.commune_insee
         )
         values["region"] = territory.region or REGION_OF_DEPARTMENT.get(values["department"])
+
+
+def existing_commune(code: str | None) -> str | None:
+    """A commune code written by a caller must name a commune of the official geographic
+    code shipped with the code (``contracts.communes``); a field validator."""
+    from contracts.communes import COG_VINTAGE, commune  # noqa: PLC0415 (loads on first use)
+
+    if code is not None and commune(code) is None:
+        raise ValueError(
+            f"no commune has the code {code} in the official geographic code ({COG_VINTAGE})"
+        )
+    return code
+
+
+def postcode_of_commune(postcode: str | None, info: ValidationInfo) -> str | None:
+    """A postcode written beside a commune code must be one of that commune's; a field
+    validator of a model whose ``commune_insee`` is declared before ``postcode`` (a commune
+    code already refused is not checked against)."""
+    from contracts.communes import commune  # noqa: PLC0415 (loads on first use)
+
+    code = info.data.get("commune_insee")
+    found = commune(code) if postcode and code else None
+    if found is not None and found.postcodes and postcode not in found.postcodes:
+        raise ValueError(
+            f"postcode {postcode} is not one of commune {code} ({found.name}): "
+            f"{', '.join(found.postcodes)}"
+        )
+    return postcode

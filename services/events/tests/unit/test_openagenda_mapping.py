@@ -88,6 +88,21 @@ def test_foreign_places_keep_their_address_without_a_commune_code() -> None:
     assert event.location.department is None
 
 
+def test_a_stale_commune_code_or_a_cedex_postcode_is_left_out_not_refused() -> None:
+    """An agenda's place is kept when its commune code is no longer current (left out, the
+    city stays) or its postcode is not the commune's (a CEDEX: the code stays)."""
+    merged_away = {"city": "Ancienne commune", "postalCode": "31000", "insee": "31999"}
+    event = to_event_input(
+        raw_event(location=merged_away), organizer_id=ORGANIZER, kind=EventKind.OTHER
+    )
+    assert event.location is not None
+    assert (event.location.commune_insee, event.location.city) == (None, "Ancienne commune")
+    cedex = {"city": "Toulouse", "postalCode": "31068", "insee": "31555"}
+    event = to_event_input(raw_event(location=cedex), organizer_id=ORGANIZER, kind=EventKind.OTHER)
+    assert event.location is not None
+    assert (event.location.commune_insee, event.location.postcode) == ("31555", None)
+
+
 def test_texts_fall_back_to_another_language_and_are_clipped() -> None:
     title = "Z" * 400
     event = to_event_input(

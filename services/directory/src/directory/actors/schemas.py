@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts.directory import ActorPublic, Address
+from contracts.directory import ActorPublic, AddressIn
 from contracts.text import ONE_LINE, TEXT
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 from directory.actors.validators import normalize_phone, siret_is_valid
@@ -73,7 +73,7 @@ class ActorCreate(BaseModel):
     audiences: Annotated[list[Audience], AfterValidator(_unique)] = []
     clubs: Annotated[list[Club], AfterValidator(_unique)] = []
     description: Text | None = None
-    address: Address | None = None
+    address: AddressIn | None = None
     website: HttpUrl | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
@@ -99,7 +99,7 @@ class ActorUpdate(BaseModel):
     audiences: Annotated[list[Audience], AfterValidator(_unique)] | None = None
     clubs: Annotated[list[Club], AfterValidator(_unique)] | None = None
     description: Text | None = None
-    address: Address | None = None
+    address: AddressIn | None = None
     website: HttpUrl | None = None
     email: EmailStr | None = None
     phone: Phone | None = None

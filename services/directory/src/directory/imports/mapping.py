@@ -66,8 +66,16 @@ def validate_row(row: dict[str, str], *, source: str) -> tuple[ActorCreate, str 
         raise RowInvalid([{"field": exc.field, "message": str(exc)}]) from exc
     except ValidationError as exc:
         raise RowInvalid(
-            [{"field": field_path(("body", *e["loc"])), "message": e["msg"]} for e in exc.errors()]
+            [{"field": _column_of(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         ) from exc
+
+
+def _column_of(loc: tuple[str | int, ...]) -> str:
+    """The column a validation error is about: an address part is its own column
+    (``commune_insee``, ``postcode``), not ``address.postcode``."""
+    if len(loc) == 2 and loc[0] == "address" and loc[1] in _ADDRESS:
+        return str(loc[1])
+    return field_path(("body", *loc))
 
 
 def row_to_actor(row: dict[str, str], *, source: str) -> tuple[dict[str, Any], str | None]:

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 from contracts.events import (
     Accessibility,
     AgeRange,
-    Location,
+    LocationIn,
     RegistrationSettings,
     Timing,
     Training,
@@ -56,7 +56,7 @@ class EventCreate(BaseModel):
     age: AgeRange | None = None
     accessibility: Accessibility = Accessibility()
     attendance_mode: AttendanceMode = AttendanceMode.OFFLINE
-    location: Location | None = None
+    location: LocationIn | None = None
     online_url: HttpUrl | None = None
     timings: Annotated[list[Timing], Field(min_length=1, max_length=MAX_TIMINGS)]
     status: EventStatus = EventStatus.SCHEDULED
@@ -94,7 +94,7 @@ class EventUpdate(BaseModel):
     age: AgeRange | None = None
     accessibility: Accessibility | None = None
     attendance_mode: AttendanceMode | None = None
-    location: Location | None = None
+    location: LocationIn | None = None
     online_url: HttpUrl | None = None
     timings: Annotated[list[Timing], Field(min_length=1, max_length=MAX_TIMINGS)] | None = None
     status: EventStatus | None = None

@@ -17,6 +17,7 @@ import re
 import uuid
 from typing import Any
 
+from contracts.communes import commune
 from contracts.vocabularies import EventKind, Theme
 from events.agenda.schemas import EventCreate
 from kit.normalize import fold
@@ -97,13 +98,18 @@ def _location(raw: Any) -> dict[str, Any] | None:
         return None
     insee = str(raw.get("insee") or "").strip().upper()
     postcode = str(raw.get("postalCode") or "").strip()
+    # Foreign places (Swiss, Belgian...) have no INSEE code; ours are French codes only, and
+    # an agenda's code of a commune since merged away is left out rather than refusing the
+    # event (a place written through our API must name a current commune).
+    found = commune(insee) if _COMMUNE.match(insee) else None
+    if found is not None and found.postcodes and postcode not in found.postcodes:
+        postcode = ""  # a CEDEX or mistyped postcode: the commune code is the better clue
     return {
         "name": _clipped(localized(raw.get("name")), 300),
         "street": _clipped(localized(raw.get("address")), 300),
         "postcode": postcode if _POSTCODE.match(postcode) else None,
         "city": _clipped(localized(raw.get("city")), 200),
-        # Foreign places (Swiss, Belgian...) have no INSEE code; ours are French codes only.
-        "commune_insee": insee if _COMMUNE.match(insee) else None,
+        "commune_insee": found.code if found is not None else None,
         "lat": raw.get("latitude"),
         "lon": raw.get("longitude"),
     }
