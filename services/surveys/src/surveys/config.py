@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -22,6 +23,10 @@ class Settings(ServiceSettings):
     feedback_invite_hour: int = 9
     #: How often the job looks for attendees whose morning has come (seconds).
     feedback_every_seconds: float = 60.0
+    #: Responses a survey's public link may start in a minute from one client address...
+    public_link_per_address_per_minute: int = Field(default=10, ge=1)
+    #: ...and from everyone together (beyond either: a 429 with Retry-After).
+    public_link_per_survey_per_minute: int = Field(default=300, ge=1)
     #: Read your writes: how long an invitation run naming actors (or an audience) waits for
     #: the directory's events about them before answering (the projection usually takes
     #: milliseconds); an actor still unknown is then a 422.

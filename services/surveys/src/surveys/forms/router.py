@@ -19,6 +19,7 @@ from kit.pages import CheckedForm, PageTemplates
 from kit.service import DbSession
 from surveys.forms.schemas import FormPage
 from surveys.forms.service import FIELD_PREFIX, form_service
+from surveys.invitations.policies import PublicLinkLimits
 from surveys.invitations.service import invitation_service
 from surveys.questionnaires.repository import survey_repository
 from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound
@@ -173,9 +174,30 @@ async def public_start(request: Request, public_token: str, session: DbSession) 
     )
 
 
+def _client_address(request: Request) -> str | None:
+    """The caller's address as the gateway saw it: the gateway replaces any X-Forwarded-For
+    with its own view, and this service answers only calls bearing its signed identity."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else None
+
+
 @router.post("/p/surveys/s/{public_token}")
-async def public_begin(public_token: str, session: DbSession, form: CheckedForm) -> Response:
-    token = await invitation_service.start_public(session, public_token=public_token)
+async def public_begin(
+    request: Request, public_token: str, session: DbSession, form: CheckedForm
+) -> Response:
+    settings = request.app.state.settings
+    token = await invitation_service.start_public(
+        session,
+        public_token=public_token,
+        client_address=_client_address(request),
+        secret=_secret(request),
+        limits=PublicLinkLimits(
+            per_address=settings.public_link_per_address_per_minute,
+            per_survey=settings.public_link_per_survey_per_minute,
+        ),
+    )
     return RedirectResponse(f"/p/surveys/{token}", status_code=303)
 
 

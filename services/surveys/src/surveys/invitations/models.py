@@ -61,3 +61,18 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class PublicLinkCount(Base):
+    """How many responses a survey's public link started in one window: per client (a keyed
+    hash of its address, never the address) and for the whole survey (``client`` ``*``).
+    Rows of past windows are deleted as new ones come; nothing here names an invitation."""
+
+    __tablename__ = "public_link_counts"
+
+    survey_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    hits: Mapped[int] = mapped_column(sa.Integer)

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from surveys.invitations.models import Invitation
+from surveys.invitations.models import Invitation, PublicLinkCount
 
 
 class InvitationRepository:
@@ -120,4 +121,32 @@ class InvitationRepository:
         )
 
 
+class PublicLinkCountRepository:
+    async def hit(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, client: str, window_start: datetime
+    ) -> int:
+        """Count one more start in the window; how many it holds now (this one included).
+        One statement, so concurrent starts (and replicas) never lose a count."""
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            PublicLinkCount
+        ).values(survey_id=survey_id, client=client, window_start=window_start, hits=1)
+        query = insert.on_conflict_do_update(
+            index_elements=["survey_id", "client", "window_start"],
+            set_={"hits": PublicLinkCount.hits + 1},
+        ).returning(PublicLinkCount.hits)
+        return int((await session.execute(query)).scalar_one())
+
+    async def forget_before(
+        self, session: AsyncSession, *, survey_id: uuid.UUID, window_start: datetime
+    ) -> None:
+        await session.execute(
+            sa.delete(PublicLinkCount).where(
+                PublicLinkCount.survey_id == survey_id,
+                PublicLinkCount.window_start < window_start,
+            )
+        )
+
+
 invitation_repository = InvitationRepository()
+public_link_count_repository = PublicLinkCountRepository()

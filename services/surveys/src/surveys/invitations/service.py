@@ -3,6 +3,8 @@ Services flush, never commit."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,9 +27,10 @@ from surveys.invitations.errors import (
     InvitationNotFound,
     InvitationsClosed,
     InvitationsForbidden,
+    PublicLinkBusy,
 )
 from surveys.invitations.models import Invitation
-from surveys.invitations.repository import invitation_repository
+from surveys.invitations.repository import invitation_repository, public_link_count_repository
 from surveys.invitations.schemas import (
     Audience,
     InvitationRead,
@@ -52,6 +55,13 @@ class _Invitee:
     name: str | None
     language: str
     source: str
+
+
+def _client_key(secret: str, survey_id: uuid.UUID, address: str | None) -> str:
+    """Who counts as one client of a public link: a keyed hash of the address (callers
+    without one share a count), so the counts never hold an address."""
+    message = f"surveys-public-link:{survey_id}:{address or '-'}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def audience_filter(audience: Audience) -> ActorFilter:
@@ -186,13 +196,35 @@ class InvitationService:
                 await self._mail(session, survey, invitation, template="survey_invitation")
         return invitations
 
-    async def start_public(self, session: AsyncSession, *, public_token: str) -> str:
+    async def start_public(
+        self,
+        session: AsyncSession,
+        *,
+        public_token: str,
+        client_address: str | None,
+        secret: str,
+        limits: policies.PublicLinkLimits,
+    ) -> str:
         """A new anonymous-link invitation of the open survey whose public link this is;
-        its personal token (the respondent continues on ``/p/surveys/{token}``)."""
+        its personal token (the respondent continues on ``/p/surveys/{token}``). Each
+        address, and everyone together, may start so many per minute on one survey
+        (:class:`PublicLinkBusy`, a 429 with ``Retry-After``, beyond)."""
         survey = await survey_repository.by_public_token(session, public_token)
         if survey is None or survey.status != SurveyStatus.OPEN:
             raise InvitationNotFound("No open survey answers at this public link.")
         now = utcnow()
+        window, retry_after = policies.public_link_window(now)
+        counts = public_link_count_repository
+        await counts.forget_before(session, survey_id=survey.id, window_start=window)
+        by_address = await counts.hit(
+            session,
+            survey_id=survey.id,
+            client=_client_key(secret, survey.id, client_address),
+            window_start=window,
+        )
+        in_all = await counts.hit(session, survey_id=survey.id, client="*", window_start=window)
+        if not policies.public_link_allows(limits, by_address=by_address, in_all=in_all):
+            raise PublicLinkBusy(retry_after=retry_after)  # the request's rollback uncounts it
         invitation = Invitation(
             id=uuid.uuid4(),
             survey_id=survey.id,
