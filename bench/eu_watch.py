@@ -41,8 +41,8 @@ import sqlalchemy as sa
 import uvicorn
 
 from eu_watch.actors.consumers import description_terms
-from eu_watch.actors.models import KnownActor, spaced
-from eu_watch.actors.repository import ActorFilters
+from eu_watch.actors.models import KnownActor, KnownActorTerm, spaced
+from eu_watch.actors.repository import ActorFilters, actor_terms
 from eu_watch.calls.models import Call
 from eu_watch.calls.service import call_service
 from eu_watch.config import Settings
@@ -147,6 +147,7 @@ async def load_actors(database: Database, count: int) -> None:
         {
             "id": uuid.uuid4(),
             "name": f"Acteur {n}",
+            "name_key": f"acteur {n}",
             "types": spaced(rng.sample(TYPES, rng.randint(1, 2))),
             "circle": rng.choice([1, 2]),
             "themes": spaced(rng.sample(THEMES, rng.randint(1, 3))),
@@ -160,8 +161,18 @@ async def load_actors(database: Database, count: int) -> None:
         }
         for n in range(count)
     ]
+    # What the consumer writes for each actor: its row and the terms it is matched by.
+    terms = [
+        {"term": term, "actor_id": row["id"]}
+        for row in rows
+        for term in actor_terms(
+            themes=str(row["themes"]), description_terms=str(row["description_terms"])
+        )
+    ]
     async with database.transaction() as session:
         await session.execute(sa.insert(KnownActor), rows)
+        for start in range(0, len(terms), 5000):
+            await session.execute(sa.insert(KnownActorTerm), terms[start : start + 5000])
 
 
 def line(what: str, value: float, target: float, unit: str) -> str:

@@ -94,6 +94,8 @@ def _model(kind: EventKind) -> type[BaseModel]:
 
 Row = TypeVar("Row", bound=ProjectedRow)
 Payload = TypeVar("Payload", bound=BaseModel)
+#: Called after a record was first written: the new row.
+AfterInsert = Callable[[AsyncSession, Row], Awaitable[None]]
 #: Called after a known row took a newer version: the row and its columns before.
 AfterUpdate = Callable[[AsyncSession, Row, Mapping[str, Any]], Awaitable[None]]
 #: Called after a merge was recorded: the merged id and where it finally lives on.
@@ -111,6 +113,7 @@ class Projection(Generic[Row, Payload]):
     source: RecordSource
     #: The record's columns in this service's table (the service's own mapping).
     columns: Callable[[Payload], dict[str, Any]]
+    after_insert: AfterInsert[Row] | None = field(default=None, compare=False)
     after_update: AfterUpdate[Row] | None = field(default=None, compare=False)
     after_merge: AfterMerge | None = field(default=None, compare=False)
 
@@ -141,7 +144,10 @@ class Projection(Generic[Row, Payload]):
         columns = self.columns(payload)
         known = await session.get(self.model, record.id)
         if known is None:
-            session.add(cast(Any, self.model)(id=record.id, **columns))
+            row = cast(Row, cast(Any, self.model)(id=record.id, **columns))
+            session.add(row)
+            if self.after_insert is not None:
+                await self.after_insert(session, row)
             return
         if known.version >= record.version:
             return  # stale or replayed: we already know better

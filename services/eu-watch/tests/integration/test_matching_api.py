@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from fastapi import FastAPI
 
+from eu_watch.actors.models import KnownActorTerm
 from eu_watch.actors.repository import known_actor_repository
 from kit.testing.polling import wait_until
 
@@ -203,3 +205,9 @@ async def test_a_stale_actor_event_never_overwrites_a_newer_one(
         known = await known_actor_repository.get(session, actor_id)
     assert known is not None
     assert (known.name, known.themes) == ("Muséum v3", " heritage ")
+    # The terms matching looks up follow the newest version too, and only it.
+    async with app.state.runtime.database.transaction(write=False) as session:
+        terms = await session.scalars(
+            sa.select(KnownActorTerm.term).where(KnownActorTerm.actor_id == actor_id)
+        )
+        assert set(terms) == {"theme:heritage", "museum", "v3"}

@@ -25,8 +25,12 @@ class KnownActor(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300))
-    #: Codes and stems are kept as words between spaces (`` museum library ``): matching reads
-    #: thousands of actors per request, and narrows them with ``LIKE '% word %'`` first.
+    #: ``name.lower()`` as Python lowers it: matches are ranked by name on ties, in the
+    #: database as in :func:`eu_watch.matching.policies.rank`.
+    name_key: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Codes and stems are kept as words between spaces (`` museum library ``), as matching
+    #: reads them (``LIKE '% museum %'`` for the types); themes and stems are also rows of
+    #: ``known_actor_terms``, through which a call's matches are found.
     types: Mapped[str] = mapped_column(sa.Text, default="")
     circle: Mapped[int | None] = mapped_column(sa.SmallInteger)
     themes: Mapped[str] = mapped_column(sa.Text, default="")
@@ -40,3 +44,17 @@ class KnownActor(Base):
     version: Mapped[int] = mapped_column(sa.Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     merged_into: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+
+
+class KnownActorTerm(Base):
+    """One word an actor is matched by: ``theme:<theme>`` for each of its themes, and each
+    stem of its name and description (what :func:`eu_watch.matching.policies.score` reads).
+
+    Written with the actor at consume time, so the database finds and scores the actors a call
+    may suit through the ``(term, actor_id)`` key, without reading every actor."""
+
+    __tablename__ = "known_actor_terms"
+    __table_args__ = (sa.Index("ix_known_actor_terms_actor_id", "actor_id"),)
+
+    term: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)

@@ -106,6 +106,47 @@ def call_profile(
     )
 
 
+def theme_points(theme: str) -> int:
+    """What sharing ``theme`` with a call is worth."""
+    return BROAD_THEMES.get(theme, THEME_POINTS)
+
+
+@dataclass(frozen=True)
+class ScorePlan:
+    """The points :func:`score` gives, as data, for a database to rank thousands of actors
+    without reading them: an actor's score is
+
+    - the sum of ``theme_points`` over the call's themes it has,
+    - plus one ``term_points`` per entry of ``terms`` whose stems are all among its own
+      (at most ``max_terms`` of them); an actor with none of these points does not match,
+    - plus ``action_points`` when one of its types is in ``suited_types``,
+    - plus ``territory_points`` when ``regions`` is not empty (it must be in one of them).
+
+    :func:`score` adds the same points, with a reason for each."""
+
+    theme_points: Mapping[str, int]
+    terms: Sequence[frozenset[str]]
+    term_points: int
+    max_terms: int
+    suited_types: frozenset[str]
+    action_points: int
+    regions: frozenset[str]
+    territory_points: int
+
+
+def score_plan(call: CallProfile) -> ScorePlan:
+    return ScorePlan(
+        theme_points={theme: theme_points(theme) for theme in call.themes},
+        terms=[stems for _, stems in call.terms if stems],
+        term_points=TERM_POINTS,
+        max_terms=MAX_TERMS,
+        suited_types=SUITED_TYPES[call.action] if call.action is not None else frozenset(),
+        action_points=ACTION_POINTS,
+        regions=call.regions,
+        territory_points=TERRITORY_POINTS,
+    )
+
+
 @dataclass
 class Match:
     actor: ActorProfile
@@ -120,7 +161,7 @@ def score(call: CallProfile, actor: ActorProfile) -> Match | None:
     match = Match(actor=actor)
     for theme in sorted(actor.themes & call.themes.keys()):
         terms = call.themes[theme]
-        points = BROAD_THEMES.get(theme, THEME_POINTS)
+        points = theme_points(theme)
         match.score += points
         match.reasons.append(
             {

@@ -21,6 +21,7 @@ from eu_watch.matching.policies import (
     rank,
     roles_of,
     score,
+    score_plan,
 )
 from eu_watch.matching.schemas import (
     ActorMatch,
@@ -65,7 +66,12 @@ class MatchingService:
     ) -> MatchList:
         call = await call_service.get(session, call_id=call_id)
         profile = profile_of(call)
-        ranked = rank(profile, await self._candidates(session, profile, actors))[:limit]
+        # The database ranks by the plan's points and reads only the best; the policy scores
+        # them again with their reasons (in the same order: the points are the same).
+        best = await known_actor_repository.best_scored(
+            session, score_plan(profile), actors, limit=limit
+        )
+        ranked = rank(profile, best)[:limit]
         return MatchList(call_id=call.id, items=[to_match(m) for m in ranked])
 
     async def partners(
