@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import stat
 import sys
@@ -30,23 +31,37 @@ def make_stack(var_dir: Path, **environ: str) -> Stack:
 def test_secrets_are_generated_once_private_and_kept(tmp_path: Path) -> None:
     first = make_stack(tmp_path)
     first.prepare()
-    for name in ("admin-key", "identity-secret"):
+    for name in ("admin-key", "identity-secret", "gateway-secrets.key"):
         mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
         assert mode == 0o600, name
     assert len(first.admin_key) >= 32
     assert first.admin_key != first.identity_secret
+    # The gateway's secrets key: a Fernet key (32 bytes), passed to the gateway processes.
+    key_file = tmp_path / "gateway-secrets.key"
+    assert len(base64.urlsafe_b64decode(key_file.read_text().strip())) == 32
+    assert first.environment()["MAILLAGE_GATEWAY_SECRETS_KEY_FILE"] == str(key_file.resolve())
+    first_key = key_file.read_text()
 
     again = make_stack(tmp_path)
     again.prepare()
     assert (again.admin_key, again.identity_secret) == (first.admin_key, first.identity_secret)
+    assert key_file.read_text() == first_key
 
 
 def test_secrets_given_in_the_environment_win_and_are_not_written(tmp_path: Path) -> None:
-    stack = make_stack(tmp_path, MAILLAGE_ADMIN_KEY="operator-key", MAILLAGE_IDENTITY_SECRET="s")
+    stack = make_stack(
+        tmp_path,
+        MAILLAGE_ADMIN_KEY="operator-key",
+        MAILLAGE_IDENTITY_SECRET="s",
+        MAILLAGE_GATEWAY_SECRETS_KEY="k",
+    )
     stack.prepare()
     assert stack.admin_key == "operator-key"
     assert stack.identity_secret == "s"
     assert not (tmp_path / "admin-key").exists()
+    assert not (tmp_path / "gateway-secrets.key").exists()
+    assert stack.environment()["MAILLAGE_GATEWAY_SECRETS_KEY"] == "k"
+    assert "MAILLAGE_GATEWAY_SECRETS_KEY_FILE" not in stack.environment()
 
 
 def test_a_taken_gateway_port_is_a_clear_error(tmp_path: Path, listener: int) -> None:

@@ -31,6 +31,20 @@ def test_every_maillage_process_in_compose_runs_as_production_with_a_required_se
         assert REQUIRED.match(environment["MAILLAGE_IDENTITY_SECRET"]), name
 
 
+def test_every_gateway_process_in_compose_requires_the_secrets_key() -> None:
+    """The key encrypting webhook and partner secrets is not in the database: compose asks
+    for it (no default) wherever the gateway's database is opened."""
+    gateway = {
+        name: service
+        for name, service in maillage_services().items()
+        if "MAILLAGE_GATEWAY_DATABASE_URL" in service["environment"]
+    }
+    assert set(gateway) == {"gateway-migrate", "gateway", "gateway-worker"}
+    for name, service in gateway.items():
+        value = service["environment"]["MAILLAGE_GATEWAY_SECRETS_KEY"]
+        assert re.match(r"^\$\{MAILLAGE_GATEWAY_SECRETS_KEY:\?[^}]+\}$", value), name
+
+
 def test_the_image_runs_as_production_unless_told_otherwise() -> None:
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert re.search(r"^\s*MAILLAGE_ENVIRONMENT=production\b", dockerfile, re.MULTILINE)
@@ -42,6 +56,11 @@ def test_the_example_environment_ships_no_secret_to_copy() -> None:
         line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#")
     )
     assert "MAILLAGE_IDENTITY_SECRET" in values
-    for name in ("POSTGRES_PASSWORD", "MAILLAGE_DB_PASSWORD", "MAILLAGE_IDENTITY_SECRET"):
+    for name in (
+        "POSTGRES_PASSWORD",
+        "MAILLAGE_DB_PASSWORD",
+        "MAILLAGE_IDENTITY_SECRET",
+        "MAILLAGE_GATEWAY_SECRETS_KEY",
+    ):
         assert values[name] == "", name  # compose's ${VAR:?} refuses it empty
     assert values["MAILLAGE_ADMIN_KEY"] == ""

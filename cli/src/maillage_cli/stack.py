@@ -11,6 +11,7 @@ process's environment, runs every migration, starts the processes under a
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 import shutil
@@ -120,6 +121,8 @@ class Stack:
         self.mail_sink_port: int | None = None
         self.identity_secret = ""
         self.admin_key = ""
+        #: The gateway's secrets key file; None when MAILLAGE_GATEWAY_SECRETS_KEY gives the key.
+        self.gateway_secrets_key_file: Path | None = None
         self._http: httpx.AsyncClient | None = None
 
     # -- what callers use -----------------------------------------------------------------
@@ -189,6 +192,7 @@ class Stack:
         make_private(self.var_dir)
         self.identity_secret = self._secret("MAILLAGE_IDENTITY_SECRET", "identity-secret")
         self.admin_key = self._secret("MAILLAGE_ADMIN_KEY", "admin-key")
+        self.gateway_secrets_key_file = self._gateway_secrets_key_file()
         self._choose_ports()
 
     async def stop(self) -> None:
@@ -218,10 +222,19 @@ class Stack:
         if path.exists():
             return path.read_text().strip()
         value = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value + "\n")
+        _write_private(path, value)
         return value
+
+    def _gateway_secrets_key_file(self) -> Path | None:
+        """The key file encrypting the gateway's webhook and partner secrets, made once
+        (a Fernet key: 32 random bytes, url-safe base64); None when the key is given."""
+        if self._setting("MAILLAGE_GATEWAY_SECRETS_KEY"):
+            return None
+        configured = self._setting("MAILLAGE_GATEWAY_SECRETS_KEY_FILE")
+        path = Path(configured).resolve() if configured else self.var_dir / "gateway-secrets.key"
+        if not path.exists():
+            _write_private(path, base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        return path
 
     def _choose_ports(self) -> None:
         taken: set[int] = set()
@@ -356,6 +369,8 @@ class Stack:
             env[process.prefix + "HOST"] = "127.0.0.1"
         for process in SERVICES:
             env[f"MAILLAGE_GATEWAY_{process.env_key}_URL"] = self.endpoints[process.name].url
+        if self.gateway_secrets_key_file is not None:
+            env["MAILLAGE_GATEWAY_SECRETS_KEY_FILE"] = str(self.gateway_secrets_key_file)
         env["MAILLAGE_SMTP_URL"] = self.smtp_url
         # Links in messages lead to this gateway unless you say where people reach it.
         env.setdefault("MAILLAGE_PUBLIC_URL", self.api_url)
@@ -421,6 +436,13 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _write_private(path: Path, value: str) -> None:
+    """Create ``path`` holding ``value``, readable by its owner alone (0600) from the start."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
 
 
 def make_private(var_dir: Path) -> None:

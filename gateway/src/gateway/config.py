@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -63,6 +65,12 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     #: How long a browser may reuse a preflight answer.
     cors_max_age_seconds: int = 600
+    #: The key(s) encrypting webhook endpoint and partner inbox secrets in the database
+    #: (Fernet keys, comma-separated: the first encrypts, each decrypts, for a rotation; see
+    #: gateway/encryption.py). Unset: read from ``secrets_key_file``.
+    secrets_key: SecretStr | None = None
+    #: The key file, one key a line, mode 0600 (``maillage run`` creates it in var/).
+    secrets_key_file: Path = Path("var/gateway-secrets.key")
     #: Hosts that may receive webhooks whatever they resolve to, over http too
     #: (comma-separated, e.g. ``127.0.0.1,localhost`` for the embedded run and tests).
     webhook_allowed_hosts: str = ""

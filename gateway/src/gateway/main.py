@@ -20,6 +20,7 @@ from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
 from gateway.docs import install_docs
+from gateway.encryption import Keyring, use_keyring
 from gateway.limits import RateLimitHeaders
 from gateway.openapi_merge import MergedOpenApi
 from gateway.page_problems import PageProblems
@@ -59,6 +60,9 @@ class Gateway:
         self.services = settings.service_urls()
         # The engine connects lazily: a gateway without API keys never opens the database.
         self.database = Database(settings.database_url)
+        # Webhook and partner secrets are encrypted under it (read on first use).
+        self.keyring = Keyring.from_settings(settings)
+        use_keyring(self.database.engine, self.keyring)
         self.keys = DatabaseKeyStore(
             self.database,
             cache_seconds=settings.key_cache_seconds,

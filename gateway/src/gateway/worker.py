@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from gateway.config import Settings
+from gateway.encryption import Keyring, use_keyring
 from gateway.partners.forwarding import partner_forwarder
 from gateway.webhooks.delivery import AttemptPolicy, Clock, Deliverer
 from gateway.webhooks.fanout import FanOutRunner, OneWriterDatabase
@@ -44,6 +45,7 @@ def subscriptions(handler: Handler) -> list[Subscription]:
 async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deliverer]:
     """Run the consumers, the deliverer and the outbox relay until the block exits."""
     database = OneWriterDatabase(settings.database_url)
+    use_keyring(database.engine, Keyring.from_settings(settings))
     broker = Broker(settings.common.nats_url, name="gateway-worker")
     deliverer = Deliverer(
         database,

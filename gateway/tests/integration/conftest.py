@@ -34,6 +34,8 @@ from kit.wakeup import woken
 ADMIN_KEY = "test-admin-key-0123456789"
 MAX_BODY_BYTES = 4 * 1024 * 1024
 UPSTREAM_TIMEOUT_SECONDS = 0.5
+#: The test gateways' secrets key (webhook and partner secrets are encrypted under it).
+SECRETS_KEY = "bM2NFD6yYvc7rjat7DslINncXjLbUsQxC2BMiIfiSXw="
 
 
 class Place(BaseModel):
@@ -276,6 +278,7 @@ def gateway_settings(**overrides: Any) -> Settings:
         "admin_key": SecretStr(ADMIN_KEY),
         # Local receivers of webhook tests listen there.
         "webhook_allowed_hosts": "127.0.0.1",
+        "secrets_key": SecretStr(SECRETS_KEY),
         "common": CommonSettings(identity_secret=SecretStr(DEV_IDENTITY_SECRET)),
     }
     return Settings(**(values | overrides))

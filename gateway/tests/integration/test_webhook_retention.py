@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy import event
 
+from gateway.encryption import Keyring, use_keyring
 from gateway.webhooks import repository
 from gateway.webhooks.delivery import AttemptPolicy, Deliverer
 from gateway.webhooks.fanout import OneWriterDatabase
@@ -25,7 +26,7 @@ from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 
-from .conftest import gateway_settings, migrated_database
+from .conftest import SECRETS_KEY, gateway_settings, migrated_database
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -50,6 +51,7 @@ async def database(
 ) -> AsyncIterator[Database]:
     url = await migrated_database(database_factory, request.param)
     database = OneWriterDatabase(url)
+    use_keyring(database.engine, Keyring(keys=SECRETS_KEY))
     async with database.transaction() as session:
         for endpoint_id, disabled_at in (("ep_on", None), ("ep_off", NOW - 40 * DAY)):
             session.add(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
+from gateway.encryption import EncryptedSecret
 from kit.models import utcnow
 from kit.sqltypes import UtcDateTime
 
@@ -16,7 +17,8 @@ from kit.sqltypes import UtcDateTime
 class Partner(Base):
     """A platform allowed to push changes to its inbox, signed with its inbox secret.
 
-    The secret is kept in clear like webhook endpoint secrets: verifying an HMAC needs it.
+    Verifying an HMAC needs the secret itself: like webhook endpoint secrets it is stored
+    encrypted under the secrets key, which is not in the database (:mod:`gateway.encryption`).
     After a rotation the previous secret is still accepted until
     ``previous_secret_expires_at``.
     """
@@ -25,8 +27,8 @@ class Partner(Base):
 
     slug: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    secret: Mapped[str] = mapped_column(sa.String(128))
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(128), default=None)
+    secret: Mapped[str] = mapped_column(EncryptedSecret)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedSecret, default=None)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -25,6 +25,14 @@ async def by_slug(session: AsyncSession, *, after: str | None, limit: int) -> Se
     return (await session.execute(query)).scalars().all()
 
 
+async def every_partner(session: AsyncSession, *, for_update: bool = False) -> Sequence[Partner]:
+    """Every partner, disabled ones included (their secrets are stored all the same)."""
+    query = sa.select(Partner).order_by(Partner.slug)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalars().all()
+
+
 async def admit_webhook_id(
     session: AsyncSession, *, partner: str, webhook_id: str, now: datetime
 ) -> bool:

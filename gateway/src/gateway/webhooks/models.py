@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
+from gateway.encryption import EncryptedSecret
 from kit.consumers import Inbox
 from kit.models import utcnow
 from kit.outbox import Outbox
@@ -18,8 +19,9 @@ from kit.sqltypes import Json, UtcDateTime
 class WebhookEndpoint(Base):
     """Where a partner (or an admin) wants domain events posted.
 
-    The secret is kept in clear: the gateway needs it to sign every delivery. After a
-    rotation the previous secret still signs until ``previous_secret_expires_at``.
+    The gateway needs the secret itself to sign every delivery: it is stored encrypted
+    under the secrets key, which is not in the database (:mod:`gateway.encryption`). After
+    a rotation the previous secret still signs until ``previous_secret_expires_at``.
     """
 
     __tablename__ = "webhook_endpoints"
@@ -31,8 +33,8 @@ class WebhookEndpoint(Base):
     description: Mapped[str | None] = mapped_column(sa.Text, default=None)
     #: The partner owning the endpoint; None for an endpoint an admin made for the network.
     partner: Mapped[str | None] = mapped_column(sa.String(64), default=None, index=True)
-    secret: Mapped[str] = mapped_column(sa.String(128))
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(128), default=None)
+    secret: Mapped[str] = mapped_column(EncryptedSecret)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedSecret, default=None)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -71,6 +71,16 @@ async def active(session: AsyncSession) -> Sequence[WebhookEndpoint]:
     return (await session.execute(query)).scalars().all()
 
 
+async def every_endpoint(
+    session: AsyncSession, *, for_update: bool = False
+) -> Sequence[WebhookEndpoint]:
+    """Every endpoint, disabled ones included (their secrets are stored all the same)."""
+    query = sa.select(WebhookEndpoint).order_by(WebhookEndpoint.id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalars().all()
+
+
 async def count_of_partner(session: AsyncSession, partner: str | None) -> int:
     """How many endpoints ``partner`` has (disabled ones included)."""
     query = sa.select(sa.func.count()).where(WebhookEndpoint.partner == partner)

@@ -121,10 +121,13 @@ def run_env(metadata: sa.MetaData, default_url: str) -> None:
 
     async def run() -> None:
         engine = create_engine(url)
-        async with engine.connect() as connection:
-            await connection.run_sync(migrate)
-            await connection.commit()
-        await engine.dispose()
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(migrate)
+                await connection.commit()
+        finally:
+            # A migration that fails (a data step refusing) leaves no connection open.
+            await engine.dispose()
 
     asyncio.run(run())
 
