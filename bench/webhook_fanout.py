@@ -155,14 +155,16 @@ async def wait_received(
         await asyncio.sleep(0.1)
 
 
-async def create_endpoints(database_url: str, receiver: str) -> dict[str, str]:
+async def create_endpoints(database_url: str, receiver: str, secrets_key: str) -> dict[str, str]:
     """Three endpoints subscribed to ``events.*`` (as an admin would make them)."""
+    from gateway.encryption import Keyring, use_keyring  # noqa: PLC0415
     from gateway.webhooks.schemas import WebhookEndpointCreate  # noqa: PLC0415
     from gateway.webhooks.service import safe_url, webhook_endpoint_service  # noqa: PLC0415
     from kit.db import Database  # noqa: PLC0415
     from kit.identity import Identity, Role  # noqa: PLC0415
 
     database = Database(database_url)
+    use_keyring(database.engine, Keyring(keys=secrets_key))
     admin = Identity(subject="bench", role=Role.ADMIN)
     secrets: dict[str, str] = {}
     async with database.transaction() as session:
@@ -284,6 +286,7 @@ def ordering_violations(received: list[tuple[str, int, float]], records: int) ->
 
 async def bench(args: argparse.Namespace) -> None:
     from gateway.db import GATEWAY_ROOT  # noqa: PLC0415
+    from gateway.encryption import new_key  # noqa: PLC0415
     from kit.migrations import upgrade  # noqa: PLC0415
     from kit.testing.databases import (  # noqa: PLC0415
         create_postgres_database,
@@ -302,7 +305,9 @@ async def bench(args: argparse.Namespace) -> None:
         await asyncio.to_thread(upgrade, GATEWAY_ROOT, database_url)
         port = free_port()
         receiver = f"http://127.0.0.1:{port}"
-        secrets = await create_endpoints(database_url, receiver)
+        # The worker decrypts the endpoints' secrets with it, as in production.
+        secrets_key = new_key()
+        secrets = await create_endpoints(database_url, receiver, secrets_key)
         (root / "secrets.json").write_bytes(orjson.dumps(secrets))
         processes: list[asyncio.subprocess.Process] = []
         try:
@@ -316,6 +321,7 @@ async def bench(args: argparse.Namespace) -> None:
                     await wait_http(f"{receiver}/stats")
                     environment = os.environ | {
                         "MAILLAGE_GATEWAY_DATABASE_URL": database_url,
+                        "MAILLAGE_GATEWAY_SECRETS_KEY": secrets_key,
                         "MAILLAGE_NATS_URL": nats_server.url,
                         "MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
                         "MAILLAGE_GATEWAY_WEBHOOK_CONCURRENCY": str(args.concurrency),
