@@ -35,6 +35,7 @@ from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.input_guard import InputGuard
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.pages import HtmlSecurityHeaders, install_pages
+from kit.problem_texts import ProblemLanguageMiddleware
 from kit.problems import install_problem_handlers, problem_response
 from kit.query import refuse_unknown_query_parameters
 
@@ -99,8 +100,9 @@ class Gateway:
         origins = parse_origins(settings.cors_origins)
         # The gateway's own errors on /p/ paths (429, 503...) reach people as pages.
         relayed = PageProblems(self.proxy)
-        #: What the server calls: the proxy, behind CORS when front-end origins are listed.
-        self.entry: ASGIApp = (
+        #: What the server calls: the proxy, behind CORS when front-end origins are listed,
+        #: every problem in the caller's Accept-Language (relayed ones: the service's own).
+        self.entry: ASGIApp = ProblemLanguageMiddleware(
             Cors(relayed, origins=origins, max_age_seconds=settings.cors_max_age_seconds)
             if origins
             else relayed

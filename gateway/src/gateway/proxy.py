@@ -32,7 +32,7 @@ from gateway.routing import MAIL_SEGMENT, first_segment, owner_of, page_owner
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
-from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+from kit.problems import PROBLEM_MEDIA_TYPE, problem_body, problem_header_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ async def send_problem(
     response_headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
+        *problem_header_pairs(),
         *headers,
     ]
     if request_id is not None:

@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit.problems import Forbidden, Unauthenticated, problem_body
+from kit.problems import Forbidden, Unauthenticated, problem_body, problem_header_pairs
 
 IDENTITY_HEADER = "x-maillage-identity"
 _IDENTITY_HEADER_BYTES = IDENTITY_HEADER.encode()
@@ -173,6 +173,7 @@ class IdentityMiddleware:
                     "headers": [
                         (b"content-type", b"application/problem+json"),
                         (b"content-length", str(len(body)).encode()),
+                        *problem_header_pairs(),
                     ],
                 }
             )

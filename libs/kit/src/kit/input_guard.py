@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+from kit.problems import PROBLEM_MEDIA_TYPE, problem_body, problem_header_pairs
 
 #: Deeper documents are refused; no Maillage input nests anywhere near this.
 MAX_DEPTH = 32
@@ -169,6 +169,7 @@ async def _refuse(send: Send, scope: Scope, field: str, message: str) -> None:
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *problem_header_pairs(),
             ],
         }
     )

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.logs import request_id_var
-from kit.problems import problem_body
+from kit.problems import problem_body, problem_header_pairs
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
@@ -129,6 +129,7 @@ class BodyLimitMiddleware:
                     # No "Connection: close": the server then reads and drops the rest of
                     # the body, so a client still uploading reads this answer, not a reset.
                     (b"content-length", str(len(body)).encode()),
+                    *problem_header_pairs(),
                 ],
             }
         )

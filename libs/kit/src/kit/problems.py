@@ -20,6 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from kit.logs import request_id_var
+from kit.problem_texts import (
+    current_language,
+    language_of,
+    localized_detail,
+    localized_title,
+    problem_headers,
+    problem_language_var,
+    schema_message,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://maillage.org/problems/"
@@ -42,6 +51,7 @@ class DomainError(Exception):
         *,
         errors: Sequence[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        detail_fr: str | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail or self.title)
@@ -49,6 +59,11 @@ class DomainError(Exception):
         self.errors = list(errors) if errors else None
         self.headers = headers or {}
         self.extensions = extensions
+        #: The detail in each language, when the error says it in French too (otherwise a
+        #: French answer gives its problem type's explanation, kit.problem_texts).
+        self.detail_texts: dict[str, str] | None = (
+            {"fr": detail_fr, "en": self.detail} if detail_fr else None
+        )
 
 
 class NotFound(DomainError):
@@ -96,9 +111,11 @@ class InvalidInput(DomainError):
 
 
 def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """pydantic's errors as problem field errors: ``{"field": "address.postcode", ...}``."""
+    """pydantic's errors as problem field errors: ``{"field": "address.postcode", ...}``,
+    each message in the request's language (the field's name as it is)."""
+    language = current_language()
     return [
-        {"field": field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
+        {"field": field_path(err.get("loc", ())), "message": schema_message(err, language)}
         for err in errors
     ]
 
@@ -115,9 +132,23 @@ def problem_body(
     title: str,
     detail: str | None = None,
     instance: str | None = None,
+    detail_texts: dict[str, str] | None = None,
     **extensions: Any,
 ) -> dict[str, Any]:
-    """Build the JSON object of a problem; ``type`` is an absolute URI under PROBLEM_BASE."""
+    """Build the JSON object of a problem; ``type`` is an absolute URI under PROBLEM_BASE.
+    ``title`` and ``detail`` come in the request's language (kit.problem_texts);
+    ``detail_texts`` gives the detail in each language when the error has both."""
+    language = current_language()
+    detail = localized_detail(
+        slug=slug,
+        status=status,
+        title=title,
+        detail=detail,
+        language=language,
+        errors=extensions.get("errors"),
+        texts=detail_texts,
+    )
+    title = localized_title(slug, status, title, language)
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -133,11 +164,29 @@ def problem_body(
 def problem_response(
     *, status: int, headers: dict[str, str] | None = None, **fields: Any
 ) -> Response:
-    """A ``Response`` carrying a problem document."""
+    """A ``Response`` carrying a problem document, saying its language."""
     body = problem_body(status=status, **fields)
-    return Response(
+    response = Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
+    add_language_headers(response.headers)
+    return response
+
+
+def add_language_headers(headers: Any) -> None:
+    """``Content-Language`` and ``Vary: Accept-Language`` on a problem answer (``headers``: a
+    Starlette ``MutableHeaders``), keeping any ``Vary`` already there."""
+    for name, value in problem_headers(current_language()):
+        existing = headers.get(name) if name == "vary" else None
+        if existing and value.lower() not in existing.lower():
+            headers[name] = f"{existing}, {value}"
+        elif not existing:
+            headers[name] = value
+
+
+def problem_header_pairs() -> list[tuple[bytes, bytes]]:
+    """The same headers for a problem sent through raw ASGI."""
+    return [(k.encode(), v.encode()) for k, v in problem_headers(current_language())]
 
 
 def field_path(loc: Sequence[str | int]) -> str:
@@ -216,6 +265,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=exc.errors,
             headers=exc.headers or None,
+            detail_texts=exc.detail_texts,
             **exc.extensions,
         )
 
@@ -271,8 +321,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         # Starlette runs this handler in its outermost middleware, after RequestIdMiddleware
         # has returned: take the request id back from the scope so that the log line, the
         # problem and the response header all still carry it.
-        request_id = request_id_var.get() or request.scope.get("state", {}).get("request_id")
+        state = request.scope.get("state", {})
+        request_id = request_id_var.get() or state.get("request_id")
         token = request_id_var.set(request_id)
+        language_token = problem_language_var.set(
+            problem_language_var.get()
+            or state.get("problem_language")
+            or language_of(request.headers.get("accept-language"))
+        )
         try:
             logger.exception("unhandled error on %s %s", request.method, request.url.path)
             page = _as_page(
@@ -289,6 +345,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 headers={"x-request-id": request_id} if request_id else None,
             )
         finally:
+            problem_language_var.reset(language_token)
             request_id_var.reset(token)
 
     app.add_exception_handler(DomainError, on_domain_error)

@@ -28,6 +28,7 @@ from kit.mail.sender import MailSender
 from kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from kit.outbox import Outbox, OutboxRelay
 from kit.pages import HtmlSecurityHeaders, install_pages
+from kit.problem_texts import ProblemLanguageMiddleware
 from kit.problems import install_problem_handlers, problem_response
 from kit.query import refuse_unknown_query_parameters
 from kit.settings import ServiceSettings
@@ -178,6 +179,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HtmlSecurityHeaders)
+    app.add_middleware(ProblemLanguageMiddleware)  # outermost: every problem follows it
     return app
 
 

@@ -60,6 +60,7 @@ class PageError(DomainError):
         self.status = status
         self.slug = slug or self.slug
         self.page_text = {"fr": fr, "en": en}
+        self.detail_texts = self.page_text
 
 
 #: What the problem page says per status, when the error has no words of its own.
