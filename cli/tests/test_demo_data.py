@@ -35,10 +35,15 @@ def test_events_name_known_organizers_and_carry_paris_offsets() -> None:
     keys = {a.key for a in ACTORS}
     titles = [e.title for e in EVENTS]
     assert len(set(titles)) == len(titles)
-    assert {EventKind(e.payload["kind"]) for e in EVENTS} >= {EventKind.FORUM, EventKind.TRAINING}
+    # An event of each kind of the vocabulary.
+    assert {EventKind(e.payload["kind"]) for e in EVENTS} == set(EventKind)
     for event in EVENTS:
         assert set(event.organizers) <= keys
-        location = event.payload["location"]
+        location = event.payload.get("location")
+        if event.payload["attendance_mode"] == "online":
+            assert location is None
+            assert event.payload["online_url"]
+            continue
         assert department_of_commune(location["commune_insee"]) == location["department"]
         for timing in event.payload["timings"]:
             start = datetime.fromisoformat(timing["start"])
@@ -46,3 +51,19 @@ def test_events_name_known_organizers_and_carry_paris_offsets() -> None:
             assert start < end
             assert start.utcoffset() is not None
             assert start.utcoffset().total_seconds() in {3600, 7200}  # type: ignore[union-attr]
+
+
+def test_the_demo_shows_sessions_registrations_and_a_full_waitlist() -> None:
+    trainings = [e for e in EVENTS if e.payload["kind"] == "training"]
+    assert any(len(e.payload.get("training", {}).get("sessions", [])) >= 2 for e in trainings)
+    internal = [e for e in EVENTS if e.payload.get("registration", {}).get("mode") == "internal"]
+    assert all(e.registrants for e in internal)
+    full = [
+        e
+        for e in internal
+        if e.payload["registration"]["waitlist"]
+        and len(e.registrants) > e.payload["registration"]["capacity"]
+    ]
+    assert full, "one event gets more registrants than seats, so people wait"
+    placed_at_their_address = [e for e in EVENTS if "lat" in (e.payload.get("location") or {})]
+    assert len(placed_at_their_address) >= 3

@@ -32,10 +32,12 @@ class DemoActor:
 
 @dataclass(frozen=True)
 class DemoEvent:
-    """An event to create once its organizers exist (``organizers`` are actor keys)."""
+    """An event to create once its organizers exist (``organizers`` are actor keys);
+    ``registrants`` (name, e-mail) register through the API once it is created, in order."""
 
     organizers: tuple[str, ...]
     payload: dict[str, Any]
+    registrants: tuple[tuple[str, str], ...] = ()
 
     @property
     def title(self) -> str:
@@ -302,14 +304,41 @@ ACTORS: tuple[DemoActor, ...] = (
 )
 
 
-def _location(name: str, city: str, postcode: str, commune_insee: str) -> dict[str, Any]:
-    return {
+def _location(
+    name: str,
+    city: str,
+    postcode: str,
+    commune_insee: str,
+    *,
+    street: str | None = None,
+    at: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A place; with ``at`` (lat, lon) it is on the map at the address (``geo_precision``
+    ``address``), without at its commune's centre (``commune``)."""
+    location: dict[str, Any] = {
         "name": name,
         "city": city,
         "postcode": postcode,
         "commune_insee": commune_insee,
         "department": commune_insee[:2],
     }
+    if street:
+        location["street"] = street
+    if at:
+        location["lat"], location["lon"] = at
+    return location
+
+
+def _people(prefix: str, count: int) -> tuple[tuple[str, str], ...]:
+    """Demo registrants (addresses of the reserved example.org domain)."""
+    return tuple(
+        (f"Participant·e {prefix} {n}", f"{prefix}-{n}@example.org") for n in range(1, count + 1)
+    )
+
+
+#: Registration on this platform, confirmed at once for the demo's staff-made registrations.
+def _internal(capacity: int, *, waitlist: bool = True) -> dict[str, Any]:
+    return {"mode": "internal", "capacity": capacity, "waitlist": waitlist}
 
 
 EVENTS: tuple[DemoEvent, ...] = (
@@ -377,10 +406,48 @@ EVENTS: tuple[DemoEvent, ...] = (
                 {"start": "2027-02-05T09:00:00+01:00", "end": "2027-02-05T17:00:00+01:00"},
             ],
             "attendance_mode": "offline",
-            "location": _location("Salle des fêtes", "Fleurance", "32500", "32132"),
+            "location": _location(
+                "Salle des fêtes",
+                "Fleurance",
+                "32500",
+                "32132",
+                street="Place de la République",
+                at=(43.8479, 0.6626),
+            ),
             "themes": ["astronomy_space"],
             "audiences": ["professionals"],
+            "registration": _internal(16),
+            "training": {
+                "objectives": [
+                    "Repérer les constellations et les objets du ciel visibles à l'œil nu",
+                    "Mettre en station et utiliser un télescope devant un public",
+                    "Préparer et sécuriser une soirée d'observation en milieu rural",
+                ],
+                "trainers": [{"name": "Équipe d'A Ciel Ouvert"}],
+                "prerequisites": ["Aucun : ouverte aux animateurs du réseau"],
+                "sessions": [
+                    {
+                        "title": "Le ciel et le télescope (après-midi et soirée d'observation)",
+                        "timings": [
+                            {
+                                "start": "2027-02-04T14:00:00+01:00",
+                                "end": "2027-02-04T23:00:00+01:00",
+                            }
+                        ],
+                    },
+                    {
+                        "title": "Animer une soirée avec le public",
+                        "timings": [
+                            {
+                                "start": "2027-02-05T09:00:00+01:00",
+                                "end": "2027-02-05T17:00:00+01:00",
+                            }
+                        ],
+                    },
+                ],
+            },
         },
+        registrants=_people("formation", 6),
     ),
     DemoEvent(
         ("museum-toulouse", "delires-d-encre"),
@@ -397,6 +464,152 @@ EVENTS: tuple[DemoEvent, ...] = (
             "location": _location("Muséum de Toulouse", "Toulouse", "31000", "31555"),
             "themes": ["science_society"],
             "audiences": ["professionals"],
+            "registration": _internal(120),
+        },
+        registrants=_people("forum-regional", 4),
+    ),
+    # A small visit, full, with people waiting: the waitlist at work (3 seats, 5 people).
+    DemoEvent(
+        ("genopolys",),
+        {
+            "title": "Visite des laboratoires de Genopolys",
+            "kind": "visit",
+            "summary": "Une visite en petit groupe des plateformes de recherche en biologie.",
+            "description": "Trois places seulement : les suivants sont inscrits en liste "
+            "d'attente et prennent la place de qui se désiste.",
+            "timings": [{"start": "2027-04-15T14:00:00+02:00", "end": "2027-04-15T16:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location(
+                "Genopolys",
+                "Montpellier",
+                "34090",
+                "34172",
+                street="141 rue de la Cardonille",
+                at=(43.6381, 3.8447),
+            ),
+            "themes": ["biology", "health"],
+            "audiences": ["general_public", "students"],
+            "registration": _internal(3),
+        },
+        registrants=_people("visite", 5),
+    ),
+    DemoEvent(
+        ("cist",),
+        {
+            "title": "Séminaire « Médiation et esprit critique »",
+            "kind": "seminar",
+            "summary": "Une journée d'étude entre chercheurs et médiateurs sur l'esprit critique.",
+            "timings": [{"start": "2027-10-14T09:30:00+02:00", "end": "2027-10-14T17:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location(
+                "Centre de l'Imaginaire Scientifique", "Lodève", "34700", "34142"
+            ),
+            "themes": ["critical_thinking", "science_society"],
+            "audiences": ["professionals", "students"],
+        },
+    ),
+    DemoEvent(
+        ("fermat-science",),
+        {
+            "title": "Conférence « Fermat et les nombres premiers »",
+            "kind": "conference",
+            "summary": "Une heure pour comprendre le petit théorème de Fermat.",
+            "timings": [{"start": "2027-11-18T18:30:00+01:00", "end": "2027-11-18T20:00:00+01:00"}],
+            "attendance_mode": "offline",
+            "location": _location(
+                "Maison natale de Pierre de Fermat",
+                "Beaumont-de-Lomagne",
+                "82500",
+                "82013",
+                street="3 rue Pierre de Fermat",
+                at=(43.8826, 0.9886),
+            ),
+            "themes": ["mathematics"],
+            "audiences": ["general_public"],
+            "registration": _internal(40),
+        },
+        registrants=_people("conference", 2),
+    ),
+    DemoEvent(
+        ("museum-toulouse",),
+        {
+            "title": "Exposition « Océans, un monde à protéger »",
+            "kind": "exhibition",
+            "summary": "L'exposition temporaire du Muséum sur la vie marine.",
+            "timings": [{"start": "2027-09-18T10:00:00+02:00", "end": "2027-12-20T18:00:00+01:00"}],
+            "attendance_mode": "offline",
+            "location": _location(
+                "Muséum de Toulouse",
+                "Toulouse",
+                "31400",
+                "31555",
+                street="35 allées Jules Guesde",
+                at=(43.5940, 1.4491),
+            ),
+            "themes": ["sea_coast", "biology", "environment"],
+            "audiences": ["general_public", "families", "school_groups"],
+        },
+    ),
+    DemoEvent(
+        ("carrefour-sciences-arts", "delires-d-encre"),
+        {
+            "title": "Fête de la science dans le Lot",
+            "kind": "festival",
+            "summary": "Dix jours d'ateliers, de spectacles et de rencontres partout dans le Lot.",
+            "timings": [{"start": "2027-10-01T09:00:00+02:00", "end": "2027-10-11T18:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Place François-Mitterrand", "Cahors", "46000", "46042"),
+            "themes": ["science_society"],
+            "audiences": ["general_public", "families", "school_groups"],
+        },
+    ),
+    DemoEvent(
+        ("planete-sciences-occitanie",),
+        {
+            "title": "Webinaire : financer un projet de culture scientifique",
+            "kind": "webinar",
+            "summary": "Les appels à projets régionaux et européens expliqués en une heure.",
+            "timings": [{"start": "2027-03-02T12:30:00+01:00", "end": "2027-03-02T13:30:00+01:00"}],
+            "attendance_mode": "online",
+            "online_url": "https://visio.example.org/financer-un-projet",
+            "themes": ["science_society"],
+            "audiences": ["professionals"],
+            "registration": _internal(100, waitlist=False),
+        },
+        registrants=_people("webinaire", 3),
+    ),
+    DemoEvent(
+        ("ombelliscience", "cap-sciences", "astusciences"),
+        {
+            "title": "Réunion des réseaux régionaux de CSTI",
+            "kind": "meeting",
+            "summary": "Les têtes de réseau se retrouvent pour préparer l'année.",
+            "timings": [{"start": "2027-01-21T10:00:00+01:00", "end": "2027-01-21T16:00:00+01:00"}],
+            "attendance_mode": "mixed",
+            "online_url": "https://visio.example.org/reseaux",
+            "location": _location(
+                "Cap Sciences",
+                "Bordeaux",
+                "33300",
+                "33063",
+                street="Hangar 20, quai de Bacalan",
+                at=(44.8590, -0.5528),
+            ),
+            "themes": ["science_society"],
+            "audiences": ["professionals"],
+        },
+    ),
+    DemoEvent(
+        ("mediatheque-cabanis",),
+        {
+            "title": "Troc de livres scientifiques",
+            "kind": "other",
+            "summary": "Apportez un livre de science, repartez avec un autre.",
+            "timings": [{"start": "2027-05-29T10:00:00+02:00", "end": "2027-05-29T13:00:00+02:00"}],
+            "attendance_mode": "offline",
+            "location": _location("Médiathèque José Cabanis", "Toulouse", "31500", "31555"),
+            "themes": ["science_society"],
+            "audiences": ["general_public", "families"],
         },
     ),
 )

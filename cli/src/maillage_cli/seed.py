@@ -48,6 +48,7 @@ class SeedResult:
     actors_existing: int = 0
     events_created: int = 0
     events_existing: int = 0
+    registrations_created: int = 0
     calls_created: int = 0
     surveys_created: int = 0
     responses_created: int = 0
@@ -57,6 +58,7 @@ class SeedResult:
         return (
             f"{self.actors_created} actors created ({self.actors_existing} already there), "
             f"{self.events_created} events created ({self.events_existing} already there), "
+            f"{self.registrations_created} registrations, "
             f"{self.calls_created} EU calls created, {self.surveys_created} survey waves "
             f"({self.responses_created} responses)"
         )
@@ -99,10 +101,17 @@ async def seed(
             **event.payload,
             "organizer_ids": [result.actor_ids[key] for key in event.organizers],
         }
-        await _create_event(client, event, payload, within=projection_timeout)
+        event_id = await _create_event(client, event, payload, within=projection_timeout)
         result.events_created += 1
         if report:
             report(f"  event  {event.title}")
+        # Only for an event created now: a second seeding registers nobody twice.
+        for name, email in event.registrants:
+            response = await client.post(
+                f"/v1/events/{event_id}/registrations", json={"name": name, "email": email}
+            )
+            _expect(response, 201, f"registration of {email} to {event.title!r}")
+            result.registrations_created += 1
 
     # EU calls in the shape the Funding & Tenders Portal answers (no network needed): read
     # by the EU watch as a sync reads a page, so a second seeding writes nothing.
@@ -201,7 +210,8 @@ async def _invite(
 
 async def _create_event(
     client: httpx.AsyncClient, event: DemoEvent, payload: dict[str, Any], *, within: float
-) -> None:
+) -> str:
+    """Create the event (retried while its organizers are unknown); its id."""
     deadline = time.monotonic() + within
     # Header values are ASCII; titles are French.
     key = "demo-event-" + hashlib.sha256(event.title.encode()).hexdigest()[:16]
@@ -209,8 +219,7 @@ async def _create_event(
         response = await client.post("/v1/events", json=payload, headers={"Idempotency-Key": key})
         # The events service has not yet seen the actor events: try again.
         if not unknown_organizer(response) or time.monotonic() >= deadline:
-            _expect(response, 201, f"event {event.title!r}")
-            return
+            return str(_expect(response, 201, f"event {event.title!r}")["id"])
         await asyncio.sleep(0.05)
 
 

@@ -1,0 +1,73 @@
+"""The demo data, seeded into a running stack through the public API, exercises what the API
+offers: events of every kind on the map, a training with sessions, registrations on the
+platform and an event full with people on its waitlist; seeding again adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from contracts.vocabularies import EventKind
+from maillage_cli.demo_data import EVENTS
+from maillage_cli.seed import admin_client, seed
+from maillage_cli.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def admin(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with admin_client(stack.api_url, stack.admin_key, timeout=60) as client:
+        yield client
+
+
+async def test_the_demo_exercises_the_calendar_and_seeding_again_adds_nothing(
+    admin: httpx.AsyncClient, stack: Stack
+) -> None:
+    first = await seed(admin)
+    assert first.events_created == len(EVENTS)
+    assert first.registrations_created == sum(len(e.registrants) for e in EVENTS)
+
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as anonymous:
+        page = (await anonymous.get("/v1/events", params={"limit": 200, "facets": "kind"})).json()
+        events = {e["title"]: e for e in page["items"]}
+        # An event of each kind, as the facet counts say.
+        assert {f["value"] for f in page["facets"]["kind"]} == {k.value for k in EventKind}
+        # Every event held somewhere is on the map; some at their address, others at
+        # their commune's centre.
+        placed = [e for e in events.values() if e["attendance_mode"] != "online"]
+        assert all(e["location"]["lat"] is not None for e in placed)
+        precisions = {e["location"]["geo_precision"] for e in placed}
+        assert precisions == {"address", "commune"}
+        near_montpellier = (
+            await anonymous.get(
+                "/v1/events", params={"near": "43.61,3.88", "radius_km": 15, "limit": 50}
+            )
+        ).json()["items"]
+        assert "Visite des laboratoires de Genopolys" in {e["title"] for e in near_montpellier}
+
+        # A training with its sessions, taking registrations here.
+        training = next(e for e in events.values() if e["kind"] == "training")
+        assert len(training["training"]["sessions"]) == 2
+        assert training["registration"]["mode"] == "internal"
+        assert training["registration_counts"]["confirmed"] == 6
+
+        # The visit: 3 seats taken, 2 people waiting.
+        visit = events["Visite des laboratoires de Genopolys"]
+        counts = visit["registration_counts"]
+        assert (counts["confirmed"], counts["available"], counts["waitlisted"]) == (3, 0, 2)
+
+    listed = (await admin.get(f"/v1/events/{visit['id']}/registrations")).json()["items"]
+    assert sorted(r["status"] for r in listed) == [
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+
+    again = await seed(admin)
+    assert (again.events_created, again.registrations_created) == (0, 0)
+    assert again.events_existing == len(EVENTS)
