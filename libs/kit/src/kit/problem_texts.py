@@ -466,6 +466,14 @@ PROBLEM_TEXTS: dict[str, tuple[str, str, str, str]] = {
         "The survey is not open for invitations",
         "This survey is not open for invitations.",
     ),
+    "public-link-busy": (
+        "Lien public très sollicité",
+        "Trop de réponses viennent d'être commencées par ce lien public : réessayez dans un "
+        "instant (Retry-After).",
+        "Public link busy",
+        "Too many responses were just started through this public link: try again in a "
+        "moment (Retry-After).",
+    ),
     "invitation-not-found": (
         "Invitation introuvable",
         "Aucune invitation n'a cet identifiant.",
