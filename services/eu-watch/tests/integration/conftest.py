@@ -6,33 +6,29 @@ The ``admin`` and ``anonymous`` clients come from the kit's pytest plugin."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import AsyncIterator
 
-import httpx
-import nats
 import pytest
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 
-from eu_watch.actors.repository import known_actor_repository
+from contracts.directory import ACTOR_CREATED, ACTOR_RECORD
+from eu_watch.actors.models import KnownActor
 from eu_watch.config import Settings
 from eu_watch.main import SERVICE_ROOT, create_app
 from eu_watch.testing.fake_portal import SEARCH_PATH, FakePortal
-from kit.broker import ensure_streams
-from kit.cloudevents import CloudEvent
-from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink
 from kit.service import Runtime
 from kit.settings import CommonSettings
+from kit.testing import projections
 from kit.testing.apps import running_service, served
 from kit.testing.nats import NatsServer
-from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
-from kit.testing.polling import wait_until
+from kit.testing.plugin import BACKENDS, DatabaseFactory
+from kit.testing.projections import Announce
+from kit.testing.projections import Known as KnownActors
 
-Announce = Callable[..., Awaitable[CloudEvent]]
-KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
+#: The least a ``directory.actor.created`` carries; tests add what they look at.
+MINIMAL_ACTOR = {"kind": "organisation", "name": "Sans nom", "status": "active"}
 
 
 @pytest.fixture(scope="session")
@@ -100,66 +96,20 @@ def runtime(app: FastAPI) -> Runtime:
 
 @pytest.fixture(scope="session")
 async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await ensure_streams(js, ["DIRECTORY", "EUWATCH"])
-    yield js
-    await client.close()
+    async with projections.jetstream(nats_server.url, ["DIRECTORY", "EUWATCH"]) as js:
+        yield js
 
 
 @pytest.fixture
 def announce(jetstream: JetStreamContext) -> Announce:
-    """Publish a ``directory.actor.*`` event as the directory would (membership included)."""
-
-    async def publish(event_type: str, actor_id: uuid.UUID, **data: Any) -> CloudEvent:
-        now = datetime.now(UTC).isoformat()
-        payload: dict[str, Any] = {"id": str(actor_id), "version": 1}
-        if event_type in ("directory.actor.created", "directory.actor.updated"):
-            payload |= {
-                "kind": "organisation",
-                "name": "Sans nom",
-                "status": "active",
-                "created_at": now,
-                "updated_at": now,
-            }
-        if event_type == "directory.actor.deleted":
-            payload["deleted_at"] = now
-        payload |= data
-        event = CloudEvent(
-            source="maillage/directory", type=event_type, subject=str(actor_id), data=payload
-        )
-        await jetstream.publish(event_type, event.to_json(), headers={"Nats-Msg-Id": event.id})
-        return event
-
-    return publish
+    """Publish a ``directory.actor.*`` event as the directory would."""
+    return projections.announcer(
+        jetstream, ACTOR_RECORD, producer="maillage/directory", minimal=MINIMAL_ACTOR
+    )
 
 
 @pytest.fixture
 def known_actors(app: FastAPI, announce: Announce) -> KnownActors:
     """Announce actors and wait until the projection holds all of them."""
-
-    async def make(*actors: dict[str, Any]) -> list[uuid.UUID]:
-        ids = []
-        for data in actors:
-            actor_id = uuid.UUID(str(data.pop("id", uuid.uuid4())))
-            await announce("directory.actor.created", actor_id, **data)
-            ids.append(actor_id)
-
-        async def projected() -> bool:
-            async with app.state.runtime.database.transaction(write=False) as session:
-                found = [await known_actor_repository.get(session, i) for i in ids]
-            return all(found)
-
-        await wait_until(projected, what="the actors reach the projection")
-        return ids
-
-    return make
-
-
-@pytest.fixture
-def member_of(app: FastAPI, identity_signer: IdentitySigner) -> Callable[..., httpx.AsyncClient]:
-    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
-        headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
-        return asgi_client(app, headers)
-
-    return make
+    database = app.state.runtime.database
+    return projections.known_records(announce, ACTOR_CREATED, database, KnownActor)

@@ -4,31 +4,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 
+from contracts.directory import ACTOR_RECORD
 from events.config import Settings
 from events.main import SERVICE_ROOT, create_app
-from kit.broker import ensure_streams
-from kit.cloudevents import CloudEvent
 from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink
 from kit.settings import CommonSettings
+from kit.testing import projections
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
 from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
 from kit.testing.polling import wait_until
-
-Announce = Callable[..., Awaitable[CloudEvent]]
-
+from kit.testing.projections import Announce
 
 PUBLIC_URL = "https://maillage.example.org"
+
+
+#: The least a ``directory.actor.created`` carries; tests add what they look at.
+MINIMAL_ACTOR = {"kind": "organisation", "name": "Sans nom", "status": "active"}
 
 
 @pytest.fixture(scope="session")
@@ -62,42 +62,16 @@ async def events_app(
 
 @pytest.fixture(scope="session")
 async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await ensure_streams(js, ["DIRECTORY", "EVENTS"])
-    yield js
-    await client.close()
+    async with projections.jetstream(nats_server.url, ["DIRECTORY", "EVENTS"]) as js:
+        yield js
 
 
 @pytest.fixture
 def announce(jetstream: JetStreamContext) -> Announce:
     """Publish a ``directory.actor.*`` event as the directory would."""
-
-    async def publish(
-        event_type: str, actor_id: uuid.UUID, *, event_id: str | None = None, **data: Any
-    ) -> CloudEvent:
-        now = datetime.now(UTC).isoformat()
-        payload: dict[str, Any] = {"id": str(actor_id), "version": 1}
-        if event_type in ("directory.actor.created", "directory.actor.updated"):
-            payload |= {
-                "kind": "organisation",
-                "name": "Sans nom",
-                "status": "active",
-                "created_at": now,
-                "updated_at": now,
-            }
-        if event_type == "directory.actor.deleted":
-            payload["deleted_at"] = now
-        payload |= data
-        event = CloudEvent(
-            source="maillage/directory", type=event_type, subject=str(actor_id), data=payload
-        )
-        if event_id:
-            event.id = event_id
-        await jetstream.publish(event_type, event.to_json(), headers={"Nats-Msg-Id": event.id})
-        return event
-
-    return publish
+    return projections.announcer(
+        jetstream, ACTOR_RECORD, producer="maillage/directory", minimal=MINIMAL_ACTOR
+    )
 
 
 @pytest.fixture

@@ -105,6 +105,17 @@ async def anonymous(
         yield client
 
 
+@pytest.fixture
+def member_of(app: FastAPI, identity_signer: IdentitySigner) -> Callable[..., httpx.AsyncClient]:
+    """``member_of(actor_id, ...)``: a client of the service under test (fixture ``app``)
+    acting as a member bound to those actors."""
+
+    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
+        return asgi_client(app, identity_headers(identity_signer, "member", actor_ids=actor_ids))
+
+    return make
+
+
 def identity_headers(
     signer: IdentitySigner,
     role: Role | str,
