@@ -214,6 +214,16 @@ def health_router() -> APIRouter:
     return router
 
 
+def public_origin(request: Request) -> str:
+    """The public origin the caller used (``https://maillage.example.org``): the gateway
+    passes it as X-Forwarded-Host/Proto; without them, the request's own base URL."""
+    host = request.headers.get("x-forwarded-host")
+    if host:
+        proto = request.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
+        return f"{proto}://{host.split(',')[0].strip()}"
+    return str(request.base_url).rstrip("/")
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime

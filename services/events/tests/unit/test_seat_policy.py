@@ -8,6 +8,7 @@ from contracts.events import RegistrationSettings, RegistrationStatus
 from events.registrations import policies
 from events.registrations.errors import EventFull
 from events.registrations.policies import RegistrationCounts
+from kit.problems import InvalidInput
 
 
 def settings(**values: object) -> RegistrationSettings:
@@ -62,3 +63,13 @@ def test_promotions_fill_only_the_free_seats_and_never_for_a_cancelled_event() -
     # A capacity lowered below the confirmed count (imports may): nothing, never negative.
     assert policies.seats_to_promote(ten, counts(12, 5), event_cancelled=False) == 0
     assert policies.available_seats(ten, counts(12)) == 0
+
+
+def test_the_capacity_never_goes_below_the_confirmed_seats() -> None:
+    policies.check_capacity(settings(capacity=12), confirmed=12)
+    policies.check_capacity(settings(), confirmed=500)  # no capacity: nothing to overbook
+    policies.check_capacity(settings(mode="external", capacity=1), confirmed=3)
+
+    with pytest.raises(InvalidInput) as refused:
+        policies.check_capacity(settings(capacity=11), confirmed=12)
+    assert str(refused.value).startswith("registration.capacity: 12 people are already confirmed")

@@ -191,7 +191,7 @@ async def get_actor(
     actor: ActorById, identity: CurrentIdentity, response: Response
 ) -> ActorRead | ActorPublic:
     response.headers["ETag"] = etag_for(actor.version)
-    return actor_service.view_for(actor, identity)
+    return actor_service.to_read_for(actor, identity)
 
 
 @router.patch("/{actor_id}", response_model=ActorRead, summary="Change some fields of an actor")

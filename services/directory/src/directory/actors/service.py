@@ -296,7 +296,7 @@ class ActorService:
             charter_signed_at=actor.charter_signed_at,
         )
 
-    def view_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
+    def to_read_for(self, actor: Actor, identity: Identity) -> ActorRead | ActorPublic:
         """The full record for staff and the actor's own members, the public one otherwise."""
         if policies.may_see_private(identity, actor.id):
             return self.to_read(actor)
@@ -314,7 +314,7 @@ class ActorService:
                 updated_at=actor.updated_at,
                 version=actor.version,
             )
-        return self.view_for(actor, identity)
+        return self.to_read_for(actor, identity)
 
     def _apply(
         self, actor: Actor, values: dict[str, Any], *, fields: set[str], identity: Identity

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
-from directory.imports.models import ImportJob
 from directory.imports.schemas import ImportRead
 from directory.imports.service import import_service
 from kit.identity import StaffIdentity
@@ -34,18 +33,6 @@ _SPREADSHEET_BODY = {
     },
     "required": True,
 }
-
-
-def _read(job: ImportJob) -> ImportRead:
-    progress = job.processed_rows / job.total_rows if job.total_rows else 1.0
-    if job.status in ("queued", "running") and not job.total_rows:
-        progress = 0.0
-    return ImportRead.model_validate(
-        {
-            **{k: getattr(job, k) for k in ImportRead.model_fields if k != "progress"},
-            "progress": round(progress, 4),
-        }
-    )
 
 
 @router.post(
@@ -81,7 +68,7 @@ async def submit_import(
         identity=identity,
     )
     response.headers["Location"] = f"/v1/imports/{job.id}"
-    return _read(job)
+    return import_service.to_read(job)
 
 
 async def _uploaded(request: Request, filename: str | None) -> tuple[bytes, str | None]:
@@ -97,14 +84,16 @@ async def _uploaded(request: Request, filename: str | None) -> tuple[bytes, str 
 
 @router.get("", summary="Recent imports (staff)")
 async def list_imports(session: DbSession, identity: StaffIdentity) -> list[ImportRead]:
-    return [_read(job) for job in await import_service.list_recent(session, limit=50)]
+    return [
+        import_service.to_read(job) for job in await import_service.list_recent(session, limit=50)
+    ]
 
 
 @router.get("/{import_id}", summary="Progress and report of an import (staff)")
 async def get_import(
     import_id: uuid.UUID, session: DbSession, identity: StaffIdentity
 ) -> ImportRead:
-    return _read(await import_service.get(session, job_id=import_id))
+    return import_service.to_read(await import_service.get(session, job_id=import_id))
 
 
 @router.post(
@@ -118,4 +107,4 @@ async def run_import_for_real(
     dry = await import_service.get(session, job_id=import_id)
     job = await import_service.rerun_for_real(session, job=dry, identity=identity)
     response.headers["Location"] = f"/v1/imports/{job.id}"
-    return _read(job)
+    return import_service.to_read(job)

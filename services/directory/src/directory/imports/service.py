@@ -35,6 +35,7 @@ from directory.imports.parsing import (
     read_sheet,
 )
 from directory.imports.repository import import_repository
+from directory.imports.schemas import ImportRead
 from kit.db import Database
 from kit.identity import Identity, Role
 from kit.models import utcnow
@@ -145,6 +146,18 @@ class ImportService:
 
     async def list_recent(self, session: AsyncSession, *, limit: int) -> Sequence[ImportJob]:
         return await import_repository.list_recent(session, limit=limit)
+
+    def to_read(self, job: ImportJob) -> ImportRead:
+        """The job as the API shows it, with its progress from 0 to 1."""
+        progress = job.processed_rows / job.total_rows if job.total_rows else 1.0
+        if job.status in ("queued", "running") and not job.total_rows:
+            progress = 0.0
+        return ImportRead.model_validate(
+            {
+                **{k: getattr(job, k) for k in ImportRead.model_fields if k != "progress"},
+                "progress": round(progress, 4),
+            }
+        )
 
     # --- the worker ------------------------------------------------------------------------
 

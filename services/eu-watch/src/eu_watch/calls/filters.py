@@ -12,6 +12,7 @@ from fastapi import Query
 from pydantic import AwareDatetime
 
 from contracts.vocabularies import CallStatus, Theme
+from kit import facets as kit_facets
 from kit.problems import InvalidInput
 
 E = TypeVar("E", bound=StrEnum)
@@ -122,13 +123,7 @@ async def facet_params(
         Query(description=f"Comma-separated facets to count, among: {', '.join(FACETS)}."),
     ] = None,
 ) -> tuple[str, ...]:
-    requested = _split([facets] if facets else None)
-    for facet in requested:
-        if facet not in FACETS:
-            raise InvalidInput(
-                "query.facets", f"unknown facet {facet!r} (known: {', '.join(FACETS)})"
-            )
-    return requested
+    return kit_facets.requested(facets, FACETS)
 
 
 async def updated_since_param(

@@ -26,7 +26,7 @@ from kit.identity import CurrentIdentity, StaffIdentity
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
 from kit.problems import Unauthenticated
-from kit.service import DbSession
+from kit.service import DbSession, public_origin
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 #: /v1/calls.ics and /v1/calls.rss: the feeds sit beside the collection they export.
@@ -111,15 +111,6 @@ FEED_LIMIT_MAX = 2000
 FeedLimit = Annotated[int, Query(ge=1, le=FEED_LIMIT_MAX, description="How many calls at most.")]
 
 
-def _public_base(request: Request) -> str:
-    """The public origin the caller used: the gateway passes it as X-Forwarded-Host/Proto."""
-    host = request.headers.get("x-forwarded-host")
-    if host:
-        proto = request.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
-        return f"{proto}://{host.split(',')[0].strip()}"
-    return str(request.base_url).rstrip("/")
-
-
 @feeds_router.get(
     "/calls.ics",
     summary="Every deadline of the calls the filters select, as an iCalendar feed",
@@ -146,7 +137,7 @@ async def calls_rss(
 ) -> Response:
     now = utcnow()
     calls = await call_service.feed(session, filters=filters, sort="updated", limit=limit)
-    base = _public_base(request)
+    base = public_origin(request)
     query = request.url.query
     body = feeds.rss(
         title="Appels à projets suivis par le réseau",

@@ -21,6 +21,8 @@ from pydantic import (
 
 from contracts.eu_watch import CallBudget, CallPublic
 from eu_watch.calls.policies import deadline_moment, in_brussels
+from kit import facets
+from kit.facets import FacetCount
 
 DeadlineModel = Literal["single-stage", "two-stage", "multiple cut-off", "continuous"]
 
@@ -204,18 +206,9 @@ class CallTombstone(BaseModel):
     version: int
 
 
-class FacetCount(BaseModel):
-    value: str
-    count: int
-
-
 class CallListPage(BaseModel):
     """A page of calls; with ``updated_since``, tombstones among them; ``facets`` if asked."""
 
     items: list[CallRead | CallTombstone]
     next: str | None = None
-    facets: dict[str, list[FacetCount]] | None = Field(
-        None,
-        description="Per facet asked for, the count of each value under all the other filters"
-        " (a facet's own filter is left out, so a user can widen it).",
-    )
+    facets: dict[str, list[FacetCount]] | None = Field(None, description=facets.DESCRIPTION)

@@ -30,12 +30,12 @@ from eu_watch.calls.schemas import (
     CallListPage,
     CallRead,
     CallTombstone,
-    FacetCount,
 )
 from eu_watch.calls.search import query_groups
 from eu_watch.db import outbox
 from eu_watch.themes.policies import classify
 from eu_watch.themes.repository import theme_mapping_repository
+from kit.facets import FacetCount
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.paging import (

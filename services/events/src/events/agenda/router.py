@@ -92,7 +92,7 @@ async def get_event(
     accept: Annotated[str | None, Header()] = None,
 ) -> EventRead | JSONResponse:
     event = await event_service.get(session, event_id=event_id, identity=identity)
-    read = (await event_service.read_many(session, [event]))[0]
+    read = await event_service.to_read(session, event)
     if jsonld.wants_jsonld(accept):
         return JSONResponse(
             jsonld.event_jsonld(read),

@@ -31,6 +31,7 @@ from events.agenda.schemas import EventCreate, EventUpdate
 from events.db import outbox
 from events.history.service import event_history_service
 from events.organizers.repository import known_actor_repository
+from events.registrations import policies as registration_policies
 from events.registrations.service import registration_service
 from events.trainings import rules as training_rules
 from kit.etags import check_if_match
@@ -84,7 +85,7 @@ class EventService:
         await event_repository.replace_timings(
             session, event.id, [(t.start, t.end) for t in timings]
         )
-        read = (await self.read_many(session, [event]))[0]
+        read = await self.to_read(session, event)
         await event_history_service.record(
             session,
             event=event,
@@ -141,7 +142,7 @@ class EventService:
         except ValidationError as exc:
             raise InvalidInput.from_validation(exc) from exc
         if after == before:
-            return (await self.read_many(session, [event]))[0]
+            return await self.to_read(session, event)
         if not imported:
             policies.check_event_write(identity, before=before, after=after)
         timings = _ordered_timings(after.timings)
@@ -177,7 +178,7 @@ class EventService:
         await session.flush()
         if after.registration != before.registration:
             await registration_service.fill_seats(session, event)
-        read = (await self.read_many(session, [event]))[0]
+        read = await self.to_read(session, event)
         await event_history_service.record(
             session,
             event=event,
@@ -192,17 +193,9 @@ class EventService:
     async def _check_capacity(
         self, session: AsyncSession, event: Event, after: EventCreate
     ) -> None:
-        capacity = after.registration.capacity
-        if capacity is None or after.registration.mode != "internal":
-            return
-        confirmed = await registration_service.confirmed_count(session, event)
-        if capacity < confirmed:
-            raise InvalidInput(
-                "registration.capacity",
-                f"{confirmed} people are already confirmed: the capacity cannot go below that "
-                "(cancel registrations first)",
-                confirmed=confirmed,
-            )
+        if registration_policies.counts_seats(after.registration):
+            confirmed = await registration_service.confirmed_count(session, event)
+            registration_policies.check_capacity(after.registration, confirmed)
 
     async def delete(
         self,
@@ -252,7 +245,7 @@ class EventService:
                 raise EventNotFound(f"No event with id {event_id}.")
         return event
 
-    async def read_many(self, session: AsyncSession, events: Sequence[Event]) -> list[EventRead]:
+    async def to_reads(self, session: AsyncSession, events: Sequence[Event]) -> list[EventRead]:
         """Events with their organizers' current names and registration counts (3 queries)."""
         organizer_ids = await event_repository.organizer_ids(session, [e.id for e in events])
         counts = await registration_service.counts(session, events)
@@ -281,6 +274,9 @@ class EventService:
                 )
             )
         return reads
+
+    async def to_read(self, session: AsyncSession, event: Event) -> EventRead:
+        return (await self.to_reads(session, [event]))[0]
 
     async def organizer_names(
         self, session: AsyncSession, events: Sequence[Event]

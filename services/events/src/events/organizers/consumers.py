@@ -72,7 +72,7 @@ async def _announce(session: AsyncSession, events: Sequence[Event]) -> None:
     for event in events:
         event.touch()
     await session.flush()
-    reads = await event_service.read_many(session, events)
+    reads = await event_service.to_reads(session, events)
     await outbox.emit_many(
         session,
         [

@@ -55,7 +55,7 @@ class PersonalRegistrationService:
         registration, event = await self._find(session, token)
         # Opening the mailed link proves the address: a held seat becomes the registrant's.
         registration = await registration_service.confirm_email(session, registration)
-        read = (await registration_service.read_many(session, [registration]))[0]
+        read = await registration_service.to_read(session, registration)
         names = await event_service.organizer_names(session, [event])
         return PersonalRegistration(
             registration=read,

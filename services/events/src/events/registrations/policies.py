@@ -5,7 +5,8 @@ without a database (``tests/unit/test_seat_policy.py``). The registration servic
 with the event row locked, so the counts they are given are the counts at that moment.
 
 The waitlist goes first: a newcomer takes a seat only when one is free *and* nobody waits
-for it, and a freed seat goes to the first person waiting.
+for it, and a freed seat goes to the first person waiting. An organizer cannot lower the
+capacity below the seats already confirmed (:func:`check_capacity`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from contracts.events import RegistrationSettings, RegistrationStatus
 from events.registrations.errors import EventFull
+from kit.problems import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,22 @@ class RegistrationCounts:
     def seats_taken(self) -> int:
         """Confirmed seats and seats held for an unconfirmed address alike."""
         return self.confirmed + self.pending_email
+
+
+def counts_seats(settings: RegistrationSettings) -> bool:
+    """Whether the calendar hands out a limited number of seats (its own registration)."""
+    return settings.capacity is not None and settings.mode == "internal"
+
+
+def check_capacity(settings: RegistrationSettings, confirmed: int) -> None:
+    """Refuse a capacity below the ``confirmed`` seats: it would overbook the event."""
+    if counts_seats(settings) and settings.capacity is not None and settings.capacity < confirmed:
+        raise InvalidInput(
+            "registration.capacity",
+            f"{confirmed} people are already confirmed: the capacity cannot go below that "
+            "(cancel registrations first)",
+            confirmed=confirmed,
+        )
 
 
 def seat_is_free(settings: RegistrationSettings, counts: RegistrationCounts) -> bool:

@@ -83,9 +83,7 @@ async def list_registrations(
         statuses=[s.value for s in status] if status else None,
     )
     registrations, next_cursor = NUMBER.page(rows, paging, key=lambda r: r.number)
-    return Page(
-        items=await registration_service.read_many(session, registrations), next=next_cursor
-    )
+    return Page(items=await registration_service.to_reads(session, registrations), next=next_cursor)
 
 
 @router.get(
@@ -127,7 +125,7 @@ async def get_registration(
     registration = await registration_service.get(
         session, registration_id=registration_id, identity=identity, token=token
     )
-    return (await registration_service.read_many(session, [registration]))[0]
+    return await registration_service.to_read(session, registration)
 
 
 @router.post(

@@ -33,6 +33,7 @@ from contracts.events import (
     RegistrationStatus,
 )
 from contracts.vocabularies import EventState, EventStatus
+from events.agenda import policies as event_policies
 from events.agenda.errors import EventNotFound
 from events.agenda.models import Event
 from events.agenda.repository import event_repository
@@ -207,7 +208,7 @@ class RegistrationService:
             client_key=client,
         )
         session.add(registration)
-        read = _read(registration, waitlist_position)
+        read = _to_read(registration, waitlist_position)
         if status in _EVENT_TYPE_OF_STATUS:
             # The outbox insert flushes the registration with it: no extra round trip.
             await self._emit(session, _EVENT_TYPE_OF_STATUS[status], event, read)
@@ -246,7 +247,7 @@ class RegistrationService:
         registration.hold_expires_at = None
         registration.touch()
         await session.flush()
-        read = (await self.read_many(session, [registration]))[0]
+        read = await self.to_read(session, registration)
         await self._emit(session, REGISTRATION_CONFIRMED, event, read)
         await registration_messages.registered(
             session, event=event, registration=registration, waitlist_position=None
@@ -339,7 +340,7 @@ class RegistrationService:
             limit=MAX_EXPORT_ROWS,
             statuses=None,
         )
-        reads = await self.read_many(session, rows)
+        reads = await self.to_reads(session, rows)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
@@ -379,10 +380,10 @@ class RegistrationService:
         )
         if found.status == CANCELLED:
             # Final: no lock needed, and the link still answers once the event is deleted.
-            return (await self.read_many(session, [found]))[0]
+            return await self.to_read(session, found)
         event, registration = await self._lock(session, found)
         if registration.status == CANCELLED:
-            return (await self.read_many(session, [registration]))[0]  # cancelling twice is fine
+            return await self.to_read(session, registration)  # cancelling twice is fine
         if registration.status == REFUSED:
             raise RegistrationStateConflict("A refused registration cannot be cancelled.")
         freed_seat = registration.status == CONFIRMED
@@ -390,7 +391,7 @@ class RegistrationService:
         registration.cancelled_at = utcnow()
         registration.touch()
         await session.flush()
-        read = (await self.read_many(session, [registration]))[0]
+        read = await self.to_read(session, registration)
         await self._emit(session, REGISTRATION_CANCELLED, event, read)
         await registration_messages.cancelled(session, event=event, registration=registration)
         if freed_seat:
@@ -411,7 +412,7 @@ class RegistrationService:
             registration.cancelled_at = now
             registration.touch()
         await session.flush()
-        for read in await self.read_many(session, active):
+        for read in await self.to_reads(session, active):
             await self._emit(session, REGISTRATION_CANCELLED, event, read)
         await registration_messages.event_changed(
             session, event=event, change=EventChange.CANCELLED, registrations=active
@@ -452,7 +453,7 @@ class RegistrationService:
         registration.status = policies.placement(event.registration_settings, counts).value
         registration.touch()
         await session.flush()
-        read = (await self.read_many(session, [registration]))[0]
+        read = await self.to_read(session, registration)
         await self._emit(session, _EVENT_TYPE_OF_STATUS[registration.status], event, read)
         await registration_messages.approved(
             session,
@@ -469,7 +470,7 @@ class RegistrationService:
         registration.status = REFUSED
         registration.touch()
         await session.flush()
-        read = (await self.read_many(session, [registration]))[0]
+        read = await self.to_read(session, registration)
         await self._emit(session, REGISTRATION_REFUSED, event, read)
         await registration_messages.refused(session, event=event, registration=registration)
         return read
@@ -483,18 +484,9 @@ class RegistrationService:
         identity: Identity,
     ) -> RegistrationRead:
         """Mark a confirmed registrant present or absent, for the event or one session."""
-        found = await registration_repository.get(session, registration_id)
-        if found is None:
-            raise RegistrationNotFound(f"No registration with id {registration_id}.")
         # Marks of different sessions rewrite the same JSON: under the event lock, from a
         # fresh read, or concurrent marks overwrite each other on PostgreSQL.
-        event, registration = await self._lock(session, found)
-        await self._require_organizer(
-            session,
-            event,
-            identity,
-            hidden=RegistrationNotFound(f"No registration with id {registration_id}."),
-        )
+        event, registration = await self._locked_for_organizer(session, registration_id, identity)
         if registration.status != CONFIRMED:
             raise RegistrationStateConflict(
                 f"Attendance is recorded for confirmed registrations; this one is "
@@ -536,7 +528,7 @@ class RegistrationService:
             subject=str(registration.id),
             data=payload.model_dump(mode="json"),
         )
-        return (await self.read_many(session, [registration]))[0]
+        return await self.to_read(session, registration)
 
     async def attendance_sheet(
         self, session: AsyncSession, *, event_id: uuid.UUID, identity: Identity
@@ -593,11 +585,14 @@ class RegistrationService:
         counts = await registration_repository.counts(session, [event.id])
         return counts.get(event.id, RegistrationCounts()).confirmed
 
-    async def read_many(
+    async def to_reads(
         self, session: AsyncSession, registrations: Sequence[Registration]
     ) -> list[RegistrationRead]:
         positions = await registration_repository.waitlist_positions(session, registrations)
-        return [_read(r, positions.get(r.id)) for r in registrations]
+        return [_to_read(r, positions.get(r.id)) for r in registrations]
+
+    async def to_read(self, session: AsyncSession, registration: Registration) -> RegistrationRead:
+        return (await self.to_reads(session, [registration]))[0]
 
     async def _fill_seats(self, session: AsyncSession, event: Event) -> RegistrationCounts:
         """Give free seats to the first waitlisted, in order; return the counts after."""
@@ -616,7 +611,7 @@ class RegistrationService:
             registration.status = CONFIRMED
             registration.touch()
         await session.flush()
-        for read in await self.read_many(session, promoted):
+        for read in await self.to_reads(session, promoted):
             await self._emit(session, REGISTRATION_PROMOTED, event, read)
         for registration in promoted:
             await registration_messages.promoted(session, event=event, registration=registration)
@@ -650,9 +645,11 @@ class RegistrationService:
             raise RegistrationNotFound(f"No registration with id {registration.id}.")
         return event, fresh
 
-    async def _pending_for_organizer(
+    async def _locked_for_organizer(
         self, session: AsyncSession, registration_id: uuid.UUID, identity: Identity
     ) -> tuple[Event, Registration]:
+        """A registration and its event, locked and read afresh, for one of the event's
+        organizers (or staff); anyone else is told there is no such registration."""
         found = await registration_repository.get(session, registration_id)
         if found is None:
             raise RegistrationNotFound(f"No registration with id {registration_id}.")
@@ -663,6 +660,12 @@ class RegistrationService:
             identity,
             hidden=RegistrationNotFound(f"No registration with id {registration_id}."),
         )
+        return event, registration
+
+    async def _pending_for_organizer(
+        self, session: AsyncSession, registration_id: uuid.UUID, identity: Identity
+    ) -> tuple[Event, Registration]:
+        event, registration = await self._locked_for_organizer(session, registration_id, identity)
         if registration.status != PENDING:
             raise RegistrationStateConflict(
                 f"Only registrations pending approval can be approved or refused; this one is "
@@ -693,12 +696,12 @@ class RegistrationService:
             )
 
     async def _is_organizer(self, session: AsyncSession, event: Event, identity: Identity) -> bool:
-        if identity.is_staff:
-            return True
-        if not identity.actor_ids:
-            return False
+        """Whether ``identity`` manages ``event`` (the agenda's rule); the organizers are read
+        only when the answer depends on them."""
+        if identity.is_staff or not identity.actor_ids:
+            return event_policies.may_manage(identity, ())
         organizers = (await event_repository.organizer_ids(session, [event.id]))[event.id]
-        return any(identity.acts_for(actor_id) for actor_id in organizers)
+        return event_policies.may_manage(identity, organizers)
 
     async def _require_organizer(
         self, session: AsyncSession, event: Event, identity: Identity, *, hidden: NotFound
@@ -761,7 +764,7 @@ def _unstored_answer(
     )
 
 
-def _read(registration: Registration, waitlist_position: int | None) -> RegistrationRead:
+def _to_read(registration: Registration, waitlist_position: int | None) -> RegistrationRead:
     return RegistrationRead(
         id=registration.id,
         event_id=registration.event_id,

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Query
 
 from events.search.repository import FACETS
+from kit import facets as kit_facets
 from kit.moments import MOMENT_FORMATS, Moment
-from kit.problems import InvalidInput
 
 
 async def facet_params(
@@ -19,13 +19,7 @@ async def facet_params(
     ] = None,
 ) -> tuple[str, ...]:
     """FastAPI dependency reading the facets asked for."""
-    requested = tuple(dict.fromkeys(f.strip() for f in (facets or "").split(",") if f.strip()))
-    for facet in requested:
-        if facet not in FACETS:
-            raise InvalidInput(
-                "query.facets", f"unknown facet {facet!r} (known: {', '.join(FACETS)})"
-            )
-    return requested
+    return kit_facets.requested(facets, FACETS)
 
 
 async def updated_since_param(

@@ -24,7 +24,7 @@ from kit import ical
 from kit.etags import none_match
 from kit.identity import CurrentIdentity
 from kit.paging import PageParams, page_params
-from kit.service import DbSession, runtime_of
+from kit.service import DbSession, public_origin, runtime_of
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -115,15 +115,6 @@ async def calendar_feed(
     )
 
 
-def _public_base(request: Request) -> str:
-    """The public origin the caller used: the gateway passes it as X-Forwarded-Host/Proto."""
-    host = request.headers.get("x-forwarded-host")
-    if host:
-        proto = request.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
-        return f"{proto}://{host.split(',')[0].strip()}"
-    return str(request.base_url).rstrip("/")
-
-
 async def _syndicated(
     request: Request,
     session: DbSession,
@@ -134,7 +125,7 @@ async def _syndicated(
     media_type: str,
     render: syndication.Renderer,
 ) -> Response:
-    base = _public_base(request)
+    base = public_origin(request)
     query = request.url.query
     info = syndication.FeedInfo(
         title=request.app.state.settings.ics_calendar_name,

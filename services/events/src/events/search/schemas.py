@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from contracts.events import EventRead
+from kit import facets
+from kit.facets import FacetCount
 
 
 class EventTombstoneRead(BaseModel):
@@ -22,18 +24,9 @@ class EventTombstoneRead(BaseModel):
     version: int
 
 
-class FacetCount(BaseModel):
-    value: str
-    count: int
-
-
 class EventListPage(BaseModel):
     """A page of events; with ``updated_since``, tombstones among them; ``facets`` if asked."""
 
     items: list[EventRead | EventTombstoneRead]
     next: str | None = None
-    facets: dict[str, list[FacetCount]] | None = Field(
-        None,
-        description="Per facet asked for, the count of each value under all the other "
-        "filters (a facet's own filter is left out, so a user can widen it).",
-    )
+    facets: dict[str, list[FacetCount]] | None = Field(None, description=facets.DESCRIPTION)

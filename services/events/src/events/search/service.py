@@ -22,9 +22,11 @@ from events.organizers.repository import known_actor_repository
 from events.search import syndication
 from events.search.models import EventTombstone
 from events.search.repository import event_search_repository
-from events.search.schemas import EventListPage, EventTombstoneRead, FacetCount
+from events.search.schemas import EventListPage, EventTombstoneRead
 from kit.db import Database
 from kit.etags import none_match
+from kit.facets import FacetCount
+from kit.facets import most_first as facets_most_first
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.paging import TIME_ID, PageParams
@@ -191,7 +193,7 @@ class EventSearchService:
             )
             last = _change_key(items[-1]) if items else None
         reads = iter(
-            await event_service.read_many(session, [i for i in items if isinstance(i, Event)])
+            await event_service.to_reads(session, [i for i in items if isinstance(i, Event)])
         )
         return EventListPage(
             items=[next(reads) if isinstance(i, Event) else _tombstone(i) for i in items],
@@ -257,13 +259,7 @@ class EventSearchService:
             filters=filters,
             facets=facets,
         )
-        return {
-            facet: [
-                FacetCount(value=value, count=count)
-                for value, count in sorted(values, key=lambda item: (-item[1], item[0]))
-            ]
-            for facet, values in counted.items()
-        }
+        return facets_most_first(counted)
 
 
 def _vevents(events: Sequence[Event], names: dict[uuid.UUID, list[str]]) -> bytes:
