@@ -15,7 +15,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.api_keys.router import router as api_keys_router
 from gateway.api_keys.store import DatabaseKeyStore
 from gateway.asyncapi import asyncapi_document
-from gateway.breakers import CircuitBreaker
 from gateway.callers import resolver_for
 from gateway.config import Settings
 from gateway.cors import Cors, parse_origins
@@ -25,9 +24,10 @@ from gateway.limits import RateLimitHeaders
 from gateway.openapi_merge import MergedOpenApi
 from gateway.page_problems import PageProblems
 from gateway.partners.router import router as partners_router
-from gateway.proxy import Proxy, Upstream, new_upstream_session
-from gateway.readiness import check_services
-from gateway.routing import SEGMENT_OWNERS
+from gateway.proxy.breakers import CircuitBreaker
+from gateway.proxy.readiness import check_services
+from gateway.proxy.relay import Proxy, Upstream, new_upstream_session
+from gateway.proxy.routing import SEGMENT_OWNERS
 from gateway.webhooks.router import router as webhooks_router
 from kit.api_docs import annotate_document
 from kit.db import Database

@@ -26,7 +26,7 @@ import orjson
 
 from gateway.callers import anonymous_may
 from gateway.dependencies import current_caller, require_admin, require_webhook_owner
-from gateway.routing import owner_of
+from gateway.proxy.routing import owner_of
 from kit.api_docs import ordered, register_role_requirement
 from kit.identity import Role
 from kit.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
@@ -117,7 +117,7 @@ def _problem(slug: str, title: str, status: int) -> dict[str, Any]:
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status}
 
 
-#: Problems the proxy writes itself (gateway.proxy, gateway.cors) on relayed paths.
+#: Problems the proxy writes itself (gateway.proxy.relay, gateway.cors) on relayed paths.
 GATEWAY_PROBLEM_TYPES: tuple[dict[str, Any], ...] = (
     _problem("unauthenticated", "Authentication required", 401),
     _problem("cors-refused", "Cross-origin request refused", 403),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.breakers import CircuitBreaker
+from gateway.proxy.breakers import CircuitBreaker
 
 
 class Clock:

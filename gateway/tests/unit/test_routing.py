@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.routing import SERVICES, owner_of, page_owner, segments_of
+from gateway.proxy.routing import SERVICES, owner_of, page_owner, segments_of
 from kit.mail.tokens import UnsubscribeTokens
 
 

@@ -5,7 +5,7 @@ per request only what it must: resolve the caller, sign its identity, stream the
 the answer down through one shared ``aiohttp`` session, keeping status and end-to-end headers.
 Errors it raises itself are RFC 9457 problems: 401 (caller), 413 (body), 429 (rate limit,
 see ``gateway.limits``), 502 (service unreachable or broken answer), 503 (service known to
-be down, see ``gateway.breakers``) and 504 (service too slow).
+be down, see ``gateway.proxy.breakers``) and 504 (service too slow).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
-from gateway.breakers import CircuitBreaker
 from gateway.callers import CallerRejected, CallerResolver
 from gateway.limits import Allowance, RateLimits
-from gateway.readiness import probe
-from gateway.routing import MAIL_SEGMENT, first_segment, owner_of, page_owner
+from gateway.proxy.breakers import CircuitBreaker
+from gateway.proxy.readiness import probe
+from gateway.proxy.routing import MAIL_SEGMENT, first_segment, owner_of, page_owner
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from kit.logs import request_id_var
 from kit.middleware import REQUEST_ID_HEADER, incoming_request_id
