@@ -179,6 +179,80 @@ async def test_facets_count_under_the_other_filters(
     assert unknown.status_code == 422
 
 
+FACET_FILTERS = {
+    "status": "status",
+    "programme": "programme",
+    "type_of_action": "type_of_action",
+    "theme": "theme",
+    "funder": "funder",
+}
+
+
+def _facet_values(item: dict[str, Any], facet: str) -> list[str]:
+    if facet == "theme":
+        return [t["theme"] for t in item["themes"]]
+    value = item[facet]
+    return [value] if value is not None else []
+
+
+async def test_facets_equal_counting_the_lists_the_other_filters_give(
+    anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    """Every facet, under various filters, counts what the list gives with the facet's own
+    filter left out (the counts of one pass over the calls, checked against the lists)."""
+    word = f"facetword{uuid.uuid4().hex[:8]}"
+    funders = [f"Funder A {word}", f"Funder B {word}"]
+    programmes = ["Horizon Europe (HORIZON)", "LIFE", "CREA"]
+    actions = [
+        "HORIZON Coordination and Support Actions",
+        "HORIZON Research and Innovation Actions",
+    ]
+    keywords = [["Ocean"], ["Citizen science", "Health"], ["Ocean", "Health"], []]
+    dates = [  # open, closed, forthcoming
+        {"opening_date": "2019-01-01", "deadlines": ["2099-01-01"]},
+        {"opening_date": "2019-01-01", "deadlines": ["2020-01-01"]},
+        {"opening_date": "2098-01-01", "deadlines": ["2099-01-01"]},
+    ]
+    for n in range(14):
+        await add(
+            admin,
+            call(
+                funders[n % 2],
+                title=f"Call {n} {word}",
+                programme=programmes[n % 3],
+                type_of_action=actions[n % 2] if n % 5 else None,
+                keywords=keywords[n % 4],
+                **dates[n % 3],
+            ),
+        )
+    cases: list[dict[str, Any]] = [
+        {},
+        {"status": "open"},
+        {"status": "open", "programme": "HORIZON"},
+        {"theme": "sea_coast", "funder": funders[0]},
+        {"type_of_action": "coordination", "status": ["open", "closed"], "theme": "health"},
+        {"programme": ["LIFE", "CREA"], "funder": funders[1], "theme": "science_society"},
+    ]
+    for filters in cases:
+        response = await anonymous.get(
+            "/v1/calls", params={"q": word, **filters, "facets": ",".join(FACET_FILTERS)}
+        )
+        assert response.status_code == 200, response.text
+        facets = response.json()["facets"]
+        for facet, parameter in FACET_FILTERS.items():
+            others = {k: v for k, v in filters.items() if k != parameter}
+            listed = await anonymous.get("/v1/calls", params={"q": word, **others, "limit": 200})
+            counts: dict[str, int] = {}
+            for item in listed.json()["items"]:
+                for value in _facet_values(item, facet):
+                    counts[value] = counts.get(value, 0) + 1
+            expected = [
+                {"value": v, "count": n}
+                for v, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
+            ]
+            assert facets[facet] == expected, (filters, facet)
+
+
 async def test_cursor_paging_walks_every_call_once(
     anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
 ) -> None:

@@ -17,6 +17,14 @@ from kit.problems import InvalidInput
 
 E = TypeVar("E", bound=StrEnum)
 FACETS = ("status", "programme", "type_of_action", "theme", "funder")
+#: Facet → the filter field it narrows.
+FACET_FIELDS = {
+    "status": "statuses",
+    "programme": "programmes",
+    "type_of_action": "type_of_action",
+    "theme": "themes",
+    "funder": "funders",
+}
 Sort = Literal["deadline", "updated", "relevance"]
 
 
@@ -43,15 +51,14 @@ class CallFilters:
 
     def without(self, facet: str) -> CallFilters:
         """The same filters less the one of ``facet`` (facet counts let a user widen it)."""
-        field = {
-            "status": "statuses",
-            "programme": "programmes",
-            "type_of_action": "type_of_action",
-            "theme": "themes",
-            "funder": "funders",
-        }[facet]
+        field = FACET_FIELDS[facet]
         empty: object = None if field == "type_of_action" else ()
         return CallFilters(**{**self.__dict__, field: empty})
+
+    def only(self, facet: str) -> CallFilters:
+        """The filter of ``facet`` alone (none when it is unset)."""
+        field = FACET_FIELDS[facet]
+        return CallFilters(**{field: getattr(self, field)})
 
 
 def _enum_values(kind: type[E], field: str, raw: tuple[str, ...]) -> tuple[E, ...]:

@@ -16,10 +16,7 @@ from kit.sqltypes import Json, UtcDateTime
 
 class Call(VersionedRecord, Base):
     __tablename__ = "calls"
-    __table_args__ = (
-        sa.Index("ix_calls_created_at_id", "created_at", "id"),
-        sa.Index("ix_calls_final_deadline_id", "final_deadline", "id"),
-    )
+    __table_args__ = (sa.Index("ix_calls_created_at_id", "created_at", "id"),)
 
     identifier: Mapped[str] = mapped_column(sa.String(120), unique=True)
     call_identifier: Mapped[str | None] = mapped_column(sa.String(120))
@@ -55,10 +52,14 @@ class Call(VersionedRecord, Base):
 
 
 class CallSearch(Base):
-    """The folded, stemmed words of a call (English and French stems: calls are mostly in
-    English, people search in both), matched by FTS5 on SQLite and a tsvector on PostgreSQL."""
+    """What the list searches, filters, sorts and counts of a live call, in one narrow row
+    (a removed call has none): its folded, stemmed words (English and French stems: calls are
+    mostly in English, people search in both), matched by FTS5 on SQLite and a tsvector on
+    PostgreSQL, and copies of the columns the filters and facets read, so a search reads
+    these rows, found by the text index or the deadline index, and the page's calls only."""
 
     __tablename__ = "call_search"
+    __table_args__ = (sa.Index("ix_call_search_sort_deadline_call_id", "sort_deadline", "call_id"),)
 
     rowid_: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
@@ -67,6 +68,15 @@ class CallSearch(Base):
         sa.Uuid, sa.ForeignKey("calls.id", ondelete="CASCADE"), unique=True
     )
     terms: Mapped[str] = mapped_column(sa.Text)
+    opening_date: Mapped[date | None] = mapped_column(sa.Date)
+    #: The last cut-off, or NO_DEADLINE (last) for a call without one: the list's order.
+    sort_deadline: Mapped[datetime] = mapped_column(UtcDateTime())
+    programme: Mapped[str | None] = mapped_column(sa.String(120))
+    type_of_action: Mapped[str | None] = mapped_column(sa.String(120))
+    funder: Mapped[str] = mapped_column(sa.String(200))
+    budget_total_eur: Mapped[float | None] = mapped_column(sa.Float)
+    #: The call's network themes, one bit each (``eu_watch.calls.search.THEME_BITS``).
+    theme_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class CallDeadline(Base):

@@ -16,9 +16,11 @@ from eu_watch.calls.models import Call, CallDeadline, CallSearch, CallTheme
 from eu_watch.calls.policies import BRUSSELS
 from eu_watch.calls.search import (
     INDEXED_FIELDS,
+    THEME_BITS,
     fts5_match,
     index_terms,
     query_groups,
+    theme_bits,
     tsquery_text,
 )
 from kit.db import dialect_of
@@ -32,14 +34,16 @@ FACET_LIMIT = 50
 
 
 def status_condition(status: CallStatus, *, now: datetime, today: date) -> sa.ColumnElement[bool]:
-    """The calls in ``status`` now, from their dates (what :func:`derive_status` says)."""
-    forthcoming = sa.and_(Call.opening_date.is_not(None), Call.opening_date > today)
+    """The calls in ``status`` now, from their dates (what :func:`derive_status` says), over
+    their ``call_search`` row."""
+    forthcoming = sa.and_(CallSearch.opening_date.is_not(None), CallSearch.opening_date > today)
     if status is CallStatus.FORTHCOMING:
         return forthcoming
-    closed = sa.and_(Call.final_deadline.is_not(None), Call.final_deadline < now)
+    # No cut-off sorts as NO_DEADLINE: never passed.
+    closed = CallSearch.sort_deadline < now
     if status is CallStatus.CLOSED:
         return sa.and_(sa.not_(forthcoming), closed)
-    return sa.and_(sa.not_(forthcoming), sa.not_(closed))
+    return sa.and_(sa.not_(forthcoming), CallSearch.sort_deadline >= now)
 
 
 def status_case(*, now: datetime, today: date) -> sa.ColumnElement[str]:
@@ -116,16 +120,21 @@ class CallRepository:
         transaction, replacing their old ones when asked."""
         if not calls:
             return
-        ids = [call.id for call in calls]
         if replace:
-            for table in (CallSearch, CallDeadline, CallTheme):
-                await session.execute(sa.delete(table).where(table.call_id.in_(ids)))
+            await self.drop_index(session, [call.id for call in calls])
         await session.execute(
             sa.insert(CallSearch),
             [
                 {
                     "call_id": call.id,
                     "terms": index_terms({f: getattr(call, f) for f in INDEXED_FIELDS}),
+                    "opening_date": call.opening_date,
+                    "sort_deadline": call.final_deadline or NO_DEADLINE,
+                    "programme": call.programme,
+                    "type_of_action": call.type_of_action,
+                    "funder": call.funder,
+                    "budget_total_eur": call.budget_total_eur,
+                    "theme_bits": theme_bits(t["theme"] for t in call.themes),
                 }
                 for call in calls
             ],
@@ -145,21 +154,38 @@ class CallRepository:
         if themes:
             await session.execute(sa.insert(CallTheme), themes)
 
+    async def drop_index(self, session: AsyncSession, call_ids: Sequence[uuid.UUID]) -> None:
+        """Remove the search rows of ``call_ids`` (a removed call is found no more)."""
+        for table in (CallSearch, CallDeadline, CallTheme):
+            await session.execute(sa.delete(table).where(table.call_id.in_(call_ids)))
+
     def conditions(
         self, session: AsyncSession, filters: CallFilters, *, now: datetime
     ) -> list[sa.ColumnElement[bool]]:
-        """The WHERE clauses of ``filters`` (live calls only)."""
+        """The WHERE clauses of ``filters`` over ``calls`` (live calls only)."""
+        return [
+            Call.deleted_at.is_(None),
+            Call.id.in_(
+                sa.select(CallSearch.call_id).where(*self.indexed(session, filters, now=now))
+            ),
+        ]
+
+    def indexed(
+        self, session: AsyncSession, filters: CallFilters, *, now: datetime
+    ) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses of ``filters`` over ``call_search`` (whose rows are the live
+        calls'); none when no filter is set."""
         today = now.astimezone(BRUSSELS).date()
-        where: list[sa.ColumnElement[bool]] = [Call.deleted_at.is_(None)]
+        where: list[sa.ColumnElement[bool]] = []
         groups = query_groups(filters.q) if filters.q else []
         if groups:
-            where.append(Call.id.in_(self._matching(session, groups)))
+            where.append(self._matching(session, groups))
         if filters.statuses:
             where.append(
                 sa.or_(*(status_condition(s, now=now, today=today) for s in filters.statuses))
             )
         if filters.programmes:
-            programme = sa.func.lower(Call.programme)
+            programme = sa.func.lower(CallSearch.programme)
             where.append(
                 sa.or_(
                     *(
@@ -170,20 +196,15 @@ class CallRepository:
             )
         if filters.type_of_action:
             where.append(
-                sa.func.lower(Call.type_of_action).contains(
+                sa.func.lower(CallSearch.type_of_action).contains(
                     filters.type_of_action.lower(), autoescape=True
                 )
             )
         if filters.themes:
-            where.append(
-                Call.id.in_(
-                    sa.select(CallTheme.call_id).where(
-                        CallTheme.theme.in_([t.value for t in filters.themes])
-                    )
-                )
-            )
+            mask = theme_bits(t.value for t in filters.themes)
+            where.append(CallSearch.theme_bits.op("&")(mask) != 0)
         if filters.funders:
-            where.append(sa.func.lower(Call.funder).in_([f.lower() for f in filters.funders]))
+            where.append(sa.func.lower(CallSearch.funder).in_([f.lower() for f in filters.funders]))
         if filters.deadline_from or filters.deadline_to:
             cut_offs = sa.select(CallDeadline.call_id)
             if filters.deadline_from:
@@ -195,22 +216,23 @@ class CallRepository:
                     CallDeadline.deadline
                     < _brussels_day_start(filters.deadline_to + timedelta(days=1))
                 )
-            where.append(Call.id.in_(cut_offs))
+            where.append(CallSearch.call_id.in_(cut_offs))
         if filters.min_budget is not None:
-            where.append(Call.budget_total_eur >= filters.min_budget)
+            where.append(CallSearch.budget_total_eur >= filters.min_budget)
         if filters.ids is not None:
-            where.append(Call.id.in_(list(filters.ids)))
+            where.append(CallSearch.call_id.in_(list(filters.ids)))
         return where
 
-    def _matching(self, session: AsyncSession, groups: list[tuple[str, ...]]) -> sa.Select[Any]:
+    def _matching(
+        self, session: AsyncSession, groups: list[tuple[str, ...]]
+    ) -> sa.ColumnElement[bool]:
+        """The ``call_search`` rows whose words match ``groups``."""
         if dialect_of(session) == "postgresql":
-            return sa.select(CallSearch.call_id).where(
-                _VECTOR.op("@@")(sa.func.to_tsquery("simple", tsquery_text(groups)))
-            )
+            return _VECTOR.op("@@")(sa.func.to_tsquery("simple", tsquery_text(groups)))
         rowids = sa.select(_FTS.c.rowid).where(
             sa.literal_column("calls_fts").op("MATCH")(fts5_match(groups))
         )
-        return sa.select(CallSearch.call_id).where(CallSearch.rowid_.in_(rowids))
+        return CallSearch.rowid_.in_(rowids)
 
     async def search(
         self,
@@ -224,7 +246,13 @@ class CallRepository:
     ) -> Sequence[Call]:
         """A page of live calls by deadline (soonest last cut-off first), last update
         (newest first) or relevance (``after`` is then the offset)."""
-        query = sa.select(Call).where(*self.conditions(session, filters, now=now))
+        if sort == "deadline":
+            return await self._by_deadline(session, filters, now=now, after=after, limit=limit)
+        query = (
+            sa.select(Call)
+            .join(CallSearch, CallSearch.call_id == Call.id)
+            .where(*self.indexed(session, filters, now=now))
+        )
         if sort == "relevance":
             rank = self._ranks(session, query_groups(filters.q or ""))
             offset = int(after[0]) if after else 0
@@ -233,19 +261,38 @@ class CallRepository:
                 .order_by(rank.c.rank, Call.id)
                 .offset(offset)
             )
-        elif sort == "updated":
+        else:
             if after is not None:
                 query = query.where(sa.tuple_(Call.updated_at, Call.id) < sa.tuple_(*after))
             query = query.order_by(Call.updated_at.desc(), Call.id.desc())
-        else:
-            deadline = sa.func.coalesce(Call.final_deadline, sa.literal(NO_DEADLINE, UtcDateTime()))
-            if after is not None:
-                query = query.where(
-                    sa.tuple_(deadline, Call.id)
-                    > sa.tuple_(sa.literal(after[0], UtcDateTime()), sa.literal(after[1]))
-                )
-            query = query.order_by(deadline, Call.id)
         return (await session.scalars(query.limit(limit))).all()
+
+    async def _by_deadline(
+        self,
+        session: AsyncSession,
+        filters: CallFilters,
+        *,
+        now: datetime,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[Call]:
+        """The page's index rows first (the deadline index, read from the cursor on, or the
+        text index's matches sorted), then their calls: only the page's calls are read."""
+        page = sa.select(CallSearch.call_id, CallSearch.sort_deadline).where(
+            *self.indexed(session, filters, now=now)
+        )
+        if after is not None:
+            page = page.where(
+                sa.tuple_(CallSearch.sort_deadline, CallSearch.call_id)
+                > sa.tuple_(sa.literal(after[0], UtcDateTime()), sa.literal(after[1]))
+            )
+        rows = page.order_by(CallSearch.sort_deadline, CallSearch.call_id).limit(limit).subquery()
+        query = (
+            sa.select(Call)
+            .join(rows, rows.c.call_id == Call.id)
+            .order_by(rows.c.sort_deadline, rows.c.call_id)
+        )
+        return (await session.scalars(query)).all()
 
     def _ranks(self, session: AsyncSession, groups: list[tuple[str, ...]]) -> sa.Subquery:
         """Call id → rank (lower is better) for the calls matching ``groups``."""
@@ -289,23 +336,70 @@ class CallRepository:
         return (await session.scalars(query)).all()
 
     async def facet_counts(
-        self, session: AsyncSession, filters: CallFilters, facet: str, *, now: datetime
-    ) -> list[tuple[str, int]]:
-        """(value, count) of ``facet`` among the calls the other filters select."""
-        where = self.conditions(session, filters.without(facet), now=now)
-        count = sa.func.count().label("n")
-        value: sa.ColumnElement[Any] | sa.orm.InstrumentedAttribute[Any]
-        if facet == "theme":
-            value = CallTheme.theme
-            query = sa.select(value, count).join(Call, Call.id == CallTheme.call_id)
-        elif facet == "status":
-            value = status_case(now=now, today=now.astimezone(BRUSSELS).date())
-            query = sa.select(value, count)
-        else:
-            value = getattr(Call, facet)
-            query = sa.select(value, count).where(value.is_not(None))
-        query = query.where(*where).group_by(value).order_by(count.desc(), value).limit(FACET_LIMIT)
-        return [(str(v), int(n)) for v, n in await session.execute(query)]
+        self,
+        session: AsyncSession,
+        filters: CallFilters,
+        facets: Sequence[str],
+        *,
+        now: datetime,
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Per facet, (value, count) among the calls the other filters select (a facet's own
+        filter is left out, so a user can widen it), most frequent first, at most
+        ``FACET_LIMIT``.
+
+        One pass over the calls every facet counts (the filters of the facets asked for left
+        out), grouped by the values of the column facets and, for each facet, whether the
+        other facets' filters hold (each condition computed once per call); the theme facet
+        adds up bits. The groups are then added up per facet."""
+        wanted = list(dict.fromkeys(facets))
+        base = filters
+        for facet in wanted:
+            base = base.without(facet)
+        own = {facet: self.indexed(session, filters.only(facet), now=now) for facet in wanted}
+        today = now.astimezone(BRUSSELS).date()
+        values: dict[str, sa.ColumnElement[Any]] = {
+            facet: status_case(now=now, today=today)
+            if facet == "status"
+            else getattr(CallSearch, facet)
+            for facet in wanted
+            if facet != "theme"
+        }
+        #: Facet → whether the other facets' filters hold (absent: they always do).
+        held: dict[str, sa.ColumnElement[bool]] = {}
+        for facet in wanted:
+            others = [c for other in wanted if other != facet for c in own[other]]
+            if others:
+                held[facet] = sa.and_(*others)
+        flags = {facet: sa.case((condition, 1), else_=0) for facet, condition in held.items()}
+        themes = list(THEME_BITS.items()) if "theme" in wanted else []
+        bits = [
+            sa.func.sum(sa.case((CallSearch.theme_bits.op("&")(bit) != 0, 1), else_=0))
+            for _, bit in themes
+        ]
+        keys = [*values.values(), *flags.values()]
+        query = sa.select(*keys, sa.func.count(), *bits).where(
+            *self.indexed(session, base, now=now)
+        )
+        if keys:
+            query = query.group_by(*keys)
+        counted: dict[str, dict[str, int]] = {facet: {} for facet in wanted}
+        flag_at = {facet: len(values) + i for i, facet in enumerate(flags)}
+        for row in await session.execute(query):
+            number = int(row[len(keys)])
+            if not number:
+                continue
+            for index, facet in enumerate(values):
+                if row[index] is not None and (facet not in flag_at or row[flag_at[facet]]):
+                    key = str(row[index])
+                    counted[facet][key] = counted[facet].get(key, 0) + number
+            if themes and ("theme" not in flag_at or row[flag_at["theme"]]):
+                for index, (theme, _) in enumerate(themes):
+                    if found := int(row[len(keys) + 1 + index] or 0):
+                        counted["theme"][theme.value] = counted["theme"].get(theme.value, 0) + found
+        return {
+            facet: sorted(found.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+            for facet, found in counted.items()
+        }
 
     async def batch_after(
         self, session: AsyncSession, *, after: uuid.UUID | None, limit: int

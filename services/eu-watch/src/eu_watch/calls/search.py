@@ -10,12 +10,13 @@ stems feed FTS5 on SQLite and a ``tsvector`` on PostgreSQL, so both find the sam
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
 
+from contracts.vocabularies import Theme
 from kit.fulltext import MAX_QUERY_TERMS
 from kit.normalize import fold
 
@@ -74,3 +75,38 @@ def fts5_match(groups: list[tuple[str, ...]]) -> str:
 def tsquery_text(groups: list[tuple[str, ...]]) -> str:
     """A ``to_tsquery('simple', …)`` argument: every word, by either stem, as a prefix."""
     return " & ".join("(" + " | ".join(f"{s}:*" for s in group) + ")" for group in groups)
+
+
+#: The bit of each network theme in ``call_search.theme_bits`` (the theme filter and facet
+#: read them). Stored: a theme keeps its bit forever; a new theme takes the next one.
+THEME_BITS: dict[Theme, int] = {
+    Theme.ASTRONOMY_SPACE: 1 << 0,
+    Theme.BIOLOGY: 1 << 1,
+    Theme.CHEMISTRY: 1 << 2,
+    Theme.PHYSICS: 1 << 3,
+    Theme.MATHEMATICS: 1 << 4,
+    Theme.DIGITAL: 1 << 5,
+    Theme.ENVIRONMENT: 1 << 6,
+    Theme.HEALTH: 1 << 7,
+    Theme.EARTH_SCIENCES: 1 << 8,
+    Theme.ENGINEERING_TECHNOLOGY: 1 << 9,
+    Theme.INDUSTRY: 1 << 10,
+    Theme.HUMAN_SOCIAL_SCIENCES: 1 << 11,
+    Theme.HERITAGE: 1 << 12,
+    Theme.ENERGY: 1 << 13,
+    Theme.AGRICULTURE_FOOD: 1 << 14,
+    Theme.SEA_COAST: 1 << 15,
+    Theme.CRITICAL_THINKING: 1 << 16,
+    Theme.SCIENCE_SOCIETY: 1 << 17,
+}
+
+
+_BITS_BY_NAME = {theme.value: bit for theme, bit in THEME_BITS.items()}
+
+
+def theme_bits(themes: Iterable[str]) -> int:
+    """The bits of ``themes`` (values of :class:`Theme`), or-ed."""
+    bits = 0
+    for theme in themes:
+        bits |= _BITS_BY_NAME.get(theme, 0)
+    return bits

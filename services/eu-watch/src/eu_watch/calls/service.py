@@ -142,6 +142,7 @@ class CallService:
         call.deleted_at = utcnow()
         call.touch()
         await session.flush()
+        await call_repository.drop_index(session, [call.id])
         await outbox.emit(
             session,
             type=CALL_DELETED,
@@ -204,13 +205,9 @@ class CallService:
             items = list(map(self.to_read, page))
         result = CallListPage(items=items, next=next_cursor)
         if facets:
+            counted = await call_repository.facet_counts(session, filters, facets, now=now)
             result.facets = {
-                facet: [
-                    FacetCount(value=value, count=count)
-                    for value, count in await call_repository.facet_counts(
-                        session, filters, facet, now=now
-                    )
-                ]
+                facet: [FacetCount(value=value, count=count) for value, count in counted[facet]]
                 for facet in facets
             }
         return result
