@@ -197,7 +197,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         ACTOR_UPDATED,
-        "An actor changed (also sent again by `maillage-directory republish`).",
+        "An actor changed, renamed for one (also sent again by `maillage-directory "
+        "republish`); the calendar then announces events.event.updated for each published "
+        "event it organizes when its name or département changed.",
         ActorChanged,
         "directory",
         STREAM,

@@ -352,7 +352,15 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         EVENT_PUBLISHED, "An event was published, or published again.", EventRead, "events", STREAM
     ),
-    EventType(EVENT_UPDATED, "A published event changed.", EventRead, "events", STREAM),
+    EventType(
+        EVENT_UPDATED,
+        "A published event changed; also when one of its organizers was renamed, moved to "
+        "another département or merged into another actor (`organizers[]` shows it as it is "
+        "now).",
+        EventRead,
+        "events",
+        STREAM,
+    ),
     EventType(EVENT_CANCELLED, "A published event was cancelled.", EventRead, "events", STREAM),
     EventType(
         EVENT_DELETED,

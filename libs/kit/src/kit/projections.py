@@ -16,11 +16,12 @@ events service re-announces the events an organizer's new name shows on) goes in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,6 +95,7 @@ def _model(kind: EventKind) -> type[BaseModel]:
 
 Row = TypeVar("Row", bound=ProjectedRow)
 Payload = TypeVar("Payload", bound=BaseModel)
+RowT = TypeVar("RowT")
 #: Called after a record was first written: the new row.
 AfterInsert = Callable[[AsyncSession, Row], Awaitable[None]]
 #: Called after a known row took a newer version: the row and its columns before.
@@ -187,3 +189,16 @@ async def final_survivor(
         record_id = known.merged_into
         seen.add(record_id)
     return record_id
+
+
+async def rows_by_id(
+    session: AsyncSession, model: type[RowT], ids: Iterable[uuid.UUID], *, batch: int = 500
+) -> dict[uuid.UUID, RowT]:
+    """The projected rows of ``ids`` that exist, by id, read ``batch`` ids a query (SQLite
+    bounds the parameters of one statement)."""
+    wanted = list(set(ids))
+    found: dict[uuid.UUID, RowT] = {}
+    for start in range(0, len(wanted), batch):
+        query = sa.select(model).where(cast(Any, model).id.in_(wanted[start : start + batch]))
+        found.update({cast(Any, row).id: row for row in await session.scalars(query)})
+    return found

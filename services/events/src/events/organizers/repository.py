@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.agenda.models import Event, EventOrganizer
 from events.organizers.models import KnownActor
-from kit.projections import final_survivor
+from kit.projections import final_survivor, rows_by_id
 
 
 class KnownActorRepository:
@@ -20,11 +20,7 @@ class KnownActorRepository:
     async def get_many(
         self, session: AsyncSession, actor_ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, KnownActor]:
-        ids = list(set(actor_ids))
-        if not ids:
-            return {}
-        rows = await session.scalars(sa.select(KnownActor).where(KnownActor.id.in_(ids)))
-        return {row.id: row for row in rows}
+        return await rows_by_id(session, KnownActor, actor_ids)
 
     async def final_survivor(self, session: AsyncSession, actor_id: uuid.UUID) -> uuid.UUID:
         """Where ``actor_id`` lives on, following the merges the calendar heard of."""

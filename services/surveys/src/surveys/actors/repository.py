@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.projections import final_survivor
+from kit.projections import final_survivor, rows_by_id
 from surveys.actors.models import KnownActor
 
 
@@ -45,16 +45,7 @@ class KnownActorRepository:
     async def get_many(
         self, session: AsyncSession, actor_ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, KnownActor]:
-        ids = list(set(actor_ids))
-        if not ids:
-            return {}
-        found: dict[uuid.UUID, KnownActor] = {}
-        for start in range(0, len(ids), 500):
-            rows = await session.scalars(
-                sa.select(KnownActor).where(KnownActor.id.in_(ids[start : start + 500]))
-            )
-            found.update({row.id: row for row in rows})
-        return found
+        return await rows_by_id(session, KnownActor, actor_ids)
 
     async def matching(self, session: AsyncSession, audience: ActorFilter) -> Sequence[KnownActor]:
         """The live actors ``audience`` matches, by name (deleted and merged ones never)."""
