@@ -185,6 +185,10 @@ GET    /v1/watches                                                             -
 GET    /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
 PATCH  /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
 DELETE /v1/watches/{watch_id}                                                  -       ok   ok   ok   404  403  403  403  401
+# follows: a member follows calls for its own actor; naming another actor is refused.
+GET    /v1/calls/followed                                                      -       ok   ok   ok   403  403  403  403  401
+POST   /v1/calls/{call_id}/follow                                              -       ok   ok   ok   403  403  403  403  401
+DELETE /v1/calls/{call_id}/follow                                              -       ok   ok   ok   403  403  403  403  401
 
 # gateway: only admins manage keys (BFLA).
 POST   /v1/api-keys                                                            -       ok   403  403  403  403  403  403  401

@@ -944,6 +944,26 @@ for _method in ("GET", "DELETE"):
     recipe(_method, "/v1/watches/{watch_id}")(_a_watch)
 
 
+@recipe("GET", "/v1/calls/followed")
+async def _list_follows(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.params["actor_id"] = target.side.actor
+
+
+@recipe("POST", "/v1/calls/{call_id}/follow")
+async def _follow_call(world: World, target: Target, prepared: Prepared) -> None:
+    prepared.json = {"actor_id": target.side.actor}
+
+
+@recipe("DELETE", "/v1/calls/{call_id}/follow")
+async def _unfollow_call(world: World, target: Target, prepared: Prepared) -> None:
+    """The side's actor follows the call (again: 200, as the first time: 201)."""
+    followed = await world.admin.http.post(
+        f"/v1/calls/{world.call_id}/follow", json={"actor_id": target.side.actor}
+    )
+    assert followed.status_code in (200, 201), followed.text
+    prepared.params["actor_id"] = target.side.actor
+
+
 @recipe("PATCH", "/v1/watches/{watch_id}")
 async def _update_watch(world: World, target: Target, prepared: Prepared) -> None:
     await _a_watch(world, target, prepared)

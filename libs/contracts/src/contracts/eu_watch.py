@@ -21,6 +21,7 @@ CALL_PUBLISHED = "eu_watch.call.published"
 CALL_UPDATED = "eu_watch.call.updated"
 CALL_CLOSED = "eu_watch.call.closed"
 CALL_DELETED = "eu_watch.call.deleted"
+CALL_DEADLINE_APPROACHING = "eu_watch.call.deadline_approaching"
 WATCH_MATCHED = "eu_watch.watch.matched"
 
 
@@ -80,6 +81,15 @@ class CallDeleted(BaseModel):
     deleted_at: datetime
 
 
+class CallDeadlineApproaching(BaseModel):
+    """Payload of ``eu_watch.call.deadline_approaching``: one cut-off of a call is at most
+    ``days`` days away (sent once per call, cut-off and threshold)."""
+
+    call: CallPublic
+    deadline: datetime = Field(description="The cut-off, Brussels time.")
+    days: int = Field(description="The threshold crossed (30, 7 by default).")
+
+
 class WatchMatched(BaseModel):
     """Payload of ``eu_watch.watch.matched``: a call new to a watch matches it (once per
     watch and call). Which member watches what is the network's business: ``actor_id`` and
@@ -127,6 +137,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         CALL_DELETED,
         "Staff removed a call (entered by mistake, withdrawn): a tombstone, drop your copy.",
         CallDeleted,
+        "eu_watch",
+        STREAM,
+    ),
+    EventType(
+        CALL_DEADLINE_APPROACHING,
+        "A cut-off of a watched call is 30 (then 7) days away: once per call, cut-off and"
+        " threshold, so a partner can relay last calls to its community.",
+        CallDeadlineApproaching,
         "eu_watch",
         STREAM,
     ),

@@ -11,6 +11,9 @@ from eu_watch.calls.router import feeds_router
 from eu_watch.calls.router import router as calls_router
 from eu_watch.config import Settings
 from eu_watch.db import inbox, mail, outbox
+from eu_watch.follows.router import router as follows_router
+from eu_watch.follows.service import REMINDER_KIND
+from eu_watch.follows.worker import reminder_worker
 from eu_watch.matching.router import router as matching_router
 from eu_watch.sources.router import router as sources_router
 from eu_watch.sources.worker import scheduler
@@ -28,6 +31,10 @@ MAIL_KINDS = {
         "les alertes et les lettres hebdomadaires de vos veilles d'appels à projets",
         "the alerts and weekly digests of your calls-for-projects watches",
     ),
+    REMINDER_KIND: (
+        "les rappels avant la date limite des appels à projets que vous suivez",
+        "the reminders before the deadlines of the calls for projects you follow",
+    ),
 }
 
 
@@ -43,10 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbox=inbox,
             stream="EUWATCH",
             mail=mail,
-            # /v1/calls/sources and /themes before /v1/calls/{call_id}, which would take them.
+            # /v1/calls/sources, /themes and /followed before /v1/calls/{call_id}, which would
+            # take them.
             routers=[
                 sources_router,
                 themes_router,
+                follows_router,
                 feeds_router,
                 calls_router,
                 matching_router,
@@ -57,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             workers=[
                 scheduler(settings),
                 *([watch_worker(settings)] if settings.watch_check_seconds > 0 else []),
+                *([reminder_worker(settings)] if settings.reminder_check_seconds > 0 else []),
             ],
             openapi_tags=[
                 {"name": "calls", "description": "EU funding calls."},
@@ -64,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "name": "watches",
                     "description": "Saved searches that tell of calls new to them, once each.",
                 },
+                {"name": "follows", "description": "Calls followed, reminded before deadlines."},
             ],
         )
     )
