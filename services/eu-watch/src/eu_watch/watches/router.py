@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
+from eu_watch.actors.service import wait_for_actor
 from eu_watch.watches.schemas import WatchCreate, WatchPage, WatchRead, WatchUpdate
 from eu_watch.watches.service import watch_service
 from kit.etags import etag_for
-from kit.identity import MemberOrStaffIdentity
+from kit.identity import CurrentIdentity, MemberOrStaffIdentity
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
-from kit.service import DbSession
+from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/watches", tags=["watches"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -26,8 +27,24 @@ def _staff_email(request: Request) -> str | None:
     return request.app.state.settings.common.staff_email or None
 
 
+async def watched_actor_heard_of(
+    body: WatchCreate, request: Request, identity: CurrentIdentity
+) -> None:
+    """Read your writes: give the actor projection up to ``actor_wait_seconds`` to hear of
+    the actor watched for (its public address is where the watch mails), before the
+    request's transaction opens."""
+    actor_id = body.actor_id
+    if actor_id is None and not identity.is_staff and len(identity.actor_ids) == 1:
+        actor_id = identity.actor_ids[0]
+    if actor_id is not None:
+        await wait_for_actor(
+            runtime_of(request), actor_id, within=request.app.state.settings.actor_wait_seconds
+        )
+
+
 @router.post(
     "",
+    dependencies=[Depends(watched_actor_heard_of)],
     status_code=status.HTTP_201_CREATED,
     summary="Watch calls: a saved search that tells of calls new to it",
     description="A member watches for its own actor, staff for the network (no `actor_id`) or"
