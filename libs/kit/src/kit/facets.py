@@ -7,8 +7,9 @@ counting).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from kit.problems import InvalidInput
@@ -35,6 +36,21 @@ def requested(facets: str | None, known: Sequence[str]) -> tuple[str, ...]:
                 "query.facets", f"unknown facet {facet!r} (known: {', '.join(known)})"
             )
     return asked
+
+
+def parameter(known: Sequence[str]) -> Callable[[str | None], Awaitable[tuple[str, ...]]]:
+    """The FastAPI dependency reading ``?facets=`` among ``known`` (:func:`requested`)."""
+
+    # The Query is a default, not in an annotation: annotations are strings here (PEP 563),
+    # which FastAPI resolves in the module's globals, where ``known`` is not.
+    description = f"Comma-separated facets to count, among: {', '.join(known)}."
+
+    async def facet_params(
+        facets: str | None = Query(None, description=description),
+    ) -> tuple[str, ...]:
+        return requested(facets, known)
+
+    return facet_params
 
 
 def most_first(counted: Mapping[str, Iterable[tuple[str, int]]]) -> dict[str, list[FacetCount]]:

@@ -124,13 +124,8 @@ async def call_filters(
     )
 
 
-async def facet_params(
-    facets: Annotated[
-        str | None,
-        Query(description=f"Comma-separated facets to count, among: {', '.join(FACETS)}."),
-    ] = None,
-) -> tuple[str, ...]:
-    return kit_facets.requested(facets, FACETS)
+#: The FastAPI dependency reading ``?facets=``.
+facet_params = kit_facets.parameter(FACETS)
 
 
 async def updated_since_param(

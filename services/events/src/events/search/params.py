@@ -11,15 +11,8 @@ from events.search.repository import FACETS
 from kit import facets as kit_facets
 from kit.moments import MOMENT_FORMATS, Moment
 
-
-async def facet_params(
-    facets: Annotated[
-        str | None,
-        Query(description=f"Comma-separated facets to count, among: {', '.join(FACETS)}."),
-    ] = None,
-) -> tuple[str, ...]:
-    """FastAPI dependency reading the facets asked for."""
-    return kit_facets.requested(facets, FACETS)
+#: The FastAPI dependency reading ``?facets=``.
+facet_params = kit_facets.parameter(FACETS)
 
 
 async def updated_since_param(
