@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.directory import ACTOR_CREATED, ACTOR_RECORD
 from kit.mail.sink import MailSink
@@ -22,8 +23,11 @@ from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.projections import Announce
 from kit.testing.projections import Known as KnownActors
 from surveys.actors.models import KnownActor
+from surveys.answers.service import answer_service
 from surveys.config import Settings
 from surveys.main import SERVICE_ROOT, create_app
+from surveys.questionnaires.repository import version_repository
+from surveys.responses.models import Response
 
 PUBLIC_URL = "https://maillage.example.org"
 
@@ -80,3 +84,19 @@ def known_actors(app: FastAPI, announce: Announce) -> KnownActors:
     """Announce actors and wait until the projection holds all of them."""
     database = app.state.runtime.database
     return projections.known_records(announce, ACTOR_CREATED, database, KnownActor)
+
+
+async def submitted(session: AsyncSession, response: Response) -> Response:
+    """Add a submitted response written straight into the database, with its counted form
+    (``answer_values``, ``response_cuts``) as the response service writes it on submission."""
+    session.add(response)
+    await session.flush()
+    version = await version_repository.get(session, response.survey_id, response.version)
+    assert version is not None
+    await answer_service.record(
+        session,
+        response,
+        sections=version.definition["sections"],
+        invitation_id=response.invitation_id,
+    )
+    return response

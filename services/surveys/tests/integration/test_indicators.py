@@ -18,6 +18,8 @@ from kit.testing.jetstream import stream_messages
 from kit.testing.polling import wait_until
 from surveys.responses.models import Response
 
+from .conftest import submitted
+
 PROBLEM = "application/problem+json"
 KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
 
@@ -63,14 +65,15 @@ async def answered_wave(
     assert (await admin.post(f"/v1/surveys/{survey_id}/publish")).status_code == 200
     async with app.state.runtime.database.transaction() as session:
         for actor_id, given in answers:
-            session.add(
+            await submitted(
+                session,
                 Response(
                     survey_id=uuid.UUID(survey_id),
                     version=1,
                     actor_id=actor_id,
                     answers=given,
                     status="submitted",
-                )
+                ),
             )
     return str(survey_id)
 

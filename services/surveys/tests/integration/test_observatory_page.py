@@ -22,6 +22,8 @@ from kit.testing.plugin import identity_headers
 from kit.testing.polling import wait_until
 from surveys.responses.models import Response
 
+from .conftest import submitted
+
 KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
 K = 5
 
@@ -82,14 +84,15 @@ async def published_wave(
     assert (await admin.post(f"/v1/surveys/{created['id']}/publish")).status_code == 200
     async with app.state.runtime.database.transaction() as session:
         for actor_id, given in answers:
-            session.add(
+            await submitted(
+                session,
                 Response(
                     survey_id=uuid.UUID(created["id"]),
                     version=1,
                     actor_id=actor_id,
                     answers=given,
                     status="submitted",
-                )
+                ),
             )
     published = await admin.post(f"/v1/surveys/{created['id']}/results/publish", json={"k": K})
     assert published.status_code == 200

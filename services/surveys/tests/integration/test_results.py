@@ -27,6 +27,8 @@ from surveys.invitations.models import Invitation
 from surveys.links import new_token
 from surveys.responses.models import Response
 
+from .conftest import submitted
+
 PROBLEM = "application/problem+json"
 KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
 
@@ -122,7 +124,8 @@ async def wave(app: FastAPI, admin: httpx.AsyncClient, known_actors: KnownActors
             session.add(invitation)
             await session.flush()
             if status == "submitted":
-                session.add(
+                await submitted(
+                    session,
                     Response(
                         survey_id=uuid.UUID(survey_id),
                         version=1,
@@ -130,7 +133,7 @@ async def wave(app: FastAPI, admin: httpx.AsyncClient, known_actors: KnownActors
                         actor_id=actor_id,
                         answers=_answers(i),
                         status="submitted",
-                    )
+                    ),
                 )
     return Wave(survey_id, actors)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,12 @@ class FeedbackRepository:
     async def of_event(self, session: AsyncSession, event_id: Any) -> Sequence[TrainingFeedback]:
         query = sa.select(TrainingFeedback).where(TrainingFeedback.event_id == event_id)
         return (await session.scalars(query.order_by(TrainingFeedback.created_at))).all()
+
+    async def of_invitation(
+        self, session: AsyncSession, invitation_id: uuid.UUID
+    ) -> TrainingFeedback | None:
+        query = sa.select(TrainingFeedback).where(TrainingFeedback.invitation_id == invitation_id)
+        return (await session.scalars(query.limit(1))).first()
 
 
 feedback_repository = FeedbackRepository()

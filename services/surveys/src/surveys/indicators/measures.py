@@ -10,11 +10,12 @@ NPS only when the figures it derives from are published.
 from __future__ import annotations
 
 import statistics as stats
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from surveys.results.crosstab import Respondent, crosstab
+from surveys.results.crosstab import Respondent, crosstab_tally, cuts_of
 from surveys.results.statistics import (
     NPS_DETRACTORS,
     NPS_PROMOTERS,
@@ -22,8 +23,12 @@ from surveys.results.statistics import (
     SINGLE_CHOICE_TYPES,
     QuestionShape,
     Summary,
-    summarise,
+    expand,
+    integers,
+    summarise_tally,
 )
+from surveys.results.suppression import TOTAL
+from surveys.results.tally import Tally, tally_of
 
 MeasureKind = Literal["share", "mean", "median", "nps"]
 MEASURES: tuple[MeasureKind, ...] = ("share", "mean", "median", "nps")
@@ -82,13 +87,52 @@ def wave_value(
 ) -> Summary:
     """The measure over one wave's respondents: overall, and per cut of ``by`` if given."""
     answered = [r for r in respondents if _answered(r.answer)]
-    summary = summarise(question, [r.answer for r in answered], k=k)
-    overall = _from_summary(measure, question, summary, [r.answer for r in answered], k)
-    out: Summary = {**overall}
+    overall = tally_of(question.type, [r.answer for r in answered])
+    wanted = set(measure.answers)
+    matched = Counter(
+        key
+        for r in answered
+        if isinstance(r.answer, list) and wanted.intersection(r.answer)
+        for key in (
+            [TOTAL] if by is None else [TOTAL, *(c[0] for c in cuts_of(r.attributes, [by]))]
+        )
+    )
+    rows: dict[Any, Tally] | None = None
     if by is not None:
-        table = crosstab(question, answered, [by], k=k)
+        per_cut: dict[Any, list[Any]] = {}
+        for r in answered:
+            for (cut,) in cuts_of(r.attributes, [by]):
+                per_cut.setdefault(cut, []).append(r.answer)
+        rows = {cut: tally_of(question.type, given) for cut, given in per_cut.items()}
+    return wave_value_tally(measure, question, overall, rows, by=by, k=k, matched=matched)
+
+
+def wave_value_tally(
+    measure: Measure,
+    question: QuestionShape,
+    overall: Tally,
+    rows: Mapping[Any, Tally] | None,
+    *,
+    by: str | None,
+    k: int | None,
+    matched: Mapping[Any, int],
+) -> Summary:
+    """The measure from tallies: the wave's (``overall``) and, with ``by``, each cut's.
+
+    ``matched``: for a share of a multiple choice, the respondents who ticked at least one of
+    the answers, overall (key ``TOTAL``) and per cut value.
+    """
+    summary = summarise_tally(question, overall, k=k)
+    out: Summary = {**_from_summary(measure, question, summary, overall, matched.get(TOTAL, 0), k)}
+    if by is not None and rows is not None:
+        table = crosstab_tally(question, overall, {(cut,): t for cut, t in rows.items()}, [by], k=k)
         out["cuts"] = [
-            {"cut": row["cut"][by], **_from_row(measure, question, row, answered, by, k)}
+            {
+                "cut": row["cut"][by],
+                **_from_row(
+                    measure, question, row, rows[row["cut"][by]], matched.get(row["cut"][by], 0), k
+                ),
+            }
             for row in table["rows"]
         ]
     return out
@@ -107,7 +151,8 @@ def _from_summary(
     measure: Measure,
     question: QuestionShape,
     summary: Summary,
-    answers: list[Any],
+    tally: Tally,
+    matched: int,
     k: int | None,
 ) -> Summary:
     size = summary["respondents"]
@@ -116,7 +161,7 @@ def _from_summary(
     if measure.kind == "share":
         items = summary.get("choices") or summary.get("distribution") or []
         cells = {item.get("code", item.get("value")): item for item in items}
-        return _share(measure, question, cells, size, answers, k)
+        return _share(measure, question, cells, size, matched, k)
     if measure.kind == "nps":
         return _figure(summary.get("nps"), size, summary.get("nps") is None)
     if question.type in NUMBER_TYPES:
@@ -125,29 +170,26 @@ def _from_summary(
     # A scale: its mean and median only when no point of its distribution is withheld.
     if any(item["suppressed"] for item in summary.get("distribution", [])):
         return _figure(None, size, True)
-    given = [a for a in answers if isinstance(a, int)]
-    return _figure(_average(measure.kind, given), size, False)
+    return _figure(_average(measure.kind, integers(tally.answers())), size, False)
 
 
 def _from_row(
     measure: Measure,
     question: QuestionShape,
     row: Summary,
-    answered: Sequence[Respondent],
-    by: str,
+    tally: Tally,
+    matched: int,
     k: int | None,
 ) -> Summary:
     size = row["respondents"]
     if size is None:
         return _figure(None, None, True)
-    cut = row["cut"][by]
-    in_cut = [r.answer for r in answered if _in_cut(r.attributes.get(by), cut)]
     if question.type in NUMBER_TYPES:
         value = row.get(measure.kind)
         return _figure(value, size, value is None)
     cells = {cell["code"]: cell for cell in row["cells"]}
     if measure.kind == "share":
-        return _share(measure, question, cells, size, in_cut, k)
+        return _share(measure, question, cells, size, matched, k)
     if any(cell["suppressed"] for cell in cells.values()):
         return _figure(None, size, True)
     if measure.kind == "nps":
@@ -155,20 +197,16 @@ def _from_row(
         promoters = sum(counts.get(v, 0) for v in NPS_PROMOTERS)
         detractors = sum(counts.get(v, 0) for v in NPS_DETRACTORS)
         return _figure(100 * (promoters - detractors) / size, size, False)
-    given = [a for a in in_cut if isinstance(a, int)]
-    return _figure(_average(measure.kind, given), size, False)
+    return _figure(_average(measure.kind, integers(tally.answers())), size, False)
 
 
-def _in_cut(value: Any, cut: Any) -> bool:
-    if isinstance(value, list):
-        return cut in value or (cut is None and not value)
-    return bool(value == cut)
-
-
-def _average(kind: str, given: list[int]) -> float | None:
-    if not given:
+def _average(kind: str, given: Mapping[int, int]) -> float | None:
+    size = sum(given.values())
+    if not size:
         return None
-    return stats.fmean(given) if kind == "mean" else float(stats.median(given))
+    if kind == "mean":
+        return sum(v * c for v, c in given.items()) / size
+    return float(stats.median(expand({float(v): c for v, c in given.items()})))
 
 
 def _share(
@@ -176,14 +214,12 @@ def _share(
     question: QuestionShape,
     cells: Mapping[Any, Summary],
     size: int,
-    answers: list[Any],
+    ticked: int,
     k: int | None,
 ) -> Summary:
     wanted = set(measure.answers)
     if question.type == "multiple_choice":
-        matched = sum(
-            1 for a in answers if isinstance(a, list) and wanted.intersection(a)
-        )  # respondents who ticked at least one of them
+        matched = ticked  # respondents who ticked at least one of them
         leaks = any(cells[c]["suppressed"] for c in wanted if c in cells)
     else:
         matched = sum(cells[c]["count"] or 0 for c in wanted if c in cells)

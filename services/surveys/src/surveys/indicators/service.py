@@ -15,18 +15,20 @@ from contracts.surveys import INDICATOR_UPDATED, IndicatorUpdated, IndicatorValu
 from kit.identity import Identity, Role
 from kit.problems import InvalidInput
 from surveys.actors.repository import known_actor_repository
+from surveys.answers.repository import answer_repository
 from surveys.db import outbox
 from surveys.indicators.errors import IndicatorNotFound
-from surveys.indicators.measures import Measure, misfit, wave_value
+from surveys.indicators.measures import Measure, misfit, wave_value_tally
 from surveys.indicators.models import Indicator
 from surveys.indicators.repository import indicator_repository
 from surveys.indicators.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
 from surveys.questionnaires.models import Survey
 from surveys.results import policies
-from surveys.results.crosstab import ATTRIBUTES, Respondent
+from surveys.results.crosstab import ATTRIBUTES
 from surveys.results.cuts import shape_of
 from surveys.results.errors import PrivateAttribute
 from surveys.results.service import Answered, result_service
+from surveys.results.tally import Tally
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -140,23 +142,48 @@ class IndicatorService:
             if not policies.may_use_attribute(identity, by):
                 raise PrivateAttribute("query.by")
         measure = Measure(indicator.measure, tuple(indicator.answers))  # type: ignore[arg-type]
-        out = []
+        waves = []
         for survey in await indicator_repository.waves(session, indicator.series):
             publication = await result_service.publication(session, survey.id)
-            if not policies.may_read_results(identity, publication):
-                continue
+            if policies.may_read_results(identity, publication):
+                waves.append((survey, publication))
+        # Counted in the database, every wave at once: the question's tallies per wave (and
+        # per cut), and for a share of ticked choices who ticked at least one of them.
+        ids = [survey.id for survey, _ in waves]
+        code = indicator.question
+        overall = await answer_repository.tallies_by_cut(
+            session, ids, code, [], version=None, filters={}
+        )
+        cuts = (
+            await answer_repository.tallies_by_cut(
+                session, ids, code, [by], version=None, filters={}
+            )
+            if by is not None
+            else {}
+        )
+        ticked = await answer_repository.ticked_any(
+            session, ids, code, [str(a) for a in indicator.answers], by=by
+        )
+        out = []
+        for survey, publication in waves:
             k = policies.threshold_for(identity, publication, as_public=as_public)
             questions = await result_service.questions(session, survey)
-            question = next((q for q in questions if q.get("code") == indicator.question), None)
+            question = next((q for q in questions if q.get("code") == code), None)
             head = {"survey_id": survey.id, "wave": wave_label(survey), "title": survey.title}
             if question is None:  # not asked in this wave
                 out.append({**head, "value": None, "respondents": None, "suppressed": False})
                 continue
-            answered = await result_service.answered(session, survey.id, only=indicator.question)
-            respondents = [
-                Respondent(a.answers.get(indicator.question), a.attributes) for a in answered
-            ]
-            value = wave_value(measure, shape_of(question), respondents, by=by, k=k)
+            shape = shape_of(question)
+            rows = {cut[0]: t for cut, t in cuts[survey.id].items()} if by is not None else None
+            value = wave_value_tally(
+                measure,
+                shape,
+                overall[survey.id].get((), Tally()),
+                rows,
+                by=by,
+                k=k,
+                matched=ticked[survey.id] if shape.type == "multiple_choice" else {},
+            )
             out.append({**head, **value})
         return out
 

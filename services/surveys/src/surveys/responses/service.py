@@ -29,6 +29,7 @@ from contracts.surveys import RESPONSE_SUBMITTED, ResponseSubmitted
 from contracts.vocabularies import SurveyStatus
 from kit.models import utcnow
 from surveys.actors.repository import known_actor_repository
+from surveys.answers.service import answer_service
 from surveys.db import outbox
 from surveys.invitations.models import Invitation
 from surveys.invitations.repository import invitation_repository
@@ -200,6 +201,13 @@ class ResponseService:
             session.add(response)
             answering.response = response
         await session.flush()
+        if response.status == "submitted":  # its counted form, for results (rewritten on edits)
+            await answer_service.record(
+                session,
+                response,
+                sections=answering.sections,
+                invitation_id=answering.invitation.id,
+            )
         if first_submission:
             event_id = uuid.uuid4() if anonymous else response.id
             await outbox.emit(

@@ -8,7 +8,6 @@ publishing totals that an attacker could difference.
 
 from __future__ import annotations
 
-import statistics as stats
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from surveys.results.statistics import (
     Summary,
     choice_codes,
     counts_table,
+    number_figures,
+    numbers,
     scale_points,
 )
 from surveys.results.suppression import (
@@ -32,6 +33,7 @@ from surveys.results.suppression import (
     grid_table,
     suppress,
 )
+from surveys.results.tally import Tally, tally_of
 
 SINGLE_VALUED = ("circle", "department", "region", "member")
 MULTI_VALUED = ("type", "club", "theme")
@@ -83,19 +85,38 @@ def crosstab(
 ) -> Summary:
     """Counts (or, for numbers, respondents, mean and median) per cut of ``by``."""
     by = check_by(by)
+    answers: dict[CutKey, list[Any]] = {}
+    for respondent in respondents:
+        for key in cuts_of(respondent.attributes, by):
+            answers.setdefault(key, []).append(respondent.answer)
+    rows = {key: tally_of(question.type, given) for key, given in answers.items()}
+    overall = tally_of(question.type, [r.answer for r in respondents])
+    return crosstab_tally(question, overall, rows, by, k=k)
+
+
+def crosstab_tally(
+    question: QuestionShape,
+    overall: Tally,
+    rows: Mapping[CutKey, Tally],
+    by: Sequence[str],
+    *,
+    k: int | None,
+) -> Summary:
+    """The crosstab from tallies: the question's (``overall``) and each cut's (``rows``; a
+    respondent with several types, clubs or themes is in the tally of each)."""
+    by = check_by(by)
     if k is not None:
         check_k(k)
     if not crosstab_supported(question):
         raise ValueError(f"a {question.type} question has no counts to cut")
-    cuts = [(_cuts_of(r.attributes, by), r.answer) for r in respondents]
-    rows = sorted({cut for keys, _ in cuts for cut in keys}, key=_sort_key)
+    keys = sorted(rows, key=_sort_key)
     partition = all(name in SINGLE_VALUED for name in by)
     if question.type in NUMBER_TYPES:
-        return _numbers_by_cut(question, cuts, rows, by, partition=partition, k=k)
-    return _counts_by_cut(question, cuts, rows, by, partition=partition, k=k)
+        return _numbers_by_cut(question, overall, rows, keys, by, partition=partition, k=k)
+    return _counts_by_cut(question, overall, rows, keys, by, partition=partition, k=k)
 
 
-def _cuts_of(attributes: Mapping[str, Any], by: Sequence[str]) -> list[CutKey]:
+def cuts_of(attributes: Mapping[str, Any], by: Sequence[str]) -> list[CutKey]:
     values: list[list[Any]] = []
     for name in by:
         value = attributes.get(name)
@@ -111,27 +132,30 @@ def _sort_key(cut: CutKey) -> tuple[tuple[bool, str], ...]:
     return tuple((part is None, str(part)) for part in cut)
 
 
-def _answer_codes(question: QuestionShape, answer: Any) -> list[Any]:
+def _answer_counts(question: QuestionShape, tally: Tally) -> tuple[Counter[Any], int]:
+    """The codes (or points) given in a tally and how many respondents gave one."""
     if question.type == "multiple_choice":
-        return sorted({c for c in answer if isinstance(c, str)}) if isinstance(answer, list) else []
-    if isinstance(answer, bool):
-        return ["yes" if answer else "no"]
-    return [answer] if isinstance(answer, str | int) else []
+        ticked = Counter({code: sum(v.values()) for code, v in tally.items().items()})
+        return ticked, tally.compound if ticked else 0
+    given: Counter[Any] = Counter()
+    for value, count in tally.answers().items():
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            given[value] += count
+    return given, sum(given.values())
 
 
-def _columns(question: QuestionShape, answers: Sequence[Any]) -> list[Any]:
+def _columns(question: QuestionShape, given: Mapping[Any, int]) -> list[Any]:
     """The same columns as the question's results (so that their totals are the same cells)."""
     if question.type in ("scale", "nps") or question.is_nps:
-        return list(scale_points(question, [a for a in answers if isinstance(a, int)]))
-    seen = {c for answer in answers for c in _answer_codes(question, answer)}
-    return choice_codes(question, {str(c) for c in seen})
+        return list(scale_points(question, [a for a in given if isinstance(a, int)]))
+    return choice_codes(question, {str(c) for c in given})
 
 
-def _results_row(question: QuestionShape, answers: Sequence[Any], k: int | None) -> dict[Any, bool]:
+def _results_row(question: QuestionShape, overall: Tally, k: int | None) -> dict[Any, bool]:
     """The question's public results as cells of the total row: cell → withheld there."""
     if k is None:
         return {}
-    table = counts_table(question, answers)
+    table = counts_table(question, overall)
     withheld = suppress(table, k)
     row: dict[Any, bool] = {}
     for cell in table.values:
@@ -146,7 +170,8 @@ def _results_row(question: QuestionShape, answers: Sequence[Any], k: int | None)
 
 def _counts_by_cut(
     question: QuestionShape,
-    cuts: list[tuple[list[CutKey], Any]],
+    overall_tally: Tally,
+    tallies: Mapping[CutKey, Tally],
     rows: list[CutKey],
     by: list[str],
     *,
@@ -155,20 +180,13 @@ def _counts_by_cut(
 ) -> Summary:
     counts: Counter[tuple[CutKey, Any]] = Counter()
     row_sizes: Counter[CutKey] = Counter()
-    overall: Counter[Any] = Counter()
-    answered = 0
-    for keys, answer in cuts:
-        codes = _answer_codes(question, answer)
-        if not codes:
-            continue
-        answered += 1
-        overall.update(codes)
-        for key in keys:
-            row_sizes[key] += 1
-            counts.update((key, code) for code in codes)
+    for key in rows:
+        given, size = _answer_counts(question, tallies[key])
+        row_sizes[key] = size
+        counts.update({(key, code): count for code, count in given.items()})
+    overall, answered = _answer_counts(question, overall_tally)
     rows = [row for row in rows if row_sizes[row]]
-    answers = [answer for keys, answer in cuts if _answer_codes(question, answer)]
-    columns = _columns(question, answers)
+    columns = _columns(question, overall)
     single_answer = question.type != "multiple_choice"
     table = grid_table(
         counts,
@@ -180,7 +198,7 @@ def _counts_by_cut(
         rows_add_up=single_answer,
         columns_add_up=partition,
     )
-    withheld = _withheld(table, k, _results_row(question, answers, k))
+    withheld = _withheld(table, k, _results_row(question, overall_tally, k))
     return {
         "question": question.code,
         "type": question.type,
@@ -234,35 +252,31 @@ def _row(
 
 def _numbers_by_cut(
     question: QuestionShape,
-    cuts: list[tuple[list[CutKey], Any]],
+    overall: Tally,
+    tallies: Mapping[CutKey, Tally],
     rows: list[CutKey],
     by: list[str],
     *,
     partition: bool,
     k: int | None,
 ) -> Summary:
-    values_by_row: dict[Any, list[float]] = {row: [] for row in rows}
-    everyone: list[float] = []
-    for keys, answer in cuts:
-        if not isinstance(answer, int | float) or isinstance(answer, bool):
-            continue
-        everyone.append(float(answer))
-        for key in keys:
-            values_by_row[key].append(float(answer))
+    values_by_row = {row: numbers(tallies[row].answers()) for row in rows}
+    everyone = numbers(overall.answers())
     rows = [row for row in rows if values_by_row[row]]
-    sizes: dict[Hashable, int] = {(row, TOTAL): len(values_by_row[row]) for row in rows}
-    sizes[(TOTAL, TOTAL)] = len(everyone)
+    sizes: dict[Hashable, int] = {(row, TOTAL): sum(values_by_row[row].values()) for row in rows}
+    sizes[(TOTAL, TOTAL)] = sum(everyone.values())
     relations = [Relation(tuple((row, TOTAL) for row in rows), (TOTAL, TOTAL))] if partition else []
     table = CountTable(sizes, relations, dict.fromkeys(sizes, ()))
     withheld = frozenset() if k is None else suppress(table, k)
 
-    def figures(cell: Hashable, values: list[float]) -> Summary:
+    def figures(cell: Hashable, values: Mapping[float, int]) -> Summary:
         hidden = cell in withheld
+        found = number_figures(values)
         return {
-            "respondents": None if hidden else len(values),
+            "respondents": None if hidden else sum(values.values()),
             "suppressed": hidden,
-            "mean": None if hidden or not values else round(stats.fmean(values), 3),
-            "median": None if hidden or not values else round(stats.median(values), 3),
+            "mean": None if hidden else found["mean"],
+            "median": None if hidden else found["median"],
         }
 
     return {

@@ -17,6 +17,7 @@ from kit.models import utcnow
 from kit.problems import InvalidInput
 from surveys.actors.models import KnownActor
 from surveys.actors.repository import known_actor_repository
+from surveys.answers.repository import answer_repository
 from surveys.db import outbox
 from surveys.questionnaires.errors import SurveyNotFound
 from surveys.questionnaires.models import Survey
@@ -26,19 +27,19 @@ from surveys.results import policies
 from surveys.results.crosstab import (
     ATTRIBUTES,
     MAX_BY,
-    Respondent,
     UnknownAttribute,
     check_by,
     crosstab_supported,
+    crosstab_tally,
 )
-from surveys.results.crosstab import crosstab as crosstab_of
 from surveys.results.cuts import Filters, attributes_of, questions_of, shape_of
 from surveys.results.errors import PrivateAttribute, ResultsNotFound
 from surveys.results.models import ResultSettings
 from surveys.results.policies import Publication
 from surveys.results.repository import SubmittedRow, result_repository
-from surveys.results.statistics import response_rate, summarise
+from surveys.results.statistics import response_rate, summarise_tally
 from surveys.results.suppression import DEFAULT_K
+from surveys.results.tally import FREE_TEXT_TYPES, Tally
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,6 @@ class Answered:
     answers: dict[str, Any]
     attributes: dict[str, Any]
     actor_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class Dataset:
-    survey: Survey
-    publication: Publication
-    questions: list[dict[str, Any]]
-    respondents: list[Answered]
 
 
 def profile_of(actor: KnownActor) -> dict[str, Any]:
@@ -100,7 +93,7 @@ class ResultService:
             if not policies.may_use_attribute(identity, name):
                 raise PrivateAttribute(f"query.{name}")
 
-    async def dataset(
+    async def _scope(
         self,
         session: AsyncSession,
         *,
@@ -108,18 +101,14 @@ class ResultService:
         identity: Identity,
         filters: Filters,
         version: int | None,
-        only: str | None = None,
-    ) -> Dataset:
+    ) -> tuple[Survey, Publication, list[dict[str, Any]]]:
         survey, publication = await self.readable(session, survey_id=survey_id, identity=identity)
         self.check_filters(identity, filters)
         versions = await result_repository.versions(session, survey.id)
         if version is not None and version not in {v.number for v in versions}:
             raise InvalidInput("query.version", f"survey {survey.id} has no version {version}")
         definitions = [v.definition for v in versions] or [{"sections": survey.sections}]
-        rows = await result_repository.submitted(session, survey.id, version=version, only=only)
-        respondents = await self._with_attributes(session, rows)
-        kept = [r for r in respondents if filters.keeps(r.attributes)]
-        return Dataset(survey, publication, questions_of(definitions), kept)
+        return survey, publication, questions_of(definitions)
 
     async def answered(
         self,
@@ -168,28 +157,42 @@ class ResultService:
         version: int | None,
         as_public: bool = False,
     ) -> dict[str, Any]:
-        data = await self.dataset(
+        survey, publication, found = await self._scope(
             session, survey_id=survey_id, identity=identity, filters=filters, version=version
         )
-        k = policies.threshold_for(identity, data.publication, as_public=as_public)
+        k = policies.threshold_for(identity, publication, as_public=as_public)
+        # Counted in the database: one GROUP BY over the answers' atoms (answer_values).
+        tallies = await answer_repository.tallies(
+            session, survey.id, version=version, filters=filters.values
+        )
+        texts: dict[str, list[str]] = {}
+        if k is None:  # staff read the free text, from the responses themselves
+            free = [q["code"] for q in found if q.get("type") in FREE_TEXT_TYPES]
+            texts = await answer_repository.free_texts(
+                session, survey.id, free, version=version, filters=filters.values
+            )
         questions = []
-        for question in data.questions:
+        for question in found:
             shape = shape_of(question)
             if not shape.has_figures:
                 continue
-            answers = [r.answers[shape.code] for r in data.respondents if shape.code in r.answers]
-            summary = summarise(shape, [a for a in answers if a not in (None, "", [])], k=k)
+            tally = tallies.get(shape.code, Tally())
+            if shape.code in texts:
+                tally = Tally(tally.atoms, tuple(texts[shape.code]))
+            summary = summarise_tally(shape, tally, k=k)
             questions.append({**summary, "label": question.get("label")})
-        count = len(data.respondents)
+        count = await answer_repository.respondents(
+            session, survey.id, version=version, filters=filters.values
+        )
         return {
-            "survey_id": data.survey.id,
-            "series": data.survey.series,
+            "survey_id": survey.id,
+            "series": survey.series,
             "version": version,
             "k": k,
-            "published": data.publication.published,
+            "published": publication.published,
             "filters": filters.as_dict(),
             "respondents": None if k is not None and 0 < count < k else count,
-            "response_rate": await self._response_rate(session, data.survey, filters, k),
+            "response_rate": await self._response_rate(session, survey, filters, k),
             "questions": questions,
         }
 
@@ -239,29 +242,25 @@ class ResultService:
         for name in by:
             if not policies.may_use_attribute(identity, name):
                 raise PrivateAttribute("query.by")
-        data = await self.dataset(
-            session,
-            survey_id=survey_id,
-            identity=identity,
-            filters=filters,
-            version=version,
-            only=question,
+        survey, publication, found_questions = await self._scope(
+            session, survey_id=survey_id, identity=identity, filters=filters, version=version
         )
-        found = next((q for q in data.questions if q.get("code") == question), None)
+        found = next((q for q in found_questions if q.get("code") == question), None)
         if found is None:
             raise InvalidInput("query.question", f"no question {question!r} in this survey")
         shape = shape_of(found)
         if not crosstab_supported(shape):
             raise InvalidInput("query.question", f"a {shape.type} question has no counts to cut")
-        k = policies.threshold_for(identity, data.publication, as_public=as_public)
-        respondents = [
-            Respondent(r.answers[shape.code], r.attributes)
-            for r in data.respondents
-            if r.answers.get(shape.code) not in (None, "", [])
-        ]
-        table = crosstab_of(shape, respondents, by, k=k)
+        k = policies.threshold_for(identity, publication, as_public=as_public)
+        rows = await answer_repository.tallies_by_cut(
+            session, [survey.id], question, by, version=version, filters=filters.values
+        )
+        overall = await answer_repository.tallies(
+            session, survey.id, version=version, filters=filters.values, questions=[question]
+        )
+        table = crosstab_tally(shape, overall.get(question, Tally()), rows[survey.id], by, k=k)
         return {
-            "survey_id": data.survey.id,
+            "survey_id": survey.id,
             "k": k,
             "filters": filters.as_dict(),
             **table,

@@ -26,6 +26,7 @@ from surveys.results.suppression import (
     one_way_table,
     suppress,
 )
+from surveys.results.tally import Tally, Value, tally_of
 
 Summary = dict[str, Any]
 
@@ -60,10 +61,15 @@ class QuestionShape:
 
 def summarise(question: QuestionShape, answers: Sequence[Any], *, k: int | None) -> Summary:
     """The figures of ``question`` over ``answers`` (one per respondent who answered)."""
+    return summarise_tally(question, tally_of(question.type, answers), k=k)
+
+
+def summarise_tally(question: QuestionShape, tally: Tally, *, k: int | None) -> Summary:
+    """The figures of ``question`` over its answers' tally (as the database counts them)."""
     if k is not None:
         check_k(k)
     summary: Summary = {"code": question.code, "type": question.type}
-    summary.update(_summariser(question)(question, answers, k))
+    summary.update(_summariser(question)(question, tally, k))
     return summary
 
 
@@ -82,29 +88,32 @@ def response_rate(*, invited: int, partial: int, submitted: int, k: int | None) 
     return out
 
 
-def counts_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
+def counts_table(question: QuestionShape, answers: Sequence[Any] | Tally) -> CountTable:
     """The one-way table of counts the question's public figures come from.
 
     Its cells: choice codes (choice questions), scale points (scales), ``("score", v)`` and the
     three groups (NPS), and ``TOTAL`` (respondents) for every type. Crosstabs fix their total
     row to it so that the two publications agree on what is withheld.
     """
+    tally = answers if isinstance(answers, Tally) else tally_of(question.type, answers)
     if question.type in SINGLE_CHOICE_TYPES:
-        return _single_choice_table(question, answers)
+        return _single_choice_table(question, tally.answers())
     if question.type == "multiple_choice":
-        return _multiple_choice_table(question, answers)
+        return _multiple_choice_table(question, tally)
     if question.is_nps:
-        return _nps_table(question, answers)
+        return _nps_table(question, tally)
     if question.type == "scale":
-        return _scale_table(question, _integers(answers))
+        return _scale_table(question, integers(tally.answers()))
     if question.type in NUMBER_TYPES:
-        size = len([a for a in answers if _is_number(a)])
+        size = sum(numbers(tally.answers()).values())
     else:
-        size = len([a for a in answers if a not in (None, "", [])])
+        size = tally.answered
     return CountTable({TOTAL: size}, [], {TOTAL: ()})
 
 
-def public_withheld(question: QuestionShape, answers: Sequence[Any], k: int) -> frozenset[Hashable]:
+def public_withheld(
+    question: QuestionShape, answers: Sequence[Any] | Tally, k: int
+) -> frozenset[Hashable]:
     """The cells of :func:`counts_table` that the public results withhold."""
     return suppress(counts_table(question, answers), check_k(k))
 
@@ -113,9 +122,36 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _summariser(
-    question: QuestionShape,
-) -> Callable[[QuestionShape, Sequence[Any], int | None], Summary]:
+def numbers(values: Mapping[Any, int]) -> Counter[float]:
+    """The numbers among counted values (as floats)."""
+    out: Counter[float] = Counter()
+    for value, count in values.items():
+        if _is_number(value):
+            out[float(value)] += count
+    return out
+
+
+def integers(values: Mapping[Any, int]) -> Counter[int]:
+    """The whole numbers among counted values."""
+    out: Counter[int] = Counter()
+    for value, count in values.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[value] += count
+    return out
+
+
+def expand(values: Mapping[float, int]) -> list[float]:
+    """The sorted list of counted numbers (what a median and quartiles are taken of)."""
+    out: list[float] = []
+    for value in sorted(values):
+        out.extend([value] * values[value])
+    return out
+
+
+Summariser = Callable[[QuestionShape, Tally, int | None], Summary]
+
+
+def _summariser(question: QuestionShape) -> Summariser:
     if question.type in SINGLE_CHOICE_TYPES:
         return _single_choice
     if question.type == "multiple_choice":
@@ -174,66 +210,75 @@ def _as_code(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _single_choice_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
-    counts = Counter(code for code in map(_as_code, answers) if code is not None)
+def codes(values: Mapping[Any, int]) -> Counter[str]:
+    """The choice codes among counted values."""
+    out: Counter[str] = Counter()
+    for value, count in values.items():
+        code = _as_code(value)
+        if code is not None:
+            out[code] += count
+    return out
+
+
+def _single_choice_table(question: QuestionShape, values: Mapping[Any, int]) -> CountTable:
+    counts = codes(values)
     return one_way_table({code: counts.get(code, 0) for code in choice_codes(question, counts)})
 
 
-def _single_choice(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    table = _single_choice_table(question, answers)
-    codes = [c for c in table.values if c != TOTAL]
+def _single_choice_counts(
+    question: QuestionShape, values: Mapping[Any, int], k: int | None
+) -> Summary:
+    table = _single_choice_table(question, values)
+    columns = [c for c in table.values if c != TOTAL]
     withheld = _withheld(table, k)
     return {
         **_respondents(table, withheld),
-        "choices": _distribution(table, codes, withheld, "code"),
+        "choices": _distribution(table, columns, withheld, "code"),
     }
 
 
-def _multiple_choice_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
-    ticked = [
-        {c for c in answer if isinstance(c, str)} for answer in answers if isinstance(answer, list)
-    ]
-    counts = Counter(code for answer in ticked for code in answer)
-    codes = choice_codes(question, counts)
+def _single_choice(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    return _single_choice_counts(question, tally.answers(), k)
+
+
+def _multiple_choice_table(question: QuestionShape, tally: Tally) -> CountTable:
+    counts = Counter({code: sum(v.values()) for code, v in tally.items().items()})
+    columns = choice_codes(question, counts)
     # Shares of respondents: the counts add up to more than the respondents, no relation.
-    return one_way_table({c: counts.get(c, 0) for c in codes}, size=len(ticked), adds_up=False)
+    return one_way_table({c: counts.get(c, 0) for c in columns}, size=tally.compound, adds_up=False)
 
 
-def _multiple_choice(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    table = _multiple_choice_table(question, answers)
-    codes = [c for c in table.values if c != TOTAL]
+def _multiple_choice(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    table = _multiple_choice_table(question, tally)
+    columns = [c for c in table.values if c != TOTAL]
     withheld = _withheld(table, k)
     return {
         **_respondents(table, withheld),
-        "choices": _distribution(table, codes, withheld, "code"),
+        "choices": _distribution(table, columns, withheld, "code"),
     }
 
 
 def scale_points(question: QuestionShape, given: Iterable[int]) -> list[int]:
+    given = list(given)
     low, high = question.scale or (min(given, default=0), max(given, default=0))
     return list(range(low, high + 1))
 
 
-def _integers(answers: Iterable[Any]) -> list[int]:
-    return [a for a in answers if isinstance(a, int) and not isinstance(a, bool)]
+def _scale(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    return _scale_summary(question, integers(tally.answers()), k)
 
 
-def _scale(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = _integers(answers)
-    return _scale_summary(question, given, k)
+def _scale_table(question: QuestionShape, counts: Mapping[int, int]) -> CountTable:
+    return one_way_table({v: counts.get(v, 0) for v in scale_points(question, counts)})
 
 
-def _scale_table(question: QuestionShape, given: list[int]) -> CountTable:
-    counts = Counter(given)
-    return one_way_table({v: counts.get(v, 0) for v in scale_points(question, given)})
-
-
-def _scale_summary(question: QuestionShape, given: list[int], k: int | None) -> Summary:
-    values = scale_points(question, given)
-    table = _scale_table(question, given)
+def _scale_summary(question: QuestionShape, counts: Mapping[int, int], k: int | None) -> Summary:
+    values = scale_points(question, counts)
+    table = _scale_table(question, counts)
     withheld = _withheld(table, k)
+    size = sum(counts.values())
     # A mean and the published counts would give back two withheld cells (two equations).
-    mean = None if withheld or not given else round(stats.fmean(given), 3)
+    mean = None if withheld or not size else round(sum(v * c for v, c in counts.items()) / size, 3)
     return {
         **_respondents(table, withheld),
         "mean": mean,
@@ -244,13 +289,13 @@ def _scale_summary(question: QuestionShape, given: list[int], k: int | None) -> 
 NPS_GROUPS = {"detractors": NPS_DETRACTORS, "passives": NPS_PASSIVES, "promoters": NPS_PROMOTERS}
 
 
-def _nps_answers(answers: Sequence[Any]) -> list[int]:
-    return [a for a in _integers(answers) if 0 <= a <= 10]
+def _nps_counts(tally: Tally) -> Counter[int]:
+    return Counter({v: c for v, c in integers(tally.answers()).items() if 0 <= v <= 10})
 
 
-def _nps_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
+def _nps_table(question: QuestionShape, tally: Tally) -> CountTable:
     """Scores 0..10 (cells ``("score", v)``) and their three groups, tied both ways to TOTAL."""
-    counts = Counter(_nps_answers(answers))
+    counts = _nps_counts(tally)
     groups = NPS_GROUPS
     values: dict[Hashable, int] = {("score", v): counts.get(v, 0) for v in range(11)}
     values.update({name: sum(counts.get(v, 0) for v in span) for name, span in groups.items()})
@@ -263,17 +308,17 @@ def _nps_table(question: QuestionShape, answers: Sequence[Any]) -> CountTable:
     return CountTable(values, relations, {TOTAL: tuple(c for c in values if c != TOTAL)})
 
 
-def _nps(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = _nps_answers(answers)
+def _nps(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    given = sum(_nps_counts(tally).values())
     groups = NPS_GROUPS
-    table = _nps_table(question, answers)
+    table = _nps_table(question, tally)
     values = table.values
     withheld = _withheld(table, k)
     score_parts = {"detractors", "promoters", TOTAL}
     nps = (
         None
         if withheld & score_parts or not given
-        else round(100 * (values["promoters"] - values["detractors"]) / len(given), 1)
+        else round(100 * (values["promoters"] - values["detractors"]) / given, 1)
     )
     return {
         **_respondents(table, withheld),
@@ -286,38 +331,45 @@ def _nps(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summ
     }
 
 
-def _numbers(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = sorted(float(a) for a in answers if _is_number(a))
-    hidden = k is not None and 0 < len(given) < k
-    out: Summary = {"respondents": None if hidden else len(given), "suppressed": hidden}
+def number_figures(counts: Mapping[float, int]) -> dict[str, float | None]:
+    """Mean, median and quartiles of counted numbers (None when there are none)."""
+    given = expand(counts)
+    if not given:
+        return dict.fromkeys(("mean", "median", "q1", "q3"))
+    quartiles = stats.quantiles(given, n=4, method="inclusive") if len(given) > 1 else given * 3
+    return {
+        "mean": round(stats.fmean(given), 3),
+        "median": round(stats.median(given), 3),
+        "q1": round(quartiles[0], 3),
+        "q3": round(quartiles[2], 3),
+    }
+
+
+def _numbers(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    counts = numbers(tally.answers())
+    size = sum(counts.values())
+    hidden = k is not None and 0 < size < k
+    out: Summary = {"respondents": None if hidden else size, "suppressed": hidden}
     figures: dict[str, float | None] = dict.fromkeys(("mean", "median", "q1", "q3"))
-    if given and not hidden:
-        quartiles = stats.quantiles(given, n=4, method="inclusive") if len(given) > 1 else given * 3
-        figures = {
-            "mean": round(stats.fmean(given), 3),
-            "median": round(stats.median(given), 3),
-            "q1": round(quartiles[0], 3),
-            "q3": round(quartiles[2], 3),
-        }
+    if size and not hidden:
+        figures = number_figures(counts)
         if k is None:  # one respondent's own value: staff only
-            figures.update({"min": given[0], "max": given[-1]})
+            figures.update({"min": min(counts), "max": max(counts)})
     return {**out, **figures}
 
 
-def _matrix(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    per_row: dict[str, list[Any]] = {row: [] for row in question.rows}
-    for answer in answers:
-        if isinstance(answer, Mapping):
-            for row, value in answer.items():
-                per_row.setdefault(str(row), []).append(value)
+def _matrix(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    per_row: dict[str, Counter[Value]] = {row: Counter() for row in question.rows}
+    for row, values in tally.items().items():
+        per_row.setdefault(row, Counter()).update(values)
     rows = []
     for row, values in per_row.items():
         if question.scale is not None or not question.choices:
-            summary = _scale_summary(question, _integers(values), k)
+            summary = _scale_summary(question, integers(values), k)
         else:
-            summary = _single_choice(question, values, k)
+            summary = _single_choice_counts(question, values, k)
         rows.append({"row": row, **summary})
-    respondents = len([a for a in answers if isinstance(a, Mapping)])
+    respondents = tally.compound
     hidden = k is not None and 0 < respondents < k
     return {
         "respondents": None if hidden else respondents,
@@ -326,64 +378,61 @@ def _matrix(question: QuestionShape, answers: Sequence[Any], k: int | None) -> S
     }
 
 
-def _ranking(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    rankings = [a for a in answers if isinstance(a, list)]
-    ranks: dict[str, list[int]] = {code: [] for code in question.choices}
-    for ranking in rankings:
-        for position, code in enumerate(ranking, start=1):
-            if isinstance(code, str):
-                ranks.setdefault(code, []).append(position)
+def _ranking(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    rankings = tally.compound
+    ranks: dict[str, Counter[int]] = {code: Counter() for code in question.choices}
+    for code, given in tally.items().items():
+        ranks.setdefault(code, Counter()).update(integers(given))
     # Mean ranks are tied to one another (each full ranking sums to the same): all or nothing.
-    sizes = [len(rankings), *(len(positions) for positions in ranks.values())]
+    sizes = [rankings, *(sum(positions.values()) for positions in ranks.values())]
     hidden = k is not None and any(0 < size < k for size in sizes)
-    return {
-        "respondents": None if hidden else len(rankings),
-        "suppressed": hidden,
-        "choices": [
+    out = []
+    for code, ranked in ranks.items():
+        ranked_by = sum(ranked.values())
+        mean = sum(p * c for p, c in ranked.items()) / ranked_by if ranked_by else None
+        out.append(
             {
                 "code": code,
-                "ranked_by": None if hidden else len(positions),
-                "mean_rank": None if hidden or not positions else round(stats.fmean(positions), 3),
+                "ranked_by": None if hidden else ranked_by,
+                "mean_rank": None if hidden or mean is None else round(mean, 3),
                 "suppressed": hidden,
             }
-            for code, positions in ranks.items()
-        ],
-    }
+        )
+    return {"respondents": None if hidden else rankings, "suppressed": hidden, "choices": out}
 
 
-def _split(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    splits = [a for a in answers if isinstance(a, Mapping)]
-    codes = choice_codes(question, (str(c) for s in splits for c in s))
+def _split(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    splits = tally.compound
+    shares = tally.items()
+    columns = choice_codes(question, shares)
     # The mean shares add up to 100: one withheld would come back, so all or nothing.
-    hidden = k is not None and 0 < len(splits) < k
+    hidden = k is not None and 0 < splits < k
     means = {
-        code: round(stats.fmean(_share(s.get(code)) for s in splits), 3) if splits else None
-        for code in codes
+        code: round(sum(v * c for v, c in numbers(shares.get(code, {})).items()) / splits, 3)
+        if splits
+        else None
+        for code in columns
     }
     return {
-        "respondents": None if hidden else len(splits),
+        "respondents": None if hidden else splits,
         "suppressed": hidden,
         "choices": [
             {"code": code, "mean_share": None if hidden else means[code], "suppressed": hidden}
-            for code in codes
+            for code in columns
         ],
     }
 
 
-def _share(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
-def _answered_only(question: QuestionShape, answers: Sequence[Any], k: int | None) -> Summary:
-    given = [a for a in answers if a not in (None, "", [])]
-    hidden = k is not None and 0 < len(given) < k
-    out: Summary = {"respondents": None if hidden else len(given), "suppressed": hidden}
+def _answered_only(question: QuestionShape, tally: Tally, k: int | None) -> Summary:
+    size = tally.answered
+    hidden = k is not None and 0 < size < k
+    out: Summary = {"respondents": None if hidden else size, "suppressed": hidden}
     if k is None and question.type in TEXT_TYPES:
         # Free text (staff only), in the order of the words: the table's order follows when
         # responses were written, which an anonymous survey's list must not give away.
-        out["answers"] = sorted(str(a) for a in given)
+        out["answers"] = sorted(tally.texts)
     if k is None and question.type == "date":
-        dates = sorted(str(a) for a in given if _is_date(a))
+        dates = sorted(str(a) for a in tally.answers() if _is_date(a))
         out.update(
             {"earliest": dates[0] if dates else None, "latest": dates[-1] if dates else None}
         )
@@ -398,7 +447,7 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-_SUMMARISERS: dict[str, Callable[[QuestionShape, Sequence[Any], int | None], Summary]] = {
+_SUMMARISERS: dict[str, Summariser] = {
     "matrix": _matrix,
     "ranking": _ranking,
     "split": _split,
