@@ -148,3 +148,115 @@ async def test_present_attendees_are_invited_once_the_morning_after(
         ("maelle.kerbrat@exemple.fr", "survey_invitation"),
     ]
     assert {r.status for r in await rows(app, training)} == {"invited"}
+
+
+async def test_a_survey_shared_by_trainings_asks_about_each_and_is_cut_by_them(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    jetstream: JetStreamContext,
+) -> None:
+    await ensure_streams(jetstream, ["EVENTS"])
+    survey = (await admin.post("/v1/surveys", json=satisfaction_survey())).json()
+    assert (await admin.post(f"/v1/surveys/{survey['id']}/publish")).status_code == 200
+    # One satisfaction survey, two trainings a year apart; Maëlle attends both.
+    autumn, winter = uuid.uuid4(), uuid.uuid4()
+    person = f"maelle-{uuid.uuid4().hex[:6]}@exemple.fr"
+    for training, title, themes, starts in (
+        (autumn, "Animer un atelier", ["biology"], "2025-11-05T08:00:00+00:00"),
+        (winter, "Médiation du ciel", ["astronomy", "biology"], "2026-12-07T08:00:00+00:00"),
+    ):
+        await attendance(
+            jetstream,
+            event_id=training,
+            survey_id=survey["id"],
+            email=person,
+            event_title=title,
+            event_themes=themes,
+            event_starts_at=starts,
+        )
+
+    async def both() -> bool:
+        return len(await rows(app, autumn)) == 1 and len(await rows(app, winter)) == 1
+
+    await wait_until(both, what="both attendances noted")
+    database = app.state.runtime.database
+    async with database.transaction() as session:
+        await feedback_service.invite_due(session, now=datetime(2027, 1, 1, tzinfo=UTC))
+    async with database.transaction() as session:
+        invitations = (
+            await session.scalars(
+                sa.select(Invitation).where(Invitation.survey_id == uuid.UUID(survey["id"]))
+            )
+        ).all()
+        messages = (
+            await session.execute(
+                sa.select(mail.table.c.template, mail.table.c.data).where(
+                    mail.table.c.recipient == person
+                )
+            )
+        ).all()
+    # Once per training and person (before: one link for the survey, the second skipped).
+    assert sorted((i.email, str(i.training_id)) for i in invitations) == sorted(
+        [(person, str(autumn)), (person, str(winter))]
+    )
+    assert sorted(data["training"] for _, data in messages) == [
+        "Animer un atelier",
+        "Médiation du ciel",
+    ]
+    assert {r.status for r in await rows(app, autumn) + await rows(app, winter)} == {"invited"}
+
+    # She rates each training through its own link: 9 for the autumn one, 4 for the winter one.
+    for invitation in invitations:
+        score = 9 if invitation.training_id == autumn else 4
+        submit = await anonymous.post(
+            f"/v1/responses/{invitation.token}/submit", json={"answers": {"reco": score}}
+        )
+        assert submit.status_code == 200, submit.text
+
+    def scores(results: dict[str, Any]) -> dict[int, int]:
+        [reco] = results["questions"]
+        return {d["value"]: d["count"] for d in reco["distribution"] if d["count"]}
+
+    url = f"/v1/surveys/{survey['id']}"
+    assert scores((await admin.get(f"{url}/results")).json()) == {9: 1, 4: 1}
+    by_training = await admin.get(f"{url}/results", params={"training": str(winter)})
+    assert scores(by_training.json()) == {4: 1}
+    assert scores((await admin.get(f"{url}/results", params={"year": "2025"})).json()) == {9: 1}
+    themed = await admin.get(f"{url}/results", params={"training_theme": "biology"})
+    assert scores(themed.json()) == {9: 1, 4: 1}
+
+    for by, expected in (
+        ("training", {(str(autumn),): {9: 1}, (str(winter),): {4: 1}}),
+        ("year", {(2025,): {9: 1}, (2026,): {4: 1}}),
+        ("training_theme", {("astronomy",): {4: 1}, ("biology",): {9: 1, 4: 1}}),
+    ):
+        table = await admin.get(f"{url}/crosstab", params={"question": "reco", "by": by})
+        assert table.status_code == 200, table.text
+        found = {
+            tuple(row["cut"].values()): {c["code"]: c["count"] for c in row["cells"] if c["count"]}
+            for row in table.json()["rows"]
+        }
+        assert found == expected, by
+    assert (await admin.get(f"{url}/results", params={"year": "last"})).status_code == 422
+
+
+def satisfaction_survey() -> dict[str, Any]:
+    return {
+        "title": {"fr": "Votre avis sur la formation"},
+        "series": f"satisfaction-{uuid.uuid4().hex[:6]}",
+        "sections": [
+            {
+                "code": "avis",
+                "title": {"fr": "Avis"},
+                "questions": [
+                    {
+                        "code": "reco",
+                        "type": "scale",
+                        "preset": "nps",
+                        "label": {"fr": "Recommanderiez-vous cette formation ?"},
+                    }
+                ],
+            }
+        ],
+    }

@@ -17,7 +17,6 @@ from kit.identity import Identity, Role
 from kit.models import utcnow
 from surveys.feedback.policies import next_morning
 from surveys.feedback.repository import feedback_repository
-from surveys.invitations.schemas import InvitationRun, Person
 from surveys.invitations.service import invitation_service
 from surveys.questionnaires.repository import survey_repository
 
@@ -67,21 +66,22 @@ class FeedbackService:
                 row.status, row.note = "skipped", "the satisfaction survey is not open"
                 counts["skipped"] += 1
                 continue
-            report = await invitation_service.invite(
+            # Once per training and person: a satisfaction survey shared by several
+            # trainings asks about each one the person attended.
+            invitation = await invitation_service.invite_after_training(
                 session,
-                survey_id=survey.id,
-                run=InvitationRun(
-                    people=[Person(email=row.email, name=row.name or None)], dry_run=False
-                ),
+                survey=survey,
+                training_id=row.event_id,
+                training_title=row.event_title,
+                email=row.email,
+                name=row.name or None,
                 identity=CHAIN,
             )
-            if report.created:
-                row.status = "invited"
+            if invitation is not None:
+                row.status, row.invitation_id = "invited", invitation.id
                 counts["invited"] += 1
             else:
-                # One invitation per survey and address: a person who attended another
-                # training with the same survey already has their link.
-                row.status, row.note = "skipped", "already invited to this survey"
+                row.status, row.note = "skipped", "already invited after this training"
                 counts["skipped"] += 1
         await session.flush()
         return counts

@@ -27,7 +27,11 @@ router = APIRouter(prefix="/v1/indicators", tags=["indicators"])
 Paging = Annotated[PageParams, Depends(page_params)]
 By = Annotated[
     str | None,
-    Query(max_length=20, description="Values per cut too: circle, type, club, theme, region…"),
+    Query(
+        max_length=20,
+        description="Values per cut too: circle, type, club, theme, region…; for a training's "
+        "satisfaction survey, training, training_theme or year.",
+    ),
 ]
 View = Annotated[
     Literal["full", "public"],

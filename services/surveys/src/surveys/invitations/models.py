@@ -17,7 +17,9 @@ class Invitation(Base):
     """Someone asked to answer a survey, with the token of their personal link.
 
     An actor is invited once per survey, and so is a plain address (both backed by partial
-    unique indexes); running an audience again only adds who is new."""
+    unique indexes); running an audience again only adds who is new. A training's attendee is
+    invited once per training and address (``training_id``): one satisfaction survey shared by
+    several trainings asks a person about each of them."""
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -27,16 +29,27 @@ class Invitation(Base):
             "survey_id",
             "actor_id",
             unique=True,
-            sqlite_where=sa.text("actor_id IS NOT NULL"),
-            postgresql_where=sa.text("actor_id IS NOT NULL"),
+            sqlite_where=sa.text("actor_id IS NOT NULL AND training_id IS NULL"),
+            postgresql_where=sa.text("actor_id IS NOT NULL AND training_id IS NULL"),
         ),
         sa.Index(
             "uq_invitations_survey_email",
             "survey_id",
             "email",
             unique=True,
-            sqlite_where=sa.text("actor_id IS NULL AND email IS NOT NULL"),
-            postgresql_where=sa.text("actor_id IS NULL AND email IS NOT NULL"),
+            sqlite_where=sa.text("actor_id IS NULL AND email IS NOT NULL AND training_id IS NULL"),
+            postgresql_where=sa.text(
+                "actor_id IS NULL AND email IS NOT NULL AND training_id IS NULL"
+            ),
+        ),
+        sa.Index(
+            "uq_invitations_survey_training_email",
+            "survey_id",
+            "training_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("training_id IS NOT NULL"),
+            postgresql_where=sa.text("training_id IS NOT NULL"),
         ),
     )
 
@@ -51,7 +64,9 @@ class Invitation(Base):
     email: Mapped[str | None] = mapped_column(sa.String(320))
     name: Mapped[str | None] = mapped_column(sa.String(300))
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    #: ``audience``, ``actor``, ``email`` or ``public_link``: how the invitation was made.
+    #: The training (event id) whose attendance this invitation follows (source ``training``).
+    training_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    #: ``audience``, ``actor``, ``email``, ``public_link`` or ``training``: how it was made.
     source: Mapped[str] = mapped_column(sa.String(20))
     language: Mapped[str] = mapped_column(sa.String(2), default="fr")
     #: ``invited``, ``partial`` or ``submitted``.

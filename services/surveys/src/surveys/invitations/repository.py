@@ -63,6 +63,16 @@ class InvitationRepository:
         )
         return {e for e in await session.scalars(query) if e is not None}
 
+    async def of_training(
+        self, session: AsyncSession, survey_id: uuid.UUID, training_id: uuid.UUID, email: str
+    ) -> Invitation | None:
+        query = sa.select(Invitation).where(
+            Invitation.survey_id == survey_id,
+            Invitation.training_id == training_id,
+            Invitation.email == email,
+        )
+        return (await session.scalars(query)).one_or_none()
+
     async def list_after(
         self,
         session: AsyncSession,

@@ -130,6 +130,32 @@ class InvitationService:
         created = await self._create(session, survey, invitees, identity=identity)
         return report.model_copy(update={"created": len(created)})
 
+    async def invite_after_training(
+        self,
+        session: AsyncSession,
+        *,
+        survey: Survey,
+        training_id: uuid.UUID,
+        training_title: str,
+        email: str,
+        name: str | None,
+        identity: Identity,
+    ) -> Invitation | None:
+        """Invite an attendee of a training to its satisfaction survey, once per training and
+        address (None when already invited for this training); the mail names the training."""
+        email = email.strip().lower()
+        if await invitation_repository.of_training(session, survey.id, training_id, email):
+            return None
+        invitee = _Invitee(None, email, name, "fr", "training")
+        [invitation] = await self._create(
+            session,
+            survey,
+            [invitee],
+            identity=identity,
+            training=(training_id, training_title),
+        )
+        return invitation
+
     async def _actors_of(self, session: AsyncSession, run: InvitationRun) -> list[KnownActor]:
         found: dict[uuid.UUID, KnownActor] = {}
         if run.audience is not None:
@@ -153,6 +179,7 @@ class InvitationService:
         invitees: Sequence[_Invitee],
         *,
         identity: Identity,
+        training: tuple[uuid.UUID, str] | None = None,
     ) -> list[Invitation]:
         now = utcnow()
         invitations = [
@@ -170,6 +197,7 @@ class InvitationService:
                 created_at=now,
                 updated_at=now,
                 created_by=identity.subject,
+                training_id=training[0] if training else None,
             )
             for invitee in invitees
         ]
@@ -193,7 +221,13 @@ class InvitationService:
         )
         for invitation in invitations:
             if invitation.email:
-                await self._mail(session, survey, invitation, template="survey_invitation")
+                await self._mail(
+                    session,
+                    survey,
+                    invitation,
+                    template="survey_invitation",
+                    training=training[1] if training else None,
+                )
         return invitations
 
     async def start_public(
@@ -273,7 +307,13 @@ class InvitationService:
         return ReminderReport(reminded=reminded, suppressed=suppressed)
 
     async def _mail(
-        self, session: AsyncSession, survey: Survey, invitation: Invitation, *, template: str
+        self,
+        session: AsyncSession,
+        survey: Survey,
+        invitation: Invitation,
+        *,
+        template: str,
+        training: str | None = None,
     ) -> int:
         assert invitation.email is not None
         language = invitation.language
@@ -286,6 +326,7 @@ class InvitationService:
             },
             "name": invitation.name,
             "link": form_path(invitation.token),
+            "training": training,
         }
         written = await mail.send(
             session,

@@ -35,8 +35,10 @@ from surveys.results.suppression import (
 )
 from surveys.results.tally import Tally, tally_of
 
-SINGLE_VALUED = ("circle", "department", "region", "member")
-MULTI_VALUED = ("type", "club", "theme")
+#: The actor's attributes, then (satisfaction surveys of the training chain) the training a
+#: response follows, its year and its themes.
+SINGLE_VALUED = ("circle", "department", "region", "member", "training", "year")
+MULTI_VALUED = ("type", "club", "theme", "training_theme")
 ATTRIBUTES = SINGLE_VALUED + MULTI_VALUED
 MAX_BY = 2
 

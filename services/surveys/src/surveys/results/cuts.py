@@ -105,6 +105,10 @@ def parse_values(name: str, raw: Iterable[str]) -> frozenset[Any]:
                 if part not in ("1", "2", "3"):
                     raise ValueError("a circle is 1, 2 or 3")
                 values.add(int(part))
+            elif name == "year":
+                if not (part.isdigit() and len(part) == 4):
+                    raise ValueError("a year is four digits")
+                values.add(int(part))
             elif name == "member":
                 if part not in ("true", "false"):
                     raise ValueError("member is true or false")

@@ -44,6 +44,13 @@ def result_filters(
     department: Text = None,
     region: Text = None,
     member: Annotated[str | None, Query(description="true/false (staff only).")] = None,
+    training: Annotated[
+        str | None, Query(max_length=500, description="Training (event) ids: satisfaction.")
+    ] = None,
+    training_theme: Annotated[
+        str | None, Query(max_length=500, description="The trainings' themes.")
+    ] = None,
+    year: Annotated[str | None, Query(max_length=100, description="The trainings' years.")] = None,
 ) -> Filters:
     """Actor attributes of the respondents kept, each a comma-separated list (any of)."""
     given = {
@@ -54,6 +61,9 @@ def result_filters(
         "department": department,
         "region": region,
         "member": member,
+        "training": training,
+        "training_theme": training_theme,
+        "year": year,
     }
     values = {}
     for name in ATTRIBUTES:
@@ -106,7 +116,9 @@ async def survey_results(
     summary="One question by one or two actor attributes",
     description=(
         "`by`: one or two of circle, type, club, theme, department, region, member "
-        "(member: staff only). An actor with several types, clubs or themes counts in each. "
+        "(member: staff only), and for a training's satisfaction survey training, "
+        "training_theme, year. An actor with several types, clubs or themes (a training with "
+        "several themes) counts in each. "
         "The same suppression as the results; the total row is the question's results."
     ),
 )
