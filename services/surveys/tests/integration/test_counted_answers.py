@@ -314,7 +314,7 @@ async def test_the_migration_backfills_responses_submitted_before_it(
     backend: str, database_factory: DatabaseFactory
 ) -> None:
     url = await database_factory(backend, "surveys_backfill")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0003")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0005")
     database = Database(url)
     survey_id = uuid.uuid4()
     now = datetime.now(UTC)

@@ -7,8 +7,8 @@ satisfaction response) and its ``response_tags`` (types, clubs, themes, training
 Results, crosstabs and indicators become GROUP BY queries over them. The responses submitted
 before this revision are backfilled here, in batches.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -23,8 +23,8 @@ from kit.sqltypes import Json, UtcDateTime
 from surveys.results.cuts import attributes_of
 from surveys.results.tally import MAX_ATOM_TEXT, atoms_of
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
