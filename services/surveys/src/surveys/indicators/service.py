@@ -142,11 +142,14 @@ class IndicatorService:
             if not policies.may_use_attribute(identity, by):
                 raise PrivateAttribute("query.by")
         measure = Measure(indicator.measure, tuple(indicator.answers))  # type: ignore[arg-type]
-        waves = []
-        for survey in await indicator_repository.waves(session, indicator.series):
-            publication = await result_service.publication(session, survey.id)
-            if policies.may_read_results(identity, publication):
-                waves.append((survey, publication))
+        series = await indicator_repository.waves(session, indicator.series)
+        publications = await result_service.publications(session, [s.id for s in series])
+        waves = [
+            (survey, publications[survey.id])
+            for survey in series
+            if policies.may_read_results(identity, publications[survey.id])
+        ]
+        asked = await result_service.questions_of(session, [survey for survey, _ in waves])
         # Counted in the database, every wave at once: the question's tallies per wave (and
         # per cut), and for a share of ticked choices who ticked at least one of them.
         ids = [survey.id for survey, _ in waves]
@@ -167,8 +170,7 @@ class IndicatorService:
         out = []
         for survey, publication in waves:
             k = policies.threshold_for(identity, publication, as_public=as_public)
-            questions = await result_service.questions(session, survey)
-            question = next((q for q in questions if q.get("code") == code), None)
+            question = next((q for q in asked[survey.id] if q.get("code") == code), None)
             head = {"survey_id": survey.id, "wave": wave_label(survey), "title": survey.title}
             if question is None:  # not asked in this wave
                 out.append({**head, "value": None, "respondents": None, "suppressed": False})

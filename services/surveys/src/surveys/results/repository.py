@@ -168,6 +168,22 @@ class ResultRepository:
         )
         return [(row.actor_id, row.status) for row in rows]
 
+    async def versions_of(
+        self, session: AsyncSession, survey_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[SurveyVersion]]:
+        """Published versions of several surveys (newest first), in one query."""
+        found: dict[uuid.UUID, list[SurveyVersion]] = {s: [] for s in survey_ids}
+        if not survey_ids:
+            return found
+        query = (
+            sa.select(SurveyVersion)
+            .where(SurveyVersion.survey_id.in_(list(survey_ids)))
+            .order_by(SurveyVersion.number.desc())
+        )
+        for version in await session.scalars(query):
+            found[version.survey_id].append(version)
+        return found
+
     async def versions(self, session: AsyncSession, survey_id: uuid.UUID) -> list[SurveyVersion]:
         """Published versions, newest first."""
         query = (

@@ -128,6 +128,22 @@ class ResultService:
         versions = await result_repository.versions(session, survey.id)
         return questions_of([v.definition for v in versions] or [{"sections": survey.sections}])
 
+    async def questions_of(
+        self, session: AsyncSession, surveys: Sequence[Survey]
+    ) -> dict[uuid.UUID, list[dict[str, Any]]]:
+        """:meth:`questions` of several surveys, in one query."""
+        versions = await result_repository.versions_of(session, [s.id for s in surveys])
+        return {
+            s.id: questions_of([v.definition for v in versions[s.id]] or [{"sections": s.sections}])
+            for s in surveys
+        }
+
+    async def publications(
+        self, session: AsyncSession, survey_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Publication]:
+        settings = await result_repository.settings_of(session, survey_ids)
+        return {s: publication_of(settings.get(s)) for s in survey_ids}
+
     async def publication(self, session: AsyncSession, survey_id: uuid.UUID) -> Publication:
         return publication_of(await result_repository.settings(session, survey_id))
 
