@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from surveys.answers.models import AnswerValue, ResponseCut, ResponseTag
 from surveys.responses.models import Response
@@ -129,7 +130,7 @@ class AnswerRepository:
         keys: list[Any] = []
         for index, name in enumerate(by):
             if name in TAGGED:
-                tag = sa.orm.aliased(ResponseTag, name=f"tag_{index}")
+                tag = aliased(ResponseTag, name=f"tag_{index}")
                 source = source.outerjoin(
                     tag,
                     sa.and_(tag.response_id == AnswerValue.response_id, tag.attribute == name),
@@ -187,7 +188,7 @@ class AnswerRepository:
             found[survey_id][TOTAL] = count
         if by is not None:
             if by in TAGGED:
-                tag = sa.orm.aliased(ResponseTag)
+                tag = aliased(ResponseTag)
                 source: Any = hit.outerjoin(
                     tag, sa.and_(tag.response_id == hit.c.response_id, tag.attribute == by)
                 )
