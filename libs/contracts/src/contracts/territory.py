@@ -22,10 +22,12 @@ Department = Annotated[
 #: INSEE region code, two digits (e.g. 76 Occitanie).
 Region = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 #: How precise a place's coordinates are: its own (``address``) or its commune's centre.
-GeoPrecision = Literal["address", "commune"]
+GeoPrecision = Literal["address", "street", "commune"]
 GEO_PRECISION_DESCRIPTION = (
-    "`address`: the coordinates were given (or geocoded from the address); `commune`: none "
-    "were, so the place is shown at its commune's centre (the town hall)."
+    "`address`: the coordinates were given, or geocoded to the house number by the national "
+    "address base (BAN, when the operator turned it on); `street`: geocoded to the street or "
+    "the locality only; `commune`: none were, so the place is shown at its commune's centre "
+    "(the town hall)."
 )
 #: French postcode, five digits.
 Postcode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
@@ -294,3 +296,13 @@ def postcode_of_commune(postcode: str | None, info: ValidationInfo) -> str | Non
             f"{', '.join(found.postcodes)}"
         )
     return postcode
+
+
+def at_geocoded_point(place: Territory, *, lat: float, lon: float, precision: str) -> None:
+    """Put a place written without coordinates of its own at the point the address base
+    found for its street (``kit.geocoding``); a place with its own coordinates keeps them.
+    Changes it."""
+    values = place.__dict__
+    if values.get("geo_precision") not in (None, "commune"):
+        return
+    values.update(lat=lat, lon=lon, geo_precision=precision)

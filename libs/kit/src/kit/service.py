@@ -21,6 +21,7 @@ from kit.api_docs import install_api_docs
 from kit.broker import Broker
 from kit.consumers import ConsumerRunner, Inbox, Subscription
 from kit.db import Database
+from kit.geocoding import BanGeocoder, geocoder_from
 from kit.identity import IdentityMiddleware, IdentityVerifier
 from kit.input_guard import InputGuard
 from kit.mail.outbox import MailOutbox
@@ -73,6 +74,8 @@ class Runtime:
     runners: list[ConsumerRunner]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     mail_sender: MailSender | None = None
+    #: The BAN geocoder when the operator turned it on (kit.geocoding), for workers.
+    geocoder: BanGeocoder | None = None
 
 
 @contextlib.asynccontextmanager
@@ -105,7 +108,13 @@ async def running(spec: ServiceSpec, *, api: bool = True) -> AsyncIterator[Runti
         )
         for subscription in (spec.subscriptions if api else ())
     ]
-    runtime = Runtime(database=database, broker=broker, relay=relay, runners=runners)
+    runtime = Runtime(
+        database=database,
+        broker=broker,
+        relay=relay,
+        runners=runners,
+        geocoder=geocoder_from(settings.common),
+    )
     if spec.mail is not None:
         # Like the relay, in every process: claims keep two senders off the same message.
         runtime.mail_sender = MailSender(database, spec.mail, settings.common)
@@ -162,6 +171,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
+    #: The BAN geocoder when the operator turned it on (kit.geocoding), else None.
+    app.state.geocoder = geocoder_from(settings.common)
     install_problem_handlers(app)
     app.include_router(health_router())
     for router in spec.routers:

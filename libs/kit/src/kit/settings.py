@@ -36,6 +36,16 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     environment: str = DEVELOPMENT
 
+    # Geocoding (see kit.geocoding): places written with a street and no coordinates are
+    # placed at their address by the national address base (BAN) when the operator turns it
+    # on; off, they stay at their commune's centre.
+    geocoding_ban: bool = False
+    #: The BAN's API (``/search/`` and the batch ``/search/csv/`` under it).
+    geocoding_ban_url: str = "https://api-adresse.data.gouv.fr"
+    geocoding_timeout_seconds: float = 5.0
+    #: Results the BAN scores below this are ignored (the commune's centre stays).
+    geocoding_min_score: float = 0.5
+
     # Mail (see kit.mail): where every service's sender hands its messages.
     #: ``smtp://user:pass@host:587`` (STARTTLS when the server offers it, required with a
     #: password), ``smtps://user:pass@host:465`` (TLS from the first byte). ``make run`` points

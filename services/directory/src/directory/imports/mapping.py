@@ -20,7 +20,18 @@ from kit.problems import field_path
 _LIST_SEPARATORS = re.compile(r"\s*[|;,]\s*")
 _TRUE = frozenset({"oui", "yes", "true", "vrai", "1", "x", "o", "y"})
 _FALSE = frozenset({"non", "no", "false", "faux", "0", "n", ""})
-_ADDRESS = ("street", "postcode", "city", "commune_insee", "department", "region", "lat", "lon")
+#: ``geo_precision`` comes from the address base when the import geocodes (kit.geocoding).
+_ADDRESS = (
+    "street",
+    "postcode",
+    "city",
+    "commune_insee",
+    "department",
+    "region",
+    "lat",
+    "lon",
+    "geo_precision",
+)
 
 
 def _index(labels: Labels) -> dict[str, str]:

@@ -37,6 +37,7 @@ from directory.imports.parsing import (
 from directory.imports.repository import import_repository
 from directory.imports.schemas import ImportRead
 from kit.db import Database
+from kit.geocoding import AddressQuery, BanGeocoder
 from kit.identity import Identity, Role
 from kit.models import utcnow
 from kit.normalize import fold
@@ -79,6 +80,9 @@ def _ignored_column(header: str) -> str:
 
 
 class ImportService:
+    #: The BAN geocoder when the operator turned it on (set by the import worker).
+    geocoder: BanGeocoder | None = None
+
     async def submit(
         self,
         session: AsyncSession,
@@ -203,6 +207,9 @@ class ImportService:
         seen_in_file: dict[str, int] = {}
         for start in range(0, len(pending), BATCH_SIZE):
             batch = pending[start : start + BATCH_SIZE]
+            # The address base is asked before the batch's transaction opens (check
+            # outside, write inside); a failure leaves the rows at their commune's centre.
+            await self._geocode(batch)
             async with database.transaction() as session:
                 outcome = BatchOutcome()
                 await self._process_batch(
@@ -217,6 +224,23 @@ class ImportService:
                 await self._record_progress(session, job_id, batch[-1][0] + 1, len(batch), outcome)
             await asyncio.sleep(0)  # let reads through between batches
         await self._finish(database, job_id)
+
+    async def _geocode(self, batch: list[tuple[int, dict[str, str]]]) -> None:
+        """Rows with a street and no coordinates get the BAN's point (one call of its batch
+        endpoint per batch), when the operator turned geocoding on. Changes the rows."""
+        if self.geocoder is None:
+            return
+        asked = [
+            (row, query)
+            for _, row in batch
+            if (query := AddressQuery.of({k: v for k, v in row.items() if v})) is not None
+        ]
+        if not asked:
+            return
+        points = await self.geocoder.geocode_many([query for _, query in asked])
+        for (row, _), point in zip(asked, points, strict=True):
+            if point is not None:
+                row.update(lat=str(point.lat), lon=str(point.lon), geo_precision=point.precision)
 
     async def _process_batch(
         self,

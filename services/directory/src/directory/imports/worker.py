@@ -7,4 +7,5 @@ from kit.service import Runtime
 
 
 async def import_worker(runtime: Runtime) -> None:
+    import_service.geocoder = runtime.geocoder  # None unless the operator turned BAN on
     await import_service.run_forever(runtime.database)

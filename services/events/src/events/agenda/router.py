@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from contracts.events import EventRead
+from contracts.territory import at_geocoded_point
 from events.access import OrganizerOrStaffIdentity
 from events.agenda import jsonld
 from events.agenda.schemas import EventCreate, EventUpdate
@@ -17,10 +18,15 @@ from events.agenda.service import event_service
 from events.organizers.service import wait_until_known
 from kit import ical
 from kit.etags import etag_for
+from kit.geocoding import GeoPoint
+from kit.geocoding_dependency import place_geocoded
 from kit.identity import CurrentIdentity
 from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
+#: The BAN's point for the body's street address, resolved before the transaction opens
+#: (first in each signature); None when geocoding is off or finds nothing.
+LocationGeocoded = Annotated[GeoPoint | None, Depends(place_geocoded("location"))]
 
 
 async def organizers_heard_of(request: Request) -> None:
@@ -48,11 +54,16 @@ async def organizers_heard_of(request: Request) -> None:
     dependencies=[Depends(organizers_heard_of)],
 )
 async def create_event(
+    geocoded: LocationGeocoded,
     body: EventCreate,
     session: DbSession,
     identity: OrganizerOrStaffIdentity,
     response: Response,
 ) -> EventRead:
+    if geocoded is not None and body.location is not None:
+        at_geocoded_point(
+            body.location, lat=geocoded.lat, lon=geocoded.lon, precision=geocoded.precision
+        )
     event = await event_service.create(session, data=body, identity=identity)
     response.headers["ETag"] = etag_for(event.version)
     response.headers["Location"] = f"/v1/events/{event.id}"
@@ -109,6 +120,7 @@ async def get_event(
     summary="Change an event (organizers and staff); send If-Match with the ETag you read",
 )
 async def update_event(
+    geocoded: LocationGeocoded,
     event_id: uuid.UUID,
     body: EventUpdate,
     session: DbSession,
@@ -116,6 +128,10 @@ async def update_event(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> EventRead:
+    if geocoded is not None and body.location is not None:
+        at_geocoded_point(
+            body.location, lat=geocoded.lat, lon=geocoded.lon, precision=geocoded.precision
+        )
     event = await event_service.update(
         session, event_id=event_id, data=body, identity=identity, if_match=if_match
     )
