@@ -553,6 +553,12 @@ PROBLEM_TEXTS: dict[str, tuple[str, str, str, str]] = {
         "You do not act for this actor",
         "You do not act for this actor.",
     ),
+    "follow-not-found": (
+        "Suivi introuvable",
+        "Cet acteur ne suit pas cet appel.",
+        "This actor does not follow this call",
+        "This actor does not follow this call.",
+    ),
     "watch-not-found": (
         "Veille introuvable",
         "Aucune veille n'a cet identifiant.",
