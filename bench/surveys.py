@@ -1,19 +1,23 @@
-"""Surveys: invitations mailed, responses submitted concurrently, the form page, on SQLite and
-PostgreSQL side by side.
+"""Surveys through the gateway: invitations mailed, responses submitted concurrently, the
+form page, on SQLite and PostgreSQL one after the other, each in a whole stack of its own.
 
-1. 2,000 invitations made in one real run (people by address) and e-mailed through the mail
-   outbox to a real SMTP sink (kit.mail.sink): time until the 2,000th message is received.
-   Target ≤ 30 s.
-2. 1,000 responses submitted by 50 concurrent clients (each: PUT a partial save, then POST
-   submit): 0 errors, 0 lost (1,000 submitted rows in the database), p95 of a submission.
-   Target p95 ≤ 100 ms.
+Each backend runs the real stack (`maillage run`'s processes: the four services, the
+gateway and its worker, nats-server, the local SMTP sink writing .eml files), the surveys
+service on that backend; every request goes through the gateway over HTTP.
+
+1. 2,000 invitations made in one run (people by address) and mailed through the mail outbox
+   to the stack's SMTP sink: time until the 2,000th message is in the sink. Target ≤ 30 s.
+2. 1,000 responses by 50 concurrent clients (each: PUT a partial save, then POST submit):
+   errors (any answer but 200), lost (submitted rows in the database short of 1,000), p95
+   of a submission. Target: 0, 0, p95 ≤ 100 ms. Baseline in the same run, same 50 clients:
+   GET /v1/responses/{token} (a read of the same link), ratio printed.
 3. The web form (GET /p/surveys/{token}) by 10 concurrent readers, 300 times: p95.
    Target ≤ 50 ms. Baseline in the same conditions: GET /v1/surveys/{id} (ratio printed).
 
-The apps run in-process over ASGI (migrated databases, a real nats-server for the outbox
-relay, a real SMTP sink), not through the gateway: the figures leave out the gateway's hop.
+The load average (`uptime`) is printed before and after: the machine is shared.
 
     .venv/bin/python bench/surveys.py [--invitations 2000] [--responses 1000] [--clients 50]
+        [--backends sqlite,postgresql]
 """
 
 # ruff: noqa: E402 - the script's own folder leaves sys.path before the imports (below)
@@ -28,31 +32,23 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).pa
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 import uuid
-from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 
-from kit.identity import IdentitySigner
-from kit.mail.sink import MailSink
-from kit.migrations import upgrade
-from kit.settings import DEV_IDENTITY_SECRET, CommonSettings
+from kit.db import Database
 from kit.testing.databases import (
     create_postgres_database,
     drop_postgres_database,
     postgres_reachable,
     sqlite_url,
 )
-from kit.testing.nats import NatsServer
-from kit.testing.plugin import asgi_client, identity_headers
-from surveys.config import Settings
-from surveys.main import SERVICE_ROOT, create_app
+from maillage_cli.stack import Stack, StackOptions
 from surveys.responses.models import Response
 
 SURVEY: dict[str, Any] = {
@@ -102,9 +98,9 @@ SURVEY: dict[str, Any] = {
 }
 
 
-def delivered(sink: MailSink) -> int:
+def delivered(mail_dir: Path) -> int:
     """Messages the sink holds (its .eml files, counted without parsing them)."""
-    return sum(1 for _ in sink.directory.glob("*.eml"))
+    return sum(1 for _ in mail_dir.glob("*.eml")) if mail_dir.exists() else 0
 
 
 def p95(values: list[float]) -> float:
@@ -112,17 +108,8 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def start(stack: AsyncExitStack, name: str, url: str, nats_url: str, smtp: str) -> FastAPI:
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
-    settings = Settings(
-        database_url=url,
-        consumer_prefix=f"bench-{name}-{uuid.uuid4().hex[:6]}",
-        schedule_check_seconds=3600,
-        common=CommonSettings(nats_url=nats_url, smtp_url=smtp, mail_poll_seconds=0.2),
-    )
-    app = create_app(settings)
-    await stack.enter_async_context(LifespanManager(app, shutdown_timeout=60))
-    return app
+def load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 async def tokens_of(admin: httpx.AsyncClient, survey_id: str) -> list[str]:
@@ -136,128 +123,168 @@ async def tokens_of(admin: httpx.AsyncClient, survey_id: str) -> list[str]:
             return tokens
 
 
-async def bench(
-    name: str, app: FastAPI, sink: MailSink, args: argparse.Namespace
-) -> dict[str, Any]:
-    signer = IdentitySigner(DEV_IDENTITY_SECRET)
+async def concurrently(
+    clients: list[httpx.AsyncClient], work: list[Any], step: Any
+) -> tuple[float, int]:
+    """Run ``step(client, item)`` over ``work`` with every client at once; (seconds, errors)."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in work:
+        queue.put_nowait(item)
+    errors = 0
+
+    async def loop(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while not queue.empty():
+            errors += await step(client, queue.get_nowait())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in clients))
+    return time.perf_counter() - started, errors
+
+
+async def bench(stack: Stack, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    async with asgi_client(app, identity_headers(signer, "admin")) as admin:
-        admin.timeout = httpx.Timeout(300)
+    api = stack.api_url
+    limits = httpx.Limits(max_connections=args.clients + 10)
+    async with httpx.AsyncClient(
+        base_url=api, headers={"Authorization": f"Bearer {stack.admin_key}"}, timeout=300
+    ) as admin:
         survey = (await admin.post("/v1/surveys", json=SURVEY)).json()
-        await admin.post(f"/v1/surveys/{survey['id']}/publish")
+        published = await admin.post(f"/v1/surveys/{survey['id']}/publish")
+        assert published.status_code == 200, published.text
         tag = uuid.uuid4().hex[:6]
-        people = [{"email": f"{name}-{tag}-{n}@exemple.fr"} for n in range(args.invitations)]
-        before = delivered(sink)
+        people = [{"email": f"bench-{tag}-{n}@exemple.fr"} for n in range(args.invitations)]
+        before = delivered(stack.mail_dir)
         started = time.perf_counter()
         run = await admin.post(
             f"/v1/surveys/{survey['id']}/invitations", json={"people": people, "dry_run": False}
         )
-        created_in = time.perf_counter() - started
+        figures["created_s"] = time.perf_counter() - started
         assert run.json()["created"] == args.invitations, run.text
-        while delivered(sink) - before < args.invitations:
+        while delivered(stack.mail_dir) - before < args.invitations:
             await asyncio.sleep(0.2)
             if time.perf_counter() - started > 300:
                 break
         figures["mailed_s"] = time.perf_counter() - started
-        figures["created_s"] = created_in
-        figures["mailed"] = delivered(sink) - before
+        figures["mailed"] = delivered(stack.mail_dir) - before
         every_token = await tokens_of(admin, survey["id"])
-        tokens = every_token[: args.responses]
-        unanswered = every_token[-1]  # the form page of someone who has not answered yet
+    tokens = every_token[: args.responses]
+    unanswered = every_token[-1]  # the form page of someone who has not answered yet
 
     answers = {"staff": 4, "member": True, "since": 2015}
     final = {"budget": {"a": 40, "b": 60}, "nps": 9}
-    latencies: list[float] = []
-    errors = 0
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for token in tokens:
-        queue.put_nowait(token)
+    submits: list[float] = []
+    reads: list[float] = []
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while not queue.empty():
-            token = queue.get_nowait()
-            saved = await client.put(f"/v1/responses/{token}", json={"answers": answers})
-            sent = time.perf_counter()
-            submitted = await client.post(f"/v1/responses/{token}/submit", json={"answers": final})
-            latencies.append(time.perf_counter() - sent)
-            errors += (saved.status_code != 200) + (submitted.status_code != 200)
+    async def answer(client: httpx.AsyncClient, token: str) -> int:
+        saved = await client.put(f"/v1/responses/{token}", json={"answers": answers})
+        sent = time.perf_counter()
+        submitted = await client.post(f"/v1/responses/{token}/submit", json={"answers": final})
+        submits.append(time.perf_counter() - sent)
+        return (saved.status_code != 200) + (submitted.status_code != 200)
 
-    public = identity_headers(signer, "anonymous")
-    async with AsyncExitStack() as clients:
-        pool = [
-            await clients.enter_async_context(asgi_client(app, public)) for _ in range(args.clients)
-        ]
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(c) for c in pool))
-        figures["responses_s"] = time.perf_counter() - started
-    figures["errors"] = errors
-    figures["submit_p95_ms"] = p95(latencies) * 1000
-    async with app.state.runtime.database.transaction(write=False) as session:
-        figures["stored"] = await session.scalar(
-            sa.select(sa.func.count()).where(
-                Response.survey_id == uuid.UUID(survey["id"]), Response.status == "submitted"
+    async def read(client: httpx.AsyncClient, token: str) -> int:
+        sent = time.perf_counter()
+        found = await client.get(f"/v1/responses/{token}")
+        reads.append(time.perf_counter() - sent)
+        return int(found.status_code != 200)
+
+    clients = [
+        httpx.AsyncClient(base_url=api, timeout=60, limits=limits) for _ in range(args.clients)
+    ]
+    try:
+        await clients[0].get(f"/p/surveys/{unanswered}")  # warm the processes' first paths
+        figures["responses_s"], figures["errors"] = await concurrently(clients, tokens, answer)
+        _, figures["read_errors"] = await concurrently(clients, tokens, read)
+    finally:
+        for client in clients:
+            await client.aclose()
+    figures["submit_p95_ms"] = p95(submits) * 1000
+    figures["read_p95_ms"] = p95(reads) * 1000
+    database = Database(database_url)
+    try:
+        async with database.transaction(write=False) as session:
+            figures["stored"] = await session.scalar(
+                sa.select(sa.func.count()).where(
+                    Response.survey_id == uuid.UUID(survey["id"]), Response.status == "submitted"
+                )
             )
-        )
+    finally:
+        await database.dispose()
 
     async def timed(client: httpx.AsyncClient, path: str, n: int, out: list[float]) -> None:
         for _ in range(n):
             sent = time.perf_counter()
             answer = await client.get(path)
             out.append(time.perf_counter() - sent)
-            assert answer.status_code == 200, answer.status_code
+            assert answer.status_code == 200, (path, answer.status_code)
 
-    form, api = [], []
-    async with asgi_client(app, public) as reader:
+    form: list[float] = []
+    baseline: list[float] = []
+    async with httpx.AsyncClient(base_url=api, timeout=60) as reader:
         await asyncio.gather(
             *(timed(reader, f"/p/surveys/{unanswered}", 30, form) for _ in range(10))
         )
         await asyncio.gather(
-            *(timed(reader, f"/v1/surveys/{survey['id']}", 30, api) for _ in range(10))
+            *(timed(reader, f"/v1/surveys/{survey['id']}", 30, baseline) for _ in range(10))
         )
     figures["form_p95_ms"] = p95(form) * 1000
-    figures["api_p95_ms"] = p95(api) * 1000
+    figures["api_p95_ms"] = p95(baseline) * 1000
     return figures
 
 
+async def run_backend(backend: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    if backend == "postgresql":
+        url = await create_postgres_database("maillage_bench_surveys")
+    else:
+        url = sqlite_url(workdir, "surveys")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+    environ |= {
+        "MAILLAGE_SURVEYS_DATABASE_URL": url,
+        "MAILLAGE_LOG_LEVEL": "WARNING",
+        # The bench is one address: the gateway's per-address limit would refuse it.
+        "MAILLAGE_GATEWAY_RATE_LIMIT_IP_PER_MINUTE": "0",
+        "MAILLAGE_GATEWAY_RATE_LIMIT_KEY_PER_MINUTE": "0",
+    }
+    options = StackOptions(
+        var_dir=workdir / f"var-{backend}",
+        environ=environ,
+        gateway_port=0,
+        prefer_default_ports=False,
+    )
+    try:
+        async with Stack(options) as stack:
+            print(f"{backend}: stack up at {stack.api_url} ({load()})", flush=True)
+            return await bench(stack, url, args)
+    finally:
+        if backend == "postgresql":
+            await drop_postgres_database(url)
+
+
 async def main(args: argparse.Namespace) -> None:
-    with (
-        tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp,
-        NatsServer(Path(tmp) / "nats") as nats_server,
-    ):
-        async with AsyncExitStack() as stack:
-            sink = await stack.enter_async_context(MailSink(Path(tmp) / "mail"))
-            backends = [("sqlite", sqlite_url(Path(tmp), "surveys"))]
-            why = await postgres_reachable()
-            if why is None:
-                url = await create_postgres_database("maillage_bench_surveys")
-                stack.push_async_callback(drop_postgres_database, url)
-                backends.append(("postgresql", url))
-            else:
-                print(f"PostgreSQL unreachable ({why}): SQLite only")
-            results = {}
-            for name, url in backends:
-                app = await start(stack, name, url, nats_server.url, sink.url)
-                results[name] = await bench(name, app, sink, args)
+    print(f"start: {load()}", flush=True)
+    backends = args.backends.split(",")
+    if "postgresql" in backends and (why := await postgres_reachable()) is not None:
+        print(f"PostgreSQL unreachable ({why}): SQLite only")
+        backends.remove("postgresql")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp:
+        for backend in backends:
+            results[backend] = await run_backend(backend, Path(tmp), args)
+    print(f"end: {load()}")
     print(
         f"{args.invitations} invitations mailed, {args.responses} responses by "
-        f"{args.clients} clients, the form page 300 times by 10 readers"
+        f"{args.clients} clients, the form page 300 times by 10 readers, through the gateway"
     )
     for name, f in results.items():
         print(
-            f"{name:<10} invitations created {f['created_s']:6.1f} s, all {f['mailed']} mailed "
-            f"{f['mailed_s']:6.1f} s (target ≤ 30 s) | responses {f['responses_s']:5.1f} s, "
-            f"errors {f['errors']}, submitted {f['stored']}/{args.responses}, submit p95 "
-            f"{f['submit_p95_ms']:5.0f} ms (≤ 100) | form p95 {f['form_p95_ms']:5.0f} ms (≤ 50), "
-            f"GET survey p95 {f['api_p95_ms']:5.0f} ms, "
-            f"ratio {f['form_p95_ms'] / f['api_p95_ms']:.1f}"
-        )
-    if len(results) == 2:
-        s, p = results["sqlite"], results["postgresql"]
-        print(
-            f"postgresql/sqlite: mailed {p['mailed_s'] / s['mailed_s']:.2f}, submit p95 "
-            f"{p['submit_p95_ms'] / s['submit_p95_ms']:.2f}, form p95 "
-            f"{p['form_p95_ms'] / s['form_p95_ms']:.2f}"
+            f"{name:<10} invitations created {f['created_s']:5.1f} s, all {f['mailed']} mailed "
+            f"{f['mailed_s']:5.1f} s (≤ 30 s) | responses {f['responses_s']:5.1f} s, errors "
+            f"{f['errors']}, submitted {f['stored']}/{args.responses}, submit p95 "
+            f"{f['submit_p95_ms']:4.0f} ms (≤ 100), read p95 {f['read_p95_ms']:4.0f} ms "
+            f"(errors {f['read_errors']}), ratio {f['submit_p95_ms'] / f['read_p95_ms']:.1f} | "
+            f"form p95 {f['form_p95_ms']:4.0f} ms (≤ 50), GET survey p95 "
+            f"{f['api_p95_ms']:4.0f} ms, ratio {f['form_p95_ms'] / f['api_p95_ms']:.1f}"
         )
 
 
@@ -266,4 +293,8 @@ if __name__ == "__main__":
     parser.add_argument("--invitations", type=int, default=2000)
     parser.add_argument("--responses", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    arguments = parser.parse_args()
+    if arguments.invitations <= arguments.responses:
+        parser.error("--invitations must exceed --responses (the form is read unanswered)")
+    asyncio.run(main(arguments))

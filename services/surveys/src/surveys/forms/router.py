@@ -54,16 +54,7 @@ def _render(
     section = definition["sections"][page.section_index]
     rules = {
         "answers": {k: v for k, v in page.answers.items() if k in page.visible},
-        "sections": [
-            {
-                "show_if": s.get("show_if"),
-                "questions": [
-                    {"code": q["code"], "type": q["type"], "show_if": q.get("show_if")}
-                    for q in s.get("questions", [])
-                ],
-            }
-            for s in definition["sections"]
-        ],
+        "sections": answering.version.script_rules,
     }
     context: dict[str, Any] = {
         "survey": definition,

@@ -32,10 +32,8 @@ from surveys.actors.repository import known_actor_repository
 from surveys.answers.service import answer_service
 from surveys.db import outbox
 from surveys.invitations.models import Invitation
-from surveys.invitations.repository import invitation_repository
-from surveys.questionnaires.models import Survey, SurveyVersion
-from surveys.questionnaires.repository import survey_repository, version_repository
-from surveys.questionnaires.schemas import SurveyDefinition
+from surveys.questionnaires.compiled import CompiledVersion, compiled_versions
+from surveys.questionnaires.models import Survey
 from surveys.responses import policies, validation
 from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound, SurveyNotAnswerable
 from surveys.responses.models import Response
@@ -64,12 +62,12 @@ class Answering:
 
     invitation: Invitation
     survey: Survey
-    version: SurveyVersion
+    version: CompiledVersion
     response: Response | None
 
     @property
     def sections(self) -> list[dict[str, Any]]:
-        return list(self.version.definition["sections"])
+        return self.version.sections
 
 
 def respondent_key(secret: str, token: str) -> str:
@@ -89,27 +87,26 @@ class ResponseService:
         survey_id: uuid.UUID | None = None,
         for_update: bool = False,
     ) -> Answering:
-        """What ``token`` opens (locked for a change with ``for_update``)."""
-        lookup = (
-            invitation_repository.lock_by_token if for_update else invitation_repository.by_token
+        """What ``token`` opens (locked for a change with ``for_update``), in one query; the
+        version's definition comes from :mod:`surveys.questionnaires.compiled` (read once
+        per process, a published version never changing)."""
+        found = await response_repository.link(
+            session, token, respondent_key=respondent_key(secret, token), for_update=for_update
         )
-        invitation = await lookup(session, token)
-        if invitation is None or (survey_id is not None and invitation.survey_id != survey_id):
+        if found is None:
             raise ResponseLinkNotFound
-        survey = await survey_repository.get(session, invitation.survey_id)
-        if survey is None or survey.status == SurveyStatus.DRAFT or not survey.current_version:
+        invitation, survey, version_id = found.invitation, found.survey, found.version_id
+        if survey_id is not None and invitation.survey_id != survey_id:
             raise ResponseLinkNotFound
-        version = await version_repository.get(session, survey.id, survey.current_version)
+        if survey.status == SurveyStatus.DRAFT or not survey.current_version or not version_id:
+            raise ResponseLinkNotFound
+        version = compiled_versions.get(version_id)
         if version is None:
-            raise ResponseLinkNotFound
-        if survey.anonymous:
-            response = await response_repository.by_respondent_key(
-                session, respondent_key(secret, token)
-            )
-        elif for_update:
-            response = await response_repository.lock_of_invitation(session, invitation.id)
-        else:
-            response = await response_repository.of_invitation(session, invitation.id)
+            definition = await response_repository.definition_of(session, version_id)
+            if definition is None:
+                raise ResponseLinkNotFound
+            version = compiled_versions.keep(version_id, survey.current_version, definition)
+        response = found.response
         return Answering(invitation, survey, version, response)
 
     def read(self, answering: Answering) -> ResponseRead:
@@ -122,7 +119,7 @@ class ResponseService:
         return ResponseRead(
             survey_id=answering.survey.id,
             version=answering.version.number,
-            survey=SurveyDefinition.model_validate(answering.version.definition),
+            survey=answering.version.model,
             status=status,
             answers=checked.answers,
             visible_questions=sorted(checked.visible),
