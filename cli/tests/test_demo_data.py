@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 from contracts.territory import Territory, department_of_commune
 from contracts.vocabularies import ActorType, Audience, Club, EventKind, Theme
-from maillage_cli.demo_data import ACTORS, EVENTS
+from maillage_cli.demo_data import ACTORS, DEMO_FOLLOW, EVENTS, demo_watches
+from maillage_cli.seed import DEMO_CALLS_FILE
 
 
 def test_actors_use_the_vocabularies_and_coherent_territory() -> None:
@@ -67,3 +70,18 @@ def test_the_demo_shows_sessions_registrations_and_a_full_waitlist() -> None:
     assert full, "one event gets more registrants than seats, so people wait"
     placed_at_their_address = [e for e in EVENTS if "lat" in (e.payload.get("location") or {})]
     assert len(placed_at_their_address) >= 3
+
+
+def test_demo_watches_and_follow_name_known_themes_actors_and_calls() -> None:
+    keys = {a.key: f"id-{a.key}" for a in ACTORS}
+    watches = demo_watches(keys)
+    assert [w.get("actor_id") for w in watches] == [None, "id-a-ciel-ouvert"]
+    for watch in watches:
+        for theme in watch["themes"]:
+            Theme(theme)
+    actor_key, identifier, _ = DEMO_FOLLOW
+    assert actor_key in keys
+    answer = json.loads(
+        (Path(__file__).parents[1] / "src/maillage_cli" / DEMO_CALLS_FILE).read_text("utf-8")
+    )
+    assert identifier in {r["metadata"].get("identifier", [None])[0] for r in answer["results"]}

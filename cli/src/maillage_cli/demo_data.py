@@ -779,3 +779,36 @@ def observatory_indicators() -> list[dict[str, Any]]:
             "public": False,
         },
     ]
+
+
+# -- EU watch ---------------------------------------------------------------------------------
+
+#: (actor key, topic identifier, address): a demo member follows a demo call, reminded 30
+#: and 7 days before its cut-off.
+DEMO_FOLLOW = ("a-ciel-ouvert", "HORIZON-CL4-2027-SPACE-01-71", "veille@acielouvert.example.org")
+
+
+def demo_watches(actor_ids: dict[str, str]) -> list[dict[str, Any]]:
+    """A member's immediate watch on its themes, and the network's weekly digest of calls on
+    science and society (by mail, and as events for the network's webhooks)."""
+    watches: list[dict[str, Any]] = [
+        {
+            "name": "Réseau : sciences et société",
+            "themes": ["science_society"],
+            "frequency": "weekly",
+            "channels": ["email", "webhook"],
+            "email": "veille@reseau-csti.example.org",
+        }
+    ]
+    if "a-ciel-ouvert" in actor_ids:
+        watches.append(
+            {
+                "name": "Astronomie et environnement",
+                "actor_id": actor_ids["a-ciel-ouvert"],
+                "themes": ["astronomy_space", "environment"],
+                "frequency": "immediate",
+                "channels": ["email"],
+                "email": DEMO_FOLLOW[2],
+            }
+        )
+    return watches

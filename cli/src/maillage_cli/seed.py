@@ -24,12 +24,14 @@ import httpx
 from maillage_cli.api import unknown_organizer
 from maillage_cli.demo_data import (
     ACTORS,
+    DEMO_FOLLOW,
     EVENTS,
     SURVEY_SERIES,
     DemoActor,
     DemoEvent,
     actors_survey,
     actors_survey_answers,
+    demo_watches,
     observatory_indicators,
 )
 
@@ -113,6 +115,9 @@ async def seed(
             _expect(response, 201, f"registration of {email} to {event.title!r}")
             result.registrations_created += 1
 
+    # Watches first: the calls imported next are news to them, so the demo's mail sink shows
+    # an alert at the EU watch's next check.
+    await _seed_watches(client, result, report=report)
     # EU calls in the shape the Funding & Tenders Portal answers (no network needed): read
     # by the EU watch as a sync reads a page, so a second seeding writes nothing.
     answer = json.loads((Path(__file__).parent / DEMO_CALLS_FILE).read_text(encoding="utf-8"))
@@ -120,9 +125,42 @@ async def seed(
     result.calls_created = int(_expect(response, 200, "demo EU calls")["counts"]["created"])
     if report:
         report(f"  calls  {result.calls_created} from the portal's demo answer")
+    await _seed_follows(client, result, report=report)
     await _seed_surveys(client, result, within=projection_timeout, report=report)
     await _seed_observatory(client, report=report)
     return result
+
+
+async def _seed_watches(
+    client: httpx.AsyncClient, result: SeedResult, *, report: Callable[[str], None] | None
+) -> None:
+    """A member's immediate watch and the network's weekly one, unless already there."""
+    known = {item["name"] async for item in _list(client, "/v1/watches")}
+    for watch in demo_watches(result.actor_ids):
+        if watch["name"] in known:
+            continue
+        _expect(await client.post("/v1/watches", json=watch), 201, f"watch {watch['name']!r}")
+        if report:
+            report(f"  watch  {watch['name']}")
+
+
+async def _seed_follows(
+    client: httpx.AsyncClient, result: SeedResult, *, report: Callable[[str], None] | None
+) -> None:
+    """A demo member follows a demo call (following again changes nothing)."""
+    actor_key, identifier, email = DEMO_FOLLOW
+    calls = client.get("/v1/calls", params={"q": identifier, "limit": 5})
+    found = [
+        c for c in _expect(await calls, 200, "demo call")["items"] if c["identifier"] == identifier
+    ]
+    if not found or actor_key not in result.actor_ids:
+        return
+    body = {"actor_id": result.actor_ids[actor_key], "email": email}
+    response = await client.post(f"/v1/calls/{found[0]['id']}/follow", json=body)
+    if response.status_code not in (200, 201):
+        _expect(response, 201, f"following {identifier}")
+    if report:
+        report(f"  follow {identifier}")
 
 
 #: Of the demo actors, how many answered the closed 2025 wave ("most" of them).
