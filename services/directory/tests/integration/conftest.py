@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from directory.config import Settings
 from directory.main import SERVICE_ROOT, create_app
-from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink
 from kit.settings import CommonSettings
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
-from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+from kit.testing.plugin import BACKENDS, DatabaseFactory
 
 STAFF_EMAIL = "equipe@maillage.example.org"
 
@@ -50,31 +47,6 @@ async def directory_app(
 
 
 @pytest.fixture
-async def admin(
-    directory_app: FastAPI, identity_signer: IdentitySigner
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(directory_app, identity_headers(identity_signer, "admin")) as client:
-        yield client
-
-
-@pytest.fixture
-async def anonymous(
-    directory_app: FastAPI, identity_signer: IdentitySigner
-) -> AsyncIterator[httpx.AsyncClient]:
-    headers = identity_headers(identity_signer, "anonymous")
-    async with asgi_client(directory_app, headers) as client:
-        yield client
-
-
-MemberClient = Callable[..., httpx.AsyncClient]
-
-
-@pytest.fixture
-def member_of(directory_app: FastAPI, identity_signer: IdentitySigner) -> MemberClient:
-    """``member_of(actor_id, ...)`` → a client acting as a member bound to those actors."""
-
-    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
-        headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
-        return asgi_client(directory_app, headers)
-
-    return make
+def app(directory_app: FastAPI) -> FastAPI:
+    """The service under test, for the kit plugin's ``admin``, ``anonymous``, ``member_of``."""
+    return directory_app

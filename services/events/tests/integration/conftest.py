@@ -14,13 +14,12 @@ from nats.js import JetStreamContext
 from contracts.directory import ACTOR_RECORD
 from events.config import Settings
 from events.main import SERVICE_ROOT, create_app
-from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink
 from kit.settings import CommonSettings
 from kit.testing import projections
 from kit.testing.apps import running_service
 from kit.testing.nats import NatsServer
-from kit.testing.plugin import BACKENDS, DatabaseFactory, asgi_client, identity_headers
+from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 from kit.testing.projections import Announce
 
@@ -60,6 +59,12 @@ async def events_app(
         yield app
 
 
+@pytest.fixture
+def app(events_app: FastAPI) -> FastAPI:
+    """The service under test, for the kit plugin's ``admin``, ``anonymous``, ``member_of``."""
+    return events_app
+
+
 @pytest.fixture(scope="session")
 async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     async with projections.jetstream(nats_server.url, ["DIRECTORY", "EVENTS"]) as js:
@@ -72,34 +77,6 @@ def announce(jetstream: JetStreamContext) -> Announce:
     return projections.announcer(
         jetstream, ACTOR_RECORD, producer="maillage/directory", minimal=MINIMAL_ACTOR
     )
-
-
-@pytest.fixture
-async def admin(
-    events_app: FastAPI, identity_signer: IdentitySigner
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(events_app, identity_headers(identity_signer, "admin")) as client:
-        yield client
-
-
-@pytest.fixture
-async def anonymous(
-    events_app: FastAPI, identity_signer: IdentitySigner
-) -> AsyncIterator[httpx.AsyncClient]:
-    headers = identity_headers(identity_signer, "anonymous")
-    async with asgi_client(events_app, headers) as client:
-        yield client
-
-
-@pytest.fixture
-def member_of(
-    events_app: FastAPI, identity_signer: IdentitySigner
-) -> Callable[..., httpx.AsyncClient]:
-    def make(*actor_ids: uuid.UUID) -> httpx.AsyncClient:
-        headers = identity_headers(identity_signer, "member", actor_ids=actor_ids)
-        return asgi_client(events_app, headers)
-
-    return make
 
 
 @pytest.fixture
