@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from contracts.vocabularies import EventKind
-from maillage_cli.demo_data import EVENTS
+from maillage_cli.demo_data import DEMO_FOLLOW, EVENTS
 from maillage_cli.seed import admin_client, seed
 from maillage_cli.stack import Stack
 
@@ -68,6 +68,16 @@ async def test_the_demo_exercises_the_calendar_and_seeding_again_adds_nothing(
         "waitlisted",
     ]
 
+    # The EU watch: a member's watch and the network's, a followed call.
+    watches = (await admin.get("/v1/watches")).json()["items"]
+    assert sorted((w["frequency"], w["actor_id"] is None) for w in watches) == [
+        ("immediate", False),
+        ("weekly", True),
+    ]
+    followed = (await admin.get("/v1/calls/followed")).json()["items"]
+    assert [f["call"]["identifier"] for f in followed] == [DEMO_FOLLOW[1]]
+
     again = await seed(admin)
     assert (again.events_created, again.registrations_created) == (0, 0)
     assert again.events_existing == len(EVENTS)
+    assert len((await admin.get("/v1/watches")).json()["items"]) == 2

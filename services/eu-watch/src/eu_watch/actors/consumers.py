@@ -17,6 +17,7 @@ from contracts.directory import ACTOR_RECORD, ActorChanged
 from eu_watch.actors.models import KnownActor, spaced
 from eu_watch.actors.repository import actor_terms, known_actor_repository
 from eu_watch.calls.search import word_stems, words
+from eu_watch.cordis.policies import PIC_KEYS, plain_name, plain_place
 from kit.consumers import Subscription
 from kit.projections import Projection
 
@@ -41,6 +42,9 @@ def _columns(actor: ActorChanged) -> dict[str, object]:
         "region": address.region if address else None,
         "member": actor.membership.member,
         "email": actor.email,
+        "pic": next((actor.ext_ids[k] for k in PIC_KEYS if actor.ext_ids.get(k)), None),
+        "plain_name": plain_name(actor.name),
+        "plain_city": plain_place(address.city) if address and address.city else None,
         "status": actor.status.value,
         "version": actor.version,
     }

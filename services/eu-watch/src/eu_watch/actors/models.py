@@ -40,6 +40,13 @@ class KnownActor(Base):
     region: Mapped[str | None] = mapped_column(sa.String(2))
     member: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     email: Mapped[str | None] = mapped_column(sa.String(320))
+    #: The EU Participant Identification Code (``ext_ids.pic``): CORDIS names organisations
+    #: by it.
+    pic: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    #: The name and the city folded to plain words (CORDIS rows without a known PIC are
+    #: matched on both).
+    plain_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    plain_city: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(20))
     version: Mapped[int] = mapped_column(sa.Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

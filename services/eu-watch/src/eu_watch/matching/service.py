@@ -11,6 +11,7 @@ from eu_watch.calls.filters import CallFilters
 from eu_watch.calls.models import Call
 from eu_watch.calls.schemas import CallListPage, CallRead, CallTombstone, MatchSummary
 from eu_watch.calls.service import call_service
+from eu_watch.cordis.service import cordis_service
 from eu_watch.matching.errors import NotYourActor
 from eu_watch.matching.policies import (
     ROLES,
@@ -34,6 +35,8 @@ from kit.identity import Identity
 from kit.paging import PageParams, decode_cursor, encode_cursor
 from kit.problems import InvalidInput
 
+#: Members read beyond a page of matches, whom the EU-projects point may lift into it.
+EU_PROJECTS_MARGIN = 50
 #: How many calls ``for_actor`` ranks at most (open and forthcoming ones come first anyway).
 FOR_ACTOR_CALLS = 20_000
 
@@ -67,11 +70,12 @@ class MatchingService:
         call = await call_service.get(session, call_id=call_id)
         profile = profile_of(call)
         # The database ranks by the plan's points and reads only the best; the policy scores
-        # them again with their reasons (in the same order: the points are the same).
+        # them again with their reasons (in the same order: the points are the same). A few
+        # more are read so that the EU-projects point (CORDIS) may lift one into the page.
         best = await known_actor_repository.best_scored(
-            session, score_plan(profile), actors, limit=limit
+            session, score_plan(profile), actors, limit=limit + EU_PROJECTS_MARGIN
         )
-        ranked = rank(profile, best)[:limit]
+        ranked = (await self._with_eu_projects(session, call, rank(profile, best)))[:limit]
         return MatchList(call_id=call.id, items=[to_match(m) for m in ranked])
 
     async def partners(
@@ -84,6 +88,10 @@ class MatchingService:
         profile = profile_of(call)
         ranked = rank(profile, await self._candidates(session, profile, ActorFilters()))
         own = score(profile, lead)
+        ranked = await self._with_eu_projects(
+            session, call, [*ranked, *([own] if own is not None else [])]
+        )
+        ranked = [m for m in ranked if m is not own]
         suggestions = [
             ConsortiumSuggestion(
                 members=[
@@ -142,6 +150,19 @@ class MatchingService:
             items=items,
             next=encode_cursor([offset + paging.limit]) if more else None,
         )
+
+    async def _with_eu_projects(
+        self, session: AsyncSession, call: Call, ranked: list[Match]
+    ) -> list[Match]:
+        """The matches with "took part in N EU projects on these topics" among the reasons
+        of the actors the CORDIS import knows (its points added), ranked again."""
+        reasons = await cordis_service.reasons(session, call, [m.actor.id for m in ranked])
+        for match in ranked:
+            found = reasons.get(match.actor.id)
+            if found is not None:
+                match.score += found["points"]
+                match.reasons.append(found)
+        return sorted(ranked, key=lambda m: (-m.score, m.actor.name.lower(), str(m.actor.id)))
 
     async def _candidates(
         self, session: AsyncSession, profile: CallProfile, actors: ActorFilters
