@@ -91,8 +91,8 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 64
     webhook_endpoint_concurrency: int = 32
     #: How long deliveries that succeeded or failed are kept, with their attempts (counted
-    #: from their creation; the worker deletes older ones every hour); pending deliveries
-    #: are kept until they finish, whatever their age.
+    #: from their creation; the worker deletes older ones every ``prune_every_seconds``);
+    #: pending deliveries are kept until they finish, whatever their age.
     webhook_retention_days: float = 30.0
     #: Partner inbox: how far ``webhook-timestamp`` may be from now (either way).
     partner_inbox_tolerance_seconds: float = 300.0
@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     #: How long forwarded pushes and the received ``webhook-id`` values are kept (a repeat
     #: within it is dropped); rejected and pending pushes are kept until dealt with.
     partner_inbox_retention_days: float = 30.0
+    #: Pushes the worker forwards at once.
+    partner_forward_concurrency: int = 20
+    #: How often the worker deletes what outlived ``webhook_retention_days`` and
+    #: ``partner_inbox_retention_days``.
+    prune_every_seconds: float = 3600.0
     page_size_default: int = 50
     page_size_max: int = 200
     # Bootstrap key: read from MAILLAGE_ADMIN_KEY (no gateway prefix, per the architecture).

@@ -1,5 +1,6 @@
-"""When the gateway tries an outbound call again: one policy for webhook deliveries and for
-partner pushes forwarded to the services.
+"""Every outbound attempt of the gateway: webhook deliveries (``gateway.webhooks.delivery``)
+and partner pushes forwarded to the services (``gateway.partners.forwarding``) share what
+follows, and only the settings (``config.py``) hold its values.
 
 A schedule lists the wait before each attempt (the first usually 0: at once); past its end,
 a delivery gives up while a forwarded push, which must never be dropped, waits the last step
@@ -7,15 +8,23 @@ again, forever. Each wait is spread by some jitter so that a receiver back from 
 not hit by every retry at the same second, and stretched when the receiver asks for it
 (``Retry-After``), never beyond the schedule's longest step. A worker claims what it is about
 to try for a lease a little longer than the call's timeout, so another worker takes it over
-only once the call has surely ended. The values themselves are settings (``config.py``).
+only once the call has surely ended. What an attempt gave (:class:`Outcome`) is logged in the
+same columns by both (:meth:`Outcome.logged`), and what they keep is pruned on the same beat
+(:func:`periodically`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 #: Each wait is drawn within ±10 % of its step.
 JITTER = 0.1
@@ -69,3 +78,62 @@ def retry_after_seconds(value: str | None) -> float | None:
 def lease_for(timeout_seconds: float) -> timedelta:
     """How long a claim on an attempt lasts: past the call's timeout, with a margin."""
     return timedelta(seconds=timeout_seconds) + LEASE_MARGIN
+
+
+#: How much of an answer an attempt's log keeps (the first kilobyte).
+EXCERPT_CHARS = 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one outbound attempt gave, as the attempt log records it."""
+
+    attempted_at: datetime
+    duration_ms: int
+    #: The receiver's HTTP status; None when no answer came (timeout, refused, SSRF guard).
+    status: int | None = None
+    #: What was read of the answer.
+    answer: str | None = None
+    #: Why no answer came, in words.
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def excerpt(self) -> str | None:
+        """The start of the answer, as logged; None when none came."""
+        return None if self.status is None else (self.answer or "")[:EXCERPT_CHARS]
+
+    def logged(self, next_attempt_at: datetime | None) -> dict[str, Any]:
+        """The columns every attempt log has (``webhook_attempts``, ``partner_attempts``)."""
+        return {
+            "attempted_at": self.attempted_at,
+            "status_code": self.status,
+            "duration_ms": self.duration_ms,
+            "response_excerpt": self.excerpt,
+            "error": self.error,
+            "next_attempt_at": next_attempt_at,
+        }
+
+
+def elapsed_ms(started: float) -> int:
+    """Milliseconds since ``started`` (a ``time.perf_counter()``)."""
+    return round((time.perf_counter() - started) * 1000)
+
+
+async def periodically(
+    job: Callable[[], Awaitable[object]], *, every_seconds: float, what: str
+) -> None:
+    """Run ``job`` now and every ``every_seconds`` until cancelled (the retention prune of
+    what was attempted); a failure is logged and the job tried again next time."""
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s failed; trying again later", what)
+        await asyncio.sleep(every_seconds)

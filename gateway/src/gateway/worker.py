@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 from gateway.config import Settings
 from gateway.encryption import Keyring, use_keyring
 from gateway.partners.forwarding import partner_forwarder
-from gateway.webhooks.delivery import AttemptPolicy, Clock, Deliverer
+from gateway.webhooks.delivery import Clock, Deliverer, webhook_deliverer
 from gateway.webhooks.fanout import FanOutRunner, OneWriterDatabase
 from gateway.webhooks.models import inbox, outbox
-from gateway.webhooks.urls import parse_allowed_hosts
 from kit.broker import STREAMS, Broker
 from kit.consumers import Handler, Subscription
 from kit.models import utcnow
@@ -47,17 +45,7 @@ async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncI
     database = OneWriterDatabase(settings.database_url)
     use_keyring(database.engine, Keyring.from_settings(settings))
     broker = Broker(settings.common.nats_url, name="gateway-worker")
-    deliverer = Deliverer(
-        database,
-        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
-        policy=AttemptPolicy.from_settings(settings),
-        timeout_seconds=settings.webhook_timeout_seconds,
-        poll_seconds=settings.webhook_poll_seconds,
-        concurrency=settings.webhook_concurrency,
-        per_endpoint=settings.webhook_endpoint_concurrency,
-        retention=timedelta(days=settings.webhook_retention_days),
-        clock=clock,
-    )
+    deliverer = webhook_deliverer(settings, database, clock=clock)
     relay = OutboxRelay(database, outbox, broker, streams=["GATEWAY"])
     database.on_outbox_commit(relay.wake)
     broker.start()

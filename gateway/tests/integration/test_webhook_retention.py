@@ -37,7 +37,12 @@ def deliverer_of(database: Database, **options: Any) -> Deliverer:
     settings = gateway_settings()
     values: dict[str, Any] = {
         "policy": AttemptPolicy.from_settings(settings),
+        "timeout_seconds": settings.webhook_timeout_seconds,
+        "poll_seconds": settings.webhook_poll_seconds,
+        "concurrency": settings.webhook_concurrency,
+        "per_endpoint": settings.webhook_endpoint_concurrency,
         "retention": timedelta(days=settings.webhook_retention_days),
+        "prune_every_seconds": settings.prune_every_seconds,
     }
     return Deliverer(database, **(values | options))
 

@@ -1,13 +1,28 @@
-"""One retry policy for webhook deliveries and forwarded partner pushes: the schedule with
-jitter, Retry-After within bounds, giving up or going on forever, the claim's lease."""
+"""One retry module for webhook deliveries and forwarded partner pushes: the schedule with
+jitter, Retry-After within bounds, giving up or going on forever, the claim's lease, the
+attempt log's columns, the periodic prune, and their values in the settings only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import inspect
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from gateway.config import Settings
-from gateway.retries import RetrySchedule, lease_for, retry_after_seconds
+from gateway.partners.forwarding import Forwarder
+from gateway.retries import (
+    EXCERPT_CHARS,
+    Outcome,
+    RetrySchedule,
+    lease_for,
+    periodically,
+    retry_after_seconds,
+)
+from gateway.webhooks.delivery import Deliverer
+from kit.wakeup import woken
 
 #: Svix's schedule: what the settings give webhook deliveries by default.
 SVIX_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -59,3 +74,51 @@ def test_a_forwarded_push_is_retried_forever_on_the_last_step() -> None:
 
 def test_a_claim_outlasts_the_call_it_covers() -> None:
     assert lease_for(15.0) == timedelta(seconds=45)
+
+
+def test_an_attempt_is_logged_in_the_same_columns_by_both() -> None:
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    later = at + timedelta(seconds=5)
+    answered = Outcome(at, 12, status=503, answer="x" * 5000, retry_after=3.0)
+    silent = Outcome(at, 15000, error="no answer in time")
+
+    assert answered.logged(later) == {
+        "attempted_at": at,
+        "status_code": 503,
+        "duration_ms": 12,
+        "response_excerpt": "x" * EXCERPT_CHARS,
+        "error": None,
+        "next_attempt_at": later,
+    }
+    assert silent.logged(None)["response_excerpt"] is None
+    assert silent.logged(None)["error"] == "no answer in time"
+    assert not answered.succeeded
+    assert not silent.succeeded
+    assert Outcome(at, 1, status=204).succeeded
+
+
+async def test_the_periodic_prune_goes_on_after_a_failure() -> None:
+    runs: list[int] = []
+    twice = asyncio.Event()
+
+    async def prune() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("database away")
+        twice.set()
+
+    task = asyncio.create_task(periodically(prune, every_seconds=0.01, what="test pruning"))
+    try:
+        assert await woken(twice, within=5)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert len(runs) >= 2
+
+
+@pytest.mark.parametrize("worker", [Deliverer, Forwarder])
+def test_the_workers_take_their_values_from_the_settings_only(worker: type) -> None:
+    """No default of its own for what the settings hold: one place to read and change."""
+    parameters = inspect.signature(worker).parameters
+    for name in ("timeout_seconds", "poll_seconds", "concurrency", "prune_every_seconds"):
+        assert parameters[name].default is inspect.Parameter.empty, (worker.__name__, name)

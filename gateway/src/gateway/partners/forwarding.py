@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.partners import repository
 from gateway.partners.models import PartnerAttempt, PartnerMessage
-from gateway.retries import RetrySchedule, lease_for, retry_after_seconds
+from gateway.retries import (
+    Outcome,
+    RetrySchedule,
+    elapsed_ms,
+    lease_for,
+    periodically,
+    retry_after_seconds,
+)
 from kit.db import Database
 from kit.identity import IDENTITY_HEADER, Identity, IdentitySigner, Role
 from kit.models import utcnow
@@ -37,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_EXCERPT_CHARS = 1024
 _ANSWER_BYTES = 16 * 1024
 #: 4xx answers that say nothing against the push itself: retried like a 5xx.
 _RETRIED_CLIENT_ERRORS = frozenset({401, 408, 425, 429})
@@ -110,17 +116,6 @@ def rejection_reason(status: int, answer: str) -> str:
     return f"{status}: {answer[:500]}"
 
 
-@dataclass
-class _Outcome:
-    attempted_at: datetime
-    duration_ms: int
-    request: str
-    status: int | None = None
-    answer: str | None = None
-    error: str | None = None
-    retry_after: float | None = None
-
-
 class Forwarder:
     """Forwards due messages until cancelled, up to ``concurrency`` at once. Several workers
     share the work: each claims messages for a lease before calling the service."""
@@ -132,11 +127,11 @@ class Forwarder:
         service_urls: Mapping[str, str],
         signer: IdentitySigner,
         schedule: RetrySchedule,
-        timeout_seconds: float = 15.0,
-        poll_seconds: float = 1.0,
-        concurrency: int = 20,
-        retention: timedelta | None = None,
-        prune_every_seconds: float = 3600.0,
+        timeout_seconds: float,
+        poll_seconds: float,
+        concurrency: int,
+        retention: timedelta | None,
+        prune_every_seconds: float,
     ) -> None:
         self.database = database
         self.service_urls = {name: url.rstrip("/") for name, url in service_urls.items()}
@@ -153,14 +148,17 @@ class Forwarder:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        next_prune = time.monotonic()
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            pruner = asyncio.create_task(
+                periodically(
+                    self.prune,
+                    every_seconds=self.prune_every_seconds,
+                    what="partner inbox: pruning",
+                )
+            )
             try:
                 while True:
                     try:
-                        if self.retention is not None and time.monotonic() >= next_prune:
-                            next_prune = time.monotonic() + self.prune_every_seconds
-                            await self.prune()
                         started = await self.start_due(http)
                     except asyncio.CancelledError:
                         raise
@@ -171,9 +169,10 @@ class Forwarder:
                         await asyncio.sleep(self.poll_seconds)
             finally:
                 leased = set(self._in_flight)
+                pruner.cancel()
                 for task in self._tasks:
                     task.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+                await asyncio.gather(pruner, *self._tasks, return_exceptions=True)
                 await self._release(leased)
 
     async def prune(self) -> None:
@@ -233,7 +232,7 @@ class Forwarder:
                 return
             outcome = await self._call(http, message_id, partner, call)
             async with self.database.transaction() as session:
-                await self._record(session, message_id, outcome)
+                await self._record(session, message_id, call.describe(), outcome)
         except Exception:
             logger.exception("partner message %s: could not record the attempt", message_id)
         finally:
@@ -241,9 +240,13 @@ class Forwarder:
 
     async def _call(
         self, http: aiohttp.ClientSession, message_id: int, partner: str, call: ServiceCall
-    ) -> _Outcome:
+    ) -> Outcome:
         started = time.perf_counter()
-        outcome = _Outcome(utcnow(), 0, call.describe())
+        attempted_at = utcnow()
+        status: int | None = None
+        text: str | None = None
+        error: str | None = None
+        retry_after: float | None = None
         headers = {
             IDENTITY_HEADER: self.signer.sign(partner_identity(partner)),
             "x-request-id": f"partner-message-{message_id}",
@@ -262,32 +265,41 @@ class Forwarder:
                 allow_redirects=False,
             ) as answer:
                 raw = await answer.content.read(_ANSWER_BYTES)
-                outcome.status = answer.status
-                outcome.answer = raw.decode(errors="replace")
-                outcome.retry_after = retry_after_seconds(answer.headers.get("retry-after"))
+                status = answer.status
+                text = raw.decode(errors="replace")
+                retry_after = retry_after_seconds(answer.headers.get("retry-after"))
         except (aiohttp.ClientError, TimeoutError) as exc:
-            outcome.error = repr(exc) or type(exc).__name__
-        outcome.duration_ms = round((time.perf_counter() - started) * 1000)
+            error = repr(exc) or type(exc).__name__
+        outcome = Outcome(
+            attempted_at,
+            elapsed_ms(started),
+            status=status,
+            answer=text,
+            error=error,
+            retry_after=retry_after,
+        )
         level = logging.INFO if outcome.status and outcome.status < 300 else logging.WARNING
         logger.log(
             level,
             "partner %s message %s: %s -> %s in %d ms",
             partner,
             message_id,
-            outcome.request,
+            call.describe(),
             outcome.status or outcome.error,
             outcome.duration_ms,
         )
         return outcome
 
-    async def _record(self, session: AsyncSession, message_id: int, outcome: _Outcome) -> None:
+    async def _record(
+        self, session: AsyncSession, message_id: int, request: str, outcome: Outcome
+    ) -> None:
         message = await session.get(PartnerMessage, message_id)
         if message is None:
             return
         message.attempts += 1
         status = outcome.status
         next_at: datetime | None = None
-        if status is not None and 200 <= status < 300:
+        if outcome.succeeded:
             message.status = "forwarded"
             message.finished_at = outcome.attempted_at
             message.reason = None
@@ -304,16 +316,7 @@ class Forwarder:
             )
         message.next_attempt_at = next_at
         session.add(
-            PartnerAttempt(
-                message_id=message_id,
-                attempted_at=outcome.attempted_at,
-                request=outcome.request[:600],
-                status_code=status,
-                duration_ms=outcome.duration_ms,
-                response_excerpt=(outcome.answer or "")[:_EXCERPT_CHARS] if status else None,
-                error=outcome.error,
-                next_attempt_at=next_at,
-            )
+            PartnerAttempt(message_id=message_id, request=request[:600], **outcome.logged(next_at))
         )
         await session.flush()
 
@@ -342,5 +345,7 @@ def partner_forwarder(settings: Settings, database: Database) -> Forwarder:
         schedule=RetrySchedule.retries(settings.partner_forward_retry_seconds, forever=True),
         timeout_seconds=settings.partner_forward_timeout_seconds,
         poll_seconds=settings.partner_forward_poll_seconds,
+        concurrency=settings.partner_forward_concurrency,
         retention=timedelta(days=settings.partner_inbox_retention_days),
+        prune_every_seconds=settings.prune_every_seconds,
     )

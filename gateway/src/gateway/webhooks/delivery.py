@@ -28,12 +28,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import registry
 from contracts.gateway import ENDPOINT_DISABLED, WEBHOOK_PING
-from gateway.retries import RetrySchedule, lease_for, retry_after_seconds
+from gateway.retries import (
+    EXCERPT_CHARS,
+    Outcome,
+    RetrySchedule,
+    elapsed_ms,
+    lease_for,
+    periodically,
+    retry_after_seconds,
+)
 from gateway.webhooks import repository
 from gateway.webhooks.audience import delivered_to
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
 from gateway.webhooks.signing import payload, signed_headers
-from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url
+from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url, parse_allowed_hosts
 from kit.cloudevents import CloudEvent
 from kit.db import Database
 from kit.models import utcnow
@@ -44,7 +52,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_EXCERPT_BYTES = 1024
 _ORDERING_KEY_LENGTH = 200
 #: Deliveries deleted per statement while pruning: no purge holds its locks for long.
 PRUNE_BATCH = 1000
@@ -151,22 +158,6 @@ def webhook_session(
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What one attempt gave."""
-
-    attempted_at: datetime
-    duration_ms: int
-    status: int | None = None
-    excerpt: str | None = None
-    error: str | None = None
-    retry_after: float | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-@dataclass(frozen=True)
 class Attempt:
     """A delivery to try now: everything needed to post it without the database."""
 
@@ -195,18 +186,18 @@ async def post(
         async with http.post(
             attempt.url, data=raw, headers=headers, allow_redirects=False
         ) as answer:
-            excerpt = (await answer.content.read(_EXCERPT_BYTES)).decode(errors="replace")
+            excerpt = (await answer.content.read(EXCERPT_CHARS)).decode(errors="replace")
             return Outcome(
                 attempted_at,
-                _ms(started),
+                elapsed_ms(started),
                 status=answer.status,
-                excerpt=excerpt,
+                answer=excerpt,
                 retry_after=retry_after_seconds(answer.headers.get("retry-after")),
             )
     except UnsafeUrl as exc:
-        return Outcome(attempted_at, _ms(started), error=f"refused: {exc}")
+        return Outcome(attempted_at, elapsed_ms(started), error=f"refused: {exc}")
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return Outcome(attempted_at, _ms(started), error=in_words(exc))
+        return Outcome(attempted_at, elapsed_ms(started), error=in_words(exc))
 
 
 def in_words(exc: BaseException) -> str:  # noqa: PLR0911 (one plain answer per kind of failure)
@@ -298,17 +289,7 @@ async def record_attempts(
             settled.append(
                 {"id": attempt.delivery_id, "status": status, "next_attempt_at": next_at}
             )
-        logged.append(
-            {
-                "delivery_id": attempt.delivery_id,
-                "attempted_at": outcome.attempted_at,
-                "status_code": outcome.status,
-                "duration_ms": outcome.duration_ms,
-                "response_excerpt": outcome.excerpt,
-                "error": outcome.error,
-                "next_attempt_at": next_at,
-            }
-        )
+        logged.append({"delivery_id": attempt.delivery_id, **outcome.logged(next_at)})
     await repository.settle_deliveries(session, succeeded=succeeded, others=settled)
     await repository.add_attempts(session, logged)
     if answering:
@@ -375,14 +356,14 @@ class Deliverer:
         *,
         allowed_hosts: Collection[str],
         policy: AttemptPolicy,
-        timeout_seconds: float = 15.0,
-        poll_seconds: float = 1.0,
-        concurrency: int = 50,
-        per_endpoint: int | None = None,
+        timeout_seconds: float,
+        poll_seconds: float,
+        concurrency: int,
+        per_endpoint: int | None,
+        retention: timedelta | None,
+        prune_every_seconds: float,
         clock: Clock = utcnow,
         record_batch: int = 500,
-        retention: timedelta | None,
-        prune_every_seconds: float = 3600.0,
         prune_batch: int = PRUNE_BATCH,
     ) -> None:
         self.database = database
@@ -425,7 +406,13 @@ class Deliverer:
             timeout_seconds=self.timeout_seconds,
             connections=self.concurrency,
         ) as http:
-            pruner = asyncio.create_task(self._prune_periodically())
+            pruner = asyncio.create_task(
+                periodically(
+                    self.prune,
+                    every_seconds=self.prune_every_seconds,
+                    what="webhook deliveries: pruning",
+                )
+            )
             try:
                 while True:
                     self._wake.clear()
@@ -443,18 +430,6 @@ class Deliverer:
                     task.cancel()
                 await asyncio.gather(pruner, *self._tasks, return_exceptions=True)
                 await self._record_the_rest()
-
-    async def _prune_periodically(self) -> None:
-        if self.retention is None:
-            return
-        while True:
-            try:
-                await self.prune()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("webhook deliveries: pruning failed; trying again later")
-            await asyncio.sleep(self.prune_every_seconds)
 
     async def prune(self) -> int:
         """Delete the finished deliveries older than the retention period, with their
@@ -564,10 +539,6 @@ class Deliverer:
             self.wake()
 
 
-def _ms(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)
-
-
 async def send_ping(
     database: Database,
     endpoint: WebhookEndpoint,
@@ -597,7 +568,7 @@ async def send_ping(
                 status="pending",
                 attempts=0,
                 # Leased to this request, so a worker does not send it at the same time.
-                next_attempt_at=now + timedelta(seconds=timeout_seconds + 30),
+                next_attempt_at=now + lease_for(timeout_seconds),
                 created_at=now,
             )
         )
@@ -607,3 +578,21 @@ async def send_ping(
     async with database.transaction() as session:
         await record_attempts(session, [(attempt, outcome)], policy)
     return delivery_id
+
+
+def webhook_deliverer(
+    settings: Settings, database: Database, *, clock: Clock = utcnow
+) -> Deliverer:
+    """The deliverer ``maillage-gateway worker`` runs, as ``settings`` describe it."""
+    return Deliverer(
+        database,
+        allowed_hosts=parse_allowed_hosts(settings.webhook_allowed_hosts),
+        policy=AttemptPolicy.from_settings(settings),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        poll_seconds=settings.webhook_poll_seconds,
+        concurrency=settings.webhook_concurrency,
+        per_endpoint=settings.webhook_endpoint_concurrency,
+        retention=timedelta(days=settings.webhook_retention_days),
+        prune_every_seconds=settings.prune_every_seconds,
+        clock=clock,
+    )
