@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field
 
 from contracts.event_type import EventType, RecordEvents
 from contracts.territory import (
     GEO_PRECISION_DESCRIPTION,
     GeoPrecision,
-    Postcode,
-    Territory,
-    existing_commune,
-    placed,
-    postcode_of_commune,
+    Place,
+    WrittenPlace,
 )
-from contracts.text import ONE_LINE
 from contracts.vocabularies import ActorKind, ActorStatus, ActorType, Audience, Circle, Club, Theme
 
 ACTOR_CREATED = "directory.actor.created"
@@ -32,37 +27,15 @@ ACTOR_EVENT_TYPES = (ACTOR_CREATED, ACTOR_UPDATED, ACTOR_DELETED, ACTOR_MERGED)
 STREAM = "DIRECTORY"
 
 
-class Address(Territory):
+class Address(Place):
     """A postal address with its INSEE territory and coordinates."""
 
-    street: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
-    postcode: Postcode | None = None
-    city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
 
-    @model_validator(mode="after")
-    def _on_the_map(self) -> Address:
-        placed(self)
-        return self
-
-
-class AddressIn(Address):
+class AddressIn(WrittenPlace, Address):
     """An address as a caller writes it (an actor's create, change or import row): its
     commune code names a commune of the official geographic code, and its postcode is one
     of that commune's. Reads and events carry :class:`Address`, which stored records from
     before the check may not meet."""
-
-    @field_validator("commune_insee")
-    @classmethod
-    def _commune_exists(cls, value: str | None) -> str | None:
-        return existing_commune(value)
-
-    @field_validator("postcode")
-    @classmethod
-    def _postcode_of_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return postcode_of_commune(value, info)
 
 
 class AddressRead(BaseModel):

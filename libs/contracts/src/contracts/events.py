@@ -22,20 +22,13 @@ from pydantic import (
     Field,
     HttpUrl,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 
 from contracts.event_type import EventType
 from contracts.territory import (
-    GEO_PRECISION_DESCRIPTION,
-    GeoPrecision,
-    Postcode,
-    Territory,
-    existing_commune,
-    placed,
-    postcode_of_commune,
+    Place,
+    WrittenPlace,
 )
 from contracts.text import ONE_LINE
 from contracts.vocabularies import (
@@ -136,36 +129,16 @@ class Timing(BaseModel):
         return self
 
 
-class Location(Territory):
+class Location(Place):
+    # Where an event takes place: a place (contracts.territory.Place) with a name.
     name: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
-    street: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
-    postcode: Postcode | None = None
-    city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
-
-    @model_validator(mode="after")
-    def _on_the_map(self) -> Location:
-        placed(self)
-        return self
 
 
-class LocationIn(Location):
+class LocationIn(WrittenPlace, Location):
     """A place as a caller writes it (an event's create, change or partner push): its
     commune code names a commune of the official geographic code, and its postcode is one
     of that commune's. :class:`EventRead` keeps :class:`Location`, which events stored
     before the check may not meet."""
-
-    @field_validator("commune_insee")
-    @classmethod
-    def _commune_exists(cls, value: str | None) -> str | None:
-        return existing_commune(value)
-
-    @field_validator("postcode")
-    @classmethod
-    def _postcode_of_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return postcode_of_commune(value, info)
 
 
 class AgeRange(BaseModel):

@@ -7,11 +7,14 @@ from typing import Annotated, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+
+from contracts.text import ONE_LINE
 
 #: INSEE commune code: 5 digits, Corsica 2A/2B + 3 digits, overseas 97x + 2 digits.
 CommuneInsee = Annotated[str, StringConstraints(pattern=r"^(?:\d{5}|2[AB]\d{3})$")]
@@ -306,3 +309,38 @@ def at_geocoded_point(place: Territory, *, lat: float, lon: float, precision: st
     if values.get("geo_precision") not in (None, "commune"):
         return
     values.update(lat=lat, lon=lon, geo_precision=precision)
+
+
+class Place(Territory):
+    """Where something is, as every service writes it (an actor's address, an event's
+    location): street, postcode, city and coordinates over its territory, put on the map
+    (:func:`placed`) once validated."""
+
+    street: Annotated[str, Field(max_length=300), ONE_LINE] | None = None
+    postcode: Postcode | None = None
+    city: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    geo_precision: GeoPrecision | None = Field(None, description=GEO_PRECISION_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _on_the_map(self) -> Place:
+        placed(self)
+        return self
+
+
+class WrittenPlace(BaseModel):
+    """What a place written by a caller meets beside its model (mixed into the input models:
+    ``AddressIn``, ``LocationIn``): its commune code names a commune of the official
+    geographic code, and its postcode is one of that commune's. Reads and events keep the
+    plain model, which records stored before the check may not meet."""
+
+    @field_validator("commune_insee", check_fields=False)
+    @classmethod
+    def _commune_exists(cls, value: str | None) -> str | None:
+        return existing_commune(value)
+
+    @field_validator("postcode", check_fields=False)
+    @classmethod
+    def _postcode_of_commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return postcode_of_commune(value, info)
