@@ -15,7 +15,6 @@ from kit.sqltypes import INTEGER_MAX
 from surveys.results import exports
 from surveys.results.crosstab import ATTRIBUTES
 from surveys.results.cuts import Filters, parse_values
-from surveys.results.models import ResultSettings
 from surveys.results.schemas import (
     Crosstab,
     ResultSettingsRead,
@@ -145,20 +144,11 @@ async def survey_crosstab(
     return Crosstab.model_validate(table)
 
 
-def _settings_read(settings: ResultSettings) -> ResultSettingsRead:
-    return ResultSettingsRead(
-        survey_id=settings.survey_id,
-        k=settings.k,
-        published=settings.published_at is not None,
-        published_at=settings.published_at,
-    )
-
-
 @router.get("/{survey_id}/results/settings", summary="Threshold and publication (staff)")
 async def result_settings(
     survey_id: uuid.UUID, session: DbSession, identity: StaffIdentity
 ) -> ResultSettingsRead:
-    return _settings_read(
+    return result_service.to_read(
         await result_service.settings(session, survey_id=survey_id, identity=identity)
     )
 
@@ -176,7 +166,7 @@ async def publish_results(
     settings = await result_service.publish(
         session, survey_id=survey_id, identity=identity, k=body.k if body else None
     )
-    return _settings_read(settings)
+    return result_service.to_read(settings)
 
 
 @router.delete(
@@ -186,7 +176,7 @@ async def unpublish_results(
     survey_id: uuid.UUID, session: DbSession, identity: StaffIdentity
 ) -> ResultSettingsRead:
     settings = await result_service.unpublish(session, survey_id=survey_id, identity=identity)
-    return _settings_read(settings)
+    return result_service.to_read(settings)
 
 
 @router.get(

@@ -37,6 +37,7 @@ from surveys.results.errors import PrivateAttribute, ResultsNotFound
 from surveys.results.models import ResultSettings
 from surveys.results.policies import Publication
 from surveys.results.repository import SubmittedRow, result_repository
+from surveys.results.schemas import ResultSettingsRead
 from surveys.results.statistics import response_rate, summarise_tally
 from surveys.results.suppression import DEFAULT_K
 from surveys.results.tally import FREE_TEXT_TYPES, Tally
@@ -71,6 +72,15 @@ def publication_of(settings: ResultSettings | None) -> Publication:
 
 
 class ResultService:
+    def to_read(self, settings: ResultSettings) -> ResultSettingsRead:
+        """A survey's result settings as the API shows them."""
+        return ResultSettingsRead(
+            survey_id=settings.survey_id,
+            k=settings.k,
+            published=settings.published_at is not None,
+            published_at=settings.published_at,
+        )
+
     async def readable(
         self, session: AsyncSession, *, survey_id: uuid.UUID, identity: Identity
     ) -> tuple[Survey, Publication]:
