@@ -124,6 +124,13 @@ async def test_participations_are_matched_and_shown_among_the_reasons(
         await admin.get(f"/v1/calls/{call['id']}/partners", params={"lead": str(ciel)})
     ).json()
     assert "eu_projects" in [r["kind"] for r in partners["lead"]["reasons"]]
+    # A member's calls say it too.
+    mine = (
+        await admin.get("/v1/calls", params={"for_actor": str(ciel), "q": "ocean literacy"})
+    ).json()["items"]
+    ocean = next(c for c in mine if c["id"] == call["id"])
+    assert "eu_projects" in [r["kind"] for r in ocean["match"]["reasons"]]
+    assert ocean["match"]["score"] == sum(r["points"] for r in ocean["match"]["reasons"])
     # The database is shared by the session's tests: test_matching_ranked compares the API
     # with the policy's rank() over every member, which knows nothing of CORDIS.
     async with runtime.database.transaction() as session:

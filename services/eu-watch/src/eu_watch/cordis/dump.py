@@ -1,7 +1,7 @@
-"""Reading the public CORDIS project dumps (``cordis-HORIZONprojects-csv.zip``, and the
-H2020 and FP7 ones alike): ``project.csv`` (``id``, ``acronym``, ``title``, ``topics``,
-``frameworkProgramme``, ``startDate``, ``objective``…) and ``organization.csv`` (one row per
-participant: ``projectID``, ``organisationID`` — the PIC —, ``name``, ``shortName``, ``city``,
+"""Reading the public CORDIS project dumps (``cordis-HORIZONprojects-csv.zip``):
+``project.csv`` (``id``, ``acronym``, ``title``, ``topics``, ``frameworkProgramme``,
+``startDate``, ``objective``…) and ``organization.csv`` (one row per participant:
+``projectID``, ``organisationID`` — the PIC —, ``name``, ``shortName``, ``city``,
 ``country``, ``role``…), semicolon-separated, double-quoted, UTF-8. Either the zip or a
 folder holding the two files (or one of the two files, its sibling beside it)."""
 

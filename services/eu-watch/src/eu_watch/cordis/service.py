@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eu_watch.calls.models import Call
 from eu_watch.calls.search import word_stems, words
 from eu_watch.cordis.dump import CordisDump
+from eu_watch.cordis.models import CordisParticipation
 from eu_watch.cordis.policies import ActorIndex, on_the_calls_topics, project_terms
 from eu_watch.cordis.repository import cordis_repository
 from eu_watch.cordis.schemas import CordisReport
@@ -78,25 +79,40 @@ class CordisService:
         """Per actor that took part in EU projects on the call's topics, the reason saying
         so (the projects named, the most recent first)."""
         participations = await cordis_repository.of_actors(session, actor_ids)
+        found: dict[uuid.UUID, dict[str, Any]] = {}
+        for actor_id, projects in participations.items():
+            said = self.reason_for(call, projects)
+            if said is not None:
+                found[actor_id] = said
+        return found
+
+    async def projects_of(
+        self, session: AsyncSession, actor_id: uuid.UUID
+    ) -> list[CordisParticipation]:
+        """The EU projects one actor took part in (for its calls, ``for_actor``)."""
+        return (await cordis_repository.of_actors(session, [actor_id])).get(actor_id, [])
+
+    def reason_for(
+        self, call: Call, projects: Sequence[CordisParticipation]
+    ) -> dict[str, Any] | None:
+        """The reason "took part in N EU projects on these topics", or None."""
+        if not projects:
+            return None
         call_terms = [
             frozenset(word_stems(w)[0] for w in words(term))
             for term in (*call.keywords, *call.cross_cutting_priorities)
         ]
-        found: dict[uuid.UUID, dict[str, Any]] = {}
-        for actor_id, projects in participations.items():
-            on_topics = [
-                p
-                for p in projects
-                if on_the_calls_topics(
-                    call_identifier=call.identifier,
-                    call_terms=call_terms,
-                    project_topics=p.topics,
-                    terms=p.terms,
-                )
-            ]
-            if on_topics:
-                found[actor_id] = reason(on_topics)
-        return found
+        on_topics = [
+            p
+            for p in projects
+            if on_the_calls_topics(
+                call_identifier=call.identifier,
+                call_terms=call_terms,
+                project_topics=p.topics,
+                terms=p.terms,
+            )
+        ]
+        return reason(on_topics) if on_topics else None
 
 
 def reason(projects: Sequence[Any]) -> dict[str, Any]:

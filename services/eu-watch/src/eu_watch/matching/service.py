@@ -126,9 +126,14 @@ class MatchingService:
             session, filters=filters, sort="deadline", limit=FOR_ACTOR_CALLS
         )
         scored: list[tuple[Match, Call]] = []
+        projects = await cordis_service.projects_of(session, actor_id)
         for call in calls:
             match = score(profile_of(call), actor)
             if match is not None:
+                found = cordis_service.reason_for(call, projects)
+                if found is not None:
+                    match.score += found["points"]
+                    match.reasons.append(found)
                 scored.append((match, call))
         scored.sort(key=lambda pair: -pair[0].score)  # stable: soonest deadline first on ties
         offset = 0
