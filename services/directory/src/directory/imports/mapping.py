@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.labels import ACTOR_STATUS, ACTOR_TYPE, AUDIENCE, CLUB, THEME, Labels
+from directory.actors.fields import ADDRESS_FIELDS
 from directory.actors.schemas import ActorCreate
 from kit.normalize import fold
 from kit.problems import field_path
@@ -20,18 +21,6 @@ from kit.problems import field_path
 _LIST_SEPARATORS = re.compile(r"\s*[|;,]\s*")
 _TRUE = frozenset({"oui", "yes", "true", "vrai", "1", "x", "o", "y"})
 _FALSE = frozenset({"non", "no", "false", "faux", "0", "n", ""})
-#: ``geo_precision`` comes from the address base when the import geocodes (kit.geocoding).
-_ADDRESS = (
-    "street",
-    "postcode",
-    "city",
-    "commune_insee",
-    "department",
-    "region",
-    "lat",
-    "lon",
-    "geo_precision",
-)
 
 
 def _index(labels: Labels) -> dict[str, str]:
@@ -84,7 +73,7 @@ def validate_row(row: dict[str, str], *, source: str) -> tuple[ActorCreate, str 
 def _column_of(loc: tuple[str | int, ...]) -> str:
     """The column a validation error is about: an address part is its own column
     (``commune_insee``, ``postcode``), not ``address.postcode``."""
-    if len(loc) == 2 and loc[0] == "address" and loc[1] in _ADDRESS:
+    if len(loc) == 2 and loc[0] == "address" and loc[1] in ADDRESS_FIELDS:
         return str(loc[1])
     return field_path(("body", *loc))
 
@@ -118,7 +107,8 @@ def row_to_actor(row: dict[str, str], *, source: str) -> tuple[dict[str, Any], s
 
 def _address(row: dict[str, str]) -> dict[str, Any]:
     address: dict[str, Any] = {}
-    for field in _ADDRESS:
+    # ``geo_precision`` comes from the address base when the import geocodes (kit.geocoding).
+    for field in ADDRESS_FIELDS:
         if field in row:
             address[field] = _number(field, row[field]) if field in ("lat", "lon") else row[field]
     if "postcode" in address and len(address["postcode"]) == 4 and address["postcode"].isdigit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,3 +38,16 @@ class KnownActor(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Set when the directory merged this actor into another.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+
+    def profile(self) -> dict[str, Any]:
+        """What answers are cut by in results (stored with a response when it is submitted):
+        the actor's attributes as the projection knows them."""
+        return {
+            "circle": self.circle,
+            "types": self.types,
+            "clubs": self.clubs,
+            "themes": self.themes,
+            "department": self.department,
+            "region": self.region,
+            "member": self.member,
+        }

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from surveys.actors.models import KnownActor
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.repository import answer_repository
 from surveys.feedback.repository import feedback_repository
@@ -39,18 +38,6 @@ def question_types(sections: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         for section in sections
         for q in section.get("questions") or []
         if q.get("code")
-    }
-
-
-def actor_source(actor: KnownActor) -> dict[str, Any]:
-    return {
-        "circle": actor.circle,
-        "types": actor.types,
-        "clubs": actor.clubs,
-        "themes": actor.themes,
-        "department": actor.department,
-        "region": actor.region,
-        "member": actor.member,
     }
 
 
@@ -158,7 +145,7 @@ class AnswerService:
         from_profile = source is not None
         if source is None and response.actor_id is not None:
             actor = await known_actor_repository.get(session, response.actor_id)
-            source = actor_source(actor) if actor is not None else None
+            source = actor.profile() if actor is not None else None
         rows = counted_rows(
             response,
             question_types(sections),

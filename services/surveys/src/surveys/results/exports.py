@@ -23,7 +23,7 @@ from surveys.actors.repository import known_actor_repository
 from surveys.questionnaires.models import Survey
 from surveys.results.cuts import attributes_of, questions_of
 from surveys.results.repository import SubmittedRow, result_repository
-from surveys.results.service import profile_of, result_service
+from surveys.results.service import result_service
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARIS = ZoneInfo("Europe/Paris")
@@ -172,7 +172,7 @@ async def _attributes(
     out = {}
     for response in batch:
         actor = actors.get(response.actor_id) if response.actor_id else None
-        source = response.profile or (profile_of(actor) if actor is not None else None)
+        source = response.profile or (actor.profile() if actor is not None else None)
         out[response.id] = attributes_of(source)
     return out
 

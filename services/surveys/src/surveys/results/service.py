@@ -15,7 +15,6 @@ from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.problems import InvalidInput
-from surveys.actors.models import KnownActor
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.repository import answer_repository
 from surveys.db import outbox
@@ -50,19 +49,6 @@ class Answered:
     answers: dict[str, Any]
     attributes: dict[str, Any]
     actor_id: uuid.UUID | None = None
-
-
-def profile_of(actor: KnownActor) -> dict[str, Any]:
-    """What results are cut by, as the projection knows the actor today."""
-    return {
-        "circle": actor.circle,
-        "types": actor.types,
-        "clubs": actor.clubs,
-        "themes": actor.themes,
-        "department": actor.department,
-        "region": actor.region,
-        "member": actor.member,
-    }
 
 
 def publication_of(settings: ResultSettings | None) -> Publication:
@@ -169,7 +155,7 @@ class ResultService:
             source: dict[str, Any] | None = row.profile
             actor = actors.get(row.actor_id) if row.actor_id is not None else None
             if not source and actor is not None:
-                source = profile_of(actor)
+                source = actor.profile()
             out.append(Answered(row.answers or {}, attributes_of(source), row.actor_id))
         return out
 
@@ -234,7 +220,7 @@ class ResultService:
                 actor = actors.get(actor_id) if actor_id is not None else None
                 if actor is None:
                     return False
-                return filters.keeps(attributes_of(profile_of(actor)))
+                return filters.keeps(attributes_of(actor.profile()))
 
             statuses = [(a, s) for a, s in statuses if kept(a)]
         counted = [s for _, s in statuses]
