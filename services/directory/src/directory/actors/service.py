@@ -75,18 +75,23 @@ class ActorService:
     async def create(
         self, session: AsyncSession, *, data: ActorCreate, identity: Identity
     ) -> Actor:
+        actor = self._new(data, identity)
+        session.add(actor)
+        await session.flush()
+        await self._after_write(session, actor, before=None, action="created", identity=identity)
+        await outbox.emit(
+            session, type=ACTOR_CREATED, subject=str(actor.id), data=self._payload(actor)
+        )
+        return actor
+
+    def _new(self, data: ActorCreate, identity: Identity) -> Actor:
+        """A new actor row from ``data``, not added to the session yet."""
         actor = Actor(id=uuid.uuid4(), version=1, created_by=identity.subject)
         self._apply(
             actor,
             data.model_dump(mode="json"),
             fields=set(ActorCreate.model_fields),
             identity=identity,
-        )
-        session.add(actor)
-        await session.flush()
-        await self._after_write(session, actor, before=None, action="created", identity=identity)
-        await outbox.emit(
-            session, type=ACTOR_CREATED, subject=str(actor.id), data=self._payload(actor)
         )
         return actor
 
@@ -98,16 +103,7 @@ class ActorService:
         The same side effects as :meth:`create` — search terms, tags, external ids, history,
         one ``directory.actor.created`` event each — written in bulk.
         """
-        actors = []
-        for data in items:
-            actor = Actor(id=uuid.uuid4(), version=1, created_by=identity.subject)
-            self._apply(
-                actor,
-                data.model_dump(mode="json"),
-                fields=set(ActorCreate.model_fields),
-                identity=identity,
-            )
-            actors.append(actor)
+        actors = [self._new(data, identity) for data in items]
         session.add_all(actors)
         await session.flush()
         await index_actors(session, actors)
