@@ -240,6 +240,23 @@ async def test_a_survey_shared_by_trainings_asks_about_each_and_is_cut_by_them(
         assert found == expected, by
     assert (await admin.get(f"{url}/results", params={"year": "last"})).status_code == 422
 
+    # The series' indicator, by the trainings' year: promoters minus detractors per cut.
+    created = await admin.post(
+        "/v1/indicators",
+        json={
+            "name": {"fr": "Recommandation", "en": "Recommendation"},
+            "series": survey["series"],
+            "question": "reco",
+            "measure": "nps",
+        },
+    )
+    assert created.status_code == 201, created.text
+    by_year = await admin.get(f"/v1/indicators/{created.json()['id']}", params={"by": "year"})
+    assert by_year.status_code == 200, by_year.text
+    [wave] = by_year.json()["waves"]
+    assert wave["value"] == 0.0
+    assert {cut["cut"]: cut["value"] for cut in wave["cuts"]} == {2025: 100.0, 2026: -100.0}
+
 
 def satisfaction_survey() -> dict[str, Any]:
     return {

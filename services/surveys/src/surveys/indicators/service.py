@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -24,11 +25,11 @@ from surveys.indicators.repository import indicator_repository
 from surveys.indicators.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
 from surveys.questionnaires.models import Survey
 from surveys.results import policies
-from surveys.results.crosstab import ATTRIBUTES
+from surveys.results.crosstab import ATTRIBUTES, SINGLE_VALUED
 from surveys.results.cuts import shape_of
 from surveys.results.errors import PrivateAttribute
 from surveys.results.service import Answered, result_service
-from surveys.results.tally import Tally
+from surveys.results.tally import Tally, add
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -154,9 +155,6 @@ class IndicatorService:
         # per cut), and for a share of ticked choices who ticked at least one of them.
         ids = [survey.id for survey, _ in waves]
         code = indicator.question
-        overall = await answer_repository.tallies_by_cut(
-            session, ids, code, [], version=None, filters={}
-        )
         cuts = (
             await answer_repository.tallies_by_cut(
                 session, ids, code, [by], version=None, filters={}
@@ -164,9 +162,22 @@ class IndicatorService:
             if by is not None
             else {}
         )
-        ticked = await answer_repository.ticked_any(
-            session, ids, code, [str(a) for a in indicator.answers], by=by
+        if by in SINGLE_VALUED:  # one cut per response: the wave is their sum
+            overall = {s: {(): add(cuts[s].values())} for s in ids}
+        else:
+            overall = await answer_repository.tallies_by_cut(
+                session, ids, code, [], version=None, filters={}
+            )
+        ticked: dict[uuid.UUID, Counter[Any]] = {s: Counter() for s in ids}
+        ticks = any(
+            q.get("code") == code and q.get("type") == "multiple_choice"
+            for questions in asked.values()
+            for q in questions
         )
+        if indicator.measure == "share" and ticks:
+            ticked = await answer_repository.ticked_any(
+                session, ids, code, [str(a) for a in indicator.answers], by=by
+            )
         out = []
         for survey, publication in waves:
             k = policies.threshold_for(identity, publication, as_public=as_public)

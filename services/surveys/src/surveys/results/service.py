@@ -26,6 +26,7 @@ from surveys.results import policies
 from surveys.results.crosstab import (
     ATTRIBUTES,
     MAX_BY,
+    SINGLE_VALUED,
     UnknownAttribute,
     check_by,
     crosstab_supported,
@@ -39,7 +40,7 @@ from surveys.results.repository import SubmittedRow, result_repository
 from surveys.results.schemas import ResultSettingsRead
 from surveys.results.statistics import response_rate, summarise_tally
 from surveys.results.suppression import DEFAULT_K
-from surveys.results.tally import FREE_TEXT_TYPES, Tally
+from surveys.results.tally import FREE_TEXT_TYPES, Tally, add
 
 
 @dataclass(frozen=True)
@@ -267,10 +268,14 @@ class ResultService:
         rows = await answer_repository.tallies_by_cut(
             session, [survey.id], question, by, version=version, filters=filters.values
         )
-        overall = await answer_repository.tallies(
-            session, survey.id, version=version, filters=filters.values, questions=[question]
-        )
-        table = crosstab_tally(shape, overall.get(question, Tally()), rows[survey.id], by, k=k)
+        if all(name in SINGLE_VALUED for name in by):  # one cut per response: they add up
+            overall = add(rows[survey.id].values())
+        else:
+            found = await answer_repository.tallies(
+                session, survey.id, version=version, filters=filters.values, questions=[question]
+            )
+            overall = found.get(question, Tally())
+        table = crosstab_tally(shape, overall, rows[survey.id], by, k=k)
         return {
             "survey_id": survey.id,
             "k": k,
