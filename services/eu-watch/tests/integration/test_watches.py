@@ -364,3 +364,35 @@ async def test_bad_watches_are_422_naming_what_is_wrong(
     network = await admin.post("/v1/watches", json={"name": "réseau"})
     assert network.status_code == 201
     assert STAFF_EMAIL  # configured in conftest: what lets the network's watch mail
+
+
+async def test_a_call_removed_before_the_digest_is_not_sent(
+    app: FastAPI, admin: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    address = f"retire-{tag}@example.org"
+    watch = (
+        await admin.post(
+            "/v1/watches",
+            json={
+                "name": "Hebdo",
+                "funder": f"Funder {tag}",
+                "frequency": "weekly",
+                "email": address,
+                "channels": ["email", "webhook"],
+            },
+        )
+    ).json()
+    kept = await new_call(admin, tag, title=f"Kept {tag}")
+    removed = await new_call(admin, tag, title=f"Removed {tag}")
+    now = datetime.now(UTC)
+    await run_pass(runtime, app, now=now)
+    assert (await admin.delete(f"/v1/calls/{removed['id']}")).status_code == 204
+    settings = app.state.settings
+    moment = last_digest_moment(
+        now + timedelta(days=7), weekday=settings.digest_weekday, hour=settings.digest_hour
+    )
+    await run_pass(runtime, app, now=moment + timedelta(hours=1))
+    (digest,) = await mail_rows(runtime, address)
+    assert [c["id"] for c in digest["data"]["calls"]] == [kept["id"]]
+    assert [e["call"]["id"] for e in await watch_events(runtime, watch["id"])] == [kept["id"]]

@@ -133,6 +133,8 @@ class WatchRepository:
             .where(
                 WatchNotification.watch_id == watch_id,
                 WatchNotification.delivered_at.is_(None),
+                # A call removed while waiting for the digest is not sent (nor announced).
+                Call.deleted_at.is_(None),
             )
             .order_by(Call.final_deadline, Call.id)
             .with_for_update(of=WatchNotification)
