@@ -18,7 +18,9 @@ the decoded answers summarised: the baseline, with its speed-up), with the load 
 and streams the CSV export of the 10,000 responses, reporting the peak memory it allocated
 (tracemalloc) beside the file size.
 
-    .venv/bin/python bench/observatory.py [--responses 10000] [--runs 5] [--sqlite-only]
+    .venv/bin/python -P bench/observatory.py [--responses 10000] [--runs 5] [--sqlite-only]
+
+(``-P``: without it ``bench/surveys.py`` shadows the ``surveys`` package.)
 """
 
 from __future__ import annotations
