@@ -107,6 +107,7 @@ class Database:
         On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that two writers
         never both read and then collide on upgrade to a write lock, and the writers of this
         process take turns before they take a connection (reads are never held up by them).
+        A reading transaction (``write=False``: a GET's) sees one snapshot on both backends.
         """
         if self.is_sqlite and write:
             async with self._sqlite_writer, self._transaction(write=True) as session:
@@ -121,6 +122,13 @@ class Database:
         try:
             if self.is_sqlite and write:
                 await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            elif not self.is_sqlite and not write:
+                # A read sees one snapshot, as SQLite's WAL readers do: under READ COMMITTED
+                # each statement would see its own moment, and an event read before a
+                # writer's commit could be shown with organizers read after it. Writers stay
+                # READ COMMITTED: they serialise on row locks, and would otherwise fail on
+                # every concurrent update. (One statement, first in the transaction.)
+                await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             yield session
             await session.commit()
         except BaseException:

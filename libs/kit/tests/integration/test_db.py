@@ -166,5 +166,22 @@ async def test_reads_answer_while_many_writers_queue(db: Database) -> None:
     assert count == 60
 
 
+async def test_a_read_transaction_sees_one_snapshot(db: Database) -> None:
+    """What a read shows is one moment of the database, never two: a GET reading an event and
+    then its organizers' names must not pair an old version with a new name because a writer
+    committed in between (READ COMMITTED on PostgreSQL did exactly that)."""
+    async with db.transaction() as session:
+        await session.execute(sa.insert(counters).values(id=1, n=1))
+    async with db.transaction(write=False) as reading:
+        first = await reading.scalar(sa.select(counters.c.n).where(counters.c.id == 1))
+        # A writer commits on another connection while the read is open.
+        async with db.transaction() as writing:
+            await writing.execute(sa.update(counters).where(counters.c.id == 1).values(n=2))
+        second = await reading.scalar(sa.select(counters.c.n).where(counters.c.id == 1))
+    assert (first, second) == (1, 1)
+    async with db.transaction(write=False) as session:
+        assert await session.scalar(sa.select(counters.c.n).where(counters.c.id == 1)) == 2
+
+
 async def test_ping(db: Database) -> None:
     await db.ping()
