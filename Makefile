@@ -57,7 +57,9 @@ e2e: install ## Only the end-to-end tests (real processes through the gateway)
 	$(RUN) pytest -m e2e tests/e2e $(ARGS)
 
 bench: install ## Run the benchmarks in bench/ (they print figures and ratios)
-	@for bench in bench/*.py; do echo "== $$bench"; $(RUN) python "$$bench"; done
+	@# -P: the script's folder is not put first on sys.path, so bench/surveys.py does not
+	@# shadow the surveys package for the others.
+	@for bench in bench/*.py; do echo "== $$bench"; $(RUN) python -P "$$bench"; done
 
 clean: ## Remove local state (var/) and caches; keeps .venv and .tools
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ Then it imports a 10,000-row CSV through the gateway (``POST /v1/imports``, for 
 a reader keeps searching, and prints the import time (target ≤ 20 s) and the readers' p95
 during the import beside their p95 at rest.
 
-    .venv/bin/python bench/directory_search.py [--actors 100000] [--requests 300]
+    .venv/bin/python -P bench/directory_search.py [--actors 100000] [--requests 300]
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@
 Prints each figure beside its target and the ratio (figure / target: under 1 is within it),
 and beside its baseline of the same run.
 
-    .venv/bin/python bench/eu_watch.py [--topics 5000] [--actors 10000] [--requests 300]
+    .venv/bin/python -P bench/eu_watch.py [--topics 5000] [--actors 10000] [--requests 300]
 """
 
 # ruff: noqa: E402 - the import path is fixed before the imports (below)

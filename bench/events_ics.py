@@ -6,8 +6,8 @@ by body message as a server would send them. Peak memory is Python's allocations
 request (tracemalloc, in a second pass so it does not slow the timed one), printed beside the
 same calendar rendered at once from one query: the ratio shows what streaming saves.
 
-    .venv/bin/python bench/events_ics.py
-    .venv/bin/python bench/events_ics.py --events 2000 --repeat 5
+    .venv/bin/python -P bench/events_ics.py
+    .venv/bin/python -P bench/events_ics.py --events 2000 --repeat 5
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ latency, one request at a time, of
 straight to the events service (with a signed identity, as the gateway sends) and through the
 gateway, in the same run. Target: p95 ≤ 30 ms for the selective queries.
 
-    .venv/bin/python bench/events_search.py [--events 50000] [--requests 200]
+    .venv/bin/python -P bench/events_search.py [--events 50000] [--requests 200]
 """
 
 from __future__ import annotations

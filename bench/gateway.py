@@ -14,7 +14,7 @@ second gateway before an upstream that answers at once gives the gateway's own c
 ``wrk`` when installed, else a Python aiohttp load generator
 in a separate process.
 
-    .venv/bin/python bench/gateway.py [--duration 5] [--rounds 3] [--connections 1 32]
+    .venv/bin/python -P bench/gateway.py [--duration 5] [--rounds 3] [--connections 1 32]
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ For SQLite (a file, the embedded default) and PostgreSQL (when one answers) side
 
 Each recipient is unique, so "lost" is a recipient with no .eml and "twice" one with two.
 
-    .venv/bin/python bench/mail.py [--messages 2000] [--outage-messages 500] [--down 60]
+    .venv/bin/python -P bench/mail.py [--messages 2000] [--outage-messages 500] [--down 60]
 """
 
 from __future__ import annotations

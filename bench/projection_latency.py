@@ -7,8 +7,8 @@ events consumer → projection → API). Printed beside the plain round trips of
 absolute times do not.
 
     make bench                                   # starts its own stack in a temp dir
-    .venv/bin/python bench/projection_latency.py --changes 50
-    .venv/bin/python bench/projection_latency.py --api-url http://127.0.0.1:8000 --admin-key KEY
+    .venv/bin/python -P bench/projection_latency.py --changes 50
+    .venv/bin/python -P bench/projection_latency.py --api-url http://127.0.0.1:8000 --admin-key KEY
 """
 
 from __future__ import annotations

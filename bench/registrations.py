@@ -6,9 +6,9 @@ nats-server for the outbox relay), then checks in the database that exactly 50 a
 and 450 waitlisted with places 1..450. Rounds are repeated (10 by default) and the backends
 alternate round by round, so the printed ratio holds on a noisy machine.
 
-    .venv/bin/python bench/registrations.py
-    .venv/bin/python bench/registrations.py --rounds 3 --requests 200 --seats 20
-    MAILLAGE_TEST_POSTGRES_URL=postgresql://user:pw@host/postgres .venv/bin/python bench/...
+    .venv/bin/python -P bench/registrations.py
+    .venv/bin/python -P bench/registrations.py --rounds 3 --requests 200 --seats 20
+    MAILLAGE_TEST_POSTGRES_URL=postgresql://user:pw@host/postgres .venv/bin/python -P bench/...
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ service on that backend; every request goes through the gateway over HTTP.
 
 The load average (`uptime`) is printed before and after: the machine is shared.
 
-    .venv/bin/python bench/surveys.py [--invitations 2000] [--responses 1000] [--clients 50]
+    .venv/bin/python -P bench/surveys.py [--invitations 2000] [--responses 1000] [--clients 50]
         [--backends sqlite,postgresql]
 """
 

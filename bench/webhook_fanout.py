@@ -21,9 +21,9 @@ that query; before (an index on status and due time), a table never analyzed mad
 planner test every pending delivery against the ordering rule, then sort them: 283/s
 without ANALYZE against 733/s with it, now 690-987/s either way (2 cores shared, load ~3.5).
 
-    .venv/bin/python bench/webhook_fanout.py                  # 10,000 events x 3 endpoints
-    .venv/bin/python bench/webhook_fanout.py --events 2000 --postgres
-    .venv/bin/python bench/webhook_fanout.py --records 500    # 20 changes a record: ordering
+    .venv/bin/python -P bench/webhook_fanout.py                  # 10,000 events x 3 endpoints
+    .venv/bin/python -P bench/webhook_fanout.py --events 2000 --postgres
+    .venv/bin/python -P bench/webhook_fanout.py --records 500    # 20 changes a record: ordering
 """
 
 from __future__ import annotations

@@ -84,9 +84,16 @@ async def mail_sink(tmp_path: Path) -> AsyncIterator[MailSink]:
         yield sink
 
 
+#: How long a test's signed identity lasts. A test client holds the headers it was made with,
+#: and the signer hands out a cached token for half its life: at the gateway's 60 s, a test
+#: that began near the end of that half had barely 30 s before its calls answered 401 (seen
+#: on a loaded machine). Expiry itself is tested with signers of its own.
+TEST_IDENTITY_TTL_SECONDS = 3600
+
+
 @pytest.fixture(scope="session")
 def identity_signer() -> IdentitySigner:
-    return IdentitySigner(DEV_IDENTITY_SECRET)
+    return IdentitySigner(DEV_IDENTITY_SECRET, ttl_seconds=TEST_IDENTITY_TTL_SECONDS)
 
 
 @pytest.fixture
