@@ -172,7 +172,7 @@ async def create_endpoints(database_url: str, receiver: str, secrets_key: str) -
             created = await webhook_endpoint_service.create(
                 session,
                 data=WebhookEndpointCreate(url=f"{receiver}/partner{n}", event_types=["events.*"]),
-                caller=admin,
+                identity=admin,
                 url=await safe_url(f"{receiver}/partner{n}", {"127.0.0.1"}),
             )
             secrets[f"/partner{n}"] = created.secret

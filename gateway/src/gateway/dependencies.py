@@ -60,9 +60,9 @@ def charge_address(request: Request) -> None:
     _charge(request, None)
 
 
-async def current_caller(request: Request) -> Identity:
-    """The caller, resolved from ``Authorization`` and rate-limited exactly as the proxy does
-    (so key guessing is as slow here as on relayed paths)."""
+async def current_identity(request: Request) -> Identity:
+    """The caller's identity, resolved from ``Authorization`` and rate-limited exactly as the
+    proxy does (so key guessing is as slow here as on relayed paths)."""
     try:
         identity = await gateway_of(request).callers.resolve(
             request.method, request.headers.get("authorization")
@@ -76,7 +76,7 @@ async def current_caller(request: Request) -> Identity:
     return identity
 
 
-def caller_with_role(
+def identity_with_role(
     roles: Collection[Role], *, key: str, refusal: str, partner_bound: bool = False
 ) -> Callable[[Identity], Awaitable[Identity]]:
     """A dependency admitting keys of ``roles`` only: no key is a 401 asking for ``key``
@@ -84,25 +84,25 @@ def caller_with_role(
     partner key must name its partner (a key for no partner manages nothing)."""
     admitted = frozenset(roles)
 
-    async def guard(caller: Annotated[Identity, Depends(current_caller)]) -> Identity:
-        if caller.is_anonymous:
+    async def guard(identity: Annotated[Identity, Depends(current_identity)]) -> Identity:
+        if identity.is_anonymous:
             raise Unauthenticated(
                 f"This operation needs {key} (Authorization: Bearer <key>).",
                 headers={"www-authenticate": 'Bearer realm="maillage"'},
             )
-        if caller.role not in admitted or (
-            partner_bound and caller.role is Role.PARTNER and not caller.partner
+        if identity.role not in admitted or (
+            partner_bound and identity.role is Role.PARTNER and not identity.partner
         ):
             raise Forbidden(refusal)
-        return caller
+        return identity
 
     return guard
 
 
-require_admin = caller_with_role(
+require_admin = identity_with_role(
     [Role.ADMIN], key="an admin API key", refusal="Only admins manage API keys."
 )
-require_webhook_owner = caller_with_role(
+require_webhook_owner = identity_with_role(
     [Role.ADMIN, Role.PARTNER],
     key="an admin or partner API key",
     refusal="Only admins and partners manage webhook endpoints.",
@@ -117,7 +117,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-AdminCaller = Annotated[Identity, Depends(require_admin)]
-WebhookOwner = Annotated[Identity, Depends(require_webhook_owner)]
+AdminIdentity = Annotated[Identity, Depends(require_admin)]
+WebhookOwnerIdentity = Annotated[Identity, Depends(require_webhook_owner)]
 #: The one transaction of a request; committed before the response is sent.
 GatewaySession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

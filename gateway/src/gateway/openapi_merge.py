@@ -25,7 +25,7 @@ import aiohttp
 import orjson
 
 from gateway.callers import anonymous_may
-from gateway.dependencies import current_caller, require_admin, require_webhook_owner
+from gateway.dependencies import current_identity, require_admin, require_webhook_owner
 from gateway.proxy.routing import owner_of
 from kit.api_docs import ordered, register_role_requirement
 from kit.identity import Role
@@ -130,7 +130,7 @@ GATEWAY_PROBLEM_TYPES: tuple[dict[str, Any], ...] = (
 )
 
 # The roles the gateway's own routes admit, from their dependencies as for the services.
-register_role_requirement(current_caller, frozenset(Role))
+register_role_requirement(current_identity, frozenset(Role))
 register_role_requirement(require_admin, [Role.ADMIN])
 register_role_requirement(
     require_webhook_owner,

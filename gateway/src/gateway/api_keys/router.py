@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from gateway.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyRead
-from gateway.api_keys.service import api_key_service, read_model
-from gateway.dependencies import AdminCaller, GatewaySession, gateway_of
+from gateway.api_keys.service import api_key_service, to_read
+from gateway.dependencies import AdminIdentity, GatewaySession, gateway_of
 from kit.paging import PageParams, page_params
 
 _PROBLEMS: dict[int | str, dict[str, str]] = {
@@ -24,9 +24,9 @@ router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"], responses=_PROBLEMS
     summary="Create an API key (admins); the key is in the answer, and only there",
 )
 async def create_api_key(
-    data: ApiKeyCreate, caller: AdminCaller, session: GatewaySession, response: Response
+    data: ApiKeyCreate, identity: AdminIdentity, session: GatewaySession, response: Response
 ) -> ApiKeyCreated:
-    created = await api_key_service.create(session, data=data, created_by=caller.subject)
+    created = await api_key_service.create(session, data=data, created_by=identity.subject)
     response.headers["location"] = f"/v1/api-keys/{created.id}"
     response.headers["cache-control"] = "no-store"
     return created
@@ -34,17 +34,17 @@ async def create_api_key(
 
 @router.get("", summary="List API keys, newest first (admins)")
 async def list_api_keys(
-    _: AdminCaller,
+    _: AdminIdentity,
     session: GatewaySession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> ApiKeyPage:
     items, next_cursor = await api_key_service.list(session, params=params)
-    return ApiKeyPage(items=[read_model(k) for k in items], next=next_cursor)
+    return ApiKeyPage(items=[to_read(k) for k in items], next=next_cursor)
 
 
 @router.get("/{key_id}", summary="Read an API key (admins)")
-async def read_api_key(key_id: str, _: AdminCaller, session: GatewaySession) -> ApiKeyRead:
-    return read_model(await api_key_service.get(session, key_id=key_id))
+async def read_api_key(key_id: str, _: AdminIdentity, session: GatewaySession) -> ApiKeyRead:
+    return to_read(await api_key_service.get(session, key_id=key_id))
 
 
 @router.delete(
@@ -52,7 +52,7 @@ async def read_api_key(key_id: str, _: AdminCaller, session: GatewaySession) -> 
     status_code=204,
     summary="Revoke an API key (admins); refused within the key cache time everywhere",
 )
-async def revoke_api_key(key_id: str, _: AdminCaller, request: Request) -> Response:
+async def revoke_api_key(key_id: str, _: AdminIdentity, request: Request) -> Response:
     gateway = gateway_of(request)
     # Committed before the cache is cleared, so no concurrent call can cache the key again
     # as it was before the revocation: the handler opens the transaction, as for any work

@@ -42,7 +42,7 @@ def status_of(key: ApiKey, now: datetime | None = None) -> KeyStatus:
     return KeyStatus.ACTIVE
 
 
-def read_model(key: ApiKey) -> ApiKeyRead:
+def to_read(key: ApiKey) -> ApiKeyRead:
     return ApiKeyRead(
         id=key.id,
         name=key.name,
@@ -84,7 +84,7 @@ class ApiKeyService:
         )
         session.add(key)
         await session.flush()
-        return ApiKeyCreated(**read_model(key).model_dump(), key=secret)
+        return ApiKeyCreated(**to_read(key).model_dump(), key=secret)
 
     async def get(self, session: AsyncSession, *, key_id: str) -> ApiKey:
         key = await repository.get(session, key_id)

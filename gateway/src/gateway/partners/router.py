@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway.dependencies import (
     GatewaySession,
-    caller_with_role,
     charge_address,
     charge_partner,
     gateway_of,
+    identity_with_role,
 )
 from gateway.partners.errors import InvalidSignature
 from gateway.partners.schemas import (
@@ -27,7 +27,7 @@ from gateway.partners.schemas import (
     PushAccepted,
     PushDuplicate,
 )
-from gateway.partners.service import inbox_service, partner_service, read_model
+from gateway.partners.service import inbox_service, partner_service, to_read
 from kit.api_docs import register_role_requirement
 from kit.identity import Identity, Role
 from kit.models import utcnow
@@ -43,9 +43,9 @@ _KEY_PROBLEMS: dict[int | str, dict[str, str]] = {
 _SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
-_admin = caller_with_role([Role.ADMIN], key="an API key", refusal="Only admins manage partners.")
+_admin = identity_with_role([Role.ADMIN], key="an API key", refusal="Only admins manage partners.")
 #: An admin, or a partner key (which then sees only its own partner: others are 404).
-_admin_or_partner = caller_with_role(
+_admin_or_partner = identity_with_role(
     [Role.ADMIN, Role.PARTNER],
     key="an API key",
     refusal="Only admins and the partner itself see a partner.",
@@ -60,8 +60,8 @@ register_role_requirement(
     "A partner key sees only its own partner (another's is a 404).",
 )
 
-Admin = Annotated[Identity, Depends(_admin)]
-AdminOrPartner = Annotated[Identity, Depends(_admin_or_partner)]
+AdminIdentity = Annotated[Identity, Depends(_admin)]
+AdminOrPartnerIdentity = Annotated[Identity, Depends(_admin_or_partner)]
 
 
 @router.post(
@@ -71,9 +71,9 @@ AdminOrPartner = Annotated[Identity, Depends(_admin_or_partner)]
     responses=_KEY_PROBLEMS | {409: {"description": "A partner with this slug exists."}},
 )
 async def create_partner(
-    data: PartnerCreate, caller: Admin, session: GatewaySession, response: Response
+    data: PartnerCreate, identity: AdminIdentity, session: GatewaySession, response: Response
 ) -> PartnerSecret:
-    created = await partner_service.create(session, data=data, caller=caller)
+    created = await partner_service.create(session, data=data, identity=identity)
     response.headers["location"] = f"/v1/partners/{created.slug}"
     response.headers["cache-control"] = "no-store"
     return created
@@ -81,12 +81,12 @@ async def create_partner(
 
 @router.get("", summary="List partners by slug (admins)", responses=_KEY_PROBLEMS)
 async def list_partners(
-    caller: Admin,
+    identity: AdminIdentity,
     session: GatewaySession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> PartnerPage:
     items, next_cursor = await partner_service.list(session, params=params)
-    return PartnerPage(items=[read_model(p) for p in items], next=next_cursor)
+    return PartnerPage(items=[to_read(p) for p in items], next=next_cursor)
 
 
 @router.get(
@@ -95,9 +95,9 @@ async def list_partners(
     responses=_KEY_PROBLEMS | {404: {"description": "No such partner (or not yours)."}},
 )
 async def read_partner(
-    partner: str, caller: AdminOrPartner, session: GatewaySession
+    partner: str, identity: AdminOrPartnerIdentity, session: GatewaySession
 ) -> PartnerRead:
-    return read_model(await partner_service.get(session, slug=partner, caller=caller))
+    return to_read(await partner_service.get(session, slug=partner, identity=identity))
 
 
 @router.post(
@@ -107,13 +107,13 @@ async def read_partner(
 )
 async def rotate_partner_secret(
     partner: str,
-    caller: AdminOrPartner,
+    identity: AdminOrPartnerIdentity,
     session: GatewaySession,
     request: Request,
     response: Response,
 ) -> PartnerSecret:
     grace = timedelta(seconds=gateway_of(request).settings.partner_secret_grace_seconds)
-    rotated = await partner_service.rotate(session, slug=partner, caller=caller, grace=grace)
+    rotated = await partner_service.rotate(session, slug=partner, identity=identity, grace=grace)
     response.headers["cache-control"] = "no-store"
     return rotated
 
@@ -123,9 +123,11 @@ async def rotate_partner_secret(
     summary="Disable a partner's inbox (admins): its pushes then answer 404",
     responses=_KEY_PROBLEMS | {404: {"description": "No such partner."}},
 )
-async def disable_partner(partner: str, caller: Admin, session: GatewaySession) -> PartnerRead:
-    return read_model(
-        await partner_service.set_disabled(session, slug=partner, caller=caller, disabled=True)
+async def disable_partner(
+    partner: str, identity: AdminIdentity, session: GatewaySession
+) -> PartnerRead:
+    return to_read(
+        await partner_service.set_disabled(session, slug=partner, identity=identity, disabled=True)
     )
 
 
@@ -134,9 +136,11 @@ async def disable_partner(partner: str, caller: Admin, session: GatewaySession) 
     summary="Enable a disabled partner's inbox again (admins)",
     responses=_KEY_PROBLEMS | {404: {"description": "No such partner."}},
 )
-async def enable_partner(partner: str, caller: Admin, session: GatewaySession) -> PartnerRead:
-    return read_model(
-        await partner_service.set_disabled(session, slug=partner, caller=caller, disabled=False)
+async def enable_partner(
+    partner: str, identity: AdminIdentity, session: GatewaySession
+) -> PartnerRead:
+    return to_read(
+        await partner_service.set_disabled(session, slug=partner, identity=identity, disabled=False)
     )
 
 
@@ -241,13 +245,13 @@ async def push_to_inbox(
 )
 async def list_partner_messages(
     partner: str,
-    caller: AdminOrPartner,
+    identity: AdminOrPartnerIdentity,
     session: GatewaySession,
     params: Annotated[PageParams, Depends(page_params)],
     status: Annotated[MessageStatus | None, Query(description="Only these.")] = None,
 ) -> PartnerMessagePage:
     items, next_cursor = await inbox_service.messages(
-        session, slug=partner, caller=caller, status=status, params=params
+        session, slug=partner, identity=identity, status=status, params=params
     )
     return PartnerMessagePage(items=items, next=next_cursor)
 
@@ -264,9 +268,9 @@ async def list_partner_messages(
 async def retry_partner_message(
     partner: str,
     message_id: RowIdPath,
-    caller: AdminOrPartner,
+    identity: AdminOrPartnerIdentity,
     session: GatewaySession,
 ) -> PartnerMessageRead:
     return await inbox_service.retry(
-        session, slug=partner, message_id=message_id, caller=caller, now=utcnow()
+        session, slug=partner, message_id=message_id, identity=identity, now=utcnow()
     )

@@ -50,7 +50,7 @@ def inbox_path(slug: str) -> str:
     return f"/v1/partners/{slug}/inbox"
 
 
-def read_model(partner: Partner) -> PartnerRead:
+def to_read(partner: Partner) -> PartnerRead:
     return PartnerRead(
         slug=partner.slug,
         name=partner.name,
@@ -64,12 +64,14 @@ def read_model(partner: Partner) -> PartnerRead:
 
 
 def _with_secret(partner: Partner) -> PartnerSecret:
-    return PartnerSecret(**read_model(partner).model_dump(), secret=partner.secret)
+    return PartnerSecret(**to_read(partner).model_dump(), secret=partner.secret)
 
 
-def may_see(caller: Identity, slug: str) -> bool:
+def may_see(identity: Identity, slug: str) -> bool:
     """Admins see every partner; a partner key sees its own."""
-    return caller.role is Role.ADMIN or (caller.role is Role.PARTNER and caller.partner == slug)
+    return identity.role is Role.ADMIN or (
+        identity.role is Role.PARTNER and identity.partner == slug
+    )
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def parse_push(body: bytes) -> ParsedPush:
 
 class PartnerService:
     async def create(
-        self, session: AsyncSession, *, data: PartnerCreate, caller: Identity
+        self, session: AsyncSession, *, data: PartnerCreate, identity: Identity
     ) -> PartnerSecret:
         if await repository.get(session, data.slug) is not None:
             raise PartnerExists(f"A partner {data.slug} already exists.")
@@ -124,16 +126,16 @@ class PartnerService:
             slug=data.slug,
             name=data.name,
             secret=new_secret(),
-            created_by=caller.subject,
+            created_by=identity.subject,
             created_at=utcnow(),
         )
         session.add(partner)
         await session.flush()
         return _with_secret(partner)
 
-    async def get(self, session: AsyncSession, *, slug: str, caller: Identity) -> Partner:
+    async def get(self, session: AsyncSession, *, slug: str, identity: Identity) -> Partner:
         """The partner, if the caller may see it (another partner's is a 404)."""
-        partner = await repository.get(session, slug) if may_see(caller, slug) else None
+        partner = await repository.get(session, slug) if may_see(identity, slug) else None
         if partner is None:
             raise PartnerNotFound(f"No partner {slug}.")
         return partner
@@ -146,10 +148,10 @@ class PartnerService:
         return TEXT.page(rows, params, lambda p: p.slug)
 
     async def rotate(
-        self, session: AsyncSession, *, slug: str, caller: Identity, grace: timedelta
+        self, session: AsyncSession, *, slug: str, identity: Identity, grace: timedelta
     ) -> PartnerSecret:
         """A new secret; the current one is still accepted (beside it) for ``grace``."""
-        partner = await self.get(session, slug=slug, caller=caller)
+        partner = await self.get(session, slug=slug, identity=identity)
         partner.previous_secret = partner.secret
         partner.previous_secret_expires_at = utcnow() + grace
         partner.secret = new_secret()
@@ -157,10 +159,10 @@ class PartnerService:
         return _with_secret(partner)
 
     async def set_disabled(
-        self, session: AsyncSession, *, slug: str, caller: Identity, disabled: bool
+        self, session: AsyncSession, *, slug: str, identity: Identity, disabled: bool
     ) -> Partner:
         """Disable (its inbox answers 404; stored messages are still forwarded) or enable."""
-        partner = await self.get(session, slug=slug, caller=caller)
+        partner = await self.get(session, slug=slug, identity=identity)
         if disabled and partner.disabled_at is None:
             partner.disabled_at = utcnow()
         elif not disabled:
@@ -242,12 +244,12 @@ class InboxService:
         session: AsyncSession,
         *,
         slug: str,
-        caller: Identity,
+        identity: Identity,
         status: MessageStatus | None,
         params: PageParams,
     ) -> tuple[list[PartnerMessageRead], str | None]:
         """A page of the partner's messages, newest first, each with its attempts."""
-        partner = await partner_service.get(session, slug=slug, caller=caller)
+        partner = await partner_service.get(session, slug=slug, identity=identity)
         before = NUMBER.decode(params.after)
         rows = await repository.messages_newest_first(
             session,
@@ -260,11 +262,17 @@ class InboxService:
         return await _read_messages(session, page), next_cursor
 
     async def retry(
-        self, session: AsyncSession, *, slug: str, message_id: int, caller: Identity, now: datetime
+        self,
+        session: AsyncSession,
+        *,
+        slug: str,
+        message_id: int,
+        identity: Identity,
+        now: datetime,
     ) -> PartnerMessageRead:
         """Forward a rejected message again (once what made the service refuse it is fixed),
         unless a later push about the same record superseded it."""
-        partner = await partner_service.get(session, slug=slug, caller=caller)
+        partner = await partner_service.get(session, slug=slug, identity=identity)
         message = await repository.get_message(session, partner.slug, message_id)
         if message is None:
             raise PartnerMessageNotFound(f"No message {message_id} in {slug}'s inbox.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from gateway.dependencies import GatewaySession, WebhookOwner, gateway_of
+from gateway.dependencies import GatewaySession, WebhookOwnerIdentity, gateway_of
 from gateway.webhooks.delivery import AttemptPolicy, send_ping
 from gateway.webhooks.schemas import (
     WebhookDeliveryPage,
@@ -20,7 +20,7 @@ from gateway.webhooks.schemas import (
     WebhookRecover,
     WebhookRecoverResult,
 )
-from gateway.webhooks.service import read_model, safe_url, webhook_endpoint_service
+from gateway.webhooks.service import safe_url, to_read, webhook_endpoint_service
 from gateway.webhooks.urls import parse_allowed_hosts
 from kit.paging import PageParams, page_params
 
@@ -42,14 +42,16 @@ router = APIRouter(prefix="/v1/webhooks/endpoints", tags=["webhooks"], responses
 )
 async def create_webhook_endpoint(
     data: WebhookEndpointCreate,
-    caller: WebhookOwner,
+    identity: WebhookOwnerIdentity,
     request: Request,
     response: Response,
 ) -> WebhookEndpointSecret:
     gateway = gateway_of(request)
     url = await safe_url(data.url, parse_allowed_hosts(gateway.settings.webhook_allowed_hosts))
     async with gateway.database.transaction() as session:
-        created = await webhook_endpoint_service.create(session, data=data, caller=caller, url=url)
+        created = await webhook_endpoint_service.create(
+            session, data=data, identity=identity, url=url
+        )
     response.headers["location"] = f"/v1/webhooks/endpoints/{created.id}"
     response.headers["cache-control"] = "no-store"
     return created
@@ -57,22 +59,24 @@ async def create_webhook_endpoint(
 
 @router.get("", summary="List webhook endpoints, newest first (a partner sees its own)")
 async def list_webhook_endpoints(
-    caller: WebhookOwner,
+    identity: WebhookOwnerIdentity,
     session: GatewaySession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> WebhookEndpointPage:
-    items, next_cursor = await webhook_endpoint_service.list(session, caller=caller, params=params)
-    return WebhookEndpointPage(items=[read_model(e) for e in items], next=next_cursor)
+    items, next_cursor = await webhook_endpoint_service.list(
+        session, identity=identity, params=params
+    )
+    return WebhookEndpointPage(items=[to_read(e) for e in items], next=next_cursor)
 
 
 @router.get(
     "/{endpoint_id}", summary="Read a webhook endpoint (never its secret)", responses=_NOT_YOURS
 )
 async def read_webhook_endpoint(
-    endpoint_id: str, caller: WebhookOwner, session: GatewaySession
+    endpoint_id: str, identity: WebhookOwnerIdentity, session: GatewaySession
 ) -> WebhookEndpointRead:
-    return read_model(
-        await webhook_endpoint_service.get(session, endpoint_id=endpoint_id, caller=caller)
+    return to_read(
+        await webhook_endpoint_service.get(session, endpoint_id=endpoint_id, identity=identity)
     )
 
 
@@ -85,7 +89,7 @@ async def read_webhook_endpoint(
 async def update_webhook_endpoint(
     endpoint_id: str,
     data: WebhookEndpointUpdate,
-    caller: WebhookOwner,
+    identity: WebhookOwnerIdentity,
     request: Request,
 ) -> WebhookEndpointRead:
     gateway = gateway_of(request)
@@ -93,18 +97,18 @@ async def update_webhook_endpoint(
     url = None if data.url is None else await safe_url(data.url, allowed_hosts)
     async with gateway.database.transaction() as session:
         endpoint = await webhook_endpoint_service.update(
-            session, endpoint_id=endpoint_id, data=data, caller=caller, url=url
+            session, endpoint_id=endpoint_id, data=data, identity=identity, url=url
         )
-        return read_model(endpoint)
+        return to_read(endpoint)
 
 
 @router.delete(
     "/{endpoint_id}", status_code=204, summary="Delete a webhook endpoint", responses=_NOT_YOURS
 )
 async def delete_webhook_endpoint(
-    endpoint_id: str, caller: WebhookOwner, session: GatewaySession
+    endpoint_id: str, identity: WebhookOwnerIdentity, session: GatewaySession
 ) -> Response:
-    await webhook_endpoint_service.delete(session, endpoint_id=endpoint_id, caller=caller)
+    await webhook_endpoint_service.delete(session, endpoint_id=endpoint_id, identity=identity)
     return Response(status_code=204)
 
 
@@ -115,14 +119,14 @@ async def delete_webhook_endpoint(
 )
 async def rotate_webhook_secret(
     endpoint_id: str,
-    caller: WebhookOwner,
+    identity: WebhookOwnerIdentity,
     session: GatewaySession,
     request: Request,
     response: Response,
 ) -> WebhookEndpointSecret:
     grace = timedelta(seconds=gateway_of(request).settings.webhook_secret_grace_seconds)
     rotated = await webhook_endpoint_service.rotate(
-        session, endpoint_id=endpoint_id, caller=caller, grace=grace
+        session, endpoint_id=endpoint_id, identity=identity, grace=grace
     )
     response.headers["cache-control"] = "no-store"
     return rotated
@@ -134,14 +138,14 @@ async def rotate_webhook_secret(
     responses=_NOT_YOURS,
 )
 async def ping_webhook_endpoint(
-    endpoint_id: str, caller: WebhookOwner, request: Request
+    endpoint_id: str, identity: WebhookOwnerIdentity, request: Request
 ) -> WebhookDeliveryRead:
     gateway = gateway_of(request)
     settings = gateway.settings
     # No request transaction: none may stay open while the receiver answers.
     async with gateway.database.transaction(write=False) as session:
         endpoint = await webhook_endpoint_service.get(
-            session, endpoint_id=endpoint_id, caller=caller
+            session, endpoint_id=endpoint_id, identity=identity
         )
     delivery_id = await send_ping(
         gateway.database,
@@ -152,7 +156,7 @@ async def ping_webhook_endpoint(
     )
     async with gateway.database.transaction(write=False) as session:
         return await webhook_endpoint_service.delivery(
-            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, identity=identity
         )
 
 
@@ -162,10 +166,10 @@ async def ping_webhook_endpoint(
     responses=_NOT_YOURS,
 )
 async def recover_webhook_deliveries(
-    endpoint_id: str, data: WebhookRecover, caller: WebhookOwner, session: GatewaySession
+    endpoint_id: str, data: WebhookRecover, identity: WebhookOwnerIdentity, session: GatewaySession
 ) -> WebhookRecoverResult:
     return await webhook_endpoint_service.recover(
-        session, endpoint_id=endpoint_id, data=data, caller=caller
+        session, endpoint_id=endpoint_id, data=data, identity=identity
     )
 
 
@@ -175,10 +179,10 @@ async def recover_webhook_deliveries(
     responses={404: {"description": "No such endpoint or delivery (problem+json)."}},
 )
 async def read_webhook_delivery(
-    endpoint_id: str, delivery_id: str, caller: WebhookOwner, session: GatewaySession
+    endpoint_id: str, delivery_id: str, identity: WebhookOwnerIdentity, session: GatewaySession
 ) -> WebhookDeliveryRead:
     return await webhook_endpoint_service.delivery(
-        session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+        session, endpoint_id=endpoint_id, delivery_id=delivery_id, identity=identity
     )
 
 
@@ -192,10 +196,10 @@ async def read_webhook_delivery(
     },
 )
 async def resend_webhook_delivery(
-    endpoint_id: str, delivery_id: str, caller: WebhookOwner, session: GatewaySession
+    endpoint_id: str, delivery_id: str, identity: WebhookOwnerIdentity, session: GatewaySession
 ) -> WebhookDeliveryRead:
     return await webhook_endpoint_service.resend(
-        session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+        session, endpoint_id=endpoint_id, delivery_id=delivery_id, identity=identity
     )
 
 
@@ -206,11 +210,11 @@ async def resend_webhook_delivery(
 )
 async def list_webhook_deliveries(
     endpoint_id: str,
-    caller: WebhookOwner,
+    identity: WebhookOwnerIdentity,
     session: GatewaySession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> WebhookDeliveryPage:
     items, next_cursor = await webhook_endpoint_service.deliveries(
-        session, endpoint_id=endpoint_id, caller=caller, params=params
+        session, endpoint_id=endpoint_id, identity=identity, params=params
     )
     return WebhookDeliveryPage(items=items, next=next_cursor)

@@ -39,7 +39,7 @@ from kit.paging import TIME_TEXT, PageParams
 from kit.problems import InvalidInput
 
 
-def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
+def _check_subscribable(event_types: Sequence[str], identity: Identity) -> None:
     """Each entry must name or cover an event type sent by webhook; an exact type about
     people is for the network's own endpoints, not a partner's."""
     known = registry.webhook_types()
@@ -50,7 +50,7 @@ def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
                 f"{pattern!r} matches no event type (the list: GET /asyncapi.json)",
             )
         if (
-            caller.role is Role.PARTNER
+            identity.role is Role.PARTNER
             and "*" not in pattern
             and not registry.for_partners(pattern)
         ):
@@ -61,7 +61,7 @@ def _check_subscribable(event_types: Sequence[str], caller: Identity) -> None:
             )
 
 
-def read_model(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
+def to_read(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
     return WebhookEndpointRead(
         id=endpoint.id,
         url=endpoint.url,
@@ -79,15 +79,15 @@ def read_model(endpoint: WebhookEndpoint) -> WebhookEndpointRead:
 
 def _with_secret(endpoint: WebhookEndpoint) -> WebhookEndpointSecret:
     return WebhookEndpointSecret(
-        **read_model(endpoint).model_dump(),
+        **to_read(endpoint).model_dump(),
         secret=endpoint.secret,
         previous_secret_expires_at=endpoint.previous_secret_expires_at,
     )
 
 
-def _sees(caller: Identity, endpoint: WebhookEndpoint) -> bool:
-    return caller.role is Role.ADMIN or (
-        caller.partner is not None and endpoint.partner == caller.partner
+def _sees(identity: Identity, endpoint: WebhookEndpoint) -> bool:
+    return identity.role is Role.ADMIN or (
+        identity.partner is not None and endpoint.partner == identity.partner
     )
 
 
@@ -118,17 +118,17 @@ class WebhookEndpointService:
         session: AsyncSession,
         *,
         data: WebhookEndpointCreate,
-        caller: Identity,
+        identity: Identity,
         url: SafeUrl,
     ) -> WebhookEndpointSecret:
         """Store a new endpoint at ``url`` (``data.url`` once checked), owned by the caller's
         partner (none for an admin)."""
-        _check_subscribable(data.event_types, caller)
-        if caller.role is Role.PARTNER:
-            owned = await repository.count_of_partner(session, caller.partner)
+        _check_subscribable(data.event_types, identity)
+        if identity.role is Role.PARTNER:
+            owned = await repository.count_of_partner(session, identity.partner)
             if owned >= MAX_ENDPOINTS_PER_PARTNER:
                 raise TooManyEndpoints(
-                    f"Partner {caller.partner} has {owned} endpoints, the most allowed: "
+                    f"Partner {identity.partner} has {owned} endpoints, the most allowed: "
                     "delete one or subscribe an existing one to more event types.",
                     limit=MAX_ENDPOINTS_PER_PARTNER,
                 )
@@ -137,9 +137,9 @@ class WebhookEndpointService:
             url=url.value,
             event_types=data.event_types,
             description=data.description,
-            partner=caller.partner if caller.role is Role.PARTNER else None,
+            partner=identity.partner if identity.role is Role.PARTNER else None,
             secret=new_secret(),
-            created_by=caller.subject,
+            created_by=identity.subject,
             created_at=utcnow(),
         )
         session.add(endpoint)
@@ -147,33 +147,33 @@ class WebhookEndpointService:
         return _with_secret(endpoint)
 
     async def get(
-        self, session: AsyncSession, *, endpoint_id: str, caller: Identity
+        self, session: AsyncSession, *, endpoint_id: str, identity: Identity
     ) -> WebhookEndpoint:
         """The endpoint, if the caller may see it (another partner's is a 404)."""
         endpoint = await repository.get(session, endpoint_id)
-        if endpoint is None or not _sees(caller, endpoint):
+        if endpoint is None or not _sees(identity, endpoint):
             raise WebhookEndpointNotFound(f"No webhook endpoint {endpoint_id}.")
         return endpoint
 
     async def list(
-        self, session: AsyncSession, *, caller: Identity, params: PageParams
+        self, session: AsyncSession, *, identity: Identity, params: PageParams
     ) -> tuple[list[WebhookEndpoint], str | None]:
         """A page of the caller's endpoints (every endpoint for an admin), newest first."""
         before = TIME_TEXT.decode(params.after)
         rows = await repository.newest_first(
             session,
-            partner=caller.partner,
-            every_owner=caller.role is Role.ADMIN,
+            partner=identity.partner,
+            every_owner=identity.role is Role.ADMIN,
             before=before,
             limit=params.limit + 1,
         )
         return TIME_TEXT.page(rows, params, lambda e: (e.created_at, e.id))
 
     async def deliveries(
-        self, session: AsyncSession, *, endpoint_id: str, caller: Identity, params: PageParams
+        self, session: AsyncSession, *, endpoint_id: str, identity: Identity, params: PageParams
     ) -> _DeliveryPage:
         """A page of the endpoint's deliveries, newest first, each with its attempts."""
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         before = TIME_TEXT.decode(params.after)
         rows = await repository.deliveries_newest_first(
             session, endpoint_id=endpoint.id, before=before, limit=params.limit + 1
@@ -182,18 +182,18 @@ class WebhookEndpointService:
         return await _delivery_reads(session, page), next_cursor
 
     async def delivery(
-        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, identity: Identity
     ) -> WebhookDeliveryRead:
         """One delivery of an endpoint the caller may see, with its attempts."""
         delivery = await self._delivery(
-            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, identity=identity
         )
         return (await _delivery_reads(session, [delivery]))[0]
 
     async def _delivery(
-        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, identity: Identity
     ) -> WebhookDelivery:
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         delivery = await repository.get_delivery(
             session, endpoint_id=endpoint.id, delivery_id=delivery_id
         )
@@ -207,12 +207,12 @@ class WebhookEndpointService:
         *,
         endpoint_id: str,
         data: WebhookEndpointUpdate,
-        caller: Identity,
+        identity: Identity,
         url: SafeUrl | None = None,
     ) -> WebhookEndpoint:
         """Change what the caller sent (a new URL as ``url``, ``data.url`` once checked);
         re-enabling forgets the failures that disabled the endpoint."""
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         given = data.model_fields_set
         for name in ("url", "event_types", "disabled"):
             if name in given and getattr(data, name) is None:
@@ -222,13 +222,13 @@ class WebhookEndpointService:
                 raise ValueError("a new URL is checked with safe_url() first")
             endpoint.url = url.value
         if data.event_types is not None:
-            _check_subscribable(data.event_types, caller)
+            _check_subscribable(data.event_types, identity)
             endpoint.event_types = data.event_types
         if "description" in given:
             endpoint.description = data.description
         if data.disabled is True and endpoint.disabled_at is None:
             endpoint.disabled_at = utcnow()
-            endpoint.disabled_reason = f"disabled by {caller.subject}"
+            endpoint.disabled_reason = f"disabled by {identity.subject}"
         elif data.disabled is False and endpoint.disabled_at is not None:
             endpoint.disabled_at = None
             endpoint.disabled_reason = None
@@ -237,12 +237,12 @@ class WebhookEndpointService:
         return endpoint
 
     async def resend(
-        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, caller: Identity
+        self, session: AsyncSession, *, endpoint_id: str, delivery_id: str, identity: Identity
     ) -> WebhookDeliveryRead:
         """Queue a settled delivery again, now, with the same ``webhook-id`` and a fresh
         retry schedule (a pending one is already queued: 409)."""
         delivery = await self._delivery(
-            session, endpoint_id=endpoint_id, delivery_id=delivery_id, caller=caller
+            session, endpoint_id=endpoint_id, delivery_id=delivery_id, identity=identity
         )
         if delivery.status == "pending":
             raise WebhookDeliveryPending(
@@ -256,11 +256,11 @@ class WebhookEndpointService:
         return (await _delivery_reads(session, [delivery]))[0]
 
     async def recover(
-        self, session: AsyncSession, *, endpoint_id: str, data: WebhookRecover, caller: Identity
+        self, session: AsyncSession, *, endpoint_id: str, data: WebhookRecover, identity: Identity
     ) -> WebhookRecoverResult:
         """Queue again the endpoint's failed deliveries created since ``data.since`` (every
         settled one with ``include_succeeded``), as Svix's recover does."""
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         now = utcnow()
         if data.since > now:
             raise InvalidInput("since", "is in the future")
@@ -271,8 +271,8 @@ class WebhookEndpointService:
         pending = await repository.count_pending(session, endpoint.id)
         return WebhookRecoverResult(since=data.since, requeued=requeued, pending=pending)
 
-    async def delete(self, session: AsyncSession, *, endpoint_id: str, caller: Identity) -> None:
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+    async def delete(self, session: AsyncSession, *, endpoint_id: str, identity: Identity) -> None:
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         await repository.delete_deliveries(session, endpoint.id)
         await repository.delete(session, endpoint)
         await session.flush()
@@ -282,11 +282,11 @@ class WebhookEndpointService:
         session: AsyncSession,
         *,
         endpoint_id: str,
-        caller: Identity,
+        identity: Identity,
         grace: timedelta,
     ) -> WebhookEndpointSecret:
         """A new secret; the current one keeps signing (beside it) for ``grace``."""
-        endpoint = await self.get(session, endpoint_id=endpoint_id, caller=caller)
+        endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = utcnow() + grace
         endpoint.secret = new_secret()
