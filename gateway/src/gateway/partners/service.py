@@ -33,7 +33,7 @@ from gateway.partners.schemas import (
     PushDuplicate,
 )
 from gateway.partners.verification import NO_MATCH, SignatureRejected, verify_push
-from gateway.webhooks.delivery import signing_secrets
+from gateway.webhooks.signing import rotate_secret, signing_secrets
 from gateway.webhooks.tokens import new_secret
 from kit.identity import Identity, Role
 from kit.input_guard import json_input_problem
@@ -152,9 +152,7 @@ class PartnerService:
     ) -> PartnerSecret:
         """A new secret; the current one is still accepted (beside it) for ``grace``."""
         partner = await self.get(session, slug=slug, identity=identity)
-        partner.previous_secret = partner.secret
-        partner.previous_secret_expires_at = utcnow() + grace
-        partner.secret = new_secret()
+        rotate_secret(partner, now=utcnow(), grace=grace)
         await session.flush()
         return _with_secret(partner)
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from sqlalchemy import event as orm_event
@@ -40,7 +40,7 @@ from gateway.retries import (
 from gateway.webhooks import repository
 from gateway.webhooks.audience import delivered_to
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint, outbox
-from gateway.webhooks.signing import payload, signed_headers
+from gateway.webhooks.signing import payload, signed_headers, signing_secrets
 from gateway.webhooks.urls import PublicOnlyResolver, UnsafeUrl, check_url, parse_allowed_hosts
 from kit.cloudevents import CloudEvent
 from kit.db import Database
@@ -123,24 +123,6 @@ async def fan_out_many(session: AsyncSession, events: Sequence[CloudEvent]) -> i
             )
     await repository.add_deliveries(session, rows)
     return len(rows)
-
-
-class _Secrets(Protocol):
-    @property
-    def secret(self) -> str: ...
-    @property
-    def previous_secret(self) -> str | None: ...
-    @property
-    def previous_secret_expires_at(self) -> datetime | None: ...
-
-
-def signing_secrets(endpoint: _Secrets, now: datetime) -> list[str]:
-    """The current secret, and the previous one while its grace period lasts."""
-    keys = [endpoint.secret]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > now:
-        keys.append(endpoint.previous_secret)
-    return keys
 
 
 def webhook_session(

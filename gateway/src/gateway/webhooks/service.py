@@ -31,6 +31,7 @@ from gateway.webhooks.schemas import (
     WebhookRecover,
     WebhookRecoverResult,
 )
+from gateway.webhooks.signing import rotate_secret
 from gateway.webhooks.tokens import new_endpoint_id, new_secret
 from gateway.webhooks.urls import UnsafeUrl, check_url
 from kit.identity import Identity, Role
@@ -287,9 +288,7 @@ class WebhookEndpointService:
     ) -> WebhookEndpointSecret:
         """A new secret; the current one keeps signing (beside it) for ``grace``."""
         endpoint = await self.get(session, endpoint_id=endpoint_id, identity=identity)
-        endpoint.previous_secret = endpoint.secret
-        endpoint.previous_secret_expires_at = utcnow() + grace
-        endpoint.secret = new_secret()
+        rotate_secret(endpoint, now=utcnow(), grace=grace)
         await session.flush()
         return _with_secret(endpoint)
 
