@@ -15,10 +15,11 @@ from gateway.config import Settings
 from gateway.encryption import Keyring, use_keyring
 from gateway.partners.forwarding import partner_forwarder
 from gateway.webhooks.delivery import Clock, Deliverer, webhook_deliverer
-from gateway.webhooks.fanout import FanOutRunner, OneWriterDatabase
+from gateway.webhooks.fanout import FanOutRunner
 from gateway.webhooks.models import inbox, outbox
 from kit.broker import STREAMS, Broker
 from kit.consumers import Handler, Subscription
+from kit.db import Database
 from kit.models import utcnow
 from kit.outbox import OutboxRelay
 
@@ -42,7 +43,7 @@ def subscriptions(handler: Handler) -> list[Subscription]:
 @contextlib.asynccontextmanager
 async def webhook_worker(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deliverer]:
     """Run the consumers, the deliverer and the outbox relay until the block exits."""
-    database = OneWriterDatabase(settings.database_url)
+    database = Database(settings.database_url)
     use_keyring(database.engine, Keyring.from_settings(settings))
     broker = Broker(settings.common.nats_url, name="gateway-worker")
     deliverer = webhook_deliverer(settings, database, clock=clock)

@@ -17,7 +17,6 @@ from sqlalchemy import event
 from gateway.encryption import Keyring, use_keyring
 from gateway.webhooks import repository
 from gateway.webhooks.delivery import AttemptPolicy, Deliverer
-from gateway.webhooks.fanout import OneWriterDatabase
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.worker import webhook_worker
 from kit.db import Database
@@ -55,7 +54,7 @@ async def database(
     request: pytest.FixtureRequest, database_factory: DatabaseFactory
 ) -> AsyncIterator[Database]:
     url = await migrated_database(database_factory, request.param)
-    database = OneWriterDatabase(url)
+    database = Database(url)
     use_keyring(database.engine, Keyring(keys=SECRETS_KEY))
     async with database.transaction() as session:
         for endpoint_id, disabled_at in (("ep_on", None), ("ep_off", NOW - 40 * DAY)):

@@ -1,20 +1,16 @@
-"""The worker's side of the database and of NATS, shaped for throughput.
+"""The worker's side of NATS, shaped for throughput.
 
 :class:`FanOutRunner` applies each batch JetStream hands over in one transaction (inbox rows
 and delivery rows, a statement each), where kit's runner spends a transaction per event; a batch
 that fails is applied again one event at a time by kit's own logic (retries, dead letters).
-
-:class:`OneWriterDatabase` queues the process's SQLite writers on an asyncio lock: SQLite
-takes one writer at a time, and its own busy handler makes a waiting connection sleep up to
-100 ms between tries, which starves a worker whose loops all write.
+(The process's SQLite writers take turns in :class:`kit.db.Database` itself.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from nats.aio.msg import Msg
@@ -44,24 +40,6 @@ async def claim_many(
     rows = [{"consumer": consumer, "event_id": i, "handled_at": now} for i in set(event_ids)]
     query = insert.values(rows).on_conflict_do_nothing().returning(table.c.event_id)
     return {str(i) for i in (await session.execute(query)).scalars()}
-
-
-class OneWriterDatabase(Database):
-    """A :class:`~kit.db.Database` whose writing transactions take turns in this process
-    on SQLite (on PostgreSQL they run side by side, as usual)."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self._writer = asyncio.Lock()
-
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        if not (self.is_sqlite and write):
-            async with super().transaction(write=write) as session:
-                yield session
-            return
-        async with self._writer, super().transaction(write=True) as session:
-            yield session
 
 
 class FanOutRunner(ConsumerRunner):
