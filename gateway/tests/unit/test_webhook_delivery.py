@@ -83,7 +83,7 @@ async def test_a_failed_attempt_reads_as_words() -> None:
 
     import aiohttp  # noqa: PLC0415
 
-    from gateway.webhooks.delivery import in_words  # noqa: PLC0415
+    from gateway.retries import in_words  # noqa: PLC0415
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -31,6 +31,7 @@ from gateway.retries import (
     Outcome,
     RetrySchedule,
     elapsed_ms,
+    in_words,
     lease_for,
     periodically,
     retry_after_seconds,
@@ -269,7 +270,7 @@ class Forwarder:
                 text = raw.decode(errors="replace")
                 retry_after = retry_after_seconds(answer.headers.get("retry-after"))
         except (aiohttp.ClientError, TimeoutError) as exc:
-            error = repr(exc) or type(exc).__name__
+            error = in_words(exc)
         outcome = Outcome(
             attempted_at,
             elapsed_ms(started),

@@ -33,6 +33,7 @@ from gateway.retries import (
     Outcome,
     RetrySchedule,
     elapsed_ms,
+    in_words,
     lease_for,
     periodically,
     retry_after_seconds,
@@ -180,30 +181,6 @@ async def post(
         return Outcome(attempted_at, elapsed_ms(started), error=f"refused: {exc}")
     except (aiohttp.ClientError, TimeoutError) as exc:
         return Outcome(attempted_at, elapsed_ms(started), error=in_words(exc))
-
-
-def in_words(exc: BaseException) -> str:  # noqa: PLR0911 (one plain answer per kind of failure)
-    """A failed attempt as its owner reads it: "connection refused by 127.0.0.1:18923",
-    "no answer in time", never a Python repr."""
-    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
-        return "no answer in time"
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return f"could not resolve {exc.host}"
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return f"TLS certificate of {exc.host} refused: {exc.certificate_error}"
-    if isinstance(exc, aiohttp.ClientConnectorSSLError):
-        return f"TLS handshake with {exc.host}:{exc.port} failed"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.os_error.strerror or str(exc.os_error)
-        if isinstance(exc.os_error, ConnectionRefusedError):
-            return f"connection refused by {exc.host}:{exc.port}"
-        return f"could not connect to {exc.host}:{exc.port}: {reason.lower()}"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "the receiver closed the connection before answering"
-    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
-        return f"unreadable answer: {exc}"
-    text = str(exc).strip()
-    return text or "request failed"
 
 
 @dataclass(frozen=True)
