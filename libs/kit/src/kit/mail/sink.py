@@ -73,6 +73,9 @@ class MailSink:
         self.handler = _Handler(directory, refuse)
         self._server: asyncio.Server | None = None
         self._connections: set[SMTP] = set()
+        # Messages already read, by file name: a file is written whole and never changes,
+        # and a session-long sink holds thousands, which tests poll every 50 ms.
+        self._read: dict[str, ReceivedMail] = {}
 
     @property
     def url(self) -> str:
@@ -112,7 +115,7 @@ class MailSink:
         await self.stop()
 
     def received(self) -> list[ReceivedMail]:
-        return received(self.directory)
+        return received(self.directory, cache=self._read)
 
 
 @dataclass(frozen=True)
@@ -146,15 +149,23 @@ class ReceivedMail:
         ]
 
 
-def received(directory: Path) -> list[ReceivedMail]:
-    """Every message kept in ``directory``, oldest first."""
+def received(
+    directory: Path, *, cache: dict[str, ReceivedMail] | None = None
+) -> list[ReceivedMail]:
+    """Every message kept in ``directory``, oldest first; with ``cache``, each file is parsed
+    once (a file removed since is no longer listed)."""
     if not directory.exists():
         return []
     mails = []
     for path in sorted(directory.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        mails.append(ReceivedMail(id=path.stem, path=path, message=message))
+        mail = cache.get(path.name) if cache is not None else None
+        if mail is None:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            mail = ReceivedMail(id=path.stem, path=path, message=message)
+            if cache is not None:
+                cache[path.name] = mail
+        mails.append(mail)
     return mails
 
 
