@@ -121,6 +121,12 @@ POST   /v1/mail/events/{mail_id}/resend                                        -
 GET    /v1/mail/directory                                                      -       ok   ok   403  403  403  403  403  401
 GET    /v1/mail/directory/{mail_id}                                            -       ok   ok   403  403  403  403  403  401
 POST   /v1/mail/directory/{mail_id}/resend                                     -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/surveys                                                        -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/surveys/{mail_id}                                              -       ok   ok   403  403  403  403  403  401
+POST   /v1/mail/surveys/{mail_id}/resend                                       -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/eu-watch                                                       -       ok   ok   403  403  403  403  403  401
+GET    /v1/mail/eu-watch/{mail_id}                                             -       ok   ok   403  403  403  403  403  401
+POST   /v1/mail/eu-watch/{mail_id}/resend                                      -       ok   ok   403  403  403  403  403  401
 
 # surveys and EU watch: staff write; drafts are hidden from everyone else.
 GET    /v1/surveys                                                             -       ok   ok   ok   ok   ok   ok   ok   ok

@@ -412,6 +412,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         "MAILLAGE_GATEWAY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         # Claims then mail staff: the directory has messages to list.
         "MAILLAGE_STAFF_EMAIL": "equipe@maillage.example.org",
+        # Watches are checked every second: EU watch has an alert to list within the test.
+        "MAILLAGE_EU_WATCH_WATCH_CHECK_SECONDS": "1",
     }
     options = StackOptions(
         var_dir=tmp_path_factory.mktemp("access-var"),
@@ -586,10 +588,19 @@ async def _decide_claim(world: World, target: Target, prepared: Prepared) -> Non
 
 async def a_mail_id(world: World, service: str) -> str:
     """A message of ``service``: a claim mails staff (directory), a registration its
-    registrant (events, made by the world)."""
+    registrant (events, made by the world), an invitation its person (surveys), a watch's
+    alert of a new call its address (EU watch)."""
     if service == "directory":
         shadow = await world.admin.create_actor(status="shadow")
         await world.admin.created_id(f"/v1/actors/{shadow}/claims", {"message": "C'est nous."})
+    elif service == "surveys":
+        await new_invitation(world)
+    elif service == "eu-watch":
+        funder = unique("Fondation")
+        watch = {"name": unique("Veille"), "funder": funder, "channels": ["email"]}
+        await world.admin.created_id("/v1/watches", watch | {"email": "veille@example.org"})
+        call = {"identifier": f"FUNDER-{uuid.uuid4().hex[:8]}", "title": "Appel", "funder": funder}
+        await world.admin.created_id("/v1/calls", call | {"deadlines": ["2099-04-01"]})
 
     async def listed() -> str | None:
         page = await world.admin.http.get(f"/v1/mail/{service}")
@@ -606,7 +617,7 @@ def _mail_recipe(service: str) -> Recipe:
     return fill
 
 
-for _service in ("events", "directory"):
+for _service in ("events", "directory", "surveys", "eu-watch"):
     for _method, _path in (("GET", "/{mail_id}"), ("POST", "/{mail_id}/resend")):
         recipe(_method, f"/v1/mail/{_service}{_path}")(_mail_recipe(_service))
 

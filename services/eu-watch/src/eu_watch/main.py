@@ -21,6 +21,7 @@ from eu_watch.themes.router import router as themes_router
 from eu_watch.watches.router import router as watches_router
 from eu_watch.watches.service import WATCH_MAIL_KIND
 from eu_watch.watches.worker import watch_worker
+from kit.mail.router import mail_router
 from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 matching_router,
                 watches_router,
                 unsubscribe_router(mail, kinds=MAIL_KINDS),
+                mail_router(mail),
             ],
             subscriptions=[actor_subscription(settings.consumer_prefix)],
             workers=[

@@ -157,6 +157,12 @@ async def test_a_new_call_reaches_an_immediate_watch_once_by_mail_and_event(
     ]
     assert len(await mails_to(eu_watch_mail, address, count=2)) == 2
     assert len(await mail_rows(runtime, address)) == 2
+    # Staff read them among the service's messages (the gateway routes /v1/mail/eu-watch here).
+    listed = await admin.get("/v1/mail/eu-watch", params={"to": address})
+    assert listed.status_code == 200, listed.text
+    assert [m["template"] for m in listed.json()["items"]] == ["watch_alert", "watch_alert"]
+    async with member_of(actor_id) as client:
+        assert (await client.get("/v1/mail/eu-watch")).status_code == 403
 
 
 async def test_a_call_that_comes_within_the_deadline_window_is_newly_matching(

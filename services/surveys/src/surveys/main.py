@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kit.mail.router import mail_router
+from kit.pages.unsubscribe import unsubscribe_router
 from kit.service import ServiceSpec, create_service_app
 from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
@@ -15,6 +17,7 @@ from surveys.feedback.jobs import feedback_worker
 from surveys.forms.router import router as forms_router
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
+from surveys.invitations.service import MAIL_KIND
 from surveys.observatory.router import router as observatory_router
 from surveys.questionnaires.router import router as surveys_router
 from surveys.responses.router import router as responses_router
@@ -22,6 +25,14 @@ from surveys.results.router import router as results_router
 from surveys.schedule import schedule_worker
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+#: What one stops receiving from the unsubscribe link of a survey message: invitations and
+#: reminders alike (one kind: a survey's messages are all asks to answer).
+MAIL_KINDS = {
+    MAIL_KIND: (
+        "les invitations et les rappels des questionnaires du réseau",
+        "the invitations and reminders of the network's surveys",
+    ),
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 results_router,
                 indicators_router,
                 observatory_router,
+                # The link of every invitation's List-Unsubscribe header (RFC 8058 one-click).
+                unsubscribe_router(mail, kinds=MAIL_KINDS),
+                mail_router(mail),
             ],
             subscriptions=[
                 actor_subscription(settings.consumer_prefix),

@@ -210,3 +210,50 @@ async def test_reminders_go_once_and_never_to_who_unsubscribed(
     assert sum("Rappel" in subject for subject in subjects) == 1, subjects
     to_leaver = [m for m in surveys_mail.received() if leaves in m.envelope_to]
     assert to_leaver == []  # neither the invitation nor the reminder
+
+
+async def test_the_unsubscribe_link_of_an_invitation_works_and_staff_see_the_message(
+    admin: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    member_of: Callable[..., httpx.AsyncClient],
+    surveys_mail: MailSink,
+) -> None:
+    """The link in the invitation's List-Unsubscribe header is served by this service (the
+    gateway routes it here by the token's issuer): one click, and reminders pass it by."""
+    tag = uuid.uuid4().hex[:8]
+    address = f"desabonne-{tag}@example.org"
+    survey = await open_survey(admin)
+    invited = await admin.post(
+        f"/v1/surveys/{survey['id']}/invitations",
+        json={"people": [{"email": address}], "dry_run": False},
+    )
+    assert invited.json()["created"] == 1, invited.text
+    (received,) = await mails_to(surveys_mail, address)
+    assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = received.message["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{PUBLIC_URL}/p/unsubscribe/"), link
+    path = link.removeprefix(PUBLIC_URL)
+
+    page = await anonymous.get(path)
+    assert page.status_code == 200, page.text
+    assert "les invitations et les rappels des questionnaires du réseau" in page.text
+    assert address not in page.text, "the address is masked"
+    # RFC 8058: what a mail client POSTs, with no cookie and no form token.
+    done = await anonymous.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200, done.text
+
+    reminded = await admin.post(f"/v1/surveys/{survey['id']}/reminders", json={})
+    assert reminded.json() == {"reminded": 0, "suppressed": 1}
+
+    # Staff find the invitation among the service's messages; members do not.
+    async def sent() -> list[dict[str, Any]] | None:
+        listed = await admin.get("/v1/mail/surveys", params={"to": address})
+        assert listed.status_code == 200, listed.text
+        items: list[dict[str, Any]] = listed.json()["items"]
+        return items if items and items[0]["status"] == "sent" else None
+
+    (message,) = await wait_until(sent, what="the invitation listed as sent")
+    assert message["template"] == "survey_invitation"
+    async with member_of(uuid.uuid4()) as member:
+        assert (await member.get("/v1/mail/surveys")).status_code == 403
+    assert (await anonymous.get("/v1/mail/surveys")).status_code == 401
