@@ -106,6 +106,11 @@ class AttendanceRecorded(BaseModel):
     feedback_survey_id: uuid.UUID | None = None
     event_themes: list[str] = []
     event_starts_at: datetime | None = None
+    #: Where the training took place on one line (venue, street, postcode and town; none
+    #: online), and the registrant's language (``fr``, ``en``): the satisfaction invitation
+    #: names the training, its day and place, in that language.
+    event_place: str | None = None
+    language: str = "fr"
 
 
 #: The same bound as an event's timings: a training session holds some of them.

@@ -220,7 +220,7 @@ async def test_attendance_per_session_of_a_training(
     registration = (
         await anonymous.post(
             f"/v1/events/{event['id']}/registrations",
-            json={"name": "Maëlle Kerbrat", "email": "maelle.kerbrat@exemple.fr"},
+            json={"name": "Maëlle Kerbrat", "email": "maelle.kerbrat@exemple.fr", "language": "en"},
         )
     ).json()
     url = f"/v1/registrations/{registration['id']}/attendance"
@@ -252,6 +252,10 @@ async def test_attendance_per_session_of_a_training(
     assert recorded[0]["data"]["feedback_survey_id"] == feedback_survey_id
     assert recorded[0]["data"]["event_themes"] == ["biology", "health"]
     assert recorded[0]["data"]["event_starts_at"] == DAY_1["start"]  # the first day
+    # What its invitation tells: the place on one line, in the registrant's language.
+    assert recorded[0]["data"]["event_place"].startswith("Quai des Savoirs, ")
+    assert recorded[0]["data"]["event_place"].endswith("Toulouse")
+    assert recorded[0]["data"]["language"] == "en"
 
     export = await admin.get(f"/v1/events/{event['id']}/registrations.csv")
     assert "1:oui 2:non" in export.content.decode("utf-8-sig")

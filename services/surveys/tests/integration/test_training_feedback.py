@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 
 from kit.broker import ensure_streams
 from kit.cloudevents import CloudEvent
+from kit.mail.sink import MailSink, ReceivedMail
 from kit.testing.polling import wait_until
 from surveys.db import mail
 from surveys.feedback.models import TrainingFeedback
@@ -277,3 +278,103 @@ def satisfaction_survey() -> dict[str, Any]:
             }
         ],
     }
+
+
+async def mails_to(sink: MailSink, address: str, count: int) -> list[ReceivedMail]:
+    async def arrived() -> list[ReceivedMail] | None:
+        found = [m for m in sink.received() if address in m.envelope_to]
+        return found if len(found) >= count else None
+
+    return await wait_until(arrived, within=30, what=f"{count} message(s) to {address}")
+
+
+async def test_the_invitation_and_its_reminder_name_the_training_in_the_persons_language(
+    app: FastAPI, admin: httpx.AsyncClient, jetstream: JetStreamContext, surveys_mail: MailSink
+) -> None:
+    await ensure_streams(jetstream, ["EVENTS"])
+    survey = (await admin.post("/v1/surveys", json=satisfaction_survey())).json()
+    assert (await admin.post(f"/v1/surveys/{survey['id']}/publish")).status_code == 200
+    training = uuid.uuid4()
+    tag = uuid.uuid4().hex[:6]
+    french, english = f"fr-{tag}@exemple.fr", f"en-{tag}@example.org"
+    for email, language in ((french, "fr"), (english, "en")):
+        await attendance(
+            jetstream,
+            event_id=training,
+            survey_id=survey["id"],
+            email=email,
+            event_title="Médiation du ciel",
+            event_starts_at="2026-12-08T08:30:00+00:00",  # 9:30 in Paris
+            event_place="Quai des Savoirs, 39 allées Jules Guesde, 31000 Toulouse",
+            language=language,
+        )
+
+    async def both() -> bool:
+        return len(await rows(app, training)) == 2
+
+    await wait_until(both, what="both attendances noted")
+    async with app.state.runtime.database.transaction() as session:
+        await feedback_service.invite_due(session, now=datetime(2027, 1, 1, tzinfo=UTC))
+
+    place = "Quai des Savoirs, 39 allées Jules Guesde, 31000 Toulouse"
+    [to_french] = await mails_to(surveys_mail, french, 1)
+    assert to_french.message["Subject"] == "Votre avis sur la formation « Médiation du ciel »"
+    told = (
+        f"Vous avez participé à la formation « Médiation du ciel » (mardi 8 décembre 2026, {place})"
+    )
+    assert told in to_french.text
+    assert told in to_french.html
+    [to_english] = await mails_to(surveys_mail, english, 1)
+    assert to_english.message["Subject"] == "Your view of the training “Médiation du ciel”"
+    assert (
+        f"You attended the training “Médiation du ciel” (Tuesday 8 December 2026, {place})"
+        in to_english.text
+    )
+    assert "Bonjour" not in to_english.text
+
+    # Neither has answered: the reminder names the training too, each in their language.
+    reminded = await admin.post(f"/v1/surveys/{survey['id']}/reminders", json={})
+    assert reminded.json() == {"reminded": 2, "suppressed": 0}
+    reminder = (await mails_to(surveys_mail, french, 2))[-1]
+    assert (
+        reminder.message["Subject"] == "Rappel : votre avis sur la formation « Médiation du ciel »"
+    )
+    assert f"sur la formation « Médiation du ciel » (mardi 8 décembre 2026, {place})." in (
+        reminder.text
+    )
+    reminder = (await mails_to(surveys_mail, english, 2))[-1]
+    assert reminder.message["Subject"] == "Reminder: your view of the training “Médiation du ciel”"
+    assert f"about the training “Médiation du ciel” (Tuesday 8 December 2026, {place}) yet." in (
+        reminder.text
+    )
+
+
+async def test_a_training_without_day_nor_place_is_named_alone(
+    app: FastAPI, admin: httpx.AsyncClient, jetstream: JetStreamContext, surveys_mail: MailSink
+) -> None:
+    """An attendance noted before events told the place (and an online training) still
+    names its training, without empty parentheses."""
+    await ensure_streams(jetstream, ["EVENTS"])
+    survey = (await admin.post("/v1/surveys", json=satisfaction_survey())).json()
+    assert (await admin.post(f"/v1/surveys/{survey['id']}/publish")).status_code == 200
+    training = uuid.uuid4()
+    email = f"seule-{uuid.uuid4().hex[:6]}@exemple.fr"
+    await attendance(
+        jetstream,
+        event_id=training,
+        survey_id=survey["id"],
+        email=email,
+        event_title="Atelier en ligne",
+        event_starts_at=None,
+    )
+
+    async def noted() -> bool:
+        return len(await rows(app, training)) == 1
+
+    await wait_until(noted, what="attendance noted")
+    async with app.state.runtime.database.transaction() as session:
+        await feedback_service.invite_due(session, now=datetime(2027, 1, 1, tzinfo=UTC))
+    [mail_] = await mails_to(surveys_mail, email, 1)
+    assert "Vous avez participé à la formation « Atelier en ligne » : ce questionnaire" in (
+        mail_.text
+    )

@@ -9,9 +9,9 @@ A service's template folder holds, per language (``fr/``, ``en/``) and per templ
 
 Templates see the row's ``data``, plus ``language``, ``public_url``, ``unsubscribe_link``
 (reminders and digests) and the filters ``absolute`` (a path made absolute from
-``MAILLAGE_PUBLIC_URL``) and ``when`` (an ISO datetime told in Europe/Paris, in the message's
-language). An undefined variable is an error: the message fails visibly instead of going out
-with a blank.
+``MAILLAGE_PUBLIC_URL``), ``when`` (an ISO datetime told in Europe/Paris, in the message's
+language) and ``day`` (its day alone, as ``when`` tells it). An undefined variable is an
+error: the message fails visibly instead of going out with a blank.
 
 Headers are built with :mod:`email`'s ``EmailMessage`` from values whose line breaks were
 removed first: a name or a title cannot add a header.
@@ -63,16 +63,19 @@ def one_line(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value).strip()
 
 
-def told_in_paris(value: str | datetime, language: str) -> str:
-    """``2026-12-08T13:30:00Z`` → ``mardi 8 décembre 2026 à 14:30`` (Europe/Paris)."""
+def told_in_paris(value: str | datetime, language: str, *, with_time: bool = True) -> str:
+    """``2026-12-08T13:30:00Z`` → ``mardi 8 décembre 2026 à 14:30`` (Europe/Paris), or
+    ``mardi 8 décembre 2026`` without the time."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = moment.astimezone(PARIS)
     lang = language if language in _MONTHS else "fr"
-    day = _WEEKDAYS[lang][local.weekday()]
-    month = _MONTHS[lang][local.month - 1]
+    weekday = _WEEKDAYS[lang][local.weekday()]
+    day = f"{weekday} {local.day} {_MONTHS[lang][local.month - 1]} {local.year}"
+    if not with_time:
+        return day
     if lang == "en":
-        return f"{day} {local.day} {month} {local.year} at {local:%H:%M}"
-    return f"{day} {local.day} {month} {local.year} à {local:%H:%M}"
+        return f"{day} at {local:%H:%M}"
+    return f"{day} à {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class MailRenderer:
         )
         self.environment.filters["absolute"] = self.absolute
         self.environment.filters["when"] = _when
+        self.environment.filters["day"] = _day
 
     def absolute(self, path: str) -> str:
         """A path of the platform (``/p/...``) as a link from ``MAILLAGE_PUBLIC_URL``."""
@@ -150,6 +154,11 @@ class MailRenderer:
 @jinja2.pass_context
 def _when(context: jinja2.runtime.Context, value: str | datetime) -> str:
     return told_in_paris(value, str(context.get("language", "fr")))
+
+
+@jinja2.pass_context
+def _day(context: jinja2.runtime.Context, value: str | datetime) -> str:
+    return told_in_paris(value, str(context.get("language", "fr")), with_time=False)
 
 
 def _unsubscribe_line(language: str) -> str:

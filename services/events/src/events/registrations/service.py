@@ -33,6 +33,7 @@ from contracts.events import (
     RegistrationStatus,
 )
 from contracts.vocabularies import EventState, EventStatus
+from events.agenda import ical
 from events.agenda import policies as event_policies
 from events.agenda.errors import EventNotFound
 from events.agenda.models import Event
@@ -521,6 +522,8 @@ class RegistrationService:
             event_starts_at=min(
                 (datetime.fromisoformat(t["start"]) for t in event.timings), default=None
             ),
+            event_place=ical.place_of(event) or None,
+            language=registration.language,
         )
         await outbox.emit(
             session,

@@ -31,6 +31,11 @@ class TrainingFeedback(Base):
     #: The training's themes and first day: satisfaction is cut by theme and by year.
     event_themes: Mapped[list[str]] = mapped_column(Json, default=list)
     event_starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Where it took place (one line; none online or when the event did not say): the
+    #: invitation and its reminder name the training, its first day and its place.
+    event_place: Mapped[str | None] = mapped_column(sa.String(500))
+    #: The attendee's language (``fr`` or ``en``), as they registered: the mails' language.
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")
     survey_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
     #: Lower-cased: one person, one invitation per training.
     email: Mapped[str] = mapped_column(sa.String(320))

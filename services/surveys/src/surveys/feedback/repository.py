@@ -47,5 +47,15 @@ class FeedbackRepository:
         query = sa.select(TrainingFeedback).where(TrainingFeedback.invitation_id == invitation_id)
         return (await session.scalars(query.limit(1))).first()
 
+    async def of_invitations(
+        self, session: AsyncSession, invitation_ids: Sequence[uuid.UUID]
+    ) -> Sequence[TrainingFeedback]:
+        if not invitation_ids:
+            return []
+        query = sa.select(TrainingFeedback).where(
+            TrainingFeedback.invitation_id.in_(list(invitation_ids))
+        )
+        return (await session.scalars(query)).all()
+
 
 feedback_repository = FeedbackRepository()

@@ -17,7 +17,7 @@ from kit.identity import Identity, Role
 from kit.models import utcnow
 from surveys.feedback.policies import next_morning
 from surveys.feedback.repository import feedback_repository
-from surveys.invitations.service import invitation_service
+from surveys.invitations.service import Training, invitation_service
 from surveys.questionnaires.repository import survey_repository
 
 #: Who creates the invitations of the chain (shown as their author).
@@ -44,6 +44,8 @@ class FeedbackService:
                 "event_title": attendance.event_title[:300],
                 "event_themes": attendance.event_themes,
                 "event_starts_at": attendance.event_starts_at,
+                "event_place": (attendance.event_place or "")[:500] or None,
+                "language": "en" if attendance.language == "en" else "fr",
                 "survey_id": attendance.feedback_survey_id,
                 "email": attendance.email.strip().lower(),
                 "name": attendance.name[:300],
@@ -71,10 +73,12 @@ class FeedbackService:
             invitation = await invitation_service.invite_after_training(
                 session,
                 survey=survey,
-                training_id=row.event_id,
-                training_title=row.event_title,
+                training=Training(
+                    row.event_id, row.event_title, row.event_starts_at, row.event_place
+                ),
                 email=row.email,
                 name=row.name or None,
+                language=row.language,
                 identity=CHAIN,
             )
             if invitation is not None:

@@ -22,6 +22,7 @@ from kit.problems import InvalidInput
 from surveys.actors.models import KnownActor
 from surveys.actors.repository import ActorFilter, known_actor_repository
 from surveys.db import mail, outbox
+from surveys.feedback.repository import feedback_repository
 from surveys.invitations import policies
 from surveys.invitations.errors import (
     InvitationNotFound,
@@ -55,6 +56,27 @@ class _Invitee:
     name: str | None
     language: str
     source: str
+
+
+@dataclass(frozen=True)
+class Training:
+    """What an invitation after a training's attendance tells of that training."""
+
+    id: uuid.UUID
+    title: str
+    starts_at: datetime | None = None
+    place: str | None = None
+
+    def mail_data(self) -> dict[str, Any]:
+        return {
+            "training": self.title,
+            "training_starts_at": self.starts_at.isoformat() if self.starts_at else None,
+            "training_place": self.place,
+        }
+
+
+#: The mail data of an invitation that follows no training.
+NO_TRAINING: dict[str, Any] = {"training": None, "training_starts_at": None, "training_place": None}
 
 
 def _client_key(secret: str, survey_id: uuid.UUID, address: str | None) -> str:
@@ -135,24 +157,21 @@ class InvitationService:
         session: AsyncSession,
         *,
         survey: Survey,
-        training_id: uuid.UUID,
-        training_title: str,
+        training: Training,
         email: str,
         name: str | None,
+        language: str,
         identity: Identity,
     ) -> Invitation | None:
         """Invite an attendee of a training to its satisfaction survey, once per training and
-        address (None when already invited for this training); the mail names the training."""
+        address (None when already invited for this training), in their language (French
+        unless English); the mail names the training, its day and its place."""
         email = email.strip().lower()
-        if await invitation_repository.of_training(session, survey.id, training_id, email):
+        if await invitation_repository.of_training(session, survey.id, training.id, email):
             return None
-        invitee = _Invitee(None, email, name, "fr", "training")
+        invitee = _Invitee(None, email, name, "en" if language == "en" else "fr", "training")
         [invitation] = await self._create(
-            session,
-            survey,
-            [invitee],
-            identity=identity,
-            training=(training_id, training_title),
+            session, survey, [invitee], identity=identity, training=training
         )
         return invitation
 
@@ -179,7 +198,7 @@ class InvitationService:
         invitees: Sequence[_Invitee],
         *,
         identity: Identity,
-        training: tuple[uuid.UUID, str] | None = None,
+        training: Training | None = None,
     ) -> list[Invitation]:
         now = utcnow()
         invitations = [
@@ -197,7 +216,7 @@ class InvitationService:
                 created_at=now,
                 updated_at=now,
                 created_by=identity.subject,
-                training_id=training[0] if training else None,
+                training_id=training.id if training else None,
             )
             for invitee in invitees
         ]
@@ -226,7 +245,7 @@ class InvitationService:
                     survey,
                     invitation,
                     template="survey_invitation",
-                    training=training[1] if training else None,
+                    training=training,
                 )
         return invitations
 
@@ -296,13 +315,28 @@ class InvitationService:
         )
         reminded = suppressed = 0
         now = utcnow()
+        # A reminder after a training names it as its invitation did.
+        trainings = {
+            row.invitation_id: Training(
+                row.event_id, row.event_title, row.event_starts_at, row.event_place
+            )
+            for row in await feedback_repository.of_invitations(
+                session, [i.id for i in due if i.training_id is not None]
+            )
+        }
         for invitation in due:
             invitation.reminders_sent += 1
             invitation.last_reminded_at = now
             if invitation.email and await mail.is_suppressed(session, invitation.email, MAIL_KIND):
                 suppressed += 1
                 continue
-            reminded += await self._mail(session, survey, invitation, template="survey_reminder")
+            reminded += await self._mail(
+                session,
+                survey,
+                invitation,
+                template="survey_reminder",
+                training=trainings.get(invitation.id),
+            )
         await session.flush()
         return ReminderReport(reminded=reminded, suppressed=suppressed)
 
@@ -313,7 +347,7 @@ class InvitationService:
         invitation: Invitation,
         *,
         template: str,
-        training: str | None = None,
+        training: Training | None = None,
     ) -> int:
         assert invitation.email is not None
         language = invitation.language
@@ -326,7 +360,7 @@ class InvitationService:
             },
             "name": invitation.name,
             "link": form_path(invitation.token),
-            "training": training,
+            **(training.mail_data() if training else NO_TRAINING),
         }
         written = await mail.send(
             session,
