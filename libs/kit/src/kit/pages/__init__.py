@@ -25,10 +25,12 @@ from kit.pages.rendering import (
     KIT_TEMPLATES,
     STATIC_DIR,
     STATIC_PATH,
+    Page,
     PageTemplates,
     csrf_key,
     format_period,
     format_when,
+    translator,
 )
 from kit.problems import PAGES_PREFIX, DomainError
 
@@ -37,6 +39,7 @@ __all__ = [
     "CheckedForm",
     "HtmlSecurityHeaders",
     "Language",
+    "Page",
     "PageError",
     "PageTemplates",
     "format_period",
@@ -45,6 +48,7 @@ __all__ = [
     "page_language",
     "page_policy",
     "render_problem",
+    "translator",
 ]
 
 

@@ -123,6 +123,100 @@ def _quote(value: str) -> str:
     return quote(value, safe="")
 
 
+def translator(lang: Language) -> Callable[[str, str], str]:
+    """``t(fr, en)``: the text of the page's language, the other written beside it."""
+
+    def t(fr: str, en: str) -> str:
+        return en if lang == "en" else fr
+
+    return t
+
+
+class Page:
+    """One answer's page being made: its language, CSP nonce and CSRF token, what every
+    template is given, and the headers and cookies of the answer. :meth:`PageTemplates.render`
+    renders a template with it; a page that builds its HTML otherwise (from parts rendered
+    once) answers with :meth:`respond` and gets the same headers and cookies."""
+
+    def __init__(self, request: Request, language: str | None = None) -> None:
+        self.request = request
+        self.lang: Language = page_language(request, language)
+        self.nonce = secrets.token_urlsafe(16)
+        self.t = translator(self.lang)
+        self._browser_cookie = csrf.browser_cookie(request)
+        self._new_cookie: str | None = None
+
+    def csrf_field(self, action: str | None = None) -> Markup:
+        """The hidden input of a form posting to ``action`` (this page's address by default);
+        a browser without the cookie gets one with the answer."""
+        if self._browser_cookie is None:
+            self._browser_cookie = self._new_cookie = csrf.new_cookie_value()
+        key = csrf_key(self.request)  # only pages with a form need the app's key
+        token = csrf.token_for(key, self._browser_cookie, action or self.request.url.path)
+        return Markup('<input type="hidden" name="{}" value="{}">').format(csrf.CSRF_FIELD, token)
+
+    @property
+    def language_switch_url(self) -> str:
+        return language_switch_url(self.request, self.lang)
+
+    def variables(self, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What a template is given: the page's own variables, then ``context``."""
+        lang = self.lang
+
+        def when(moment: datetime, with_time: bool = True) -> str:
+            return format_when(moment, lang, with_time=with_time)
+
+        def period(start: datetime, end: datetime) -> str:
+            return format_period(start, end, lang)
+
+        return {
+            "request": self.request,
+            "lang": lang,
+            "other_language": "en" if lang == "fr" else "fr",
+            "t": self.t,
+            "when": when,
+            "period": period,
+            "csrf_field": self.csrf_field,
+            "csp_nonce": self.nonce,
+            "language_switch_url": self.language_switch_url,
+            "stylesheet_url": STYLESHEET_URL,
+            **(context or {}),
+        }
+
+    def respond(
+        self,
+        body: str,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        """``body`` as a complete HTML answer: security headers, language, cookies."""
+        request = self.request
+        response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+        response.headers[CSP_HEADER] = page_policy(self.nonce)
+        # Also set here, not only by HtmlSecurityHeaders: a 500 page is sent from outside
+        # every middleware.
+        for header, value in (NOSNIFF, *HTML_HEADERS):
+            response.headers[header.decode()] = value.decode()
+        # Personal pages (a token in the address) must not stay in shared caches.
+        response.headers.setdefault("cache-control", "no-store")
+        response.headers["content-language"] = self.lang
+        response.headers["vary"] = "Accept-Language, Cookie"
+        if self._new_cookie is not None:
+            csrf.set_cookie(response, self._new_cookie, secure=_secure(request))
+        asked = requested_language(request)
+        if asked is not None and request.cookies.get(LANGUAGE_COOKIE) != asked:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                asked,
+                max_age=_LANGUAGE_COOKIE_SECONDS,
+                path="/p/",
+                samesite="lax",
+                secure=_secure(request),
+            )
+        return response
+
+
 class PageTemplates:
     """The pages of one domain package: its template folder, then kit's layout."""
 
@@ -133,6 +227,9 @@ class PageTemplates:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates are files of the installed package: they change with a new release
+            # (a new process), never under a running one, so no stat() per page.
+            auto_reload=False,
         )
         self.environment.globals.update(globals or {})
 
@@ -148,68 +245,9 @@ class PageTemplates:
     ) -> HTMLResponse:
         """Render template ``name`` for ``request`` as a complete HTML answer; ``language``
         is the reader's recorded choice, if known (see :func:`page_language`)."""
-        lang = page_language(request, language)
-        nonce = secrets.token_urlsafe(16)
-        browser_cookie = csrf.browser_cookie(request)
-        new_cookie: list[str] = []
-
-        def csrf_field(action: str | None = None) -> Markup:
-            nonlocal browser_cookie
-            if browser_cookie is None:
-                browser_cookie = csrf.new_cookie_value()
-                new_cookie.append(browser_cookie)
-            key = csrf_key(request)  # only pages with a form need the app's key
-            token = csrf.token_for(key, browser_cookie, action or request.url.path)
-            return Markup('<input type="hidden" name="{}" value="{}">').format(
-                csrf.CSRF_FIELD, token
-            )
-
-        def t(fr: str, en: str) -> str:
-            return en if lang == "en" else fr
-
-        def when(moment: datetime, with_time: bool = True) -> str:
-            return format_when(moment, lang, with_time=with_time)
-
-        def period(start: datetime, end: datetime) -> str:
-            return format_period(start, end, lang)
-
-        variables = {
-            "request": request,
-            "lang": lang,
-            "other_language": "en" if lang == "fr" else "fr",
-            "t": t,
-            "when": when,
-            "period": period,
-            "csrf_field": csrf_field,
-            "csp_nonce": nonce,
-            "language_switch_url": language_switch_url(request, lang),
-            "stylesheet_url": STYLESHEET_URL,
-            **(context or {}),
-        }
-        body = self.environment.get_template(name).render(variables)
-        response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
-        response.headers[CSP_HEADER] = page_policy(nonce)
-        # Also set here, not only by HtmlSecurityHeaders: a 500 page is sent from outside
-        # every middleware.
-        for header, value in (NOSNIFF, *HTML_HEADERS):
-            response.headers[header.decode()] = value.decode()
-        # Personal pages (a token in the address) must not stay in shared caches.
-        response.headers.setdefault("cache-control", "no-store")
-        response.headers["content-language"] = lang
-        response.headers["vary"] = "Accept-Language, Cookie"
-        if new_cookie:
-            csrf.set_cookie(response, new_cookie[0], secure=_secure(request))
-        asked = requested_language(request)
-        if asked is not None and request.cookies.get(LANGUAGE_COOKIE) != asked:
-            response.set_cookie(
-                LANGUAGE_COOKIE,
-                asked,
-                max_age=_LANGUAGE_COOKIE_SECONDS,
-                path="/p/",
-                samesite="lax",
-                secure=_secure(request),
-            )
-        return response
+        page = Page(request, language)
+        body = self.environment.get_template(name).render(page.variables(context))
+        return page.respond(body, status_code=status_code, headers=headers)
 
 
 def csrf_key(request: Request) -> bytes:

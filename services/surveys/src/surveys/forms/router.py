@@ -9,14 +9,12 @@ JSON and shows or hides questions as the respondent answers. Answers are saved t
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kit.pages import CheckedForm, PageTemplates
+from kit.pages import CheckedForm
 from kit.service import DbSession
+from surveys.forms.rendering import TEMPLATES, form_renderer
 from surveys.forms.schemas import FormPage
 from surveys.forms.service import FIELD_PREFIX, form_service
 from surveys.invitations.policies import PublicLinkLimits
@@ -28,8 +26,7 @@ from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
 from surveys.responses.validation import merge
 
 router = APIRouter(include_in_schema=False)
-templates = PageTemplates(Path(__file__).parent / "templates")
-SCRIPT = (Path(__file__).parent / "static" / "conditions.js").read_text(encoding="utf-8")
+templates = TEMPLATES
 
 
 def _secret(request: Request) -> str:
@@ -50,30 +47,14 @@ def _render(
     saved: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
-    definition = answering.version.definition
-    section = definition["sections"][page.section_index]
-    rules = {
-        "answers": {k: v for k, v in page.answers.items() if k in page.visible},
-        "sections": answering.version.script_rules,
-    }
-    context: dict[str, Any] = {
-        "survey": definition,
-        "section": section,
-        "section_index": page.section_index,
-        "position": page.position,
-        "pages": page.pages,
-        "has_previous": page.has_previous,
-        "has_next": page.has_next,
-        "answers": page.answers,
-        "visible": page.visible,
-        "errors": page.errors,
-        "saved": saved,
-        "page_path": f"/p/surveys/{token}",
-        "rules": rules,
-        "script": SCRIPT,
-    }
-    return templates.render(
-        request, "form.html", context, language=_language(answering), status_code=status_code
+    return form_renderer.render(
+        request,
+        answering.version,
+        page,
+        token=token,
+        language=_language(answering),
+        saved=saved,
+        status_code=status_code,
     )
 
 
