@@ -17,11 +17,11 @@ from eu_watch.calls.models import Call, CallDeadline, CallSearch, CallTheme
 from eu_watch.calls.policies import BRUSSELS
 from eu_watch.calls.search import (
     INDEXED_FIELDS,
-    THEME_BITS,
     fts5_match,
     index_terms,
     query_groups,
     theme_bits,
+    themes_of,
     tsquery_text,
 )
 from kit.db import dialect_of
@@ -33,13 +33,6 @@ _FTS = sa.table("calls_fts", sa.column("rowid"))
 _VECTOR: sa.ColumnClause[Any] = sa.literal_column("call_search.vector")
 FACET_LIMIT = 50
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
-#: Each network theme beside its bit, as rows (the theme facet joins the groups' bits to it).
-_THEME_BITS = sa.union_all(
-    *(
-        sa.select(sa.literal(theme.value).label("theme"), sa.literal(bit).label("bit"))
-        for theme, bit in THEME_BITS.items()
-    )
-).subquery("theme_bits")
 
 
 def status_condition(status: CallStatus, *, now: datetime, today: date) -> sa.ColumnElement[bool]:
@@ -387,7 +380,10 @@ class CallRepository:
         than that: a search matches about half the calls, and conditions and sums computed
         per call cost most of the time. Whether the other facets' filters hold is a function
         of the group's values, so it is asked of each group (the same SQL conditions, over
-        the group's key); the groups are then added up per facet, a theme's from the bits."""
+        the group's key); the groups (a few hundred to a few thousand) are then added up
+        here per facet, a theme's from the bits. Joining the groups to the 18 themes in SQL
+        instead cost PostgreSQL more than the old one pass (63 ms against 54 ms, this 44 ms
+        at load 10)."""
         wanted = list(dict.fromkeys(facets))
         base = filters
         for facet in wanted:
@@ -407,7 +403,7 @@ class CallRepository:
             sa.select(*keys, sa.func.count().label("calls"))
             .where(*self.indexed(session, base, now=now))
             .group_by(*keys)
-            .cte("facet_groups")
+            .subquery("facet_groups")
         )
         own: dict[str, sa.ColumnElement[bool]] = {}
         for facet in wanted:
@@ -416,25 +412,24 @@ class CallRepository:
                     own[facet] = groups.c.status.in_([s.value for s in filters.statuses])
             elif (condition := facet_filter(facet, filters, groups.c[facet])) is not None:
                 own[facet] = condition
-        counts: list[sa.Select[Any]] = []
-        for facet in wanted:
-            # The groups where the other facets' filters hold.
-            held = [own[other] for other in wanted if other != facet and other in own]
-            if facet == "theme":
-                value: sa.ColumnElement[Any] = _THEME_BITS.c.theme
-                part = sa.select(sa.literal(facet), value, sa.func.sum(groups.c.calls)).join_from(
-                    groups, _THEME_BITS, groups.c.theme.op("&")(_THEME_BITS.c.bit) != 0
-                )
-            else:
-                value = groups.c[facet]
-                part = sa.select(
-                    sa.literal(facet), sa.cast(value, sa.String), sa.func.sum(groups.c.calls)
-                ).where(value.is_not(None))
-            counts.append(part.where(*held).group_by(value))
+        #: Facet → whether the other facets' filters hold for the group (absent: they do).
+        held = {
+            facet: sa.case((sa.and_(*others), True), else_=False)
+            for facet in wanted
+            if (others := [own[other] for other in wanted if other != facet and other in own])
+        }
+        query = sa.select(groups.c.calls, *(groups.c[facet] for facet in wanted), *held.values())
+        flag_at = {facet: 1 + len(wanted) + i for i, facet in enumerate(held)}
         counted: dict[str, dict[str, int]] = {facet: {} for facet in wanted}
-        for facet, value, number in await session.execute(sa.union_all(*counts)):
-            if number:
-                counted[facet][str(value)] = int(number)
+        for row in await session.execute(query):
+            number = int(row[0])
+            for index, facet in enumerate(wanted, start=1):
+                value = row[index]
+                if value is None or (facet in flag_at and not row[flag_at[facet]]):
+                    continue
+                found = counted[facet]
+                for key in themes_of(int(value)) if facet == "theme" else (str(value),):
+                    found[key] = found.get(key, 0) + number
         return {
             facet: sorted(found.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
             for facet, found in counted.items()
