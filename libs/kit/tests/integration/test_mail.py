@@ -282,6 +282,11 @@ async def test_reminders_carry_one_click_unsubscribe_and_respect_it(
         [reminder] = sink.received()
         link = reminder.message["List-Unsubscribe"].strip("<>")
         assert link.startswith("https://maillage.example.org/p/unsubscribe/")
+        # On the wire as one plain line (RFC 2369/8058), never RFC 2047 encoded words that
+        # mail clients cannot read as a link.
+        raw = reminder.path.read_bytes()
+        assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in raw, raw[:800]
+        assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
         assert reminder.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert link in reminder.text
         assert link in reminder.html

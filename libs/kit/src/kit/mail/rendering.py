@@ -20,12 +20,15 @@ removed first: a name or a title cannot add a header.
 from __future__ import annotations
 
 import base64
+import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,6 +168,37 @@ def _unsubscribe_line(language: str) -> str:
     if language == "en":
         return "Stop receiving these messages:"
     return "Ne plus recevoir ces messages :"
+
+
+#: Headers written on the wire exactly as set. Python's SMTP policy folds every header to 78
+#: characters and, where a header is one long token (a URL in angle brackets), turns it into
+#: RFC 2047 encoded words: ``List-Unsubscribe: =?utf-8?q?=3Chttps=3A//...?=``, which no mail
+#: client reads as a link, so RFC 8058 one-click unsubscription never worked. Their values
+#: are ASCII URLs far below RFC 5322's 998-character line limit.
+_VERBATIM_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+
+
+class _WirePolicy(email.policy.EmailPolicy):
+    """``email.policy.SMTP`` (CRLF, folded at 78), but the verbatim headers left whole."""
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in _VERBATIM_HEADERS:
+            line = f"{name}: {value}"
+            if not line.isascii() or len(line) > 998 or "\n" in line or "\r" in line:
+                raise ValueError(f"{name} cannot be written as one ASCII line")
+            return f"{line}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE_POLICY = _WirePolicy(linesep="\r\n")
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes to the SMTP server (what ``aiosmtplib.send_message`` would
+    flatten, with :data:`WIRE_POLICY`)."""
+    with BytesIO() as out:
+        BytesGenerator(out, policy=WIRE_POLICY).flatten(message)
+        return out.getvalue()
 
 
 def build_message(

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 import aiosmtplib
@@ -47,6 +48,7 @@ from kit.mail.rendering import (
     MailTemplateError,
     build_message,
     unsubscribe_link,
+    wire_bytes,
 )
 from kit.mail.smtp import SmtpServer
 from kit.mail.tokens import UnsubscribeTokens
@@ -295,7 +297,7 @@ class MailSender:
             return prepared, client
         await self.limiter.wait()
         try:
-            client, response = await self._smtp_send(client, prepared)
+            client, response = await self._smtp_send(client, prepared, row.recipient)
         except _ServerDown as exc:
             return self._retry_or_fail(row, "down", str(exc)), None
         except _Temporary as exc:
@@ -339,7 +341,7 @@ class MailSender:
         )
 
     async def _smtp_send(
-        self, client: aiosmtplib.SMTP | None, message: EmailMessage
+        self, client: aiosmtplib.SMTP | None, message: EmailMessage, recipient: str
     ) -> tuple[aiosmtplib.SMTP, str]:
         timeout = self.settings.smtp_timeout_seconds
         if client is None or not client.is_connected:
@@ -351,7 +353,10 @@ class MailSender:
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 raise _ServerDown(f"cannot reach {self.server.display}: {exc}") from exc
         try:
-            errors, response = await client.send_message(message)
+            # Flattened here, not by send_message: see rendering.WIRE_POLICY.
+            errors, response = await client.sendmail(
+                parseaddr(self.settings.mail_from)[1], [recipient], wire_bytes(message)
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             answers = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             if all(400 <= r.code < 500 for r in exc.recipients):
