@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from surveys.feedback.policies import next_morning
+from surveys.feedback.policies import invitation_due, next_morning
 
 
 def test_the_invitation_waits_for_the_next_morning_in_paris() -> None:
@@ -12,3 +12,13 @@ def test_the_invitation_waits_for_the_next_morning_in_paris() -> None:
     assert next_morning(winter, hour=9) == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)
     late_summer_evening = datetime(2026, 6, 10, 22, 30, tzinfo=UTC)  # 00:30 on the 11th
     assert next_morning(late_summer_evening, hour=9) == datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
+
+
+def test_attendance_recorded_ahead_waits_for_the_morning_after_the_training_began() -> None:
+    recorded = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    in_february = datetime(2027, 2, 4, 8, 30, tzinfo=UTC)  # 9:30 in Paris
+    assert invitation_due(recorded, in_february, hour=9) == datetime(2027, 2, 5, 8, 0, tzinfo=UTC)
+    # Recorded during or after the training: the morning after the recording, as before.
+    this_morning = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert invitation_due(recorded, this_morning, hour=9) == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)
+    assert invitation_due(recorded, None, hour=9) == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)

@@ -16,3 +16,13 @@ def next_morning(recorded_at: datetime, *, hour: int) -> datetime:
     """
     local_day = recorded_at.astimezone(PARIS).date() + timedelta(days=1)
     return datetime.combine(local_day, time(hour=hour), tzinfo=PARIS).astimezone(UTC)
+
+
+def invitation_due(
+    recorded_at: datetime, training_starts_at: datetime | None, *, hour: int
+) -> datetime:
+    """When an attendee is invited: the morning after attendance was recorded, never before
+    the morning after the training began. Attendance recorded ahead (a sheet filled in on
+    the eve, or by mistake) must not ask someone about a training they have not had yet."""
+    moment = recorded_at if training_starts_at is None else max(recorded_at, training_starts_at)
+    return next_morning(moment, hour=hour)

@@ -15,7 +15,7 @@ from contracts.vocabularies import EventKind, SurveyStatus
 from kit.cloudevents import CloudEvent
 from kit.identity import Identity, Role
 from kit.models import utcnow
-from surveys.feedback.policies import next_morning
+from surveys.feedback.policies import invitation_due
 from surveys.feedback.repository import feedback_repository
 from surveys.invitations.service import Training, invitation_service
 from surveys.questionnaires.repository import survey_repository
@@ -51,7 +51,9 @@ class FeedbackService:
                 "name": attendance.name[:300],
                 "actor_id": attendance.actor_id,
                 "attended_at": attendance.recorded_at,
-                "due_at": next_morning(attendance.recorded_at, hour=invite_hour),
+                "due_at": invitation_due(
+                    attendance.recorded_at, attendance.event_starts_at, hour=invite_hour
+                ),
                 "status": "pending",
                 "created_at": utcnow(),
             },
