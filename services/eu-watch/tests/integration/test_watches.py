@@ -402,3 +402,51 @@ async def test_a_call_removed_before_the_digest_is_not_sent(
     (digest,) = await mail_rows(runtime, address)
     assert [c["id"] for c in digest["data"]["calls"]] == [kept["id"]]
     assert [e["call"]["id"] for e in await watch_events(runtime, watch["id"])] == [kept["id"]]
+
+
+async def test_a_change_to_a_watch_with_programmes_is_a_new_version_and_a_new_baseline(
+    app: FastAPI, admin: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Checking the programmes queries the database, which flushed the change before the
+    service looked for one: the version stayed 1 and the new filters had no baseline."""
+    tag = uuid.uuid4().hex[:8]
+    await new_call(admin, f"known-{tag}", programme="Horizon Europe (HORIZON)")
+    created = await admin.post(
+        "/v1/watches",
+        json={
+            "name": "Mer",
+            "programmes": ["HORIZON"],
+            "funder": f"Funder {tag}",
+            "min_budget": 5_000_000,
+            "channels": ["webhook"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    watch = created.json()
+    url = f"/v1/watches/{watch['id']}"
+    # A call the watch's budget floor leaves out, there before the filters change.
+    existing = await new_call(admin, tag, programme="Horizon Europe (HORIZON)")
+
+    changed = await admin.patch(
+        url, json={"name": "Mer 3", "min_budget": 1000}, headers={"If-Match": '"1"'}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    assert changed.json()["version"] == 2
+    assert changed.json()["updated_at"] > changed.json()["created_at"]
+    stale = await admin.patch(url, json={"name": "Mer 4"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    themed = await admin.patch(
+        url, json={"themes": ["sea_coast", "science_society"]}, headers={"If-Match": '"2"'}
+    )
+    assert themed.status_code == 200, themed.text
+    assert themed.headers["etag"] == '"3"'
+    same = await admin.patch(url, json={"themes": ["sea_coast", "science_society"]})
+    assert same.headers["etag"] == '"3"'  # nothing changed: no new version
+
+    # What the new filters select now is known, not news: the pass sends nothing.
+    await run_pass(runtime, app)
+    assert await watch_events(runtime, watch["id"]) == []
+    async with runtime.database.transaction(write=False) as session:
+        told = await watch_repository.told(session, uuid.UUID(watch["id"]))
+    assert (existing["id"], True) in [(str(n.call_id), n.baseline) for n in told]

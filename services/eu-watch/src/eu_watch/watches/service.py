@@ -24,7 +24,13 @@ from eu_watch.watches.errors import WatchNotFound
 from eu_watch.watches.models import Watch, WatchNotification
 from eu_watch.watches.policies import WatchCriteria
 from eu_watch.watches.repository import watch_repository
-from eu_watch.watches.schemas import WatchCreate, WatchPage, WatchRead, WatchUpdate
+from eu_watch.watches.schemas import (
+    WatchCreate,
+    WatchFields,
+    WatchPage,
+    WatchRead,
+    WatchUpdate,
+)
 from kit.etags import check_if_match
 from kit.identity import Identity
 from kit.mail import MailCategory
@@ -38,6 +44,8 @@ WATCH_MAIL_KIND = "call-watch"
 _LISTS = ("themes", "programmes", "types_of_action", "keywords")
 _CRITERIA = (*_LISTS, "funder", "min_budget", "deadline_within_days")
 _REQUIRED = ("name", "frequency", "channels", "language")
+#: What a caller may change on a watch: a change to any of them is a new version.
+_EDITABLE = tuple(WatchFields.model_fields)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,14 @@ def criteria_of(watch: Watch) -> WatchCriteria:
         min_budget=watch.min_budget,
         deadline_within_days=watch.deadline_within_days,
     )
+
+
+def editable_state(watch: Watch) -> dict[str, Any]:
+    """The caller-set fields of ``watch``, copied (lists too), to tell whether a change changed
+    anything. Compared by value, not by ``session.is_modified``: a query in between (the
+    programme check) autoflushes the change and leaves the session with nothing modified."""
+    state = {name: getattr(watch, name) for name in _EDITABLE}
+    return {name: list(v) if isinstance(v, list) else v for name, v in state.items()}
 
 
 def call_summary(call: Call) -> dict[str, Any]:
@@ -163,13 +179,14 @@ class WatchService:
             if name in given and given[name] is None:
                 raise InvalidInput(name, "may not be null")
         before = criteria_of(watch)
+        state_before = editable_state(watch)
         for name, value in given.items():
             if name in _LISTS:
                 setattr(watch, name, list(dict.fromkeys(value or ())))
             else:
                 setattr(watch, name, str(value) if name == "email" and value else value)
         await self._check(session, watch, staff_email=staff_email)
-        if not session.is_modified(watch):
+        if editable_state(watch) == state_before:
             return watch
         watch.touch()
         await session.flush()
