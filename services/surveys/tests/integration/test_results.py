@@ -28,6 +28,7 @@ from surveys.links import new_token
 from surveys.responses.models import Response
 
 from .conftest import submitted
+from .test_responses import invite
 
 PROBLEM = "application/problem+json"
 KnownActors = Callable[..., Awaitable[list[uuid.UUID]]]
@@ -295,3 +296,87 @@ async def test_responses_csv_and_xlsx_with_a_codebook(
     codebook = list(book["codebook"].iter_rows(values_only=True))
     assert codebook[0][:3] == ("column", "question", "type")
     assert ("publics.seniors", "publics", "multiple_choice") in [row[:3] for row in codebook]
+
+
+def other_survey() -> dict[str, Any]:
+    """Every choice question that may allow "other, please specify"."""
+    choices = [{"code": "a", "label": {"fr": "A"}}, {"code": "b", "label": {"fr": "B"}}]
+    kinds = {"q_single": "single_choice", "q_drop": "dropdown", "q_multi": "multiple_choice"}
+    return {
+        "title": {"fr": "Autre, précisez"},
+        "sections": [
+            {
+                "code": "s1",
+                "title": {"fr": "Vous"},
+                "questions": [
+                    {
+                        "code": code,
+                        "type": kind,
+                        "label": {"fr": f"Question {code}", "en": f"Question {code}"},
+                        "choices": choices,
+                        "allow_other": True,
+                    }
+                    for code, kind in kinds.items()
+                ],
+            }
+        ],
+    }
+
+
+async def test_exports_keep_the_other_please_specify_text_neutralised(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Before the fix neither export had the text of "other" (no ``q_single.other`` column)."""
+    created = await admin.post("/v1/surveys", json=other_survey())
+    assert created.status_code == 201, created.text
+    survey = created.json()
+    assert (await admin.post(f"/v1/surveys/{survey['id']}/publish")).status_code == 200
+    first, second = await invite(admin, survey, 2)
+    answers = [
+        {
+            "q_single": "other",
+            "q_single.other": "autre chose",
+            "q_drop": "other",
+            "q_drop.other": '=HYPERLINK("http://evil")',
+            "q_multi": ["a", "other"],
+            "q_multi.other": "+mon texte",
+        },
+        {"q_single": "a", "q_drop": "b", "q_multi": ["b"]},
+    ]
+    for token, given in zip((first, second), answers, strict=True):
+        sent = await anonymous.post(f"/v1/responses/{token}/submit", json={"answers": given})
+        assert sent.status_code == 200, sent.text
+
+    url = f"/v1/surveys/{survey['id']}/responses"
+    response = await admin.get(f"{url}.csv")
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    by_single = {r["q_single"]: r for r in rows}
+    other, plain = by_single["other"], by_single["a"]
+    assert other["q_single.other"] == "autre chose"
+    assert other["q_drop.other"] == '\'=HYPERLINK("http://evil")'  # neutralised
+    assert (other["q_multi.other"], other["q_multi.other.text"]) == ("1", "'+mon texte")
+    assert (plain["q_single.other"], plain["q_drop.other"], plain["q_multi.other.text"]) == (
+        "",
+        "",
+        "",
+    )
+    assert plain["q_multi.other"] == "0"
+
+    workbook = await admin.get(f"{url}.xlsx")
+    assert workbook.status_code == 200
+    book = load_workbook(io.BytesIO(workbook.content), read_only=True)
+    sheet = list(book["responses"].iter_rows(values_only=True))
+    cells = [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]
+    written = next(c for c in cells if c["q_single"] == "other")
+    assert written["q_single.other"] == "autre chose"
+    assert written["q_drop.other"] == '\'=HYPERLINK("http://evil")'
+    assert written["q_multi.other.text"] == "'+mon texte"
+    codebook = {row[0]: row for row in book["codebook"].iter_rows(values_only=True)}
+    for column, kind in (
+        ("q_single.other", "single_choice"),
+        ("q_drop.other", "dropdown"),
+        ("q_multi.other.text", "multiple_choice"),
+    ):
+        assert codebook[column][1:3] == (column.split(".")[0], kind)
+        assert "autre" in codebook[column][3]

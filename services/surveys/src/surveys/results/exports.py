@@ -32,6 +32,11 @@ RESPONSE_COLUMNS = ("response_id", "version", "status", "submitted_at", "languag
 ACTOR_COLUMNS = ("actor_id", "circle", "type", "club", "theme", "department", "region", "member")
 #: Questions answered with one value per choice (or per matrix row).
 PER_CHOICE = frozenset({"multiple_choice", "ranking", "split"})
+#: Where "other, please specify" is written in a response's answers (``<code>.other``).
+OTHER_TEXT = "other"
+#: The column part holding that text when ``<code>.other`` already is the tick of a
+#: multiple choice; no choice code holds a dot, so it can meet no choice's column.
+OTHER_TEXT_PART = "other.text"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Column:
     name: str
     question: dict[str, Any]
     part: str | None = None  # the choice or row code
+    #: The "other, please specify" text rather than the answer itself.
+    other_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,21 +67,29 @@ class Layout:
 
 
 def columns_of(questions: Sequence[dict[str, Any]]) -> list[Column]:
+    """The answer columns: one per question, or one per choice or matrix row; a question
+    allowing "other" adds the respondent's own text (``<code>.other``, or
+    ``<code>.other.text`` beside a multiple choice's ``<code>.other`` tick)."""
     columns: list[Column] = []
     for question in questions:
         code, kind = question["code"], question["type"]
         if kind == "note":
             continue
+        other = bool(question.get("allow_other"))
         if kind in PER_CHOICE:
             parts = [c["code"] for c in question.get("choices") or []]
-            if question.get("allow_other"):
+            if other:
                 parts.append("other")
         elif kind == "matrix":
             parts = [r["code"] for r in question.get("rows") or []]
         else:
             columns.append(Column(code, question))
+            if other:
+                columns.append(Column(f"{code}.{OTHER_TEXT}", question, other_text=True))
             continue
         columns.extend(Column(f"{code}.{part}", question, part) for part in parts)
+        if other:
+            columns.append(Column(f"{code}.{OTHER_TEXT_PART}", question, other_text=True))
     return columns
 
 
@@ -97,7 +112,12 @@ def _label(question: Mapping[str, Any], code: Any, language: str) -> Any:
 def answer_cell(column: Column, answers: Mapping[str, Any], *, labels: bool, language: str) -> Any:
     """The cell of one column for one response (empty string when unanswered)."""
     question = column.question
-    value = answers.get(question["code"])
+    value: Any
+    if column.other_text:  # the respondent's own words, as written
+        text = answers.get(f"{question['code']}.{OTHER_TEXT}")
+        value = text if isinstance(text, str) else None
+    else:
+        value = answers.get(question["code"])
     if value is None:
         return ""
     if column.part is not None:
@@ -106,7 +126,7 @@ def answer_cell(column: Column, answers: Mapping[str, Any], *, labels: bool, lan
         return orjson.dumps(value).decode()
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if labels and question["type"] in ("single_choice", "dropdown"):
+    if labels and not column.other_text and question["type"] in ("single_choice", "dropdown"):
         return _label(question, value, language)
     return value
 
@@ -205,13 +225,18 @@ def codebook(layout: Layout) -> list[list[Any]]:
             for c in (question.get("choices") or [])
         )
         condition = question.get("show_if")
+        label_fr, label_en = label.get("fr", ""), label.get("en") or ""
+        if column.other_text:
+            label_fr += " (autre, précisez)"
+            label_en += " (other, please specify)" if label_en else ""
+            choices = ""
         lines.append(
             [
                 column.name,
                 question["code"],
                 question["type"],
-                label.get("fr", ""),
-                label.get("en") or "",
+                label_fr,
+                label_en,
                 choices,
                 orjson.dumps(condition).decode() if condition else "",
                 "yes" if question.get("required") else "no",
