@@ -25,7 +25,8 @@ from kit.sqltypes import Json, UtcDateTime
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
 from surveys.actors.repository import known_actor_repository
-from surveys.answers.models import AnswerValue, ResponseCut
+from surveys.answers.models import AnswerCount, AnswerValue, ResponseCut
+from surveys.answers.repository import answer_repository
 from surveys.main import SERVICE_ROOT
 from surveys.responses.models import Response
 from surveys.results.crosstab import Respondent, crosstab
@@ -101,6 +102,30 @@ def profile(rng: random.Random) -> dict[str, Any]:
     }
 
 
+async def counted_ahead_as_counted_now(app: FastAPI, survey_id: uuid.UUID | str) -> int:
+    """The unfiltered tallies read from ``answer_counts`` (kept by the triggers) equal the
+    ``GROUP BY`` over the atoms, for the whole survey and for each version; how many atoms."""
+    survey = uuid.UUID(str(survey_id))
+    async with app.state.runtime.database.transaction() as session:
+        return await same_counts(session, survey)
+
+
+async def same_counts(session: Any, survey: uuid.UUID) -> int:
+    versions = list(
+        await session.scalars(
+            sa.select(AnswerValue.version).where(AnswerValue.survey_id == survey).distinct()
+        )
+    )
+    now: dict[str, Any] = {}
+    for version in [None, *versions]:
+        ahead = await answer_repository.tallies(session, survey, version=version, filters={})
+        now = await answer_repository.tallies(
+            session, survey, version=version, filters={}, counted_ahead=False
+        )
+        assert ahead == now, version
+    return sum(sum(t.atoms.values()) for t in now.values())
+
+
 def survey_of(questions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "title": {"fr": "Toutes les questions"},
@@ -158,6 +183,7 @@ async def test_the_database_counts_what_the_pure_statistics_count(
             q["code"]: {k: v for k, v in q.items() if k != "label"} for q in results["questions"]
         }
 
+    assert await counted_ahead_as_counted_now(app, survey_id) > 160
     url = f"/v1/surveys/{survey_id}/results"
     everything = (await admin.get(url)).json()
     assert figures(everything) == expected(lambda _: True, None)
@@ -204,10 +230,13 @@ async def test_an_edit_after_submit_replaces_the_counted_answers(
 
     before = staff((await admin.get(results_url)).json())
     assert (before["respondents"], before["mean"]) == (2, 3.0)
+    atoms = await counted_ahead_as_counted_now(app, survey["id"])
     edited = await anonymous.put(f"/v1/responses/{tokens[0]}", json={"answers": {"staff": 5}})
     assert edited.status_code == 200, edited.text
     after = staff((await admin.get(results_url)).json())
     assert (after["respondents"], after["mean"], after["max"]) == (2, 4.0, 5.0)
+    # The edit moved one atom (staff 3 -> 5): the counts ahead moved it too.
+    assert await counted_ahead_as_counted_now(app, survey["id"]) == atoms
 
     # A deleted response leaves nothing behind (its counted rows go with it).
     async with app.state.runtime.database.transaction() as session:
@@ -222,6 +251,9 @@ async def test_an_edit_after_submit_replaces_the_counted_answers(
         )
     assert left == 0
     assert (await admin.get(results_url)).json()["respondents"] == 1
+    # ... and the counts ahead forget it too (the trigger hears the cascade).
+    assert staff((await admin.get(results_url)).json())["respondents"] == 1
+    assert await counted_ahead_as_counted_now(app, survey["id"]) > 0
 
 
 async def test_results_keep_the_actor_as_it_was_when_the_response_was_counted(
@@ -376,6 +408,9 @@ async def test_the_migration_backfills_responses_submitted_before_it(
                 .group_by(AnswerValue.text)
             )
             counted = dict(single.all())
+            # Migration 0009 counted ahead what 0006 backfilled.
+            assert await same_counts(session, survey_id) > 0
+            assert await session.scalar(sa.select(sa.func.count()).select_from(AnswerCount))
     finally:
         await database.dispose()
     assert len(cuts) == 25  # the submitted ones only

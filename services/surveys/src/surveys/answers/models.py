@@ -83,3 +83,27 @@ class ResponseTag(Base):
     )
     attribute: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
+class AnswerCount(Base):
+    """How many submitted responses of one survey version gave one atom: the unfiltered
+    ``GROUP BY`` over ``answer_values``, held ahead.
+
+    Kept by database triggers on ``answer_values`` (migration 0009): +1 per atom inserted, -1
+    per atom deleted, so a response's rows replaced at an edit and a response deleted (its
+    atoms go by ``ON DELETE CASCADE``) keep it right whatever wrote them. A survey's results
+    without filter read these few rows (about 2,000 for 40 questions) instead of counting its
+    hundreds of thousands of atoms; filtered results still count the atoms they keep.
+    ``value_key`` is the value as one non-null key (``t:`` text, ``n:`` number, or ``''``),
+    computed by the triggers only; rows may stay at 0."""
+
+    __tablename__ = "answer_counts"
+
+    survey_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    item: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value_key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    text: Mapped[str | None] = mapped_column(sa.String(64))
+    number: Mapped[float | None] = mapped_column(sa.Float)
+    respondents: Mapped[int] = mapped_column(sa.Integer)

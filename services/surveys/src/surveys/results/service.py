@@ -169,14 +169,21 @@ class ResultService:
         filters: Filters,
         version: int | None,
         as_public: bool = False,
+        counted_ahead: bool = True,
     ) -> dict[str, Any]:
+        """Every question's figures. ``counted_ahead=False`` counts the atoms even without
+        filters instead of reading ``answer_counts`` (the plain path, for comparison)."""
         survey, publication, found = await self._scope(
             session, survey_id=survey_id, identity=identity, filters=filters, version=version
         )
         k = policies.threshold_for(identity, publication, as_public=as_public)
-        # Counted in the database: one GROUP BY over the answers' atoms (answer_values).
+        # Counted in the database: answer_counts without filters, else a GROUP BY of atoms.
         tallies = await answer_repository.tallies(
-            session, survey.id, version=version, filters=filters.values
+            session,
+            survey.id,
+            version=version,
+            filters=filters.values,
+            counted_ahead=counted_ahead,
         )
         texts: dict[str, list[str]] = {}
         if k is None:  # staff read the free text, from the responses themselves
