@@ -71,7 +71,7 @@ async def test_fill_save_come_back_meet_a_condition_and_submit_without_javascrip
         await page.get_by_label("Salariés (ETP)").fill("abc")
         await page.get_by_role("button", name="Enregistrer et finir plus tard").click()
         # A wrong answer: the error beside its field, nothing stored.
-        await expect(page.locator("#field-q\\.staff-error")).to_contain_text("a whole number")
+        await expect(page.locator("#field-q\\.staff-error")).to_contain_text("un nombre entier")
         await page.get_by_label("Salariés (ETP)").fill("3")
         await page.get_by_role("button", name="Enregistrer et finir plus tard").click()
         await expect(page.get_by_role("status")).to_contain_text("Vos réponses sont enregistrées")

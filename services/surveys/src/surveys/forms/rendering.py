@@ -23,7 +23,7 @@ import secrets
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from kit.pages import Page, PageTemplates, translator
 from kit.pages.languages import Language
 from surveys.forms.schemas import FormPage
 from surveys.questionnaires.compiled import CompiledVersion
+from surveys.responses.messages import said
 
 TEMPLATES = PageTemplates(Path(__file__).parent / "templates")
 SCRIPT = (Path(__file__).parent / "static" / "conditions.js").read_text(encoding="utf-8")
@@ -85,6 +86,8 @@ class FormRenderer:
         recorded choice. ``cached=False``: every part through the templates, nothing kept."""
         answer = Page(request, language)
         parts = self._parts_in(answer.lang)
+        # The rules' messages in the page's language (a switch may have changed it).
+        page = replace(page, errors={k: said(m, answer.lang) for k, m in page.errors.items()})
         section = version.definition["sections"][page.section_index]
         questions = section.get("questions", [])
         frame = self._frame(answer, version, page.section_index) if cached else None
@@ -101,7 +104,7 @@ class FormRenderer:
                 else Markup("")
             ),
             "summary": (
-                parts.error_summary(page.errors)
+                parts.error_summary(page.errors, version.questions)
                 if page.errors or not cached
                 else self._fixed(answer.lang, "summary")
             ),
@@ -206,7 +209,7 @@ class FormRenderer:
             parts = self._parts_in(lang)
             made = {
                 "notice": parts.saved_notice,
-                "summary": lambda: parts.error_summary({}),
+                "summary": lambda: parts.error_summary({}, {}),
                 "actions": lambda: parts.actions(*flags),
             }[part]()
             found = self._fixed_parts[key] = made

@@ -105,7 +105,8 @@ async def send_page(
             )
     except AnswersInvalid as invalid:
         errors = {
-            FIELD_PREFIX + str(e["field"]).removeprefix("answers."): str(e["message"])
+            # The rules' messages as they are: the page says them in its language.
+            FIELD_PREFIX + str(e["field"]).removeprefix("answers."): e["message"]
             for e in invalid.errors or []
         }
         shown = merge(stored, given)

@@ -14,6 +14,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from surveys.questionnaires.schemas import SurveyDefinition
@@ -36,6 +37,11 @@ class CompiledVersion:
     @property
     def sections(self) -> list[dict[str, Any]]:
         return list(self.definition["sections"])
+
+    @cached_property
+    def questions(self) -> dict[str, dict[str, Any]]:
+        """Every question by code (the form's error summary names each by its label)."""
+        return {q["code"]: q for s in self.definition["sections"] for q in s.get("questions", [])}
 
 
 def compile_version(

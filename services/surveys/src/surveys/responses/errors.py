@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from kit.pages import PageError
 from kit.problems import DomainError
+from surveys.responses.messages import Message, said
 
 
 class ResponseLinkNotFound(PageError):
@@ -30,6 +34,20 @@ class SurveyNotAnswerable(PageError):
 
 
 class AnswersInvalid(DomainError):
-    """422 naming every question code at fault (``errors[].question``)."""
+    """422 naming every question code at fault (``errors[].question``). ``errors[].message``
+    stays in English (kit.problem_texts); asked in French, ``detail`` lists the same fields
+    with the rules' French messages (surveys.responses.messages)."""
 
     status, slug, title = 422, "answers", "Some answers are not valid"
+
+    def __init__(
+        self, detail: str | None = None, *, errors: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        listed = (errors or [])[:5]
+        if listed and all(isinstance(e.get("message"), Message) for e in listed):
+            # As kit.problem_texts.localized_detail lists fields, in each language.
+            self.detail_texts = {
+                language: "; ".join(f"{e['field']}: {said(e['message'], language)}" for e in listed)
+                for language in ("fr", "en")
+            }

@@ -7,7 +7,8 @@ Values by question type: a choice code (``single_choice``, ``dropdown``), a list
 ``{choice: share}`` summing to 100 (``split``). A choice question allowing "other" takes the
 code ``other`` and the text under ``<code>.other``. ``null`` (or an empty value) clears an
 answer. Answers to questions hidden by their conditions are dropped, and ``required`` applies
-only to questions shown.
+only to questions shown. Each message comes from the catalogue of
+:mod:`surveys.responses.messages` (English in the API, the page's language in the form).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from surveys.questionnaires.conditions import is_answered, visibility
 from surveys.questionnaires.schemas import DEFAULT_MAX_LENGTH, OTHER, SPLIT_TOTAL
+from surveys.responses.messages import Message
 
 OTHER_SUFFIX = ".other"
 MAX_OTHER_LENGTH = 300
@@ -43,6 +45,15 @@ class Checked:
             {"field": f"answers.{code}", "question": code.removesuffix(OTHER_SUFFIX), "message": m}
             for code, m in sorted(self.errors.items())
         ]
+
+
+def ranks_problem(ranks: Mapping[str, Any]) -> Message | None:
+    """Ranks typed in the form (choice → rank) that make no order: each rank once, from 1
+    to the number of choices ranked (no tie, no gap, none out of range)."""
+    given = list(ranks.values())
+    if not all(isinstance(r, int) and not isinstance(r, bool) for r in given):
+        return Message("ranks")
+    return None if sorted(given) == list(range(1, len(given) + 1)) else Message("ranks")
 
 
 def questions_of(sections: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -72,7 +83,7 @@ def check(
         base = code.removesuffix(OTHER_SUFFIX)
         question = questions.get(base)
         if question is None or (code != base and not question.get("allow_other")):
-            errors[code] = "not a question of this survey"
+            errors[code] = Message("unknown_question")
     typed = {c: v for c, v in answers.items() if c not in errors}
     for code, value in typed.items():
         if code.endswith(OTHER_SUFFIX):
@@ -91,7 +102,7 @@ def check(
         for code in shown.questions:
             question = questions[code]
             if question.get("required") and question["type"] != "note" and code not in kept:
-                errors.setdefault(code, "required")
+                errors.setdefault(code, Message("required"))
     return Checked(
         answers={c: v for c, v in kept.items() if c not in errors},
         errors=errors,
@@ -110,18 +121,18 @@ def _other_problems(
         picked = value == OTHER or (isinstance(value, list) and OTHER in value)
         text = kept.get(code + OTHER_SUFFIX)
         if picked and not (isinstance(text, str) and text.strip()):
-            errors[code + OTHER_SUFFIX] = "say what 'other' is"
+            errors[code + OTHER_SUFFIX] = Message("other_missing")
         elif text is not None and not picked:
-            errors[code + OTHER_SUFFIX] = "given without choosing 'other'"
+            errors[code + OTHER_SUFFIX] = Message("other_not_chosen")
         elif isinstance(text, str) and len(text) > MAX_OTHER_LENGTH:
-            errors[code + OTHER_SUFFIX] = f"at most {MAX_OTHER_LENGTH} characters"
+            errors[code + OTHER_SUFFIX] = Message("at_most_characters", limit=MAX_OTHER_LENGTH)
     return errors
 
 
-def _value_problem(question: Mapping[str, Any], value: Any, *, complete: bool) -> str | None:
+def _value_problem(question: Mapping[str, Any], value: Any, *, complete: bool) -> Message | None:
     check_type = _CHECKS.get(question["type"])
     if check_type is None:
-        return "a note takes no answer"
+        return Message("note")
     return check_type(question, value, complete)
 
 
@@ -131,20 +142,16 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _in_bounds(question: Mapping[str, Any], number: float) -> str | None:
+def _in_bounds(question: Mapping[str, Any], number: float) -> Message | None:
     low, high = question.get("min"), question.get("max")
     if question["type"] == "percent":
         low = 0 if low is None else low
         high = 100 if high is None else high
     if low is not None and number < low:
-        return f"at least {_shown(low)}"
+        return Message("at_least", low=low)
     if high is not None and number > high:
-        return f"at most {_shown(high)}"
+        return Message("at_most", high=high)
     return None
-
-
-def _shown(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _choices(question: Mapping[str, Any]) -> set[str]:
@@ -154,120 +161,120 @@ def _choices(question: Mapping[str, Any]) -> set[str]:
     return codes
 
 
-def _one_choice(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _one_choice(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     if not isinstance(value, str) or value not in _choices(question):
-        return f"one of {', '.join(sorted(_choices(question)))}"
+        return Message("one_of", codes=", ".join(sorted(_choices(question))))
     return None
 
 
-def _many_choices(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _many_choices(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     known = _choices(question)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return "a list of choice codes"
+        return Message("choice_codes")
     unknown = sorted(set(value) - known)
     if unknown:
-        return f"unknown choice {unknown[0]} (one of {', '.join(sorted(known))})"
+        return Message("unknown_choice_of", code=unknown[0], codes=", ".join(sorted(known)))
     if len(set(value)) != len(value):
-        return "each choice once"
+        return Message("each_choice_once")
     return _selections_problem(question, value, known, complete)
 
 
 def _selections_problem(
     question: Mapping[str, Any], value: list[str], known: set[str], complete: bool
-) -> str | None:
+) -> Message | None:
     high, low = question.get("max_selections"), question.get("min_selections")
     if high is not None and len(value) > high:
-        return f"at most {high} choices"
+        return Message("at_most_choices", high=high)
     if complete and low is not None and len(value) < low:
-        return f"at least {low} choices"
+        return Message("at_least_choices", low=low)
     ranks_all = question["type"] == "ranking" and low is None and question.get("required")
     if complete and ranks_all and len(value) != len(known):
-        return "rank every choice"
+        return Message("rank_every")
     return None
 
 
-def _yes_no(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
-    return None if isinstance(value, bool) else "true or false"
+def _yes_no(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
+    return None if isinstance(value, bool) else Message("yes_no")
 
 
-def _text(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _text(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     if not isinstance(value, str):
-        return "text"
+        return Message("text")
     limit = question.get("max_length") or DEFAULT_MAX_LENGTH.get(question["type"], 300)
     if len(value) > limit:
-        return f"at most {limit} characters"
+        return Message("at_most_characters", limit=limit)
     if question["type"] == "email" and not _EMAIL.match(value.strip()):
-        return "an e-mail address"
+        return Message("email")
     if question["type"] == "url":
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return "an http(s) address"
+            return Message("url")
     return None
 
 
-def _integer(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _integer(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     number = _number(value)
     if number is None or not number.is_integer():
-        return "a whole number"
+        return Message("whole_number")
     return _in_bounds(question, number)
 
 
-def _decimal(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _decimal(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     number = _number(value)
     if number is None:
-        return "a number"
+        return Message("number")
     return _in_bounds(question, number)
 
 
-def _scale(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _scale(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     number = _number(value)
     if number is None or not number.is_integer():
-        return f"a whole number from {question['min']} to {question['max']}"
+        return Message("whole_from_to", low=question["min"], high=question["max"])
     return _in_bounds(question, number)
 
 
-def _date(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _date(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     try:
         date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
     except ValueError:
-        return "a date written YYYY-MM-DD"
+        return Message("date")
     return None
 
 
-def _matrix(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _matrix(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     rows = {r["code"] for r in question.get("rows", [])}
     if not isinstance(value, dict):
-        return "an object: row code → point of the scale"
+        return Message("matrix_object")
     for row, point in value.items():
         if row not in rows:
-            return f"unknown row {row}"
+            return Message("unknown_row", row=row)
         if _scale(question, point, complete):
-            return f"{row}: a whole number from {question['min']} to {question['max']}"
+            return Message("row_whole_from_to", row=row, low=question["min"], high=question["max"])
     if complete and question.get("required") and set(value) != rows:
-        return f"every row: {', '.join(sorted(rows - set(value)))} missing"
+        return Message("every_row", missing=", ".join(sorted(rows - set(value))))
     return None
 
 
-def _split(question: Mapping[str, Any], value: Any, complete: bool) -> str | None:
+def _split(question: Mapping[str, Any], value: Any, complete: bool) -> Message | None:
     known = _choices(question)
     if not isinstance(value, dict):
-        return "an object: choice code → share"
+        return Message("split_object")
     total = 0.0
     for code, share in value.items():
         number = _number(share)
         if code not in known:
-            return f"unknown choice {code}"
+            return Message("unknown_choice", code=code)
         if number is None or number < 0:
-            return f"{code}: a share of 0 or more"
+            return Message("share", code=code)
         total += number
     if total > SPLIT_TOTAL + _SPLIT_EPSILON:
-        return f"the shares add up to {_shown(total)}, more than {SPLIT_TOTAL}"
+        return Message("shares_over", total=total, limit=SPLIT_TOTAL)
     if complete and abs(total - SPLIT_TOTAL) > _SPLIT_EPSILON:
-        return f"the shares add up to {_shown(total)}, not {SPLIT_TOTAL}"
+        return Message("shares_not", total=total, limit=SPLIT_TOTAL)
     return None
 
 
-_CHECKS: dict[str, Callable[[Mapping[str, Any], Any, bool], str | None]] = {
+_CHECKS: dict[str, Callable[[Mapping[str, Any], Any, bool], Message | None]] = {
     "single_choice": _one_choice,
     "dropdown": _one_choice,
     "multiple_choice": _many_choices,
