@@ -134,6 +134,30 @@ async def test_matches_partners_and_a_members_calls(
     assert first["score"] == sum(r["points"] for r in first["reasons"]) == 3 + 1 + 2
     assert [r["kind"] for r in first["reasons"]] == ["theme", "description", "type_of_action"]
     assert (await anonymous.get(f"/v1/calls/{call['id']}/matches")).status_code == 401
+    # An unknown type is a 422 naming it (it was a 200 matching nobody).
+    spaceship = await admin.get(f"/v1/calls/{call['id']}/matches", params={"type": "spaceship"})
+    assert spaceship.status_code == 422, spaceship.text
+    assert spaceship.headers["content-type"] == "application/problem+json"
+    (error,) = spaceship.json()["errors"]
+    assert error["field"] == "query.type"
+    assert "spaceship" in error["message"]
+    # Page after page, following `next`, gives the one long page (it had no `next`).
+    whole = matches.json()["items"]
+    assert len(whole) >= 3
+    assert matches.json()["next"] is None
+    paged: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = (await admin.get(f"/v1/calls/{call['id']}/matches", params=params)).json()
+        assert len(page["items"]) <= 2
+        paged += page["items"]
+        if page["next"] is None:
+            break
+        params["after"] = page["next"]
+    assert paged == whole
+    bad_cursor = await admin.get(f"/v1/calls/{call['id']}/matches", params={"after": "nope"})
+    assert bad_cursor.status_code == 422
+    assert bad_cursor.json()["errors"][0]["field"] == "query.after"
 
     # A member's calls, best first, with the same reasons; another actor's are refused.
     async with member_of(aquarium) as member:

@@ -61,7 +61,9 @@ class CallFilters:
         return CallFilters(**{field: getattr(self, field)})
 
 
-def _enum_values(kind: type[E], field: str, raw: tuple[str, ...]) -> tuple[E, ...]:
+def enum_values(kind: type[E], field: str, raw: tuple[str, ...]) -> tuple[E, ...]:
+    """``raw`` as members of the vocabulary ``kind``; an unknown value is a 422 naming
+    ``query.<field>`` and the known ones."""
     known = {member.value: member for member in kind}
     for value in raw:
         if value not in known:
@@ -104,7 +106,7 @@ async def call_filters(
     ] = False,
 ) -> CallFilters:
     """FastAPI dependency reading the filters."""
-    statuses = _enum_values(CallStatus, "status", _split(status))
+    statuses = enum_values(CallStatus, "status", _split(status))
     if open_now:
         if statuses and CallStatus.OPEN not in statuses:
             raise InvalidInput("query.open_now", "contradicts the status asked for")
@@ -116,7 +118,7 @@ async def call_filters(
         statuses=statuses,
         programmes=_split(programme),
         type_of_action=type_of_action.strip() or None if type_of_action else None,
-        themes=_enum_values(Theme, "theme", _split(theme)),
+        themes=enum_values(Theme, "theme", _split(theme)),
         funders=_split(funder),
         deadline_from=deadline_from,
         deadline_to=deadline_to,

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
+from contracts.vocabularies import ActorType
 from eu_watch.actors.dependencies import actor_heard_of, directory_heard_of
 from eu_watch.actors.repository import ActorFilters
+from eu_watch.calls.filters import enum_values
 from eu_watch.matching.schemas import MatchList, PartnerSuggestions
 from eu_watch.matching.service import matching_service
 from kit.identity import MemberOrStaffIdentity
@@ -26,7 +28,9 @@ router = APIRouter(prefix="/v1/calls", tags=["calls"])
     " themes, the call's terms in the actor's description, the fit between the type of action"
     " and the actor's types, the territory when the call names one. For network staff and"
     " members (membership is the network's own business). Waits up to"
-    " `MAILLAGE_EU_WATCH_ACTOR_WAIT_SECONDS` (2 s) for the directory's latest changes.",
+    " `MAILLAGE_EU_WATCH_ACTOR_WAIT_SECONDS` (2 s) for the directory's latest changes."
+    " Paged: `next` (null on the last page) is the `after` of the next page; the ranking is"
+    " deterministic (ties by name, then id).",
     dependencies=[Depends(directory_heard_of)],
 )
 async def call_matches(
@@ -35,18 +39,26 @@ async def call_matches(
     identity: MemberOrStaffIdentity,
     # The bounds apply to each value: on the list itself they were a TypeError (a 500).
     circle: Annotated[list[Annotated[int, Field(ge=1, le=3)]] | None, Query()] = None,
-    type: Annotated[list[str] | None, Query(description="Actor types.")] = None,
+    type: Annotated[
+        list[str] | None, Query(description="Actor types (the directory's vocabulary).")
+    ] = None,
     region: Annotated[list[str] | None, Query(max_length=2)] = None,
     department: Annotated[list[str] | None, Query(max_length=3)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    after: Annotated[
+        str | None, Query(description="The `next` of the previous page (opaque).")
+    ] = None,
 ) -> MatchList:
     filters = ActorFilters(
         circles=tuple(circle) if circle else (1, 2),
-        types=tuple(type or ()),
+        # An unknown type is a 422 naming it, as in the calls list (it matched nobody).
+        types=tuple(t.value for t in enum_values(ActorType, "type", tuple(type or ()))),
         regions=tuple(region or ()),
         departments=tuple(department or ()),
     )
-    return await matching_service.matches(session, call_id=call_id, actors=filters, limit=limit)
+    return await matching_service.matches(
+        session, call_id=call_id, actors=filters, limit=limit, after=after
+    )
 
 
 @router.get(

@@ -22,6 +22,9 @@ class ActorMatch(BaseModel):
 class MatchList(BaseModel):
     call_id: uuid.UUID
     items: list[ActorMatch]
+    next: str | None = Field(
+        default=None, description="The `after` of the next page; null on the last one."
+    )
 
 
 class ConsortiumMember(ActorMatch):

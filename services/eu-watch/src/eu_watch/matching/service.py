@@ -32,7 +32,7 @@ from eu_watch.matching.schemas import (
     PartnerSuggestions,
 )
 from kit.identity import Identity
-from kit.paging import PageParams, decode_cursor, encode_cursor
+from kit.paging import NUMBER, PageParams, decode_cursor, encode_cursor
 from kit.problems import InvalidInput
 
 #: Members read beyond a page of matches, whom the EU-projects point may lift into it.
@@ -65,18 +65,34 @@ def to_match(match: Match) -> ActorMatch:
 
 class MatchingService:
     async def matches(
-        self, session: AsyncSession, *, call_id: uuid.UUID, actors: ActorFilters, limit: int
+        self,
+        session: AsyncSession,
+        *,
+        call_id: uuid.UUID,
+        actors: ActorFilters,
+        limit: int,
+        after: str | None = None,
     ) -> MatchList:
+        """One page of the ranking; the cursor is the offset of the next page (the ranking
+        is deterministic, so the pages put end to end are the one long page)."""
+        offset = NUMBER.decode(after) or 0
+        if offset < 0:
+            raise InvalidInput("query.after", "not a cursor returned by this API")
         call = await call_service.get(session, call_id=call_id)
         profile = profile_of(call)
+        end = offset + limit
         # The database ranks by the plan's points and reads only the best; the policy scores
         # them again with their reasons (in the same order: the points are the same). A few
         # more are read so that the EU-projects point (CORDIS) may lift one into the page.
         best = await known_actor_repository.best_scored(
-            session, score_plan(profile), actors, limit=limit + EU_PROJECTS_MARGIN
+            session, score_plan(profile), actors, limit=end + EU_PROJECTS_MARGIN
         )
-        ranked = (await self._with_eu_projects(session, call, rank(profile, best)))[:limit]
-        return MatchList(call_id=call.id, items=[to_match(m) for m in ranked])
+        ranked = await self._with_eu_projects(session, call, rank(profile, best))
+        return MatchList(
+            call_id=call.id,
+            items=[to_match(m) for m in ranked[offset:end]],
+            next=NUMBER.encode(end) if len(ranked) > end else None,
+        )
 
     async def partners(
         self, session: AsyncSession, *, call_id: uuid.UUID, lead_id: uuid.UUID, identity: Identity
