@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,12 +12,19 @@ import nats
 import orjson
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.testing.nats import NatsServer
 from surveys.invitations.models import Invitation
+from surveys.questionnaires.models import Survey, SurveyVersion
 from surveys.responses.models import Response
 from surveys.responses.policies import anonymous_moment
-from surveys.responses.repository import response_repository
+from surveys.responses.repository import (
+    LinkedInvitation,
+    LinkedSurvey,
+    StoredResponse,
+    response_repository,
+)
 from surveys.responses.service import respondent_key
 
 from .test_invitations import open_survey
@@ -241,3 +249,70 @@ async def test_an_anonymous_answer_cannot_be_linked_to_the_invitation_used(
     day = rows[0].submitted_at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
     assert [line.split(";")[at] for line in lines[1:]] == [day, day]
     assert not [value for value in linkable if value in export.text]
+
+
+async def plain_link(session: AsyncSession, token: str, key: str) -> dict[str, Any] | None:
+    """What a token opens, read the plain way (whole ORM entities, one query each): what
+    ``response_repository.link``'s one statement built once must give."""
+    invitation = await session.scalar(sa.select(Invitation).where(Invitation.token == token))
+    if invitation is None:
+        return None
+    survey = await session.get(Survey, invitation.survey_id)
+    if survey is None or survey.deleted_at is not None:
+        return None
+    version_id = await session.scalar(
+        sa.select(SurveyVersion.id).where(
+            SurveyVersion.survey_id == survey.id, SurveyVersion.number == survey.current_version
+        )
+    )
+    by = (
+        Response.respondent_key == key
+        if survey.anonymous
+        else (Response.invitation_id == invitation.id)
+    )
+    response = await session.scalar(sa.select(Response).where(by))
+
+    def columns(entity: Any, kind: type) -> dict[str, Any] | None:
+        if entity is None:
+            return None
+        return {f.name: getattr(entity, f.name) for f in dataclasses.fields(kind)}
+
+    return {
+        "invitation": columns(invitation, LinkedInvitation),
+        "survey": columns(survey, LinkedSurvey),
+        "version_id": version_id,
+        "response": columns(response, StoredResponse),
+    }
+
+
+async def test_the_link_statement_built_once_reads_what_the_plain_queries_read(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, app: FastAPI
+) -> None:
+    named = await open_survey(admin, allow_edit_after_submit=True)
+    hidden = await open_survey(admin, anonymous=True)
+    tokens = await invite(admin, named, count=3) + await invite(admin, hidden, count=3)
+    # Every state a link can be in: untouched, partial, submitted, edited after submission.
+    for token in (tokens[1], tokens[2], tokens[4], tokens[5]):
+        saved = await anonymous.put(f"/v1/responses/{token}", json={"answers": {"staff": 2}})
+        assert saved.status_code == 200, saved.text
+    for token in (tokens[2], tokens[5]):
+        sent = await anonymous.post(f"/v1/responses/{token}/submit", json={"answers": FULL})
+        assert sent.status_code == 200, sent.text
+    edited = await anonymous.put(f"/v1/responses/{tokens[2]}", json={"answers": {"staff": 7}})
+    assert edited.status_code == 200, edited.text
+    secret = app.state.settings.common.identity_secret.get_secret_value()
+    states = []
+    async with app.state.runtime.database.transaction(write=True) as session:
+        for token in [*tokens, "no-such-token"]:
+            key = respondent_key(secret, token)
+            expected = await plain_link(session, token, key)
+            for for_update in (False, True):
+                link = await response_repository.link(
+                    session, token, respondent_key=key, for_update=for_update
+                )
+                found = None if link is None else dataclasses.asdict(link)
+                assert found == expected, (token, for_update)
+            response = expected and expected["response"]
+            states.append(response and (response["status"], response["answers"]["staff"]))
+    # Every state was read (a submitted anonymous response is found by nothing any more).
+    assert states == [None, ("partial", 2), ("submitted", 7), None, ("partial", 2), None, None]

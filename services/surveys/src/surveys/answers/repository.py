@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,6 +63,24 @@ def _cut_column(name: str) -> Any:
     return COLUMNS[name]
 
 
+_COUNTED = tuple(
+    cast(sa.Table, model.__table__) for model in (AnswerValue, ResponseTag, ResponseCut)
+)
+# Built once (a submission writes them): Core statements on the tables, keys bound at each
+# execution, so no statement is built, cache-keyed or run through the ORM's bulk path again.
+_DELETE_COUNTED = [
+    sa.delete(table).where(table.c.response_id == sa.bindparam("counted_response_id"))
+    for table in _COUNTED
+]
+_INSERT_VALUES, _INSERT_TAGS, _INSERT_CUT = (sa.insert(table) for table in _COUNTED)
+#: PostgreSQL: the survey's counted writes take turns (see ``replace``).
+_SURVEY_TURN = sa.select(
+    sa.func.pg_advisory_xact_lock(
+        sa.func.hashtextextended(sa.bindparam("survey_key", type_=sa.Text), 0)
+    )
+)
+
+
 class AnswerRepository:
     async def replace(
         self,
@@ -72,23 +90,26 @@ class AnswerRepository:
         values: Sequence[dict[str, Any]],
         cut: dict[str, Any],
         tags: Sequence[dict[str, Any]],
+        first: bool = False,
     ) -> None:
-        """A response's rows, replaced whole (a first submission or an edit after it).
+        """A response's rows, replaced whole (an edit after its submission), or written
+        (``first``: its first submission, which has none to delete, as the counted form is
+        written for submitted responses only and a response never goes back to partial).
 
         The triggers on ``answer_values`` count its atoms in ``answer_counts``: rows shared by
         every response of the survey. On PostgreSQL the survey's counted writes take turns
         (a lock held to the commit), so that two submissions never wait on each other's
         counts in opposite orders (a deadlock); SQLite has one writer anyway."""
         if session.bind is not None and session.bind.dialect.name == "postgresql":
-            key = sa.func.hashtextextended(str(cut["survey_id"]), 0)
-            await session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-        for model in (AnswerValue, ResponseTag, ResponseCut):
-            await session.execute(sa.delete(model).where(model.response_id == response_id))
-        await session.execute(sa.insert(ResponseCut), [cut])
+            await session.execute(_SURVEY_TURN, {"survey_key": str(cut["survey_id"])})
+        if not first:
+            for delete in _DELETE_COUNTED:
+                await session.execute(delete, {"counted_response_id": response_id})
+        await session.execute(_INSERT_CUT, [cut])
         if values:
-            await session.execute(sa.insert(AnswerValue), list(values))
+            await session.execute(_INSERT_VALUES, list(values))
         if tags:
-            await session.execute(sa.insert(ResponseTag), list(tags))
+            await session.execute(_INSERT_TAGS, list(tags))
 
     async def respondents(
         self,

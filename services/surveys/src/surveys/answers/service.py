@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +14,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.repository import answer_repository
 from surveys.feedback.repository import feedback_repository
-from surveys.responses.models import Response
 from surveys.results.cuts import attributes_of
 from surveys.results.tally import MAX_ATOM_TEXT, atoms_of
 
 PARIS = ZoneInfo("Europe/Paris")
 #: Actor attributes kept in ``response_tags`` (several values each).
 ACTOR_TAGS = ("type", "club", "theme")
+
+
+class Counted(Protocol):
+    """What the counted form is made of: a stored response (the ORM entity, or the columns
+    the responses service reads through a link)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def survey_id(self) -> uuid.UUID: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def actor_id(self) -> uuid.UUID | None: ...
+    @property
+    def profile(self) -> dict[str, Any] | None: ...
+    @property
+    def answers(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ class CountedRows:
 
 
 def counted_rows(
-    response: Response,
+    response: Counted,
     types: Mapping[str, str],
     source: Mapping[str, Any] | None,
     *,
@@ -125,15 +142,19 @@ class AnswerService:
     async def record(
         self,
         session: AsyncSession,
-        response: Response,
+        response: Counted,
         *,
         sections: Sequence[Mapping[str, Any]],
         invitation_id: uuid.UUID | None,
+        first: bool = False,
     ) -> None:
         """Write (or rewrite) the counted form of a submitted response: its atoms, against
         the version it was saved in, and its cuts — the actor's snapshot taken at submission
         (``response.profile``), else the actor as the projection knows it now — and, when the
-        invitation came from a training's attendance, that training, its themes and year."""
+        invitation came from a training's attendance, that training, its themes and year
+        (``invitation_id``: the invitation whose training feedback row names the training;
+        None skips the look-up, as for an invitation that follows no training). ``first``:
+        the response's first submission (it has no counted rows yet)."""
         training = None
         if invitation_id is not None:
             feedback = await feedback_repository.of_invitation(session, invitation_id)
@@ -154,7 +175,7 @@ class AnswerService:
             training=training,
         )
         await answer_repository.replace(
-            session, response.id, values=rows.values, cut=rows.cut, tags=rows.tags
+            session, response.id, values=rows.values, cut=rows.cut, tags=rows.tags, first=first
         )
 
 

@@ -31,13 +31,15 @@ from kit.models import utcnow
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.service import answer_service
 from surveys.db import outbox
-from surveys.invitations.models import Invitation
 from surveys.questionnaires.compiled import CompiledVersion, compiled_versions
-from surveys.questionnaires.models import Survey
 from surveys.responses import policies, validation
 from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound, SurveyNotAnswerable
-from surveys.responses.models import Response
-from surveys.responses.repository import response_repository
+from surveys.responses.repository import (
+    LinkedInvitation,
+    LinkedSurvey,
+    StoredResponse,
+    response_repository,
+)
 from surveys.responses.schemas import ResponseRead, ResponseSave
 
 REFUSAL_WORDS = {
@@ -60,10 +62,10 @@ REFUSAL_WORDS = {
 class Answering:
     """Everything one link opens."""
 
-    invitation: Invitation
-    survey: Survey
+    invitation: LinkedInvitation
+    survey: LinkedSurvey
     version: CompiledVersion
-    response: Response | None
+    response: StoredResponse | None
 
     @property
     def sections(self) -> list[dict[str, Any]]:
@@ -173,37 +175,42 @@ class ResponseService:
                 errors=validation.Checked({}, wrong).as_errors(),
             )
         anonymous = answering.survey.anonymous
+        invitation = answering.invitation
         now = utcnow()
         # An anonymous response says which day, never which moment (see the module).
         stamp = policies.anonymous_moment(now) if anonymous else now
-        response = answering.response or self._new_response(answering, secret, token, stamp)
-        response.answers = checked.answers
-        response.version = answering.version.number
-        response.language = data.language or response.language
-        response.updated_at = stamp
+        response = answering.response or self._new_response(answering, stamp)
         first_submission = submit and response.status != "submitted"
+        changes: dict[str, Any] = {
+            "answers": checked.answers,
+            "version": answering.version.number,
+            "language": data.language or response.language,
+            "updated_at": stamp,
+        }
+        invitation_changes: dict[str, Any] = {}
         if submit:
-            response.status = "submitted"
-            response.submitted_at = stamp
-            answering.invitation.status = "submitted"
+            changes |= {"status": "submitted", "submitted_at": stamp}
+            invitation_changes["status"] = "submitted"
             if anonymous:
-                response.respondent_key = None  # cut from the link: found by nothing now
-            elif answering.invitation.actor_id:
-                response.profile = await self._profile(session, answering.invitation.actor_id)
-        elif not anonymous and answering.invitation.status == "invited":
-            answering.invitation.status = "partial"
+                changes["respondent_key"] = None  # cut from the link: found by nothing now
+            elif invitation.actor_id:
+                changes["profile"] = await self._profile(session, invitation.actor_id)
+        elif not anonymous and invitation.status == "invited":
+            invitation_changes["status"] = "partial"
         if not anonymous:
-            answering.invitation.updated_at = now
-        if answering.response is None:
-            session.add(response)
-            answering.response = response
-        await session.flush()
+            invitation_changes["updated_at"] = now
+        await self._store(session, answering, response, changes, secret=secret, token=token)
+        if invitation_changes:
+            await response_repository.update_invitation(session, invitation.id, invitation_changes)
+            invitation.status = invitation_changes.get("status", invitation.status)
         if response.status == "submitted":  # its counted form, for results (rewritten on edits)
             await answer_service.record(
                 session,
                 response,
                 sections=answering.sections,
-                invitation_id=answering.invitation.id,
+                # Only an invitation after a training has a feedback row (the training cut).
+                invitation_id=invitation.id if invitation.training_id is not None else None,
+                first=first_submission,
             )
         if first_submission:
             event_id = uuid.uuid4() if anonymous else response.id
@@ -222,22 +229,48 @@ class ResponseService:
             )
         return answering
 
-    def _new_response(
-        self, answering: Answering, secret: str, token: str, stamp: datetime
-    ) -> Response:
+    async def _store(
+        self,
+        session: AsyncSession,
+        answering: Answering,
+        response: StoredResponse,
+        changes: dict[str, Any],
+        *,
+        secret: str,
+        token: str,
+    ) -> None:
+        """Write ``changes`` to the response (inserted when new), and to ``response``."""
+        for name, value in changes.items():
+            if name != "respondent_key":  # not read through a link: not in StoredResponse
+                setattr(response, name, value)
+        if answering.response is not None:
+            await response_repository.update(session, response.id, changes)
+            return
+        anonymous = answering.survey.anonymous
+        # An anonymous response is found again through its key while partial (see the module).
+        keyed = anonymous and response.status != "submitted"
+        await response_repository.add(
+            session,
+            response,
+            invitation_id=None if anonymous else answering.invitation.id,
+            respondent_key=respondent_key(secret, token) if keyed else None,
+            created_at=changes["updated_at"],  # created by its first save
+        )
+        answering.response = response
+
+    def _new_response(self, answering: Answering, stamp: datetime) -> StoredResponse:
         invitation, anonymous = answering.invitation, answering.survey.anonymous
-        return Response(
+        return StoredResponse(
             id=uuid.uuid4(),
             survey_id=answering.survey.id,
             version=answering.version.number,
-            invitation_id=None if anonymous else invitation.id,
-            respondent_key=respondent_key(secret, token) if anonymous else None,
             actor_id=None if anonymous else invitation.actor_id,
+            profile=None,
             answers={},
             status="partial",
             language=invitation.language,
-            created_at=stamp,
             updated_at=stamp,
+            submitted_at=None,
         )
 
     async def _profile(self, session: AsyncSession, actor_id: uuid.UUID) -> dict[str, Any] | None:
