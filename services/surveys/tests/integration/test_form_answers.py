@@ -132,3 +132,23 @@ async def test_the_french_form_says_every_rule_in_french_and_names_the_question(
     assert api.json()["detail"] == "answers.q_dec: au plus 5,5"
     english_api = await anonymous.put(f"/v1/responses/{token}", json={"answers": {"q_dec": 99}})
     assert english_api.json()["detail"] == "answers.q_dec: at most 5.5"
+
+
+async def test_ranks_with_a_tie_a_gap_or_out_of_range_are_refused_beside_the_question(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    survey = await _open(admin)
+    [token] = await invite(admin, survey)
+    for ranks in ((1, 1, 1), (1, 3, ""), (1, 2, 4), (0, 1, 2), ("a", 1, 2)):
+        fields = {f"q.q_rank.k{i}": str(r) for i, r in enumerate(ranks, start=1)}
+        sent = await _send(anonymous, token, {**fields, "q.q_int": "7", "action": "save"})
+        assert sent.status_code == 422, ranks
+        assert _errors_beside(sent.text) == {
+            "q.q_rank": "chaque rang une seule fois, de 1 au nombre de choix classés"
+        }, ranks
+        assert (await anonymous.get(f"/v1/responses/{token}")).json()["answers"] == {}, ranks
+    # An order (some choices ranked, from 1 up) is kept, as the API keeps a list of codes.
+    kept = await _send(anonymous, token, {"q.q_rank.k3": "1", "q.q_rank.k1": "2"})
+    assert kept.status_code == 303
+    answers = (await anonymous.get(f"/v1/responses/{token}")).json()["answers"]
+    assert answers == {"q_rank": ["k3", "k1"]}

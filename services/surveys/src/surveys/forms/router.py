@@ -23,7 +23,7 @@ from surveys.questionnaires.repository import survey_repository
 from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound
 from surveys.responses.schemas import ResponseSave
 from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
-from surveys.responses.validation import merge
+from surveys.responses.validation import check, merge
 
 router = APIRouter(include_in_schema=False)
 templates = TEMPLATES
@@ -95,6 +95,14 @@ async def send_page(
     fields = {name: [str(v) for v in form.getlist(name)] for name in form}
     given = form_service.answers_from_form(sections[index], fields)
     stored = answering.response.answers if answering.response else {}
+    problems = form_service.problems(sections[index], fields)
+    if problems:  # nothing saved: the page again, each problem beside its field
+        rest = {c: v for c, v in given.items() if FIELD_PREFIX + c not in problems}
+        merged = merge(stored, rest)
+        checked = check(sections, merged, complete=False)
+        problems |= {FIELD_PREFIX + c: m for c, m in checked.errors.items() if c in rest}
+        page = form_service.page(sections, merged, index, problems)
+        return _render(request, answering, token, page, status_code=422)
     try:
         answering = await response_service.save(
             session, token=token, data=ResponseSave(answers=given), secret=secret

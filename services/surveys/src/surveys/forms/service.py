@@ -9,6 +9,7 @@ from typing import Any
 
 from surveys.forms.schemas import FormPage
 from surveys.questionnaires.conditions import visibility
+from surveys.responses.validation import ranks_problem
 
 FIELD_PREFIX = "q."
 _NUMBER_TYPES = frozenset({"integer", "decimal", "percent", "scale"})
@@ -73,13 +74,29 @@ class FormService:
             if kind == "matrix"
             else [c["code"] for c in question["choices"]]
         )
-        parts = {key: _number(_one(form, f"{name}.{key}")) for key in keys}
-        given = {k: v for k, v in parts.items() if v is not None}
-        if kind != "ranking" or not given:
+        given = self._given_parts(keys, name, form)
+        if kind != "ranking" or not given or ranks_problem(given):
+            # Ranks that make no order are refused by problems(), never guessed at.
             return given or None
-        if not all(isinstance(v, int | float) for v in given.values()):
-            return list(given.values())  # not ranks: named by the check
         return [code for code, _ in sorted(given.items(), key=lambda item: item[1])]
+
+    def _given_parts(self, keys: Sequence[str], name: str, form: FormFields) -> dict[str, Any]:
+        parts = {key: _number(_one(form, f"{name}.{key}")) for key in keys}
+        return {k: v for k, v in parts.items() if v is not None}
+
+    def problems(self, section: Mapping[str, Any], form: FormFields) -> dict[str, str]:
+        """What a page's fields say that no answer can hold, by field name: ranks typed with
+        a tie, a gap or out of range (the API's list of codes cannot even say them)."""
+        found: dict[str, str] = {}
+        for question in section.get("questions", []):
+            if question["type"] != "ranking":
+                continue
+            name = FIELD_PREFIX + question["code"]
+            keys = [c["code"] for c in question["choices"]]
+            problem = ranks_problem(self._given_parts(keys, name, form))
+            if problem:
+                found[name] = problem
+        return found
 
     def page(
         self,
