@@ -152,6 +152,21 @@ async def test_a_page_that_keeps_failing_is_counted_and_the_sync_goes_on(
     assert (await stored(runtime, prefix))[f"{prefix}-00"].programme == "Horizon Europe (HORIZON)"
 
 
+async def test_a_portal_out_of_reach_is_a_failed_run_whose_counts_agree_with_its_errors(
+    portal: tuple[FakePortal, str], settings: Settings, runtime: Runtime
+) -> None:
+    fake, _ = portal
+    fake.reset([portal_topic(f"HORIZON-D{uuid.uuid4().hex[:6].upper()}-00", title="Topic")])
+    fake.trouble[1] = ["502"] * settings.sedia_max_attempts
+    report = await sedia_sync.run(runtime.database, settings, trigger="test")
+    assert report is not None
+    assert report.last_outcome == "failed"
+    (error,) = [e for e in report.errors if not e.startswith("facets:")]
+    assert "page 1" in error
+    # It said pages_failed 0 beside that error.
+    assert (report.counts.pages, report.counts.pages_failed, report.counts.created) == (1, 1, 0)
+
+
 async def test_one_sync_at_a_time(
     portal: tuple[FakePortal, str],
     settings: Settings,

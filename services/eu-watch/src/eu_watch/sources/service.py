@@ -137,7 +137,19 @@ class SediaSync:
 
     async def _sync(self, database: Database, client: SediaClient, run: SyncRun) -> None:
         labels = await self._labels(database, client, run)
-        async for page in client.pages():
+        pages = client.pages()
+        while True:
+            try:
+                page = await anext(pages)
+            except StopAsyncIteration:
+                break
+            except PortalUnavailable:
+                # Only the first page raises (it says how many there are): the run stops, and
+                # that page counts as failed like any other, so the counts agree with the
+                # error ``run`` records for it.
+                run.counts.pages += 1
+                run.counts.pages_failed += 1
+                raise
             contents = self._read_page(page, labels, run)
             if not contents:
                 continue
