@@ -206,6 +206,16 @@ async def test_results_are_for_staff_until_published_then_suppressed_for_everyon
         assert "answers" not in _question(public, "comment")
         staff_numbers = _question(public, "staff")
         assert "min" not in staff_numbers
+        # 4 invitees did not answer: no small cell (they are not respondents); the submitted
+        # count is the respondents given above it. Failed before the fix (submitted: null).
+        assert public["respondents"] == 26
+        assert public["response_rate"] == {
+            "invited": 30,
+            "partial": 0,
+            "submitted": 26,
+            "rate": round(26 / 30, 4),
+            "suppressed": False,
+        }
 
     private = await anonymous.get(url, params={"member": "true"})
     assert private.status_code == 403
@@ -380,3 +390,24 @@ async def test_exports_keep_the_other_please_specify_text_neutralised(
     ):
         assert codebook[column][1:3] == (column.split(".")[0], kind)
         assert "autre" in codebook[column][3]
+
+
+async def test_a_cut_of_few_respondents_withholds_its_submitted_count_and_rate(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, wave: Wave
+) -> None:
+    """Département 31: 10 invited, 6 submitted; under k = 7 every figure of those 6 is
+    withheld, the response rate's included, and nothing on the page gives it back."""
+    url = f"/v1/surveys/{wave.id}/results"
+    assert (await admin.post(f"{url}/publish", json={"k": 7})).status_code == 200
+    public = (await anonymous.get(url, params={"department": "31"})).json()
+    assert public["respondents"] is None
+    assert public["response_rate"] == {
+        "invited": 10,
+        "partial": 0,
+        "submitted": None,
+        "rate": None,
+        "suppressed": True,
+    }
+    assert all(q["respondents"] is None for q in public["questions"])
+    staff = (await admin.get(url, params={"department": "31"})).json()
+    assert (staff["respondents"], staff["response_rate"]["submitted"]) == (6, 6)

@@ -167,9 +167,39 @@ def test_response_rate() -> None:
         "rate": 0.55,
         "suppressed": False,
     }
+    # Invitees who did not answer are not respondents: 2 partial, 16 not started are no small
+    # cell, and withholding them used to withhold the 22 submitted (given on the same page as
+    # the respondents) in secondary suppression. Failed before the fix (partial: None).
     public = response_rate(invited=40, partial=2, submitted=22, k=5)
-    assert public["partial"] is None
-    assert public["rate"] is None or public["submitted"] is not None
+    assert public == {**staff, "partial": 2}
+    assert response_rate(invited=15, partial=0, submitted=12, k=5) == {
+        "partial": 0,
+        "submitted": 12,
+        "invited": 15,
+        "rate": 0.8,
+        "suppressed": False,
+    }
+
+
+@pytest.mark.parametrize(("submitted", "respondents"), [(3, None), (3, 3), (6, 4), (4, 6)])
+def test_a_small_count_of_respondents_withholds_the_submitted_count_and_the_rate(
+    submitted: int, respondents: int | None
+) -> None:
+    public = response_rate(invited=15, partial=2, submitted=submitted, k=5, respondents=respondents)
+    assert public == {
+        "partial": 2,
+        "submitted": None,
+        "invited": 15,
+        "rate": None,
+        "suppressed": True,
+    }
+    shown = response_rate(invited=15, partial=2, submitted=submitted, k=None)
+    assert shown["submitted"] == submitted
+
+
+def test_no_respondent_is_no_small_cell() -> None:
+    nobody = response_rate(invited=3, partial=1, submitted=0, k=5, respondents=0)
+    assert (nobody["submitted"], nobody["rate"], nobody["suppressed"]) == (0, 0.0, False)
 
 
 def test_k_below_three_is_refused() -> None:

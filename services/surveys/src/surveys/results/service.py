@@ -212,12 +212,17 @@ class ResultService:
             "published": publication.published,
             "filters": filters.as_dict(),
             "respondents": None if k is not None and 0 < count < k else count,
-            "response_rate": await self._response_rate(session, survey, filters, k),
+            "response_rate": await self._response_rate(session, survey, filters, k, count),
             "questions": questions,
         }
 
     async def _response_rate(
-        self, session: AsyncSession, survey: Survey, filters: Filters, k: int | None
+        self,
+        session: AsyncSession,
+        survey: Survey,
+        filters: Filters,
+        k: int | None,
+        respondents: int,
     ) -> dict[str, Any]:
         statuses = await result_repository.invitation_statuses(session, survey.id)
         if filters.values:
@@ -237,6 +242,7 @@ class ResultService:
             partial=counted.count("partial"),
             submitted=counted.count("submitted"),
             k=k,
+            respondents=respondents,
         )
 
     async def crosstab(

@@ -7,6 +7,18 @@ every count of 1..k-1 respondents and every figure about fewer than ``k`` respon
 no withheld count comes back by subtraction, and derived figures (a mean over a distribution
 with a withheld cell, an NPS over withheld groups) are withheld with what they derive from.
 Without ``k`` (staff) every figure is given, free-text answers included.
+
+The response rate is the one figure here that is not about answers. Its small cell is the
+same as everywhere else: a count of *respondents* (submitted responses) from 1 to ``k - 1``.
+The other counts it gives (invitations, partial responses, and the unpublished "not started")
+describe invitees, not what anyone answered, and are published as they are: withholding them
+as small cells used to pull the submitted count into secondary suppression
+(``submitted: null`` beside ``respondents: 12`` on the same page, a withheld value read off
+the next line). So ``submitted`` is withheld exactly when the page's respondents are too few
+(``0 < respondents < k``, the test the page applies to its ``respondents``), and the ``rate``
+with it (``rate * invited`` would give it back). Nothing withheld can then be recomputed: the
+only relation left, ``invited = not_started + partial + submitted``, has two unpublished terms,
+and every question's respondents, at most the submitted count, are withheld on their own.
 """
 
 from __future__ import annotations
@@ -73,19 +85,27 @@ def summarise_tally(question: QuestionShape, tally: Tally, *, k: int | None) -> 
     return summary
 
 
-def response_rate(*, invited: int, partial: int, submitted: int, k: int | None) -> Summary:
-    """Invitations by how far they went, and the share submitted."""
-    counts = {"not_started": invited - partial - submitted, "partial": partial}
-    counts["submitted"] = submitted
-    table = one_way_table(counts)
-    withheld = _withheld(table, k)
-    out: Summary = {name: _count(table, name, withheld) for name in ("partial", "submitted")}
-    out["invited"] = _count(table, TOTAL, withheld)
-    out["rate"] = (
-        None if withheld & {TOTAL, "submitted"} or not invited else round(submitted / invited, 4)
-    )
-    out["suppressed"] = bool(withheld)
-    return out
+def response_rate(
+    *, invited: int, partial: int, submitted: int, k: int | None, respondents: int | None = None
+) -> Summary:
+    """Invitations by how far they went, and the share submitted.
+
+    ``respondents`` is the count of respondents the same answer shows (the submitted
+    responses when not given): with ``k``, when either is a small cell the submitted count and
+    the rate are withheld together (see the module's docstring)."""
+    shown = submitted if respondents is None else respondents
+    small = k is not None and (_small(submitted, k) or _small(shown, k))
+    return {
+        "partial": partial,
+        "submitted": None if small else submitted,
+        "invited": invited,
+        "rate": None if small or not invited else round(submitted / invited, 4),
+        "suppressed": small,
+    }
+
+
+def _small(count: int, k: int) -> bool:
+    return 0 < count < check_k(k)
 
 
 def counts_table(question: QuestionShape, answers: Sequence[Any] | Tally) -> CountTable:
