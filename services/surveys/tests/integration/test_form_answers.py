@@ -152,3 +152,17 @@ async def test_ranks_with_a_tie_a_gap_or_out_of_range_are_refused_beside_the_que
     assert kept.status_code == 303
     answers = (await anonymous.get(f"/v1/responses/{token}")).json()["answers"]
     assert answers == {"q_rank": ["k3", "k1"]}
+
+
+async def test_the_english_confirmation_quotes_the_title_in_english(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    survey = await _open(admin)
+    french, english = await invite(admin, survey, count=2)
+    for token, query in ((french, ""), (english, "?lang=en")):
+        sent = await _send(anonymous, token, {"q.q_need": "oui", "action": "submit"}, query)
+        assert sent.status_code == 303, sent.text
+    done_fr = html.unescape((await anonymous.get(f"/p/surveys/{french}/done?lang=fr")).text)
+    assert "au questionnaire «\u00a0Questionnaire du formulaire\u00a0» sont" in done_fr
+    done_en = html.unescape((await anonymous.get(f"/p/surveys/{english}/done?lang=en")).text)
+    assert "to the survey “The form's survey” have been" in done_en

@@ -155,7 +155,7 @@ async def test_a_draft_is_created_read_and_exported(
             lambda b: b["sections"][0]["questions"][2].update(show_if={"q": "structure_type"}),
             "sections[0].questions[2].show_if",
         ),
-        (lambda b: b.update(closes_at="2026-01-01T00:00:00+01:00"), "body"),
+        (lambda b: b.update(closes_at="2026-01-01T00:00:00+01:00"), "closes_at"),
     ],
 )
 async def test_bad_definitions_are_422_naming_the_field(
@@ -197,7 +197,9 @@ async def test_lifecycle_freezes_numbered_versions(
 ) -> None:
     survey = await create(admin)
     url = f"/v1/surveys/{survey['id']}"
-    assert (await admin.post(f"{url}/close")).status_code == 409  # a draft is not open
+    not_open = await admin.post(f"{url}/close")
+    assert not_open.status_code == 409  # a draft is not open
+    assert not_open.json()["detail"] == "Only an open survey can be closed; this one is draft."
 
     published = await admin.post(f"{url}/publish")
     assert published.status_code == 200, published.text

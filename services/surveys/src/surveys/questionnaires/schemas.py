@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -271,11 +272,14 @@ class SurveySettings(BaseModel):
 class SurveyCreate(SurveyDefinition, SurveySettings):
     model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SurveyCreate:
-        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+    @field_validator("closes_at")
+    @classmethod
+    def _dates_in_order(cls, closes_at: datetime | None, info: ValidationInfo) -> datetime | None:
+        # On closes_at, so that the 422 names the field (opens_at, declared first, is read).
+        opens_at = info.data.get("opens_at")
+        if opens_at and closes_at and opens_at >= closes_at:
             raise ValueError("closes_at must be after opens_at")
-        return self
+        return closes_at
 
 
 class SurveyUpdate(BaseModel):

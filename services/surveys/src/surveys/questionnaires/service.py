@@ -349,8 +349,9 @@ class SurveyService:
         if not policies.may_move(action, status):
             before = policies.TRANSITIONS[action][0].value
             done = {"publish": "published", "close": "closed", "archive": "archived"}[action]
+            article = "an" if before[0] in "aeiou" else "a"
             raise SurveyStatusConflict(
-                f"Only a {before} survey can be {done}; this one is {status.value}.",
+                f"Only {article} {before} survey can be {done}; this one is {status.value}.",
                 survey_status=status.value,
             )
 
