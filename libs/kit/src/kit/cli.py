@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,17 @@ def service_main(
     argv: Sequence[str] | None = None,
     extra_commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Coroutine[Any, Any, None]]]]
     | None = None,
+    own_commands: Mapping[str, tuple[str, Callable[[list[str]], None]]] | None = None,
 ) -> None:
     """Parse ``argv`` and run ``migrate`` (Alembic upgrade), ``serve`` (uvicorn) or one of
-    the service's ``extra_commands`` (name → (help, coroutine taking the settings))."""
+    the service's ``extra_commands`` (name → (help, coroutine taking the settings)) or
+    ``own_commands`` (name → (help, function given the arguments after the name), for a
+    command with arguments of its own: it parses them, its ``--help`` included). Every
+    command is listed with its one-line help in ``--help``."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if own_commands and arguments[:1] and arguments[0] in own_commands:
+        own_commands[arguments[0]][1](arguments[1:])
+        return
     parser = argparse.ArgumentParser(prog=f"maillage-{name}")
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="apply database migrations, then exit")
@@ -36,7 +45,9 @@ def service_main(
     serve.add_argument("--port", type=int)
     for command, (help_text, _) in (extra_commands or {}).items():
         commands.add_parser(command, help=help_text)
-    args = parser.parse_args(argv)
+    for command, (help_text, _) in (own_commands or {}).items():
+        commands.add_parser(command, help=help_text)  # listed only: run above
+    args = parser.parse_args(arguments)
 
     settings = settings_or_exit(settings_factory, program=f"maillage-{name}")
     configure_logging(name, settings.common.log_level)

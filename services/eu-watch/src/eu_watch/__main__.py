@@ -76,11 +76,6 @@ def cordis_import_main(argv: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    # kit.cli's extra commands take no arguments; this one needs its own.
-    if arguments[:1] == [CORDIS_IMPORT]:
-        cordis_import_main(arguments[1:])
-        return
     service_main(
         name="eu-watch",
         service_root=SERVICE_ROOT,
@@ -88,6 +83,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         app_path="eu_watch.main:create_app",
         argv=argv,
         extra_commands={"sync": ("sync the EU Funding & Tenders Portal's calls now", sync_now)},
+        # It takes a file: it parses its own arguments, and is listed in --help all the same.
+        own_commands={
+            CORDIS_IMPORT: (
+                "import a CORDIS project dump: the EU projects members took part in",
+                cordis_import_main,
+            )
+        },
     )
 
 
