@@ -77,6 +77,35 @@ async def test_full_text_in_english_and_french(
     assert no_words.json()["errors"][0]["field"] == "query.sort"
 
 
+async def test_french_words_find_the_english_calls_through_the_glossary(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    funder = f"Funder {uuid.uuid4().hex[:8]}"
+    for title in (
+        "Ocean literacy: the seas and their coasts",
+        "Cultural heritage in European cities",
+        "Health of citizens and their communities",
+        "Search engines for seasonal forecasts",
+    ):
+        await add(admin, call(funder, title=title))
+    # Words the languages do not share: patrimoine is heritage, santé health, mer the sea.
+    assert await titles(anonymous, funder, q="patrimoine") == [
+        "Cultural heritage in European cities"
+    ]
+    assert await titles(anonymous, funder, q="santé") == [
+        "Health of citizens and their communities"
+    ]
+    # Whole stems, never prefixes: "sea" must not find search nor seasonal.
+    assert await titles(anonymous, funder, q="mer") == ["Ocean literacy: the seas and their coasts"]
+    # Every form of the French word, and with the other words of the query.
+    assert await titles(anonymous, funder, q="citoyennes santé") == [
+        "Health of citizens and their communities"
+    ]
+    assert sorted(await titles(anonymous, funder, q="villes", sort="relevance")) == [
+        "Cultural heritage in European cities"
+    ]
+
+
 async def test_filters_each_select_what_they_say(
     anonymous: httpx.AsyncClient, admin: httpx.AsyncClient
 ) -> None:

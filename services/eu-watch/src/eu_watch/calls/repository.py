@@ -17,6 +17,7 @@ from eu_watch.calls.models import Call, CallDeadline, CallSearch, CallTheme
 from eu_watch.calls.policies import BRUSSELS
 from eu_watch.calls.search import (
     INDEXED_FIELDS,
+    QueryStem,
     fts5_match,
     index_terms,
     query_groups,
@@ -243,7 +244,7 @@ class CallRepository:
     def _matching(
         self,
         session: AsyncSession,
-        groups: list[tuple[str, ...]],
+        groups: list[tuple[QueryStem, ...]],
         *,
         in_deadline_order: bool = False,
     ) -> sa.ColumnElement[bool]:
@@ -322,7 +323,7 @@ class CallRepository:
         )
         return (await session.scalars(query)).all()
 
-    def _ranks(self, session: AsyncSession, groups: list[tuple[str, ...]]) -> sa.Subquery:
+    def _ranks(self, session: AsyncSession, groups: list[tuple[QueryStem, ...]]) -> sa.Subquery:
         """Call id → rank (lower is better) for the calls matching ``groups``."""
         if dialect_of(session) == "postgresql":
             tsquery = sa.func.to_tsquery("simple", tsquery_text(groups))

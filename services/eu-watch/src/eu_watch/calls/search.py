@@ -3,8 +3,10 @@
 Calls are mostly written in English and read by French teams: every word of a call is
 indexed under its English and its French Snowball stem, and every word of a query matches
 either stem as a prefix (``musée`` finds *museum* through ``muse``, ``citizens`` finds
-*citizen science*, ``sciences participatives`` finds *sciences participatives*). The same
-stems feed FTS5 on SQLite and a ``tsvector`` on PostgreSQL, so both find the same calls.
+*citizen science*, ``sciences participatives`` finds *sciences participatives*). Words the
+two languages do not share go through a glossary (:mod:`eu_watch.calls.glossary`:
+``patrimoine`` finds *heritage*, ``mer`` finds *sea*). The same stems feed FTS5 on SQLite and
+a ``tsvector`` on PostgreSQL, so both find the same calls.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import snowballstemmer
 
 from contracts.vocabularies import Theme
+from eu_watch.calls.glossary import FRENCH_TO_ENGLISH
 from kit.fulltext import MAX_QUERY_TERMS
 from kit.normalize import fold
 
@@ -62,19 +65,56 @@ def index_terms(call: Mapping[str, Any]) -> str:
     return " ".join(stems)
 
 
-def query_groups(q: str) -> list[tuple[str, ...]]:
+class QueryStem(NamedTuple):
+    """A stem a query word matches: as a prefix (the word's own stems), or whole (the
+    stems of its English words from the glossary)."""
+
+    stem: str
+    prefix: bool
+
+
+#: The glossary by French stem, so that every form of a word finds its English words.
+_TRANSLATIONS: dict[str, tuple[str, ...]] = {}
+for _french, _english in FRENCH_TO_ENGLISH.items():
+    _key = str(_FRENCH.stemWord(_french))
+    _TRANSLATIONS[_key] = tuple(dict.fromkeys(_TRANSLATIONS.get(_key, ()) + _english))
+
+
+@lru_cache(maxsize=65536)
+def word_query(word: str) -> tuple[QueryStem, ...]:
+    """What one folded query word matches: its stems as prefixes, and the stems of its
+    English words (:mod:`eu_watch.calls.glossary`) whole."""
+    own = word_stems(word)
+    english = (
+        stem
+        for translation in _TRANSLATIONS.get(str(_FRENCH.stemWord(word)), ())
+        for w in words(translation)
+        for stem in word_stems(w)
+    )
+    found = [QueryStem(s, prefix=True) for s in own]
+    found += [QueryStem(s, prefix=False) for s in dict.fromkeys(english) if s not in own]
+    return tuple(found)
+
+
+def query_groups(q: str) -> list[tuple[QueryStem, ...]]:
     """Per word of the query, the stems any of which it matches (at most a dozen words)."""
-    return list(dict.fromkeys(word_stems(w) for w in words(q)))[:MAX_QUERY_TERMS]
+    return list(dict.fromkeys(word_query(w) for w in words(q)))[:MAX_QUERY_TERMS]
 
 
-def fts5_match(groups: list[tuple[str, ...]]) -> str:
-    """An FTS5 ``MATCH`` expression: every word, by either stem, as a prefix."""
-    return " AND ".join("(" + " OR ".join(f'"{s}"*' for s in group) + ")" for group in groups)
+def fts5_match(groups: list[tuple[QueryStem, ...]]) -> str:
+    """An FTS5 ``MATCH`` expression: every word, by any of its stems."""
+    return " AND ".join(
+        "(" + " OR ".join(f'"{s.stem}"' + ("*" if s.prefix else "") for s in group) + ")"
+        for group in groups
+    )
 
 
-def tsquery_text(groups: list[tuple[str, ...]]) -> str:
-    """A ``to_tsquery('simple', …)`` argument: every word, by either stem, as a prefix."""
-    return " & ".join("(" + " | ".join(f"{s}:*" for s in group) + ")" for group in groups)
+def tsquery_text(groups: list[tuple[QueryStem, ...]]) -> str:
+    """A ``to_tsquery('simple', …)`` argument: every word, by any of its stems."""
+    return " & ".join(
+        "(" + " | ".join(s.stem + (":*" if s.prefix else "") for s in group) + ")"
+        for group in groups
+    )
 
 
 #: The bit of each network theme in ``call_search.theme_bits`` (the theme filter and facet
