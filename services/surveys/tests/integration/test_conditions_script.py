@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser
 
 from kit.testing.browser import new_page
-from surveys.forms.router import SCRIPT
+from surveys.forms.rendering import SCRIPT
 
 CASES: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "condition_cases.json").read_text(encoding="utf-8")
