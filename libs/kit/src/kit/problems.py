@@ -114,10 +114,16 @@ def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     """pydantic's errors as problem field errors: ``{"field": "address.postcode", ...}``,
     each message in the request's language (the field's name as it is)."""
     language = current_language()
-    return [
+    found = [
         {"field": field_path(err.get("loc", ())), "message": schema_message(err, language)}
         for err in errors
     ]
+    # Once each: a body a route and its dependency both take is validated twice by FastAPI,
+    # which reported each of its errors twice.
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
+    for error in found:
+        unique.setdefault((error["field"], error["message"]), error)
+    return list(unique.values())
 
 
 def validation_detail(errors: Sequence[dict[str, Any]]) -> str:

@@ -222,9 +222,15 @@ class WatchService:
             if not words(keyword):
                 raise InvalidInput("keywords", f"{keyword!r} has no word to search for")
         if "email" in watch.channels and await self._address(session, watch, staff_email) is None:
+            owner = (
+                "the network has no staff address configured"
+                if watch.actor_id is None
+                else "the actor has no public address"
+            )
             raise InvalidInput(
                 "email",
-                "the actor has no public address (the network none set up): give one",
+                f"this watch sends e-mail but has no address to send it to ({owner}):"
+                " give one in `email`, or use the webhook channel only",
             )
 
     async def _address(
