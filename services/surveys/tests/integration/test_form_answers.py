@@ -166,3 +166,41 @@ async def test_the_english_confirmation_quotes_the_title_in_english(
     assert "au questionnaire «\u00a0Questionnaire du formulaire\u00a0» sont" in done_fr
     done_en = html.unescape((await anonymous.get(f"/p/surveys/{english}/done?lang=en")).text)
     assert "to the survey “The form's survey” have been" in done_en
+
+
+#: "Oui" on page 1 reveals a section whose question is required.
+REVEALING_SURVEY = {
+    "title": {"fr": "Questionnaire à révéler", "en": "Revealing survey"},
+    "series": "reveler",
+    "languages": ["fr", "en"],
+    "sections": [
+        {
+            "code": "first",
+            "title": {"fr": "Première", "en": "First"},
+            "questions": [_q("more", "yes_no", "Encore ?", "More?")],
+        },
+        {
+            "code": "second",
+            "title": {"fr": "Deuxième", "en": "Second"},
+            "show_if": {"q": "more", "op": "eq", "value": True},
+            "questions": [_q("detail", "short_text", "Détail", "Detail", required=True)],
+        },
+    ],
+}
+
+
+async def test_a_submission_missing_an_answer_of_another_page_shows_that_page(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    created = await admin.post("/v1/surveys", json=REVEALING_SURVEY)
+    published = await admin.post(f"/v1/surveys/{created.json()['id']}/publish")
+    [token] = await invite(admin, dict(published.json()))
+    first = await anonymous.get(f"/p/surveys/{token}")
+    assert "Deuxième" not in first.text
+    # "Oui" then submit from page 1 (the page was the last before the answer).
+    sent = await _send(anonymous, token, {"q.more": "true", "action": "submit"})
+    assert sent.status_code == 422
+    assert '<h2 id="section-title">Deuxième</h2>' in sent.text
+    assert 'data-progress="position">2</span> / <span data-progress="pages">2</span>' in sent.text
+    assert _errors_beside(sent.text) == {"q.detail": "réponse obligatoire"}
+    assert _summary(sent.text) == [("field-q.detail", "Détail : réponse obligatoire")]

@@ -22,6 +22,7 @@ from kit.testing.nats import free_port
 from kit.testing.plugin import identity_headers
 from kit.testing.polling import wait_until
 
+from .test_form_answers import REVEALING_SURVEY
 from .test_invitations import open_survey
 from .test_responses import invite
 
@@ -157,3 +158,37 @@ async def test_the_public_link_starts_a_response_of_its_own(
     assert forged.status_code == 403
     await admin.patch(f"/v1/surveys/{survey['id']}", json={"public_link": False})
     assert (await anonymous.get(path)).status_code == 404
+
+
+async def test_with_javascript_the_progress_and_buttons_follow_the_sections_revealed(
+    browser: Browser, site: str, admin: httpx.AsyncClient, identity_signer: IdentitySigner
+) -> None:
+    created = await admin.post("/v1/surveys", json=REVEALING_SURVEY)
+    published = await admin.post(f"/v1/surveys/{created.json()['id']}/publish")
+    [token] = await invite(admin, dict(published.json()))
+    page = await new_page(browser, viewport=DESKTOP, javascript=True)
+    await page.set_extra_http_headers(identity_headers(identity_signer, "anonymous"))
+    submit = page.get_by_role("button", name="Envoyer mes réponses")
+    following = page.get_by_role("button", name="Page suivante")
+    try:
+        await page.goto(f"{site}/p/surveys/{token}")
+        await expect(page.locator("#progress-label")).to_have_text("Page 1 / 1")
+        await expect(submit).to_be_visible()
+        await expect(following).to_be_hidden()
+        await page.get_by_label("Oui").check()
+        # The answer reveals section 2: this page is not the last one any more.
+        await expect(page.locator("#progress-label")).to_have_text("Page 1 / 2")
+        await expect(page.locator("#progress")).to_have_attribute("max", "2")
+        await expect(following).to_be_visible()
+        await expect(submit).to_be_hidden()
+        await page.get_by_label("Non").check()
+        await expect(page.locator("#progress-label")).to_have_text("Page 1 / 1")
+        await expect(submit).to_be_visible()
+        await expect(following).to_be_hidden()
+        await page.get_by_label("Oui").check()
+        await following.click()
+        await expect(page.locator("#progress-label")).to_have_text("Page 2 / 2")
+        await expect(page.get_by_label("Détail")).to_be_visible()
+        await expect(submit).to_be_visible()
+    finally:
+        await page.context.close()

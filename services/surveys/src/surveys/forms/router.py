@@ -118,7 +118,9 @@ async def send_page(
             for e in invalid.errors or []
         }
         shown = merge(stored, given)
-        first = form_service.section_of(sections, next(iter(errors)))
+        # The field names are "q.<code>": the page of the first one, if none is on this page
+        # (a submission missing a question of a page an answer here has just revealed).
+        first = form_service.section_of(sections, next(iter(errors)).removeprefix(FIELD_PREFIX))
         wanted = (
             index
             if any(

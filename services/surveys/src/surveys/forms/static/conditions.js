@@ -93,12 +93,42 @@
         if (live !== undefined) answers[q.code] = live;
       });
     });
-    var shown = visibility(rules.sections, answers).questions;
+    var decided = visibility(rules.sections, answers), shown = decided.questions;
     rules.sections.forEach(function (section) {
       (section.questions || []).forEach(function (q) {
         var block = document.getElementById("question-" + q.code);
         if (block) block.hidden = shown.indexOf(q.code) < 0;
       });
+    });
+    progress(decided.sections);
+  }
+  // The progress and the buttons follow the sections shown, as the server would count them
+  // (forms/service.py page): an answer revealing a later section makes this page not the
+  // last one any more, so "next page" replaces "submit", and back.
+  function progress(sections) {
+    var current = Number((form.querySelector('input[name="page"]') || {}).value);
+    var position = sections.indexOf(current) + 1;
+    if (position < 1) return;
+    var pages = Math.max(sections.length, 1);
+    var hasNext = sections.some(function (s) { return s > current; });
+    setText('[data-progress="position"]', String(position));
+    setText('[data-progress="pages"]', String(pages));
+    var bar = document.getElementById("progress");
+    if (bar) {
+      bar.max = pages;
+      bar.value = position;
+      bar.textContent = position + " / " + pages;
+    }
+    var next = form.querySelector('button[value="next"]');
+    var submit = form.querySelector('button[value="submit"]');
+    if (next && submit) {
+      next.hidden = !hasNext;
+      submit.hidden = hasNext;
+    }
+  }
+  function setText(selector, text) {
+    Array.prototype.forEach.call(document.querySelectorAll(selector), function (e) {
+      e.textContent = text;
     });
   }
   form.addEventListener("input", refresh);
