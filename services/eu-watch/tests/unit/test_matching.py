@@ -3,6 +3,7 @@ actor (checked here independently of the scorer), and consortia around a lead.""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -148,3 +149,37 @@ def test_consortia_bring_what_the_lead_lacks_across_regions() -> None:
         ids = {m.actor.id for m, _, _ in suggestion.members}
         assert not ids & seen
         seen |= ids
+
+
+def test_the_type_of_action_reason_names_the_types_by_their_labels() -> None:
+    """It read "A coordination and support action suits a association, popular_education"."""
+    actor = ActorProfile(
+        id=uuid.uuid4(),
+        name="Les Petits Débrouillards",
+        types=frozenset({"association", "popular_education"}),
+        circle=1,
+        themes=frozenset({"sea_coast"}),
+        description_terms=frozenset(),
+        region="76",
+        department=None,
+        member=True,
+        active=True,
+    )
+    profile = call_profile(
+        call_id=None,
+        themes=[{"theme": "sea_coast", "terms": ["Ocean"]}],
+        keywords=[],
+        priorities=[],
+        type_of_action="HORIZON Coordination and Support Actions",
+        regions=[],
+    )
+    (match,) = rank(profile, [actor])
+    (reason,) = [r for r in match.reasons if r["kind"] == "type_of_action"]
+    assert reason["actor_types"] == ["association", "popular_education"]
+    assert reason["text"] == (
+        "A coordination and support action suits its types: association and popular education."
+    )
+    alone = dataclasses.replace(actor, types=frozenset({"science_centre"}))
+    (match,) = rank(profile, [alone])
+    (reason,) = [r for r in match.reasons if r["kind"] == "type_of_action"]
+    assert reason["text"] == "A coordination and support action suits its type: science centre."

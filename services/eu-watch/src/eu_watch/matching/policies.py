@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from contracts.labels import ACTOR_TYPE
 from eu_watch.actors.repository import ActorProfile
 from eu_watch.calls.search import word_stems, words
 
@@ -57,6 +58,13 @@ SUITED_TYPES: dict[ActionKind, frozenset[str]] = {
 }
 _COORDINATION = ("coordination and support", "csa", "coordination")
 _RESEARCH = ("research and innovation", "innovation action", "ria", "-ia", " ia", "erc", "msca")
+
+
+def type_names(codes: Sequence[str]) -> str:
+    """Actor types as their English labels in a sentence: "association and popular
+    education" (the code itself for one the vocabulary does not label)."""
+    names = [ACTOR_TYPE[c][1].lower() if c in ACTOR_TYPE else c for c in codes]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def action_kind(type_of_action: str | None) -> ActionKind | None:
@@ -202,7 +210,10 @@ def score(call: CallProfile, actor: ActorProfile) -> Match | None:
                     "points": ACTION_POINTS,
                     "action": call.action,
                     "actor_types": suited,
-                    "text": f"{action} suits a {', '.join(suited)}.",
+                    # Labels, not codes; no article, which fits neither "popular
+                    # education" nor several types.
+                    "text": f"{action} suits its type{'s' if len(suited) > 1 else ''}:"
+                    f" {type_names(suited)}.",
                 }
             )
     if call.regions and actor.region in call.regions:
