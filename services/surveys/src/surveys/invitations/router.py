@@ -24,7 +24,7 @@ router = APIRouter(tags=["invitations"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def public_url(request: Request) -> str:
+async def public_url(request: Request) -> str:
     return str(request.app.state.settings.common.public_url)
 
 

@@ -34,7 +34,7 @@ IfMatch = Annotated[
 ]
 
 
-def public_url(request: Request) -> str:
+async def public_url(request: Request) -> str:
     return str(request.app.state.settings.common.public_url)
 
 

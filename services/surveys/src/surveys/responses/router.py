@@ -18,7 +18,7 @@ SurveyId = Annotated[
 ]
 
 
-def link_secret(request: Request) -> str:
+async def link_secret(request: Request) -> str:
     return str(request.app.state.settings.common.identity_secret.get_secret_value())
 
 

@@ -35,7 +35,7 @@ Version = Annotated[
 ]
 
 
-def result_filters(
+async def result_filters(
     circle: Text = None,
     type: Text = None,
     club: Text = None,
