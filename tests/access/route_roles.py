@@ -162,6 +162,7 @@ GET    /v1/indicators                                                          -
 GET    /v1/indicators/{indicator_id}                                           -       ok   ok   ok   ok   ok   ok   ok   ok
 GET    /v1/indicators/{indicator_id}.csv                                       -       ok   ok   ok   ok   ok   ok   ok   ok
 PATCH  /v1/indicators/{indicator_id}                                           -       ok   ok   403  403  403  403  403  401
+DELETE /v1/indicators/{indicator_id}                                           -       ok   ok   403  403  403  403  403  401
 GET    /v1/indicators/{indicator_id}/panel                                     -       ok   ok   403  403  403  403  403  401
 # responses: the personal link's token is the key, whoever holds it.
 GET    /v1/responses/{token}                                                   -       ok   ok   ok   ok   ok   ok   ok   ok

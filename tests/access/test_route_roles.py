@@ -811,6 +811,7 @@ for _method, _path in (
     ("GET", "/v1/indicators/{indicator_id}"),
     ("GET", "/v1/indicators/{indicator_id}.csv"),
     ("GET", "/v1/indicators/{indicator_id}/panel"),
+    ("DELETE", "/v1/indicators/{indicator_id}"),
 ):
     recipe(_method, _path)(_an_indicator)
 

@@ -19,6 +19,7 @@ SURVEY_CLOSED = "surveys.survey.closed"
 RESULTS_PUBLISHED = "surveys.results.published"
 INVITATION_CREATED = "surveys.invitation.created"
 INDICATOR_UPDATED = "surveys.indicator.updated"
+INDICATOR_DELETED = "surveys.indicator.deleted"
 RESPONSE_SUBMITTED = "surveys.response.submitted"
 #: Fields of surveys events that only the network's services receive, never a webhook.
 RESPONSE_PRIVATE_FIELDS = frozenset({"actor_id"})
@@ -114,6 +115,15 @@ class IndicatorUpdated(BaseModel):
     updated_at: datetime
 
 
+class IndicatorDeleted(BaseModel):
+    """Payload of ``surveys.indicator.deleted``: a public indicator is gone (a private one was
+    never announced, so its deletion is not either)."""
+
+    id: uuid.UUID
+    series: str
+    deleted_at: datetime
+
+
 STREAM = "SURVEYS"
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -152,6 +162,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
         INDICATOR_UPDATED,
         "A public indicator's values changed, as published (small cells withheld).",
         IndicatorUpdated,
+        "surveys",
+        STREAM,
+    ),
+    EventType(
+        INDICATOR_DELETED,
+        "A public indicator was deleted: drop its values.",
+        IndicatorDeleted,
         "surveys",
         STREAM,
     ),

@@ -223,3 +223,42 @@ async def test_mean_of_a_number_and_by_an_unknown_attribute(
     bad = await admin.get(f"/v1/indicators/{created['id']}", params={"by": "colour"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "query.by"
+
+
+async def test_staff_delete_an_indicator_with_if_match_and_partners_are_told(
+    admin: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    series: dict[str, Any],
+    jetstream: JetStreamContext,
+) -> None:
+    """Before the fix: DELETE was a 405 and GET sent no ETag."""
+    created = (await admin.post("/v1/indicators", json=indicator_body(series["series"]))).json()
+    url = f"/v1/indicators/{created['id']}"
+    read = await admin.get(url)
+    assert read.headers["ETag"] == '"1"'
+    changed = await admin.patch(url, json={"unit": "pct"}, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["ETag"] == (await admin.get(url)).headers["ETag"] == '"2"'
+    stale = await admin.patch(url, json={"unit": "%"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+
+    assert (await anonymous.delete(url)).status_code in (401, 403)
+    refused = await admin.delete(url, headers={"If-Match": '"1"'})
+    assert refused.status_code == 412
+    assert refused.headers["content-type"] == PROBLEM
+    assert (await admin.get(url)).status_code == 200  # still there
+    assert (await admin.delete(url, headers={"If-Match": '"2"'})).status_code == 204
+    assert (await admin.get(url)).status_code == 404
+    assert (await anonymous.get(url)).status_code == 404
+    assert (await admin.delete(url)).status_code == 404
+    listed = (await admin.get("/v1/indicators", params={"series": series["series"]})).json()
+    assert created["id"] not in [i["id"] for i in listed["items"]]
+
+    async def announced() -> list[dict[str, Any]] | None:
+        messages = await stream_messages(jetstream, "SURVEYS", "surveys.indicator.deleted")
+        ours = [orjson.loads(m.data or b"{}") for m in messages]
+        return [e for e in ours if e["subject"] == created["id"]] or None
+
+    event = (await wait_until(announced, what="indicator deletion announced"))[0]
+    assert event["data"]["id"] == created["id"]
+    assert event["data"]["series"] == series["series"]

@@ -7,7 +7,7 @@ import io
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from kit.etags import etag_for
 from kit.identity import CurrentIdentity, StaffIdentity
@@ -32,6 +32,9 @@ By = Annotated[
         description="Values per cut too: circle, type, club, theme, region…; for a training's "
         "satisfaction survey, training, training_theme or year.",
     ),
+]
+IfMatch = Annotated[
+    str | None, Header(description="ETag from a previous read; 412 if the indicator changed since.")
 ]
 View = Annotated[
     Literal["full", "public"],
@@ -69,12 +72,31 @@ async def list_indicators(
 
 @router.patch("/{indicator_id}", summary="Change an indicator (staff)")
 async def update_indicator(
-    indicator_id: uuid.UUID, body: IndicatorUpdate, session: DbSession, identity: StaffIdentity
+    indicator_id: uuid.UUID,
+    body: IndicatorUpdate,
+    session: DbSession,
+    identity: StaffIdentity,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> IndicatorRead:
     indicator = await indicator_service.update(
-        session, indicator_id=indicator_id, data=body, identity=identity
+        session, indicator_id=indicator_id, data=body, identity=identity, if_match=if_match
     )
+    response.headers["ETag"] = etag_for(indicator.version)
     return indicator_service.to_read(indicator)
+
+
+@router.delete(
+    "/{indicator_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an indicator (staff)",
+)
+async def delete_indicator(
+    indicator_id: uuid.UUID, session: DbSession, identity: StaffIdentity, if_match: IfMatch = None
+) -> None:
+    await indicator_service.delete(
+        session, indicator_id=indicator_id, identity=identity, if_match=if_match
+    )
 
 
 async def _values(
@@ -154,10 +176,14 @@ async def indicator_values(
     indicator_id: uuid.UUID,
     session: DbSession,
     identity: CurrentIdentity,
+    response: Response,
     by: By = None,
     view: View = "full",
 ) -> IndicatorValues:
-    return await _values(session, identity, indicator_id, by, view)
+    values = await _values(session, identity, indicator_id, by, view)
+    # The definition's version, for If-Match on PATCH and DELETE (values follow the waves).
+    response.headers["ETag"] = etag_for(values.version)
+    return values
 
 
 @router.get(

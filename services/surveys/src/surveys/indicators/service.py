@@ -12,8 +12,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.surveys import INDICATOR_UPDATED, IndicatorUpdated, IndicatorValue, SurveyTitle
+from contracts.surveys import (
+    INDICATOR_DELETED,
+    INDICATOR_UPDATED,
+    IndicatorDeleted,
+    IndicatorUpdated,
+    IndicatorValue,
+    SurveyTitle,
+)
+from kit.etags import check_if_match
 from kit.identity import Identity, Role
+from kit.models import utcnow
 from kit.problems import InvalidInput
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.repository import answer_repository
@@ -64,8 +73,10 @@ class IndicatorService:
         indicator_id: uuid.UUID,
         data: IndicatorUpdate,
         identity: Identity,
+        if_match: str | None = None,
     ) -> Indicator:
         indicator = await self.get(session, indicator_id=indicator_id, identity=identity)
+        check_if_match(if_match, indicator.version)
         change = data.model_dump(mode="json", exclude_unset=True)
         answers = change.get("answers", indicator.answers)
         if "answers" in change:
@@ -81,6 +92,32 @@ class IndicatorService:
         if indicator.public or was_public:
             await self.announce(session, indicator)
         return indicator
+
+    async def delete(
+        self,
+        session: AsyncSession,
+        *,
+        indicator_id: uuid.UUID,
+        identity: Identity,
+        if_match: str | None,
+    ) -> None:
+        """Delete an indicator (kept as a tombstone); partners, who were told of a public
+        one's values, are told it is gone."""
+        indicator = await self.get(session, indicator_id=indicator_id, identity=identity)
+        check_if_match(if_match, indicator.version)
+        indicator.deleted_at = utcnow()
+        indicator.touch()
+        await session.flush()
+        if indicator.public:
+            payload = IndicatorDeleted(
+                id=indicator.id, series=indicator.series, deleted_at=indicator.deleted_at
+            )
+            await outbox.emit(
+                session,
+                type=INDICATOR_DELETED,
+                subject=str(indicator.id),
+                data=payload.model_dump(mode="json"),
+            )
 
     async def _check_fit(
         self,
