@@ -2,9 +2,10 @@
 [filters]``: questionnaires from the command line, through the gateway.
 
 ``invite`` takes the directory's filters as ``key=value`` (``type=museum region=76 member=true``;
-a key given twice is "any of"), runs the audience as a dry run first and prints the report;
-with ``--for-real`` it then invites, with a progress bar while the invitations are listed
-back, and prints how many were made and mailed.
+a key given twice is "any of") and prints the report of a dry run; with ``--for-real`` it
+invites instead and prints the report of that run, once. The server makes the invitations in
+one request, so there is no progress to show while it works: a line says it is inviting, and
+the report says how many were made (their mails leave through the mail outbox).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import IO, Any
 import httpx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BAR_WIDTH = 30
 LIST_FILTERS = ("type", "circle", "club", "theme", "department", "region", "status")
 
 
@@ -58,21 +58,31 @@ def audience_of(filters: list[str]) -> dict[str, Any]:
 
 
 def _problem(response: httpx.Response, err: IO[str]) -> int:
+    """Print a refusal once: its detail, then the field errors it does not already say (a
+    validation problem's detail is its first errors in one line)."""
     try:
         body = response.json()
     except ValueError:
         body = {"detail": response.text[:300]}
-    print(f"refused ({response.status_code}): {body.get('detail', '')}", file=err)
+    detail = str(body.get("detail") or body.get("title") or "")
+    print(f"refused ({response.status_code}): {detail}", file=err)
     for error in body.get("errors") or []:
-        print(f"  {error.get('field')}: {error.get('message')}", file=err)
+        line = f"{error.get('field')}: {error.get('message')}"
+        if line not in detail:
+            print(f"  {line}", file=err)
     return 1
 
 
 async def import_file(
     client: httpx.AsyncClient, path: Path, *, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr
 ) -> int:
-    """Upload ``path`` as a draft; print its id and title (0), or the errors (1)."""
-    content = await asyncio.to_thread(path.read_bytes)
+    """Upload ``path`` as a draft; print its id and title (0), the errors (1), or why the
+    file cannot be read (2)."""
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:  # missing, a directory, unreadable: the user's to fix, no traceback
+        print(f"maillage surveys import: cannot read {path}: {exc.strerror or exc}", file=err)
+        return 2
     if path.suffix.lower() == ".json":
         response = await client.post(
             "/v1/surveys/import", content=content, headers={"content-type": "application/json"}
@@ -121,35 +131,20 @@ async def invite(
         print(f"maillage surveys invite: {exc}", file=err)
         return 2
     url = f"/v1/surveys/{survey_id}/invitations"
-    dry = await client.post(url, json={"audience": audience})
-    if dry.status_code != 200:
-        return _problem(dry, err)
-    _report(dry.json(), out)
     if not for_real:
+        dry = await client.post(url, json={"audience": audience})
+        if dry.status_code != 200:
+            return _problem(dry, err)
+        _report(dry.json(), out)
         print(
             "Dry run: nobody was invited. To invite: maillage surveys invite --for-real …", file=out
         )
         return 0
+    print("inviting…", file=progress)
     real = await client.post(url, json={"audience": audience, "dry_run": False})
     if real.status_code != 200:
         return _problem(real, err)
-    report = real.json()
-    total, seen, after = report["created"] + report["already_invited"], 0, None
-    while True:  # list what exists now: the bar shows the invitations being confirmed
-        params = {"limit": 200} | ({"after": after} if after else {})
-        page = (await client.get(url, params=params)).json()
-        seen += len(page["items"])
-        filled = BAR_WIDTH if not total else min(BAR_WIDTH, int(BAR_WIDTH * seen / total))
-        print(
-            f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {seen} invitations",
-            end="",
-            file=progress,
-        )
-        after = page["next"]
-        if not after:
-            break
-    print(file=progress)
-    _report(report, out)
+    _report(real.json(), out)
     return 0
 
 

@@ -40,9 +40,12 @@ async def test_import_an_xlsform_then_invite_an_audience(
         admin, survey_id, ["type=planetarium"], for_real=True, out=real, err=err, progress=progress
     )
     assert code == 0, err.getvalue()
+    # The report once (it was printed twice before, the dry run's then the real run's), and
+    # no bar: the old one was drawn after the fact over every invitation of the survey.
+    assert real.getvalue().count("matched ") == 1
     created = int(real.getvalue().rsplit("created ", 1)[1].split()[0])
     assert created >= 1
-    assert "invitations" in progress.getvalue()
+    assert "[" not in progress.getvalue()
     assert await cli.invite(admin, survey_id, ["colour=red"], for_real=False, err=err) == 2
 
 
@@ -52,3 +55,25 @@ async def test_a_bad_workbook_prints_where(admin: httpx.AsyncClient, tmp_path: P
     err = io.StringIO()
     assert await cli.import_file(admin, path, out=io.StringIO(), err=err) == 1
     assert "workbook" in err.getvalue()
+
+
+async def test_a_missing_file_is_one_line_and_exit_2(
+    admin: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Before the fix: a FileNotFoundError traceback."""
+    err = io.StringIO()
+    assert await cli.import_file(admin, tmp_path / "nonexist.xlsx", err=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert "nonexist.xlsx" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+async def test_a_refusal_is_printed_once(admin: httpx.AsyncClient) -> None:
+    """Before the fix the detail (the errors in one line) and then each error were printed."""
+    err = io.StringIO()
+    code = await cli.invite(admin, "not-a-survey-id", ["circle=3"], for_real=True, err=err)
+    assert code == 1
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("refused (422): ")
+    assert "survey_id" in lines[0]
+    assert len(lines) == 1, lines
