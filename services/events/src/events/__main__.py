@@ -67,17 +67,19 @@ def openagenda_import_main(argv: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    # kit.cli's extra commands take no arguments; this one needs its own.
-    if arguments[:1] == [OPENAGENDA_IMPORT]:
-        openagenda_import_main(arguments[1:])
-        return
     service_main(
         name="events",
         service_root=SERVICE_ROOT,
         settings_factory=Settings,
         app_path="events.main:create_app",
         argv=argv,
+        # It takes its own arguments, and is listed in --help all the same.
+        own_commands={
+            OPENAGENDA_IMPORT: (
+                "import an OpenAgenda agenda's events (only what changed since the last run)",
+                openagenda_import_main,
+            )
+        },
     )
 
 
