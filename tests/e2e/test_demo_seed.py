@@ -1,6 +1,7 @@
 """The demo data, seeded into a running stack through the public API, exercises what the API
 offers: events of every kind on the map, a training with sessions, registrations on the
-platform and an event full with people on its waitlist; seeding again adds nothing."""
+platform and an event full with people on its waitlist, survey invitations mailed to the
+local sink and an observatory line of two published waves; seeding again adds nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import httpx
 import pytest
 
 from contracts.vocabularies import EventKind
-from maillage_cli.demo_data import DEMO_FOLLOW, EVENTS
+from kit.mail.sink import received
+from kit.testing.polling import wait_until
+from maillage_cli.demo_data import ACTORS, DEMO_FOLLOW, EVENTS, SURVEY_SERIES, WITHOUT_EMAIL
 from maillage_cli.seed import admin_client, seed
 from maillage_cli.stack import Stack
 
@@ -77,7 +80,37 @@ async def test_the_demo_exercises_the_calendar_and_seeding_again_adds_nothing(
     followed = (await admin.get("/v1/calls/followed")).json()["items"]
     assert [f["call"]["identifier"] for f in followed] == [DEMO_FOLLOW[1]]
 
+    # The surveys: most demo actors have a public address, so their invitations are mailed.
+    waves = (await admin.get("/v1/surveys", params={"series": SURVEY_SERIES})).json()["items"]
+    opened = next(w for w in waves if w["status"] == "open")
+    invitations = (
+        await admin.get(f"/v1/surveys/{opened['id']}/invitations", params={"limit": 200})
+    ).json()["items"]
+    addressed = {i["email"] for i in invitations if i["email"]}
+    assert len(addressed) == len(ACTORS) - len(WITHOUT_EMAIL)
+    assert {i["status"] for i in invitations} >= {"submitted", "partial"}
+
+    async def invited() -> set[str] | None:
+        to = {
+            str(rcpt)
+            for m in received(stack.mail_dir)
+            for rcpt in m.message.get_all("X-Sink-Envelope-To") or []
+        }
+        return to if addressed <= to else None
+
+    await wait_until(invited, what="survey invitations in the mail sink", within=60)
+    # Every public indicator draws a line of at least two published waves.
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as anonymous:
+        indicators = (
+            await anonymous.get("/v1/indicators", params={"series": SURVEY_SERIES})
+        ).json()["items"]
+        assert indicators
+        for indicator in indicators:
+            line = (await anonymous.get(f"/v1/indicators/{indicator['id']}")).json()["waves"]
+            assert len(line) >= 2, indicator["name"]
+
     again = await seed(admin)
     assert (again.events_created, again.registrations_created) == (0, 0)
+    assert (again.surveys_created, again.responses_created) == (0, 0)
     assert again.events_existing == len(EVENTS)
     assert len((await admin.get("/v1/watches")).json()["items"]) == 2

@@ -163,8 +163,17 @@ async def _seed_follows(
         report(f"  follow {identifier}")
 
 
-#: Of the demo actors, how many answered the closed 2025 wave ("most" of them).
-ANSWERED_2025 = 12
+#: Of the demo actors, how many answered each closed wave ("most" of them).
+ANSWERED = {2024: 10, 2025: 12}
+ANSWERED_2025 = ANSWERED[2025]
+#: The open 2026 wave: the first actors submitted, the next ones saved a partial response.
+SUBMITTED_2026, BEGUN_2026 = 4, 2
+WAVES = (2024, 2025, 2026)
+#: The closed waves' dates (Paris): the observatory draws its lines in this order.
+CLOSED_DATES = {
+    2024: ("2024-02-05T09:00:00+01:00", "2024-04-30T23:59:00+02:00"),
+    2025: ("2025-02-03T09:00:00+01:00", "2025-04-30T23:59:00+02:00"),
+}
 
 
 async def _seed_surveys(
@@ -174,11 +183,11 @@ async def _seed_surveys(
     within: float,
     report: Callable[[str], None] | None,
 ) -> None:
-    """The "Enquête acteurs de la CSTI": a closed 2025 wave answered by most demo actors and
-    an open 2026 wave (a few answers begun), unless already there."""
+    """The "Enquête acteurs de la CSTI": closed 2024 and 2025 waves answered by most demo
+    actors and an open 2026 wave (a few responses submitted, a few begun), unless there."""
     titles = {item["title"]["fr"] async for item in _list(client, "/v1/surveys")}
     actor_ids = list(result.actor_ids.values())
-    for year in (2025, 2026):
+    for year in WAVES:
         definition = actors_survey(year)
         if definition["title"]["fr"] in titles:
             continue
@@ -186,21 +195,21 @@ async def _seed_surveys(
         url = f"/v1/surveys/{survey['id']}"
         _expect(await client.post(f"{url}/publish"), 200, f"publishing survey {year}")
         tokens = await _invite(client, url, actor_ids, within=within)
-        answering = actor_ids[:ANSWERED_2025] if year == 2025 else actor_ids[:3]
-        for position, actor_id in enumerate(answering):
+        submitting = ANSWERED.get(year, SUBMITTED_2026)
+        begun = 0 if year in ANSWERED else BEGUN_2026
+        for position, actor_id in enumerate(actor_ids[: submitting + begun]):
             token = tokens[actor_id]
             answers = actors_survey_answers(position, year)
-            action = f"/v1/responses/{token}" + ("/submit" if year == 2025 else "")
-            method = client.post if year == 2025 else client.put
+            submit = position < submitting
+            action = f"/v1/responses/{token}" + ("/submit" if submit else "")
+            method = client.post if submit else client.put
             _expect(await method(action, json={"answers": answers}), 200, f"answers {year}")
             result.responses_created += 1
-        if year == 2025:
-            dates = {
-                "opens_at": "2025-02-03T09:00:00+01:00",
-                "closes_at": "2025-04-30T23:59:00+02:00",
-            }
-            _expect(await client.patch(url, json=dates), 200, "survey 2025 dates")
-            _expect(await client.post(f"{url}/close"), 200, "closing survey 2025")
+        if year in CLOSED_DATES:
+            opens_at, closes_at = CLOSED_DATES[year]
+            dates = {"opens_at": opens_at, "closes_at": closes_at}
+            _expect(await client.patch(url, json=dates), 200, f"survey {year} dates")
+            _expect(await client.post(f"{url}/close"), 200, f"closing survey {year}")
         result.surveys_created += 1
         if report:
             report(f"  survey {definition['title']['fr']}")
@@ -209,7 +218,7 @@ async def _seed_surveys(
 async def _seed_observatory(
     client: httpx.AsyncClient, *, report: Callable[[str], None] | None
 ) -> None:
-    """The closed wave's results published and the indicators the observatory page shows,
+    """The closed waves' results published and the indicators the observatory page shows,
     unless already there."""
     known = {item["name"]["fr"] async for item in _list(client, "/v1/indicators")}
     async for survey in _list(client, "/v1/surveys"):

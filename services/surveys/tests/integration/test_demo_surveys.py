@@ -1,11 +1,18 @@
-"""The demo's two waves of "Enquête acteurs de la CSTI", seeded through the surveys API."""
+"""The demo's three waves of "Enquête acteurs de la CSTI", seeded through the surveys API."""
 
 from __future__ import annotations
 
 import httpx
 
 from maillage_cli.demo_data import ACTORS, SURVEY_SERIES
-from maillage_cli.seed import ANSWERED_2025, SeedResult, _seed_observatory, _seed_surveys
+from maillage_cli.seed import (
+    ANSWERED,
+    BEGUN_2026,
+    SUBMITTED_2026,
+    SeedResult,
+    _seed_observatory,
+    _seed_surveys,
+)
 
 from .conftest import KnownActors
 
@@ -16,16 +23,22 @@ async def test_a_closed_answered_wave_and_an_open_one_once(
     ids = await known_actors(*({"name": a.name, "email": "demo@example.org"} for a in ACTORS))
     result = SeedResult(actor_ids={a.key: str(i) for a, i in zip(ACTORS, ids, strict=True)})
     await _seed_surveys(admin, result, within=10, report=None)
-    assert (result.surveys_created, result.responses_created) == (2, ANSWERED_2025 + 3)
+    answered = sum(ANSWERED.values()) + SUBMITTED_2026 + BEGUN_2026
+    assert (result.surveys_created, result.responses_created) == (3, answered)
     waves = (await admin.get("/v1/surveys?series=enquete-acteurs&limit=10")).json()["items"]
     by_title = {w["title"]["fr"]: w for w in waves}
-    closed = by_title["Enquête acteurs de la CSTI 2025"]
     opened = by_title["Enquête acteurs de la CSTI 2026"]
-    assert (closed["status"], opened["status"]) == ("closed", "open")
-    invitations = (await admin.get(f"/v1/surveys/{closed['id']}/invitations?limit=200")).json()
-    statuses = [i["status"] for i in invitations["items"]]
-    assert statuses.count("submitted") == ANSWERED_2025
-    assert len(statuses) == len(ACTORS)
+    assert opened["status"] == "open"
+    for year, count in ANSWERED.items():
+        closed = by_title[f"Enquête acteurs de la CSTI {year}"]
+        assert closed["status"] == "closed"
+        listed = await admin.get(f"/v1/surveys/{closed['id']}/invitations?limit=200")
+        statuses = [i["status"] for i in listed.json()["items"]]
+        assert statuses.count("submitted") == count
+        assert len(statuses) == len(ACTORS)
+    listed = await admin.get(f"/v1/surveys/{opened['id']}/invitations?limit=200")
+    statuses = [i["status"] for i in listed.json()["items"]]
+    assert (statuses.count("submitted"), statuses.count("partial")) == (SUBMITTED_2026, BEGUN_2026)
 
     again = SeedResult(actor_ids=result.actor_ids)
     await _seed_surveys(admin, again, within=10, report=None)
@@ -40,13 +53,18 @@ async def test_a_closed_answered_wave_and_an_open_one_once(
     staff = (await admin.get("/v1/indicators", params={"series": SURVEY_SERIES})).json()
     assert len(staff["items"]) == 5
 
-    values = {}
+    values, first = {}, {}
     for name, indicator in public.items():
         waves = (await anonymous.get(f"/v1/indicators/{indicator['id']}")).json()["waves"]
-        assert [w["wave"] for w in waves] == ["2025"]  # the open 2026 wave is not published
-        values[name] = waves[0]
+        # A line of two points; the open 2026 wave is not published.
+        assert [w["wave"] for w in waves] == ["2024", "2025"]
+        first[name], values[name] = waves
     assert values["Part des acteurs qui proposent des ateliers"]["value"] == 75.0
     assert values["Part des acteurs qui accueillent des bénévoles"]["value"] == 50.0
     assert values["Salariés par structure (moyenne, ETP)"]["value"] is not None
     # 12 respondents, 2 detractors: the NPS is withheld, never shown from so few.
     assert values["Recommandation du réseau (NPS)"]["suppressed"] is True
+    # 2024: 10 respondents, half with volunteers; the NPS withheld again.
+    assert first["Part des acteurs qui accueillent des bénévoles"]["value"] == 50.0
+    assert first["Recommandation du réseau (NPS)"]["suppressed"] is True
+    assert first["Salariés par structure (moyenne, ETP)"]["value"] is not None
