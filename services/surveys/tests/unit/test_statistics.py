@@ -187,14 +187,28 @@ def test_a_small_count_of_respondents_withholds_the_submitted_count_and_the_rate
 ) -> None:
     public = response_rate(invited=15, partial=2, submitted=submitted, k=5, respondents=respondents)
     assert public == {
-        "partial": 2,
+        "partial": None,
         "submitted": None,
-        "invited": 15,
+        "invited": None,
         "rate": None,
         "suppressed": True,
     }
     shown = response_rate(invited=15, partial=2, submitted=submitted, k=None)
     assert shown["submitted"] == submitted
+
+
+def test_a_withheld_submitted_count_cannot_be_read_off_the_other_counts() -> None:
+    # 5 invited, 4 partial, withheld because at least one submitted: that one is the fifth.
+    # And a cut down to one invitee must not say whether that person answered.
+    for invited, partial in ((5, 4), (1, 0)):
+        public = response_rate(invited=invited, partial=partial, submitted=1, k=5)
+        assert public == {
+            "partial": None,
+            "submitted": None,
+            "invited": None,
+            "rate": None,
+            "suppressed": True,
+        }
 
 
 def test_no_respondent_is_no_small_cell() -> None:

@@ -10,15 +10,16 @@ Without ``k`` (staff) every figure is given, free-text answers included.
 
 The response rate is the one figure here that is not about answers. Its small cell is the
 same as everywhere else: a count of *respondents* (submitted responses) from 1 to ``k - 1``.
-The other counts it gives (invitations, partial responses, and the unpublished "not started")
+When the respondents are enough, the other counts it gives (invitations, partial responses)
 describe invitees, not what anyone answered, and are published as they are: withholding them
 as small cells used to pull the submitted count into secondary suppression
 (``submitted: null`` beside ``respondents: 12`` on the same page, a withheld value read off
-the next line). So ``submitted`` is withheld exactly when the page's respondents are too few
-(``0 < respondents < k``, the test the page applies to its ``respondents``), and the ``rate``
-with it (``rate * invited`` would give it back). Nothing withheld can then be recomputed: the
-only relation left, ``invited = not_started + partial + submitted``, has two unpublished terms,
-and every question's respondents, at most the submitted count, are withheld on their own.
+the next line). When the respondents are too few (``0 < respondents < k``, the test the page
+applies to its ``respondents``), the whole rate is withheld — submitted, rate, invited and
+partial together: with ``invited`` and ``partial`` shown, ``suppressed: true`` (at least one
+respondent) and ``partial = invited - 1`` would give ``submitted = 1`` back, and a cut down to
+one invitee would say whether that person answered. Every question's respondents, at most the
+submitted count, are withheld on their own.
 """
 
 from __future__ import annotations
@@ -91,16 +92,24 @@ def response_rate(
     """Invitations by how far they went, and the share submitted.
 
     ``respondents`` is the count of respondents the same answer shows (the submitted
-    responses when not given): with ``k``, when either is a small cell the submitted count and
-    the rate are withheld together (see the module's docstring)."""
+    responses when not given): with ``k``, when either is a small cell every figure of the
+    rate is withheld (see the module's docstring)."""
     shown = submitted if respondents is None else respondents
     small = k is not None and (_small(submitted, k) or _small(shown, k))
+    if small:  # all four: any two of invited, partial and suppressed narrow submitted down
+        return {
+            "partial": None,
+            "submitted": None,
+            "invited": None,
+            "rate": None,
+            "suppressed": True,
+        }
     return {
         "partial": partial,
-        "submitted": None if small else submitted,
+        "submitted": submitted,
         "invited": invited,
-        "rate": None if small or not invited else round(submitted / invited, 4),
-        "suppressed": small,
+        "rate": round(submitted / invited, 4) if invited else None,
+        "suppressed": False,
     }
 
 
