@@ -209,6 +209,22 @@ async def test_a_refused_address_is_recorded_with_the_server_answer_and_not_retr
     assert sorted(a.outcome for a in attempts) == ["permanent", "sent"]
 
 
+async def test_a_non_ascii_address_the_server_cannot_take_fails_that_message_only(
+    database: Database, mail: MailOutbox, tmp_path: Path
+) -> None:
+    # The sink offers no SMTPUTF8: the address cannot be given to it, and the sender must
+    # record that, not crash on encoding the envelope (which left its claim hanging).
+    async with MailSink(tmp_path / "mail") as sink:
+        sender = MailSender(database, mail, settings_for(sink.port))
+        await enqueue(database, mail, "idn", to="ada@exémple.fr")
+        await enqueue(database, mail, "fine", to="bob@example.org")
+        await sender.send_due()
+        assert [str(m.message["To"]) for m in sink.received()] == ["bob@example.org"]
+    found = await rows(database, mail)
+    assert (found["fine"].status, found["idn"].status) == ("sent", "failed")
+    assert "SMTPUTF8" in found["idn"].last_error
+
+
 async def test_a_template_error_fails_that_message_only(
     database: Database, mail: MailOutbox, tmp_path: Path
 ) -> None:

@@ -193,11 +193,13 @@ class _WirePolicy(email.policy.EmailPolicy):
 WIRE_POLICY = _WirePolicy(linesep="\r\n")
 
 
-def wire_bytes(message: EmailMessage) -> bytes:
+def wire_bytes(message: EmailMessage, *, utf8: bool = False, cte_type: str = "8bit") -> bytes:
     """The message as it goes to the SMTP server (what ``aiosmtplib.send_message`` would
-    flatten, with :data:`WIRE_POLICY`)."""
+    flatten, with :data:`WIRE_POLICY`): ``utf8`` for a server taking SMTPUTF8 when an address
+    needs it, ``cte_type="7bit"`` for one that does not offer 8BITMIME."""
+    policy = WIRE_POLICY.clone(utf8=utf8, cte_type=cte_type)
     with BytesIO() as out:
-        BytesGenerator(out, policy=WIRE_POLICY).flatten(message)
+        BytesGenerator(out, policy=policy).flatten(message)
         return out.getvalue()
 
 

@@ -353,10 +353,7 @@ class MailSender:
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 raise _ServerDown(f"cannot reach {self.server.display}: {exc}") from exc
         try:
-            # Flattened here, not by send_message: see rendering.WIRE_POLICY.
-            errors, response = await client.sendmail(
-                parseaddr(self.settings.mail_from)[1], [recipient], wire_bytes(message)
-            )
+            errors, response = await self._sendmail(client, message, recipient)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             answers = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             if all(400 <= r.code < 500 for r in exc.recipients):
@@ -377,6 +374,30 @@ class MailSender:
             answer = "; ".join(f"{code} {text}" for code, text in errors.values())
             raise _Permanent(answer)
         return client, response
+
+    async def _sendmail(
+        self, client: aiosmtplib.SMTP, message: EmailMessage, recipient: str
+    ) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+        """What ``client.send_message`` does (SMTPUTF8 for a non-ASCII address, 8BITMIME
+        when offered, else a 7-bit body), flattened with :data:`rendering.WIRE_POLICY` so
+        List-Unsubscribe stays one plain line."""
+        sender = parseaddr(self.settings.mail_from)[1]
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        options = []
+        utf8 = not (sender + recipient).isascii()
+        if utf8:
+            if not client.supports_extension("smtputf8"):
+                raise _Permanent(f"{self.server.display} takes no non-ASCII address (SMTPUTF8)")
+            options.append("SMTPUTF8")
+        eight_bit = client.supports_extension("8bitmime")
+        if eight_bit:
+            options.append("BODY=8BITMIME")
+        try:
+            data = wire_bytes(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit")
+        except (ValueError, UnicodeError) as exc:  # a header that cannot be written
+            raise _Permanent(f"the message cannot be written: {exc}") from exc
+        return await client.sendmail(sender, [recipient], data, mail_options=options)
 
     def _retry_or_fail(self, row: Any, attempt: str, response: str) -> _Outcome:
         if row.attempts + 1 >= self.settings.mail_max_attempts:
