@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from typing import Any
@@ -166,6 +167,26 @@ async def test_edits_after_submit_when_the_survey_allows_them(
     assert (edited.json()["status"], edited.json()["answers"]["staff"]) == ("submitted", 4)
     # A submitted response stays whole.
     assert (await anonymous.put(url, json={"answers": {"structure_type": None}})).status_code == 422
+
+
+async def test_a_double_click_submits_once_and_never_fails(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Two submissions through one link at once (a double click, or two tabs): the second
+    waits for the first's lock on the invitation and must then see the response the first
+    wrote, not the one from before it waited (PostgreSQL's READ COMMITTED keeps a locking
+    read's snapshot for the rows it joins)."""
+    survey = await open_survey(admin, allow_edit_after_submit=True)
+    tokens = await invite(admin, survey, count=6)
+    for token in tokens:
+        url = f"/v1/responses/{token}"
+        assert (await anonymous.put(url, json={"answers": {"staff": 2}})).status_code == 200
+        answers = await asyncio.gather(
+            *(anonymous.post(f"{url}/submit", json={"answers": FULL}) for _ in range(3))
+        )
+        assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    results = (await admin.get(f"/v1/surveys/{survey['id']}/results")).json()
+    assert results["respondents"] == len(tokens)
 
 
 async def test_an_anonymous_answer_cannot_be_linked_to_the_invitation_used(

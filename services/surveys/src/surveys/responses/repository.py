@@ -101,7 +101,7 @@ _RESPONSE = (
 )
 
 
-def _link_statement(*, for_update: bool) -> sa.Select[Any]:
+def _link_statement() -> sa.Select[Any]:
     """What a token opens, in one query (see :meth:`ResponseRepository.link`); the token and
     the respondent key are bound at each execution."""
     named = _responses.alias("named_response")
@@ -127,11 +127,16 @@ def _link_statement(*, for_update: bool) -> sa.Select[Any]:
         .outerjoin(keyed, keyed.c.respondent_key == sa.bindparam("respondent_key"))
         .where(_invitations.c.token == sa.bindparam("token"), _surveys.c.deleted_at.is_(None))
     )
-    return query.with_for_update(of=_invitations) if for_update else query
+    return query
 
 
-_LINK = _link_statement(for_update=False)
-_LINK_FOR_UPDATE = _link_statement(for_update=True)
+_LINK = _link_statement()
+#: Taken before reading a link to change it (see :meth:`ResponseRepository.link`).
+_LOCK_INVITATION = (
+    sa.select(_invitations.c.id)
+    .where(_invitations.c.token == sa.bindparam("token"))
+    .with_for_update()
+)
 _SURVEY_AT = len(_INVITATION)
 _VERSION_AT = _SURVEY_AT + len(_SURVEY)
 _NAMED_AT = _VERSION_AT + 1
@@ -161,10 +166,20 @@ class ResponseRepository:
         response goes through its invitation's lock), its survey (not deleted), the id of
         the survey's current version (None before the first publication) and its response
         so far: the invitation's for a named survey, the one under ``respondent_key`` (the
-        token's HMAC) for an anonymous one."""
-        query = _LINK_FOR_UPDATE if for_update else _LINK
+        token's HMAC) for an anonymous one.
+
+        ``for_update`` locks the invitation by a statement of its own, then reads: under
+        PostgreSQL's READ COMMITTED a locking read that waited for another transaction sees
+        the locked row as that one left it but keeps its first snapshot for the rows it
+        joins, so a double click's second submission read the invitation as submitted and
+        the response as still partial (and wrote its counted form a second time). The read
+        after the lock is a new statement, with a new snapshot."""
         parameters = {"token": token, "respondent_key": respondent_key}
-        row = (await session.execute(query, parameters)).one_or_none()
+        if for_update:
+            locked = await session.execute(_LOCK_INVITATION, {"token": token})
+            if locked.first() is None:
+                return None
+        row = (await session.execute(_LINK, parameters)).one_or_none()
         if row is None:
             return None
         invitation = LinkedInvitation(*row[:_SURVEY_AT])
