@@ -13,6 +13,8 @@ from fastapi import FastAPI
 
 from eu_watch.actors.models import KnownActorTerm
 from eu_watch.actors.repository import known_actor_repository
+from eu_watch.matching.service import MAX_MATCHES_OFFSET
+from kit.paging import NUMBER
 from kit.testing.polling import wait_until
 
 from .conftest import Announce, KnownActors
@@ -158,6 +160,11 @@ async def test_matches_partners_and_a_members_calls(
     bad_cursor = await admin.get(f"/v1/calls/{call['id']}/matches", params={"after": "nope"})
     assert bad_cursor.status_code == 422
     assert bad_cursor.json()["errors"][0]["field"] == "query.after"
+    # A cursor deeper than the ranking may be paged (each page scores every rank before it).
+    deep = NUMBER.encode(MAX_MATCHES_OFFSET + 1)
+    too_deep = await admin.get(f"/v1/calls/{call['id']}/matches", params={"after": deep})
+    assert too_deep.status_code == 422
+    assert too_deep.json()["errors"][0]["field"] == "query.after"
 
     # A member's calls, best first, with the same reasons; another actor's are refused.
     async with member_of(aquarium) as member:

@@ -6,8 +6,9 @@ the others: ``patrimoine`` never meets *heritage*, ``santé`` never *health*. A 
 found here also matches its English words — exactly, by their stems, never as prefixes:
 ``mer`` must find *sea* and *seas*, not *search* or *season*.
 
-Keys are folded (lower case, no accents: :func:`kit.normalize.fold`) and matched by their
-French stem, so plurals and genders follow (``citoyennes`` → ``citoyen``). The list follows
+Keys are folded (lower case, no accents: :func:`kit.normalize.fold`) and matched as written,
+with an ``s``, and by their French stem, so plurals and genders follow (``citoyennes`` →
+``citoyen``), except the stems in :data:`AMBIGUOUS_STEMS`. The list follows
 the network's themes (``contracts.vocabularies.Theme``) and the words of the portal's
 programmes; add a line here to teach the search a word.
 """
@@ -78,3 +79,7 @@ FRENCH_TO_ENGLISH = MappingProxyType(
         "europeen": ("european",),
     }
 )
+
+#: French stems that are English words of their own: the glossary's words with these stems are
+#: matched as written (and with an ``s``), never by stem, or ``log`` would find housing.
+AMBIGUOUS_STEMS = frozenset({"log", "format", "competent"})

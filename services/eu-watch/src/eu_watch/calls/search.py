@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import snowballstemmer
 
 from contracts.vocabularies import Theme
-from eu_watch.calls.glossary import FRENCH_TO_ENGLISH
+from eu_watch.calls.glossary import AMBIGUOUS_STEMS, FRENCH_TO_ENGLISH
 from kit.fulltext import MAX_QUERY_TERMS
 from kit.normalize import fold
 
@@ -73,11 +73,13 @@ class QueryStem(NamedTuple):
     prefix: bool
 
 
-#: The glossary by French stem, so that every form of a word finds its English words.
+#: The glossary by French stem, so that every form of a word finds its English words; and by
+#: the word itself, for the words whose stem is an English word of its own (``logement`` →
+#: ``log``, ``formation`` → ``format``) or that the stemmer leaves whole (``emplois``).
 _TRANSLATIONS: dict[str, tuple[str, ...]] = {}
 for _french, _english in FRENCH_TO_ENGLISH.items():
-    _key = str(_FRENCH.stemWord(_french))
-    _TRANSLATIONS[_key] = tuple(dict.fromkeys(_TRANSLATIONS.get(_key, ()) + _english))
+    for _key in {_french, _french + "s", str(_FRENCH.stemWord(_french))} - AMBIGUOUS_STEMS:
+        _TRANSLATIONS[_key] = tuple(dict.fromkeys(_TRANSLATIONS.get(_key, ()) + _english))
 
 
 @lru_cache(maxsize=65536)
@@ -85,11 +87,14 @@ def word_query(word: str) -> tuple[QueryStem, ...]:
     """What one folded query word matches: its stems as prefixes, and the stems of its
     English words (:mod:`eu_watch.calls.glossary`) whole."""
     own = word_stems(word)
+    translations = _TRANSLATIONS.get(word) or _TRANSLATIONS.get(str(_FRENCH.stemWord(word)), ())
     english = (
         stem
-        for translation in _TRANSLATIONS.get(str(_FRENCH.stemWord(word)), ())
+        for translation in translations
         for w in words(translation)
-        for stem in word_stems(w)
+        # English words: their English stem alone (the French stem of "sea" is "se", a
+        # French word of its own).
+        for stem in (str(_ENGLISH.stemWord(w)),)
     )
     found = [QueryStem(s, prefix=True) for s in own]
     found += [QueryStem(s, prefix=False) for s in dict.fromkeys(english) if s not in own]

@@ -63,6 +63,11 @@ def to_match(match: Match) -> ActorMatch:
     )
 
 
+#: How deep the ranking of a call's matches may be paged: a page at offset n reads and scores
+#: n + limit actors, so a forged cursor must not make one request score the whole directory.
+MAX_MATCHES_OFFSET = 1000
+
+
 class MatchingService:
     async def matches(
         self,
@@ -78,6 +83,10 @@ class MatchingService:
         offset = NUMBER.decode(after) or 0
         if offset < 0:
             raise InvalidInput("query.after", "not a cursor returned by this API")
+        if offset > MAX_MATCHES_OFFSET:  # each page reads and scores every rank before it
+            raise InvalidInput(
+                "query.after", f"matches go {MAX_MATCHES_OFFSET} deep; narrow the filters"
+            )
         call = await call_service.get(session, call_id=call_id)
         profile = profile_of(call)
         end = offset + limit
