@@ -10,7 +10,7 @@ its compiled form and its cache key; rows come back as the few columns the link 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -77,28 +77,15 @@ class Link:
     response: StoredResponse | None
 
 
-_INVITATION = ("id", "survey_id", "actor_id", "training_id", "language", "status")
-_SURVEY = (
-    "id",
-    "status",
-    "current_version",
-    "anonymous",
-    "allow_edit_after_submit",
-    "opens_at",
-    "closes_at",
-)
-_RESPONSE = (
-    "id",
-    "survey_id",
-    "version",
-    "actor_id",
-    "profile",
-    "answers",
-    "status",
-    "language",
-    "updated_at",
-    "submitted_at",
-)
+def _columns_of(shape: type) -> tuple[str, ...]:
+    """The columns a row of ``shape`` is read from: its fields, in their order (rows are
+    built by position, so the two can never disagree)."""
+    return tuple(f.name for f in fields(shape))
+
+
+_INVITATION = _columns_of(LinkedInvitation)
+_SURVEY = _columns_of(LinkedSurvey)
+_RESPONSE = _columns_of(StoredResponse)
 
 
 def _link_statement() -> sa.Select[Any]:
