@@ -11,12 +11,14 @@ import sqlalchemy as sa
 
 from kit.db import Database
 from kit.migrations import upgrade
-from kit.sqltypes import Json
+from kit.sqltypes import Json, UtcDateTime
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from surveys.invitations.models import Invitation
 from surveys.main import SERVICE_ROOT
 from surveys.questionnaires.models import Survey
 from surveys.responses.models import Response
+
+from .test_counted_answers import OLD_SURVEYS as SURVEYS_AT_0005
 
 OLD_SURVEYS = sa.table(
     "surveys",
@@ -158,3 +160,72 @@ async def test_anonymous_responses_written_before_lose_their_moment_and_submitte
     assert {responses["submitted"].submitted_at, responses["partial"].created_at} == {day}
     assert (invitations["a"].status, invitations["b"].status) == ("submitted", "invited")
     assert {i.updated_at for i in invitations.values()} == {moment}
+
+
+OLD_INVITATIONS = sa.table(
+    "invitations",
+    sa.column("id", sa.Uuid()),
+    sa.column("survey_id", sa.Uuid()),
+    *(sa.column(c, sa.String()) for c in ("email", "token", "source", "language", "status")),
+    sa.column("reminders_sent", sa.Integer()),
+    sa.column("created_at", UtcDateTime()),
+    sa.column("updated_at", UtcDateTime()),
+)
+OLD_FEEDBACK = sa.table(
+    "training_feedback",
+    *(sa.column(c, sa.Uuid()) for c in ("id", "event_id", "survey_id", "invitation_id")),
+    *(sa.column(c, sa.String()) for c in ("event_title", "email", "name", "status")),
+    sa.column("event_themes", Json),
+    *(sa.column(c, UtcDateTime()) for c in ("attended_at", "due_at", "created_at")),
+)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_invitations_made_after_a_training_before_0007_name_it(
+    backend: str, database_factory: DatabaseFactory
+) -> None:
+    url = await database_factory(backend, "surveys_training_backfill")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0006")
+    database = Database(url)
+    survey_id, event_id, after, plain = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    try:
+        async with database.transaction() as session:
+            await session.execute(
+                sa.insert(SURVEYS_AT_0005),
+                {
+                    "id": survey_id, "title": {"fr": "Satisfaction"}, "languages": ["fr"],
+                    "status": "open", "anonymous": False, "allow_edit_after_submit": False,
+                    "sections": [], "current_version": 1, "created_at": now, "updated_at": now,
+                    "version": 1,
+                },
+            )  # fmt: skip
+            await session.execute(
+                sa.insert(OLD_INVITATIONS),
+                [
+                    {
+                        "id": id_, "survey_id": survey_id, "email": f"{source}@example.org",
+                        "token": uuid.uuid4().hex, "source": source, "language": "fr",
+                        "status": "invited", "reminders_sent": 0, "created_at": now,
+                        "updated_at": now,
+                    }
+                    for id_, source in ((after, "training"), (plain, "people"))
+                ],
+            )  # fmt: skip
+            await session.execute(
+                sa.insert(OLD_FEEDBACK),
+                {
+                    "id": uuid.uuid4(), "event_id": event_id, "event_title": "Atelier",
+                    "event_themes": [], "survey_id": survey_id, "email": "training@example.org",
+                    "name": "Ada", "attended_at": now, "due_at": now, "status": "invited",
+                    "invitation_id": after, "created_at": now,
+                },
+            )  # fmt: skip
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        async with database.transaction(write=False) as session:
+            named = dict(
+                (await session.execute(sa.select(Invitation.id, Invitation.training_id))).all()
+            )
+    finally:
+        await database.dispose()
+    assert named == {after: event_id, plain: None}
