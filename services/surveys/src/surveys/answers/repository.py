@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from kit.db import dialect_of
 from surveys.answers.models import AnswerCount, AnswerValue, ResponseCut, ResponseTag
 from surveys.responses.models import Response
 from surveys.results.suppression import TOTAL
@@ -100,7 +101,7 @@ class AnswerRepository:
         every response of the survey. On PostgreSQL the survey's counted writes take turns
         (a lock held to the commit), so that two submissions never wait on each other's
         counts in opposite orders (a deadlock); SQLite has one writer anyway."""
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
+        if dialect_of(session) == "postgresql":
             await session.execute(_SURVEY_TURN, {"survey_key": str(cut["survey_id"])})
         if not first:
             for delete in _DELETE_COUNTED:
