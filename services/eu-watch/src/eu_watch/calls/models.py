@@ -77,6 +77,14 @@ class CallSearch(Base):
     budget_total_eur: Mapped[float | None] = mapped_column(sa.Float)
     #: The call's network themes, one bit each (``eu_watch.calls.search.THEME_BITS``).
     theme_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: The same themes as the theme facet adds them up: three to a number, 21 bits apart
+    #: (``eu_watch.calls.search.theme_tallies``).
+    theme_tally_0: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    theme_tally_1: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    theme_tally_2: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    theme_tally_3: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    theme_tally_4: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    theme_tally_5: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class CallDeadline(Base):

@@ -161,3 +161,40 @@ def theme_bits(themes: Iterable[str]) -> int:
     for theme in themes:
         bits |= _BITS_BY_NAME.get(theme, 0)
     return bits
+
+
+#: The theme facet adds up tallies instead of reading bits: each call carries
+#: ``THEME_TALLIES`` numbers, the themes of bits 3k, 3k+1 and 3k+2 in tally k as 1 at bits 0,
+#: 21 and 42, so that one ``sum()`` of a tally column counts three themes at once. Eighteen
+#: sums per call (one per theme's bit) cost SQLite 40% more and PostgreSQL twice the time of
+#: grouping the calls, and grouping by the themes' bits made a thousand groups of four calls.
+#: A theme's count stays exact while it is under 2**21 (two million calls); three fields fill
+#: 63 bits, so a sum stays a positive 64-bit integer. A 19th theme needs a 7th tally column.
+THEMES_PER_TALLY = 3
+TALLY_FIELD_BITS = 21
+THEME_TALLIES = 6
+_FIELD_MASK = (1 << TALLY_FIELD_BITS) - 1
+_THEMES_BY_BIT = {bit.bit_length() - 1: theme.value for theme, bit in THEME_BITS.items()}
+
+
+def theme_tallies(bits: int) -> tuple[int, ...]:
+    """The ``THEME_TALLIES`` tallies of a call whose themes are ``bits``."""
+    return tuple(
+        sum(
+            ((bits >> (THEMES_PER_TALLY * k + j)) & 1) << (TALLY_FIELD_BITS * j)
+            for j in range(THEMES_PER_TALLY)
+        )
+        for k in range(THEME_TALLIES)
+    )
+
+
+def themes_counted(sums: Iterable[int]) -> dict[str, int]:
+    """Theme → count, from the sums of the tally columns over some calls (themes none of
+    them has are left out)."""
+    counted: dict[str, int] = {}
+    for k, total in enumerate(sums):
+        for j in range(THEMES_PER_TALLY):
+            count = (int(total) >> (TALLY_FIELD_BITS * j)) & _FIELD_MASK
+            if count:
+                counted[_THEMES_BY_BIT[THEMES_PER_TALLY * k + j]] = count
+    return counted
