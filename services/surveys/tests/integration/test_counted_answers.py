@@ -17,10 +17,11 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from fastapi import FastAPI
 
 from kit.db import Database
-from kit.migrations import upgrade
+from kit.migrations import alembic_config, upgrade
 from kit.sqltypes import Json, UtcDateTime
 from kit.testing.plugin import BACKENDS, DatabaseFactory
 from kit.testing.polling import wait_until
@@ -256,6 +257,52 @@ async def test_an_edit_after_submit_replaces_the_counted_answers(
     assert await counted_ahead_as_counted_now(app, survey["id"]) > 0
 
 
+async def test_concurrent_submissions_and_edits_of_a_survey_keep_every_count(
+    app: FastAPI, admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Submissions and edits after submit of one survey, all at once: each count row shared
+    by the survey's responses is taken by several transactions, and by an edit (old atoms
+    deleted, new ones inserted) in the opposite order of a submission. None fails (on
+    PostgreSQL a deadlock is an error after a second), and the counts ahead equal the
+    ``GROUP BY`` over the atoms once they are done."""
+    survey = await open_survey(admin, allow_edit_after_submit=True)
+    tokens = await invite(admin, survey, count=60)
+    editing, submitting = tokens[:30], tokens[30:]
+
+    def answers(staff: int, recommend: int) -> dict[str, Any]:
+        return FULL | {"staff": staff, "recommend": recommend}
+
+    async def send(token: str, staff: int, recommend: int, *, edit: bool) -> int:
+        body = {"answers": answers(staff, recommend)}
+        url = f"/v1/responses/{token}"
+        sent = await (
+            anonymous.put(url, json=body) if edit else anonymous.post(url + "/submit", json=body)
+        )
+        return sent.status_code
+
+    statuses = await asyncio.gather(*(send(t, 3, 9, edit=False) for t in editing))
+    assert set(statuses) == {200}
+    # The edits move (3, 9) to (5, 7) while the submissions give (5, 9) or (3, 7).
+    statuses = await asyncio.gather(
+        *(send(t, 5, 7, edit=True) for t in editing),
+        *(send(t, *((5, 9) if i % 2 else (3, 7)), edit=False) for i, t in enumerate(submitting)),
+    )
+    assert set(statuses) == {200}
+    # ... and back, some of them, while the others are edited the other way.
+    statuses = await asyncio.gather(
+        *(send(t, 3, 9, edit=True) for t in editing[::2]),
+        *(send(t, 5, 7, edit=True) for t in submitting),
+    )
+    assert set(statuses) == {200}
+
+    assert await counted_ahead_as_counted_now(app, survey["id"]) > 60
+    results = (await admin.get(f"/v1/surveys/{survey['id']}/results")).json()
+    staff = next(q for q in results["questions"] if q["code"] == "staff")
+    # 15 edited back to 3 staff, 45 at 5.
+    assert (results["respondents"], staff["respondents"]) == (60, 60)
+    assert staff["mean"] == (15 * 3 + 45 * 5) / 60
+
+
 async def test_results_keep_the_actor_as_it_was_when_the_response_was_counted(
     app: FastAPI, admin: httpx.AsyncClient, known_actors: KnownActors, announce: Announce
 ) -> None:
@@ -341,6 +388,60 @@ OLD_RESPONSES = sa.table(
 )
 
 
+async def seed_before_0006(
+    database: Database, survey_id: uuid.UUID, given: list[dict[str, Any]]
+) -> None:
+    """A closed survey of the every-type questions as written before 0006 (no counted form):
+    ``given`` answered, the first 25 submitted, the others partial."""
+    now = datetime.now(UTC)
+    sections = survey_of(every_type())["sections"]
+    async with database.transaction() as session:
+        await session.execute(
+            sa.insert(OLD_SURVEYS),
+            {
+                "id": survey_id,
+                "title": {"fr": "Avant"},
+                "languages": ["fr"],
+                "status": "closed",
+                "anonymous": False,
+                "allow_edit_after_submit": False,
+                "sections": sections,
+                "current_version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            },
+        )
+        await session.execute(
+            sa.insert(OLD_VERSIONS),
+            {
+                "id": uuid.uuid4(),
+                "survey_id": survey_id,
+                "number": 1,
+                "definition": {"sections": sections},
+                "published_at": now,
+            },
+        )
+        await session.execute(
+            sa.insert(OLD_RESPONSES),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "survey_id": survey_id,
+                    "version": 1,
+                    "actor_id": None,
+                    "profile": {"region": "76", "circle": 1, "types": ["museum"]},
+                    "answers": {c: v for c, v in answers.items() if v is not None},
+                    "status": "submitted" if i < 25 else "partial",
+                    "language": "fr",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, answers in enumerate(given)
+            ],
+        )
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_migration_backfills_responses_submitted_before_it(
     backend: str, database_factory: DatabaseFactory
@@ -349,56 +450,10 @@ async def test_the_migration_backfills_responses_submitted_before_it(
     await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0005")
     database = Database(url)
     survey_id = uuid.uuid4()
-    now = datetime.now(UTC)
-    sections = survey_of(every_type())["sections"]
     rng = random.Random(3)
     given = [{q["code"]: answer(q, rng) for q in every_type()} for _ in range(30)]
     try:
-        async with database.transaction() as session:
-            await session.execute(
-                sa.insert(OLD_SURVEYS),
-                {
-                    "id": survey_id,
-                    "title": {"fr": "Avant"},
-                    "languages": ["fr"],
-                    "status": "closed",
-                    "anonymous": False,
-                    "allow_edit_after_submit": False,
-                    "sections": sections,
-                    "current_version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                },
-            )
-            await session.execute(
-                sa.insert(OLD_VERSIONS),
-                {
-                    "id": uuid.uuid4(),
-                    "survey_id": survey_id,
-                    "number": 1,
-                    "definition": {"sections": sections},
-                    "published_at": now,
-                },
-            )
-            await session.execute(
-                sa.insert(OLD_RESPONSES),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "survey_id": survey_id,
-                        "version": 1,
-                        "actor_id": None,
-                        "profile": {"region": "76", "circle": 1, "types": ["museum"]},
-                        "answers": {c: v for c, v in answers.items() if v is not None},
-                        "status": "submitted" if i < 25 else "partial",
-                        "language": "fr",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for i, answers in enumerate(given)
-                ],
-            )
+        await seed_before_0006(database, survey_id, given)
         await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
         async with database.transaction() as session:
             cuts = (await session.execute(sa.select(ResponseCut))).scalars().all()
@@ -421,3 +476,68 @@ async def test_the_migration_backfills_responses_submitted_before_it(
         k=None,
     )
     assert counted == {c["code"]: c["count"] for c in pure["choices"] if c["count"]}
+
+
+async def counted_as_written(session: Any, survey: uuid.UUID) -> bool:
+    """Whether the counts ahead already equal the ``GROUP BY`` inside this transaction."""
+    ahead = await answer_repository.tallies(session, survey, version=None, filters={})
+    now = await answer_repository.tallies(
+        session, survey, version=None, filters={}, counted_ahead=False
+    )
+    return bool(ahead == now)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_postgresql_counts_at_commit_from_0011_and_as_written_below_it(
+    backend: str, database_factory: DatabaseFactory
+) -> None:
+    """0011 moves PostgreSQL's counting to the commit (SQLite keeps counting each atom as it
+    is written); its downgrade brings 0009's counting back. Up, down and up again, the counts
+    follow every atom deleted and inserted."""
+    url = await database_factory(backend, "surveys_commit_counts")
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, url, "0005")
+    database = Database(url)
+    survey_id = uuid.uuid4()
+    rng = random.Random(5)
+    given = [{q["code"]: answer(q, rng) for q in every_type()} for _ in range(30)]
+
+    async def rewrite_one_response() -> bool:
+        """One response's atoms deleted, and inserted again with other numbers; whether the
+        counts followed before the commit."""
+        atoms = sa.select(AnswerValue.__table__).where(AnswerValue.survey_id == survey_id)
+        async with database.transaction() as session:
+            first = (await session.execute(atoms.order_by("response_id").limit(1))).one()
+            rows = [
+                dict(row, number=None if row["number"] is None else row["number"] + 1000)
+                for row in (
+                    await session.execute(atoms.where(AnswerValue.response_id == first.response_id))
+                ).mappings()
+            ]
+            await session.execute(
+                sa.delete(AnswerValue).where(AnswerValue.response_id == first.response_id)
+            )
+            await session.execute(sa.insert(AnswerValue), rows)
+            followed = await counted_as_written(session, survey_id)
+        async with database.transaction() as session:
+            assert await same_counts(session, survey_id) > 0
+        return followed
+
+    try:
+        await seed_before_0006(database, survey_id, given)
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        # At commit on PostgreSQL: not yet inside the transaction.
+        assert await rewrite_one_response() is (backend == "sqlite")
+        config = alembic_config(SERVICE_ROOT, url)
+        await asyncio.to_thread(command.downgrade, config, "0010")
+        assert await rewrite_one_response() is True  # 0009's counting, as written
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        assert await rewrite_one_response() is (backend == "sqlite")
+        async with database.transaction() as session:  # a response deleted: its atoms go
+            gone = await session.scalar(
+                sa.select(AnswerValue.response_id).where(AnswerValue.survey_id == survey_id)
+            )
+            await session.execute(sa.delete(Response).where(Response.id == gone))
+        async with database.transaction() as session:
+            assert await same_counts(session, survey_id) > 0
+    finally:
+        await database.dispose()

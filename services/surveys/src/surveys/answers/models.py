@@ -91,7 +91,9 @@ class AnswerCount(Base):
 
     Kept by database triggers on ``answer_values`` (migration 0009): +1 per atom inserted, -1
     per atom deleted, so a response's rows replaced at an edit and a response deleted (its
-    atoms go by ``ON DELETE CASCADE``) keep it right whatever wrote them. A survey's results
+    atoms go by ``ON DELETE CASCADE``) keep it right whatever wrote them. On PostgreSQL they
+    count at the commit (migration 0011): a transaction does not see its own atoms counted
+    before it commits. A survey's results
     without filter read these few rows (about 2,000 for 40 questions) instead of counting its
     hundreds of thousands of atoms; filtered results still count the atoms they keep.
     ``value_key`` is the value as one non-null key (``t:`` text, ``n:`` number, or ``''``),

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from kit.db import dialect_of
 from surveys.answers.models import AnswerCount, AnswerValue, ResponseCut, ResponseTag
 from surveys.responses.models import Response
 from surveys.results.suppression import TOTAL
@@ -74,12 +73,6 @@ _DELETE_COUNTED = [
     for table in _COUNTED
 ]
 _INSERT_VALUES, _INSERT_TAGS, _INSERT_CUT = (sa.insert(table) for table in _COUNTED)
-#: PostgreSQL: the survey's counted writes take turns (see ``replace``).
-_SURVEY_TURN = sa.select(
-    sa.func.pg_advisory_xact_lock(
-        sa.func.hashtextextended(sa.bindparam("survey_key", type_=sa.Text), 0)
-    )
-)
 
 
 class AnswerRepository:
@@ -98,11 +91,9 @@ class AnswerRepository:
         written for submitted responses only and a response never goes back to partial).
 
         The triggers on ``answer_values`` count its atoms in ``answer_counts``: rows shared by
-        every response of the survey. On PostgreSQL the survey's counted writes take turns
-        (a lock held to the commit), so that two submissions never wait on each other's
-        counts in opposite orders (a deadlock); SQLite has one writer anyway."""
-        if dialect_of(session) == "postgresql":
-            await session.execute(_SURVEY_TURN, {"survey_key": str(cut["survey_id"])})
+        every response of the survey. On PostgreSQL they count at the commit, where the
+        survey's submissions take turns for the counting and the commit only (migration
+        0011), so nothing here waits for another submission; SQLite has one writer anyway."""
         if not first:
             for delete in _DELETE_COUNTED:
                 await session.execute(delete, {"counted_response_id": response_id})
