@@ -185,3 +185,22 @@ async def test_a_read_transaction_sees_one_snapshot(db: Database) -> None:
 
 async def test_ping(db: Database) -> None:
     await db.ping()
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced(db: Database) -> None:
+    """PostgreSQL: every pooled connection's backend terminated (as by a restart), the next
+    transactions still run, on new connections."""
+    if db.is_sqlite:
+        return
+    async with db.transaction() as session:  # one pooled connection at least
+        backend = await session.scalar(sa.text("SELECT pg_backend_pid()"))
+    other = Database(db.url)  # another pool: this one would lend the connection to end
+    try:
+        async with other.transaction() as session:
+            await session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    finally:
+        await other.dispose()
+    await asyncio.sleep(0.2)  # the event loop hears the socket close
+    for _ in range(3):
+        async with db.transaction() as session:
+            assert await session.scalar(sa.text("SELECT pg_backend_pid()")) != backend
