@@ -142,8 +142,10 @@ class Database:
                 # each statement would see its own moment, and an event read before a
                 # writer's commit could be shown with organizers read after it. Writers stay
                 # READ COMMITTED: they serialise on row locks, and would otherwise fail on
-                # every concurrent update. (One statement, first in the transaction.)
-                await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+                # every concurrent update. Set on the connection, asyncpg opens the
+                # transaction with it (BEGIN ISOLATION LEVEL ...: no round trip of its own);
+                # the pool puts the default back when the connection returns.
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
             await session.commit()
         except BaseException:

@@ -183,6 +183,21 @@ async def test_a_read_transaction_sees_one_snapshot(db: Database) -> None:
         assert await session.scalar(sa.select(counters.c.n).where(counters.c.id == 1)) == 2
 
 
+async def test_reads_repeat_and_writes_read_committed_on_the_same_connections(
+    db: Database,
+) -> None:
+    """PostgreSQL: a read's isolation is set on its pooled connection, and gone when a write
+    takes that connection next."""
+    if db.is_sqlite:
+        return
+    isolation = sa.text("SHOW transaction_isolation")
+    for _ in range(3):
+        async with db.transaction(write=False) as session:
+            assert await session.scalar(isolation) == "repeatable read"
+        async with db.transaction() as session:
+            assert await session.scalar(isolation) == "read committed"
+
+
 async def test_ping(db: Database) -> None:
     await db.ping()
 
