@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -26,7 +27,7 @@ from kit.identity import CurrentIdentity, StaffIdentity
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
 from kit.problems import Unauthenticated
-from kit.service import DbSession, public_origin
+from kit.service import DbSession, public_origin, runtime_of
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 #: /v1/calls.ics and /v1/calls.rss: the feeds sit beside the collection they export.
@@ -56,6 +57,7 @@ async def create_call(
     dependencies=[Depends(actor_heard_of("for_actor"))],
 )
 async def list_calls(
+    request: Request,
     session: DbSession,
     paging: Paging,
     filters: Filters,
@@ -79,14 +81,25 @@ async def list_calls(
         return await matching_service.calls_for_actor(
             session, actor_id=for_actor, identity=identity, filters=filters, paging=paging
         )
-    return await call_service.search(
-        session,
-        filters=filters,
-        paging=paging,
-        sort=sort,
-        facets=facets,
-        updated_since=updated_since,
+    counting = (
+        asyncio.ensure_future(
+            call_service.count_facets(runtime_of(request).database, filters=filters, facets=facets)
+        )
+        if facets
+        else None
     )
+    try:
+        page = await call_service.search(
+            session, filters=filters, paging=paging, sort=sort, updated_since=updated_since
+        )
+    except BaseException:
+        if counting is not None:
+            counting.cancel()
+            await asyncio.gather(counting, return_exceptions=True)
+        raise
+    if counting is not None:
+        page.facets = await counting
+    return page
 
 
 @router.get("/{call_id}", summary="Read a call, with the reasons for its themes")

@@ -35,6 +35,7 @@ from eu_watch.calls.search import query_groups
 from eu_watch.db import outbox
 from eu_watch.themes.policies import classify
 from eu_watch.themes.repository import theme_mapping_repository
+from kit.db import Database
 from kit.facets import FacetCount
 from kit.identity import Identity
 from kit.models import utcnow
@@ -162,11 +163,10 @@ class CallService:
         filters: CallFilters,
         paging: PageParams,
         sort: str,
-        facets: Sequence[str] = (),
         updated_since: datetime | None = None,
     ) -> CallListPage:
         """One page of the list (by deadline, update or relevance), or the changes since a
-        time with tombstones; facet counts beside it when asked."""
+        time with tombstones (the facets are counted by :meth:`count_facets`)."""
         now = utcnow()
         if sort == "relevance" and not (filters.q and query_groups(filters.q)):
             raise InvalidInput("query.sort", "relevance needs words to search for (q)")
@@ -203,14 +203,21 @@ class CallService:
                 key=lambda c: self._sort_key(c, sort, offset + len(rows[: paging.limit])),
             )
             items = list(map(self.to_read, page))
-        result = CallListPage(items=items, next=next_cursor)
-        if facets:
-            counted = await call_repository.facet_counts(session, filters, facets, now=now)
-            result.facets = {
-                facet: [FacetCount(value=value, count=count) for value, count in counted[facet]]
-                for facet in facets
-            }
-        return result
+        return CallListPage(items=items, next=next_cursor)
+
+    async def count_facets(
+        self, database: Database, *, filters: CallFilters, facets: Sequence[str]
+    ) -> dict[str, list[FacetCount]]:
+        """The facet counts of a search, in a read transaction of their own so that they run
+        beside the page's query (another PostgreSQL backend; on SQLite another connection,
+        whose thread lets go of the GIL while SQLite works): the request waits for the
+        longer of the two, not for both."""
+        async with database.transaction(write=False) as session:
+            counted = await call_repository.facet_counts(session, filters, facets, now=utcnow())
+        return {
+            facet: [FacetCount(value=value, count=count) for value, count in counted[facet]]
+            for facet in facets
+        }
 
     async def feed(
         self, session: AsyncSession, *, filters: CallFilters, sort: str, limit: int
