@@ -6,8 +6,9 @@ few groups of calls instead of grouping the calls by their themes' bits.
 
 On PostgreSQL the GIN index of the words stops queueing new entries in its pending list
 (``fastupdate = off``) and the list is emptied now: every search read the whole list (4,700
-entries after a first sync of 10,000 calls, on a server without autovacuum, which alone
-empties it), and the planner, costing that in, read every call's words instead of the index.
+entries after a first sync of 10,000 calls, on a server without autovacuum, which empties
+it, as does reaching 4 MB), and the planner, costing that in, read every call's words
+instead of the index.
 
 Revision ID: 0010
 Revises: 0009

@@ -166,8 +166,9 @@ def theme_bits(themes: Iterable[str]) -> int:
 #: The theme facet adds up tallies instead of reading bits: each call carries
 #: ``THEME_TALLIES`` numbers, the themes of bits 3k, 3k+1 and 3k+2 in tally k as 1 at bits 0,
 #: 21 and 42, so that one ``sum()`` of a tally column counts three themes at once. Eighteen
-#: sums per call (one per theme's bit) cost SQLite 40% more and PostgreSQL twice the time of
-#: grouping the calls, and grouping by the themes' bits made a thousand groups of four calls.
+#: sums per call, one per theme's bit, cost more (grouping the 4,717 calls of ``ocean``: 58 M
+#: instructions on SQLite against 48 M, 8 ms on PostgreSQL against 5), and grouping by the
+#: themes' bits made a thousand groups of four calls.
 #: A theme's count stays exact while it is under 2**21 (two million calls); three fields fill
 #: 63 bits, so a sum stays a positive 64-bit integer. A 19th theme needs a 7th tally column.
 THEMES_PER_TALLY = 3
