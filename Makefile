@@ -11,6 +11,11 @@ UV_VERSION := 0.13.9
 # Use another uv with `make UV=uv ...`.
 UV ?= .tools/bin/uv
 RUN := $(UV) run --locked
+# The whole suite in two pytest-xdist workers: while one waits on a database, a broker or a
+# stack of processes, the other runs (tests/conftest.py keeps the stacks in one worker).
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 SRC_DIRS := libs/kit/src libs/contracts/src services/directory/src services/events/src \
             services/surveys/src services/eu-watch/src gateway/src cli/src
 
@@ -37,7 +42,7 @@ test: install ## Lint, check formatting and types, then run the whole test suite
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy $(SRC_DIRS)
-	$(RUN) pytest
+	$(RUN) pytest $(PARALLEL)
 
 lint: install ## ruff lint and format check
 	$(RUN) ruff check .

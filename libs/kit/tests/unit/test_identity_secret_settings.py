@@ -56,7 +56,13 @@ def test_production_refuses_secrets_shorter_than_32_bytes(
         assert secret not in str(refused.value)
 
 
-@pytest.mark.parametrize("secret", ["x" * 32, "é" * 16, secrets.token_urlsafe(32)])
+# Named ids: a random value in a test id differs between pytest-xdist workers, which then
+# refuse to run (each must collect the same tests).
+@pytest.mark.parametrize(
+    "secret",
+    ["x" * 32, "é" * 16, secrets.token_urlsafe(32)],
+    ids=["ascii-32", "two-byte-16", "token-urlsafe"],
+)
 def test_production_accepts_secrets_of_32_bytes_or_more(
     monkeypatch: pytest.MonkeyPatch, secret: str
 ) -> None:
