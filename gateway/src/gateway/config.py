@@ -37,8 +37,14 @@ class Settings(BaseSettings):
     #: How long an idle connection to a service is kept; under the services' own keep-alive.
     upstream_keepalive_seconds: float = 4.0
     openapi_cache_seconds: float = 30.0
-    #: How long /readyz and the OpenAPI merge wait for each service.
+    #: How long /readyz waits for each service.
     probe_timeout_seconds: float = 3.0
+    #: How long the OpenAPI merge waits for each service's document. A service builds its
+    #: document at the first request (seconds of CPU for the largest, many more on a loaded
+    #: machine): at 3 s the first merged document after a start often left services out.
+    #: Nobody waits on documentation as on /readyz, and a service that cannot be reached
+    #: still fails at once.
+    openapi_timeout_seconds: float = 30.0
     #: How long a verified key is trusted without asking the database again: a revocation
     #: made through another gateway process takes effect within this time.
     key_cache_seconds: float = 30.0

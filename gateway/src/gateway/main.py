@@ -113,7 +113,7 @@ class Gateway:
             session=self.session,
             headers=lambda: {IDENTITY_HEADER: self.signer.sign(GATEWAY_READER)},
             ttl_seconds=settings.openapi_cache_seconds,
-            timeout_seconds=settings.probe_timeout_seconds,
+            timeout_seconds=settings.openapi_timeout_seconds,
             title=TITLE,
             description=DESCRIPTION,
         )
