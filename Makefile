@@ -15,7 +15,7 @@ RUN := $(UV) run --locked
 # stack of processes, the other runs (tests/conftest.py keeps the stacks in one worker).
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 2
-PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 SRC_DIRS := libs/kit/src libs/contracts/src services/directory/src services/events/src \
             services/surveys/src services/eu-watch/src gateway/src cli/src
 
