@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 HERE = "tests/"
 
@@ -21,7 +22,6 @@ HERE = "tests/"
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "loadscope":
         return None  # xdist's own
-    from xdist.scheduler import LoadScopeScheduling
 
     class WholePlatformApart(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
