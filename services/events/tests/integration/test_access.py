@@ -330,7 +330,10 @@ async def make_scene(
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
-    event_id = await wait_until(created, what="event created")
+    # The first module to run on the session's events service: its actor consumer, new,
+    # reads the whole shared DIRECTORY stream of the tests before it first (past 10 s in a
+    # full run on 2 cores), then the organizer.
+    event_id = await wait_until(created, within=60, what="event created")
     signed_up = []
     for n in range(2):
         response = await anonymous.post(
