@@ -190,7 +190,7 @@ async def bench_backend(backend: str, args: argparse.Namespace) -> None:
         url = f"sqlite+aiosqlite:///{workdir / 'eu_watch.db'}"
     else:
         url = await create_postgres_database("maillage_bench_eu_watch")
-    print(f"\n[{backend}]")
+    print(f"\n[{backend}] (load average at the start: {load_average()})")
     try:
         await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
         async with portal_process(args.topics) as base:
@@ -403,6 +403,13 @@ async def main() -> None:
     args = parser.parse_args()
     for backend in args.backends.split(","):
         await bench_backend(backend, args)
+    print(f"\nload average at the end: {load_average()}")
+
+
+def load_average() -> str:
+    """The machine's load (1, 5, 15 min), printed because the machine is shared: a figure
+    taken under load says little of a target."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
