@@ -138,6 +138,13 @@ def replaced(row_index: int, column: int, value: Any) -> list[list[Any]]:
         (replaced(5, 5, "${kind} ~ 'x'"), 6, "F (relevant)", "cannot read"),
         (replaced(5, 5, "${later} = 'x'"), 6, "F (relevant)", "not a question before"),
         (replaced(5, 5, "count-selected(${kind}) > 1"), 6, "F (relevant)", "cannot read"),
+        # Parentheses deep enough to exhaust Python's stack were a RecursionError (a 500).
+        (
+            replaced(5, 5, "(" * 300 + "${kind} = 'x'" + ")" * 300),
+            6,
+            "F (relevant)",
+            "parentheses nest at most 10 deep",
+        ),
         (replaced(4, 1, "Staff Count"), 5, "B (name)", "is not a code"),
         (replaced(4, 4, "perhaps"), 5, "E (required)", "not yes or no"),
         (replaced(6, 0, "begin_group"), 7, "A (type)", "groups inside groups"),

@@ -25,6 +25,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from surveys.questionnaires.conditions import MAX_DEPTH
+
 #: Larger spreadsheets are not questionnaires (and might be zip bombs).
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 5000
@@ -434,12 +436,17 @@ _NUMERIC = frozenset({"integer", "decimal", "percent", "scale"})
 
 
 class RelevantParser:
-    """A recursive-descent reader of XLSForm ``relevant`` expressions (the common subset)."""
+    """A recursive-descent reader of XLSForm ``relevant`` expressions (the common subset).
+
+    Each parenthesis or ``not(`` goes one call deeper: their nesting is bounded by the
+    conditions' own (:data:`~surveys.questionnaires.conditions.MAX_DEPTH`), so that a cell of
+    a few hundred ``(`` is a 422 naming it, not Python's ``RecursionError`` (a 500)."""
 
     def __init__(self, text: str, types: dict[str, str]) -> None:
         self.tokens = list(self._tokenize(text))
         self.position = 0
         self.types = types
+        self.depth = 0
 
     @staticmethod
     def _tokenize(text: str) -> Iterator[tuple[str, str]]:
@@ -486,6 +493,15 @@ class RelevantParser:
             parts.append(self.conjunction())
         return parts[0] if len(parts) == 1 else {"any": parts}
 
+    def nested(self) -> dict[str, Any]:
+        """What stands between a ``(`` and its ``)``, one level deeper."""
+        if self.depth >= MAX_DEPTH:
+            raise RelevantError(f"parentheses nest at most {MAX_DEPTH} deep")
+        self.depth += 1
+        inner = self.disjunction()
+        self.depth -= 1
+        return inner
+
     def conjunction(self) -> dict[str, Any]:
         parts = [self.negation()]
         while self.accept_word("and"):
@@ -495,7 +511,7 @@ class RelevantParser:
     def negation(self) -> dict[str, Any]:
         if self.accept_word("not"):
             self.take("punct", "(")
-            inner = self.disjunction()
+            inner = self.nested()
             self.take("punct", ")")
             return {"not": inner}
         return self.primary()
@@ -504,7 +520,7 @@ class RelevantParser:
         token = self.peek()
         if token == ("punct", "("):
             self.position += 1
-            inner = self.disjunction()
+            inner = self.nested()
             self.take("punct", ")")
             return inner
         if self.accept_word("selected"):
