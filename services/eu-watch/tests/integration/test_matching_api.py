@@ -143,6 +143,20 @@ async def test_matches_partners_and_a_members_calls(
     (error,) = spaceship.json()["errors"]
     assert error["field"] == "query.type"
     assert "spaceship" in error["message"]
+    # Several regions and départements narrow to any of them; the bounds are each code's
+    # length (a région's 2 characters, a département's 3), not how many are given (three
+    # regions were a 422 "at most 2 items").
+    regions = await admin.get(
+        f"/v1/calls/{call['id']}/matches",
+        params={"region": ["76", "75", "84"], "department": ["31", "33", "2A", "971"]},
+    )
+    assert regions.status_code == 200, regions.text
+    assert {m["name"] for m in regions.json()["items"] if m["name"].endswith(tag)} == {
+        m["name"] for m in ours
+    }
+    too_long = await admin.get(f"/v1/calls/{call['id']}/matches", params={"region": "7600"})
+    assert too_long.status_code == 422
+    assert too_long.headers["content-type"] == "application/problem+json"
     # Page after page, following `next`, gives the one long page (it had no `next`).
     whole = matches.json()["items"]
     assert len(whole) >= 3

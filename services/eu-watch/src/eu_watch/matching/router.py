@@ -37,13 +37,19 @@ async def call_matches(
     call_id: uuid.UUID,
     session: DbSession,
     identity: MemberOrStaffIdentity,
-    # The bounds apply to each value: on the list itself they were a TypeError (a 500).
+    # The bounds apply to each value: on the list itself they were a TypeError (a 500) for
+    # ``circle``, and for ``region`` and ``department`` a cap on how many codes were given.
     circle: Annotated[list[Annotated[int, Field(ge=1, le=3)]] | None, Query()] = None,
     type: Annotated[
         list[str] | None, Query(description="Actor types (the directory's vocabulary).")
     ] = None,
-    region: Annotated[list[str] | None, Query(max_length=2)] = None,
-    department: Annotated[list[str] | None, Query(max_length=3)] = None,
+    region: Annotated[
+        list[Annotated[str, Field(max_length=2)]] | None, Query(description="INSEE région codes.")
+    ] = None,
+    department: Annotated[
+        list[Annotated[str, Field(max_length=3)]] | None,
+        Query(description="Département codes."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     after: Annotated[
         str | None, Query(description="The `next` of the previous page (opaque).")
