@@ -149,12 +149,6 @@ THEME_BITS: dict[Theme, int] = {
 _BITS_BY_NAME = {theme.value: bit for theme, bit in THEME_BITS.items()}
 
 
-@lru_cache(maxsize=4096)
-def themes_of(bits: int) -> tuple[str, ...]:
-    """The themes (values of :class:`Theme`) whose bits are set in ``bits``."""
-    return tuple(theme.value for theme, bit in THEME_BITS.items() if bits & bit)
-
-
 def theme_bits(themes: Iterable[str]) -> int:
     """The bits of ``themes`` (values of :class:`Theme`), or-ed."""
     bits = 0

@@ -26,11 +26,6 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?:e?s)?(?![a-z0-9])")
 
 
-def term_matches(mapping_term: str, call_term: str) -> bool:
-    pattern = _pattern((mapping_term,))
-    return pattern is not None and pattern.search(fold(call_term)) is not None
-
-
 def _values(call: Mapping[str, object], field: str) -> list[str]:
     value = call.get(field)
     if isinstance(value, str):

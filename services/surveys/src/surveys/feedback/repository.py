@@ -37,10 +37,6 @@ class FeedbackRepository:
         )
         return (await session.scalars(query)).all()
 
-    async def of_event(self, session: AsyncSession, event_id: Any) -> Sequence[TrainingFeedback]:
-        query = sa.select(TrainingFeedback).where(TrainingFeedback.event_id == event_id)
-        return (await session.scalars(query.order_by(TrainingFeedback.created_at))).all()
-
     async def of_invitation(
         self, session: AsyncSession, invitation_id: uuid.UUID
     ) -> TrainingFeedback | None:

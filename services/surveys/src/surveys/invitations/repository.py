@@ -17,20 +17,6 @@ class InvitationRepository:
     async def get(self, session: AsyncSession, invitation_id: uuid.UUID) -> Invitation | None:
         return await session.get(Invitation, invitation_id)
 
-    async def by_token(self, session: AsyncSession, token: str) -> Invitation | None:
-        query = sa.select(Invitation).where(Invitation.token == token)
-        return (await session.scalars(query)).one_or_none()
-
-    async def lock_by_token(self, session: AsyncSession, token: str) -> Invitation | None:
-        """The invitation, locked: two saves through one link never interleave."""
-        query = (
-            sa.select(Invitation)
-            .where(Invitation.token == token)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return (await session.scalars(query)).one_or_none()
-
     async def count_of(self, session: AsyncSession, survey_id: uuid.UUID) -> int:
         query = sa.select(sa.func.count()).where(Invitation.survey_id == survey_id)
         return int(await session.scalar(query) or 0)

@@ -133,14 +133,6 @@ class ResultRepository:
             out.append(SubmittedRow(**{**response.__dict__, "answers": answers}))
         return out
 
-    async def submitted_by_survey(
-        self, session: AsyncSession, survey_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[SubmittedRow]]:
-        found: dict[uuid.UUID, list[SubmittedRow]] = {s: [] for s in survey_ids}
-        for row in await session.execute(_submitted(survey_ids, None)):
-            found[row.survey_id].append(_row(row))
-        return found
-
     async def stream_responses(
         self, database: Database, survey_id: uuid.UUID, *, batch: int = 500
     ) -> AsyncIterator[list[SubmittedRow]]:

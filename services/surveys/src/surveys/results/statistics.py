@@ -140,13 +140,6 @@ def counts_table(question: QuestionShape, answers: Sequence[Any] | Tally) -> Cou
     return CountTable({TOTAL: size}, [], {TOTAL: ()})
 
 
-def public_withheld(
-    question: QuestionShape, answers: Sequence[Any] | Tally, k: int
-) -> frozenset[Hashable]:
-    """The cells of :func:`counts_table` that the public results withhold."""
-    return suppress(counts_table(question, answers), check_k(k))
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
