@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kit.pages import CheckedForm
 from kit.service import DbSession
+from surveys.dependencies import LinkSecret
 from surveys.forms.rendering import TEMPLATES, form_renderer
 from surveys.forms.schemas import FormPage
 from surveys.forms.service import FIELD_PREFIX, form_service
@@ -27,10 +28,6 @@ from surveys.responses.validation import check, merge
 
 router = APIRouter(include_in_schema=False)
 templates = TEMPLATES
-
-
-def _secret(request: Request) -> str:
-    return str(request.app.state.settings.common.identity_secret.get_secret_value())
 
 
 def _language(answering: Answering) -> str:
@@ -60,9 +57,14 @@ def _render(
 
 @router.get("/p/surveys/{token}", response_class=HTMLResponse)
 async def show_form(
-    request: Request, token: str, session: DbSession, page: int | None = None, saved: int = 0
+    request: Request,
+    token: str,
+    session: DbSession,
+    secret: LinkSecret,
+    page: int | None = None,
+    saved: int = 0,
 ) -> Response:
-    answering = await response_service.open(session, token=token, secret=_secret(request))
+    answering = await response_service.open(session, token=token, secret=secret)
     refusal = response_service.refusal(answering)
     if answering.invitation.status == "submitted" and refusal is not None:
         return RedirectResponse(f"/p/surveys/{token}/done", status_code=303)
@@ -82,9 +84,8 @@ async def show_form(
 
 @router.post("/p/surveys/{token}")
 async def send_page(
-    request: Request, token: str, session: DbSession, form: CheckedForm
+    request: Request, token: str, session: DbSession, secret: LinkSecret, form: CheckedForm
 ) -> Response:
-    secret = _secret(request)
     answering = await response_service.open(session, token=token, secret=secret)
     sections = answering.sections
     try:
@@ -168,14 +169,18 @@ def _client_address(request: Request) -> str | None:
 
 @router.post("/p/surveys/s/{public_token}")
 async def public_begin(
-    request: Request, public_token: str, session: DbSession, form: CheckedForm
+    request: Request,
+    public_token: str,
+    session: DbSession,
+    secret: LinkSecret,
+    form: CheckedForm,
 ) -> Response:
     settings = request.app.state.settings
     token = await invitation_service.start_public(
         session,
         public_token=public_token,
         client_address=_client_address(request),
-        secret=_secret(request),
+        secret=secret,
         limits=PublicLinkLimits(
             per_address=settings.public_link_per_address_per_minute,
             per_survey=settings.public_link_per_survey_per_minute,
@@ -185,8 +190,10 @@ async def public_begin(
 
 
 @router.get("/p/surveys/{token}/done", response_class=HTMLResponse)
-async def confirmation(request: Request, token: str, session: DbSession) -> Response:
-    answering = await response_service.open(session, token=token, secret=_secret(request))
+async def confirmation(
+    request: Request, token: str, session: DbSession, secret: LinkSecret
+) -> Response:
+    answering = await response_service.open(session, token=token, secret=secret)
     if answering.invitation.status != "submitted":
         return RedirectResponse(f"/p/surveys/{token}", status_code=303)
     return templates.render(

@@ -11,6 +11,7 @@ from kit.identity import AuthenticatedIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
 from kit.service import DbSession, runtime_of
 from surveys.actors.service import wait_for_actors
+from surveys.dependencies import PublicUrl
 from surveys.invitations.schemas import (
     InvitationRead,
     InvitationReport,
@@ -22,13 +23,6 @@ from surveys.invitations.service import invitation_service
 
 router = APIRouter(tags=["invitations"])
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-async def public_url(request: Request) -> str:
-    return str(request.app.state.settings.common.public_url)
-
-
-PublicUrl = Annotated[str, Depends(public_url)]
 
 
 async def actors_heard_of(request: Request) -> None:

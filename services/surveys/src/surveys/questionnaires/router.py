@@ -15,6 +15,7 @@ from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page
 from kit.problems import InvalidInput
 from kit.service import DbSession
 from kit.sqltypes import INTEGER_MAX
+from surveys.dependencies import PublicUrl
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.schemas import (
     SurveyCreate,
@@ -32,13 +33,6 @@ Paging = Annotated[PageParams, Depends(page_params)]
 IfMatch = Annotated[
     str | None, Header(description="ETag from a previous read; 412 if the survey changed since.")
 ]
-
-
-async def public_url(request: Request) -> str:
-    return str(request.app.state.settings.common.public_url)
-
-
-PublicUrl = Annotated[str, Depends(public_url)]
 
 
 def _answer(survey: Survey, response: Response, base: str) -> SurveyRead:

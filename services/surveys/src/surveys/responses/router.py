@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from kit.service import DbSession
+from surveys.dependencies import LinkSecret as Secret
 from surveys.responses.schemas import ResponseRead, ResponseSave
 from surveys.responses.service import response_service
 
@@ -16,13 +17,6 @@ SurveyId = Annotated[
     uuid.UUID | None,
     Query(description="The survey the link should belong to: another survey's link is a 404."),
 ]
-
-
-async def link_secret(request: Request) -> str:
-    return str(request.app.state.settings.common.identity_secret.get_secret_value())
-
-
-Secret = Annotated[str, Depends(link_secret)]
 
 
 @router.get("/{token}", summary="The survey and the answers so far, through a personal link")
