@@ -15,6 +15,7 @@ from eu_watch.watches.policies import (
     WatchCriteria,
     channel_addresses,
     last_digest_moment,
+    listed_actors,
     may_see,
     owner_for_new,
     selections,
@@ -52,6 +53,15 @@ def test_members_see_their_own_actors_watches_never_the_networks() -> None:
     assert may_see(MEMBER_A, A)
     assert not may_see(MEMBER_A, B)
     assert not may_see(MEMBER_A, None)
+
+
+def test_a_list_shows_everyone_to_staff_and_its_own_actors_to_a_member() -> None:
+    assert listed_actors(STAFF, None, what="watches") is None
+    assert listed_actors(STAFF, B, what="watches") == (B,)
+    assert listed_actors(MEMBER_AB, None, what="watches") == (A, B)
+    assert listed_actors(MEMBER_A, A, what="follows") == (A,)
+    with pytest.raises(NotYourActor, match="follows"):
+        listed_actors(MEMBER_A, B, what="follows")
 
 
 def test_unknown_themes_and_programmes_are_named() -> None:

@@ -22,8 +22,7 @@ from eu_watch.follows.models import CallFollow
 from eu_watch.follows.policies import days_left, due_threshold
 from eu_watch.follows.repository import follow_repository
 from eu_watch.follows.schemas import FollowCreate, FollowPage, FollowRead
-from eu_watch.matching.errors import NotYourActor
-from eu_watch.watches.policies import may_see, owner_for_new
+from eu_watch.watches.policies import listed_actors, owner_for_new
 from eu_watch.watches.service import call_summary
 from kit.identity import Identity
 from kit.mail import MailCategory
@@ -109,13 +108,7 @@ class FollowService:
         paging: PageParams,
     ) -> FollowPage:
         """Staff: every follow (or one actor's); a member: its own actors'."""
-        actor_ids: Sequence[uuid.UUID] | None
-        if actor_id is not None:
-            if not may_see(identity, actor_id):
-                raise NotYourActor("A member key sees its own actor's follows only.")
-            actor_ids = [actor_id]
-        else:
-            actor_ids = None if identity.is_staff else list(identity.actor_ids)
+        actor_ids = listed_actors(identity, actor_id, what="follows")
         rows = await follow_repository.page(
             session,
             actor_ids=actor_ids,

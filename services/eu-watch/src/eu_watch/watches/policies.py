@@ -57,6 +57,19 @@ def may_see(identity: Identity, actor_id: uuid.UUID | None) -> bool:
     return identity.is_staff or (actor_id is not None and identity.acts_for(actor_id))
 
 
+def listed_actors(
+    identity: Identity, requested: uuid.UUID | None, *, what: str
+) -> tuple[uuid.UUID, ...] | None:
+    """Whose watches or follows (``what``) a list shows: the actor asked for, if the caller
+    may see it (403 otherwise); with none asked, everyone's for staff (``None``), a member
+    its own actors'."""
+    if requested is not None:
+        if not may_see(identity, requested):
+            raise NotYourActor(f"A member key sees its own actor's {what} only.")
+        return (requested,)
+    return None if identity.is_staff else tuple(identity.actor_ids)
+
+
 def unknown_themes(themes: Iterable[str]) -> list[str]:
     known = {t.value for t in Theme}
     return [t for t in themes if t not in known]

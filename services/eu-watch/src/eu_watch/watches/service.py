@@ -18,7 +18,6 @@ from eu_watch.actors.repository import known_actor_repository
 from eu_watch.calls.models import Call
 from eu_watch.calls.search import words
 from eu_watch.db import mail, outbox
-from eu_watch.matching.errors import NotYourActor
 from eu_watch.watches import policies
 from eu_watch.watches.errors import WatchNotFound
 from eu_watch.watches.models import Watch, WatchNotification
@@ -142,12 +141,7 @@ class WatchService:
         paging: PageParams,
     ) -> WatchPage:
         """Staff: every watch (or one actor's); a member: its own actors' watches."""
-        if actor_id is not None:
-            if not policies.may_see(identity, actor_id):
-                raise NotYourActor("A member key sees its own actor's watches only.")
-            actor_ids: Sequence[uuid.UUID] | None = [actor_id]
-        else:
-            actor_ids = None if identity.is_staff else list(identity.actor_ids)
+        actor_ids = policies.listed_actors(identity, actor_id, what="watches")
         rows = await watch_repository.page(
             session, actor_ids=actor_ids, after=TIME_ID.decode(paging.after), limit=paging.limit + 1
         )
