@@ -123,6 +123,22 @@ def test_publishing_accepts_conditions_on_earlier_questions() -> None:
             "operator eq does not fit",
         ),
         (
+            # An object or a list where a choice code is expected: named, not a crash.
+            [section(KIND, question("x", show_if={"q": "kind", "op": "eq", "value": {"a": 1}}))],
+            "sections[0].questions[1].show_if.value",
+            '{"a": 1} does not fit',
+        ),
+        (
+            [
+                section(
+                    ACTIVITIES,
+                    question("x", show_if={"q": "activities", "op": "in", "value": [["a"]]}),
+                )
+            ],
+            "sections[0].questions[1].show_if.value[0]",
+            '["a"] does not fit',
+        ),
+        (
             [section(STAFF, question("x", show_if={"q": "staff", "op": "gt", "value": "ten"}))],
             "sections[0].questions[1].show_if.value",
             "a number",

@@ -249,7 +249,8 @@ def _value_problem(question: Mapping[str, Any], value: Any) -> str | None:
         known = {c["code"] for c in question.get("choices", [])}
         if question.get("allow_other"):
             known.add("other")
-        fits, wanted = value in known, f"one of its choices ({', '.join(sorted(known))})"
+        fits = isinstance(value, str) and value in known  # an object or a list is no code
+        wanted = f"one of its choices ({', '.join(sorted(known))})"
     elif kind == "yes_no":
         fits, wanted = isinstance(value, bool), "true or false"
     elif kind in _NUMBERS:
