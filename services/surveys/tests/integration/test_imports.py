@@ -173,6 +173,7 @@ async def test_what_an_xlsform_import_cannot_take_names_sheet_row_and_column(
 
 
 async def test_duplicate_codes_in_an_xlsform_name_their_row(admin: httpx.AsyncClient) -> None:
+    before = await survey_count(admin)
     survey = replaced(5, 1, "staff")
     response = await admin.post(
         "/v1/surveys/import?format=xlsform",
@@ -180,7 +181,20 @@ async def test_duplicate_codes_in_an_xlsform_name_their_row(admin: httpx.AsyncCl
         headers={"content-type": XLSX},
     )
     assert response.status_code == 422
-    assert "unique" in response.text
+    [error] = response.json()["errors"]
+    assert (error["sheet"], error["row"], error["column"]) == ("survey", 6, "B (name)")
+    assert "'staff' is already the name of row 5" in error["message"]
+    choices = [*CHOICE_ROWS, ["kind", "museum", "Muséum", "Natural history museum"]]
+    response = await admin.post(
+        "/v1/surveys/import?format=xlsform",
+        content=workbook(choices=choices),
+        headers={"content-type": XLSX},
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["sheet"], error["row"], error["column"]) == ("choices", 6, "B (name)")
+    assert "'museum' is already a choice of list 'kind' (row 3)" in error["message"]
+    assert await survey_count(admin) == before
     not_a_workbook = await admin.post(
         "/v1/surveys/import?format=xlsform", content=b"PK\x03\x04 nope"
     )

@@ -213,6 +213,7 @@ def _read_choices(
     sheet: Sheet | None, errors: list[XlsFormError]
 ) -> dict[str, list[dict[str, Any]]]:
     lists: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[tuple[str, str], int] = {}  # (list, choice) → its first row
     if sheet is None:
         return lists
     for header in ("list_name", "name"):
@@ -233,6 +234,17 @@ def _read_choices(
                 )
             )
             continue
+        first = rows.setdefault((list_name, name), row)
+        if first != row:
+            errors.append(
+                XlsFormError(
+                    sheet.name,
+                    row,
+                    sheet.column_name("name"),
+                    f"'{name}' is already a choice of list '{list_name}' (row {first})",
+                )
+            )
+            continue
         label = _labels(sheet, values)
         if "fr" not in label:
             label = {"fr": label.get("en", name), **({"en": label["en"]} if "en" in label else {})}
@@ -250,6 +262,7 @@ class _SurveyReader:
         self.sections: list[dict[str, Any]] = []
         self.current: dict[str, Any] | None = None
         self.types: dict[str, str] = {}
+        self.name_rows: dict[str, int] = {}  # question name → its row, for duplicates
         self.question_rows: dict[tuple[int, int], int] = {}
         self.section_rows: dict[int, int] = {}
         self.has_english = False
@@ -326,6 +339,10 @@ class _SurveyReader:
         if not _CODE.match(name):
             self.error(row, "name", f"'{name}' is not a code ([a-z][a-z0-9_]*)")
             return
+        if name in self.name_rows:
+            self.error(row, "name", f"'{name}' is already the name of row {self.name_rows[name]}")
+            return
+        self.name_rows[name] = row
         question = self.typed_question(row, cell, words, name)
         if question is None:
             return
