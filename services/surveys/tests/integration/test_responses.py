@@ -144,6 +144,16 @@ async def test_unknown_and_other_surveys_tokens_are_the_same_404_and_closed_is_4
     assert unknown.status_code == foreign.status_code == 404
     strip = lambda r: {k: v for k, v in r.json().items() if k not in ("instance", "request_id")}  # noqa: E731
     assert strip(unknown) == strip(foreign)
+    # What no link can be is the same 404, read by the API or as the page: a NUL reached
+    # PostgreSQL, which refused it (a 500), and so did the public link's.
+    for odd in ("%00", "a%00b", "x" * 300, "%C3%A9t%C3%A9"):
+        api = await anonymous.get(f"/v1/responses/{odd}")
+        assert api.status_code == 404, odd
+        assert strip(api) == strip(unknown)
+        for page in (f"/p/surveys/{odd}", f"/p/surveys/s/{odd}"):
+            answer = await anonymous.get(page)
+            assert answer.status_code == 404, page
+            assert answer.headers["content-type"].startswith("text/html"), page
     assert (
         await anonymous.get(f"/v1/responses/{token}?survey_id={survey['id']}")
     ).status_code == 200

@@ -20,8 +20,7 @@ from surveys.forms.schemas import FormPage
 from surveys.forms.service import FIELD_PREFIX, form_service
 from surveys.invitations.policies import PublicLinkLimits
 from surveys.invitations.service import invitation_service
-from surveys.questionnaires.repository import survey_repository
-from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound
+from surveys.responses.errors import AnswersInvalid
 from surveys.responses.schemas import ResponseSave
 from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
 from surveys.responses.validation import check, merge
@@ -148,9 +147,7 @@ async def send_page(
 async def public_start(request: Request, public_token: str, session: DbSession) -> Response:
     """The public link: a page with one button, so that a crawler following the link makes
     nothing; the button makes a response of its own (the gateway rate-limits /p/)."""
-    survey = await survey_repository.by_public_token(session, public_token)
-    if survey is None or survey.status != "open" or not survey.current_version:
-        raise ResponseLinkNotFound
+    survey = await invitation_service.public_survey(session, public_token=public_token)
     return templates.render(
         request,
         "start.html",

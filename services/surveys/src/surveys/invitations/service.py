@@ -40,10 +40,11 @@ from surveys.invitations.schemas import (
     ReminderReport,
     Unreachable,
 )
-from surveys.links import form_path, form_url, new_token
+from surveys.links import form_path, form_url, may_be_token, new_token
 from surveys.questionnaires.errors import SurveyNotFound
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.repository import survey_repository
+from surveys.responses.errors import ResponseLinkNotFound
 
 #: What a respondent unsubscribes from: every survey message (invitations and reminders).
 MAIL_KIND = "surveys"
@@ -249,6 +250,18 @@ class InvitationService:
                 )
         return invitations
 
+    async def public_survey(self, session: AsyncSession, *, public_token: str) -> Survey:
+        """The open survey whose public link this is; any other (a token that cannot be
+        one, an unknown one, a survey closed or deleted since) is the same 404 page."""
+        survey = (
+            await survey_repository.by_public_token(session, public_token)
+            if may_be_token(public_token)
+            else None
+        )
+        if survey is None or survey.status != SurveyStatus.OPEN or not survey.current_version:
+            raise ResponseLinkNotFound
+        return survey
+
     async def start_public(
         self,
         session: AsyncSession,
@@ -262,9 +275,7 @@ class InvitationService:
         its personal token (the respondent continues on ``/p/surveys/{token}``). Each
         address, and everyone together, may start so many per minute on one survey
         (:class:`PublicLinkBusy`, a 429 with ``Retry-After``, beyond)."""
-        survey = await survey_repository.by_public_token(session, public_token)
-        if survey is None or survey.status != SurveyStatus.OPEN:
-            raise InvitationNotFound("No open survey answers at this public link.")
+        survey = await self.public_survey(session, public_token=public_token)
         now = utcnow()
         window, retry_after = policies.public_link_window(now)
         counts = public_link_count_repository

@@ -31,6 +31,7 @@ from kit.models import utcnow
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.service import answer_service
 from surveys.db import outbox
+from surveys.links import may_be_token
 from surveys.questionnaires.compiled import CompiledVersion, compiled_versions
 from surveys.responses import policies, validation
 from surveys.responses.errors import AnswersInvalid, ResponseLinkNotFound, SurveyNotAnswerable
@@ -92,8 +93,12 @@ class ResponseService:
         """What ``token`` opens (locked for a change with ``for_update``), in one query; the
         version's definition comes from :mod:`surveys.questionnaires.compiled` (read once
         per process, a published version never changing)."""
-        found = await response_repository.link(
-            session, token, respondent_key=respondent_key(secret, token), for_update=for_update
+        found = (
+            await response_repository.link(
+                session, token, respondent_key=respondent_key(secret, token), for_update=for_update
+            )
+            if may_be_token(token)
+            else None
         )
         if found is None:
             raise ResponseLinkNotFound
