@@ -204,3 +204,56 @@ async def test_a_submission_missing_an_answer_of_another_page_shows_that_page(
     assert 'data-progress="position">2</span> / <span data-progress="pages">2</span>' in sent.text
     assert _errors_beside(sent.text) == {"q.detail": "réponse obligatoire"}
     assert _summary(sent.text) == [("field-q.detail", "Détail : réponse obligatoire")]
+
+
+SAME_PAGE_SURVEY = {
+    "title": {"fr": "Questions qui apparaissent", "en": "Questions that appear"},
+    "series": "apparaitre",
+    "languages": ["fr", "en"],
+    "sections": [
+        {
+            "code": "first",
+            "title": {"fr": "Première", "en": "First"},
+            "questions": [
+                _q("kind", "single_choice", "Genre", "Kind", choices=_choices("museum", "assoc")),
+                _q(
+                    "size",
+                    "integer",
+                    "Surface",
+                    "Area",
+                    show_if={"q": "kind", "op": "eq", "value": "museum"},
+                ),
+            ],
+        },
+        {
+            "code": "second",
+            "title": {"fr": "Deuxième", "en": "Second"},
+            "questions": [_q("more", "short_text", "Encore", "More")],
+        },
+    ],
+}
+
+
+async def test_without_javascript_a_question_an_answer_reveals_on_its_page_is_shown_first(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    created = await admin.post("/v1/surveys", json=SAME_PAGE_SURVEY)
+    published = await admin.post(f"/v1/surveys/{created.json()['id']}/publish")
+    first, second, third = await invite(admin, dict(published.json()), count=3)
+    # No script: "Musée" reveals the area on this very page, which the respondent has not
+    # seen; the page comes again with it (and says why) instead of moving on.
+    for token, action in ((first, "next"), (second, "submit")):
+        sent = await _send(anonymous, token, {"q.kind": "museum", "action": action})
+        assert sent.status_code == 303
+        assert sent.headers["location"] == f"/p/surveys/{token}?page=0&revealed=1"
+        again = await anonymous.get(sent.headers["location"])
+        assert 'id="question-size" data-question="size">' in again.text
+        assert "De nouvelles questions sont apparues" in again.text
+        stored = (await anonymous.get(f"/v1/responses/{token}")).json()
+        assert (stored["status"], stored["answers"]) == ("partial", {"kind": "museum"})
+    # Seen now: the page moves on.
+    sent = await _send(anonymous, first, {"q.kind": "museum", "q.size": "40", "action": "next"})
+    assert sent.headers["location"] == f"/p/surveys/{first}?page=1"
+    # The script showed the question as the answer was given: no second stop.
+    sent = await _send(anonymous, third, {"q.kind": "museum", "action": "next", "script": "1"})
+    assert sent.headers["location"] == f"/p/surveys/{third}?page=1"

@@ -258,3 +258,27 @@ def test_nothing_of_one_respondent_shows_on_another_page(
     for trace in ("first-token", "autre &lt;x&gt;", "Say &lt;which&gt;", "Vos réponses sont"):
         assert trace not in body
     assert 'value="association" required checked' not in body
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_revealed_notice_is_the_same_kept_or_rendered(
+    app: FastAPI, version: CompiledVersion, renderer: FormRenderer, language: str
+) -> None:
+    page = form_service.page(version.sections, {"kind": "museum"}, 0)
+    rendered = {
+        cached: comparable(
+            renderer.render(
+                request(app, "revealing", "", ""),
+                version,
+                page,
+                token="revealing",
+                language=language,
+                revealed=True,
+                cached=cached,
+            )
+        )
+        for cached in (True, False)
+    }
+    assert rendered[True] == rendered[False]
+    words = "De nouvelles questions" if language == "fr" else "revealed new questions"
+    assert words in rendered[True][1]

@@ -79,6 +79,7 @@ class FormRenderer:
         token: str,
         language: str | None,
         saved: bool = False,
+        revealed: bool = False,
         status_code: int = 200,
         cached: bool = True,
     ) -> HTMLResponse:
@@ -101,7 +102,11 @@ class FormRenderer:
             "notice": (
                 (self._fixed(answer.lang, "notice") if cached else parts.saved_notice())
                 if saved
-                else Markup("")
+                else (
+                    (self._fixed(answer.lang, "revealed") if cached else parts.revealed_notice())
+                    if revealed
+                    else Markup("")
+                )
             ),
             "summary": (
                 parts.error_summary(page.errors, version.questions)
@@ -209,6 +214,7 @@ class FormRenderer:
             parts = self._parts_in(lang)
             made = {
                 "notice": parts.saved_notice,
+                "revealed": parts.revealed_notice,
                 "summary": lambda: parts.error_summary({}, {}),
                 "actions": lambda: parts.actions(*flags),
             }[part]()

@@ -17,7 +17,7 @@ from kit.service import DbSession
 from surveys.dependencies import LinkSecret
 from surveys.forms.rendering import TEMPLATES, form_renderer
 from surveys.forms.schemas import FormPage
-from surveys.forms.service import FIELD_PREFIX, form_service
+from surveys.forms.service import FIELD_PREFIX, SCRIPT_FIELD, form_service
 from surveys.invitations.policies import PublicLinkLimits
 from surveys.invitations.service import invitation_service
 from surveys.responses.errors import AnswersInvalid
@@ -41,6 +41,7 @@ def _render(
     page: FormPage,
     *,
     saved: bool = False,
+    revealed: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     return form_renderer.render(
@@ -50,6 +51,7 @@ def _render(
         token=token,
         language=_language(answering),
         saved=saved,
+        revealed=revealed,
         status_code=status_code,
     )
 
@@ -62,6 +64,7 @@ async def show_form(
     secret: LinkSecret,
     page: int | None = None,
     saved: int = 0,
+    revealed: int = 0,
 ) -> Response:
     answering = await response_service.open(session, token=token, secret=secret)
     refusal = response_service.refusal(answering)
@@ -78,7 +81,7 @@ async def show_form(
         )
     answers = answering.response.answers if answering.response else {}
     current = form_service.page(answering.sections, answers, page)
-    return _render(request, answering, token, current, saved=bool(saved))
+    return _render(request, answering, token, current, saved=bool(saved), revealed=bool(revealed))
 
 
 @router.post("/p/surveys/{token}")
@@ -107,6 +110,14 @@ async def send_page(
         answering = await response_service.save(
             session, token=token, data=ResponseSave(answers=given), secret=secret
         )
+        sent = answering.response.answers if answering.response else {}
+        if (
+            action in ("next", "submit")
+            and SCRIPT_FIELD not in form
+            and form_service.revealed_on(sections, stored, sent, index)
+        ):
+            # No script showed them: the page again with the questions its answers reveal.
+            return RedirectResponse(f"/p/surveys/{token}?page={index}&revealed=1", 303)
         if action == "submit":
             answering = await response_service.save(
                 session, token=token, data=ResponseSave(), secret=secret, submit=True

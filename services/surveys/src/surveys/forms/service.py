@@ -12,6 +12,8 @@ from surveys.questionnaires.conditions import visibility
 from surveys.responses.validation import ranks_problem
 
 FIELD_PREFIX = "q."
+#: The field the page's script adds to the form: questions showed as they were revealed.
+SCRIPT_FIELD = "script"
 _NUMBER_TYPES = frozenset({"integer", "decimal", "percent", "scale"})
 
 #: A sent form: every value of each field name, as text.
@@ -139,6 +141,19 @@ class FormService:
         if not later:
             return current
         return later[0] if step > 0 else later[-1]
+
+    def revealed_on(
+        self,
+        sections: Sequence[Mapping[str, Any]],
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        index: int,
+    ) -> bool:
+        """Whether the answers sent from page ``index`` show a question of that page that
+        the answers before hid: without the script the respondent has not seen it yet."""
+        codes = {q["code"] for q in sections[index].get("questions", [])}
+        was = visibility(sections, before).questions
+        return bool((visibility(sections, after).questions & codes) - was)
 
     def section_of(self, sections: Sequence[Mapping[str, Any]], code: str) -> int:
         base = code.removeprefix("answers.").removesuffix(".other")

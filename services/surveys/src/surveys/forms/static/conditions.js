@@ -65,6 +65,13 @@
   var form = holder && document.getElementById("survey-form");
   if (!form) return;
   var rules = JSON.parse(holder.textContent);
+  // Tells the server that the questions appeared as they were revealed (forms/router.py:
+  // without this field, a page whose answers reveal some of its questions comes again).
+  var flag = document.createElement("input");
+  flag.type = "hidden";
+  flag.name = "script";
+  flag.value = "1";
+  form.appendChild(flag);
   function valueOf(q) {
     var inputs = form.querySelectorAll('[name="q.' + q.code + '"]');
     if (!inputs.length) return undefined;
