@@ -179,6 +179,14 @@ async def test_filters_each_select_what_they_say(
         "/v1/calls", params={"deadline_from": "2099-02-01", "deadline_to": "2099-01-01"}
     )
     assert backwards.json()["errors"][0]["field"] == "query.deadline_to"
+    # Days whose midnight in Brussels is outside what a datetime holds were an OverflowError
+    # (a 500) in the search, the calendar and the RSS feed alike.
+    for path in ("/v1/calls", "/v1/calls.ics", "/v1/calls.rss"):
+        for field, day in (("deadline_from", "0001-01-01"), ("deadline_to", "9999-12-31")):
+            edge = await anonymous.get(path, params={field: day})
+            assert edge.status_code == 422, (path, field)
+            assert edge.headers["content-type"] == "application/problem+json"
+            assert edge.json()["errors"][0]["field"] == f"query.{field}"
 
 
 async def test_facets_count_under_the_other_filters(

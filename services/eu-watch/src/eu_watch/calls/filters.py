@@ -12,6 +12,7 @@ from fastapi import Query
 from pydantic import AwareDatetime
 
 from contracts.vocabularies import CallStatus, Theme
+from eu_watch.calls.schemas import CallDate
 from kit import facets as kit_facets
 from kit.problems import InvalidInput
 
@@ -92,11 +93,13 @@ async def call_filters(
     ] = None,
     theme: Annotated[list[str] | None, Query(description="The network's themes.")] = None,
     funder: Annotated[list[str] | None, Query(description="Funder, as written on calls.")] = None,
+    # Bounded as a call's own dates are: the day's midnight in Brussels, taken to UTC, of
+    # 0001-01-01 or 9999-12-31 is no datetime (an OverflowError, a 500).
     deadline_from: Annotated[
-        date | None, Query(description="Calls with a cut-off on or after this day.")
+        CallDate | None, Query(description="Calls with a cut-off on or after this day.")
     ] = None,
     deadline_to: Annotated[
-        date | None, Query(description="Calls with a cut-off on or before this day.")
+        CallDate | None, Query(description="Calls with a cut-off on or before this day.")
     ] = None,
     min_budget: Annotated[
         float | None, Query(ge=0, description="Topic budget at least this (euros).")
