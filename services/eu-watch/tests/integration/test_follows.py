@@ -75,6 +75,14 @@ async def test_a_member_follows_a_call_for_its_own_actor(
     assert staff.status_code == 422
     assert staff.json()["errors"][0]["field"] == "actor_id"
     assert (await admin.post(url, json={"actor_id": str(b)})).status_code == 201
+    # An actor the directory never had: 422 on actor_id, no follow written (it was a 201).
+    ghost = str(uuid.uuid4())
+    unknown = await admin.post(url, json={"actor_id": ghost})
+    assert unknown.status_code == 422, unknown.text
+    (error,) = unknown.json()["errors"]
+    assert error["field"] == "actor_id"
+    followed = await admin.get("/v1/calls/followed", params={"actor_id": ghost})
+    assert followed.json()["items"] == []
     page = await admin.get("/v1/calls/followed", params={"actor_id": str(b), "limit": 1})
     assert [f["actor_id"] for f in page.json()["items"]] == [str(b)]
 

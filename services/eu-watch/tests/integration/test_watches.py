@@ -362,6 +362,18 @@ async def test_bad_watches_are_422_naming_what_is_wrong(
         assert error["field"] == next(iter(extra))
     ok = await admin.post("/v1/watches", json={"name": "x", "programmes": ["horizon"]})
     assert ok.status_code == 201, ok.text
+    # Staff watching for an actor the directory never had: 422 on actor_id, nothing written
+    # (it was a 201 with the webhook channel, a 422 blaming `email` with the e-mail one).
+    for channels in (["webhook"], ["email"]):
+        ghost = str(uuid.uuid4())
+        response = await admin.post(
+            "/v1/watches", json={"name": "x", "actor_id": ghost, "channels": channels}
+        )
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error["field"] == "actor_id"
+        listed = await admin.get("/v1/watches", params={"actor_id": ghost})
+        assert listed.json()["items"] == []
     # A member without a public address must give one to be mailed.
     (silent,) = await known_actors(member(f"Sans adresse {tag}", None))
     async with member_of(silent) as client:

@@ -18,6 +18,7 @@ from eu_watch.watches.policies import (
     listed_actors,
     may_see,
     owner_for_new,
+    require_named_actor,
     selections,
     unknown_programmes,
     unknown_themes,
@@ -135,3 +136,12 @@ def test_a_digest_is_named_by_its_iso_week() -> None:
     assert week_of(datetime(2027, 1, 4, 7, 0, tzinfo=UTC)) == "2027-W01"
     friday = last_digest_moment(datetime(2026, 12, 12, tzinfo=UTC), weekday=4, hour=18)
     assert friday == datetime(2026, 12, 11, 17, 0, tzinfo=UTC)
+
+
+def test_a_watch_or_follow_names_an_actor_the_directory_has() -> None:
+    require_named_actor(exists=True, gone=False)
+    for exists, gone, message in ((False, False, "no actor"), (True, True, "deleted or merged")):
+        with pytest.raises(InvalidInput) as raised:
+            require_named_actor(exists=exists, gone=gone)
+        assert raised.value.errors[0]["field"] == "actor_id"
+        assert message in raised.value.errors[0]["message"]

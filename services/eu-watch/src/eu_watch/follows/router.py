@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from eu_watch.actors.service import wait_for_actor
 from eu_watch.follows.schemas import FollowCreate, FollowPage, FollowRead
 from eu_watch.follows.service import follow_service
-from kit.identity import MemberOrStaffIdentity
+from kit.identity import CurrentIdentity, MemberOrStaffIdentity
 from kit.models import utcnow
 from kit.paging import PageParams, page_params
-from kit.service import DbSession
+from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/calls", tags=["follows"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -37,8 +38,24 @@ async def list_follows(
     )
 
 
+async def followed_by_heard_of(
+    request: Request, identity: CurrentIdentity, body: FollowCreate | None = None
+) -> None:
+    """Read your writes: give the actor projection up to ``actor_wait_seconds`` to hear of
+    the actor following (one the directory created a moment ago), before the request's
+    transaction opens; an actor it still does not know is then a 422."""
+    actor_id = body.actor_id if body is not None else None
+    if actor_id is None and not identity.is_staff and len(identity.actor_ids) == 1:
+        actor_id = identity.actor_ids[0]
+    if actor_id is not None:
+        await wait_for_actor(
+            runtime_of(request), actor_id, within=request.app.state.settings.actor_wait_seconds
+        )
+
+
 @router.post(
     "/{call_id}/follow",
+    dependencies=[Depends(followed_by_heard_of)],
     status_code=status.HTTP_201_CREATED,
     summary="Follow a call: reminders before each of its cut-offs",
     description="By a member for its actor (staff name `actor_id`). Reminders go 30 and 7 days"

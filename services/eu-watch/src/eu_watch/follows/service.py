@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.eu_watch import CALL_DEADLINE_APPROACHING, CallDeadlineApproaching, CallPublic
+from eu_watch.actors.repository import known_actor_repository
 from eu_watch.calls.models import Call
 from eu_watch.calls.policies import BRUSSELS
 from eu_watch.calls.service import call_service
@@ -22,7 +23,7 @@ from eu_watch.follows.models import CallFollow
 from eu_watch.follows.policies import days_left, due_threshold
 from eu_watch.follows.repository import follow_repository
 from eu_watch.follows.schemas import FollowCreate, FollowPage, FollowRead
-from eu_watch.watches.policies import listed_actors, owner_for_new
+from eu_watch.watches.policies import listed_actors, owner_for_new, require_named_actor
 from eu_watch.watches.service import call_summary
 from kit.identity import Identity
 from kit.mail import MailCategory
@@ -69,6 +70,11 @@ class FollowService:
         changes nothing. Returns the follow and whether it is new."""
         actor_id = self._actor(identity, data.actor_id)
         call = await call_service.get(session, call_id=call_id)
+        actor = await known_actor_repository.get(session, actor_id)
+        require_named_actor(
+            exists=actor is not None,
+            gone=actor is not None and (actor.deleted_at is not None or bool(actor.merged_into)),
+        )
         created = await follow_repository.add(
             session,
             CallFollow(

@@ -52,6 +52,15 @@ def owner_for_new(
     return identity.actor_ids[0]
 
 
+def require_named_actor(*, exists: bool, gone: bool, field: str = "actor_id") -> None:
+    """A watch or follow is for an actor of the directory: one it never had, or one deleted
+    or merged, is a 422 on ``field`` (nothing would ever reach it)."""
+    if not exists:
+        raise InvalidInput(field, "no actor of the directory has this id")
+    if gone:
+        raise InvalidInput(field, "this actor was deleted or merged into another")
+
+
 def may_see(identity: Identity, actor_id: uuid.UUID | None) -> bool:
     """Staff see every watch; a member the watches of its own actors (never the network's)."""
     return identity.is_staff or (actor_id is not None and identity.acts_for(actor_id))

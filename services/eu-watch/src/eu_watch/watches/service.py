@@ -125,6 +125,13 @@ class WatchService:
             version=1,
             **values,
         )
+        if actor_id is not None:
+            actor = await known_actor_repository.get(session, actor_id)
+            policies.require_named_actor(
+                exists=actor is not None,
+                gone=actor is not None
+                and (actor.deleted_at is not None or bool(actor.merged_into)),
+            )
         await self._check(session, watch, staff_email=staff_email)
         session.add(watch)
         await session.flush()
