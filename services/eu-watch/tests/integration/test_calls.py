@@ -70,3 +70,32 @@ async def test_dates_out_of_any_call_s_range_and_bad_circles_are_422s(
     circles = await admin.get(f"/v1/calls/{call['id']}/matches", params={"circle": [1, 9]})
     assert circles.status_code == 422, circles.text
     assert circles.json()["errors"][0]["field"].startswith("query.circle")
+
+
+async def test_a_budget_whose_minimum_exceeds_its_maximum_and_unknown_regions_are_422s(
+    admin: httpx.AsyncClient,
+) -> None:
+    """Both were written (201): a call for region 99 matched nobody, ever."""
+    cases = [
+        (
+            {"budget": {"min_contribution_eur": 50_000, "max_contribution_eur": 10}},
+            "budget.max_contribution_eur",
+        ),
+        (
+            {"budget": {"max_contribution_eur": 500_000, "total_eur": 100}},
+            "budget.max_contribution_eur",
+        ),
+        ({"regions": ["76", "99"]}, "regions[1]"),
+    ]
+    for fields, field in cases:
+        body = topic(**fields)
+        response = await admin.post("/v1/calls", json=body)
+        assert response.status_code == 422, (fields, response.text)
+        assert response.headers["content-type"] == PROBLEM
+        (error,) = response.json()["errors"]
+        assert error["field"] == field, error
+        # Nothing was written: the identifier is still free.
+        fixed = topic(identifier=body["identifier"])
+        assert (await admin.post("/v1/calls", json=fixed)).status_code == 201
+    ok = await admin.post("/v1/calls", json=topic(regions=["76"], budget={"total_eur": 1}))
+    assert ok.status_code == 201, ok.text

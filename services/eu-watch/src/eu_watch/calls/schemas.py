@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,6 +21,7 @@ from pydantic import (
 )
 
 from contracts.eu_watch import CallBudget, CallPublic
+from contracts.territory import REGION_NAMES
 from eu_watch.calls.policies import deadline_moment, in_brussels
 from kit import facets
 from kit.facets import FacetCount
@@ -43,6 +45,24 @@ class Budget(CallBudget):
     min_contribution_eur: Annotated[float, Field(ge=0)] | None = None
     max_contribution_eur: Annotated[float, Field(ge=0)] | None = None
     expected_grants: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("max_contribution_eur")
+    @classmethod
+    def _max_between_min_and_total(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return value
+        least, total = info.data.get("min_contribution_eur"), info.data.get("total_eur")
+        if least is not None and value < least:
+            raise ValueError("less than min_contribution_eur")
+        if total is not None and value > total:
+            raise ValueError("more than total_eur, the topic's whole budget")
+        return value
+
+
+def _known_region(code: str) -> str:
+    if code not in REGION_NAMES:
+        raise ValueError(f"unknown INSEE region {code!r} (known: {', '.join(REGION_NAMES)})")
+    return code
 
 
 class CallCreate(BaseModel):
@@ -77,9 +97,10 @@ class CallCreate(BaseModel):
     ] = []
     description: Annotated[str, Field(max_length=50_000)] | None = None
     url: HttpUrl | None = None
-    regions: Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{2}$")]], Field(max_length=18)] = (
-        Field(default=[], description="INSEE region codes, for a call limited to them.")
-    )
+    regions: Annotated[
+        list[Annotated[str, Field(pattern=r"^[0-9]{2}$"), AfterValidator(_known_region)]],
+        Field(max_length=18),
+    ] = Field(default=[], description="INSEE region codes, for a call limited to them.")
 
     def deadline_moments(self) -> list[datetime]:
         return [as_moment(d) for d in self.deadlines]
