@@ -115,7 +115,14 @@ def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     each message in the request's language (the field's name as it is)."""
     language = current_language()
     found = [
-        {"field": field_path(err.get("loc", ())), "message": schema_message(err, language)}
+        # A body that is not JSON: pydantic's loc holds the character at fault, ("body", 1),
+        # which read as a list item "[1]"; the body is what is wrong.
+        {
+            "field": "body"
+            if err.get("type") == "json_invalid"
+            else field_path(err.get("loc", ())),
+            "message": schema_message(err, language),
+        }
         for err in errors
     ]
     # Once each: a body a route and its dependency both take is validated twice by FastAPI,
