@@ -9,11 +9,11 @@ A date-time without an offset is ambiguous and refused by name.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
 
 NETWORK_TIME_ZONE = ZoneInfo("Europe/Paris")
 MOMENT_FORMATS = (
@@ -53,10 +53,22 @@ def parse_moment(value: Any) -> Any:
     return parsed
 
 
+def in_utc_range(moment: datetime) -> datetime:
+    """``moment``, if UTC can hold it: the databases store UTC, and a moment whose UTC falls
+    outside years 1 to 9999 (``9999-12-31T23:59:59-14:00``, or ``0001-01-01`` in Paris)
+    overflowed when the query was bound (a 500)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range: its UTC time falls outside years 1 to 9999") from exc
+    return moment
+
+
 #: A filter's moment: an aware date-time, from either written form (documented as both).
 Moment = Annotated[
     AwareDatetime,
     BeforeValidator(parse_moment),
+    AfterValidator(in_utc_range),
     WithJsonSchema(
         {
             "anyOf": [

@@ -330,3 +330,13 @@ async def test_updated_since_gives_changes_and_tombstones(
     assert items[1]["deleted"] is True
     assert items[1]["identifier"] == removed["identifier"]
     assert kept["id"] not in [i["id"] for i in items]
+    # The one time convention of every service's filters (kit.moments): a date alone is the
+    # start of that day in Paris; a moment UTC cannot hold is a 422, not an OverflowError.
+    today = datetime.now(UTC).date().isoformat()
+    by_day = await anonymous.get("/v1/calls", params={"funder": funder, "updated_since": today})
+    assert by_day.status_code == 200, by_day.text
+    assert {i["id"] for i in by_day.json()["items"]} >= {later["id"], removed["id"]}
+    for beyond in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+01:00"):
+        refused = await anonymous.get("/v1/calls", params={"updated_since": beyond})
+        assert refused.status_code == 422, beyond
+        assert refused.json()["errors"][0]["field"] == "query.updated_since"

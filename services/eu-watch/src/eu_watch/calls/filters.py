@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import Query
-from pydantic import AwareDatetime
 
 from contracts.vocabularies import CallStatus, Theme
 from eu_watch.calls.schemas import CallDate
 from kit import facets as kit_facets
+from kit.moments import MOMENT_FORMATS, Moment
 from kit.problems import InvalidInput
 
 E = TypeVar("E", bound=StrEnum)
@@ -135,11 +135,12 @@ facet_params = kit_facets.parameter(FACETS)
 
 async def updated_since_param(
     updated_since: Annotated[
-        AwareDatetime | None,
+        Moment | None,
         Query(
             description="Incremental sync: calls changed at or after this time, oldest change"
-            " first, with tombstones (`deleted: true`) for calls that were removed."
+            f" first, with tombstones (`deleted: true`) for calls that were removed; written as"
+            f" {MOMENT_FORMATS}."
         ),
     ] = None,
-) -> AwareDatetime | None:
+) -> datetime | None:
     return updated_since
