@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import httpx
 
+from maillage_cli.address import api_base, refused_key, unreachable
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FILTERS = ("type", "circle", "club", "theme", "department", "region", "status")
 
@@ -60,6 +62,10 @@ def audience_of(filters: list[str]) -> dict[str, Any]:
 def _problem(response: httpx.Response, err: IO[str]) -> int:
     """Print a refusal once: its detail, then the field errors it does not already say (a
     validation problem's detail is its first errors in one line)."""
+    refused = refused_key("maillage surveys", api_base(response), response)
+    if refused is not None:  # a wrong key: say which API refused it and where keys come from
+        print(refused, file=err)
+        return 1
     try:
         body = response.json()
     except ValueError:
@@ -151,7 +157,21 @@ async def invite(
 async def run(args: argparse.Namespace, key: str | None) -> int:
     """Run ``maillage surveys <args.surveys_command>``."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    out, err = sys.stdout, sys.stderr  # as they are now (the defaults were bound at import)
     async with httpx.AsyncClient(base_url=args.api_url, headers=headers, timeout=120) as client:
-        if args.surveys_command == "import":
-            return await import_file(client, args.file)
-        return await invite(client, args.survey, args.filters, for_real=args.for_real)
+        try:
+            if args.surveys_command == "import":
+                return await import_file(client, args.file, out=out, err=err)
+            return await invite(
+                client,
+                args.survey,
+                args.filters,
+                for_real=args.for_real,
+                out=out,
+                err=err,
+                progress=err,
+            )
+        except httpx.HTTPError as exc:  # no stack there: where its address came from
+            origin = getattr(args, "origin", "--api-url")
+            print(unreachable("maillage surveys", args.api_url, origin, exc), file=err)
+            return 1
