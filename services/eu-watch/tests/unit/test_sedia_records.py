@@ -114,6 +114,17 @@ def test_faq_records_and_keys() -> None:
     assert record_key(portal_faq(7)) == "FAQ-7"
 
 
+@pytest.mark.parametrize("metadata", ["x", ["a"], 5])
+def test_a_record_whose_metadata_is_no_object_is_unreadable_not_a_crash(metadata: object) -> None:
+    """is_faq called .get on it: an AttributeError that failed the whole sync run, and a
+    500 at POST /v1/calls/sources/sedia/import, where one unreadable record is counted."""
+    result = {"reference": "R-1", "metadata": metadata}
+    assert not is_faq(result)
+    assert record_key(result) == "R-1"
+    with pytest.raises(UnreadableRecord, match="no metadata"):
+        read_topic(result, FACETS)
+
+
 def test_status_comes_from_the_dates_not_the_portal() -> None:
     cut_off = datetime(2027, 9, 15, 15, 0, tzinfo=UTC)
     opening = date(2026, 5, 12)

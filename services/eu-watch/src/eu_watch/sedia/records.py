@@ -53,15 +53,20 @@ def first(metadata: Mapping[str, Any], key: str) -> str | None:
     return found[0] if found else None
 
 
+def metadata_of(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A result's metadata, or None when it has none that is an object (the record is then
+    unreadable: counted and skipped like any other, never a crash of the run)."""
+    metadata = result.get("metadata")
+    return metadata if isinstance(metadata, dict) else None
+
+
 def is_faq(result: Mapping[str, Any]) -> bool:
-    metadata = result.get("metadata") or {}
-    return FAQ_DATASOURCE in values(metadata, "DATASOURCE")
+    return FAQ_DATASOURCE in values(metadata_of(result) or {}, "DATASOURCE")
 
 
 def record_key(result: Mapping[str, Any]) -> str | None:
     """What identifies a result across pages: its identifier, else its reference."""
-    metadata = result.get("metadata") or {}
-    key = first(metadata, "identifier") if isinstance(metadata, dict) else None
+    key = first(metadata_of(result) or {}, "identifier")
     return key or (str(result["reference"]) if result.get("reference") else None)
 
 
@@ -167,8 +172,8 @@ def _labelled(labels: Labels, facet: str, codes: list[str]) -> list[str]:
 
 def read_topic(result: Mapping[str, Any], labels: Labels) -> CallContent:
     """A call out of one search result; :class:`UnreadableRecord` when it cannot be read."""
-    metadata = result.get("metadata")
-    if not isinstance(metadata, dict):
+    metadata = metadata_of(result)
+    if metadata is None:
         raise UnreadableRecord(record_key(result), "no metadata")
     identifier = first(metadata, "identifier")
     if not identifier:
