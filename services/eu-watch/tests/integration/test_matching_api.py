@@ -89,6 +89,23 @@ async def test_staff_adjust_the_mapping_and_calls_follow(
     read = (await anonymous.get(f"/v1/calls/{created['id']}")).json()
     assert read["themes"] == [{"theme": "critical_thinking", "terms": [f"Escape game {tag}"]}]
     assert read["version"] == created["version"] + 1
+    # Two staff editing the same theme: the second, holding the version it read, gets a 412
+    # instead of replacing the first one's terms unseen (If-Match was ignored: a 200).
+    version = changed.json()["version"]
+    assert changed.headers["ETag"] == f'"{version}"'
+    stale = await admin.put(
+        "/v1/calls/themes/critical_thinking",
+        json=body | {"keywords": mapping["critical_thinking"]["keywords"]},
+        headers={"If-Match": f'"{version - 1}"'},
+    )
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["content-type"] == "application/problem+json"
+    kept = {m["theme"]: m for m in (await anonymous.get("/v1/calls/themes")).json()}
+    assert kept["critical_thinking"]["keywords"] == body["keywords"]
+    current = await admin.put(
+        "/v1/calls/themes/critical_thinking", json=body, headers={"If-Match": f'"{version}"'}
+    )
+    assert current.status_code == 200, current.text
 
 
 async def test_matches_partners_and_a_members_calls(

@@ -12,6 +12,7 @@ from eu_watch.themes.errors import ThemeNotFound
 from eu_watch.themes.models import ThemeMapping
 from eu_watch.themes.repository import theme_mapping_repository
 from eu_watch.themes.schemas import ThemeMappingRead, ThemeMappingUpdate
+from kit.etags import check_if_match
 from kit.models import utcnow
 
 
@@ -20,7 +21,12 @@ class ThemeMappingService:
         return await theme_mapping_repository.all(session)
 
     async def update(
-        self, session: AsyncSession, *, theme: str, data: ThemeMappingUpdate
+        self,
+        session: AsyncSession,
+        *,
+        theme: str,
+        data: ThemeMappingUpdate,
+        if_match: str | None = None,
     ) -> ThemeMappingRead:
         """Replace a theme's terms, then give every call the themes the new mapping says
         (each call whose themes change is announced as updated)."""
@@ -30,6 +36,7 @@ class ThemeMappingService:
         if row is None:
             row = ThemeMapping(theme=theme, version=0)
             session.add(row)
+        check_if_match(if_match, row.version)
         row.keywords = list(dict.fromkeys(data.keywords))
         row.priorities = list(dict.fromkeys(data.priorities))
         row.programme_parts = list(dict.fromkeys(data.programme_parts))
