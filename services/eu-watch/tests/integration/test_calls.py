@@ -99,3 +99,21 @@ async def test_a_budget_whose_minimum_exceeds_its_maximum_and_unknown_regions_ar
         assert (await admin.post("/v1/calls", json=fixed)).status_code == 201
     ok = await admin.post("/v1/calls", json=topic(regions=["76"], budget={"total_eur": 1}))
     assert ok.status_code == 201, ok.text
+
+
+async def test_a_deleted_call_typed_again_comes_back(admin: httpx.AsyncClient) -> None:
+    """Staff delete a call typed wrongly and type it again: it was a 409 ("already
+    watched") for a call nobody could read any more, and nothing could mend it."""
+    body = topic(title="Typo in the title")
+    first = (await admin.post("/v1/calls", json=body)).json()
+    assert (await admin.delete(f"/v1/calls/{first['id']}")).status_code == 204
+    again = await admin.post("/v1/calls", json=body | {"title": "The right title"})
+    assert again.status_code == 201, again.text
+    read = await admin.get(f"/v1/calls/{again.json()['id']}")
+    assert read.status_code == 200
+    assert read.json()["title"] == "The right title"
+    assert read.json()["version"] > first["version"]
+    found = await admin.get("/v1/calls", params={"q": "right title"})
+    assert body["identifier"] in [c["identifier"] for c in found.json()["items"]]
+    # Still one call per identifier.
+    assert (await admin.post("/v1/calls", json=body)).status_code == 409

@@ -117,10 +117,6 @@ class CallRepository:
         call = await session.get(Call, call_id)
         return call if call is not None and call.deleted_at is None else None
 
-    async def identifier_taken(self, session: AsyncSession, identifier: str) -> bool:
-        found = await session.scalar(sa.select(Call.id).where(Call.identifier == identifier))
-        return found is not None
-
     async def fingerprints(
         self, session: AsyncSession, identifiers: Iterable[str]
     ) -> dict[str, str | None]:

@@ -62,13 +62,25 @@ class WriteCounts:
 
 class CallService:
     async def create(self, session: AsyncSession, *, data: CallCreate, identity: Identity) -> Call:
-        if await call_repository.identifier_taken(session, data.identifier):
+        held = await call_repository.by_identifiers(session, [data.identifier])
+        deleted = held.get(data.identifier)
+        if deleted is not None and deleted.deleted_at is None:  # a live call: taken
             raise CallAlreadyWatched(
                 f"A call with identifier {data.identifier} exists already.",
                 errors=[{"field": "identifier", "message": "already used"}],
             )
         content = CallContent.from_create(data)
         mapping = await theme_mapping_repository.as_mapping(session)
+        if deleted is not None:
+            # A call deleted earlier, typed again: it comes back (as a sync brings back a
+            # topic the portal still has), published anew after its tombstone.
+            self._apply(deleted, content, now=utcnow(), mapping=mapping)
+            deleted.deleted_at = None
+            deleted.touch()
+            await session.flush()
+            await call_repository.write_index(session, [deleted], replace=True)
+            await self._announce(session, [(deleted, None)])
+            return deleted
         call = self._new(content, now=utcnow(), mapping=mapping)
         session.add(call)
         await session.flush()
