@@ -257,3 +257,26 @@ async def test_the_unsubscribe_link_of_an_invitation_works_and_staff_see_the_mes
     async with member_of(uuid.uuid4()) as member:
         assert (await member.get("/v1/mail/surveys")).status_code == 403
     assert (await anonymous.get("/v1/mail/surveys")).status_code == 401
+
+
+async def test_an_invitation_to_a_survey_not_open_yet_says_when_it_opens(
+    admin: httpx.AsyncClient, surveys_mail: MailSink
+) -> None:
+    # Published now, answerable from 1 March 2027 (a link opened before says "not open yet").
+    survey = await open_survey(admin, opens_at="2027-03-01T08:00:00+01:00")
+    tag = uuid.uuid4().hex[:8]
+    french, english = f"plus-tard-{tag}@example.org", f"later-{tag}@example.org"
+    invited = await admin.post(
+        f"/v1/surveys/{survey['id']}/invitations",
+        json={
+            "people": [{"email": french}, {"email": english, "language": "en"}],
+            "dry_run": False,
+        },
+    )
+    assert invited.json()["created"] == 2, invited.text
+    (in_french,) = await mails_to(surveys_mail, french)
+    (in_english,) = await mails_to(surveys_mail, english)
+    assert "Il ouvre le lundi 1 mars 2027 à 08:00" in in_french.text
+    assert "Il ouvre le lundi 1 mars 2027 à 08:00" in in_french.html
+    assert "It opens on Monday 1 March 2027 at 08:00" in in_english.text
+    assert "It opens on Monday 1 March 2027 at 08:00" in in_english.html

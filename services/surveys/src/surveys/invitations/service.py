@@ -367,6 +367,12 @@ class InvitationService:
             "survey": {
                 "title": title,
                 "closes_at": survey.closes_at.isoformat() if survey.closes_at else None,
+                # Published before it opens: the link says "not open yet" until then.
+                "opens_at": (
+                    survey.opens_at.isoformat()
+                    if survey.opens_at and survey.opens_at > utcnow()
+                    else None
+                ),
                 "anonymous": survey.anonymous,
             },
             "name": invitation.name,
