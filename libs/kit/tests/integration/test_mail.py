@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import stat
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,10 @@ async def test_a_message_arrives_rendered_with_absolute_links_and_its_attachment
     assert "mardi 8 décembre 2026 à 14:30" in got.text  # Europe/Paris
     assert 'href="https://maillage.example.org/p/registrations/abc"' in got.html
     assert got.attachments() == [("event.ics", ics)]
+    # A message carries personal links (a registration's, a survey's): the sink keeps it
+    # for its owner alone, as make_private keeps var/, whatever --dir it is given.
+    assert stat.S_IMODE((tmp_path / "mail").stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in (tmp_path / "mail").glob("*.eml")} == {0o600}
     row = (await rows(database, mail))["k1"]
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
 

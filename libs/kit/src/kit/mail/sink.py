@@ -50,8 +50,11 @@ class _Handler:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{uuid.uuid4().hex[:6]}"
         temporary = self.directory / f".{name}.tmp"
-        # Written whole, then renamed: a reader never sees half a message.
-        temporary.write_bytes(envelope_lines.encode() + content)
+        # Written whole, then renamed: a reader never sees half a message. Its owner's alone
+        # (0600): a message carries personal links, each as good as a password.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(envelope_lines.encode() + content)
         os.replace(temporary, self.directory / f"{name}.eml")
         return "250 Message accepted for delivery"
 
@@ -84,6 +87,7 @@ class MailSink:
 
     async def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # its messages are for the owner alone, as var/ is
 
         def protocol() -> SMTP:
             connection = SMTP(self.handler, hostname="maillage-sink", ident="Maillage mail sink")
