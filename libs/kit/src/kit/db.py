@@ -37,7 +37,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Made for its owner alone, as make_private keeps var/ under `maillage run`: the
+            # database holds contacts, answers and secrets. (A folder that exists is left.)
+            Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = create_async_engine(
             url,
             echo=echo,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from kit.db import OUTBOX_DIRTY, Database
+from kit.db import OUTBOX_DIRTY, Database, create_engine
 from kit.sqltypes import Json, UtcDateTime
 
 metadata = sa.MetaData()
@@ -219,3 +221,14 @@ async def test_a_pooled_connection_the_server_closed_is_replaced(db: Database) -
     for _ in range(3):
         async with db.transaction() as session:
             assert await session.scalar(sa.text("SELECT pg_backend_pid()")) != backend
+
+
+async def test_a_sqlite_databases_folder_made_here_is_its_owners_alone(tmp_path: Path) -> None:
+    """A service run on its own (not under ``maillage run``, whose var/ make_private keeps)
+    made ``var/`` 0755 for its database: answers, contacts and secrets every user of the
+    machine could read."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/var/service.db")
+    try:
+        assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+    finally:
+        await engine.dispose()
