@@ -88,6 +88,13 @@ def test_html_description_becomes_safe_text() -> None:
         ({"deadlineDate": ["15/09/2027"]}, "deadlineDate '15/09/2027' is not a date"),
         ({"startDate": ["soon"]}, "startDate 'soon' is not a date"),
         ({"budgetOverview": ["{not json"]}, "budgetOverview is not JSON"),
+        # Dates no call can have: read, then a 500 when announced (the import route) or
+        # when stored, for the whole page.
+        (
+            {"deadlineDate": ["0001-05-05T00:00:00.000+0000"]},
+            "deadlineDate '0001-05-05T00:00:00.000+0000' is out of range (2000 to 2100)",
+        ),
+        ({"startDate": ["9999-01-01"]}, "startDate '9999-01-01' is out of range (2000 to 2100)"),
     ],
 )
 def test_unreadable_records_say_why(change: dict[str, list[str]], reason: str) -> None:

@@ -82,8 +82,24 @@ def safe_text(markup: str | None) -> str | None:
     return cleaned or None
 
 
+#: The days a call can have, as for calls typed by staff (``calls.schemas.CallDate``).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def portal_date(value: str, *, key: str | None, field: str) -> date:
     """The date of a portal moment (``2027-09-15T00:00:00.000+0000``, or a bare date)."""
+    day = _parsed_date(value)
+    if day is None:
+        raise UnreadableRecord(key, f"{field} {value[:40]!r} is not a date")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UnreadableRecord(
+            key,
+            f"{field} {value[:40]!r} is out of range ({FIRST_DAY.year} to {LAST_DAY.year})",
+        )
+    return day
+
+
+def _parsed_date(value: str) -> date | None:
     for pattern in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
         try:
             return datetime.strptime(value, pattern).date()  # noqa: DTZ007 - %z is in both
@@ -92,7 +108,7 @@ def portal_date(value: str, *, key: str | None, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UnreadableRecord(key, f"{field} {value[:40]!r} is not a date") from None
+        return None
 
 
 def _number(value: Any, *, key: str | None, field: str) -> float | None:
