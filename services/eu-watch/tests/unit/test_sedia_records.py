@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -112,6 +113,28 @@ def test_a_budget_amount_that_is_not_a_number_is_unreadable() -> None:
     result["metadata"]["budgetOverview"] = [json.dumps(overview)]
     with pytest.raises(UnreadableRecord, match="not a number"):
         read_topic(result, FACETS)
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        # Both were read, then a 500 (an integer orjson cannot write; an infinite total).
+        ({"expectedGrants": 1e30}, "budget expectedGrants 1e+30 is not a number of grants"),
+        ({"expectedGrants": 2.5}, "budget expectedGrants 2.5 is not a number of grants"),
+        (
+            {"budgetYearMap": {"2027": 1e308, "2028": 1e308}},
+            "budgetYearMap 1e+308 is not an amount",
+        ),
+    ],
+)
+def test_a_budget_beyond_any_call_is_unreadable(row: dict[str, Any], reason: str) -> None:
+    result = portal_topic(IDENTIFIER, title="T")
+    overview = json.loads(result["metadata"]["budgetOverview"][0])
+    overview["budgetTopicActionMap"]["0001"][0].update(row)
+    result["metadata"]["budgetOverview"] = [json.dumps(overview)]
+    with pytest.raises(UnreadableRecord) as caught:
+        read_topic(result, FACETS)
+    assert reason in caught.value.reason
 
 
 def test_faq_records_and_keys() -> None:

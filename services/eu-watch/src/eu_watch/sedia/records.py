@@ -111,7 +111,13 @@ def _parsed_date(value: str) -> date | None:
         return None
 
 
-def _number(value: Any, *, key: str | None, field: str) -> float | None:
+#: Amounts and counts no topic comes near (a whole programme is some 10^11 euros): beyond,
+#: the record is unreadable rather than a number the database or the events cannot hold.
+MOST_EUROS = 1e12
+MOST_GRANTS = 100_000
+
+
+def _number(value: Any, *, key: str | None, field: str, most: float = MOST_EUROS) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -120,9 +126,18 @@ def _number(value: Any, *, key: str | None, field: str) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         raise UnreadableRecord(key, f"budget {field} {value!r} is not a number") from None
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or not 0 <= number <= most:
         raise UnreadableRecord(key, f"budget {field} {value!r} is not an amount")
     return number
+
+
+def _grants(value: Any, *, key: str | None) -> int | None:
+    count = _number(value, key=key, field="expectedGrants", most=math.inf)
+    if count is None:
+        return None
+    if not count.is_integer() or count > MOST_GRANTS:
+        raise UnreadableRecord(key, f"budget expectedGrants {value!r} is not a number of grants")
+    return int(count)
 
 
 def budget_rows(metadata: Mapping[str, Any], identifier: str) -> list[dict[str, Any]]:
@@ -167,11 +182,11 @@ def topic_budget(rows: list[dict[str, Any]], identifier: str) -> CallBudget:
                 has_total = True
         low = _number(row.get("minContribution"), key=identifier, field="minContribution")
         high = _number(row.get("maxContribution"), key=identifier, field="maxContribution")
-        count = _number(row.get("expectedGrants"), key=identifier, field="expectedGrants")
+        count = _grants(row.get("expectedGrants"), key=identifier)
         minimums += [low] if low is not None else []
         maximums += [high] if high is not None else []
         if count is not None:
-            grants += int(count)
+            grants += count
             has_grants = True
     return CallBudget(
         total_eur=total if has_total else None,
