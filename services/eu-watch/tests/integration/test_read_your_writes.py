@@ -87,3 +87,24 @@ async def test_matches_count_members_published_just_before(
     matches = await admin.get(f"/v1/calls/{call['id']}/matches", params={"limit": 200})
     assert matches.status_code == 200, matches.text
     assert sum(1 for m in matches.json()["items"] if tag in m["name"]) == 30
+
+
+async def test_a_caller_refused_anyway_is_refused_at_once_not_after_the_wait(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, patient: None
+) -> None:
+    """The waits ran before the routes checked who asks: anonymous callers naming an actor
+    nobody knows held a request (and polled the database) for the whole bound, then got a
+    401. Each answer below came after the 15 s the fixture allows."""
+    call = (await admin.post("/v1/calls", json=ocean_call(uuid.uuid4().hex[:6]))).json()
+    nobody = str(uuid.uuid4())
+    asks = [
+        anonymous.get("/v1/calls", params={"for_actor": nobody}),
+        anonymous.get(f"/v1/calls/{call['id']}/partners", params={"lead": nobody}),
+        anonymous.get(f"/v1/calls/{call['id']}/matches"),
+        anonymous.post("/v1/watches", json={"name": "w", "actor_id": nobody}),
+    ]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answers = await asyncio.gather(*asks)
+    assert [a.status_code for a in answers] == [401] * len(asks)
+    assert loop.time() - started < 5
