@@ -78,3 +78,19 @@ async def test_an_audience_counts_actors_published_just_before(
     response = await admin.post(url, json={"audience": audience})
     assert response.status_code == 200, response.text
     assert response.json()["matched"] == before + 30
+
+
+async def test_a_caller_who_may_not_invite_is_refused_at_once_not_after_the_wait(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, patient: None
+) -> None:
+    """The wait is a route dependency, run before the route checks who asks: an anonymous
+    run naming an actor nobody knows held its request for the whole bound (the fixture's
+    15 s), then got its 401."""
+    survey = await open_survey(admin)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    refused = await anonymous.post(
+        f"/v1/surveys/{survey['id']}/invitations", json={"actor_ids": [str(uuid.uuid4())]}
+    )
+    assert refused.status_code == 401
+    assert loop.time() - started < 5

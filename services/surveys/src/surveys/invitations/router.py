@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from kit.identity import AuthenticatedIdentity, StaffIdentity
+from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
 from kit.service import DbSession, runtime_of
 from surveys.actors.service import wait_for_actors
@@ -25,10 +25,13 @@ router = APIRouter(tags=["invitations"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-async def actors_heard_of(request: Request) -> None:
+async def actors_heard_of(request: Request, identity: CurrentIdentity) -> None:
     """Route dependency, resolved before the request's transaction opens: waits a bounded
     moment for actors and audiences the projection has not heard of yet (read your writes).
-    Reads the body FastAPI has already read; a malformed one is left to validation."""
+    Reads the body FastAPI has already read; a malformed one is left to validation. It runs
+    before the route checks who asks: only staff, who may invite, are waited for."""
+    if not identity.is_staff:
+        return
     try:
         body = await request.json()
         ids = [uuid.UUID(str(i)) for i in body.get("actor_ids") or []]
