@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.vocabularies import SurveyStatus
+from kit.identity import Identity
 from surveys.questionnaires.conditions import reference_problems
 
 #: draft → open → closed → archived, by the action that makes each move.
@@ -37,6 +38,11 @@ class FieldProblem:
 def may_move(action: str, status: SurveyStatus) -> bool:
     """Whether ``action`` (publish, close, archive) applies to a survey in ``status``."""
     return TRANSITIONS[action][0] == status
+
+
+def may_see(identity: Identity, status: SurveyStatus | str) -> bool:
+    """Drafts exist only for staff: to anyone else an unpublished survey is an unknown one."""
+    return identity.is_staff or status != SurveyStatus.DRAFT
 
 
 def may_edit_definition(status: SurveyStatus) -> bool:

@@ -101,7 +101,7 @@ class SurveyService:
     ) -> Survey:
         """A survey; drafts exist only for staff."""
         survey = await survey_repository.get(session, survey_id)
-        if survey is None or (survey.status == SurveyStatus.DRAFT and not identity.is_staff):
+        if survey is None or not policies.may_see(identity, survey.status):
             raise SurveyNotFound(f"No survey with id {survey_id}.")
         return survey
 

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.surveys import RESULTS_PUBLISHED, ResultsPublished
-from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
 from kit.models import utcnow
 from kit.problems import InvalidInput
 from surveys.actors.repository import known_actor_repository
 from surveys.answers.repository import answer_repository
 from surveys.db import outbox
+from surveys.questionnaires import policies as questionnaire_policies
 from surveys.questionnaires.errors import SurveyNotFound
 from surveys.questionnaires.models import Survey
 from surveys.questionnaires.repository import survey_repository
@@ -77,7 +77,7 @@ class ResultService:
         """
         survey = await survey_repository.get(session, survey_id)
         publication = publication_of(await result_repository.settings(session, survey_id))
-        if survey is None or (survey.status == SurveyStatus.DRAFT and not identity.is_staff):
+        if survey is None or not questionnaire_policies.may_see(identity, survey.status):
             if identity.is_staff:
                 raise SurveyNotFound(f"No survey with id {survey_id}.")
             raise ResultsNotFound(f"No published results for survey {survey_id}.")
