@@ -340,3 +340,29 @@ async def test_updated_since_gives_changes_and_tombstones(
         refused = await anonymous.get("/v1/calls", params={"updated_since": beyond})
         assert refused.status_code == 422, beyond
         assert refused.json()["errors"][0]["field"] == "query.updated_since"
+
+
+async def test_a_funder_or_programme_whose_name_holds_a_comma_is_found_by_its_facet_value(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Funders are typed by staff, and French ministries' names hold commas: the facet gave
+    the name whole, and the same name as a filter was cut at its commas and found nothing."""
+    tag = uuid.uuid4().hex[:6]
+    funder = f"Ministère de l'Enseignement supérieur, de la Recherche et de l'Espace {tag}"
+    programme = f"Culture scientifique, technique et industrielle {tag}"
+    await add(admin, call(funder, title="Comma funder", programme=programme))
+    other = f"Région {tag}"
+    await add(admin, call(other, title="Plain funder"))
+    facets = (
+        await anonymous.get("/v1/calls", params={"funder": funder, "facets": "funder,programme"})
+    ).json()["facets"]
+    assert {"value": funder, "count": 1} in facets["funder"]
+    assert {"value": programme, "count": 1} in facets["programme"]
+    assert await titles(anonymous, funder) == ["Comma funder"]
+    found = await anonymous.get("/v1/calls", params={"programme": programme, "q": "comma"})
+    assert [c["title"] for c in found.json()["items"]] == ["Comma funder"]
+    # Several funders: repeated (or comma-separated, for names without commas).
+    both = await anonymous.get("/v1/calls", params=[("funder", funder), ("funder", other)])
+    assert sorted(c["title"] for c in both.json()["items"]) == ["Comma funder", "Plain funder"]
+    plain = await anonymous.get("/v1/calls", params={"funder": f"{other},Nobody {tag}"})
+    assert [c["title"] for c in plain.json()["items"]] == ["Plain funder"]

@@ -36,6 +36,13 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     )
 
 
+def _split_names(values: list[str] | None) -> tuple[str, ...]:
+    """Names typed by people (funders, programmes) may hold commas (a ministry's name): each
+    value counts whole, and its comma-separated parts too (``funder=ANR,Région Occitanie``)."""
+    whole = [value.strip() for value in values or () if value.strip()]
+    return tuple(dict.fromkeys([*whole, *_split(values)]))
+
+
 @dataclass(frozen=True)
 class CallFilters:
     q: str | None = None
@@ -119,10 +126,10 @@ async def call_filters(
     return CallFilters(
         q=q.strip() or None if q else None,
         statuses=statuses,
-        programmes=_split(programme),
+        programmes=_split_names(programme),
         type_of_action=type_of_action.strip() or None if type_of_action else None,
         themes=enum_values(Theme, "theme", _split(theme)),
-        funders=_split(funder),
+        funders=_split_names(funder),
         deadline_from=deadline_from,
         deadline_to=deadline_to,
         min_budget=min_budget,
