@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from kit.identity import AuthenticatedIdentity, CurrentIdentity, StaffIdentity
-from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
+from kit.paging import Page, PageParams, page_params
 from kit.service import DbSession, runtime_of
 from surveys.actors.service import wait_for_actors
 from surveys.dependencies import PublicUrl
@@ -79,16 +79,8 @@ async def list_survey_invitations(
     base: PublicUrl,
     status: Literal["invited", "partial", "submitted"] | None = None,
 ) -> Page[InvitationRead]:
-    rows = await invitation_service.list_of_survey(
-        session,
-        survey_id=survey_id,
-        status=status,
-        after=decode_time_id_cursor(paging.after),
-        limit=paging.limit + 1,
-    )
-    items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
-    return Page(
-        items=await invitation_service.to_reads(session, items, public_url=base), next=next_cursor
+    return await invitation_service.list_of_survey(
+        session, survey_id=survey_id, status=status, paging=paging, public_url=base
     )
 
 
@@ -119,16 +111,8 @@ async def list_actor_invitations(
     base: PublicUrl,
     actor_id: Annotated[uuid.UUID, Query(description="The actor whose invitations to list.")],
 ) -> Page[InvitationRead]:
-    rows = await invitation_service.list_of_actor(
-        session,
-        actor_id=actor_id,
-        identity=identity,
-        after=decode_time_id_cursor(paging.after),
-        limit=paging.limit + 1,
-    )
-    items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
-    return Page(
-        items=await invitation_service.to_reads(session, items, public_url=base), next=next_cursor
+    return await invitation_service.list_of_actor(
+        session, actor_id=actor_id, identity=identity, paging=paging, public_url=base
     )
 
 

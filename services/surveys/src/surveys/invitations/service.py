@@ -18,6 +18,7 @@ from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
 from kit.mail import MailCategory
 from kit.models import utcnow
+from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, time_id_key
 from kit.problems import InvalidInput
 from surveys.actors.models import KnownActor
 from surveys.actors.repository import ActorFilter, known_actor_repository
@@ -398,14 +399,20 @@ class InvitationService:
         *,
         survey_id: uuid.UUID,
         status: str | None,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-    ) -> Sequence[Invitation]:
+        paging: PageParams,
+        public_url: str,
+    ) -> Page[InvitationRead]:
+        """A page of a survey's invitations, oldest first, with their personal links."""
         if await survey_repository.get(session, survey_id) is None:
             raise SurveyNotFound(f"No survey with id {survey_id}.")
-        return await invitation_repository.list_after(
-            session, survey_id=survey_id, status=status, after=after, limit=limit
+        rows = await invitation_repository.list_after(
+            session,
+            survey_id=survey_id,
+            status=status,
+            after=decode_time_id_cursor(paging.after),
+            limit=paging.limit + 1,
         )
+        return await self._page(session, rows, paging, public_url=public_url)
 
     async def list_of_actor(
         self,
@@ -413,16 +420,34 @@ class InvitationService:
         *,
         actor_id: uuid.UUID,
         identity: Identity,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-    ) -> Sequence[Invitation]:
+        paging: PageParams,
+        public_url: str,
+    ) -> Page[InvitationRead]:
+        """A page of an actor's invitations (and of the actor it was merged into)."""
         if not policies.may_see_invitations_of(identity, actor_id):
             raise InvitationsForbidden(
                 "A member key sees the invitations of the actors it belongs to only."
             )
         survivor = await known_actor_repository.final_survivor(session, actor_id)
-        return await invitation_repository.list_after(
-            session, actor_ids=sorted({actor_id, survivor}), after=after, limit=limit
+        rows = await invitation_repository.list_after(
+            session,
+            actor_ids=sorted({actor_id, survivor}),
+            after=decode_time_id_cursor(paging.after),
+            limit=paging.limit + 1,
+        )
+        return await self._page(session, rows, paging, public_url=public_url)
+
+    async def _page(
+        self,
+        session: AsyncSession,
+        rows: Sequence[Invitation],
+        paging: PageParams,
+        *,
+        public_url: str,
+    ) -> Page[InvitationRead]:
+        items, next_cursor = build_page(rows, paging, key=lambda i: time_id_key(i.created_at, i.id))
+        return Page(
+            items=await self.to_reads(session, items, public_url=public_url), next=next_cursor
         )
 
     async def get(
