@@ -192,3 +192,33 @@ async def test_with_javascript_the_progress_and_buttons_follow_the_sections_reve
         await expect(submit).to_be_visible()
     finally:
         await page.context.close()
+
+
+async def test_enter_in_a_field_moves_forward_never_back(
+    browser: Browser, site: str, admin: httpx.AsyncClient, identity_signer: IdentitySigner
+) -> None:
+    """Enter in a text field sends the form with its first button: that is the next page
+    (or, on the last page, saving), never "previous page" nor the final submission."""
+    survey = await open_survey(admin)
+    [token] = await invite(admin, survey)
+    for javascript in (False, True):
+        page = await new_page(browser, viewport=DESKTOP, javascript=javascript)
+        await page.set_extra_http_headers(identity_headers(identity_signer, "anonymous"))
+        try:
+            await page.goto(f"{site}/p/surveys/{token}")
+            await page.get_by_label("Association").check()
+            await page.get_by_label("Salariés (ETP)").fill("4")
+            await page.get_by_label("Salariés (ETP)").press("Enter")
+            if not javascript:  # "Association" revealed the volunteers here: shown first
+                await expect(page.get_by_role("status")).to_contain_text("nouvelles questions")
+                await page.get_by_label("Salariés (ETP)").press("Enter")
+            await expect(page.get_by_text("Page 2 / 2")).to_be_visible()
+            await page.get_by_label("Expositions").fill("30")
+            await page.get_by_label("Expositions").press("Enter")
+            await expect(page.get_by_role("status")).to_contain_text(
+                "Vos réponses sont enregistrées"
+            )
+            await expect(page.get_by_text("Page 2 / 2")).to_be_visible()
+            await expect(page.get_by_label("Expositions")).to_have_value("30")
+        finally:
+            await page.context.close()

@@ -145,11 +145,10 @@ async def send_page(
     if action == "submit":
         return RedirectResponse(f"/p/surveys/{token}/done", status_code=303)
     answers = answering.response.answers if answering.response else {}
-    if action == "next":
-        target = form_service.neighbour(sections, answers, index, +1)
-    elif action == "previous":
-        target = form_service.neighbour(sections, answers, index, -1)
-    else:
+    step = {"next": +1, "previous": -1}.get(action)
+    target = form_service.neighbour(sections, answers, index, step) if step else index
+    if target == index and action != "previous":
+        # Saved: the save button, or "next" on the last page (Enter in a field there).
         return RedirectResponse(f"/p/surveys/{token}?page={index}&saved=1", status_code=303)
     return RedirectResponse(f"/p/surveys/{token}?page={target}", status_code=303)
 

@@ -126,7 +126,7 @@
       bar.value = position;
       bar.textContent = position + " / " + pages;
     }
-    var next = form.querySelector('button[value="next"]');
+    var next = form.querySelector('button[value="next"]:not([data-default])');
     var submit = form.querySelector('button[value="submit"]');
     if (next && submit) {
       next.hidden = !hasNext;
