@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
@@ -13,7 +11,7 @@ from kit.etags import etag_for
 from kit.identity import CurrentIdentity, StaffIdentity
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, page_params, time_id_key
 from kit.service import DbSession
-from kit.spreadsheets import neutralise
+from surveys.indicators.exports import series_csv
 from surveys.indicators.schemas import (
     IndicatorCreate,
     IndicatorPanel,
@@ -129,35 +127,8 @@ async def indicator_csv(
     view: View = "full",
 ) -> Response:
     values = await _values(session, identity, indicator_id, by, view)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["wave", by or "cut", "value", "unit", "respondents", "suppressed"])
-    for wave in values.waves:
-        rows: list[dict[str, Any]] = [
-            {
-                "cut": "",
-                "value": wave.value,
-                "respondents": wave.respondents,
-                "suppressed": wave.suppressed,
-            }
-        ]
-        rows += [{**cut, "cut": cut["cut"]} for cut in wave.cuts or []]
-        for row in rows:
-            writer.writerow(
-                [
-                    neutralise(v)
-                    for v in (
-                        wave.wave,
-                        "" if row["cut"] is None else row["cut"],
-                        "" if row["value"] is None else row["value"],
-                        values.unit or "",
-                        "" if row["respondents"] is None else row["respondents"],
-                        "yes" if row["suppressed"] else "no",
-                    )
-                ]
-            )
     return Response(
-        ("\ufeff" + buffer.getvalue()).encode(),
+        series_csv(values, by=by),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="indicator-{indicator_id}.csv"'},
     )
