@@ -21,6 +21,8 @@ import httpx
 from maillage_cli.address import api_base, refused_key, unreachable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TRUE_WORDS = frozenset({"true", "yes", "1", "oui", "vrai"})
+FALSE_WORDS = frozenset({"false", "no", "0", "non", "faux"})
 LIST_FILTERS = ("type", "circle", "club", "theme", "department", "region", "status")
 
 
@@ -51,9 +53,16 @@ def audience_of(filters: list[str]) -> dict[str, Any]:
         if not sep or not value:
             raise ValueError(f"'{item}' is not key=value")
         if key == "member":
-            audience["member"] = value.lower() in ("true", "yes", "1", "oui")
+            # Strict: a typo read as "false" would invite the non-members for real.
+            if value.lower() not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError(f"{item}: true or false")
+            audience["member"] = value.lower() in TRUE_WORDS
+        elif key == "circle":
+            if value not in ("1", "2", "3"):
+                raise ValueError(f"{item}: 1, 2 or 3")
+            audience.setdefault(key, []).append(int(value))
         elif key in LIST_FILTERS:
-            audience.setdefault(key, []).append(int(value) if key == "circle" else value)
+            audience.setdefault(key, []).append(value)
         else:
             raise ValueError(f"unknown filter '{key}' (one of {', '.join(LIST_FILTERS)}, member)")
     return audience
