@@ -14,11 +14,11 @@ from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
 from surveys.feedback.consumers import attendance_subscription
 from surveys.feedback.jobs import feedback_worker
-from surveys.forms.router import router as forms_router
+from surveys.forms.pages import router as form_pages
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.invitations.service import MAIL_KIND
-from surveys.observatory.router import router as observatory_router
+from surveys.observatory.pages import router as observatory_pages
 from surveys.questionnaires.router import router as surveys_router
 from surveys.responses.router import router as responses_router
 from surveys.results.router import router as results_router
@@ -51,10 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 surveys_router,
                 invitations_router,
                 responses_router,
-                forms_router,
+                form_pages,
                 results_router,
                 indicators_router,
-                observatory_router,
+                observatory_pages,
                 # The link of every invitation's List-Unsubscribe header (RFC 8058 one-click).
                 unsubscribe_router(mail, kinds=MAIL_KINDS),
                 mail_router(mail),

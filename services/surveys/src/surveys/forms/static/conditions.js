@@ -65,7 +65,7 @@
   var form = holder && document.getElementById("survey-form");
   if (!form) return;
   var rules = JSON.parse(holder.textContent);
-  // Tells the server that the questions appeared as they were revealed (forms/router.py:
+  // Tells the server that the questions appeared as they were revealed (forms/pages.py:
   // without this field, a page whose answers reveal some of its questions comes again).
   var flag = document.createElement("input");
   flag.type = "hidden";
