@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import uuid
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,3 +127,27 @@ def test_what_is_not_a_dump_is_said(tmp_path: Path) -> None:
     text.write_text("hello", encoding="utf-8")
     with pytest.raises(UnreadableDump, match="neither a zip"):
         CordisDump(text)
+
+
+def test_a_dump_that_is_not_utf8_or_not_csv_is_said_not_a_traceback(tmp_path: Path) -> None:
+    """A Latin-1 file (an export opened and saved by a spreadsheet) crashed the command with
+    a UnicodeDecodeError traceback."""
+    (tmp_path / "project.csv").write_text("id;acronym\n1;X\n", encoding="utf-8")
+    header = "projectID;organisationID;name;city;country\n"
+    organisations = tmp_path / "organization.csv"
+    organisations.write_bytes((header + "1;2;MUSÉUM;TOULOUSE;FR\n").encode("latin-1"))
+    with pytest.raises(UnreadableDump, match=r"organization\.csv: not UTF-8; save it as UTF-8"):
+        list(CordisDump(tmp_path).organisations())
+    # A field longer than the csv module takes (131,072 characters by default).
+    organisations.write_text(header + "1;2;" + "M" * 50 + ";TOULOUSE;FR\n", encoding="utf-8")
+    with csv_field_limit(20), pytest.raises(UnreadableDump, match=r"organization\.csv: line 2: "):
+        list(CordisDump(tmp_path).organisations())
+
+
+@contextmanager
+def csv_field_limit(limit: int) -> Iterator[None]:
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)

@@ -91,10 +91,18 @@ class CordisDump:
     def _rows(self, name: str) -> Iterator[dict[str, str]]:
         with self._open(name) as handle:
             reader = csv.DictReader(handle, delimiter=";", quotechar='"')
-            missing = [c for c in REQUIRED[name] if c not in (reader.fieldnames or ())]
-            if missing:
-                raise UnreadableDump(f"{name}: no column {', '.join(missing)}")
-            yield from reader
+            try:
+                missing = [c for c in REQUIRED[name] if c not in (reader.fieldnames or ())]
+                if missing:
+                    raise UnreadableDump(f"{name}: no column {', '.join(missing)}")
+                yield from reader
+            except UnicodeDecodeError:
+                # The dumps are UTF-8; a file saved again by a spreadsheet may not be. (Text
+                # is decoded by blocks: the line at fault is not known.)
+                raise UnreadableDump(f"{name}: not UTF-8; save it as UTF-8") from None
+            except csv.Error as exc:
+                # line_num counts the lines read before the record at fault.
+                raise UnreadableDump(f"{name}: line {reader.line_num + 1}: {exc}") from None
 
     def organisations(self) -> Iterator[OrganisationRow]:
         for row in self._rows(ORGANISATIONS):
