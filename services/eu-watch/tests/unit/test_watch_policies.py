@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from contracts.vocabularies import CallStatus, Theme
+from eu_watch.actors.errors import NotYourActor
 from eu_watch.calls.filters import CallFilters
-from eu_watch.matching.errors import NotYourActor
 from eu_watch.watches.policies import (
     WatchCriteria,
     channel_addresses,

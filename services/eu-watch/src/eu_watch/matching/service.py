@@ -6,13 +6,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eu_watch.actors.errors import NotYourActor
 from eu_watch.actors.repository import ActorFilters, ActorProfile, known_actor_repository
 from eu_watch.calls.filters import CallFilters
 from eu_watch.calls.models import Call
 from eu_watch.calls.schemas import CallListPage, CallRead, CallTombstone, MatchSummary
 from eu_watch.calls.service import call_service
 from eu_watch.cordis.service import cordis_service
-from eu_watch.matching.errors import NotYourActor
 from eu_watch.matching.policies import (
     ROLES,
     CallProfile,

@@ -10,9 +10,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.vocabularies import CallStatus, Theme
+from eu_watch.actors.errors import NotYourActor
 from eu_watch.calls.filters import CallFilters
 from eu_watch.calls.policies import BRUSSELS
-from eu_watch.matching.errors import NotYourActor
 from kit.identity import Identity
 from kit.problems import InvalidInput
 

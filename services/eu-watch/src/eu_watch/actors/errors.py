@@ -1,4 +1,5 @@
-"""Errors of matching and partner suggestions."""
+"""Errors about the actors a caller acts for: a member key acts for its own actor only, in
+matches, partner suggestions, watches and follows alike."""
 
 from __future__ import annotations
 
