@@ -200,3 +200,34 @@ async def test_duplicate_codes_in_an_xlsform_name_their_row(admin: httpx.AsyncCl
     )
     assert not_a_workbook.status_code == 422
     assert not_a_workbook.json()["errors"][0]["sheet"] == "workbook"
+
+
+async def test_required_written_as_xpath_booleans_and_a_refused_repeat_named_once(
+    admin: httpx.AsyncClient,
+) -> None:
+    # pyxform (KoboToolbox, ODK) writes required as yes/no, true/false or true()/false().
+    survey = replaced(3, 4, "true()")
+    survey[4][4] = "FALSE()"
+    response = await admin.post(
+        "/v1/surveys/import?format=xlsform",
+        content=workbook(survey),
+        headers={"content-type": XLSX},
+    )
+    assert response.status_code == 201, response.text
+    questions = {q["code"]: q for s in response.json()["sections"] for q in s["questions"]}
+    assert (questions["kind"]["required"], questions["staff"]["required"]) == (True, False)
+    # A repeat is refused on its begin_repeat row; its end_repeat row is no second error.
+    rows = [list(r) for r in SURVEY_ROWS]
+    rows[6:6] = [
+        ["begin_repeat", "people", "Personnes", None, None, None, None],
+        ["text", "person", "Personne", None, None, None, None],
+        ["end repeat", None, None, None, None, None, None],
+    ]
+    refused = await admin.post(
+        "/v1/surveys/import?format=xlsform",
+        content=workbook(rows),
+        headers={"content-type": XLSX},
+    )
+    assert refused.status_code == 422
+    errors = [(e["row"], e["column"], e["message"]) for e in refused.json()["errors"]]
+    assert errors == [(7, "A (type)", "type 'begin_repeat' is not supported")], errors

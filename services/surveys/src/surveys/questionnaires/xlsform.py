@@ -54,8 +54,9 @@ SIMPLE_TYPES = {
     "note": "note",
     "acknowledge": "yes_no",
 }
-TRUE_WORDS = frozenset({"yes", "true", "1", "oui", "vrai"})
-FALSE_WORDS = frozenset({"no", "false", "0", "non", "faux", ""})
+#: How pyxform's forms write a yes/no column (``required``): yes, true, true() and French.
+TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "oui", "vrai"})
+FALSE_WORDS = frozenset({"no", "false", "false()", "0", "non", "faux", ""})
 _LANGUAGE_IN_PARENS = re.compile(r"\(([a-z]{2})\)\s*$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 
@@ -287,7 +288,9 @@ class _SurveyReader:
     def read_row(self, row: int, values: list[Any]) -> None:
         cell = functools.partial(self.sheet.cell, values)
         kind = re.sub(r"\s+", " ", cell("type")).strip()
-        words = kind.replace("begin group", "begin_group").replace("end group", "end_group").split()
+        for spaced in ("begin group", "end group", "begin repeat", "end repeat"):
+            kind = kind.replace(spaced, spaced.replace(" ", "_"))
+        words = kind.split()
         if not words:
             if cell("name"):
                 self.error(row, "type", "a row with a name needs a type")
@@ -295,6 +298,8 @@ class _SurveyReader:
         head = words[0].lower()
         if head in METADATA_TYPES:
             return
+        if head == "end_repeat":
+            return  # its begin_repeat is refused, once
         if head == "end_group":
             if self.current is None or not self.current.get("_group"):
                 self.error(row, "type", "end_group without begin_group")
