@@ -134,6 +134,19 @@ async def test_the_french_form_says_every_rule_in_french_and_names_the_question(
     assert english_api.json()["detail"] == "answers.q_dec: at most 5.5"
 
 
+async def test_a_number_too_large_to_store_is_refused_beside_its_field(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """The form read "99999999999999999999999" as an integer beyond 64 bits, which the
+    answers' JSON could not be written with: a 500 on the respondent's page."""
+    survey = await _open(admin)
+    [token] = await invite(admin, survey)
+    sent = await _send(anonymous, token, {"q.q_int": "99999999999999999999999", "action": "save"})
+    assert sent.status_code == 422
+    assert _errors_beside(sent.text) == {"q.q_int": "au plus 9223372036854775807"}
+    assert (await anonymous.get(f"/v1/responses/{token}")).json()["answers"] == {}
+
+
 async def test_ranks_with_a_tie_a_gap_or_out_of_range_are_refused_beside_the_question(
     admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:

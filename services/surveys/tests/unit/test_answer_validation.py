@@ -56,6 +56,10 @@ SECTIONS = [
         ({"staff": 1.5}, "staff"),
         ({"staff": 101}, "staff"),
         ({"staff": True}, "staff"),
+        # Beyond what the answers' JSON is stored with (64-bit integers): the web form made
+        # 10**23 of "99999999999999999999999" and the write failed (a 500).
+        ({"budget": 10**23}, "budget"),
+        ({"share": -(10**23)}, "share"),
         ({"budget": -1}, "budget"),
         ({"share": 100.5}, "share"),
         ({"born": "07/12/2026"}, "born"),

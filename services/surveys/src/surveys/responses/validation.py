@@ -142,11 +142,19 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+#: The largest number an answer may be: the answers are stored as JSON, whose integers the
+#: databases (and the writer) hold in 64 bits. The web form reads "99999999999999999999999"
+#: as a whole number beyond them, whose write failed (a 500).
+LARGEST = 2**63 - 1
+
+
 def _in_bounds(question: Mapping[str, Any], number: float) -> Message | None:
     low, high = question.get("min"), question.get("max")
     if question["type"] == "percent":
         low = 0 if low is None else low
         high = 100 if high is None else high
+    low = -LARGEST if low is None else low
+    high = LARGEST if high is None else high
     if low is not None and number < low:
         return Message("at_least", low=low)
     if high is not None and number > high:
