@@ -269,6 +269,15 @@ async def test_subscriptions_name_known_event_types_and_partners_get_none_about_
     assert personal.status_code == 422
     assert personal.json()["errors"][0]["field"] == "event_types[0]"
     assert "about people" in personal.json()["errors"][0]["message"]
+    answers = await keyed_client.post(
+        PATH, json=body | {"event_types": ["surveys.response.submitted"]}, headers=partner
+    )
+    assert answers.status_code == 422
+    # The refusal says what the type is about, not "registrations, attendance" for a survey.
+    assert answers.json()["errors"][0]["message"] == (
+        "surveys.response.submitted is about people (who is invited to a survey, who "
+        "answered): sent to the network's own endpoints only"
+    )
     assert wildcard.status_code == 201  # accepted; registrations are skipped for it
     assert network.status_code == 201
     patched = await keyed_client.patch(

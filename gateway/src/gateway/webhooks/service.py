@@ -39,6 +39,12 @@ from kit.models import utcnow
 from kit.paging import TIME_TEXT, PageParams
 from kit.problems import InvalidInput
 
+#: What the types kept from partners are about, by the service that sends them.
+_ABOUT_PEOPLE = {
+    "events": "registrations, attendance",
+    "surveys": "who is invited to a survey, who answered",
+}
+
 
 def _check_subscribable(event_types: Sequence[str], identity: Identity) -> None:
     """Each entry must name or cover an event type sent by webhook; an exact type about
@@ -55,10 +61,10 @@ def _check_subscribable(event_types: Sequence[str], identity: Identity) -> None:
             and "*" not in pattern
             and not registry.for_partners(pattern)
         ):
+            about = _ABOUT_PEOPLE.get(pattern.split(".", 1)[0], "people's own records")
             raise InvalidInput(
                 f"event_types[{index}]",
-                f"{pattern} is about people (registrations, attendance): sent to the "
-                "network's own endpoints only",
+                f"{pattern} is about people ({about}): sent to the network's own endpoints only",
             )
 
 
