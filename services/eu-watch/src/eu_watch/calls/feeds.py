@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as escape_markup
 
+from contracts.text import without_controls
 from eu_watch.calls.models import Call
 from eu_watch.calls.policies import BRUSSELS
 from kit import ical
@@ -106,6 +107,13 @@ def calendar(name: str, calls: Sequence[Call]) -> bytes:
         + b"".join(vevents(call) for call in calls)
         + b"END:VCALENDAR\r\n"
     )
+
+
+def escape(text: str) -> str:
+    """``text`` as XML text or a double-quoted attribute: the controls XML 1.0 cannot hold
+    dropped (one in a portal title made the whole feed unreadable), ``"`` escaped too (the
+    request's own query string is written into ``atom:link href``)."""
+    return escape_markup(without_controls(text), {'"': "&quot;"})
 
 
 def rss(
