@@ -235,6 +235,16 @@ def public_origin(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address as the gateway saw it (rate limits by address): the gateway
+    replaces any X-Forwarded-For with its own view, and a service answers only calls bearing
+    its signed identity."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else None
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime

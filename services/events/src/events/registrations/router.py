@@ -24,7 +24,7 @@ from events.registrations.schemas import (
 from events.registrations.service import HoldRules, registration_service
 from kit.identity import CurrentIdentity
 from kit.paging import NUMBER, Page, PageParams, page_params
-from kit.service import DbSession
+from kit.service import DbSession, client_address
 
 router = APIRouter(tags=["registrations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -52,7 +52,7 @@ async def register(
         event_id=event_id,
         data=body,
         identity=identity,
-        client_address=_client_address(request),
+        client_address=client_address(request),
         hold=HoldRules(
             minutes=request.app.state.settings.registration_hold_minutes,
             per_client=request.app.state.settings.registration_holds_per_client,
@@ -177,12 +177,3 @@ async def record_attendance(
     return await registration_service.record_attendance(
         session, registration_id=registration_id, data=body, identity=identity
     )
-
-
-def _client_address(request: Request) -> str | None:
-    """The caller's address as the gateway saw it: the gateway replaces any X-Forwarded-For
-    with its own view, and this service answers only calls bearing its signed identity."""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.client.host if request.client else None

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kit.pages import CheckedForm
-from kit.service import DbSession
+from kit.service import DbSession, client_address
 from surveys.dependencies import LinkSecret
 from surveys.forms.rendering import TEMPLATES, form_renderer
 from surveys.forms.schemas import FormPage
@@ -165,15 +165,6 @@ async def public_start(request: Request, public_token: str, session: DbSession) 
     )
 
 
-def _client_address(request: Request) -> str | None:
-    """The caller's address as the gateway saw it: the gateway replaces any X-Forwarded-For
-    with its own view, and this service answers only calls bearing its signed identity."""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.client.host if request.client else None
-
-
 @router.post("/p/surveys/s/{public_token}")
 async def public_begin(
     request: Request,
@@ -186,7 +177,7 @@ async def public_begin(
     token = await invitation_service.start_public(
         session,
         public_token=public_token,
-        client_address=_client_address(request),
+        client_address=client_address(request),
         secret=secret,
         limits=PublicLinkLimits(
             per_address=settings.public_link_per_address_per_minute,
