@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -117,3 +118,18 @@ async def test_a_deleted_call_typed_again_comes_back(admin: httpx.AsyncClient) -
     assert body["identifier"] in [c["identifier"] for c in found.json()["items"]]
     # Still one call per identifier.
     assert (await admin.post("/v1/calls", json=body)).status_code == 409
+
+
+async def test_the_same_call_typed_twice_at_once_is_one_201_and_409s(
+    admin: httpx.AsyncClient,
+) -> None:
+    """A double click: both requests saw the identifier free, and on PostgreSQL the second
+    insert broke the unique index, a 500."""
+    body = topic()
+    answers = await asyncio.gather(*(admin.post("/v1/calls", json=body) for _ in range(4)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 409, 409, 409], [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert answer.headers["content-type"] == PROBLEM
+            assert answer.json()["errors"][0]["field"] == "identifier"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.eu_watch import (
@@ -65,10 +66,7 @@ class CallService:
         held = await call_repository.by_identifiers(session, [data.identifier])
         deleted = held.get(data.identifier)
         if deleted is not None and deleted.deleted_at is None:  # a live call: taken
-            raise CallAlreadyWatched(
-                f"A call with identifier {data.identifier} exists already.",
-                errors=[{"field": "identifier", "message": "already used"}],
-            )
+            raise self._taken(data.identifier)
         content = CallContent.from_create(data)
         mapping = await theme_mapping_repository.as_mapping(session)
         if deleted is not None:
@@ -83,10 +81,24 @@ class CallService:
             return deleted
         call = self._new(content, now=utcnow(), mapping=mapping)
         session.add(call)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            # The same call typed twice at once: both saw the identifier free, the unique
+            # index lets one in (the request's transaction is rolled back with the 409).
+            if "identifier" not in str(exc.orig):
+                raise
+            raise self._taken(data.identifier) from None
         await call_repository.write_index(session, [call], replace=False)
         await self._announce(session, [(call, None)])
         return call
+
+    @staticmethod
+    def _taken(identifier: str) -> CallAlreadyWatched:
+        return CallAlreadyWatched(
+            f"A call with identifier {identifier} exists already.",
+            errors=[{"field": "identifier", "message": "already used"}],
+        )
 
     async def write_contents(
         self, session: AsyncSession, contents: Sequence[CallContent], *, now: datetime
