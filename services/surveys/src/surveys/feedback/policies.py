@@ -1,9 +1,12 @@
-"""When a training's attendee is invited to its satisfaction survey."""
+"""Which training's attendee is invited to its satisfaction survey, and when."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from contracts.events import AttendanceRecorded
+from contracts.vocabularies import EventKind
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -26,3 +29,14 @@ def invitation_due(
     the eve, or by mistake) must not ask someone about a training they have not had yet."""
     moment = recorded_at if training_starts_at is None else max(recorded_at, training_starts_at)
     return next_morning(moment, hour=hour)
+
+
+def asks_for_feedback(attendance: AttendanceRecorded) -> bool:
+    """Whether this attendance leads to a satisfaction invitation: someone present at a
+    training that names a satisfaction survey (absences, other kinds of event, and trainings
+    without a survey ask nothing)."""
+    return (
+        attendance.attended
+        and attendance.feedback_survey_id is not None
+        and attendance.event_kind == EventKind.TRAINING.value
+    )

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import AttendanceRecorded
-from contracts.vocabularies import EventKind, SurveyStatus
+from contracts.vocabularies import SurveyStatus
 from kit.cloudevents import CloudEvent
 from kit.identity import Identity, Role
 from kit.models import utcnow
-from surveys.feedback.policies import invitation_due
+from surveys.feedback.policies import asks_for_feedback, invitation_due
 from surveys.feedback.repository import feedback_repository
 from surveys.invitations.service import Training, invitation_service
 from surveys.questionnaires.repository import survey_repository
@@ -30,11 +30,7 @@ class FeedbackService:
     ) -> bool:
         """Note a present attendee of a training with a satisfaction survey (once)."""
         attendance = AttendanceRecorded.model_validate(event.data)
-        if (
-            not attendance.attended
-            or attendance.feedback_survey_id is None
-            or attendance.event_kind != EventKind.TRAINING.value
-        ):
+        if not asks_for_feedback(attendance):
             return False
         return await feedback_repository.add_once(
             session,
