@@ -270,3 +270,19 @@ async def test_without_javascript_a_question_an_answer_reveals_on_its_page_is_sh
     # The script showed the question as the answer was given: no second stop.
     sent = await _send(anonymous, third, {"q.kind": "museum", "action": "next", "script": "1"})
     assert sent.headers["location"] == f"/p/surveys/{third}?page=1"
+
+
+async def test_a_link_opened_before_the_survey_opens_says_when_it_opens(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    created = await admin.post(
+        "/v1/surveys", json=FORM_SURVEY | {"opens_at": "2027-03-01T08:00:00+01:00"}
+    )
+    published = await admin.post(f"/v1/surveys/{created.json()['id']}/publish")
+    [token] = await invite(admin, dict(published.json()))
+    page = await anonymous.get(f"/p/surveys/{token}")
+    assert page.status_code == 409
+    assert "Ce questionnaire n&#39;est pas encore ouvert." in page.text
+    assert "Il ouvre le lundi 1 mars 2027 à 8\u00a0h\u00a000." in page.text
+    english = await anonymous.get(f"/p/surveys/{token}?lang=en")
+    assert "It opens on Monday 1 March 2027, 08:00." in english.text

@@ -21,6 +21,7 @@ from surveys.forms.service import FIELD_PREFIX, SCRIPT_FIELD, form_service
 from surveys.invitations.policies import PublicLinkLimits
 from surveys.invitations.service import invitation_service
 from surveys.responses.errors import AnswersInvalid
+from surveys.responses.policies import Refusal
 from surveys.responses.schemas import ResponseSave
 from surveys.responses.service import REFUSAL_WORDS, Answering, response_service
 from surveys.responses.validation import check, merge
@@ -75,7 +76,14 @@ async def show_form(
         return templates.render(
             request,
             "closed.html",
-            {"survey": answering.version.definition, "message_fr": fr, "message_en": en},
+            {
+                "survey": answering.version.definition,
+                "message_fr": fr,
+                "message_en": en,
+                "opens_at": (
+                    answering.survey.opens_at if refusal is Refusal.NOT_OPEN_YET else None
+                ),
+            },
             language=_language(answering),
             status_code=409,
         )
