@@ -86,6 +86,21 @@ async def take_lease(
         return bool(getattr(result, "rowcount", 0))
 
 
+async def renew_lease(
+    database: Database, table: sa.Table, name: str, *, holder: str, hold_for: timedelta
+) -> bool:
+    """Hold the lease ``hold_for`` longer from now, for a long job that renews it as it goes
+    (each of its steps must then be shorter than ``hold_for``); False when ``holder`` no
+    longer holds it (it ran out and another took it: the job should stop)."""
+    async with database.transaction() as session:
+        result = await session.execute(
+            sa.update(table)
+            .where(table.c.name == name, table.c.holder == holder, table.c.held_until.is_not(None))
+            .values(held_until=datetime.now(UTC) + hold_for)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
 async def finish_lease(
     database: Database,
     table: sa.Table,

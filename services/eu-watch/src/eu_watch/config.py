@@ -37,7 +37,8 @@ class Settings(ServiceSettings):
     sedia_backoff_seconds: float = Field(default=2.0, ge=0)
     #: The longest a ``429 Retry-After`` is waited before the page is asked again.
     sedia_max_retry_after_seconds: float = Field(default=300.0, ge=0)
-    #: How long a sync holds its lease without renewing it (a page renews it).
+    #: How long a sync holds its lease without renewing it; each page renews it, so one page
+    #: (its retries and Retry-After waits included) must take less.
     sync_lease_seconds: float = Field(default=600.0, gt=0)
     #: How often the scheduler looks for due work (syncs asked for, status moves).
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)

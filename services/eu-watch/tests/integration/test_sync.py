@@ -190,6 +190,37 @@ async def test_one_sync_at_a_time(
         await finish_lease(runtime.database, leases, SYNC_LEASE, holder="other-replica")
 
 
+async def test_a_sync_longer_than_its_lease_keeps_it_page_by_page(
+    portal: tuple[FakePortal, str], settings: Settings, runtime: Runtime
+) -> None:
+    """sync_lease_seconds was said to be renewed by each page, and was not: a run longer
+    than it (a slow portal, Retry-After waits) let another replica's start-up sync or a
+    staff "sync now" start a second run beside it. Each page here takes about a second (a
+    429 with Retry-After: 1), the lease 2.5 s, the run about 4 s."""
+    fake, _ = portal
+    fake.reset(scenario(f"HORIZON-L{uuid.uuid4().hex[:6].upper()}"))
+    for page in (1, 2, 3, 4):
+        fake.trouble[page] = ["429"]
+    fake.retry_after = "1"
+    short = settings.model_copy(update={"sync_lease_seconds": 2.5})
+    syncing = asyncio.create_task(sedia_sync.run(runtime.database, short, trigger="test"))
+    expired_while_running = []
+    while not syncing.done():
+        await asyncio.sleep(0.2)
+        async with runtime.database.transaction(write=False) as session:
+            held_until = await session.scalar(
+                sa.select(leases.c.held_until).where(leases.c.name == SYNC_LEASE)
+            )
+        if held_until is None:  # finished: the lease is free again
+            break
+        if held_until < datetime.now(UTC):  # another replica could take it now
+            expired_while_running.append(held_until)
+    report = await syncing
+    assert expired_while_running == []
+    assert report is not None
+    assert report.counts.pages == 4
+
+
 async def test_staff_run_a_sync_now_and_read_its_report(
     portal: tuple[FakePortal, str],
     admin: httpx.AsyncClient,

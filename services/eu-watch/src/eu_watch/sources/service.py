@@ -30,7 +30,7 @@ from eu_watch.sedia.records import SOURCE, Labels, is_faq, read_topic, record_ke
 from eu_watch.sources.repository import label_repository, source_repository
 from eu_watch.sources.schemas import ImportReport, PortalAnswer, SourceRead, SyncCounts
 from kit.db import Database
-from kit.lease import finish_lease, take_lease
+from kit.lease import finish_lease, renew_lease, take_lease
 from kit.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -92,13 +92,9 @@ class SediaSync:
     ) -> SourceRead | None:
         """Sync now if no one else is (and, with ``period``, if the last run is that old);
         None when the lease was not taken."""
+        hold_for = timedelta(seconds=settings.sync_lease_seconds)
         if not await take_lease(
-            database,
-            leases,
-            SYNC_LEASE,
-            holder=holder,
-            hold_for=timedelta(seconds=settings.sync_lease_seconds),
-            period=period,
+            database, leases, SYNC_LEASE, holder=holder, hold_for=hold_for, period=period
         ):
             return None
         run = SyncRun()
@@ -106,7 +102,7 @@ class SediaSync:
         try:
             async with sedia_client(settings) as client:
                 try:
-                    await self._sync(database, client, run)
+                    await self._sync(database, client, run, holder=holder, hold_for=hold_for)
                 finally:
                     run.counts.retries = client.retries
             outcome = run.outcome
@@ -135,10 +131,26 @@ class SediaSync:
         logger.info("sedia sync (%s): %s %s", trigger, outcome, run.counts.model_dump())
         return await self.status(database, settings)
 
-    async def _sync(self, database: Database, client: SediaClient, run: SyncRun) -> None:
+    async def _sync(
+        self,
+        database: Database,
+        client: SediaClient,
+        run: SyncRun,
+        *,
+        holder: str,
+        hold_for: timedelta,
+    ) -> None:
         labels = await self._labels(database, client, run)
         pages = client.pages()
         while True:
+            # Each page renews the lease: the run may last longer than ``hold_for`` (a slow
+            # portal, its Retry-After waits), one page may not. A lease lost meanwhile means
+            # another run took over: this one stops rather than run beside it.
+            if not await renew_lease(
+                database, leases, SYNC_LEASE, holder=holder, hold_for=hold_for
+            ):
+                run.error("the sync's lease ran out and another run took it; this one stopped")
+                return
             try:
                 page = await anext(pages)
             except StopAsyncIteration:
