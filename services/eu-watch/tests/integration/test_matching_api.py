@@ -165,7 +165,13 @@ async def test_matches_partners_and_a_members_calls(
     # regions were a 422 "at most 2 items").
     regions = await admin.get(
         f"/v1/calls/{call['id']}/matches",
-        params={"region": ["76", "75", "84"], "department": ["31", "33", "2A", "971"]},
+        params={
+            "region": ["76", "75", "84"],
+            "department": ["31", "33", "2A", "971"],
+            # One page holds them whatever other tests left in the database (a default
+            # page of 50 did not, once the whole eu-watch suite had run before on it).
+            "limit": 200,
+        },
     )
     assert regions.status_code == 200, regions.text
     assert {m["name"] for m in regions.json()["items"] if m["name"].endswith(tag)} == {
