@@ -130,26 +130,51 @@ async def run_periodically(
     hold_for: timedelta = timedelta(minutes=10),
 ) -> None:
     """Forever: every ``check_every`` seconds, run ``job`` if this replica takes the lease
-    for this period; record its result or error."""
+    for this period; record its result or error. While the job runs the lease is renewed
+    every third of ``hold_for``: a job longer than ``hold_for`` keeps it, and only a replica
+    that died (or lost the database) lets it run out."""
     holder = f"{name}-{uuid.uuid4().hex[:8]}"
     while True:
         try:
             if await take_lease(
                 database, table, name, holder=holder, hold_for=hold_for, period=period
             ):
+                heartbeat = asyncio.create_task(
+                    _keep_renewing(database, table, name, holder=holder, hold_for=hold_for)
+                )
+                outcome: dict[str, Any]
                 try:
-                    result = await job()
+                    outcome = {"result": await job()}
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     logger.exception("periodic job %s failed", name)
-                    await finish_lease(
-                        database, table, name, holder=holder, error=f"{type(exc).__name__}: {exc}"
-                    )
-                else:
-                    await finish_lease(database, table, name, holder=holder, result=result)
+                    outcome = {"error": f"{type(exc).__name__}: {exc}"}
+                finally:
+                    await _stop(heartbeat)  # before the lease is freed: no renewal after
+                await finish_lease(database, table, name, holder=holder, **outcome)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("periodic job %s: lease check failed", name)
         await asyncio.sleep(check_every)
+
+
+async def _keep_renewing(
+    database: Database, table: sa.Table, name: str, *, holder: str, hold_for: timedelta
+) -> None:
+    """Renew the lease every third of ``hold_for`` until cancelled (a failed renewal is
+    tried again at the next beat: the lease still has two thirds to run)."""
+    while True:
+        await asyncio.sleep(hold_for.total_seconds() / 3)
+        try:
+            if not await renew_lease(database, table, name, holder=holder, hold_for=hold_for):
+                logger.warning("periodic job %s: its lease was taken by another holder", name)
+                return
+        except Exception:
+            logger.exception("periodic job %s: renewing its lease failed", name)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from kit.db import Database
-from kit.lease import finish_lease, lease_table, take_lease
+from kit.lease import finish_lease, lease_table, run_periodically, take_lease
 from kit.mail import Attachment, MailCategory, MailOutbox, UnsubscribeTokens
 from kit.mail.sender import MailSender
 from kit.mail.sink import MailSink, ReceivedMail
@@ -350,6 +350,43 @@ async def test_a_lease_is_held_by_one_replica_per_period(database: Database) -> 
         row = (await session.execute(sa.select(table))).one()
     assert row.holder == "late"
     assert row.last_run_at > datetime.now(UTC) - timedelta(minutes=1)
+
+
+async def test_a_periodic_job_longer_than_its_lease_keeps_holding_it(database: Database) -> None:
+    """run_periodically took the lease for hold_for and never renewed it: a job running
+    longer (a watch pass over many watches) lost it midway, and another replica, its
+    period come, ran the same job beside it."""
+    metadata = sa.MetaData()
+    table = lease_table(metadata)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_job() -> dict[str, Any]:
+        started.set()
+        await release.wait()
+        return {"done": 1}
+
+    looping = asyncio.create_task(
+        run_periodically(
+            database, table, "slow", slow_job, period=timedelta(0), hold_for=timedelta(seconds=1)
+        )
+    )
+    try:
+        await asyncio.wait_for(started.wait(), timeout=10)
+        await asyncio.sleep(2.5)  # more than twice the lease
+        assert not await take_lease(database, table, "slow", holder="other-replica")
+        release.set()
+
+        async def finished() -> bool:
+            async with database.transaction(write=False) as session:
+                row = (await session.execute(sa.select(table))).one()
+            return row.last_result == {"done": 1} and row.held_until is None
+
+        await wait_until(finished, what="the job's result recorded and its lease freed")
+    finally:
+        looping.cancel()
+        await asyncio.gather(looping, return_exceptions=True)
 
 
 async def test_the_staff_summary_goes_once_a_day_when_something_waits(
