@@ -1,9 +1,14 @@
-"""``maillage surveys invite``'s filters read as the audience the API takes."""
+"""``maillage surveys invite``'s filters read as the audience the API takes, and how it
+reports a mailing it stopped following."""
 
 from __future__ import annotations
 
+import io
+
+import httpx
 import pytest
 
+from maillage_cli import surveys
 from maillage_cli.surveys import audience_of
 
 
@@ -32,3 +37,31 @@ def test_filters_become_the_audience() -> None:
 def test_a_filter_it_cannot_read_is_refused(item: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         audience_of([item])
+
+
+async def test_the_mailing_is_left_to_the_outbox_once_the_follow_time_is_up() -> None:
+    """``--follow`` bounds the wait: a mailing still going is reported as such."""
+    summary = {
+        "invitations": 5,
+        "invited": 5,
+        "partial": 0,
+        "submitted": 0,
+        "without_address": 0,
+        "mail": {"to_send": 3, "sent": 1, "failed": 1, "suppressed": 0},
+    }
+    asked: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json=summary)
+
+    transport = httpx.MockTransport(api)
+    progress, out = io.StringIO(), io.StringIO()
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        last = await surveys.follow_mailing(client, "s1", progress=progress, within=0)
+    surveys.mailing_report(last["mail"], out)
+    assert asked == ["/v1/surveys/s1/invitations/summary"]
+    assert progress.getvalue().rstrip().endswith(" 40% 2/5 messages")
+    assert "mailed 1, failed 1, unsubscribed 0, still to send 3" in out.getvalue()
+    assert "GET /v1/mail/surveys" in out.getvalue()
+    assert "status=failed" in out.getvalue()

@@ -146,6 +146,7 @@ GET    /v1/surveys/{survey_id}/definition                                      -
 GET    /v1/surveys/{survey_id}/definition                                      draft   ok   ok   404  404  404  404  404  404
 POST   /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
 GET    /v1/surveys/{survey_id}/invitations                                     -       ok   ok   403  403  403  403  403  401
+GET    /v1/surveys/{survey_id}/invitations/summary                             -       ok   ok   403  403  403  403  403  401
 POST   /v1/surveys/{survey_id}/reminders                                       -       ok   ok   403  403  403  403  403  401
 # results: staff read any survey's; everyone else only published results (the open survey's
 # are not: hidden); publishing, settings and exports are staff's.

@@ -11,9 +11,7 @@ from typing import IO, Any
 import httpx
 
 from maillage_cli.address import api_base, refused_key
-
-POLL_SECONDS = 0.5
-BAR_WIDTH = 30
+from maillage_cli.progress import POLL_SECONDS, bar
 
 
 class KeyRefused(Exception):
@@ -24,12 +22,6 @@ def _check_key(command: str, response: httpx.Response) -> None:
     refused = refused_key(command, api_base(response), response)
     if refused:
         raise KeyRefused(refused)
-
-
-def _bar(done: int, total: int) -> str:
-    filled = BAR_WIDTH if not total else int(BAR_WIDTH * done / total)
-    percent = 100 if not total else int(100 * done / total)
-    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% {done}/{total} rows"
 
 
 def _report(job: dict[str, Any], out: IO[str]) -> None:
@@ -85,10 +77,10 @@ async def import_file(
         return 1
     job = response.json()
     while job["status"] in ("queued", "running"):
-        print("\r" + _bar(job["processed_rows"], job["total_rows"]), end="", file=progress)
+        print("\r" + bar(job["processed_rows"], job["total_rows"], "rows"), end="", file=progress)
         await asyncio.sleep(POLL_SECONDS)
         job = (await client.get(f"/v1/imports/{job['id']}")).json()
-    print("\r" + _bar(job["processed_rows"], job["total_rows"]), file=progress)
+    print("\r" + bar(job["processed_rows"], job["total_rows"], "rows"), file=progress)
     _report(job, out)
     return 2 if job["failed_count"] or job["status"] == "failed" else 0
 

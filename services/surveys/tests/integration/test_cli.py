@@ -40,12 +40,14 @@ async def test_import_an_xlsform_then_invite_an_audience(
         admin, survey_id, ["type=planetarium"], for_real=True, out=real, err=err, progress=progress
     )
     assert code == 0, err.getvalue()
-    # The report once (it was printed twice before, the dry run's then the real run's), and
-    # no bar: the old one was drawn after the fact over every invitation of the survey.
+    # The report once (it was printed twice before, the dry run's then the real run's).
     assert real.getvalue().count("matched ") == 1
     created = int(real.getvalue().rsplit("created ", 1)[1].split()[0])
     assert created >= 1
-    assert "[" not in progress.getvalue()
+    # Then the bar follows the mailing until nothing is left to send (the sender polls
+    # every half second), and says what became of the messages.
+    assert progress.getvalue().rstrip().endswith(f"100% {created}/{created} messages")
+    assert f"mailed {created}, failed 0, unsubscribed 0, still to send 0" in real.getvalue()
     assert await cli.invite(admin, survey_id, ["colour=red"], for_real=False, err=err) == 2
 
 

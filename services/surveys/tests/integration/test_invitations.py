@@ -212,6 +212,58 @@ async def test_reminders_go_once_and_never_to_who_unsubscribed(
     assert to_leaver == []  # neither the invitation nor the reminder
 
 
+async def test_the_summary_counts_invitations_and_follows_their_mailing(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient, app: FastAPI, known_actors: KnownActors
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    writes, left = f"writes-{tag}@example.org", f"left-{tag}@example.org"
+    [silent] = await known_actors(actor(tag, "Sans adresse"))
+    async with app.state.runtime.database.transaction() as session:
+        await session.execute(
+            sa.insert(mail.suppressions).values(address=left, kind="surveys", created_at=utcnow())
+        )
+    survey = await open_survey(admin)
+    url = f"/v1/surveys/{survey['id']}/invitations"
+    made = await admin.post(
+        url,
+        json={
+            "people": [{"email": writes}, {"email": left}],
+            "actor_ids": [str(silent)],
+            "dry_run": False,
+        },
+    )
+    assert made.json()["created"] == 3, made.text
+
+    async def mailed() -> dict[str, Any] | None:
+        summary = await admin.get(url + "/summary")
+        assert summary.status_code == 200, summary.text
+        return dict(summary.json()) if summary.json()["mail"]["to_send"] == 0 else None
+
+    # The sender polls every half second: the summary follows it.
+    summary = await wait_until(mailed, within=30, what="the invitations mailed")
+    assert summary == {
+        "invitations": 3,
+        "invited": 3,
+        "partial": 0,
+        "submitted": 0,
+        "without_address": 1,
+        "mail": {"to_send": 0, "sent": 1, "failed": 0, "suppressed": 1},
+    }
+    listed = (await admin.get(url)).json()["items"]
+    token = next(i for i in listed if i["email"] == writes)["url"].rsplit("/", 1)[1]
+    saved = await anonymous.put(f"/v1/responses/{token}", json={"answers": {"staff": 3}})
+    assert saved.status_code == 200, saved.text
+    after = (await admin.get(url + "/summary")).json()
+    assert (after["invited"], after["partial"]) == (2, 1)
+    # A reminder is not an invitation's message: the mailing's figures stay as they were.
+    await admin.post(f"/v1/surveys/{survey['id']}/reminders", json={})
+    assert (await admin.get(url + "/summary")).json()["mail"] == summary["mail"]
+
+    missing = await admin.get(f"/v1/surveys/{uuid.uuid4()}/invitations/summary")
+    assert missing.status_code == 404, missing.text
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
 async def test_the_unsubscribe_link_of_an_invitation_works_and_staff_see_the_message(
     admin: httpx.AsyncClient,
     anonymous: httpx.AsyncClient,

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.mail.outbox import MailOutbox, MailStatus
 
+#: Keys per ``IN`` list: well under SQLite's bound on a statement's parameters.
+KEY_BATCH = 500
+
 
 class MailRepository:
     async def page(
@@ -34,6 +37,23 @@ class MailRepository:
         if recipient:
             query = query.where(sa.func.lower(t.c.recipient) == recipient.strip().lower())
         return (await session.execute(query)).all()
+
+    async def statuses_of_keys(
+        self, session: AsyncSession, mail: MailOutbox, keys: Sequence[str]
+    ) -> dict[str, int]:
+        """How many of the messages written under ``keys`` are in each status (a key never
+        written counts nowhere): how far a mailing has gone."""
+        t = mail.table
+        counts: dict[str, int] = {}
+        for start in range(0, len(keys), KEY_BATCH):
+            rows = await session.execute(
+                sa.select(t.c.status, sa.func.count())
+                .where(t.c.key.in_(keys[start : start + KEY_BATCH]))
+                .group_by(t.c.status)
+            )
+            for status, count in rows:
+                counts[status] = counts.get(status, 0) + int(count)
+        return counts
 
     async def get(self, session: AsyncSession, mail: MailOutbox, mail_id: int) -> Any | None:
         t = mail.table

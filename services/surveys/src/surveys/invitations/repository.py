@@ -21,6 +21,21 @@ class InvitationRepository:
         query = sa.select(sa.func.count()).where(Invitation.survey_id == survey_id)
         return int(await session.scalar(query) or 0)
 
+    async def count_by_status(self, session: AsyncSession, survey_id: uuid.UUID) -> dict[str, int]:
+        query = (
+            sa.select(Invitation.status, sa.func.count())
+            .where(Invitation.survey_id == survey_id)
+            .group_by(Invitation.status)
+        )
+        return {status: int(count) for status, count in await session.execute(query)}
+
+    async def addressed_ids(self, session: AsyncSession, survey_id: uuid.UUID) -> list[uuid.UUID]:
+        """The survey's invitations that were mailed (those with an address)."""
+        query = sa.select(Invitation.id).where(
+            Invitation.survey_id == survey_id, Invitation.email.is_not(None)
+        )
+        return list((await session.scalars(query)).all())
+
     async def invited_actor_ids(
         self, session: AsyncSession, survey_id: uuid.UUID, actor_ids: Iterable[uuid.UUID]
     ) -> set[uuid.UUID]:

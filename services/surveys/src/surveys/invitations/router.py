@@ -16,6 +16,7 @@ from surveys.invitations.schemas import (
     InvitationRead,
     InvitationReport,
     InvitationRun,
+    InvitationSummary,
     ReminderReport,
     ReminderRun,
 )
@@ -82,6 +83,22 @@ async def list_survey_invitations(
     return await invitation_service.list_of_survey(
         session, survey_id=survey_id, status=status, paging=paging, public_url=base
     )
+
+
+@router.get(
+    "/v1/surveys/{survey_id}/invitations/summary",
+    summary="A survey's invitations counted, and how far their mailing is (staff)",
+    description=(
+        "Invitations by status (`invited`, `partial`, `submitted`), those without an address, "
+        "and the invitation messages by where they are: `to_send` (still in the mail outbox), "
+        "`sent`, `failed`, `suppressed`. `maillage surveys invite --for-real` follows "
+        "`to_send` down to 0 as its progress bar."
+    ),
+)
+async def invitation_summary(
+    survey_id: uuid.UUID, session: DbSession, identity: StaffIdentity
+) -> InvitationSummary:
+    return await invitation_service.summary(session, survey_id=survey_id)
 
 
 @router.post(

@@ -93,6 +93,27 @@ class InvitationRead(BaseModel):
     created_at: datetime
 
 
+class MailingProgress(BaseModel):
+    """Where the invitation messages are: written to the mail outbox, then handed to the
+    SMTP server by the outbox's sender."""
+
+    to_send: int = Field(description="Waiting in the mail outbox (pending or being sent).")
+    sent: int = Field(description="Accepted by the SMTP server.")
+    failed: int = Field(description="Refused for good; staff may resend them (/v1/mail).")
+    suppressed: int = Field(description="Not sent: the address asked to hear no more.")
+
+
+class InvitationSummary(BaseModel):
+    """A survey's invitations counted: how many, how far their answers and their mails are."""
+
+    invitations: int
+    invited: int = Field(description="Not answered yet.")
+    partial: int = Field(description="Saved, not submitted.")
+    submitted: int
+    without_address: int = Field(description="Invitations no message could be sent for.")
+    mail: MailingProgress = Field(description="The invitation messages (not the reminders).")
+
+
 class ReminderRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

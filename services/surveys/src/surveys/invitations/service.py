@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.surveys import INVITATION_CREATED, InvitationCreated
 from contracts.vocabularies import SurveyStatus
 from kit.identity import Identity
-from kit.mail import MailCategory
+from kit.mail import MailCategory, MailStatus
+from kit.mail.repository import mail_repository
 from kit.models import utcnow
 from kit.paging import Page, PageParams, build_page, decode_time_id_cursor, time_id_key
 from kit.problems import InvalidInput
@@ -38,6 +39,8 @@ from surveys.invitations.schemas import (
     InvitationRead,
     InvitationReport,
     InvitationRun,
+    InvitationSummary,
+    MailingProgress,
     ReminderReport,
     Unreachable,
 )
@@ -49,6 +52,14 @@ from surveys.responses.errors import ResponseLinkNotFound
 
 #: What a respondent unsubscribes from: every survey message (invitations and reminders).
 MAIL_KIND = "surveys"
+INVITATION_TEMPLATE = "survey_invitation"
+REMINDER_TEMPLATE = "survey_reminder"
+
+
+def mail_key(template: str, invitation_id: uuid.UUID) -> str:
+    """The mail outbox's key of an invitation's message: one message per template and
+    invitation, however often a run or a reminder is retried."""
+    return f"{template}:{invitation_id}"
 
 
 @dataclass(frozen=True)
@@ -246,7 +257,7 @@ class InvitationService:
                     session,
                     survey,
                     invitation,
-                    template="survey_invitation",
+                    template=INVITATION_TEMPLATE,
                     training=training,
                 )
         return invitations
@@ -346,7 +357,7 @@ class InvitationService:
                 session,
                 survey,
                 invitation,
-                template="survey_reminder",
+                template=REMINDER_TEMPLATE,
                 training=trainings.get(invitation.id),
             )
         await session.flush()
@@ -386,12 +397,36 @@ class InvitationService:
             to_name=invitation.name,
             template=template,
             data=data,
-            key=f"{template}:{invitation.id}",
+            key=mail_key(template, invitation.id),
             language=language,
             category=MailCategory.REMINDER,
             kind=MAIL_KIND,
         )
         return int(written)
+
+    async def summary(self, session: AsyncSession, *, survey_id: uuid.UUID) -> InvitationSummary:
+        """A survey's invitations counted by status, and their messages by mail status."""
+        if await survey_repository.get(session, survey_id) is None:
+            raise SurveyNotFound(f"No survey with id {survey_id}.")
+        statuses = await invitation_repository.count_by_status(session, survey_id)
+        addressed = await invitation_repository.addressed_ids(session, survey_id)
+        mails = await mail_repository.statuses_of_keys(
+            session, mail, [mail_key(INVITATION_TEMPLATE, i) for i in addressed]
+        )
+        total = sum(statuses.values())
+        return InvitationSummary(
+            invitations=total,
+            invited=statuses.get("invited", 0),
+            partial=statuses.get("partial", 0),
+            submitted=statuses.get("submitted", 0),
+            without_address=total - len(addressed),
+            mail=MailingProgress(
+                to_send=mails.get(MailStatus.PENDING, 0) + mails.get(MailStatus.SENDING, 0),
+                sent=mails.get(MailStatus.SENT, 0),
+                failed=mails.get(MailStatus.FAILED, 0),
+                suppressed=mails.get(MailStatus.SUPPRESSED, 0),
+            ),
+        )
 
     async def list_of_survey(
         self,
