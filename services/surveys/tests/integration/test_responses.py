@@ -41,6 +41,25 @@ async def invite(admin: httpx.AsyncClient, survey: dict[str, Any], count: int = 
     return [by_email[e] for e in emails]
 
 
+async def test_a_response_says_which_version_its_answers_are_on(
+    admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    survey = await open_survey(admin)
+    [token] = await invite(admin, survey)
+    url = f"/v1/responses/{token}"
+    fresh = (await anonymous.get(url)).json()
+    assert (fresh["version"], fresh["answered_version"]) == (1, None)
+    await anonymous.put(url, json={"answers": {"staff": 3}})
+    sections = (await admin.get(f"/v1/surveys/{survey['id']}/definition")).json()["sections"]
+    sections[0]["questions"][1]["label"] = {"fr": "Salariés permanents (ETP)"}
+    second = await admin.post(f"/v1/surveys/{survey['id']}/versions", json={"sections": sections})
+    assert second.status_code == 201, second.text
+    moved_on = (await anonymous.get(url)).json()
+    assert (moved_on["version"], moved_on["answered_version"]) == (2, 1)
+    await anonymous.put(url, json={"answers": {"staff": 4}})
+    assert (await anonymous.get(url)).json()["answered_version"] == 2
+
+
 FULL = {
     "structure_type": "association",
     "staff": 3,

@@ -27,7 +27,15 @@ class ResponseRead(BaseModel):
     """The survey's current version and the answers so far."""
 
     survey_id: uuid.UUID
-    version: int = Field(description="The version answered (the survey's current one).")
+    version: int = Field(
+        description="The survey's current version: the form shown, which a save or a submit "
+        "answers."
+    )
+    answered_version: int | None = Field(
+        None,
+        description="The version the stored answers were last saved or submitted on (an "
+        "earlier one when the survey has moved on since); null before the first save.",
+    )
     survey: SurveyDefinition
     status: Literal["invited", "partial", "submitted"]
     answers: dict[str, Any]

@@ -126,6 +126,7 @@ class ResponseService:
         return ResponseRead(
             survey_id=answering.survey.id,
             version=answering.version.number,
+            answered_version=response.version if response else None,
             survey=answering.version.model,
             status=status,
             answers=checked.answers,
