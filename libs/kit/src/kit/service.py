@@ -77,6 +77,15 @@ class Runtime:
     #: The BAN geocoder when the operator turned it on (kit.geocoding), for workers.
     geocoder: BanGeocoder | None = None
 
+    def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+        """Run ``work`` beside the requests (a run staff asked for): cancelled at shutdown
+        with the other tasks, and forgotten once done, so that runs asked for over months
+        do not pile up here."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.append(task)
+        task.add_done_callback(self.tasks.remove)
+        return task
+
 
 @contextlib.asynccontextmanager
 async def running(spec: ServiceSpec, *, api: bool = True) -> AsyncIterator[Runtime]:

@@ -230,7 +230,8 @@ async def test_staff_run_a_sync_now_and_read_its_report(
 ) -> None:
     fake, _ = portal
     prefix = f"HORIZON-W{uuid.uuid4().hex[:6].upper()}"
-    fake.reset([portal_topic(f"{prefix}-01", title="One"), portal_faq(3)])
+    broken = portal_topic(f"{prefix}-BROKEN", title="Broken", deadlines=["15/09/2027"])
+    fake.reset([portal_topic(f"{prefix}-01", title="One"), portal_faq(3), broken])
     asked_at = datetime.now(UTC)
     member_headers = identity_headers(identity_signer, Role.MEMBER, actor_ids=(uuid.uuid4(),))
     async with asgi_client(app, member_headers) as member:
@@ -246,12 +247,19 @@ async def test_staff_run_a_sync_now_and_read_its_report(
             break
         assert asyncio.get_running_loop().time() < deadline, source
         await asyncio.sleep(0.05)
-    assert source["last_outcome"] == "ok"
+    assert source["last_outcome"] == "partial"  # a record could not be read
     assert source["counts"]["created"] == 1
-    assert source["counts"]["faq_skipped"] == 1
-    assert source["last_trigger"].startswith("staff:")
+    assert (source["counts"]["faq_skipped"], source["counts"]["unreadable"]) == (1, 1)
     assert source["scheduled"] is False
     assert source["next_run_at"] is None
+    # Anyone sees that a record was unreadable; its error's text and whose key asked for the
+    # run are staff's (both were public).
+    assert (source["last_trigger"], source["errors"]) == ("staff", [])
+    (staff_view,) = (await admin.get("/v1/calls/sources")).json()
+    assert staff_view["last_trigger"].startswith("staff:")
+    assert any(f"{prefix}-BROKEN" in error for error in staff_view["errors"])
+    # The run staff asked for is not kept among the app's tasks once it is over.
+    assert "eu-watch-sedia-sync-now" not in {t.get_name() for t in app.state.runtime.tasks}
 
 
 async def test_statuses_move_with_the_dates_and_each_move_is_announced(

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request, status
 
 from eu_watch.config import Settings
+from eu_watch.sources.policies import as_seen_by, staff_trigger
 from eu_watch.sources.schemas import ImportReport, PortalAnswer, SourceRead
 from eu_watch.sources.service import sedia_sync
-from kit.identity import StaffIdentity
+from kit.identity import CurrentIdentity, StaffIdentity
 from kit.service import DbSession, runtime_of
 
 router = APIRouter(prefix="/v1/calls/sources", tags=["calls"])
 
 
-@router.get("", summary="Sources of calls: last run, counts, errors and next run")
-async def list_sources(request: Request) -> list[SourceRead]:
+@router.get(
+    "",
+    summary="Sources of calls: last run, counts, errors and next run",
+    description="Anyone reads when each source last ran, how it went, its counts and its next"
+    " run; the errors' text and whose key asked for a run are for staff.",
+)
+async def list_sources(request: Request, identity: CurrentIdentity) -> list[SourceRead]:
     settings: Settings = request.app.state.settings
-    return [await sedia_sync.status(runtime_of(request).database, settings)]
+    return [as_seen_by(await sedia_sync.status(runtime_of(request).database, settings), identity)]
 
 
 @router.post(
@@ -37,9 +41,9 @@ async def sync_sedia(request: Request, identity: StaffIdentity) -> SourceRead:
         return current
 
     async def sync_now() -> None:
-        await sedia_sync.run(runtime.database, settings, trigger=f"staff:{identity.subject}")
+        await sedia_sync.run(runtime.database, settings, trigger=staff_trigger(identity.subject))
 
-    runtime.tasks.append(asyncio.create_task(sync_now(), name="eu-watch-sedia-sync-now"))
+    runtime.spawn(sync_now(), name="eu-watch-sedia-sync-now")
     return current.model_copy(update={"running": True})
 
 
