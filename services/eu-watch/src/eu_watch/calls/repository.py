@@ -36,6 +36,17 @@ _FTS = sa.table("calls_fts", sa.column("rowid"))
 _VECTOR: sa.ColumnClause[Any] = sa.literal_column("call_search.vector")
 FACET_LIMIT = 50
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
+#: What matching reads of a call (``eu_watch.matching.service.profile_of``) and the EU-projects
+#: reason (``eu_watch.cordis.service.CordisService.reason_for``).
+CALL_PROFILE_COLUMNS = (
+    Call.id,
+    Call.identifier,
+    Call.themes,
+    Call.keywords,
+    Call.cross_cutting_priorities,
+    Call.type_of_action,
+    Call.regions,
+)
 
 
 def _forthcoming(today: date) -> sa.ColumnElement[bool]:
@@ -116,6 +127,11 @@ class CallRepository:
     async def get(self, session: AsyncSession, call_id: uuid.UUID) -> Call | None:
         call = await session.get(Call, call_id)
         return call if call is not None and call.deleted_at is None else None
+
+    async def by_ids(self, session: AsyncSession, call_ids: Sequence[uuid.UUID]) -> Sequence[Call]:
+        if not call_ids:
+            return []
+        return (await session.scalars(sa.select(Call).where(Call.id.in_(call_ids)))).all()
 
     async def fingerprints(
         self, session: AsyncSession, identifiers: Iterable[str]
@@ -350,6 +366,58 @@ class CallRepository:
             .order_by(rows.c.sort_deadline, rows.c.call_id)
         )
         return (await session.scalars(query)).all()
+
+    async def could_suit(
+        self,
+        session: AsyncSession,
+        filters: CallFilters,
+        *,
+        now: datetime,
+        themes: Iterable[str],
+        stems: Iterable[str],
+        within: int,
+    ) -> Sequence[sa.Row[Any]]:
+        """Among the first ``within`` calls of the list by deadline, those that share one of
+        ``themes`` or whose words hold one of ``stems`` whole, in the list's order (soonest
+        last cut-off first), as the columns matching reads (``CALL_PROFILE_COLUMNS``).
+
+        Every call an actor can match is among them (a call term found in its description has
+        its words' stems among the call's words), and others may be: the caller scores them."""
+        where = self.indexed(session, filters, now=now, in_deadline_order=True)
+        order = (CallSearch.sort_deadline, CallSearch.call_id)
+        could: list[sa.ColumnElement[bool]] = []
+        themes = set(themes)
+        if bits := theme_bits(themes):
+            could.append(CallSearch.theme_bits.op("&")(bits) != 0)
+        if unbitted := sorted(t for t in themes if not theme_bits([t])):  # none today
+            could.append(
+                CallSearch.call_id.in_(
+                    sa.select(CallTheme.call_id).where(CallTheme.theme.in_(unbitted))
+                )
+            )
+        if wanted := tuple(dict.fromkeys(QueryStem(s, prefix=False) for s in stems)):
+            could.append(self._matching(session, [wanted], in_deadline_order=True))
+        if not could:
+            return []
+        # The last of the first ``within`` calls the filters select bounds the ones read.
+        last = (
+            await session.execute(
+                sa.select(*order).where(*where).order_by(*order).offset(within - 1).limit(1)
+            )
+        ).first()
+        if last is not None:
+            where.append(
+                sa.tuple_(*order)
+                <= sa.tuple_(sa.literal(last[0], UtcDateTime()), sa.literal(last[1], sa.Uuid))
+            )
+        query = (
+            sa.select(*CALL_PROFILE_COLUMNS)
+            .select_from(CallSearch)
+            .join(Call, Call.id == CallSearch.call_id)
+            .where(*where, sa.or_(*could))
+            .order_by(*order)
+        )
+        return (await session.execute(query)).all()
 
     def _ranks(self, session: AsyncSession, groups: list[tuple[QueryStem, ...]]) -> sa.Subquery:
         """Call id → rank (lower is better) for the calls matching ``groups``."""

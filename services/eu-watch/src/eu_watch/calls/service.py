@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -250,6 +250,27 @@ class CallService:
         return await call_repository.search(
             session, filters, now=utcnow(), sort=sort, after=None, limit=limit
         )
+
+    async def could_suit(
+        self,
+        session: AsyncSession,
+        *,
+        filters: CallFilters,
+        themes: Iterable[str],
+        stems: Iterable[str],
+        within: int,
+    ) -> Sequence[Any]:
+        """The calls among the first ``within`` of the list by deadline that an actor with
+        ``themes`` and the description ``stems`` may match, in the list's order, as rows of
+        the columns matching reads (see :meth:`CallRepository.could_suit`)."""
+        return await call_repository.could_suit(
+            session, filters, now=utcnow(), themes=themes, stems=stems, within=within
+        )
+
+    async def by_ids(self, session: AsyncSession, call_ids: Sequence[uuid.UUID]) -> list[Call]:
+        """The calls of ``call_ids``, in that order."""
+        found = {call.id: call for call in await call_repository.by_ids(session, call_ids)}
+        return [found[call_id] for call_id in call_ids]
 
     @staticmethod
     def _sort_key(call: Call, sort: str, offset: int) -> list[Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,17 @@ from eu_watch.cordis.schemas import CordisReport
 EU_PROJECT_POINTS = 1
 #: Projects named in the reason's sentence.
 NAMED = 3
+
+
+class CallTerms(Protocol):
+    """What the EU-projects reason reads of a call (a ``Call``, or a row of its columns)."""
+
+    @property
+    def identifier(self) -> str: ...
+    @property
+    def keywords(self) -> Sequence[str]: ...
+    @property
+    def cross_cutting_priorities(self) -> Sequence[str]: ...
 
 
 class CordisService:
@@ -93,7 +104,7 @@ class CordisService:
         return (await cordis_repository.of_actors(session, [actor_id])).get(actor_id, [])
 
     def reason_for(
-        self, call: Call, projects: Sequence[CordisParticipation]
+        self, call: CallTerms, projects: Sequence[CordisParticipation]
     ) -> dict[str, Any] | None:
         """The reason "took part in N EU projects on these topics", or None."""
         if not projects:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +43,24 @@ EU_PROJECTS_MARGIN = 50
 FOR_ACTOR_CALLS = 20_000
 
 
-def profile_of(call: Call) -> CallProfile:
+class CallFields(Protocol):
+    """What matching reads of a call: a ``Call``, or a row of ``CALL_PROFILE_COLUMNS``."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def themes(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def keywords(self) -> Sequence[str]: ...
+    @property
+    def cross_cutting_priorities(self) -> Sequence[str]: ...
+    @property
+    def type_of_action(self) -> str | None: ...
+    @property
+    def regions(self) -> Sequence[str]: ...
+
+
+def profile_of(call: CallFields) -> CallProfile:
     return call_profile(
         call_id=call.id,
         themes=call.themes,
@@ -147,29 +166,37 @@ class MatchingService:
         if not identity.acts_for(actor_id):
             raise NotYourActor("A member sees the calls of its own actor only.")
         actor = await self._member(session, actor_id, field="query.for_actor")
-        calls = await call_service.feed(
-            session, filters=filters, sort="deadline", limit=FOR_ACTOR_CALLS
-        )
-        scored: list[tuple[Match, Call]] = []
-        projects = await cordis_service.projects_of(session, actor_id)
-        for call in calls:
-            match = score(profile_of(call), actor)
-            if match is not None:
-                found = cordis_service.reason_for(call, projects)
-                if found is not None:
-                    match.score += found["points"]
-                    match.reasons.append(found)
-                scored.append((match, call))
-        scored.sort(key=lambda pair: -pair[0].score)  # stable: soonest deadline first on ties
         offset = 0
         if paging.after:
             (offset,) = decode_cursor(paging.after, arity=1)
             if not isinstance(offset, int) or offset < 0:
                 raise InvalidInput("query.after", "not a cursor returned by this API")
+        # Only the calls sharing a theme or a word with the actor can score (``score()``
+        # gives None to the others): the database selects them, as narrow rows, in the list's
+        # order; the policy scores them, and only the page's calls are read whole.
+        rows = await call_service.could_suit(
+            session,
+            filters=filters,
+            themes=actor.themes,
+            stems=actor.description_terms.split(),
+            within=FOR_ACTOR_CALLS,
+        )
+        scored: list[tuple[Match, uuid.UUID]] = []
+        projects = await cordis_service.projects_of(session, actor_id)
+        for row in rows:
+            match = score(profile_of(row), actor)
+            if match is not None:
+                found = cordis_service.reason_for(row, projects)
+                if found is not None:
+                    match.score += found["points"]
+                    match.reasons.append(found)
+                scored.append((match, row.id))
+        scored.sort(key=lambda pair: -pair[0].score)  # stable: soonest deadline first on ties
         page = scored[offset : offset + paging.limit]
         more = len(scored) > offset + paging.limit
+        calls = await call_service.by_ids(session, [call_id for _, call_id in page])
         items: list[CallRead | CallTombstone] = []
-        for match, call in page:
+        for (match, _), call in zip(page, calls, strict=True):
             read = call_service.to_read(call)
             items.append(
                 read.model_copy(
