@@ -102,6 +102,7 @@ async def test_a_caller_refused_anyway_is_refused_at_once_not_after_the_wait(
         anonymous.get(f"/v1/calls/{call['id']}/partners", params={"lead": nobody}),
         anonymous.get(f"/v1/calls/{call['id']}/matches"),
         anonymous.post("/v1/watches", json={"name": "w", "actor_id": nobody}),
+        anonymous.post(f"/v1/calls/{call['id']}/follow", json={"actor_id": nobody}),
     ]
     loop = asyncio.get_running_loop()
     started = loop.time()

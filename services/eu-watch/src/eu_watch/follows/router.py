@@ -47,7 +47,9 @@ async def followed_by_heard_of(
     actor_id = body.actor_id if body is not None else None
     if actor_id is None and not identity.is_staff and len(identity.actor_ids) == 1:
         actor_id = identity.actor_ids[0]
-    if actor_id is not None:
+    # Only for a caller the follow may be for: anyone else is refused at once, not after the
+    # whole wait (eu_watch.actors.dependencies).
+    if actor_id is not None and identity.acts_for(actor_id):
         await wait_for_actor(
             runtime_of(request), actor_id, within=request.app.state.settings.actor_wait_seconds
         )
