@@ -4,8 +4,9 @@ A domain package is a subpackage of a service (``services/<svc>/src/<svc>/<packa
 the gateway (``gateway/src/gateway/<package>/``). The template: ``router.py`` (the only place
 with routes, beside ``pages.py`` for human pages), ``schemas.py``, ``models.py``,
 ``repository.py`` (every query), ``service.py`` (never commits, nor does any module of a
-package), ``errors.py`` (every domain error), ``policies.py`` where rules exist; no service
-imports another; domain code never imports FastAPI/Starlette or a docs generator.
+package), ``errors.py`` (every domain error), ``policies.py`` where rules exist,
+``worker.py`` (every periodic job, each under a lease); no service imports another; domain
+code never imports FastAPI/Starlette or a docs generator.
 
 Read from the source (``ast``), no import, no I/O: a package breaking the template fails here
 with the file and line. A package that does not follow it yet is listed in :data:`WAITING`
@@ -41,6 +42,8 @@ WEB_OR_DOCS = ("fastapi", "starlette", "kit.api_docs", "gateway.asyncapi", "gate
 QUERY_CALLS = frozenset({"execute", "scalar", "scalars", "stream", "stream_scalars", "get"})
 #: Where routes live: the JSON API in router.py, the human pages (``/p/...``) in pages.py.
 ROUTE_MODULES = ("router.py", "pages.py")
+#: What starts a periodic job (``kit.lease``): only a package's worker.py calls it.
+PERIODIC_CALLS = frozenset({"run_periodically"})
 #: What a service may take from SQLAlchemy: the session it is handed, and its errors.
 SESSION_ONLY = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
 #: Base classes of domain errors (kit.problems): their subclasses live in errors.py.
@@ -65,6 +68,7 @@ ERRORS = "errors outside errors.py"
 ROUTES = "routes outside router.py"
 WEB = "web or docs import in domain code"
 CROSS = "imports another service"
+PERIODIC = "periodic job outside worker.py"
 
 #: Packages that do not follow the template yet: (package, rule) → why it waits. No silent
 #: exemption: each entry says what is left, and test_waiting_entries_are_still_needed fails
@@ -153,6 +157,12 @@ def violations(package: Package) -> dict[str, list[str]]:
             routes = isinstance(node, ast.Call) and ast.unparse(node.func).endswith("APIRouter")
             if routes and path.name not in ROUTE_MODULES:
                 add(ROUTES, where)
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func).rsplit(".", 1)[-1] in PERIODIC_CALLS
+                and path.name != "worker.py"
+            ):
+                add(PERIODIC, where)
             if isinstance(node, ast.ClassDef) and path.name != "errors.py":
                 bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases}
                 if bases & problem_bases:
@@ -195,6 +205,23 @@ def test_waiting_entries_are_still_needed() -> None:
     done = [key for key in WAITING if key[1] not in by_name.get(key[0], {})]
 
     assert not done, f"these packages now follow the template: remove from WAITING: {done}"
+
+
+def test_periodic_jobs_are_started_in_worker_modules_only() -> None:
+    """Beside the packages' walk: a service's top-level module (a ``schedule.py`` was one)
+    starting a periodic job fails here too."""
+    outside = []
+    for path in service_modules():
+        if path.name == "worker.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        outside.extend(
+            f"{path.relative_to(repo_root())}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and ast.unparse(node.func).rsplit(".", 1)[-1] in PERIODIC_CALLS
+        )
+    assert not outside, f"{PERIODIC}: {outside}"
 
 
 def test_no_service_imports_another() -> None:

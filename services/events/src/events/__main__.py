@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from contracts.vocabularies import EventKind
 from events.config import Settings
 from events.main import SERVICE_ROOT
+from events.partners.openagenda import openagenda_client
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
-from events.partners.openagenda_sync import openagenda_client
 from kit.cli import service_main
 from kit.db import Database
 from kit.logs import configure_logging

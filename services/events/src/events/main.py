@@ -11,13 +11,12 @@ from events.config import Settings
 from events.db import inbox, leases, mail, outbox
 from events.history.router import router as history_router
 from events.organizers.consumers import actor_subscription
-from events.partners.openagenda_sync import openagenda_sync_worker
 from events.partners.router import router as partners_router
-from events.registrations.holds import hold_expiry_worker
+from events.partners.worker import openagenda_sync_worker
 from events.registrations.messages import REMINDER_KIND
 from events.registrations.pages import router as registration_pages
-from events.registrations.reminders import reminder_worker
 from events.registrations.router import router as registrations_router
+from events.registrations.worker import hold_expiry_worker, reminder_worker
 from events.search.router import router as search_router
 from events.staff_summary import events_waiting_for_staff
 from kit.mail.router import mail_router

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from events.registrations.reminders import send_reminders
+from events.registrations.worker import send_reminders
 from kit.identity import IdentitySigner
 from kit.mail.sink import MailSink, ReceivedMail
 from kit.testing.plugin import asgi_client, identity_headers

@@ -13,16 +13,16 @@ from surveys.actors.consumers import actor_subscription
 from surveys.config import Settings
 from surveys.db import inbox, mail, outbox
 from surveys.feedback.consumers import attendance_subscription
-from surveys.feedback.jobs import feedback_worker
+from surveys.feedback.worker import feedback_worker
 from surveys.forms.pages import router as form_pages
 from surveys.indicators.router import router as indicators_router
 from surveys.invitations.router import router as invitations_router
 from surveys.invitations.service import MAIL_KIND
 from surveys.observatory.pages import router as observatory_pages
 from surveys.questionnaires.router import router as surveys_router
+from surveys.questionnaires.worker import schedule_worker
 from surveys.responses.router import router as responses_router
 from surveys.results.router import router as results_router
-from surveys.schedule import schedule_worker
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 #: What one stops receiving from the unsubscribe link of a survey message: invitations and

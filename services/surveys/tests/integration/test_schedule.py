@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from surveys.schedule import schedule_pass
+from surveys.questionnaires.worker import schedule_pass
 
 from .test_invitations import open_survey
 from .test_responses import invite

@@ -9,11 +9,13 @@ asking for the whole public record (``detailed=1``), only what changed since a m
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from events.config import Settings
 from events.partners.errors import OpenAgendaUnavailable
 
 #: OpenAgenda refuses pages larger than this.
@@ -104,3 +106,17 @@ def parse_openagenda_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@asynccontextmanager
+async def openagenda_client(settings: Settings) -> AsyncIterator[OpenAgendaClient]:
+    """A client of the configured OpenAgenda, with its own HTTP client for one run."""
+    async with httpx.AsyncClient(
+        timeout=settings.openagenda_timeout_seconds, follow_redirects=False
+    ) as http:
+        yield OpenAgendaClient(
+            http,
+            base_url=settings.openagenda_base_url,
+            key=settings.openagenda_key.get_secret_value(),
+            page_size=settings.openagenda_page_size,
+        )

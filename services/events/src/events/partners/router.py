@@ -20,9 +20,9 @@ from fastapi import APIRouter, Path, Request, Response, status
 from contracts.events import EventRead
 from events.access import PartnerOrStaffIdentity
 from events.agenda.schemas import EventCreate
+from events.partners.openagenda import openagenda_client
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
-from events.partners.openagenda_sync import openagenda_client
 from events.partners.schemas import ImportSummary, OpenAgendaImportRequest, OpenAgendaSyncRead
 from events.partners.service import partner_event_service
 from kit.etags import etag_for

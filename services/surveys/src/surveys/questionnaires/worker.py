@@ -1,4 +1,4 @@
-"""The surveys service's periodic work: close the surveys whose ``closes_at`` has passed (so
+"""A survey's schedule, run periodically: close the surveys whose ``closes_at`` has passed (so
 ``surveys.survey.closed`` is announced), and remind, once, who has not answered a survey with
 ``remind_after_days`` that many days after their invitation.
 

@@ -8,16 +8,13 @@ always asked for). Runs are idempotent, so two processes syncing at once only wa
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-import httpx
-
 from events.config import Settings
 from events.db import leases
-from events.partners.openagenda import OpenAgendaClient
+from events.partners.openagenda import openagenda_client
 from events.partners.openagenda_import import openagenda_importer
 from events.partners.openagenda_mapping import SOURCE
 from events.partners.repository import openagenda_sync_repository
@@ -28,20 +25,6 @@ from kit.problems import DomainError
 from kit.service import Runtime
 
 logger = logging.getLogger(__name__)
-
-
-@asynccontextmanager
-async def openagenda_client(settings: Settings) -> AsyncIterator[OpenAgendaClient]:
-    """A client of the configured OpenAgenda, with its own HTTP client for one run."""
-    async with httpx.AsyncClient(
-        timeout=settings.openagenda_timeout_seconds, follow_redirects=False
-    ) as http:
-        yield OpenAgendaClient(
-            http,
-            base_url=settings.openagenda_base_url,
-            key=settings.openagenda_key.get_secret_value(),
-            page_size=settings.openagenda_page_size,
-        )
 
 
 async def sync_all(database: Database, settings: Settings) -> list[ImportSummary]:
