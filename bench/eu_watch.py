@@ -58,7 +58,7 @@ from eu_watch.config import Settings
 from eu_watch.cordis.service import cordis_service
 from eu_watch.db import outbox
 from eu_watch.main import SERVICE_ROOT
-from eu_watch.matching.policies import rank, score
+from eu_watch.matching.policies import STILL_OPEN_TO_APPLY, rank, score
 from eu_watch.matching.service import FOR_ACTOR_CALLS, matching_service, profile_of, to_match
 from eu_watch.sedia.records import read_topic
 from eu_watch.sources.service import sedia_sync
@@ -298,6 +298,8 @@ async def for_actor_in_process(database: Database, actor_ids: list[uuid.UUID]) -
     compare: the first ``FOR_ACTOR_CALLS`` calls by deadline read whole, each scored in
     Python."""
     staff = Identity(subject="bench", role=Role.ADMIN)
+    # Both paths read the calls a member can still apply to (the list's default).
+    still_open = CallFilters(statuses=STILL_OPEN_TO_APPLY)
     new, old = [], []
     total = 0
     for actor_id in actor_ids:
@@ -307,7 +309,7 @@ async def for_actor_in_process(database: Database, actor_ids: list[uuid.UUID]) -
                 session,
                 actor_id=actor_id,
                 identity=staff,
-                filters=CallFilters(),
+                filters=still_open,
                 paging=PageParams(limit=20),
             )
             new.append((time.perf_counter() - started) * 1000)
@@ -315,7 +317,7 @@ async def for_actor_in_process(database: Database, actor_ids: list[uuid.UUID]) -
             actor = await known_actor_repository.profile(session, actor_id)
             assert actor is not None
             calls = await call_service.feed(
-                session, filters=CallFilters(), sort="deadline", limit=FOR_ACTOR_CALLS
+                session, filters=still_open, sort="deadline", limit=FOR_ACTOR_CALLS
             )
             projects = await cordis_service.projects_of(session, actor_id)
             scored = []

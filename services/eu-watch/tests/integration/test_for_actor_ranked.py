@@ -7,6 +7,7 @@ labelled fixture, under several filters, and when the calls read are capped."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -21,7 +22,7 @@ from eu_watch.calls.schemas import MatchSummary
 from eu_watch.calls.service import call_service
 from eu_watch.cordis.service import cordis_service
 from eu_watch.matching import service as matching
-from eu_watch.matching.policies import Match, score
+from eu_watch.matching.policies import Match, score, statuses_for_actor
 from eu_watch.matching.service import profile_of
 from kit.db import Database
 
@@ -41,8 +42,13 @@ async def every_call_scored(
     async with database.transaction(write=False) as session:
         actor = await known_actor_repository.profile(session, actor_id)
         assert actor is not None
+        # The calls a member can still apply to, unless the filters name statuses.
+        statuses = statuses_for_actor(filters.statuses)
         calls = await call_service.feed(
-            session, filters=filters, sort="deadline", limit=matching.FOR_ACTOR_CALLS
+            session,
+            filters=dataclasses.replace(filters, statuses=statuses),
+            sort="deadline",
+            limit=matching.FOR_ACTOR_CALLS,
         )
         projects = await cordis_service.projects_of(session, actor_id)
         scored: list[tuple[Match, Any]] = []

@@ -212,6 +212,18 @@ async def test_matches_partners_and_a_members_calls(
         (item,) = mine.json()["items"]
         assert item["id"] == call["id"]
         assert item["match"]["score"] == first["score"]
+        # A call it can no longer apply to is left out, unless asked for by its status.
+        past = await admin.post("/v1/calls", json=ocean_call(tag, deadlines=["2021-04-01"]))
+        assert past.status_code == 201, past.text
+        again = await member.get(
+            "/v1/calls", params={"for_actor": str(aquarium), "funder": f"Funder {tag}"}
+        )
+        assert [c["id"] for c in again.json()["items"]] == [call["id"]]
+        closed = await member.get(
+            "/v1/calls",
+            params={"for_actor": str(aquarium), "funder": f"Funder {tag}", "status": "closed"},
+        )
+        assert [c["id"] for c in closed.json()["items"]] == [past.json()["id"]]
         other = await member.get("/v1/calls", params={"for_actor": str(lab)})
         assert other.status_code == 403
         assert other.headers["content-type"] == "application/problem+json"

@@ -71,7 +71,8 @@ async def list_calls(
         uuid.UUID | None,
         Query(
             description="A member's calls, best first, each with its score and reasons (staff,"
-            " or a member key for its own actor)."
+            " or a member key for its own actor); the forthcoming and open ones unless `status`"
+            " asks for others."
         ),
     ] = None,
 ) -> CallListPage:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from contracts.labels import ACTOR_TYPE
+from contracts.vocabularies import CallStatus
 from eu_watch.actors.repository import ActorProfile
 from eu_watch.calls.search import word_stems, words
 
@@ -323,3 +324,13 @@ def consortia(
             break
         suggestions.append(Consortium(members=members, regions=regions))
     return suggestions
+
+
+#: What a member's calls show unless a status is asked for: the calls it can still apply to.
+STILL_OPEN_TO_APPLY: tuple[CallStatus, ...] = (CallStatus.FORTHCOMING, CallStatus.OPEN)
+
+
+def statuses_for_actor(asked: tuple[CallStatus, ...]) -> tuple[CallStatus, ...]:
+    """A member asking for its calls wants those it can still apply to: a closed call ranked
+    third among them (the acceptance walk saw it) is noise. ``status=`` asks for others."""
+    return asked or STILL_OPEN_TO_APPLY

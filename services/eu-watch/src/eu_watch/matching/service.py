@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from eu_watch.matching.policies import (
     roles_of,
     score,
     score_plan,
+    statuses_for_actor,
 )
 from eu_watch.matching.schemas import (
     ActorMatch,
@@ -166,6 +168,7 @@ class MatchingService:
         if not identity.acts_for(actor_id):
             raise NotYourActor("A member sees the calls of its own actor only.")
         actor = await self._member(session, actor_id, field="query.for_actor")
+        filters = replace(filters, statuses=statuses_for_actor(filters.statuses))
         offset = 0
         if paging.after:
             (offset,) = decode_cursor(paging.after, arity=1)
